@@ -1,0 +1,268 @@
+"""Spec -> ir.Api: servers, security schemes, operations with final Python names."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Mapping
+
+from .. import pointer as jp
+from ..diagnostics import Diagnostic, GeneratorError, Report
+from ..ir import Api, BodyField, Operation, Param, SecurityScheme, ServerGroup, Streaming
+from ..naming import snake_name
+from .operations import (
+    RESERVED_PARAMS,
+    NamingRules,
+    OperationBuilder,
+    TypeHinter,
+    assign_names,
+    build_resource_tree,
+    docstring_for,
+    function_names,
+    iter_operations,
+)
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_VARIABLE = re.compile(r"\{([^{}]+)\}")
+
+
+def _server_url(server: Mapping[str, Any]) -> str:
+    url = str(server.get("url", ""))
+    variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
+
+    def sub(m: re.Match[str]) -> str:
+        var = variables.get(m.group(1))
+        return str(var.get("default", "")) if isinstance(var, dict) else m.group(0)
+
+    return _VARIABLE.sub(sub, url)
+
+
+def _url_key(servers: Any) -> tuple[str, ...]:
+    if not isinstance(servers, list):
+        return ()
+    return tuple(_SCHEME.sub("", _server_url(s)).rstrip("/") for s in servers if isinstance(s, dict))
+
+
+def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: str | None):
+    """Server groups, and a function mapping a path item/operation to its group's name."""
+    groups: dict[str, ServerGroup] = {}
+    by_key: dict[tuple[str, ...], str] = {}
+
+    def add(py_name: str, servers: list, description: str | None) -> None:
+        first = next((s for s in servers if isinstance(s, dict)), {})
+        url = _server_url(first) or "/"
+        env = f"{env_prefix}_{py_name.upper()}_URL" if env_prefix and py_name != "default" else None
+        if env_prefix and py_name == "default":
+            env = f"{env_prefix}_BASE_URL"
+        groups[py_name] = ServerGroup(py_name, url, description, env)
+
+    add("default", document.get("servers") or [{"url": "/"}], "servers of the spec")
+    by_key[_url_key(document.get("servers") or [{"url": "/"}])] = "default"
+    for key, servers in (document.get("x-server-groups") or {}).items():
+        if not isinstance(servers, list):
+            continue
+        name = rules.servers.get(str(key)) or snake_name(re.sub(r"Servers?$", "", str(key)) or str(key))
+        add(name, servers, f"x-server-groups: {key}")
+        by_key.setdefault(_url_key(servers), name)
+
+    def group_for(*holders: Mapping[str, Any]) -> str:
+        for holder in holders:
+            servers = holder.get("servers")
+            if isinstance(servers, list) and servers:
+                key = _url_key(servers)
+                if key not in by_key:
+                    name = snake_name(key[0].split("/")[0].replace(".", "_")) if key and key[0] else "server"
+                    base, n = name, 2
+                    while name in groups:
+                        name, n = f"{base}_{n}", n + 1  # two unnamed groups on one host: both still reachable
+                    add(name, servers, None)
+                    by_key[key] = name
+                return by_key[key]
+        return "default"
+
+    return groups, group_for
+
+
+def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: str | None) -> dict[str, SecurityScheme]:
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    header_names = [
+        str(s.get("name", "")).lower()
+        for s in schemes.values()
+        if isinstance(s, dict) and s.get("type") == "apiKey"
+    ]
+    prefix = _common_dash_prefix(header_names) if len(header_names) >= 2 else ""
+    result: dict[str, SecurityScheme] = {}
+    for key, scheme in schemes.items():
+        if not isinstance(scheme, dict):
+            continue
+        kind_in = scheme.get("in")
+        typ = scheme.get("type")
+        if typ == "apiKey" and kind_in in ("header", "query", "cookie"):
+            wire = str(scheme.get("name", key))
+            kind = kind_in
+            base = wire.lower()[len(prefix):] if prefix and wire.lower().startswith(prefix) else wire
+            base = re.sub(r"^x-", "", base, flags=re.I)
+        elif typ == "http" and str(scheme.get("scheme", "")).lower() in ("bearer", "basic"):
+            wire = "Authorization"
+            kind = str(scheme.get("scheme")).lower()
+            base = "authorization"
+        else:
+            continue  # oauth2/openIdConnect/mutualTLS: the user passes headers themselves
+        py = snake_name(rules.security.get(str(key)) or base)
+        env = f"{env_prefix}_{py.upper()}" if env_prefix and kind == "header" else None
+        desc = scheme.get("description") if isinstance(scheme.get("description"), str) else None
+        result[str(key)] = SecurityScheme(str(key), py, kind, wire, desc, env)  # type: ignore[arg-type]
+    used: dict[str, str] = {}
+    for s in result.values():
+        if s.py_name in used or s.py_name in RESERVED_CLIENT_ARGS:
+            raise GeneratorError(
+                Diagnostic(
+                    "error",
+                    f"security schemes {used.get(s.py_name, 'built-in argument')!r} and {s.key!r} both become "
+                    f"constructor argument {s.py_name!r}",
+                    pointer=jp.join("components", "securitySchemes", s.key),
+                    hint="name one of them under `security:` in spec/names.yaml",
+                )
+            )
+        used[s.py_name] = s.key
+    return result
+
+
+RESERVED_CLIENT_ARGS = frozenset(
+    {"base_url", "timeout", "max_retries", "default_headers", "default_query", "http_client", "self"}
+)
+
+
+def _common_dash_prefix(names: list[str]) -> str:
+    parts = [n.split("-") for n in names]
+    common: list[str] = []
+    for tokens in zip(*parts):
+        if len(set(tokens)) != 1:
+            break
+        common.append(tokens[0])
+    # keep at least one token of every name
+    if any(len(p) <= len(common) for p in parts):
+        common = common[:-1]
+    return "-".join(common) + "-" if common else ""
+
+
+def _unique_py_names(params: list[Param], fields: list[BodyField]) -> tuple[list[Param], list[BodyField]]:
+    """Python names for parameters and body fields, unique within one method."""
+    taken = set(RESERVED_PARAMS)
+    out_params: list[Param] = []
+    # Path parameters first (positional), then body fields, then query/header/cookie.
+    ordered = sorted(params, key=lambda p: 0 if p.location == "path" else 2)
+    body_names: dict[str, str] = {}
+
+    def claim(wire: str, suffix: str) -> str:
+        name = snake_name(wire)
+        if name in taken:
+            name = snake_name(f"{wire}_{suffix}")
+        base, n = name, 2
+        while name in taken:  # still taken: same wire name twice in one location (spec error) — keep both usable
+            name, n = f"{base}_{suffix}{n}", n + 1
+        taken.add(name)
+        return name
+
+    path_params = [p for p in ordered if p.location == "path"]
+    other_params = [p for p in ordered if p.location != "path"]
+    for p in path_params:
+        out_params.append(dataclasses.replace(p, py_name=claim(p.wire_name, "path")))
+    out_fields = []
+    for f in fields:
+        name = claim(f.wire_name, "body")
+        body_names[f.wire_name] = name
+        out_fields.append(dataclasses.replace(f, py_name=name))
+    for p in other_params:
+        out_params.append(dataclasses.replace(p, py_name=claim(p.wire_name, p.location)))
+    return out_params, out_fields
+
+
+def build_api(
+    document: Mapping[str, Any],
+    *,
+    type_hint: TypeHinter,
+    class_for_pointer: Mapping[str, str],
+    rules: NamingRules,
+    spec_sha256: str,
+    package_name: str,
+    generator_version: str,
+    model_names: tuple[str, ...] = (),
+    report: Report | None = None,
+) -> Api:
+    report = report or Report()
+    info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    env_prefix = rules.env_prefix
+    groups, group_for = build_servers(document, rules, env_prefix)
+    schemes = build_security(document, rules, env_prefix)
+    raws = iter_operations(document)
+    names = assign_names(raws, rules)
+    fnames = function_names(raws, names)
+    builder = OperationBuilder(document, type_hint, class_for_pointer)
+    top_security = document.get("security")
+    ops: list[Operation] = []
+    for raw in raws:
+        params = builder.params(raw)
+        body = builder.body(raw)
+        params, fields = _unique_py_names(params, list(body.fields) if body else [])
+        if body is not None:
+            body = dataclasses.replace(body, fields=tuple(fields))
+        responses, success, streaming = builder.responses(raw)
+        if streaming is not None and body is not None:
+            flag = next((f for f in body.fields if f.wire_name == "stream" and f.type_hint.startswith("bool")), None)
+            streaming = dataclasses.replace(streaming, flag_field=flag.py_name if flag else None)
+        security_src = raw.op.get("security", top_security)
+        security = []
+        for alt in security_src or []:
+            if isinstance(alt, dict):
+                security.append(tuple(schemes[k].py_name for k in alt if k in schemes))
+            for k in alt if isinstance(alt, dict) else ():
+                if k not in schemes:
+                    report.warn(f"security requirement names unknown scheme {k!r}", pointer=jp.child(raw.pointer, "security"))
+        resource, method_name = names[raw.key]
+        tags = tuple(str(t) for t in raw.op.get("tags") or () if isinstance(t, (str, int)))
+        ops.append(
+            Operation(
+                key=raw.key,
+                operation_id=raw.op.get("operationId") if isinstance(raw.op.get("operationId"), str) else None,
+                http_method=raw.method,
+                path=raw.path,
+                resource=resource,
+                method_name=method_name,
+                function_name=fnames[raw.key],
+                summary=raw.op.get("summary") if isinstance(raw.op.get("summary"), str) else None,
+                description=raw.op.get("description") if isinstance(raw.op.get("description"), str) else None,
+                docstring=docstring_for(raw.op),
+                deprecated=bool(raw.op.get("deprecated")),
+                tags=tags,
+                path_params=tuple(p for p in params if p.location == "path"),
+                query_params=tuple(p for p in params if p.location == "query"),
+                header_params=tuple(p for p in params if p.location == "header"),
+                cookie_params=tuple(p for p in params if p.location == "cookie"),
+                body=body,
+                success=success,
+                responses=tuple(responses),
+                streaming=streaming,
+                server_group=group_for(raw.op, raw.path_item),
+                security=tuple(security),
+                pointer=raw.pointer,
+            )
+        )
+    ops.sort(key=lambda o: (o.resource, o.method_name))
+    root = build_resource_tree(ops)
+    return Api(
+        title=str(info.get("title") or "API"),
+        version=str(info.get("version") or ""),
+        description=info.get("description") if isinstance(info.get("description"), str) else None,
+        spec_sha256=spec_sha256,
+        package_name=package_name,
+        generator_version=generator_version,
+        servers=tuple(sorted(groups.values(), key=lambda g: (g.py_name != "default", g.py_name))),
+        security_schemes=tuple(schemes.values()),
+        operations=tuple(ops),
+        root=root,
+        model_names=model_names,
+    )
+
+
+__all__ = ["build_api", "NamingRules", "Streaming"]

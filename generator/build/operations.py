@@ -1,0 +1,487 @@
+"""Spec -> IR: operations, their resource path and method name, parameters, bodies, responses.
+
+Method names come from a rule over the path and HTTP method, never from a counter:
+  GET /configs            -> configs.list          GET /configs/{slug}    -> configs.retrieve
+  POST /configs           -> configs.create        PUT|PATCH /configs/{x} -> configs.update
+  DELETE /configs/{slug}  -> configs.delete        POST /assistants/{id}  -> assistants.update
+  POST /batches/{id}/cancel -> batches.cancel      (an "action": see spec/names.yaml)
+spec/names.yaml overrides any of them by "METHOD /path".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from .. import pointer as jp
+from ..diagnostics import Diagnostic, GeneratorError
+from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming
+from ..naming import class_name, snake_name
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Per-call options every generated method takes: no parameter may use these names.
+RESERVED_PARAMS = frozenset(
+    {"self", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "cls"}
+)
+_PARAM_IN_PATH = re.compile(r"^\{([^{}]+)\}$")
+
+TypeHinter = Callable[[dict, str], str]  # (schema, pointer) -> type hint text
+
+
+@dataclass(frozen=True)
+class NamingRules:
+    actions: frozenset[str] = frozenset()
+    operations: Mapping[str, str] = field(default_factory=dict)  # "POST /x" -> "a.b.method"
+    servers: Mapping[str, str] = field(default_factory=dict)
+    security: Mapping[str, str] = field(default_factory=dict)
+    env_prefix: str | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> "NamingRules":
+        data = data or {}
+        return cls(
+            actions=frozenset(str(a) for a in data.get("actions") or ()),
+            operations={str(k): str(v) for k, v in (data.get("operations") or {}).items()},
+            servers={str(k): str(v) for k, v in (data.get("servers") or {}).items()},
+            security={str(k): str(v) for k, v in (data.get("security") or {}).items()},
+            env_prefix=data.get("env_prefix"),
+        )
+
+
+@dataclass(frozen=True)
+class RawOperation:
+    method: str
+    path: str
+    op: dict
+    path_item: dict
+    pointer: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+def iter_operations(document: Mapping[str, Any]) -> list[RawOperation]:
+    out = []
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if isinstance(op, dict):
+                out.append(RawOperation(method, str(path), op, item, jp.join("paths", path, method)))
+    return out
+
+
+def _segments(path: str) -> list[tuple[str, bool]]:
+    """`/a/{b}/c` -> [("a", False), ("b", True), ("c", False)]."""
+    result = []
+    for seg in path.strip("/").split("/"):
+        if not seg:
+            continue
+        m = _PARAM_IN_PATH.match(seg)
+        result.append((m.group(1), True) if m else (seg, False))
+    return result
+
+
+def derive_name(method: str, path: str, actions: frozenset[str], all_paths: frozenset[str]) -> tuple[tuple[str, ...], str]:
+    """(resource path, method name) for an operation by the rule in this module's docstring."""
+    segs = _segments(path)
+    statics = [s for s, is_param in segs if not is_param]
+    ends_with_param = bool(segs) and segs[-1][1]
+    # An action: a terminal static segment right after a parameter, named in `actions`.
+    if (
+        len(segs) >= 2
+        and not segs[-1][1]
+        and segs[-2][1]
+        and segs[-1][0] in actions
+        and not any(p.startswith(path.rstrip("/") + "/") for p in all_paths)
+    ):
+        resource = tuple(snake_name(s) for s in statics[:-1])
+        return resource, snake_name(segs[-1][0])
+    resource = tuple(snake_name(s) for s in statics)
+    if method == "get":
+        verb = "retrieve" if ends_with_param else "list"
+    elif method == "post":
+        verb = "update" if ends_with_param else "create"
+    elif method in ("put", "patch"):
+        verb = "update"
+    elif method == "delete":
+        verb = "delete"
+    else:
+        verb = method
+    return resource, verb
+
+
+def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Resource path + method name for every operation; all unique, or an error naming the clash."""
+    all_paths = frozenset(r.path.rstrip("/") for r in raws)
+    names: dict[str, tuple[tuple[str, ...], str]] = {}
+    for raw in raws:
+        override = rules.operations.get(raw.key)
+        if override:
+            parts = [snake_name(p) for p in override.split(".") if p]
+            if not parts:
+                raise GeneratorError(Diagnostic("error", f"empty name override for {raw.key}", file="spec/names.yaml"))
+            names[raw.key] = (tuple(parts[:-1]), parts[-1])
+        else:
+            names[raw.key] = derive_name(raw.method, raw.path, rules.actions, all_paths)
+    owners: dict[tuple[tuple[str, ...], str], str] = {}
+    problems = []
+    for key, name in names.items():
+        if not name[0]:
+            name = (("root",), name[1])  # a path like "/" has no resource: give it one
+            names[key] = name
+        if name in owners:
+            problems.append(
+                Diagnostic(
+                    "error",
+                    f"operations {owners[name]!r} and {key!r} both map to client.{'.'.join(name[0])}.{name[1]}()",
+                    file="spec/names.yaml",
+                    hint=f'add an override such as "{key}": {".".join(name[0])}.<other_name> under `operations:`',
+                )
+            )
+        owners[name] = key
+    # A resource attribute must not clash with a method of the same parent.
+    resources = {n[0][:i] for n in names.values() for i in range(1, len(n[0]) + 1)}
+    for res_path, method in names.values():
+        if res_path + (method,) in resources:
+            problems.append(
+                Diagnostic(
+                    "error",
+                    f"client.{'.'.join(res_path)}.{method} is both a method and a sub-resource",
+                    file="spec/names.yaml",
+                    hint="rename the operation with an override under `operations:`",
+                )
+            )
+    if problems:
+        raise GeneratorError(problems)
+    return names
+
+
+def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str, ...], str]]) -> dict[str, str]:
+    """A unique snake_case name per operation (server interfaces, API.md anchors).
+
+    From the operationId when there is one, else from the resource path and method.
+    """
+    result: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for raw in raws:
+        res, meth = names[raw.key]
+        op_id = raw.op.get("operationId")
+        base = snake_name(str(op_id)) if isinstance(op_id, str) and op_id.strip() else snake_name("_".join((meth,) + res))
+        candidate = base
+        if candidate in used:
+            candidate = snake_name("_".join((meth,) + res))
+        if candidate in used:
+            candidate = snake_name(f"{raw.method}_{raw.path}")
+        if candidate in used:  # only when two paths differ only by punctuation
+            raise GeneratorError(
+                Diagnostic(
+                    "error",
+                    f"operations {used[candidate]!r} and {raw.key!r} get the same function name {candidate!r}",
+                    pointer=raw.pointer,
+                    hint="give one of them a distinct operationId",
+                )
+            )
+        used[candidate] = raw.key
+        result[raw.key] = candidate
+    return result
+
+
+def build_resource_tree(operations: Iterable[Operation]) -> Resource:
+    """Nest operations by resource path; class names are the PascalCase of the whole path."""
+    ops_by_path: dict[tuple[str, ...], list[Operation]] = {}
+    for op in operations:
+        ops_by_path.setdefault(op.resource, []).append(op)
+        for i in range(1, len(op.resource)):
+            ops_by_path.setdefault(op.resource[:i], [])
+
+    def make(path: tuple[str, ...]) -> Resource:
+        kids = sorted(p for p in ops_by_path if len(p) == len(path) + 1 and p[: len(path)] == path)
+        ops = tuple(sorted(ops_by_path.get(path, []), key=lambda o: o.method_name))
+        cls = class_name("_".join(path)) if path else "Root"
+        return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids))
+
+    root = make(())
+    seen: dict[str, tuple[str, ...]] = {}
+    for res in root.walk():
+        if res.class_name.casefold() in seen:
+            raise GeneratorError(
+                Diagnostic(
+                    "error",
+                    f"resources {'.'.join(seen[res.class_name.casefold()])} and {'.'.join(res.path)} "
+                    f"would both be class {res.class_name}",
+                    file="spec/names.yaml",
+                    hint="rename one with an override under `operations:`",
+                )
+            )
+        seen[res.class_name.casefold()] = res.path
+    return root
+
+
+def docstring_for(op: Mapping[str, Any]) -> str:
+    summary = op.get("summary") if isinstance(op.get("summary"), str) else None
+    description = op.get("description") if isinstance(op.get("description"), str) else None
+    parts = [p.strip() for p in (summary, description) if p and p.strip()]
+    if len(parts) == 2 and parts[1].startswith(parts[0]):
+        parts = parts[1:]
+    return "\n\n".join(parts)
+
+
+class OperationBuilder:
+    """Turns one raw operation into an ir.Operation, given the document and a type hinter."""
+
+    def __init__(self, document: Mapping[str, Any], type_hint: TypeHinter, class_for_pointer: Mapping[str, str]):
+        self.document = document
+        self.type_hint = type_hint
+        self.class_for_pointer = class_for_pointer
+
+    # -- helpers -------------------------------------------------------------------------------
+    def deref(self, node: Any, ptr: str) -> tuple[Any, str]:
+        """Follow `$ref`s (already checked to be internal and acyclic) to the node they name."""
+        seen = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref in seen:
+                break
+            seen.add(ref)
+            node, ptr = jp.resolve(self.document, ref), ref
+        return node, ptr
+
+    def model_of(self, schema: Any, ptr: str) -> str | None:
+        if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+            return self.class_for_pointer.get(self.deref(schema, ptr)[1])
+        return self.class_for_pointer.get(ptr)
+
+    def hint(self, schema: Any, ptr: str) -> str:
+        if not isinstance(schema, dict):
+            return "Any"
+        return self.type_hint(schema, ptr)
+
+    # -- parameters ----------------------------------------------------------------------------
+    def params(self, raw: RawOperation) -> list[Param]:
+        merged: dict[tuple[str, str], tuple[dict, str]] = {}
+        for holder, base in ((raw.path_item, jp.join("paths", raw.path)), (raw.op, raw.pointer)):
+            for i, p in enumerate(holder.get("parameters") or []):
+                node, ptr = self.deref(p, jp.child(base, "parameters", i))
+                if isinstance(node, dict) and "name" in node and "in" in node:
+                    merged[(str(node["name"]), str(node["in"]))] = (node, ptr)
+        params = []
+        for (name, location), (node, ptr) in merged.items():
+            if location not in ("path", "query", "header", "cookie"):
+                raise GeneratorError(
+                    Diagnostic("error", f"parameter {name!r} has unknown location {location!r}", pointer=ptr)
+                )
+            schema = node.get("schema")
+            if schema is None and isinstance(node.get("content"), dict) and node["content"]:
+                media = next(iter(node["content"].values()))
+                schema = media.get("schema") if isinstance(media, dict) else None
+            hint = self.hint(schema, jp.child(ptr, "schema")) if schema is not None else "str"
+            params.append(
+                Param(
+                    wire_name=name,
+                    py_name="",
+                    location=location,  # type: ignore[arg-type]
+                    required=bool(node.get("required")) or location == "path",
+                    type_hint=hint,
+                    description=node.get("description") if isinstance(node.get("description"), str) else None,
+                    deprecated=bool(node.get("deprecated")),
+                    explode=node.get("explode", True) is not False,
+                    pointer=ptr,
+                )
+            )
+        # Path parameters in the order they appear in the path; then the rest as declared.
+        order = [s for s, is_param in _segments(raw.path) if is_param]
+        params.sort(key=lambda p: (0, order.index(p.wire_name)) if p.location == "path" and p.wire_name in order else (1, 0))
+        missing = [s for s in order if s not in {p.wire_name for p in params if p.location == "path"}]
+        for name in missing:  # a template variable nobody declared: still callable, typed as str
+            params.insert(order.index(name), Param(name, "", "path", True, "str", None, False, True, raw.pointer))
+        return params
+
+    # -- bodies ----------------------------------------------------------------------------------
+    def body(self, raw: RawOperation) -> RequestBody | None:
+        rb = raw.op.get("requestBody")
+        if rb is None:
+            return None
+        rb, rb_ptr = self.deref(rb, jp.child(raw.pointer, "requestBody"))
+        content = rb.get("content") if isinstance(rb, dict) else None
+        if not isinstance(content, dict) or not content:
+            return None
+        media_type = _pick_media_type(content)
+        media = content[media_type] if isinstance(content[media_type], dict) else {}
+        kind = _body_kind(media_type)
+        schema_ptr = jp.child(rb_ptr, "content", media_type, "schema")
+        schema = media.get("schema")
+        if schema is None:
+            schema = {"type": "string", "format": "binary"} if kind == "binary" else {}
+        model = self.model_of(schema, schema_ptr)
+        if kind == "binary":
+            hint = "bytes"
+        elif kind == "text":
+            hint = "str"
+        else:
+            hint = self.hint(schema, schema_ptr) if schema else "dict[str, Any]"
+        fields = self.body_fields(schema, schema_ptr, multipart=kind in ("multipart", "form"))
+        return RequestBody(
+            media_type=media_type,
+            kind=kind,
+            type_hint=hint,
+            model=model,
+            required=bool(rb.get("required")),
+            fields=tuple(fields),
+            description=rb.get("description") if isinstance(rb.get("description"), str) else None,
+        )
+
+    def object_properties(self, schema: Any, ptr: str, depth: int = 0) -> tuple[dict[str, tuple[dict, str]], set[str]] | None:
+        """Top-level properties of an object schema (following refs and allOf), or None."""
+        if depth > 20:
+            return None
+        schema, ptr = self.deref(schema, ptr)
+        if not isinstance(schema, dict):
+            return None
+        props: dict[str, tuple[dict, str]] = {}
+        required: set[str] = set()
+        found = False
+        for i, part in enumerate(schema.get("allOf") or []):
+            sub = self.object_properties(part, jp.child(ptr, "allOf", i), depth + 1)
+            if sub is None:
+                return None
+            props.update(sub[0])
+            required |= sub[1]
+            found = True
+        if isinstance(schema.get("properties"), dict):
+            for name, prop in schema["properties"].items():
+                props[str(name)] = (prop, jp.child(ptr, "properties", name))
+            found = True
+        if isinstance(schema.get("required"), list):
+            required |= {str(r) for r in schema["required"]}
+        if schema.get("oneOf") or schema.get("anyOf"):
+            return None  # a union: no single field list
+        if not found:
+            return None
+        return props, required
+
+    def body_fields(self, schema: Any, ptr: str, multipart: bool) -> list[BodyField]:
+        found = self.object_properties(schema, ptr)
+        if found is None:
+            return []
+        props, required = found
+        fields = []
+        for name, (prop, pptr) in props.items():
+            resolved, _ = self.deref(prop, pptr)
+            is_file = multipart and _is_binary(resolved, self)
+            hint = self.hint(prop, pptr)
+            if is_file:
+                hint = "FileTypes" if not _is_array(resolved) else "list[FileTypes]"
+            fields.append(
+                BodyField(
+                    wire_name=name,
+                    py_name="",
+                    type_hint=hint,
+                    required=name in required,
+                    description=_description(resolved) or _description(prop),
+                    is_file=is_file,
+                    nullable=bool(isinstance(resolved, dict) and resolved.get("nullable")),
+                )
+            )
+        return fields
+
+    # -- responses -----------------------------------------------------------------------------
+    def responses(self, raw: RawOperation) -> tuple[list[Response], Response, Streaming | None]:
+        out: list[Response] = []
+        streaming = None
+        responses = raw.op.get("responses") or {}
+        for status in sorted(responses, key=_status_order):
+            resp, rptr = self.deref(responses[status], jp.child(raw.pointer, "responses", status))
+            content = resp.get("content") if isinstance(resp, dict) else None
+            desc = resp.get("description") if isinstance(resp, dict) and isinstance(resp.get("description"), str) else None
+            if not isinstance(content, dict) or not content:
+                out.append(Response(str(status), None, "empty", "None", None, desc))
+                continue
+            media_types = [m for m in content if m != "text/event-stream"] or list(content)
+            media_type = _pick_media_type({m: content[m] for m in media_types})
+            kind = _response_kind(media_type)
+            media = content[media_type] if isinstance(content[media_type], dict) else {}
+            sptr = jp.child(rptr, "content", media_type, "schema")
+            schema = media.get("schema")
+            if kind == "sse":
+                hint, model = "bytes", None
+            elif kind == "binary":
+                hint, model = "bytes", None
+            elif kind == "text":
+                hint, model = "str", None
+            else:
+                hint = self.hint(schema, sptr) if schema else "Any"
+                model = self.model_of(schema, sptr) if schema else None
+            out.append(Response(str(status), media_type, kind, hint, model, desc))
+            if "text/event-stream" in content and str(status).startswith("2") and streaming is None:
+                sse = content["text/event-stream"] if isinstance(content["text/event-stream"], dict) else {}
+                ssptr = jp.child(rptr, "content", "text/event-stream", "schema")
+                chunk = sse.get("schema")
+                streaming = Streaming(
+                    flag_field=None,
+                    chunk_type_hint=self.hint(chunk, ssptr) if chunk else "Any",
+                    chunk_model=self.model_of(chunk, ssptr) if chunk else None,
+                )
+        success = next((r for r in out if r.status.startswith("2")), None)
+        if success is None:
+            success = next((r for r in out if r.status == "default"), Response("default", None, "empty", "None", None))
+        return out, success, streaming
+
+
+def _description(schema: Any) -> str | None:
+    if isinstance(schema, dict) and isinstance(schema.get("description"), str):
+        return schema["description"]
+    return None
+
+
+def _is_array(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("type") == "array"
+
+
+def _is_binary(schema: Any, builder: OperationBuilder) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("type") == "array":
+        items, _ = builder.deref(schema.get("items"), "")
+        return _is_binary(items, builder)
+    return schema.get("type") == "string" and schema.get("format") in ("binary", "byte") and schema.get("format") == "binary"
+
+
+def _status_order(status: Any) -> tuple[int, str]:
+    s = str(status)
+    return (0 if s[:1] == "2" else 1 if s != "default" else 2, s)
+
+
+def _pick_media_type(content: Mapping[str, Any]) -> str:
+    for preferred in ("application/json", "multipart/form-data", "application/x-www-form-urlencoded"):
+        if preferred in content:
+            return preferred
+    for m in content:
+        if m.endswith("+json") or m == "*/*":
+            return m
+    return sorted(content)[0]
+
+
+def _body_kind(media_type: str) -> str:
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return "json"
+    if media_type == "multipart/form-data":
+        return "multipart"
+    if media_type == "application/x-www-form-urlencoded":
+        return "form"
+    if media_type.startswith("text/"):
+        return "text"
+    return "binary"
+
+
+def _response_kind(media_type: str) -> str:
+    if media_type == "text/event-stream":
+        return "sse"
+    if media_type in ("application/json", "*/*") or media_type.endswith("+json"):
+        return "json"
+    if media_type.startswith("text/"):
+        return "text"
+    return "binary"

@@ -1,0 +1,117 @@
+"""Command line: a thin layer over generator.generate().
+
+Exit codes: 0 ok; 1 generated code is stale (`check`) or breaking changes found (`diff --fail-on`);
+2 bad input (spec, config, flags) — nothing was written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__, generate
+from .config import load_config
+from .diagnostics import GeneratorError
+
+EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--spec", type=Path, help="OpenAPI file (default: the pinned spec from pyproject.toml)")
+    p.add_argument("--config", type=Path, help="pyproject.toml holding [tool.portkey-codegen]")
+    p.add_argument("--overlay", type=Path, help="OpenAPI Overlay 1.0 file applied after load")
+    p.add_argument("--spec-changed", action="store_true", help="accept a spec whose sha256 differs from the pin")
+    p.add_argument("--lenient", action="store_true", help="report spec validation errors as warnings")
+    p.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
+
+
+def _gen_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, help="output folder (default: generated/)")
+    p.add_argument("--package-name", help="Python package of the output, e.g. myapp._vendor.portkey")
+    p.add_argument("--templates", type=Path, help="folder of templates overriding built-in ones by file name")
+    p.add_argument(
+        "--parts", help="comma-separated: models,client,server (models is always included)", default=None
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="portkey-codegen", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--version", action="version", version=f"portkey-codegen {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate", help="regenerate the output folder")
+    _common(g)
+    _gen_flags(g)
+    c = sub.add_parser("check", help="exit 1 with a diff when the output folder is stale")
+    _common(c)
+    _gen_flags(c)
+    v = sub.add_parser("validate", help="load, apply the overlay and validate the spec")
+    _common(v)
+    return ap
+
+
+def _config(args: argparse.Namespace):
+    parts = None
+    if getattr(args, "parts", None):
+        parts = tuple(dict.fromkeys(["models", *[p.strip() for p in args.parts.split(",") if p.strip()]]))
+    return load_config(
+        args.config,
+        spec=args.spec,
+        overlay=args.overlay,
+        out=getattr(args, "out", None),
+        package_name=getattr(args, "package_name", None),
+        templates=getattr(args, "templates", None),
+        parts=parts,
+        spec_changed=args.spec_changed or None,
+        lenient=args.lenient or None,
+        verbose=args.verbose or None,
+    )
+
+
+def _print_timings(result, stream) -> None:
+    total = sum(t for _, t in result.timings)
+    for name, seconds in result.timings:
+        print(f"  {name:<14} {seconds:7.3f} s", file=stream)
+    print(f"  {'total':<14} {total:7.3f} s", file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        config = _config(args)
+        if args.command == "validate":
+            from . import Timer, prepare
+
+            timer = Timer()
+            prepared = prepare(config, timer)
+            for d in prepared.diagnostics:
+                print(d.format(), file=sys.stderr)
+            print(f"{prepared.spec_path}: valid (sha256 {prepared.sha256})")
+            if args.verbose:
+                _print_timings(type("R", (), {"timings": timer.stages})(), sys.stderr)
+            return EXIT_OK
+        result = generate(config, check=args.command == "check")
+    except GeneratorError as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for d in result.diagnostics:
+        print(d.format(), file=sys.stderr)
+    if args.verbose:
+        _print_timings(result, sys.stderr)
+    if args.command == "check":
+        if result.stale:
+            print(f"{config.out} is stale: run `portkey-codegen generate`", file=sys.stderr)
+            print("\n".join(result.stale))
+            return EXIT_STALE
+        print(f"{config.out} is up to date ({len(result.files)} files)")
+        return EXIT_OK
+    print(
+        f"generated {len(result.files)} files in {config.out} "
+        f"({len(result.written)} written, {len(result.removed)} removed, {len(result.api.operations)} operations)"
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Settings: [tool.portkey-codegen] in pyproject.toml, then command-line flags on top."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .diagnostics import error
+
+PARTS = ("models", "client", "server")
+
+
+@dataclass(frozen=True)
+class Config:
+    spec: Path | None = None  # None: the pinned spec
+    pin: Path | None = None  # spec/pin.yaml
+    overlay: Path | None = None
+    names: Path | None = None  # naming overrides
+    out: Path = Path("generated")
+    package_name: str = "portkey_api"
+    parts: tuple[str, ...] = PARTS
+    templates: Path | None = None  # user templates overriding built-in ones by file name
+    spec_changed: bool = False  # accept a spec whose sha256 differs from the pin
+    lenient: bool = False  # validation errors become warnings
+    allow_remote_refs: bool = False
+    verbose: bool = False
+    root: Path = Path(".")  # folder relative paths in the config file are taken from
+
+
+KEYS = {
+    "spec": "spec",
+    "pin": "pin",
+    "overlay": "overlay",
+    "names": "names",
+    "out": "out",
+    "package-name": "package_name",
+    "parts": "parts",
+    "templates": "templates",
+    "lenient": "lenient",
+    "allow-remote-refs": "allow_remote_refs",
+}
+PATH_KEYS = {"spec", "pin", "overlay", "names", "out", "templates"}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                if "tool" in tomllib.loads(candidate.read_text("utf-8")) and "portkey-codegen" in (
+                    tomllib.loads(candidate.read_text("utf-8"))["tool"]
+                ):
+                    return candidate
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+    return None
+
+
+def load_config(pyproject: Path | None = None, **overrides: Any) -> Config:
+    """Read the config table (if any) and apply `overrides` (flags; None means "not given")."""
+    values: dict[str, Any] = {}
+    root = Path.cwd()
+    if pyproject is None:
+        pyproject = find_pyproject(Path.cwd())
+    if pyproject is not None:
+        root = pyproject.parent
+        try:
+            table = tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}).get("portkey-codegen", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise error(f"invalid TOML: {exc}", file=str(pyproject)) from None
+        for key, value in table.items():
+            if key not in KEYS:
+                raise error(
+                    f"unknown key {key!r} in [tool.portkey-codegen]",
+                    file=str(pyproject),
+                    hint="known keys: " + ", ".join(sorted(KEYS)),
+                )
+            name = KEYS[key]
+            if name in PATH_KEYS:
+                value = (root / value).resolve() if not Path(value).is_absolute() else Path(value)
+            if name == "parts":
+                value = tuple(value)
+            values[name] = value
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name in PATH_KEYS and value is not None:
+            value = Path(value).resolve()
+        values[name] = value
+    values.setdefault("root", root)
+    if "out" not in values:
+        values["out"] = (root / "generated").resolve()
+    known = {f.name for f in fields(Config)}
+    cfg = Config(**{k: v for k, v in values.items() if k in known})
+    bad = [p for p in cfg.parts if p not in PARTS]
+    if bad or "models" not in cfg.parts:
+        raise error(
+            f"invalid parts {list(cfg.parts)!r}",
+            hint="parts are chosen from models, client, server; models is always needed",
+        )
+    return cfg
+
+
+def with_overrides(cfg: Config, **kw: Any) -> Config:
+    return replace(cfg, **{k: v for k, v in kw.items() if v is not None})
