@@ -1,0 +1,76 @@
+"""Golden output for small fixture specs, one feature each.
+
+Update after an intended change with:  UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/test_snapshots.py
+then review `git diff tests/snapshots`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import render_tree
+from generator.config import Config
+from generator.output import write_tree
+
+HERE = Path(__file__).parent
+FIXTURES = sorted((HERE / "fixtures").glob("*.yaml"))
+SNAPSHOTS = HERE / "snapshots"
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+
+
+def fixture_config(spec: Path, out: Path) -> Config:
+    return Config(spec=spec, out=out, package_name="fixture_api", root=HERE)
+
+
+@pytest.fixture(scope="module", params=FIXTURES, ids=[f.stem for f in FIXTURES])
+def rendered(request, tmp_path_factory):
+    spec = request.param
+    return spec.stem, render_tree(fixture_config(spec, tmp_path_factory.mktemp(spec.stem)))
+
+
+def test_matches_snapshot(rendered):
+    name, result = rendered
+    golden = SNAPSHOTS / name
+    if UPDATE:
+        shutil.rmtree(golden, ignore_errors=True)
+        write_tree(golden, result.files)
+        (golden / ".portkey-codegen-manifest.json").unlink()
+    problems = []
+    on_disk = {p.relative_to(golden).as_posix() for p in golden.rglob("*") if p.is_file()} if golden.is_dir() else set()
+    for rel in sorted(set(result.files) | on_disk):
+        want = (golden / rel).read_text("utf-8") if rel in on_disk else None
+        got = result.files.get(rel)
+        if want == got:
+            continue
+        problems.extend(
+            difflib.unified_diff(
+                (want or "").splitlines(keepends=True),
+                (got or "").splitlines(keepends=True),
+                f"snapshot/{name}/{rel}",
+                f"generated/{name}/{rel}",
+                n=2,
+            )
+        )
+    assert not problems, (
+        "generated output differs from tests/snapshots (UPDATE_SNAPSHOTS=1 to accept):\n" + "".join(problems[:200])
+    )
+
+
+def test_generated_package_imports(rendered, tmp_path):
+    name, result = rendered
+    write_tree(tmp_path, result.files)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import fixture_api, fixture_api.models"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
