@@ -20,6 +20,7 @@ from .operations import (
     docstring_for,
     function_names,
     iter_operations,
+    py_name,
 )
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
@@ -108,7 +109,7 @@ def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: 
             base = "authorization"
         else:
             continue  # oauth2/openIdConnect/mutualTLS: the user passes headers themselves
-        py = snake_name(rules.security.get(str(key)) or base)
+        py = py_name(rules.security.get(str(key)) or base)
         env = f"{env_prefix}_{py.upper()}" if env_prefix and kind == "header" else None
         desc = scheme.get("description") if isinstance(scheme.get("description"), str) else None
         result[str(key)] = SecurityScheme(str(key), py, kind, wire, desc, env)  # type: ignore[arg-type]
@@ -155,9 +156,9 @@ def _unique_py_names(params: list[Param], fields: list[BodyField]) -> tuple[list
     body_names: dict[str, str] = {}
 
     def claim(wire: str, suffix: str) -> str:
-        name = snake_name(wire)
+        name = py_name(wire)
         if name in taken:
-            name = snake_name(f"{wire}_{suffix}")
+            name = py_name(f"{wire}_{suffix}")
         base, n = name, 2
         while name in taken:  # still taken: same wire name twice in one location (spec error) — keep both usable
             name, n = f"{base}_{suffix}{n}", n + 1

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError
 from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming
-from ..naming import class_name, snake_name
+from ..naming import class_name, safe_identifier, snake_name
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Per-call options every generated method takes: no parameter may use these names.
@@ -74,6 +74,11 @@ def iter_operations(document: Mapping[str, Any]) -> list[RawOperation]:
     return out
 
 
+def py_name(text: str) -> str:
+    """Attribute/method/parameter name: snake_case, never a keyword."""
+    return safe_identifier(snake_name(text))
+
+
 def _segments(path: str) -> list[tuple[str, bool]]:
     """`/a/{b}/c` -> [("a", False), ("b", True), ("c", False)]."""
     result = []
@@ -85,8 +90,18 @@ def _segments(path: str) -> list[tuple[str, bool]]:
     return result
 
 
-def derive_name(method: str, path: str, actions: frozenset[str], all_paths: frozenset[str]) -> tuple[tuple[str, ...], str]:
-    """(resource path, method name) for an operation by the rule in this module's docstring."""
+def derive_name(
+    method: str,
+    path: str,
+    actions: frozenset[str],
+    all_paths: frozenset[str],
+    methods_on_path: frozenset[str] = frozenset(),
+) -> tuple[tuple[str, ...], str]:
+    """(resource path, method name) for an operation by the rule in this module's docstring.
+
+    POST to a path ending in a parameter updates the item only when the path is an item (it also
+    has GET or DELETE); otherwise it creates (POST /api-keys/{type}/{sub-type}).
+    """
     segs = _segments(path)
     statics = [s for s, is_param in segs if not is_param]
     ends_with_param = bool(segs) and segs[-1][1]
@@ -98,13 +113,14 @@ def derive_name(method: str, path: str, actions: frozenset[str], all_paths: froz
         and segs[-1][0] in actions
         and not any(p.startswith(path.rstrip("/") + "/") for p in all_paths)
     ):
-        resource = tuple(snake_name(s) for s in statics[:-1])
-        return resource, snake_name(segs[-1][0])
-    resource = tuple(snake_name(s) for s in statics)
+        resource = tuple(py_name(s) for s in statics[:-1])
+        return resource, py_name(segs[-1][0])
+    resource = tuple(py_name(s) for s in statics)
     if method == "get":
         verb = "retrieve" if ends_with_param else "list"
     elif method == "post":
-        verb = "update" if ends_with_param else "create"
+        is_item = ends_with_param and bool(methods_on_path & {"get", "delete"})
+        verb = "update" if is_item else "create"
     elif method in ("put", "patch"):
         verb = "update"
     elif method == "delete":
@@ -117,16 +133,21 @@ def derive_name(method: str, path: str, actions: frozenset[str], all_paths: froz
 def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tuple[tuple[str, ...], str]]:
     """Resource path + method name for every operation; all unique, or an error naming the clash."""
     all_paths = frozenset(r.path.rstrip("/") for r in raws)
+    methods: dict[str, set[str]] = {}
+    for raw in raws:
+        methods.setdefault(raw.path, set()).add(raw.method)
     names: dict[str, tuple[tuple[str, ...], str]] = {}
     for raw in raws:
         override = rules.operations.get(raw.key)
         if override:
-            parts = [snake_name(p) for p in override.split(".") if p]
+            parts = [py_name(p) for p in override.split(".") if p]
             if not parts:
                 raise GeneratorError(Diagnostic("error", f"empty name override for {raw.key}", file="spec/names.yaml"))
             names[raw.key] = (tuple(parts[:-1]), parts[-1])
         else:
-            names[raw.key] = derive_name(raw.method, raw.path, rules.actions, all_paths)
+            names[raw.key] = derive_name(
+                raw.method, raw.path, rules.actions, all_paths, frozenset(methods[raw.path])
+            )
     owners: dict[tuple[tuple[str, ...], str], str] = {}
     problems = []
     for key, name in names.items():
@@ -170,12 +191,12 @@ def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str
     for raw in raws:
         res, meth = names[raw.key]
         op_id = raw.op.get("operationId")
-        base = snake_name(str(op_id)) if isinstance(op_id, str) and op_id.strip() else snake_name("_".join((meth,) + res))
+        base = py_name(str(op_id)) if isinstance(op_id, str) and op_id.strip() else py_name("_".join((meth,) + res))
         candidate = base
         if candidate in used:
-            candidate = snake_name("_".join((meth,) + res))
+            candidate = py_name("_".join((meth,) + res))
         if candidate in used:
-            candidate = snake_name(f"{raw.method}_{raw.path}")
+            candidate = py_name(f"{raw.method}_{raw.path}")
         if candidate in used:  # only when two paths differ only by punctuation
             raise GeneratorError(
                 Diagnostic(
