@@ -1,0 +1,1701 @@
+"""Spec-independent runtime of the generated client: transport, retries, errors, SSE streams.
+
+This file is copied verbatim into the generated package and imported relatively by the generated
+resources. It imports only the standard library, httpx and pydantic. Every public name is listed
+in ``__all__``; everything starting with ``_`` may change without notice.
+
+How generated code uses it (the sync and async call are identical; async adds ``await``)::
+
+    class ChatCompletions(SyncResource):
+        def create(self, *, model: str, stream: bool | NotGiven = NOT_GIVEN, ...,
+                   extra_headers=None, extra_query=None, extra_body=None,
+                   timeout=NOT_GIVEN, max_retries=NOT_GIVEN):
+            return self._client.request(
+                "post", "/chat/completions", server="gateway",
+                json_body={"model": model, "stream": stream, ...},   # NOT_GIVEN values dropped
+                cast_to=_models.CreateChatCompletionResponse,
+                stream=stream, stream_cast_to=_models.CreateChatCompletionStreamResponse,
+                extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body,
+                timeout=timeout, max_retries=max_retries)
+
+``cast_to`` is a class or a type expression (``list[X]``, ``dict[str, Any]``); a union needs
+``cast("type[X | Y]", X | Y)`` for mypy. ``type(None)`` ignores the body, ``bytes``/``str`` return
+it as is, ``BinaryResponse`` leaves it unread for streaming. ``stream=True`` (with
+``stream_cast_to``) returns ``Stream``/``AsyncStream``. ``.with_raw_response`` is
+``raw_response_wrapper(resource.method)`` (``async_raw_response_wrapper`` for async).
+
+Design notes (why it looks the way it does):
+- The per-call path avoids work it can precompute: header dicts are built once per client, the
+  base URL of each server group is joined once, response parsers and pydantic ``TypeAdapter`` s are
+  cached per type, and models are parsed with ``model_validate_json`` straight from the bytes.
+- Server-sent events are split into lines by hand over ``iter_bytes()`` in bytes (``\\r`` and
+  ``\\n`` never occur inside a multi-byte UTF-8 sequence, so no incremental decoder is needed).
+- ``with_raw_response`` is a typed ``ParamSpec`` wrapper that sets a context variable the client
+  reads, so the generated methods need no hidden parameter.
+- A stream that ends without ``data: [DONE]`` ends cleanly: some servers never send it and the
+  ``/responses`` event stream has no terminator. Only the request is retried, never a stream
+  that has started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import datetime as _dt
+import enum
+import functools
+import io
+import json
+import logging
+import os
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from itertools import chain
+from types import TracebackType
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    NoReturn,
+    ParamSpec,
+    TypeGuard,
+    TypeVar,
+    overload,
+)
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+if TYPE_CHECKING:  # type-only: typing.Self needs 3.11, and nothing is imported at run time
+    from typing_extensions import Self
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AsyncAPIClient",
+    "AsyncResource",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "BinaryResponse",
+    "ConflictError",
+    "FileContent",
+    "FileTypes",
+    "InternalServerError",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RawResponse",
+    "Stream",
+    "SyncAPIClient",
+    "SyncResource",
+    "UnprocessableEntityError",
+    "async_raw_response_wrapper",
+    "is_given",
+    "raw_response_wrapper",
+    "strip_not_given",
+]
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+C = TypeVar("C")
+R = TypeVar("R")
+P = ParamSpec("P")
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+INITIAL_RETRY_DELAY = 0.5  # seconds; doubles per retry
+MAX_RETRY_DELAY = 8.0  # cap of the exponential backoff
+MAX_RETRY_AFTER = 60.0  # a longer Retry-After is ignored in favour of the backoff
+
+
+# --------------------------------------------------------------------------------------------
+# NOT_GIVEN: "the caller did not pass this", distinct from an explicit None (sent as null)
+
+
+class NotGiven:
+    """Type of ``NOT_GIVEN``: falsy, a singleton, never sent over the wire."""
+
+    __slots__ = ()
+    _instance: Self | None = None
+
+    def __new__(cls) -> Self:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __reduce__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven()
+
+
+def is_given(value: T | NotGiven) -> TypeGuard[T]:
+    return value is not NOT_GIVEN
+
+
+def strip_not_given(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop ``NOT_GIVEN`` entries (top level only); ``None`` stays and is sent as JSON null."""
+    return {k: v for k, v in values.items() if v is not NOT_GIVEN}
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class APIError(Exception):
+    """Base of every error the client raises."""
+
+    message: str
+    request: httpx.Request | None
+    body: object
+
+    def __init__(
+        self, message: str, *, request: httpx.Request | None = None, body: object = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.body = body
+
+
+class APIStatusError(APIError):
+    """The server answered with a non-2xx status."""
+
+    response: httpx.Response
+    status_code: int
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
+        super().__init__(message, request=response.request, body=body)
+        self.response = response
+        self.status_code = response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.response.headers
+
+
+class BadRequestError(APIStatusError):
+    pass
+
+
+class AuthenticationError(APIStatusError):
+    pass
+
+
+class PermissionDeniedError(APIStatusError):
+    pass
+
+
+class NotFoundError(APIStatusError):
+    pass
+
+
+class ConflictError(APIStatusError):
+    pass
+
+
+class UnprocessableEntityError(APIStatusError):
+    pass
+
+
+class RateLimitError(APIStatusError):
+    pass
+
+
+class InternalServerError(APIStatusError):
+    pass
+
+
+class APIConnectionError(APIError):
+    """The request did not get a response (DNS, refused, reset, protocol error...)."""
+
+    def __init__(self, message: str = "Connection error.", *, request: httpx.Request) -> None:
+        super().__init__(message, request=request)
+
+
+class APITimeoutError(APIConnectionError):
+    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request) -> None:
+        super().__init__(message, request=request)
+
+
+class APIResponseValidationError(APIError):
+    """A 2xx response whose body is not what the API promised (bad JSON, wrong shape/type)."""
+
+    response: httpx.Response
+    status_code: int
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object = None) -> None:
+        super().__init__(message, request=response.request, body=body)
+        self.response = response
+        self.status_code = response.status_code
+
+
+class APIStreamError(APIError):
+    """An error reported inside an event stream (``event: error`` or ``{"error": ...}``)."""
+
+    response: httpx.Response
+    event: str | None
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: object, event: str | None
+    ) -> None:
+        super().__init__(message, request=response.request, body=body)
+        self.response = response
+        self.event = event
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def _error_message(body: object) -> str | None:
+    """The server's own message from OpenAI/Portkey/FastAPI-style error bodies."""
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            msg = err.get("message")
+            if isinstance(msg, str) and msg:
+                return msg
+        elif isinstance(err, str) and err:
+            return err
+        for key in ("message", "detail"):
+            msg = body.get(key)
+            if isinstance(msg, str) and msg:
+                return msg
+        return json.dumps(body, separators=(",", ":"), default=str)[:1000] if body else None
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:1000]
+    if body:
+        return json.dumps(body, default=str)[:1000]
+    return None
+
+
+def _decode_error_body(response: httpx.Response) -> object:
+    content = response.content
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return response.text
+
+
+def _status_error(response: httpx.Response) -> APIStatusError:
+    body = _decode_error_body(response)
+    status = response.status_code
+    cls = _STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
+    msg = _error_message(body) or response.reason_phrase or "no details"
+    return cls(f"Error code: {status} - {msg}", response=response, body=body)
+
+
+# Errors a new attempt can fix; a bad URL scheme or a local protocol misuse will not change.
+_RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def _transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(request=request)
+    return APIConnectionError(
+        f"Connection error: {exc}" if str(exc) else "Connection error.", request=request
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding of path, query, header, form and JSON values
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    if value is NOT_GIVEN:
+        raise TypeError("NOT_GIVEN can only be used as a top-level argument, not inside a value")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# One encoder, built once: json.dumps() with keyword arguments builds a new one per call.
+_JSON = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
+)
+_JSON_ASCII = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_json_default)
+
+
+def _to_str(value: object) -> str:
+    """A scalar for a path, query or form value: bools as true/false, enums by value."""
+    if type(value) is str:
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, enum.Enum):
+        return _to_str(value.value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, (dict, list, tuple, BaseModel)):
+        return _JSON.encode(value)
+    return str(value)
+
+
+def _header_value(value: object) -> str | None:
+    """Header text; dicts/lists/models as compact ASCII JSON (x-portkey-config/metadata)."""
+    if value is None or value is NOT_GIVEN:
+        return None
+    if type(value) is str:
+        return value
+    if isinstance(value, (dict, list, tuple, BaseModel)):
+        return _JSON_ASCII.encode(value)
+    return _to_str(value)
+
+
+def _merge_headers(target: dict[str, str], source: Mapping[str, object]) -> None:
+    # NOT_GIVEN leaves a default alone; an explicit None removes it.
+    for key, value in source.items():
+        if value is NOT_GIVEN:
+            continue
+        text = _header_value(value)
+        if text is None:
+            target.pop(key.lower(), None)
+        else:
+            target[key.lower()] = text
+
+
+def _encode_query(*parts: Mapping[str, object] | None) -> str:
+    merged: dict[str, object] = {}
+    for part in parts:
+        if part:
+            merged.update(part)
+    out: list[str] = []
+    for key, value in merged.items():
+        if value is None or value is NOT_GIVEN:
+            continue
+        k = quote(key, safe="")
+        if isinstance(value, (list, tuple, set, frozenset)):
+            for item in value:
+                out.append(k + "=" + quote(_to_str(item), safe=""))
+        else:
+            out.append(k + "=" + quote(_to_str(value), safe=""))
+    return "&".join(out)
+
+
+def _encode_json_body(body: object, extra: Mapping[str, object] | None) -> bytes:
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if v is not NOT_GIVEN}
+    elif extra and isinstance(body, BaseModel):
+        body = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if extra:
+        extra = {k: v for k, v in extra.items() if v is not NOT_GIVEN}
+        if body is None:
+            body = extra
+        elif isinstance(body, dict):
+            body.update(extra)
+        else:
+            raise TypeError(f"extra_body needs a JSON object body, not {type(body).__name__}")
+    return _JSON.encode(body).encode()
+
+
+def _encode_form(
+    data: Mapping[str, object] | None, extra: Mapping[str, object] | None
+) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for source in (data, extra):
+        if not source:
+            continue
+        for key, value in source.items():
+            if value is None or value is NOT_GIVEN:
+                continue
+            if isinstance(value, (list, tuple, set, frozenset)):
+                out[key] = [_to_str(v) for v in value]
+            else:
+                out[key] = _to_str(value)
+    return out
+
+
+# Type aliases for generated signatures (runtime expressions, so no string forward refs here).
+FileContent = IO[bytes] | bytes | os.PathLike[str]
+FileTypes = (
+    FileContent | tuple[str | None, FileContent] | tuple[str | None, FileContent, str | None]
+)
+_HttpxFile = tuple[str | None, IO[bytes] | bytes, str | None]
+
+
+def _file_part(value: object, opened: list[IO[bytes]]) -> _HttpxFile:
+    content_type: str | None = None
+    if isinstance(value, tuple):
+        if len(value) not in (2, 3):
+            raise TypeError("a file tuple is (filename, content) or (filename, content, type)")
+        filename: str | None = value[0]
+        content: object = value[1]
+        content_type = value[2] if len(value) == 3 else None
+    else:
+        filename, content = None, value
+    if isinstance(content, os.PathLike):
+        path = os.fspath(content)
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the client after the request
+        opened.append(handle)
+        return (filename or os.path.basename(str(path)), handle, content_type)
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        return (filename or "upload", bytes(content), content_type)
+    if isinstance(content, io.TextIOBase):
+        raise TypeError("file uploads need a binary file (open(..., 'rb')), not a text file")
+    if hasattr(content, "read"):
+        if filename is None:
+            name = getattr(content, "name", None)
+            filename = os.path.basename(name) if isinstance(name, str) else "upload"
+        return (filename, content, content_type)  # type: ignore[return-value]
+    raise TypeError(f"cannot upload a {type(content).__name__}; pass bytes, a path or a file")
+
+
+def _encode_files(
+    files: Mapping[str, object], opened: list[IO[bytes]]
+) -> list[tuple[str, _HttpxFile]]:
+    out: list[tuple[str, _HttpxFile]] = []
+    for key, value in files.items():
+        if value is None or value is NOT_GIVEN:
+            continue
+        if isinstance(value, list):  # a tuple is one file; a list is a repeated field
+            out.extend((key, _file_part(item, opened)) for item in value)
+        else:
+            out.append((key, _file_part(value, opened)))
+    return out
+
+
+def _to_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Response parsing, cached per type
+
+_Parser = Callable[[httpx.Response], Any]
+_PARSERS: dict[object, _Parser] = {}
+_CHUNK_PARSERS: dict[object, Callable[[bytes], Any]] = {}
+
+
+def _json_validator(tp: Any) -> Callable[[bytes], Any]:
+    try:
+        return _CHUNK_PARSERS[tp]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable type expression: works, just uncached
+        return TypeAdapter(tp).validate_json
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        fn: Callable[[bytes], Any] = tp.model_validate_json
+    elif tp is bytes:
+        fn = bytes
+    elif tp is str:
+        fn = functools.partial(str, encoding="utf-8")
+    else:
+        fn = TypeAdapter(tp).validate_json
+    _CHUNK_PARSERS[tp] = fn
+    return fn
+
+
+def _parser(cast_to: Any) -> _Parser:
+    try:
+        return _PARSERS[cast_to]
+    except KeyError:
+        pass
+    except TypeError:
+        validate = _json_validator(cast_to)
+        return lambda r: validate(r.content)
+    fn: _Parser
+    if cast_to is None or cast_to is type(None):
+        fn = lambda r: None
+    elif cast_to is bytes:
+        fn = lambda r: r.content
+    elif cast_to is str:
+        fn = lambda r: r.text
+    elif cast_to is httpx.Response:
+        fn = lambda r: r
+    else:
+        validate = _json_validator(cast_to)
+        fn = lambda r: validate(r.content)
+    _PARSERS[cast_to] = fn
+    return fn
+
+
+def _validation_error(
+    exc: Exception, response: httpx.Response, what: str, body: object = None
+) -> APIResponseValidationError:
+    ctype = response.headers.get("content-type", "?")
+    detail = str(exc).strip().splitlines()
+    first = "; ".join(detail[:6])[:1000]
+    return APIResponseValidationError(
+        f"Invalid {what} (HTTP {response.status_code}, content-type {ctype}): {first}",
+        response=response,
+        body=body,
+    )
+
+
+def _parse_body(response: httpx.Response, cast_to: Any) -> Any:
+    try:
+        return _parser(cast_to)(response)
+    except (ValidationError, ValueError) as exc:
+        raise _validation_error(exc, response, "response body") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Server-sent events
+
+_DONE = b"[DONE]"
+
+
+class _SSEDecoder:
+    """Incremental text/event-stream parser over raw bytes (WHATWG rules, bytes in and out)."""
+
+    __slots__ = ("_data", "_event", "_skip_lf", "_started", "_tail", "last_event_id", "retry")
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._skip_lf = False  # the previous chunk ended in \r: a leading \n completes a CRLF
+        self._data: list[bytes] = []
+        self._event: bytes | None = None
+        self._started = False
+        self.last_event_id: bytes | None = None
+        self.retry: int | None = None
+
+    def feed(self, chunk: bytes | None) -> list[tuple[bytes | None, bytes]]:
+        """Events completed by this chunk as (event name or None, data); None means EOF."""
+        if chunk is None:
+            return self._flush()
+        if not chunk:
+            return []
+        if self._skip_lf:
+            self._skip_lf = False
+            if chunk[0] == 10:
+                chunk = chunk[1:]
+        if not self._started:
+            self._started = True
+            if chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+        if self._tail:
+            chunk = self._tail + chunk
+        if b"\r" in chunk:
+            if chunk[-1] == 13:
+                self._skip_lf = True
+                chunk = chunk[:-1].replace(b"\r\n", b"\n").replace(b"\r", b"\n") + b"\n"
+            else:
+                chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = chunk.split(b"\n")
+        self._tail = lines.pop()
+        out: list[tuple[bytes | None, bytes]] = []
+        for line in lines:
+            if line:
+                if line.startswith(b"data: "):
+                    self._data.append(line[6:])
+                elif line[0] != 58:  # ":" starts a comment
+                    self._field(line)
+            elif self._data:
+                data = self._data
+                out.append((self._event, data[0] if len(data) == 1 else b"\n".join(data)))
+                self._data = []
+                self._event = None
+            else:
+                self._event = None
+        return out
+
+    def _field(self, line: bytes) -> None:
+        name, _, value = line.partition(b":")
+        if value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":
+            self._data.append(value)
+        elif name == b"event":
+            self._event = value
+        elif name == b"id":
+            if b"\0" not in value:
+                self.last_event_id = value
+        elif name == b"retry" and value.isdigit():
+            self.retry = int(value)
+
+    def _flush(self) -> list[tuple[bytes | None, bytes]]:
+        # Lenient: a last event without its blank line is still delivered (a truncated one then
+        # fails validation instead of vanishing).
+        self._skip_lf = False
+        out = self.feed(b"\n\n") if self._tail or self._data else []
+        self._tail = b""
+        return out
+
+
+class _Skip:
+    pass
+
+
+_SKIP = _Skip()
+
+
+def _sse_item(
+    event: bytes | None, data: bytes, parse: Callable[[bytes], Any], response: httpx.Response
+) -> Any:
+    """The parsed chunk of one event, _SKIP for keep-alives; raises stream errors."""
+    if not data:
+        return _SKIP
+    is_error_event = event == b"error"
+    if is_error_event or b'"error"' in data[:16]:  # cheap pre-check: most chunks skip this
+        body: object
+        try:
+            body = json.loads(data)
+        except ValueError:
+            if not is_error_event:
+                raise
+            body = data.decode("utf-8", "replace")
+        if is_error_event or (
+            isinstance(body, dict) and (body.get("error") or body.get("type") == "error")
+        ):
+            msg = _error_message(body) or "unknown error"
+            name = event.decode("utf-8", "replace") if event is not None else None
+            raise APIStreamError(
+                f"Error in event stream: {msg}", response=response, body=body, event=name
+            )
+    return parse(data)
+
+
+def _check_event_stream(response: httpx.Response) -> NoReturn:
+    """A JSON answer to a streaming request: raise its error instead of yielding nothing."""
+    body = _decode_error_body(response)
+    msg = _error_message(body)
+    if isinstance(body, dict) and body.get("error"):
+        raise APIStreamError(
+            f"Error in event stream: {msg}", response=response, body=body, event=None
+        )
+    raise APIResponseValidationError(
+        f"Expected a text/event-stream response, got {response.headers.get('content-type')}: {msg}",
+        response=response,
+        body=body,
+    )
+
+
+def _is_json_response(response: httpx.Response) -> bool:
+    ctype = response.headers.get("content-type", "")
+    return "json" in ctype and "event-stream" not in ctype
+
+
+class Stream(Generic[T]):
+    """Iterate parsed chunks of a ``text/event-stream`` response.
+
+    The response is closed when the stream ends (``[DONE]`` or end of body), on an error, on
+    ``close()``/leaving ``with stream:``, and when a ``for`` loop over it is left early (the loop's
+    generator is dropped at once in CPython). After that, iteration yields nothing more.
+    """
+
+    response: httpx.Response
+
+    def __init__(self, response: httpx.Response, cast_to: type[T]) -> None:
+        self.response = response
+        self._parse: Callable[[bytes], T] = _json_validator(cast_to)
+        self._decoder = _SSEDecoder()
+        self._chunks: Iterator[bytes | None] | None = None
+        self._iterator: Iterator[T] | None = None
+        self._closed = False
+
+    def __iter__(self) -> Iterator[T]:
+        return self._iterator if self._iterator is not None else self._run()
+
+    def __next__(self) -> T:
+        if self._iterator is None:
+            self._iterator = self._run()
+        return next(self._iterator)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.response.close()
+
+    def _run(self) -> Iterator[T]:
+        if self._closed:
+            return
+        response = self.response
+        if self._chunks is None:
+            if _is_json_response(response):
+                try:
+                    response.read()
+                    _check_event_stream(response)
+                finally:
+                    self.close()
+            self._chunks = chain(response.iter_bytes(), (None,))
+        feed, parse, chunks = self._decoder.feed, self._parse, self._chunks
+        try:
+            for chunk in chunks:
+                for event, data in feed(chunk):
+                    if data == _DONE:
+                        for _ in chunks:  # drain so the connection can be reused
+                            pass
+                        return
+                    item = _sse_item(event, data, parse, response)
+                    if item is not _SKIP:
+                        yield item
+        except httpx.RequestError as exc:
+            raise _transport_error(exc, response.request) from exc
+        except (ValidationError, ValueError) as exc:
+            raise _validation_error(exc, response, "stream chunk") from exc
+        finally:
+            self.close()
+
+
+class AsyncStream(Generic[T]):
+    """Async twin of :class:`Stream`; use ``async with stream:`` to close it early."""
+
+    response: httpx.Response
+
+    def __init__(self, response: httpx.Response, cast_to: type[T]) -> None:
+        self.response = response
+        self._parse: Callable[[bytes], T] = _json_validator(cast_to)
+        self._decoder = _SSEDecoder()
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._iterator: AsyncIterator[T] | None = None
+        self._closed = False
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._iterator if self._iterator is not None else self._run()
+
+    async def __anext__(self) -> T:
+        if self._iterator is None:
+            self._iterator = self._run()
+        return await self._iterator.__anext__()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.response.aclose()
+
+    aclose = close
+
+    async def _run(self) -> AsyncIterator[T]:
+        if self._closed:
+            return
+        response = self.response
+        if self._chunks is None:
+            if _is_json_response(response):
+                try:
+                    await response.aread()
+                    _check_event_stream(response)
+                finally:
+                    await self.close()
+            self._chunks = response.aiter_bytes()
+        feed, parse, chunks = self._decoder.feed, self._parse, self._chunks
+        try:
+            eof = False
+            while not eof:
+                try:
+                    chunk: bytes | None = await chunks.__anext__()
+                except StopAsyncIteration:
+                    chunk, eof = None, True
+                for event, data in feed(chunk):
+                    if data == _DONE:
+                        async for _ in chunks:
+                            pass
+                        return
+                    item = _sse_item(event, data, parse, response)
+                    if item is not _SKIP:
+                        yield item
+        except httpx.RequestError as exc:
+            raise _transport_error(exc, response.request) from exc
+        except (ValidationError, ValueError) as exc:
+            raise _validation_error(exc, response, "stream chunk") from exc
+        finally:
+            await self.close()
+
+
+class BinaryResponse:
+    """An unread binary body (``cast_to=BinaryResponse``), for sync and async clients alike.
+
+    Iterating, reading or writing it to a file closes the response at the end; so do
+    ``close()``/``aclose()`` and the (async) context manager.
+    """
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.http_response = response
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        response = self.http_response
+        try:
+            yield from response.iter_bytes(chunk_size)
+        except httpx.RequestError as exc:
+            raise _transport_error(exc, response.request) from exc
+        finally:
+            response.close()
+
+    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        response = self.http_response
+        try:
+            async for chunk in response.aiter_bytes(chunk_size):
+                yield chunk
+        except httpx.RequestError as exc:
+            raise _transport_error(exc, response.request) from exc
+        finally:
+            await response.aclose()
+
+    def read(self) -> bytes:
+        return b"".join(self.iter_bytes())
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self.aiter_bytes()])
+
+    def write_to_file(self, path: str | os.PathLike[str]) -> None:
+        with open(path, "wb") as f:
+            f.writelines(self.iter_bytes())
+
+    async def awrite_to_file(self, path: str | os.PathLike[str]) -> None:
+        # Local disk writes are short; not worth a thread hop per chunk.
+        with open(path, "wb") as f:  # noqa: ASYNC230
+            async for chunk in self.aiter_bytes():
+                f.write(chunk)
+
+    def close(self) -> None:
+        self.http_response.close()
+
+    async def aclose(self) -> None:
+        await self.http_response.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+# --------------------------------------------------------------------------------------------
+# Raw responses (``.with_raw_response``)
+
+_RAW_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar("_RAW_MODE", default=False)
+
+
+class RawResponse(Generic[R]):
+    """The HTTP response of a call; ``parse()`` gives what the method would have returned."""
+
+    def __init__(self, response: httpx.Response, parse: Callable[[], R]) -> None:
+        self.http_response = response
+        self._parse = parse
+        self._parsed: R | NotGiven = NOT_GIVEN
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    @property
+    def content(self) -> bytes:
+        return self.http_response.content
+
+    @property
+    def text(self) -> str:
+        return self.http_response.text
+
+    def parse(self) -> R:
+        if isinstance(self._parsed, NotGiven):
+            self._parsed = self._parse()
+        return self._parsed
+
+
+def raw_response_wrapper(func: Callable[P, R]) -> Callable[P, RawResponse[R]]:
+    """Same signature as ``func``, returning the :class:`RawResponse` of the call instead."""
+
+    @functools.wraps(func)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
+        token = _RAW_MODE.set(True)
+        try:
+            result: Any = func(*args, **kwargs)
+        finally:
+            _RAW_MODE.reset(token)
+        return result  # type: ignore[no-any-return]
+
+    return wrapped
+
+
+def async_raw_response_wrapper(
+    func: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[RawResponse[R]]]:
+    @functools.wraps(func)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
+        token = _RAW_MODE.set(True)
+        try:
+            result: Any = await func(*args, **kwargs)
+        finally:
+            _RAW_MODE.reset(token)
+        return result  # type: ignore[no-any-return]
+
+    return wrapped
+
+
+# --------------------------------------------------------------------------------------------
+# Clients
+
+
+class _BaseClient:
+    """Configuration and request building shared by the sync and async clients."""
+
+    base_urls: dict[str, str]
+    auth_headers: dict[str, object]
+    default_headers: dict[str, object]
+    default_query: dict[str, object]
+    timeout: httpx.Timeout
+    max_retries: int
+    clock: Callable[[], float]
+    _http: httpx.Client | httpx.AsyncClient
+    _owns_http: bool
+
+    def _init_base(
+        self,
+        base_urls: Mapping[str, str],
+        auth_headers: Mapping[str, object] | None,
+        default_headers: Mapping[str, object] | None,
+        default_query: Mapping[str, object] | None,
+        timeout: float | httpx.Timeout | None | NotGiven,
+        max_retries: int,
+        http_client: httpx.Client | httpx.AsyncClient | None,
+        clock: Callable[[], float] | None,
+    ) -> None:
+        if not base_urls:
+            raise ValueError("base_urls needs at least one server group, e.g. {'default': url}")
+        self.base_urls = dict(base_urls)
+        self.auth_headers = dict(auth_headers or {})
+        self.default_headers = dict(default_headers or {})
+        self.default_query = dict(default_query or {})
+        if isinstance(timeout, NotGiven):
+            timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+        self.timeout = _to_timeout(timeout)
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self.max_retries = max_retries
+        self.clock = clock or time.time
+        self._configure()
+
+    def _configure(self) -> None:
+        """Precompute what every request needs (call again after changing the settings)."""
+        self._base_urls = {k: v.rstrip("/") for k, v in self.base_urls.items()}
+        headers: dict[str, str] = {}
+        _merge_headers(headers, self.default_headers)
+        _merge_headers(headers, self.auth_headers)
+        headers.pop("content-type", None)  # set per request from the body
+        self._headers = headers
+        self._json_headers = {**headers, "content-type": "application/json"}
+
+    def _copy_fields(self, source: _BaseClient) -> None:
+        # Everything but lazily created resources (cached_property values bound to `source`).
+        lazy = {
+            name
+            for klass in type(source).__mro__
+            for name, attr in vars(klass).items()
+            if isinstance(attr, functools.cached_property)
+        }
+        self.__dict__.update({k: v for k, v in source.__dict__.items() if k not in lazy})
+
+    def _copy_settings(
+        self,
+        base_urls: Mapping[str, str] | None,
+        auth_headers: Mapping[str, object] | None,
+        default_headers: Mapping[str, object] | None,
+        default_query: Mapping[str, object] | None,
+        timeout: float | httpx.Timeout | None | NotGiven,
+        max_retries: int | NotGiven,
+        http_client: httpx.Client | httpx.AsyncClient | None,
+    ) -> None:
+        # Mappings are merged over the current ones (a None value removes a header).
+        self.base_urls = {**self.base_urls, **(base_urls or {})}
+        self.auth_headers = {**self.auth_headers, **(auth_headers or {})}
+        self.default_headers = {**self.default_headers, **(default_headers or {})}
+        self.default_query = {**self.default_query, **(default_query or {})}
+        if not isinstance(timeout, NotGiven):
+            self.timeout = _to_timeout(timeout)
+        if not isinstance(max_retries, NotGiven):
+            self.max_retries = max_retries
+        if http_client is not None:
+            self._http = http_client
+        self._owns_http = False  # the pool belongs to the client that created it
+        self._configure()
+
+    def _build(
+        self,
+        method: str,
+        path: str,
+        server: str,
+        path_params: Mapping[str, object] | None,
+        query: Mapping[str, object] | None,
+        headers: Mapping[str, object] | None,
+        json_body: object,
+        data: Mapping[str, object] | None,
+        files: Mapping[str, object] | None,
+        content: bytes | str | IO[bytes] | None,
+        content_type: str | None,
+        stream: bool,
+        extra_headers: Mapping[str, object] | None,
+        extra_query: Mapping[str, object] | None,
+        extra_body: Mapping[str, object] | None,
+        timeout: float | httpx.Timeout | None | NotGiven,
+        opened: list[IO[bytes]],
+    ) -> httpx.Request:
+        try:
+            url = self._base_urls[server]
+        except KeyError:
+            raise ValueError(
+                f"unknown server group {server!r}; configured: {sorted(self._base_urls)}"
+            ) from None
+        if path_params:
+            for name, value in path_params.items():
+                text = _to_str(value)
+                if not text:
+                    raise ValueError(f"path parameter {name!r} must not be empty")
+                path = path.replace("{" + name + "}", quote(text, safe=""))
+        url += path
+        if query or extra_query or self.default_query:
+            qs = _encode_query(self.default_query, query, extra_query)
+            if qs:
+                url += "?" + qs
+        body: bytes | None = None
+        form: dict[str, str | list[str]] | None = None
+        file_list: list[tuple[str, _HttpxFile]] | None = None
+        ctype: str | None = None
+        if files:
+            file_list = _encode_files(files, opened)
+            form = _encode_form(data, extra_body)
+        elif data is not None:
+            form = _encode_form(data, extra_body)
+        elif content is not None:
+            ctype = content_type
+        elif json_body is not None or extra_body:
+            body = _encode_json_body(json_body, extra_body)
+            ctype = "application/json"
+        if headers or extra_headers or stream or (ctype and ctype != "application/json"):
+            hdrs = dict(self._headers)
+            if ctype:
+                hdrs["content-type"] = ctype
+            if stream:
+                hdrs["accept"] = "text/event-stream"
+            if headers:
+                _merge_headers(hdrs, headers)
+            if extra_headers:
+                _merge_headers(hdrs, extra_headers)
+        else:
+            hdrs = self._json_headers if ctype else self._headers
+        return self._http.build_request(
+            method,
+            url,
+            headers=hdrs,
+            content=body if body is not None else content,
+            data=form,
+            files=file_list,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+        )
+
+    def _retry_delay(self, response: httpx.Response | None, retries_done: int) -> float:
+        if response is not None:
+            delay: float | None = None
+            headers = response.headers
+            ms = headers.get("retry-after-ms")
+            if ms:
+                try:
+                    delay = float(ms) / 1000.0
+                except ValueError:
+                    pass
+            ra = headers.get("retry-after") if delay is None else None
+            if ra:
+                try:
+                    delay = float(ra)
+                except ValueError:
+                    try:
+                        delay = max(0.0, parsedate_to_datetime(ra).timestamp() - self.clock())
+                    except (TypeError, ValueError, IndexError, OverflowError):
+                        delay = None
+            if delay is not None and 0.0 <= delay <= MAX_RETRY_AFTER:
+                return delay
+        backoff = min(INITIAL_RETRY_DELAY * 2.0**retries_done, MAX_RETRY_DELAY)
+        return backoff * (1.0 - 0.25 * random.random())
+
+    def _finish(
+        self, response: httpx.Response, cast_to: Any, stream: bool, stream_cast_to: Any
+    ) -> Any:
+        if _RAW_MODE.get():
+            return RawResponse(
+                response, lambda: self._result(response, cast_to, stream, stream_cast_to)
+            )
+        return self._result(response, cast_to, stream, stream_cast_to)
+
+    def _result(
+        self, response: httpx.Response, cast_to: Any, stream: bool, stream_cast_to: Any
+    ) -> Any:
+        if stream:
+            return self._stream_cls(response, stream_cast_to)
+        if cast_to is BinaryResponse:
+            return BinaryResponse(response)
+        return _parse_body(response, cast_to)
+
+    _stream_cls: Callable[[httpx.Response, Any], Any]
+
+
+def _should_retry(response: httpx.Response) -> bool:
+    override = response.headers.get("x-should-retry")
+    if override == "true":
+        return True
+    if override == "false":
+        return False
+    status = response.status_code
+    return status == 408 or status == 409 or status == 429 or status >= 500
+
+
+def _log_retry(request: httpx.Request, what: object, delay: float, left: int) -> None:
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug(
+            "%s %s: %s; retrying in %.2fs (%d left)", request.method, request.url, what, delay, left
+        )
+
+
+class SyncAPIClient(_BaseClient):
+    """Synchronous client over ``httpx.Client``; generated clients subclass it."""
+
+    _http: httpx.Client
+    sleep: Callable[[float], None]
+    _stream_cls = Stream
+
+    def __init__(
+        self,
+        *,
+        base_urls: Mapping[str, str],
+        auth_headers: Mapping[str, object] | None = None,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self._init_base(
+            base_urls,
+            auth_headers,
+            default_headers,
+            default_query,
+            timeout,
+            max_retries,
+            http_client,
+            clock,
+        )
+        self.sleep = sleep or time.sleep
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=True)
+
+    def copy(
+        self,
+        *,
+        base_urls: Mapping[str, str] | None = None,
+        auth_headers: Mapping[str, object] | None = None,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        http_client: httpx.Client | None = None,
+    ) -> Self:
+        """A new client sharing the connection pool, with these settings merged over ours."""
+        new = object.__new__(type(self))
+        new._copy_fields(self)
+        new._copy_settings(
+            base_urls,
+            auth_headers,
+            default_headers,
+            default_query,
+            timeout,
+            max_retries,
+            http_client,
+        )
+        return new
+
+    with_options = copy
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        server: str = ...,
+        path_params: Mapping[str, object] | None = ...,
+        query: Mapping[str, object] | None = ...,
+        headers: Mapping[str, object] | None = ...,
+        json_body: object = ...,
+        data: Mapping[str, object] | None = ...,
+        files: Mapping[str, object] | None = ...,
+        content: bytes | str | IO[bytes] | None = ...,
+        content_type: str | None = ...,
+        stream: Literal[False] | NotGiven = ...,
+        stream_cast_to: None = ...,
+        extra_headers: Mapping[str, object] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> T: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[Any] | None = ...,
+        server: str = ...,
+        path_params: Mapping[str, object] | None = ...,
+        query: Mapping[str, object] | None = ...,
+        headers: Mapping[str, object] | None = ...,
+        json_body: object = ...,
+        data: Mapping[str, object] | None = ...,
+        files: Mapping[str, object] | None = ...,
+        content: bytes | str | IO[bytes] | None = ...,
+        content_type: str | None = ...,
+        stream: Literal[True],
+        stream_cast_to: type[C],
+        extra_headers: Mapping[str, object] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> Stream[C]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        server: str = ...,
+        path_params: Mapping[str, object] | None = ...,
+        query: Mapping[str, object] | None = ...,
+        headers: Mapping[str, object] | None = ...,
+        json_body: object = ...,
+        data: Mapping[str, object] | None = ...,
+        files: Mapping[str, object] | None = ...,
+        content: bytes | str | IO[bytes] | None = ...,
+        content_type: str | None = ...,
+        stream: bool | NotGiven,
+        stream_cast_to: type[C],
+        extra_headers: Mapping[str, object] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> T | Stream[C]: ...
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        server: str = "default",
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        headers: Mapping[str, object] | None = None,
+        json_body: object = None,
+        data: Mapping[str, object] | None = None,
+        files: Mapping[str, object] | None = None,
+        content: bytes | str | IO[bytes] | None = None,
+        content_type: str | None = None,
+        stream: bool | NotGiven = False,
+        stream_cast_to: Any = None,
+        extra_headers: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Any:
+        """Send one API request with retries and return the parsed result (see module doc)."""
+        streaming = bool(stream)
+        if streaming and stream_cast_to is None:
+            raise ValueError("stream=True needs stream_cast_to (the chunk type)")
+        opened: list[IO[bytes]] = []
+        try:
+            request = self._build(
+                method,
+                path,
+                server,
+                path_params,
+                query,
+                headers,
+                json_body,
+                data,
+                files,
+                content,
+                content_type,
+                streaming,
+                extra_headers,
+                extra_query,
+                extra_body,
+                timeout,
+                opened,
+            )
+            retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
+            response = self._send(request, streaming or cast_to is BinaryResponse, retries)
+        finally:
+            for handle in opened:
+                handle.close()
+        return self._finish(response, cast_to, streaming, stream_cast_to)
+
+    def _send(self, request: httpx.Request, stream: bool, retries: int) -> httpx.Response:
+        http = self._http
+        done = 0
+        while True:
+            try:
+                response = http.send(request, stream=stream)
+            except httpx.RequestError as exc:
+                if done >= retries or not isinstance(exc, _RETRYABLE):
+                    raise _transport_error(exc, request) from exc
+                delay = self._retry_delay(None, done)
+                _log_retry(request, repr(exc), delay, retries - done)
+            else:
+                if 200 <= response.status_code < 300:
+                    if _log.isEnabledFor(logging.DEBUG):
+                        _log.debug("%s %s -> %d", request.method, request.url, response.status_code)
+                    return response
+                if done >= retries or not _should_retry(response):
+                    try:
+                        if stream:
+                            response.read()
+                    except httpx.RequestError as exc:
+                        raise _transport_error(exc, request) from exc
+                    finally:
+                        response.close()
+                    raise _status_error(response)
+                delay = self._retry_delay(response, done)
+                response.close()
+                _log_retry(request, response.status_code, delay, retries - done)
+            self.sleep(delay)
+            done += 1
+
+
+class AsyncAPIClient(_BaseClient):
+    """Asynchronous client over ``httpx.AsyncClient``; call signatures match SyncAPIClient."""
+
+    _http: httpx.AsyncClient
+    sleep: Callable[[float], Awaitable[None]]
+    _stream_cls = AsyncStream
+
+    def __init__(
+        self,
+        *,
+        base_urls: Mapping[str, str],
+        auth_headers: Mapping[str, object] | None = None,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self._init_base(
+            base_urls,
+            auth_headers,
+            default_headers,
+            default_query,
+            timeout,
+            max_retries,
+            http_client,
+            clock,
+        )
+        self.sleep = sleep or asyncio.sleep
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
+
+    def copy(
+        self,
+        *,
+        base_urls: Mapping[str, str] | None = None,
+        auth_headers: Mapping[str, object] | None = None,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> Self:
+        """A new client sharing the connection pool, with these settings merged over ours."""
+        new = object.__new__(type(self))
+        new._copy_fields(self)
+        new._copy_settings(
+            base_urls,
+            auth_headers,
+            default_headers,
+            default_query,
+            timeout,
+            max_retries,
+            http_client,
+        )
+        return new
+
+    with_options = copy
+
+    async def close(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    aclose = close
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        server: str = ...,
+        path_params: Mapping[str, object] | None = ...,
+        query: Mapping[str, object] | None = ...,
+        headers: Mapping[str, object] | None = ...,
+        json_body: object = ...,
+        data: Mapping[str, object] | None = ...,
+        files: Mapping[str, object] | None = ...,
+        content: bytes | str | IO[bytes] | None = ...,
+        content_type: str | None = ...,
+        stream: Literal[False] | NotGiven = ...,
+        stream_cast_to: None = ...,
+        extra_headers: Mapping[str, object] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> T: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[Any] | None = ...,
+        server: str = ...,
+        path_params: Mapping[str, object] | None = ...,
+        query: Mapping[str, object] | None = ...,
+        headers: Mapping[str, object] | None = ...,
+        json_body: object = ...,
+        data: Mapping[str, object] | None = ...,
+        files: Mapping[str, object] | None = ...,
+        content: bytes | str | IO[bytes] | None = ...,
+        content_type: str | None = ...,
+        stream: Literal[True],
+        stream_cast_to: type[C],
+        extra_headers: Mapping[str, object] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> AsyncStream[C]: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        server: str = ...,
+        path_params: Mapping[str, object] | None = ...,
+        query: Mapping[str, object] | None = ...,
+        headers: Mapping[str, object] | None = ...,
+        json_body: object = ...,
+        data: Mapping[str, object] | None = ...,
+        files: Mapping[str, object] | None = ...,
+        content: bytes | str | IO[bytes] | None = ...,
+        content_type: str | None = ...,
+        stream: bool | NotGiven,
+        stream_cast_to: type[C],
+        extra_headers: Mapping[str, object] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | None | NotGiven = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> T | AsyncStream[C]: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        server: str = "default",
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        headers: Mapping[str, object] | None = None,
+        json_body: object = None,
+        data: Mapping[str, object] | None = None,
+        files: Mapping[str, object] | None = None,
+        content: bytes | str | IO[bytes] | None = None,
+        content_type: str | None = None,
+        stream: bool | NotGiven = False,
+        stream_cast_to: Any = None,
+        extra_headers: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Any:
+        """Send one API request with retries and return the parsed result (see module doc)."""
+        streaming = bool(stream)
+        if streaming and stream_cast_to is None:
+            raise ValueError("stream=True needs stream_cast_to (the chunk type)")
+        opened: list[IO[bytes]] = []
+        try:
+            request = self._build(
+                method,
+                path,
+                server,
+                path_params,
+                query,
+                headers,
+                json_body,
+                data,
+                files,
+                content,
+                content_type,
+                streaming,
+                extra_headers,
+                extra_query,
+                extra_body,
+                timeout,
+                opened,
+            )
+            retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
+            response = await self._send(request, streaming or cast_to is BinaryResponse, retries)
+        finally:
+            for handle in opened:
+                handle.close()
+        return self._finish(response, cast_to, streaming, stream_cast_to)
+
+    async def _send(self, request: httpx.Request, stream: bool, retries: int) -> httpx.Response:
+        http = self._http
+        done = 0
+        while True:
+            try:
+                response = await http.send(request, stream=stream)
+            except httpx.RequestError as exc:
+                if done >= retries or not isinstance(exc, _RETRYABLE):
+                    raise _transport_error(exc, request) from exc
+                delay = self._retry_delay(None, done)
+                _log_retry(request, repr(exc), delay, retries - done)
+            else:
+                if 200 <= response.status_code < 300:
+                    if _log.isEnabledFor(logging.DEBUG):
+                        _log.debug("%s %s -> %d", request.method, request.url, response.status_code)
+                    return response
+                if done >= retries or not _should_retry(response):
+                    try:
+                        if stream:
+                            await response.aread()
+                    except httpx.RequestError as exc:
+                        raise _transport_error(exc, request) from exc
+                    finally:
+                        await response.aclose()
+                    raise _status_error(response)
+                delay = self._retry_delay(response, done)
+                await response.aclose()
+                _log_retry(request, response.status_code, delay, retries - done)
+            await self.sleep(delay)
+            done += 1
+
+
+class SyncResource:
+    """Base of generated sync resources: ``self._client.request(...)``."""
+
+    def __init__(self, client: SyncAPIClient) -> None:
+        self._client = client
+
+
+class AsyncResource:
+    """Base of generated async resources: ``await self._client.request(...)``."""
+
+    def __init__(self, client: AsyncAPIClient) -> None:
+        self._client = client
