@@ -146,3 +146,4 @@ class Api:
     operations: tuple[Operation, ...]
     root: Resource
     model_names: tuple[str, ...] = field(default=())
+    client_name: str = "Client"  # sync client class; the async one is "Async" + this

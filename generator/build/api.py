@@ -101,7 +101,7 @@ def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: 
         if typ == "apiKey" and kind_in in ("header", "query", "cookie"):
             wire = str(scheme.get("name", key))
             kind = kind_in
-            base = wire.lower()[len(prefix):] if prefix and wire.lower().startswith(prefix) else wire
+            base = wire.lower()[len(prefix) :] if prefix and wire.lower().startswith(prefix) else wire
             base = re.sub(r"^x-", "", base, flags=re.I)
         elif typ == "http" and str(scheme.get("scheme", "")).lower() in ("bearer", "basic"):
             wire = "Authorization"
@@ -147,7 +147,9 @@ def _common_dash_prefix(names: list[str]) -> str:
     return "-".join(common) + "-" if common else ""
 
 
-def _unique_py_names(params: list[Param], fields: list[BodyField]) -> tuple[list[Param], list[BodyField]]:
+def _unique_py_names(
+    params: list[Param], fields: list[BodyField], header_prefix: str = ""
+) -> tuple[list[Param], list[BodyField]]:
     """Python names for parameters and body fields, unique within one method."""
     taken = set(RESERVED_PARAMS)
     out_params: list[Param] = []
@@ -175,7 +177,10 @@ def _unique_py_names(params: list[Param], fields: list[BodyField]) -> tuple[list
         body_names[f.wire_name] = name
         out_fields.append(dataclasses.replace(f, py_name=name))
     for p in other_params:
-        out_params.append(dataclasses.replace(p, py_name=claim(p.wire_name, p.location)))
+        wire = p.wire_name
+        if p.location == "header" and header_prefix and wire.lower().startswith(header_prefix):
+            wire = wire[len(header_prefix):]  # x-portkey-trace-id -> trace_id, like the constructor's api_key
+        out_params.append(dataclasses.replace(p, py_name=claim(wire, p.location)))
     return out_params, out_fields
 
 
@@ -196,6 +201,12 @@ def build_api(
     env_prefix = rules.env_prefix
     groups, group_for = build_servers(document, rules, env_prefix)
     schemes = build_security(document, rules, env_prefix)
+    header_prefix = _security_header_prefix(document)
+    known_params = ((document.get("components") or {}).get("parameters") or {})
+    common = tuple(n for n in rules.common_headers if n in known_params)
+    for n in rules.common_headers:
+        if n not in known_params:
+            report.warn(f"common header parameter {n!r} is not in components/parameters", file="spec/names.yaml")
     raws = iter_operations(document)
     names = assign_names(raws, rules)
     fnames = function_names(raws, names)
@@ -203,9 +214,10 @@ def build_api(
     top_security = document.get("security")
     ops: list[Operation] = []
     for raw in raws:
-        params = builder.params(raw)
+        group = group_for(raw.op, raw.path_item)
+        params = builder.params(raw, common if group in rules.common_headers_servers else ())
         body = builder.body(raw)
-        params, fields = _unique_py_names(params, list(body.fields) if body else [])
+        params, fields = _unique_py_names(params, list(body.fields) if body else [], header_prefix)
         if body is not None:
             body = dataclasses.replace(body, fields=tuple(fields))
         responses, success, streaming = builder.responses(raw)
@@ -244,7 +256,7 @@ def build_api(
                 success=success,
                 responses=tuple(responses),
                 streaming=streaming,
-                server_group=group_for(raw.op, raw.path_item),
+                server_group=group,
                 security=tuple(security),
                 pointer=raw.pointer,
             )
@@ -263,7 +275,21 @@ def build_api(
         operations=tuple(ops),
         root=root,
         model_names=model_names,
+        client_name=rules.client_name or _client_name(str(info.get("title") or "")),
     )
+
+
+def _client_name(title: str) -> str:
+    from ..naming import class_name
+
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", title) if w and w.lower() not in ("api", "rest", "openapi")]
+    return class_name(" ".join(words[:2])) if words else "Client"
+
+
+def _security_header_prefix(document: Mapping[str, Any]) -> str:
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    names = [str(s.get("name", "")).lower() for s in schemes.values() if isinstance(s, dict) and s.get("in") == "header"]
+    return _common_dash_prefix(names) if len(names) >= 2 else ""
 
 
 __all__ = ["build_api", "NamingRules", "Streaming"]

@@ -36,6 +36,10 @@ class NamingRules:
     servers: Mapping[str, str] = field(default_factory=dict)
     security: Mapping[str, str] = field(default_factory=dict)
     env_prefix: str | None = None
+    client_name: str | None = None
+    # components/parameters added to every operation of the listed server groups that lacks them
+    common_headers: tuple[str, ...] = ()
+    common_headers_servers: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> "NamingRules":
@@ -46,6 +50,9 @@ class NamingRules:
             servers={str(k): str(v) for k, v in (data.get("servers") or {}).items()},
             security={str(k): str(v) for k, v in (data.get("security") or {}).items()},
             env_prefix=data.get("env_prefix"),
+            client_name=data.get("client_name"),
+            common_headers=tuple(str(x) for x in (data.get("common_headers") or {}).get("parameters") or ()),
+            common_headers_servers=tuple(str(x) for x in (data.get("common_headers") or {}).get("servers") or ()),
         )
 
 
@@ -282,9 +289,14 @@ class OperationBuilder:
         return self.type_hint(schema, ptr)
 
     # -- parameters ----------------------------------------------------------------------------
-    def params(self, raw: RawOperation) -> list[Param]:
+    def params(self, raw: RawOperation, common: tuple[str, ...] = ()) -> list[Param]:
         merged: dict[tuple[str, str], tuple[dict, str]] = {}
-        for holder, base in ((raw.path_item, jp.join("paths", raw.path)), (raw.op, raw.pointer)):
+        shared = {"parameters": [{"$ref": jp.join("components", "parameters", name)} for name in common]}
+        for holder, base in (
+            (shared, "#"),
+            (raw.path_item, jp.join("paths", raw.path)),
+            (raw.op, raw.pointer),
+        ):
             for i, p in enumerate(holder.get("parameters") or []):
                 node, ptr = self.deref(p, jp.child(base, "parameters", i))
                 if isinstance(node, dict) and "name" in node and "in" in node:
