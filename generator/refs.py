@@ -1,0 +1,628 @@
+"""``$ref`` checking and bundling: afterwards every ``$ref`` is an internal ``#/...`` pointer.
+
+* Internal refs are checked: malformed pointers (``#foo``, ``#/a/~2``) and dangling ones are
+  errors naming the ref and the pointer of the object that holds it.
+* Relative file refs (``other.yaml#/Foo``, ``./schemas/x.yaml``) are read with the spec's
+  own safe loader and copied into the document's ``components`` (``schemas`` unless the
+  ``$ref`` sits where a parameter, response, request body, header, example, link, callback
+  or security scheme belongs; a path item ``$ref`` is inlined since OpenAPI 3.0 has no
+  ``components/pathItems``). Refs inside those files are resolved relative to them. Files
+  must lie inside the spec's folder (after resolving symlinks and ``..``).
+* The generator never opens a URL: ``http(s)://`` and any other scheme are always refused.
+  ``allow_remote=True`` only lifts the folder confinement for *local* files (absolute paths,
+  ``file://`` URLs, ``../`` leaving the folder).
+* Recursive schemas (self, mutual, through arrays and ``allOf``) are fine: refs are never
+  expanded. A pure ``$ref`` loop (A is only ``$ref: B``, B only ``$ref: A``) names nothing
+  and is an error naming the cycle.
+
+The input is never mutated. With no file refs (the Portkey spec) the input object itself is
+returned; otherwise only the containers on the way to a rewritten ``$ref`` are copied, and
+objects the YAML shared (aliases) stay shared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from . import pointer as jp
+from .diagnostics import Diagnostic, GeneratorError
+from .load import MAX_BYTES, decode_spec_bytes, load_yaml_text, read_limited
+
+if TYPE_CHECKING:
+    from .load import LoadedSpec
+
+_BAD_ESCAPE = re.compile(r"~(?![01])")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_NAME_CHARS = re.compile(
+    r"[^A-Za-z0-9._-]+"
+)  # OpenAPI 3.0 component keys: ^[a-zA-Z0-9.\-_]+$
+_OPERATIONS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+# --- walking ---------------------------------------------------------------------------------
+
+
+def _holders(document: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(pointer, dict) for every dict holding a ``$ref`` key, in document order.
+
+    Iterative (a 300-deep document cannot hit the recursion limit) and linear: an object the
+    YAML shared through an alias is walked once, at its first pointer.
+    """
+    # Marked when popped, so the pointer kept for a shared object is its first in document
+    # order (where the YAML anchor is written). Each container is expanded once, so the
+    # stack never holds more entries than there are parent-child links between them.
+    seen: set[int] = set()
+    stack: list[tuple[Any, str]] = [(document, "#")]
+    child = jp.child
+    while stack:
+        node, pointer = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            if "$ref" in node:
+                yield pointer, node
+            items = [
+                (v, child(pointer, k))
+                for k, v in node.items()
+                if isinstance(v, (dict, list)) and id(v) not in seen
+            ]
+        else:
+            items = [
+                (v, f"{pointer}/{i}")
+                for i, v in enumerate(node)
+                if isinstance(v, (dict, list)) and id(v) not in seen
+            ]
+        stack.extend(reversed(items))
+
+
+def iter_refs(document: Any) -> Iterator[tuple[str, str]]:
+    """(pointer of the object holding the ``$ref``, ref string) for each string ``$ref``."""
+    for pointer, holder in _holders(document):
+        ref = holder["$ref"]
+        if isinstance(ref, str):
+            yield pointer, ref
+
+
+# --- pointers --------------------------------------------------------------------------------
+
+
+def check_pointer(fragment: str) -> str | None:
+    """Why `fragment` (the part after '#') is not a JSON pointer, or None when it is one."""
+    if fragment and not fragment.startswith("/"):
+        return "the part after '#' must be empty or start with '/' (named anchors are not supported)"
+    if _BAD_ESCAPE.search(fragment):
+        return "'~' must be followed by 0 or 1 ('~0' is '~', '~1' is '/')"
+    return None
+
+
+_MISSING = object()
+
+
+def _lookup(document: Any, fragment: str) -> Any:
+    """The node at JSON pointer `fragment` ('/a/b'), or _MISSING. Tries the percent-decoded
+    form too (RFC 6901 section 6: pointers in URI fragments may be percent-encoded)."""
+    for candidate in (fragment, unquote(fragment)) if "%" in fragment else (fragment,):
+        try:
+            return jp.resolve(document, "#" + candidate)
+        except (KeyError, IndexError, ValueError, TypeError):
+            continue
+    return _MISSING
+
+
+def _through_ref(document: Any, fragment: str) -> str | None:
+    """The pointer of a ``$ref`` the path runs through, if that is why it does not resolve."""
+    node = document
+    walked: list[str] = []
+    for token in jp.split("#" + fragment):
+        if isinstance(node, dict) and "$ref" in node and token not in node:
+            return jp.join(*walked)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+        walked.append(token)
+    return None
+
+
+def check_internal_refs(document: Any) -> list[tuple[str, str, str | None]]:
+    """(message, pointer of the holder, hint) for each malformed or dangling internal ref."""
+    found: list[tuple[str, str, str | None]] = []
+    for pointer, ref in iter_refs(document):
+        if not ref.startswith("#"):
+            continue
+        problem = check_pointer(ref[1:])
+        if problem:
+            found.append((f"malformed $ref {ref!r}: {problem}", pointer, None))
+        elif _lookup(document, ref[1:]) is _MISSING:
+            through = _through_ref(document, ref[1:])
+            found.append(
+                (f"$ref {ref!r} points to nothing", pointer, _dangling_hint(through))
+            )
+    return found
+
+
+def _dangling_hint(through: str | None) -> str:
+    if through:
+        return (
+            f"the path runs through the $ref at {through}; point at its target instead"
+        )
+    return "check the spelling; '/' in a key is written '~1', '~' as '~0'"
+
+
+# --- resolving -------------------------------------------------------------------------------
+
+
+@dataclass
+class _File:
+    path: Path  # resolved
+    text: str
+    document: Any
+
+
+@dataclass
+class _Target:
+    """One external node to bundle: file + pointer inside it."""
+
+    file: _File
+    fragment: str
+    section: str  # components section, or "" for a path item to inline
+    node: Any
+    name: str = ""
+
+
+@dataclass
+class _State:
+    base_dir: Path
+    spec_file: Path
+    allow_remote: bool
+    source: LoadedSpec | None
+    main: Any
+    files: dict[Path, _File] = field(default_factory=dict)
+    targets: dict[tuple[Path, str, str], _Target] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def error(
+        self,
+        message: str,
+        pointer: str | None,
+        in_file: _File | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where: dict[str, Any] = {}
+        if in_file is not None:
+            from .sourcemap import locate
+
+            pos = locate(in_file.text, pointer or "#", nearest=True)
+            where = {
+                "file": str(in_file.path),
+                "line": pos[0] if pos else None,
+                "column": pos[1] if pos else None,
+            }
+        elif self.source is not None and pointer is not None:
+            where = self.source.where(pointer)
+        else:
+            where = {"file": str(self.spec_file)}
+        self.diagnostics.append(
+            Diagnostic(
+                "error", message, pointer=pointer, hint=hint, code="ref", **where
+            )
+        )
+
+
+def _section(pointer: str) -> str:
+    """Which ``components`` section a ``$ref`` held at `pointer` belongs in ("" = inline)."""
+    tokens = jp.split(pointer)
+    if len(tokens) == 2 and tokens[0] == "paths":
+        return ""
+    if len(tokens) >= 2:
+        parent, last = tokens[-2], tokens[-1]
+        grand = tokens[-3] if len(tokens) >= 3 else ""
+        if parent == "parameters" and (last.isdigit() or grand == "components"):
+            return "parameters"
+        if parent == "responses" and (grand in _OPERATIONS or grand == "components"):
+            return "responses"
+        if last == "requestBody" and parent in _OPERATIONS:
+            return "requestBodies"
+        if parent == "requestBodies" and grand == "components":
+            return "requestBodies"
+        if parent == "headers" and grand != "properties":
+            return "headers"
+        if parent == "examples" and grand != "properties":
+            return "examples"
+        if (
+            parent in ("links", "callbacks", "securitySchemes")
+            and grand != "properties"
+        ):
+            return parent
+    return "schemas"
+
+
+def _relative_file(
+    state: _State, ref: str, base: Path, pointer: str, in_file: _File | None
+) -> tuple[Path, str] | None:
+    """(resolved file, fragment) a non-'#' ref names, or None after reporting why not."""
+    used = f"$ref {ref!r}"
+    if _SCHEME.match(ref) and not re.match(r"[A-Za-z]:[\\/]", ref):
+        parts = urlsplit(ref)
+        if parts.scheme != "file" or not state.allow_remote:
+            state.error(
+                f"{used} is a URL: refused (the generator never opens a URL)",
+                pointer,
+                in_file,
+                hint=(
+                    "download the file next to the spec and use a relative $ref"
+                    if parts.scheme != "file"
+                    else "use a path relative to the spec (or allow_remote=True for local files)"
+                ),
+            )
+            return None
+        raw_path, fragment = unquote(parts.path), parts.fragment
+    else:
+        if "?" in ref.split("#", 1)[0]:
+            state.error(
+                f"{used}: a query string is not supported in a file $ref",
+                pointer,
+                in_file,
+            )
+            return None
+        raw_path, _, fragment = ref.partition("#")
+        raw_path = unquote(raw_path)
+    problem = check_pointer(fragment)
+    if problem:
+        state.error(f"malformed {used}: {problem}", pointer, in_file)
+        return None
+    candidate = Path(raw_path)
+    if candidate.is_absolute() or re.match(r"[A-Za-z]:[\\/]", raw_path):
+        if not state.allow_remote:
+            state.error(
+                f"{used} is an absolute path: refused",
+                pointer,
+                in_file,
+                hint="use a path relative to the spec's folder",
+            )
+            return None
+    else:
+        candidate = base / candidate
+    resolved = candidate.resolve()
+    root = state.base_dir.resolve()
+    if not state.allow_remote and not resolved.is_relative_to(root):
+        state.error(
+            f"{used} leaves the spec's folder {root}: refused",
+            pointer,
+            in_file,
+            hint="keep referenced files inside the spec's folder",
+        )
+        return None
+    return resolved, fragment
+
+
+def _load_file(
+    state: _State, path: Path, ref: str, pointer: str, in_file: _File | None
+) -> _File | None:
+    if path in state.files:
+        return state.files[path]
+    if not path.is_file():
+        state.error(f"$ref {ref!r}: file {path} does not exist", pointer, in_file)
+        return None
+    try:
+        text = decode_spec_bytes(read_limited(path, MAX_BYTES), str(path))
+        document = load_yaml_text(text, file=str(path))
+    except GeneratorError as exc:
+        state.diagnostics.extend(exc.diagnostics)
+        return None
+    loaded = _File(path, text, document)
+    state.files[path] = loaded
+    return loaded
+
+
+def _internal(
+    state: _State, document: Any, ref: str, pointer: str, in_file: _File | None
+) -> bool:
+    """Check an internal ref; report and return False when malformed or dangling."""
+    fragment = ref[1:]
+    problem = check_pointer(fragment)
+    if problem:
+        state.error(f"malformed $ref {ref!r}: {problem}", pointer, in_file)
+        return False
+    if _lookup(document, fragment) is _MISSING:
+        hint = _dangling_hint(_through_ref(document, fragment))
+        where = f" in {in_file.path}" if in_file is not None else ""
+        state.error(
+            f"$ref {ref!r}{where} points to nothing", pointer, in_file, hint=hint
+        )
+        return False
+    return True
+
+
+def _target_for(
+    state: _State,
+    ref: str,
+    pointer: str,
+    base: Path,
+    in_file: _File | None,
+    section: str,
+    located: tuple[Path, str] | None = None,
+) -> tuple[str, _Target | None] | None:
+    """Resolve a file ref: ("#/..." when it lands in the main spec, None) or ("", target).
+    `located` (file, fragment) skips parsing `ref` (a '#...' ref inside a bundled file).
+    """
+    if located is None:
+        located = _relative_file(state, ref, base, pointer, in_file)
+    if located is None:
+        return None
+    path, fragment = located
+    if path == state.spec_file.resolve():
+        internal = "#" + fragment
+        return (
+            (internal, None)
+            if _internal(state, state.main, internal, pointer, in_file)
+            else None
+        )
+    loaded = _load_file(state, path, ref, pointer, in_file)
+    if loaded is None:
+        return None
+    node = _lookup(loaded.document, fragment)
+    if node is _MISSING:
+        state.error(
+            f"$ref {ref!r}: #{fragment} points to nothing in {path}", pointer, in_file
+        )
+        return None
+    key = (path, fragment, section)
+    if key not in state.targets:
+        state.targets[key] = _Target(loaded, fragment, section, node)
+    return "", state.targets[key]
+
+
+def _substitute(root: Any, replacements: dict[int, Any]) -> Any:
+    """`root` with each container whose id is in `replacements` swapped for its replacement;
+    ancestors are copied, everything else (and sharing) kept. Iterative post-order."""
+    if not replacements:
+        return root
+    memo: dict[int, Any] = {}
+    active: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        key = id(node)
+        if key in memo:
+            continue
+        if key in replacements:
+            memo[key] = replacements[key]
+            continue
+        children = node.values() if isinstance(node, dict) else node
+        if not ready:
+            if key in active:
+                raise GeneratorError(
+                    Diagnostic("error", "the document contains a cycle", code="ref")
+                )
+            active.add(key)
+            stack.append((node, True))
+            stack.extend(
+                (c, False)
+                for c in children
+                if isinstance(c, (dict, list)) and id(c) not in memo
+            )
+            continue
+        active.discard(key)
+        if isinstance(node, dict):
+            new: Any = {
+                k: memo.get(id(v), v) if isinstance(v, (dict, list)) else v
+                for k, v in node.items()
+            }
+            changed = any(new[k] is not v for k, v in node.items())
+        else:
+            new = [
+                memo.get(id(v), v) if isinstance(v, (dict, list)) else v for v in node
+            ]
+            changed = any(a is not b for a, b in zip(new, node))
+        memo[key] = new if changed else node
+    return memo.get(id(root), root)
+
+
+def _name_targets(state: _State, document: dict[str, Any]) -> None:
+    """Deterministic, collision-free component names, in order of first use."""
+    found = document.get("components")
+    components: dict[str, Any] = found if isinstance(found, dict) else {}
+    taken: dict[str, set[str]] = {}
+    for target in state.targets.values():
+        if not target.section:
+            continue
+        used = taken.setdefault(
+            target.section, set(components.get(target.section) or {})
+        )
+        tokens = jp.split("#" + target.fragment)
+        stem = _NAME_CHARS.sub("_", target.file.path.stem).strip("_") or "external"
+        base = _NAME_CHARS.sub("_", tokens[-1]).strip("_") if tokens else stem
+        base = base or stem
+        candidates = [base] + ([f"{stem}_{base}"] if base != stem else [])
+        name = next((c for c in candidates if c not in used), None)
+        counter = 2
+        while name is None:
+            if f"{base}_{counter}" not in used:
+                name = f"{base}_{counter}"
+            counter += 1
+        used.add(name)
+        target.name = name
+
+
+def _pure_ref_cycles(state: _State, document: Any) -> None:
+    """Report chains of objects that are nothing but a ``$ref`` and lead back to themselves."""
+    pure: dict[str, str] = {}  # pointer of a pure-ref object -> its ref
+    for pointer, holder in _holders(document):
+        ref = holder.get("$ref")
+        if len(holder) == 1 and isinstance(ref, str) and ref.startswith("#"):
+            pure[pointer] = ref
+    if not pure:
+        return
+    done: set[str] = set()
+    for start in pure:
+        chain: list[str] = []
+        position: dict[str, int] = {}
+        current: str | None = start
+        while current is not None and current in pure and current not in done:
+            if current in position:
+                loop = chain[position[current] :] + [current]
+                state.error(
+                    "$ref cycle: " + " -> ".join(loop) + " (each of these is only a "
+                    "$ref, so none of them names a schema)",
+                    loop[0],
+                    hint="make one of them a real schema",
+                )
+                break
+            position[current] = len(chain)
+            chain.append(current)
+            target = pure[current]
+            current = _canonical(target, pure)
+        done.update(chain)
+
+
+def _canonical(ref: str, known: dict[str, str]) -> str:
+    """The pointer form of an internal ref, as `_holders` spells pointers."""
+    tokens = jp.split(ref) if not ref[1:] or ref[1:].startswith("/") else None
+    if tokens is None:
+        return ref
+    canonical = jp.join(*tokens)
+    if canonical not in known and "%" in ref:
+        canonical = jp.join(*jp.split(unquote(ref)))
+    return canonical
+
+
+def resolve_refs(
+    document: dict[str, Any],
+    *,
+    base_dir: Path,
+    spec_file: Path,
+    allow_remote: bool = False,
+    source: LoadedSpec | None = None,
+) -> dict[str, Any]:
+    """`document` with every ``$ref`` internal (see the module docstring).
+
+    `spec_file` is the file `document` came from (relative refs start there), `base_dir` the
+    folder no referenced file may leave. `source`, when given, adds line numbers to errors.
+    Raises GeneratorError listing every bad ref. Returns `document` itself when it has no
+    file refs.
+    """
+    state = _State(Path(base_dir), Path(spec_file), allow_remote, source, document)
+    spec_dir = Path(spec_file).resolve().parent
+    replacements: dict[int, Any] = {}
+
+    def visit(root: Any, base: Path, in_file: _File | None, prefix: str) -> None:
+        for pointer, holder in _holders(root):
+            ref = holder["$ref"]
+            full = pointer if not prefix else prefix + pointer[1:]
+            if isinstance(ref, dict):
+                continue  # a property named "$ref" in a schema's `properties`
+            if not isinstance(ref, str):
+                state.error(
+                    f"$ref must be a string, not {type(ref).__name__}", full, in_file
+                )
+                continue
+            if ref == "":
+                state.error("empty $ref", full, in_file)
+                continue
+            if ref.startswith("#"):
+                if in_file is None:
+                    _internal(state, root, ref, full, None)
+                    continue
+                # '#/...' inside an external file means that file: bundle it too.
+                problem = check_pointer(ref[1:])
+                if problem:
+                    state.error(f"malformed $ref {ref!r}: {problem}", full, in_file)
+                    continue
+                found = _target_for(
+                    state,
+                    ref,
+                    full,
+                    in_file.path.parent,
+                    in_file,
+                    _section(pointer),
+                    located=(in_file.path, ref[1:]),
+                )
+            else:
+                found = _target_for(state, ref, full, base, in_file, _section(pointer))
+            if found is None:
+                continue
+            internal, target = found
+            if target is None:
+                replacements[id(holder)] = {**holder, "$ref": internal}
+            else:
+                replacements[id(holder)] = (
+                    target,
+                    holder,
+                )  # finished once names are known
+
+    visit(document, spec_dir, None, "")
+    # Bundled files may refer to more files: keep going until no new target appears.
+    visited: set[int] = set()
+    while True:
+        pending = [t for t in state.targets.values() if id(t) not in visited]
+        if not pending:
+            break
+        for target in pending:
+            visited.add(id(target))
+            if isinstance(target.node, (dict, list)):
+                visit(
+                    target.node,
+                    target.file.path.parent,
+                    target.file,
+                    "#" + target.fragment,
+                )
+    _name_targets(state, document)
+    if state.diagnostics:
+        raise GeneratorError(state.diagnostics)
+    if not replacements:
+        _pure_ref_cycles(state, document)
+        if state.diagnostics:
+            raise GeneratorError(state.diagnostics)
+        return document
+
+    # Final form of each rewritten holder: a ref to its component, or (path items) the
+    # file's content inlined.
+    inline: dict[int, Any] = {}
+    for key, value in list(replacements.items()):
+        if isinstance(value, tuple):
+            target, holder = value
+            if target.section:
+                replacements[key] = {
+                    **holder,
+                    "$ref": jp.join("components", target.section, target.name),
+                }
+            else:
+                inline[key] = (target, holder)
+    for key, (target, holder) in inline.items():
+        content = _substitute(target.node, replacements)
+        if not isinstance(content, dict):
+            state.error(
+                f"$ref {holder['$ref']!r} must name an object", None, target.file
+            )
+            continue
+        replacements[key] = {
+            **content,
+            **{k: v for k, v in holder.items() if k != "$ref"},
+        }
+    if state.diagnostics:
+        raise GeneratorError(state.diagnostics)
+
+    result = _substitute(document, replacements)
+    if result is document:
+        result = dict(document)
+    components = dict(result.get("components") or {})
+    for target in state.targets.values():
+        if target.section:
+            section = dict(components.get(target.section) or {})
+            section[target.name] = _substitute(target.node, replacements)
+            components[target.section] = section
+    if any(t.section for t in state.targets.values()):
+        result["components"] = components
+    _pure_ref_cycles(state, result)
+    if state.diagnostics:
+        raise GeneratorError(state.diagnostics)
+    return result

@@ -1,0 +1,296 @@
+"""Validate the (overlaid) spec with openapi-spec-validator 0.9; every error as a Diagnostic.
+
+openapi-spec-validator reports its own checks (schema defaults, required-but-undefined
+properties, duplicate operationIds, unresolved path parameters...) without a location. We
+wrap its keyword validators so each error is tagged with the JSON pointer of the node being
+checked when it is raised; that node is found by *identity* (the validator hands us the very
+dicts of our document), which gives the physical location even when the validator reached it
+through a ``$ref``. Meta-schema errors carry ``absolute_path`` and need nothing.
+
+Network: the validator resolves ``$ref`` URLs by default; ours has no URL handlers at all, so
+an external ref is reported, never fetched. Bundle external files with `refs.resolve_refs`
+first (for a single-file spec like Portkey's that is a no-op).
+
+Cost on the pinned spec: ~1.2 s (jsonschema against the OAS 3.0 meta-schema is most of it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from . import pointer as jp
+from .diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from .load import LoadedSpec
+
+_ATTR = "_portkey_pointer"  # set on an error object once its location is known
+
+
+def _container_pointers(document: Any) -> dict[int, str]:
+    """id -> pointer of the first place (document order) each dict/list appears.
+
+    Iterative, so deep documents cannot hit the recursion limit. With YAML aliases one object
+    sits at several pointers; the first is where the anchor is written.
+    """
+    pointers: dict[int, str] = {}
+    stack: list[tuple[Any, str]] = [(document, "#")]
+    while stack:
+        node, pointer = stack.pop()
+        if id(node) in pointers:
+            continue
+        pointers[id(node)] = pointer
+        if isinstance(node, dict):
+            items: Iterable[tuple[Any, Any]] = node.items()
+        else:
+            items = enumerate(node)
+        children = [
+            (value, jp.child(pointer, key))
+            for key, value in items
+            if isinstance(value, (dict, list)) and id(value) not in pointers
+        ]
+        stack.extend(reversed(children))  # reversed: pop in document order
+    return pointers
+
+
+class _Locator:
+    """Maps the validator's SchemaPath objects back to pointers into our document."""
+
+    def __init__(self, document: Any) -> None:
+        self._pointers: dict[int, str] | None = None
+        self._document = document
+
+    def pointer(self, node: Any) -> str | None:
+        """Pointer of a SchemaPath (physical location of its value when it is a container)."""
+        if self._pointers is None:
+            self._pointers = _container_pointers(self._document)
+        try:
+            value = node.read_value()
+        except Exception:  # a dangling $ref on the way: fall back to the logical path
+            value = None
+        found = (
+            self._pointers.get(id(value)) if isinstance(value, (dict, list)) else None
+        )
+        if found is not None:
+            return found
+        parts = getattr(node, "parts", None)
+        return jp.join(*parts) if parts is not None else None
+
+
+def _located(
+    base: type,
+    where: Callable[[_Locator, tuple[Any, ...], Any], str | None],
+    locator: _Locator,
+) -> type:
+    """A subclass of keyword validator `base` whose errors get tagged with a pointer.
+
+    Nested validators are called first and tag their errors first, so the innermost
+    (most precise) location wins.
+    """
+
+    def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        for err in base.__call__(self, *args, **kwargs):
+            if getattr(err, _ATTR, None) is None:
+                try:
+                    setattr(err, _ATTR, where(locator, args, err))
+                except Exception:  # never let locating an error hide the error itself
+                    pass
+            yield err
+
+    return type(f"Located{base.__name__}", (base,), {"__call__": __call__})
+
+
+def _rel(err: Any) -> list[Any]:
+    return list(getattr(err, "path", ()) or ())
+
+
+def _schema_where(loc: _Locator, args: tuple[Any, ...], err: Any) -> str | None:
+    from openapi_spec_validator.validation.exceptions import ExtraParametersError
+
+    base = loc.pointer(args[0])
+    if base is None:
+        return None
+    if isinstance(err, ExtraParametersError):
+        return jp.child(base, "required")
+    return jp.child(
+        base, *_rel(err)
+    )  # meta-schema check of this schema: path is relative
+
+
+def _default_where(loc: _Locator, args: tuple[Any, ...], err: Any) -> str | None:
+    # ValueValidator(schema, value): `value` is schema["default"]; err.path is inside it.
+    base = loc.pointer(args[0])
+    return None if base is None else jp.child(base, "default", *_rel(err))
+
+
+def _first_path_where(loc: _Locator, args: tuple[Any, ...], err: Any) -> str | None:
+    for arg in args:
+        if hasattr(arg, "read_value"):
+            return loc.pointer(arg)
+    return None
+
+
+def _operation_where(loc: _Locator, args: tuple[Any, ...], err: Any) -> str | None:
+    from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
+
+    # OperationValidator(url, name, operation, path_parameters)
+    base = loc.pointer(args[2])
+    if base is not None and isinstance(err, DuplicateOperationIDError):
+        return jp.child(base, "operationId")
+    return base
+
+
+def _validator_class(version: str) -> type[Any] | None:
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    if version.startswith("3.0."):
+        return OpenAPIV30SpecValidator
+    if version.startswith("3.1."):
+        return OpenAPIV31SpecValidator
+    return None
+
+
+_MAX_MESSAGE = 300
+
+
+def _shorten(text: str) -> str:
+    # jsonschema messages embed the repr of the instance: a whole schema, sometimes.
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+def _message(err: Any) -> str:
+    context = getattr(err, "context", None)
+    if not context:
+        return _shorten(str(getattr(err, "message", err)))
+    # oneOf/anyOf: "<whole instance> is not valid under any of the given schemas" says little;
+    # name the keyword and the alternative's complaint that got furthest into the instance.
+    from jsonschema.exceptions import best_match, relevance
+
+    deepest = max(len(e.path) for e in context)
+    best = best_match([e for e in context if len(e.path) == deepest], key=relevance)
+    message = f"matches none of the {err.validator} alternatives"
+    if best is not None:
+        inner = jp.join(*best.path) if best.path else ""
+        message += f"; closest: {_shorten(best.message)}" + (
+            f" (at {inner[1:]})" if inner else ""
+        )
+    return message
+
+
+def validate(
+    document: dict[str, Any], *, source: LoadedSpec | None = None
+) -> list[Diagnostic]:
+    """Every validation error of `document` (OpenAPI 3.0 or 3.1), deduplicated, in order.
+
+    A pure function of `document` (which it does not modify); `source` only adds file/line.
+    An empty list means valid.
+    """
+
+    def diag(message: str, pointer: str | None, hint: str | None = None) -> Diagnostic:
+        where: dict[str, Any] = {}
+        if source is not None:
+            where = {"file": str(source.path)}
+            if pointer is not None:
+                where = source.where(pointer)
+        return Diagnostic(
+            "error", message, pointer=pointer, hint=hint, code="validate", **where
+        )
+
+    if not isinstance(document, dict):
+        return [diag("the spec is not a mapping", "#")]
+    version = document.get("openapi")
+    if not isinstance(version, str):
+        found = "swagger 2.0" if "swagger" in document else repr(version)
+        return [
+            diag(
+                f"missing or bad 'openapi' version field (found {found})",
+                "#",
+                hint="this generator reads OpenAPI 3.0.x and 3.1.x documents",
+            )
+        ]
+    base_class = _validator_class(version)
+    if base_class is None:
+        return [
+            diag(
+                f"unsupported OpenAPI version {version!r}",
+                "#/openapi",
+                hint="this generator reads OpenAPI 3.0.x and 3.1.x documents",
+            )
+        ]
+
+    locator = _Locator(document)
+    wheres: dict[str, Callable[[_Locator, tuple[Any, ...], Any], str | None]] = {
+        "schema": _schema_where,
+        "default": _default_where,
+        "operation": _operation_where,
+    }
+    keyword_validators = {
+        name: (
+            cls
+            if name == "__root__"
+            else _located(cls, wheres.get(name, _first_path_where), locator)
+        )
+        for name, cls in base_class.keyword_validators.items()
+    }
+    validator_class = type(
+        "PortkeySpecValidator",
+        (base_class,),
+        # No URL handlers: a remote or file $ref is reported, never fetched.
+        {"keyword_validators": keyword_validators, "resolver_handlers": {}},
+    )
+
+    results: list[Diagnostic] = []
+    seen: set[tuple[str | None, str]] = set()
+
+    def add(message: str, pointer: str | None, hint: str | None = None) -> None:
+        if (pointer, message) not in seen:
+            seen.add((pointer, message))
+            results.append(diag(message, pointer, hint))
+
+    # Check internal refs first: the validator stops at the first one it cannot resolve.
+    from .refs import check_internal_refs
+
+    for message, pointer, hint in check_internal_refs(document):
+        add(message, pointer, hint)
+
+    try:
+        validator = validator_class(document)
+        # The two halves of SpecValidator.iter_errors, called directly: that method is
+        # lru_cached per validator instance (it would keep every document alive) and rewraps
+        # errors (dropping our pointer tags).
+        for err in validator.schema_validator.iter_errors(validator.schema):
+            add(_message(err), jp.join(*err.absolute_path))
+        for err in validator.root_validator(validator.schema_path):
+            add(_message(err), getattr(err, _ATTR, None))
+    except RecursionError:
+        add(
+            "the spec is nested too deeply to validate",
+            None,
+            hint="reduce the nesting (the loader accepts up to 200 levels)",
+        )
+    except (
+        Exception
+    ) as exc:  # noqa: BLE001 - it crashes on some broken specs: report it
+        ref = getattr(exc, "ref", None)
+        if ref is not None:
+            from .refs import iter_refs
+
+            holder, shown = next(
+                (
+                    (p, r)
+                    for p, r in iter_refs(document)
+                    if r == ref or r.endswith("#" + ref) or r == "#" + ref
+                ),
+                (None, ref),
+            )
+            if not any(d.pointer == holder and holder is not None for d in results):
+                add(
+                    f"cannot resolve $ref {shown!r}",
+                    holder,
+                    hint="external files are bundled by resolve_refs (run it first); "
+                    "URLs are never fetched",
+                )
+        else:
+            add(f"the validator stopped: {type(exc).__name__}: {exc}", None)
+    return results
