@@ -1,0 +1,1048 @@
+"""The models step: pydantic v2 models from the spec's schemas, via datamodel-code-generator (dcg).
+
+dcg is used in-process as a library, fed a *rewritten copy* of the schemas in which every name
+is already final, so its own naming is the identity on ours:
+
+1. ``plan_models`` names every component schema (``naming.class_name`` of its key) and hoists
+   every inline schema that needs a class (objects with properties, ``allOf`` compositions,
+   enums with several values, constrained union members / array items, inline request and
+   response bodies) into ``components/schemas`` under a name built from its parents
+   (``ChatCompletionRequestMessageContentPartText`` + ``type`` → ``...TextType``). It also
+   sanitises what dcg would trust: only known JSON-schema keywords are copied (so
+   ``customTypePath``, ``x-python-type``, ``x-python-import``... never reach dcg), formats that
+   would need extra packages are dropped, descriptions are normalised, invalid discriminators
+   are dropped with a warning, enum member names are set with ``x-enum-varnames``, single-value
+   enums become ``Literal`` (``x-enum-field-as-literal``) and field names are chosen by us.
+2. ``render_models`` runs dcg on that copy and checks with ``ast`` that the classes (and fields)
+   it wrote are exactly the planned ones; any difference is an error naming the difference.
+3. ``type_hint`` gives the Python hint for a schema anywhere in the original document
+   (``_models.ClassName`` for classes), for the client/server builders.
+
+The input document is never mutated (YAML anchors make loaded dicts share objects).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import http
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import pointer as jp
+from .diagnostics import Diagnostic, GeneratorError
+from .naming import class_name, enum_member_names, model_field_name, unique_name, words
+
+__all__ = ["SchemaPlan", "check_rendered", "dcg_options", "plan_models", "render_models", "type_hint"]
+
+_SCHEMAS = "#/components/schemas/"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Keywords copied to the rewritten spec. Anything else (x-*, customTypePath, title, examples of
+# dcg-specific extensions...) is dropped: dcg turns several extensions into imports or code.
+_CONSTRAINTS = (
+    "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems",
+    "minProperties", "maxProperties",
+)  # fmt: skip
+# Formats dcg maps to a type from the standard library or pydantic itself (or ignores). The
+# others (email → EmailStr needs email-validator; uri → AnyUrl rejects relative URLs a server may
+# send; password → SecretStr; byte → base64 decoding) are dropped: the field is a plain ``str``.
+_KEPT_FORMATS = frozenset({"date-time", "date", "binary", "uuid", "int32", "int64", "float", "double"})
+_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object", "null"})
+_KIND_SUFFIX = {
+    "string": "String",
+    "integer": "Integer",
+    "number": "Number",
+    "boolean": "Boolean",
+    "array": "List",
+    "object": "Map",
+}
+# Characters that Python or editors may take as line breaks, and other control characters.
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaPlan:
+    """Everything decided before dcg runs. Pointers are into the ORIGINAL document."""
+
+    spec: dict  # rewritten copy handed to dcg (only ``components/schemas`` matters)
+    class_for_pointer: Mapping[str, str]  # original JSON pointer -> class name
+    class_names: tuple[str, ...]  # every class in the models module, sorted
+    warnings: tuple[Diagnostic, ...]
+    # class name -> {wire property name -> python field name}, for every object class
+    field_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # classes that exist only to carry constraints inside a union / array / map (RootModel of a
+    # list or scalar): type_hint gives their plain type (``list[str]``) so callers need not wrap
+    wrappers: frozenset[str] = frozenset()
+    # the original document, for type_hint on refs that point inside a schema (never mutated)
+    source: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+def plan_models(document: Mapping[str, Any], *, operation_names: Mapping[str, str] | None = None) -> SchemaPlan:
+    """Plan the models module for a validated, refs-internal `document` (not mutated).
+
+    `operation_names` maps an operation pointer (``#/paths/~1chat~1completions/post``) to a
+    PascalCase name used for its inline bodies (``<Name>Request``/``<Name>Response``); without
+    an entry the name comes from ``operationId``, else from method and path.
+    """
+    planner = _Planner(document, operation_names or {})
+    planner.run()
+    return planner.result()
+
+
+# --- sanitising helpers ------------------------------------------------------------------------
+
+
+def clean_text(text: Any) -> str | None:
+    """Spec text normalised for docstrings: NFC, ``\\n`` line breaks, no control characters.
+
+    dcg escapes quotes and backslashes itself (tested); what it would write raw (CR, U+2028,
+    NUL...) is normalised here so the source stays one physical line per logical line.
+    """
+    if not isinstance(text, str):
+        return None
+    text = unicodedata.normalize("NFC", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _CONTROL.sub("", text).replace("\t", "    ")
+    text = "\n".join(line.rstrip() for line in text.strip().split("\n"))
+    return text or None
+
+
+def _enum_values(node: Mapping[str, Any]) -> list[Any] | None:
+    """The enum values of a schema (``const`` counts as a one-value enum), without ``null``;
+    YAML timestamps as ISO text."""
+    if isinstance(node.get("enum"), list):
+        values = [_jsonable(v) for v in node["enum"] if v is not None]
+    elif "const" in node and node["const"] is not None:
+        values = [_jsonable(node["const"])]
+    else:
+        return None
+    return list(dict.fromkeys(v for v in values if _is_json_value(v)))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _is_json_value(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+_DROP = object()
+
+
+def _jsonable(value: Any, depth: int = 0) -> Any:
+    """`value` as JSON data, or ``_DROP``. YAML gives ``datetime``/``date`` for unquoted
+    timestamps (dcg would write ``datetime.datetime(...)``, which does not evaluate): ISO text."""
+    if _is_json_value(value):
+        return value
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if depth > 64:
+        return _DROP
+    if isinstance(value, (list, tuple)):
+        items = [_jsonable(v, depth + 1) for v in value]
+        return _DROP if any(v is _DROP for v in items) else items
+    if isinstance(value, dict):
+        pairs = {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
+        return _DROP if any(v is _DROP for v in pairs.values()) else pairs
+    return _DROP
+
+
+def _has_properties(node: Mapping[str, Any]) -> bool:
+    return isinstance(node.get("properties"), dict) and bool(node["properties"])
+
+
+def _type_of(node: Mapping[str, Any]) -> str | None:
+    t = node.get("type")
+    if isinstance(t, str):
+        return t
+    if isinstance(t, list):
+        rest = [x for x in t if x != "null"]
+        return rest[0] if len(rest) == 1 and isinstance(rest[0], str) else None
+    if "items" in node:
+        return "array"
+    if "properties" in node or "additionalProperties" in node:
+        return "object"
+    return None
+
+
+def _is_constrained(node: Mapping[str, Any]) -> bool:
+    """Has a constraint dcg would write (``uniqueItems`` is dropped: see ``rewrite``)."""
+    return any(k in node for k in _CONSTRAINTS if k != "uniqueItems")
+
+
+def _requirement_only(members: list[Any]) -> bool:
+    """Union members that only list required properties (no schema of their own)."""
+    return all(isinstance(m, dict) and set(m) <= {"required", "description", "title"} for m in members)
+
+
+def _single_ref_allof(node: Mapping[str, Any]) -> bool:
+    """``allOf: [{$ref}]`` with nothing that would make it a new object (OpenAPI 3.0 idiom)."""
+    parts = node.get("allOf")
+    return (
+        isinstance(parts, list)
+        and len(parts) == 1
+        and isinstance(parts[0], dict)
+        and isinstance(parts[0].get("$ref"), str)
+        and not node.get("properties")
+        and not node.get("oneOf")
+        and not node.get("anyOf")
+    )
+
+
+# --- the planner -------------------------------------------------------------------------------
+
+
+class _Planner:
+    def __init__(self, document: Mapping[str, Any], operation_names: Mapping[str, str]):
+        self.doc = document
+        self.src: Mapping[str, Any] = _mapping(_mapping(document.get("components")).get("schemas"))
+        self.operation_names = operation_names
+        self.out: dict[str, dict] = {}  # class name -> rewritten schema (None while being built)
+        self.origin: dict[str, Any] = {}  # class name -> the original node it came from
+        self.origin_ptr: dict[str, str] = {}  # class name -> its original pointer
+        self.class_for_pointer: dict[str, str] = {}
+        self.component_class: dict[str, str] = {}
+        self.warnings: list[Diagnostic] = []
+        self._visiting: set[str] = set()
+        self.owner = ""  # the component (or operation) whose schemas are being walked
+        self.wrappers: set[str] = set()
+
+    # -- driver ---------------------------------------------------------------------------------
+    def run(self) -> None:
+        self.name_components()
+        for key, cls in self.component_class.items():
+            ptr = _SCHEMAS + jp.escape(key)
+            self.owner = cls
+            self.out[cls] = self.rewrite_root(self.src[key], ptr, cls)
+        self.walk_components_other()
+        self.walk_paths()
+
+    def result(self) -> SchemaPlan:
+        schemas = {name: self.out[name] for name in sorted(self.out)}
+        spec = {
+            "openapi": str(self.doc.get("openapi", "3.0.0")),
+            "info": {"title": "models", "version": "0"},
+            "paths": {},
+            "components": {"schemas": schemas},
+        }
+        return SchemaPlan(
+            spec=spec,
+            class_for_pointer=dict(self.class_for_pointer),
+            class_names=tuple(sorted(self.out)),
+            warnings=tuple(self.warnings),
+            field_names=self.plan_fields(schemas),
+            wrappers=frozenset(self.wrappers),
+            source=self.doc,
+        )
+
+    # -- names ----------------------------------------------------------------------------------
+    def name_components(self) -> None:
+        """Every component schema gets ``class_name(key)``; exact PascalCase keys win collisions."""
+        keys = [str(k) for k in self.src]
+        taken: dict[str, str] = {}
+        exact = [k for k in keys if class_name(k) == k]
+        for key in exact + [k for k in keys if class_name(k) != k]:
+            name = class_name(key)
+            if name in taken:
+                alt = unique_name(name + "Schema", taken)
+                self.warnings.append(
+                    Diagnostic(
+                        "warning",
+                        f"schema {key!r} and {taken[name]!r} both map to class {name!r}; {key!r} becomes {alt!r}",
+                        pointer=_SCHEMAS + jp.escape(key),
+                        hint="rename one of the schemas (an overlay can do it)",
+                        code="naming",
+                    )
+                )
+                name = alt
+            taken[name] = key
+        by_key = {key: name for name, key in taken.items()}
+        for key in keys:  # document order
+            cls = by_key[key]
+            self.component_class[key] = cls
+            ptr = _SCHEMAS + jp.escape(key)
+            self.class_for_pointer[ptr] = cls
+            self.origin[cls] = self.src[key]
+            self.origin_ptr[cls] = ptr
+            self.out[cls] = None  # type: ignore[assignment]  # reserved
+
+    def hoist(self, node: Mapping[str, Any], ptr: str, candidates: list[str], kind: str) -> str:
+        """Give the inline schema at `ptr` a class: the first free candidate name.
+
+        A candidate already used by an identical schema is shared (same class). On collision
+        the candidates are tried in order, then the first candidate with the schema's kind
+        (``Enum``, ``Object``, ``List``...) appended; a number only as the very last resort.
+        """
+        if ptr in self.class_for_pointer:
+            return self.class_for_pointer[ptr]
+        tried = list(dict.fromkeys([*candidates, candidates[0] + kind]))
+        for name in tried:
+            if name not in self.out:
+                break
+            if self.origin.get(name) == node and self.origin_ptr[name] != ptr and self.out[name] is not None:
+                self.share(name, self.origin_ptr[name], ptr)
+                return name
+        else:
+            name = unique_name(candidates[0], self.out)
+        self.class_for_pointer[ptr] = name
+        self.origin[name] = node
+        self.origin_ptr[name] = ptr
+        if kind not in ("Enum", "Object"):
+            self.wrappers.add(name)
+        self.out[name] = None  # type: ignore[assignment]  # reserved while children are visited
+        self.out[name] = self.rewrite_root(node, ptr, name)
+        return name
+
+    def share(self, name: str, first_ptr: str, ptr: str) -> None:
+        """Map `ptr` and its inner pointers to the classes made for the identical `first_ptr`."""
+        for p, cls in list(self.class_for_pointer.items()):
+            if p == first_ptr or p.startswith(first_ptr + "/"):
+                self.class_for_pointer.setdefault(ptr + p[len(first_ptr) :], cls)
+
+    # -- schema rewriting -----------------------------------------------------------------------
+    def needs_class(self, node: Mapping[str, Any], site: str) -> bool:
+        """Would this inline schema become a class (in dcg, or by our choice)?"""
+        if isinstance(node.get("$ref"), str):
+            return False
+        if node.get("allOf") and not _single_ref_allof(node):
+            return True
+        if _has_properties(node):
+            return True
+        values = _enum_values(node)
+        if values is not None:
+            return len(values) > 1 and site != "param"
+        if node.get("oneOf") or node.get("anyOf"):
+            return False
+        # dcg writes a constrained union member, array item or map value as a model of its own.
+        return site in ("member", "item", "value") and _is_constrained(node)
+
+    def kind_suffix(self, node: Mapping[str, Any]) -> str:
+        if _enum_values(node) is not None:
+            return "Enum"
+        if _has_properties(node) or node.get("allOf"):
+            return "Object"
+        return _KIND_SUFFIX.get(_type_of(node) or "", "Value")
+
+    def schema(self, node: Any, ptr: str, candidates: list[str], site: str) -> dict:
+        """Rewrite an inline schema found at `ptr`; hoist it when it needs a class."""
+        if node is True or node is None:
+            return {}
+        if not isinstance(node, dict):
+            raise GeneratorError(
+                Diagnostic(
+                    "error",
+                    f"expected a schema object, found {type(node).__name__}",
+                    pointer=ptr,
+                    hint="a schema must be a mapping (or a $ref)",
+                )
+            )
+        if isinstance(node.get("$ref"), str):
+            return self.ref(node, ptr, candidates, site)
+        if _single_ref_allof(node) and site != "root":
+            return self.ref({**node["allOf"][0], **{k: v for k, v in node.items() if k != "allOf"}}, ptr, candidates, site)
+        if self.needs_class(node, site):
+            name = self.hoist(node, ptr, candidates, self.kind_suffix(node))
+            return self.use_site(name, node)
+        return self.rewrite(node, ptr, candidates[0], site)
+
+    def use_site(self, name: str, node: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict:
+        """``$ref`` to a class, keeping what belongs to the place of use (nullable, description, default)."""
+        out: dict[str, Any] = {"$ref": _SCHEMAS + name}
+        if node.get("nullable") is True:
+            out["nullable"] = True
+        if (desc := clean_text(node.get("description"))) is not None:
+            out["description"] = desc
+        if "default" in node and (default := _jsonable(node["default"])) is not _DROP:
+            out["default"] = default
+        if extra:
+            out.update(extra)
+        return out
+
+    def ref(self, node: Mapping[str, Any], ptr: str, candidates: list[str], site: str) -> dict:
+        target = node["$ref"]
+        if not target.startswith("#"):
+            raise GeneratorError(
+                Diagnostic(
+                    "error",
+                    f"external $ref {target!r} reached the models step",
+                    pointer=ptr,
+                    hint="resolve external references before planning models",
+                )
+            )
+        if target.startswith(_SCHEMAS) and jp.unescape(target[len(_SCHEMAS) :]) in self.component_class:
+            return self.use_site(self.component_class[jp.unescape(target[len(_SCHEMAS) :])], node)
+        if target in self.class_for_pointer:
+            return self.use_site(self.class_for_pointer[target], node)
+        # A reference into the middle of some schema: plan that location under its own pointer.
+        if target in self._visiting:
+            raise GeneratorError(
+                Diagnostic(
+                    "error",
+                    f"$ref {target!r} refers to itself without passing through a component schema",
+                    pointer=ptr,
+                    hint="move the recursive schema to components/schemas",
+                )
+            )
+        try:
+            resolved = jp.resolve(self.doc, target)
+        except (KeyError, IndexError, ValueError):
+            raise GeneratorError(
+                Diagnostic("error", f"$ref {target!r} does not exist", pointer=ptr, hint="fix the reference")
+            ) from None
+        self._visiting.add(target)
+        try:
+            tokens = [t for t in jp.split(target) if t not in ("components", "schemas", "properties", "paths")]
+            inner = self.schema(resolved, target, [class_name("".join(class_name(t) for t in tokens))], site)
+        finally:
+            self._visiting.discard(target)
+        if isinstance(inner.get("$ref"), str):
+            return {**inner, **self.use_site(inner["$ref"][len(_SCHEMAS) :], node)}
+        return inner
+
+    def rewrite_root(self, node: Any, ptr: str, name: str) -> dict:
+        """A class's own schema (component or hoisted)."""
+        if not isinstance(node, dict):
+            return self.schema(node, ptr, [name], "root")
+        if isinstance(node.get("$ref"), str):
+            return self.ref(node, ptr, [name], "root")  # an alias: a RootModel around the target
+        return self.rewrite(node, ptr, name, "root")
+
+    def rewrite(self, node: Mapping[str, Any], ptr: str, ctx: str, site: str) -> dict:
+        """Copy the known keywords of `node`, rewriting subschemas (which may hoist classes)."""
+        out: dict[str, Any] = {}
+        t = node.get("type")
+        if isinstance(t, str) and t in _TYPES:
+            out["type"] = t
+        elif isinstance(t, list) and all(isinstance(x, str) and x in _TYPES for x in t):
+            out["type"] = list(t)
+        fmt = node.get("format")
+        if isinstance(fmt, str) and fmt in _KEPT_FORMATS:
+            out["format"] = fmt
+        if node.get("nullable") is True:
+            out["nullable"] = True
+        if (desc := clean_text(node.get("description"))) is not None:
+            out["description"] = desc
+        for key in _CONSTRAINTS:
+            if key in node:
+                value = node[key]
+                if key == "pattern":
+                    if not isinstance(value, str) or not self.pattern_ok(value, ptr):
+                        continue
+                elif key == "uniqueItems":
+                    # dcg would make a set; JSON arrays stay lists (items may be unhashable models)
+                    continue
+                elif not isinstance(value, (int, float)) or isinstance(value, bool):
+                    continue
+                out[key] = value
+        if "default" in node and (default := _jsonable(node["default"])) is not _DROP:
+            out["default"] = default
+        if "example" in node and site in ("root", "property") and (example := _jsonable(node["example"])) is not _DROP:
+            out["example"] = example
+
+        values = _enum_values(node)
+        if isinstance(node.get("enum"), list) and None in node["enum"]:
+            out["nullable"] = True  # ``enum: [a, null]`` means nullable
+        if values:
+            out["enum"] = values
+            if len(values) == 1 and site != "root":
+                out["x-enum-field-as-literal"] = True
+            else:
+                out["x-enum-varnames"] = enum_member_names(values)
+            if "type" not in out and values:
+                first = values[0]
+                out["type"] = (
+                    "boolean" if isinstance(first, bool)
+                    else "integer" if isinstance(first, int)
+                    else "number" if isinstance(first, float)
+                    else "string"
+                )  # fmt: skip
+            return out
+
+        if isinstance(node.get("properties"), dict):
+            props = {}
+            for pname, pnode in node["properties"].items():
+                pname = str(pname)
+                props[pname] = self.schema(
+                    pnode, jp.child(ptr, "properties", pname), [ctx + class_name(pname)], "property"
+                )
+            out["properties"] = props
+        if isinstance(node.get("required"), list):
+            req = [str(r) for r in node["required"] if isinstance(r, str)]
+            if req:
+                out["required"] = list(dict.fromkeys(req))
+        if "items" in node:
+            items = node["items"]
+            if isinstance(items, dict):
+                out["items"] = self.schema(items, jp.child(ptr, "items"), [ctx + "Item"], "item")
+        ap = node.get("additionalProperties")
+        if isinstance(ap, bool):
+            out["additionalProperties"] = ap
+        elif isinstance(ap, dict):
+            out["additionalProperties"] = self.schema(ap, jp.child(ptr, "additionalProperties"), [ctx + "Value"], "value")
+
+        if isinstance(node.get("allOf"), list):
+            out["allOf"] = [
+                self.allof_part(part, jp.child(ptr, "allOf", i), ctx) for i, part in enumerate(node["allOf"])
+            ]
+        for key in ("oneOf", "anyOf"):
+            if isinstance(node.get(key), list) and node[key]:
+                if _requirement_only(node[key]):
+                    # ``oneOf: [{required: [a]}, {required: [b]}]`` beside properties: "a or b must be
+                    # set". Pydantic cannot say it; dcg would invent one merged class per member.
+                    continue
+                out[key] = self.union(node, key, ptr, ctx)
+                if "discriminator" in node and "discriminator" not in out:
+                    disc = self.discriminator(node, key, ptr, out[key])
+                    if disc is not None:
+                        out["discriminator"] = disc
+        return out
+
+    def allof_part(self, part: Any, ptr: str, ctx: str) -> dict:
+        """An ``allOf`` part: refs stay refs; inline parts are merged by dcg into the class itself,
+        so their inner schemas are named after the class (``ctx``)."""
+        if isinstance(part, dict) and not isinstance(part.get("$ref"), str):
+            return self.rewrite(part, ptr, ctx, "allof")
+        return self.schema(part, ptr, [ctx + "Base"], "allof")
+
+    def pattern_ok(self, pattern: str, ptr: str) -> bool:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            self.warnings.append(
+                Diagnostic(
+                    "warning",
+                    f"pattern {pattern!r} is not a valid regular expression ({exc}); it is not checked",
+                    pointer=jp.child(ptr, "pattern"),
+                    hint="fix the pattern in the spec (an overlay can do it)",
+                    code="models",
+                )
+            )
+            return False
+        return True
+
+    # -- unions and discriminators --------------------------------------------------------------
+    def deref(self, node: Any) -> Any:
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
+            seen.add(node["$ref"])
+            try:
+                node = jp.resolve(self.doc, node["$ref"])
+            except (KeyError, IndexError, ValueError):
+                return None
+        return node
+
+    def object_shape(self, node: Any, depth: int = 0) -> tuple[dict[str, Any], set[str]] | None:
+        """Properties and required names of an object schema, through refs and allOf; None if not an object."""
+        node = self.deref(node)
+        if not isinstance(node, dict) or depth > 32 or node.get("oneOf") or node.get("anyOf"):
+            return None
+        props: dict[str, Any] = {}
+        required: set[str] = set()
+        found = False
+        for part in node.get("allOf") or []:
+            sub = self.object_shape(part, depth + 1)
+            if sub is None:
+                return None
+            props.update(sub[0])
+            required |= sub[1]
+            found = True
+        if isinstance(node.get("properties"), dict):
+            props.update({str(k): v for k, v in node["properties"].items()})
+            found = True
+        if isinstance(node.get("required"), list):
+            required |= {r for r in node["required"] if isinstance(r, str)}
+        return (props, required) if found else None
+
+    def tag_value(self, member: Any, prop: str) -> Any:
+        """The single value `member` declares for property `prop` (one-value enum or const), else None."""
+        shape = self.object_shape(member)
+        if shape is None or prop not in shape[0]:
+            return None
+        values = _enum_values(self.deref(shape[0][prop]) or {})
+        return values[0] if values is not None and len(values) == 1 else None
+
+    def member_candidates(self, members: list[Any], ctx: str, tag_prop: str | None) -> list[list[str]]:
+        """Meaningful names for the inline members of a union (used only for those needing a class)."""
+        result = []
+        for i, m in enumerate(members):
+            cands: list[str] = []
+            if not isinstance(m, dict) or isinstance(m.get("$ref"), str):
+                result.append([f"{ctx}Option{i + 1}"])
+                continue
+            title = m.get("title")
+            if isinstance(title, str) and words(title):
+                if len(words(title)) >= 2:
+                    cands.append(class_name(title))
+                if self.owner and ctx.startswith(self.owner):
+                    cands.append(self.owner + class_name(title))
+                cands.append(ctx + class_name(title))
+            for prop in dict.fromkeys([p for p in (tag_prop, "type", "event", "object", "kind") if p]):
+                tag = self.tag_value(m, prop)
+                if tag is not None and words(str(tag)):
+                    cands.append(ctx + class_name(str(tag)))
+                    break
+            values = _enum_values(m)
+            if values is not None:
+                cands.append(ctx + "Enum")
+                if values:
+                    cands.append(ctx + "".join(class_name(str(v)) for v in values[:3]))
+            elif _has_properties(m) or m.get("allOf"):
+                shape = self.object_shape(m)
+                if shape is not None:
+                    others: set[str] = set()
+                    for j, o in enumerate(members):
+                        if j != i and (oshape := self.object_shape(o)) is not None:
+                            others |= set(oshape[0])
+                    own = [p for p in shape[0] if p in shape[1]] + list(shape[0])
+                    distinct = [p for p in own if p not in others and words(p)]
+                    if distinct:
+                        cands.append(ctx + "With" + class_name(distinct[0]))
+                cands.append(ctx + "Object")
+            else:
+                word = self.shape_word(m)
+                if word:
+                    cands.append(ctx + word)
+                kind = _KIND_SUFFIX.get(_type_of(m) or "")
+                if kind:
+                    cands.append(ctx + kind)
+            cands.append(f"{ctx}Option{i + 1}")
+            result.append(list(dict.fromkeys(cands)))
+        return result
+
+    def shape_word(self, node: Any, depth: int = 0) -> str:
+        """A word for a schema's shape: ``String``, ``IntegerList``, ``IntegerListList``, ``ChatMessageList``."""
+        if not isinstance(node, dict) or depth > 4:
+            return ""
+        if isinstance(node.get("$ref"), str):
+            target = node["$ref"]
+            if target.startswith(_SCHEMAS):
+                return class_name(jp.unescape(target[len(_SCHEMAS) :]))
+            return ""
+        kind = _type_of(node)
+        if kind == "array":
+            inner = self.shape_word(node.get("items"), depth + 1)
+            return (inner or "") + "List"
+        return _KIND_SUFFIX.get(kind or "", "")
+
+    def union(self, node: Mapping[str, Any], key: str, ptr: str, ctx: str) -> list[dict]:
+        members = node[key]
+        disc = node.get("discriminator") if key == "oneOf" or not node.get("oneOf") else None
+        tag_prop = disc.get("propertyName") if isinstance(disc, dict) and isinstance(disc.get("propertyName"), str) else None
+        candidates = self.member_candidates(members, ctx, tag_prop)
+        rewritten = [
+            self.schema(m, jp.child(ptr, key, i), candidates[i], "member") for i, m in enumerate(members)
+        ]
+        return rewritten
+
+    def discriminator(self, node: Mapping[str, Any], key: str, ptr: str, members_out: list[dict]) -> dict | None:
+        """A discriminator dcg can trust, with an explicit mapping to our class names; else None + warning.
+
+        Valid when every member is (a ref to) an object that declares the property as required,
+        with a single enum/const value or a mapping entry naming it, the values being distinct.
+        """
+        disc = node.get("discriminator")
+        dptr = jp.child(ptr, "discriminator")
+        members = node[key]
+        reasons: list[str] = []
+        new_mapping: dict[str, str] = {}
+        if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
+            reasons.append("it has no propertyName")
+            disc = {}
+        prop = disc.get("propertyName", "")
+        by_target: dict[str, list[str]] = {}
+        for value, target in _mapping(disc.get("mapping")).items():
+            if isinstance(target, str):
+                by_target.setdefault(target if target.startswith("#") else _SCHEMAS + target, []).append(str(value))
+        first: dict[str, str] = {}  # value -> the member that declared it
+        for i, (m, m_out) in enumerate(zip(members, members_out)):
+            if reasons and not prop:
+                break
+            where = m["$ref"] if isinstance(m, dict) and isinstance(m.get("$ref"), str) else jp.child(ptr, key, i)
+            shape = self.object_shape(m)
+            if shape is None or not isinstance(m_out.get("$ref"), str) or m_out.get("nullable"):
+                reasons.append(f"member {where} is not an object schema")
+                continue
+            props, required = shape
+            if prop not in props:
+                reasons.append(f"member {where} has no property {prop!r}")
+                continue
+            if prop not in required:
+                reasons.append(f"member {where} does not require {prop!r}")
+            values = _enum_values(self.deref(props[prop]) or {})
+            tag = values[0] if values is not None and len(values) == 1 else None
+            mapped = by_target.get(where, []) if isinstance(m, dict) and "$ref" in m else []
+            if tag is None and len(mapped) != 1:
+                reasons.append(f"member {where} has no single value for {prop!r}")
+                continue
+            if tag is not None and mapped and mapped != [str(tag)]:
+                reasons.append(f"member {where} declares {prop}={tag!r} but the mapping says {mapped}")
+                continue
+            value = str(tag) if tag is not None else mapped[0]
+            if value in first:
+                reasons.append(f"members {first[value]} and {where} share the value {value!r}")
+                continue
+            new_mapping[value] = m_out["$ref"]
+            first[value] = where
+        if reasons:
+            self.warnings.append(
+                Diagnostic(
+                    "warning",
+                    "discriminator dropped (the union is validated member by member instead): " + "; ".join(reasons),
+                    pointer=dptr,
+                    hint="fix the discriminator in the spec (an overlay can do it)",
+                    code="models",
+                )
+            )
+            return None
+        return {"propertyName": prop, "mapping": new_mapping}
+
+    # -- outside components/schemas -------------------------------------------------------------
+    def walk_components_other(self) -> None:
+        components = _mapping(self.doc.get("components"))
+        for section, suffix in (("parameters", "Parameter"), ("requestBodies", "Request"), ("responses", "Response")):
+            entries = components.get(section)
+            if not isinstance(entries, dict):
+                continue
+            for key, entry in entries.items():
+                base = jp.join("components", section, key)
+                if not isinstance(entry, dict) or "$ref" in entry:
+                    continue
+                name = class_name(str(key))
+                self.owner = name
+                cands = [name, name + suffix] if not name.endswith(suffix) else [name, name + "Body"]
+                if section == "parameters":
+                    self.parameter(entry, base, [name + suffix])
+                else:
+                    self.content(entry, base, cands, "body")
+
+    def parameter(self, param: Mapping[str, Any], ptr: str, candidates: list[str]) -> None:
+        if isinstance(param.get("schema"), dict):
+            self.schema(param["schema"], jp.child(ptr, "schema"), candidates, "param")
+        elif isinstance(param.get("content"), dict):
+            for mt, media in param["content"].items():
+                if isinstance(media, dict) and isinstance(media.get("schema"), dict):
+                    self.schema(media["schema"], jp.child(ptr, "content", mt, "schema"), candidates, "param")
+
+    def content(self, holder: Mapping[str, Any], ptr: str, candidates: list[str], site: str) -> None:
+        content = holder.get("content")
+        if not isinstance(content, dict):
+            return
+        for mt, media in content.items():
+            if not isinstance(media, dict) or not isinstance(media.get("schema"), dict):
+                continue
+            # a second media type with a different schema: ``<Op>RequestFormData``
+            cands = [*candidates, candidates[0] + class_name(mt.split(";")[0].split("/")[-1])]
+            self.schema(media["schema"], jp.child(ptr, "content", mt, "schema"), list(dict.fromkeys(cands)), site)
+
+    def operation_name(self, path: str, method: str, op: Mapping[str, Any], ptr: str) -> str:
+        name = self.operation_names.get(ptr)
+        if name:
+            return class_name(name)
+        if isinstance(op.get("operationId"), str) and words(op["operationId"]):
+            return class_name(op["operationId"])
+        return class_name(method + " " + path)
+
+    def walk_paths(self) -> None:
+        paths = self.doc.get("paths")
+        if not isinstance(paths, dict):
+            return
+        for path, item in paths.items():
+            if not isinstance(item, dict):
+                continue
+            item_ptr = jp.join("paths", path)
+            for i, param in enumerate(item.get("parameters") or []):
+                if isinstance(param, dict) and "$ref" not in param:
+                    self.parameter(param, jp.child(item_ptr, "parameters", i), [class_name(path) + class_name(str(param.get("name", "")))])
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if not isinstance(op, dict):
+                    continue
+                op_ptr = jp.child(item_ptr, method)
+                name = self.operation_name(str(path), method, op, op_ptr)
+                self.owner = name
+                for i, param in enumerate(op.get("parameters") or []):
+                    if isinstance(param, dict) and "$ref" not in param:
+                        self.parameter(param, jp.child(op_ptr, "parameters", i), [name + class_name(str(param.get("name", "")))])
+                body = op.get("requestBody")
+                if isinstance(body, dict) and "$ref" not in body:
+                    self.content(body, jp.child(op_ptr, "requestBody"), [name + "Request", name + "RequestBody"], "body")
+                responses = _mapping(op.get("responses"))
+                primary = next((s for s in sorted(map(str, responses)) if s.startswith("2")), None)
+                for status, resp in responses.items():
+                    if not isinstance(resp, dict) or "$ref" in resp:
+                        continue
+                    status = str(status)
+                    base = name + ("" if status == primary else _status_word(status))
+                    self.content(
+                        resp, jp.child(op_ptr, "responses", status), [base + "Response", base + "ResponseBody"], "body"
+                    )
+
+    # -- field names ----------------------------------------------------------------------------
+    def plan_fields(self, schemas: Mapping[str, dict]) -> dict[str, dict[str, str]]:
+        """Python field names per class: snake_case, safe, unique within the class (with parents)."""
+        result: dict[str, dict[str, str]] = {}
+
+        def wire_names(schema: Mapping[str, Any], seen: frozenset[str]) -> list[str]:
+            names: list[str] = []
+            for part in schema.get("allOf") or []:
+                if isinstance(part.get("$ref"), str):
+                    target = part["$ref"][len(_SCHEMAS) :]
+                    if target not in seen and target in schemas:
+                        names += wire_names(schemas[target], seen | {target})
+                else:
+                    names += wire_names(part, seen)
+            names += list(schema.get("properties") or {})
+            return names
+
+        for cls, schema in schemas.items():
+            wires = list(dict.fromkeys(wire_names(schema, frozenset({cls}))))
+            if not wires:
+                continue
+            mapping: dict[str, str] = {}
+            used: set[str] = set()
+            # Wire names that are already the snake form claim it first.
+            order = sorted(wires, key=lambda w: model_field_name(w) != w)
+            for wire in order:
+                py = model_field_name(wire)
+                if py in used:
+                    py = py + "_" if py + "_" not in used else unique_name(py, used, sep="_")
+                used.add(py)
+                mapping[wire] = py
+            result[cls] = {w: mapping[w] for w in wires}
+        return result
+
+
+def _status_word(status: str) -> str:
+    """``404`` → ``NotFound``, ``4XX`` → ``ClientError``, ``default`` → ``Default``."""
+    if status.isdigit():
+        try:
+            return class_name(http.HTTPStatus(int(status)).phrase)
+        except ValueError:
+            return "Status" + status
+    ranges = {"1": "Informational", "2": "Success", "3": "Redirect", "4": "ClientError", "5": "ServerError"}
+    if len(status) == 3 and status[1:].upper() == "XX" and status[0] in ranges:
+        return ranges[status[0]]
+    return class_name(status)
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def dcg_options() -> dict[str, Any]:
+    """The datamodel-code-generator options ``render_models`` uses (besides ``aliases``)."""
+    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion
+    from datamodel_code_generator.format import DatetimeClassType
+
+    return {
+        "input_file_type": InputFileType.OpenAPI,
+        "output_model_type": DataModelType.PydanticV2BaseModel,
+        "target_python_version": PythonVersion.PY_310,
+        "disable_timestamp": True,
+        "allow_remote_refs": False,
+        "formatters": [],  # the pipeline formats the whole tree once, later (dcg black+isort: ~9 s here)
+        "strict_nullable": True,  # required + nullable accepts null
+        "use_union_operator": True,
+        "field_constraints": True,  # constraints as Field(...) args; kept inside unions via RootModels we name
+        "use_annotated": True,
+        "use_schema_description": True,
+        "use_field_description": True,
+        "extra_fields": "allow",  # a newer server's extra fields must not break an older client
+        "allow_population_by_field_name": True,  # Model(py_name=...) as well as Model(**wire_dict)
+        "use_subclass_enum": True,  # class Role(str, Enum): Role.USER == "user"
+        "output_datetime_class": DatetimeClassType.Datetime,  # accepts naive and aware timestamps
+        "use_standard_collections": True,
+    }
+
+
+def render_models(plan: SchemaPlan, *, header: str) -> str:
+    """The models module source for `plan`, starting with `header` (not black-formatted).
+
+    Raises GeneratorError if dcg fails or writes classes/fields other than the planned ones.
+    """
+    import warnings
+
+    from datamodel_code_generator import Error as DcgError
+    from datamodel_code_generator import generate
+
+    aliases = {
+        f"{cls}.{wire}": py for cls, fields in plan.field_names.items() for wire, py in fields.items() if wire != py
+    }
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dcg warns about formats we dropped on purpose
+            source = generate(plan.spec, aliases=aliases, **dcg_options())
+    except DcgError as exc:
+        raise GeneratorError(
+            Diagnostic(
+                "error",
+                f"datamodel-code-generator failed: {exc}",
+                hint="the schemas use a construct the models step does not support; report it with the schema",
+                code="models",
+            )
+        ) from None
+    if not isinstance(source, str):
+        raise GeneratorError(Diagnostic("error", "datamodel-code-generator returned several modules", code="models"))
+    lines = source.splitlines(keepends=True)
+    while lines and (lines[0].startswith("# generated by datamodel-codegen") or lines[0].startswith("#   filename:")):
+        lines.pop(0)
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    source = header.rstrip("\n") + "\n\n" + "".join(lines)
+    check_rendered(plan, source)
+    return source
+
+
+def rendered_classes(source: str) -> dict[str, list[str]]:
+    """Top-level names a module defines (classes, and aliases such as ``X = TypeAliasType(...)``)
+    with the annotated field names of each class (``root`` excluded)."""
+    tree = ast.parse(source)
+    classes: dict[str, list[str]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id != "__all__":
+                    classes[target.id] = []
+        if isinstance(node, ast.ClassDef):
+            classes[node.name] = [
+                stmt.target.id
+                for stmt in node.body
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id != "root"
+            ]
+    return classes
+
+
+def check_rendered(plan: SchemaPlan, source: str) -> None:
+    """dcg's naming must be the identity on ours: same classes, same field names."""
+    try:
+        classes = rendered_classes(source)
+    except SyntaxError as exc:
+        raise GeneratorError(
+            Diagnostic("error", f"the generated models module does not parse: {exc}", code="models")
+        ) from None
+    planned = set(plan.class_names)
+    missing = sorted(planned - set(classes))
+    extra = sorted(set(classes) - planned)
+    problems = []
+    if missing:
+        problems.append(f"planned classes missing from dcg output: {', '.join(missing)}")
+    if extra:
+        problems.append(f"names dcg invented: {', '.join(extra)}")
+    for cls, fields in classes.items():
+        expected = set(plan.field_names.get(cls, {}).values())
+        odd = [f for f in fields if f not in expected]
+        if odd:
+            problems.append(f"{cls}: unexpected field names {', '.join(odd)} (planned: {', '.join(sorted(expected))})")
+    if problems:
+        raise GeneratorError(
+            Diagnostic(
+                "error",
+                "datamodel-code-generator did not keep the planned names:\n    " + "\n    ".join(problems),
+                hint="a schema construct the planner does not hoist; report it with the schema",
+                code="models",
+            )
+        )
+
+
+# --- type hints for the client/server builders ---------------------------------------------------
+
+
+def type_hint(plan: SchemaPlan, schema: Any, pointer: str) -> str:
+    """Python type-hint text for `schema`, found at ORIGINAL `pointer` in the document.
+
+    Classes are ``_models.ClassName``; other names used are builtins plus ``Any`` and
+    ``Literal`` (the consumer imports them from typing). Formats are not reflected except
+    ``binary`` (``bytes``): parameters travel as text, so ``date-time`` is ``str`` here.
+    Constraint-carrying wrappers (``SchemaPlan.wrappers``) give their plain type: a signature
+    says ``str | list[str] | None`` and the model validates the constraints.
+    """
+    return _hint(plan, schema, pointer, 0)
+
+
+def _hint(plan: SchemaPlan, schema: Any, pointer: str, depth: int) -> str:
+    if not isinstance(schema, dict) or depth > 40:
+        return "Any"
+    nullable = schema.get("nullable") is True or (isinstance(schema.get("enum"), list) and None in schema["enum"])
+    hint = _hint_inner(plan, schema, pointer, depth)
+    if isinstance(schema.get("type"), list) and "null" in schema["type"]:
+        nullable = True
+    if nullable and hint != "Any" and not hint.endswith("| None") and hint != "None":
+        hint += " | None"
+    return hint
+
+
+def _hint_inner(plan: SchemaPlan, schema: dict, pointer: str, depth: int) -> str:
+    cls = plan.class_for_pointer.get(pointer)
+    if cls is not None and cls not in plan.wrappers:
+        return f"_models.{cls}"
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        if ref in plan.class_for_pointer:
+            return f"_models.{plan.class_for_pointer[ref]}"
+        try:
+            target = jp.resolve(plan.source, ref)
+        except (KeyError, IndexError, ValueError):
+            return "Any"
+        return _hint(plan, target, ref, depth + 1)
+    if _single_ref_allof(schema):
+        return _hint(plan, schema["allOf"][0], jp.child(pointer, "allOf", 0), depth + 1)
+    for key in ("oneOf", "anyOf"):
+        if isinstance(schema.get(key), list) and schema[key]:
+            parts = [_hint(plan, m, jp.child(pointer, key, i), depth + 1) for i, m in enumerate(schema[key])]
+            flat = [piece for part in parts for piece in _split_union(part)]
+            if "Any" in flat:
+                return "Any"
+            unique = list(dict.fromkeys(p for p in flat if p != "None"))
+            if "None" in flat:
+                unique.append("None")
+            return " | ".join(unique) if unique else "Any"
+    values = _enum_values(schema)
+    if values is not None and values and all(_is_json_value(v) for v in values):
+        from .textsafe import py_literal
+
+        return "Literal[" + ", ".join(py_literal(v) for v in values) + "]"
+    kind = _type_of(schema)
+    if kind == "string":
+        return "bytes" if schema.get("format") == "binary" else "str"
+    if kind == "integer":
+        return "int"
+    if kind == "number":
+        return "float"
+    if kind == "boolean":
+        return "bool"
+    if kind == "null":
+        return "None"
+    if kind == "array":
+        items = schema.get("items")
+        return f"list[{_hint(plan, items, jp.child(pointer, 'items'), depth + 1)}]" if isinstance(items, dict) else "list[Any]"
+    if kind == "object" or schema.get("allOf"):
+        ap = schema.get("additionalProperties")
+        if isinstance(ap, dict) and not _has_properties(schema):
+            return f"dict[str, {_hint(plan, ap, jp.child(pointer, 'additionalProperties'), depth + 1)}]"
+        return "dict[str, Any]"
+    return "Any"
+
+
+def _split_union(hint: str) -> list[str]:
+    """``"list[int | str] | None"`` → ``["list[int | str]", "None"]`` (top-level ``|`` only)."""
+    pieces, depth, start = [], 0, 0
+    for i, ch in enumerate(hint):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            pieces.append(hint[start:i].strip())
+            start = i + 1
+    pieces.append(hint[start:].strip())
+    return [p for p in pieces if p]

@@ -1,0 +1,272 @@
+"""The one sanitiser: every Python name the generator writes comes from a function here.
+
+All functions are pure and deterministic: the same text always gives the same name, so a spec
+that does not change gives byte-identical output, and a name never depends on a counter
+unless two different texts would otherwise collide.
+
+Schema/class/enum/field naming (used by the models step):
+
+* ``class_name("chat.completion-chunk") == "ChatCompletionChunk"``; already-valid PascalCase is
+  kept exactly (``OpenAIFile`` stays ``OpenAIFile``).
+* ``snake_name("maxTokens") == "max_tokens"``: field and parameter names;
+  ``model_field_name("json") == "json_"`` for pydantic model fields.
+* ``enum_member_name("C#") == "C_SHARP"``: enum members, UPPER_SNAKE.
+* ``safe_identifier(name, reserved=...)``: append ``_`` until the name is no keyword and not in
+  ``reserved`` (e.g. :data:`MODEL_FIELD_RESERVED` for pydantic model fields).
+* ``unique_name(name, taken)``: deterministic de-duplication for the rare true collision.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable
+
+__all__ = [
+    "BASE_MODEL_ATTRIBUTES",
+    "CLASS_RESERVED",
+    "MODEL_FIELD_RESERVED",
+    "class_name",
+    "enum_member_name",
+    "enum_member_names",
+    "is_pascal_case",
+    "model_field_name",
+    "safe_identifier",
+    "snake_name",
+    "unique_name",
+    "words",
+]
+
+# --- reserved names --------------------------------------------------------------------------
+
+#: Attributes of ``pydantic.BaseModel`` (v2, including the deprecated v1 API). A field with one
+#: of these names shadows the attribute: pydantic refuses or misbehaves. Kept as a fixed list
+#: (not ``dir(BaseModel)`` at run time) so the output does not depend on the installed pydantic;
+#: a test checks it covers the installed version.
+BASE_MODEL_ATTRIBUTES = frozenset(
+    {
+        "construct", "copy", "dict", "fields", "from_orm", "json", "parse_file", "parse_obj",
+        "parse_raw", "schema", "schema_json", "update_forward_refs", "validate",
+        "model_computed_fields", "model_config", "model_construct", "model_copy", "model_dump",
+        "model_dump_json", "model_extra", "model_fields", "model_fields_set",
+        "model_json_schema", "model_parametrized_name", "model_post_init", "model_rebuild",
+        "model_validate", "model_validate_json", "model_validate_strings", "mro", "register",
+        "__fields__", "__fields_set__",
+    }
+)  # fmt: skip
+
+#: Names a field must not take in a generated models module: BaseModel attributes, plus names
+#: the module's annotations use (a class attribute named ``str`` or ``list`` shadows the type
+#: for later annotations in the same class body) and the names the module imports.
+MODEL_FIELD_RESERVED = BASE_MODEL_ATTRIBUTES | frozenset(
+    {
+        # builtins used in annotations
+        "bool", "bytes", "dict", "float", "frozenset", "int", "list", "set", "str", "tuple",
+        # datetime / uuid / decimal types the models module may import
+        "date", "datetime", "time", "timedelta", "timezone", "UUID", "Decimal",
+        # typing / pydantic / enum names the models module may import
+        "Annotated", "Any", "Literal", "Optional", "Union", "BaseModel", "ConfigDict", "Field",
+        "RootModel", "AwareDatetime", "NaiveDatetime", "Enum", "IntEnum", "StrEnum",
+        "annotations",
+    }
+)  # fmt: skip
+
+#: Class names that would shadow something the models module (or a consumer importing it as
+#: ``_models``) relies on. ``class_name`` appends ``Model`` to these.
+CLASS_RESERVED = frozenset(
+    {
+        "Annotated", "Any", "Literal", "Optional", "Union", "BaseModel", "ConfigDict", "Field",
+        "RootModel", "AwareDatetime", "NaiveDatetime", "Enum", "IntEnum", "StrEnum", "UUID",
+        "Decimal", "None", "True", "False", "Ellipsis", "NotImplemented",
+    }
+    | {name for name in dir(builtins) if name[:1].isupper()}  # Exception, ValueError, ...
+)  # fmt: skip
+
+# --- splitting text into words ---------------------------------------------------------------
+
+# Symbols that carry meaning in enum values (C#, C++) and would otherwise vanish.
+_SYMBOL_WORDS = {
+    "#": "sharp",
+    "+": "plus",
+    "*": "star",
+    "@": "at",
+    "&": "and",
+    "%": "percent",
+    "=": "eq",
+    "<": "lt",
+    ">": "gt",
+    "!": "not",
+    "~": "tilde",
+    "$": "dollar",
+}
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+# lower→Upper boundary, ACRONYMWord boundary, letter↔digit is NOT a boundary (gpt4o, v2).
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_PASCAL = re.compile(r"[A-Z][A-Za-z0-9]*")
+
+
+def _ascii(text: str) -> str:
+    """Transliterate to ASCII (é→e); characters without an ASCII form are dropped."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def words(text: str, *, symbols: bool = False, camel: bool = True) -> list[str]:
+    """Split `text` into ASCII alphanumeric words, in order, case preserved.
+
+    ``symbols=True`` turns ``#``/``+``/... into words (for enum values such as ``C#``).
+    ``camel=False`` keeps ``fooBar`` as one word.
+    """
+    text = str(text)
+    if symbols:
+        text = "".join(f" {_SYMBOL_WORDS[c]} " if c in _SYMBOL_WORDS else c for c in text)
+    parts = [p for p in _NON_ALNUM.split(_ascii(text)) if p]
+    if camel:
+        parts = [w for p in parts for w in _CAMEL.split(p) if w]
+    return parts
+
+
+# --- public naming functions -----------------------------------------------------------------
+
+
+def is_pascal_case(text: str) -> bool:
+    """``True`` for ASCII PascalCase without separators (``OpenAIFile``, ``V2Model``)."""
+    return bool(_PASCAL.fullmatch(text))  # fullmatch: "$" would accept a trailing newline
+
+
+def class_name(text: str, *, reserved: Collection[str] = CLASS_RESERVED) -> str:
+    """A PascalCase class name for `text`.
+
+    Valid PascalCase is kept exactly (``CreateChatCompletionRequest``, ``OpenAIFile``); otherwise
+    words are split on anything non-alphanumeric and camel-case humps and each gets an upper-case
+    first letter, the rest unchanged (``chat.completion-chunk`` → ``ChatCompletionChunk``,
+    ``tool_calls`` → ``ToolCalls``). A leading digit gets the prefix ``Schema``; names in
+    `reserved` (``Field``, ``Any``, ``None``, builtins like ``Exception``) get the suffix ``Model``.
+    """
+    text = str(text)
+    if is_pascal_case(text):
+        name = text
+    else:
+        name = "".join(w[:1].upper() + w[1:] for w in words(text, camel=False))
+        if not name:
+            name = "Schema"
+        elif name[0].isdigit():
+            name = "Schema" + name
+    if name in reserved:
+        name += "Model"
+    return name
+
+
+def snake_name(text: str) -> str:
+    """A snake_case identifier for `text` (not yet checked against keywords: see `safe_identifier`).
+
+    ``maxTokens`` → ``max_tokens``, ``HTTPStatus`` → ``http_status``, ``X-Portkey-Api-Key`` →
+    ``x_portkey_api_key``, ``$ref`` → ``ref``, ``_id`` → ``id``, ``2fa`` → ``field_2fa``,
+    ``""`` → ``field``. Leading underscores are dropped (pydantic treats them as private).
+    """
+    parts = [w.lower() for w in words(str(text))]
+    name = "_".join(parts)
+    if not name:
+        return "field"
+    if name[0].isdigit():
+        name = "field_" + name
+    return name
+
+
+def safe_identifier(name: str, *, reserved: Collection[str] = ()) -> str:
+    """`name` with ``_`` appended while it is a Python keyword (soft keywords too) or in `reserved`.
+
+    ``safe_identifier("from") == "from_"``; ``safe_identifier("json", reserved=MODEL_FIELD_RESERVED)
+    == "json_"``. `name` must already be an identifier (use `snake_name`/`class_name` first).
+    """
+    if not name.isidentifier():
+        raise ValueError(f"not an identifier: {name!r}")
+    while keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in reserved:
+        name += "_"
+    return name
+
+
+#: Prefixes pydantic (>= 2.10) protects: a field starting with one of these triggers a warning.
+PROTECTED_FIELD_PREFIXES = ("model_dump", "model_validate")
+
+
+def model_field_name(text: str) -> str:
+    """The Python name of a pydantic model field whose wire name is `text`.
+
+    ``snake_name``, then ``_`` appended for keywords and :data:`MODEL_FIELD_RESERVED`
+    (``json`` → ``json_``, ``str`` → ``str_``); names in pydantic's protected namespaces get a
+    ``field_`` prefix (``model_dump`` → ``field_model_dump``).
+    """
+    name = snake_name(text)
+    if name.startswith(PROTECTED_FIELD_PREFIXES):
+        name = "field_" + name
+    return safe_identifier(name, reserved=MODEL_FIELD_RESERVED)
+
+
+def unique_name(name: str, taken: Callable[[str], bool] | Collection[str], *, sep: str = "") -> str:
+    """`name`, or ``name{sep}2``, ``name{sep}3``... : the first that is not `taken`.
+
+    The last resort for true collisions; callers try meaningful alternatives first.
+    """
+    is_taken = taken if callable(taken) else taken.__contains__
+    if not is_taken(name):
+        return name
+    n = 2
+    while is_taken(f"{name}{sep}{n}"):
+        n += 1
+    return f"{name}{sep}{n}"
+
+
+def enum_member_name(value: object) -> str:
+    """An UPPER_SNAKE enum member name for an enum value.
+
+    ``"[DONE]"`` → ``DONE``, ``"C#"`` → ``C_SHARP``, ``"C++"`` → ``C_PLUS_PLUS``,
+    ``"chat.completion"`` → ``CHAT_COMPLETION``, ``"inProgress"`` → ``IN_PROGRESS``,
+    ``"gpt-4o"`` → ``GPT_4O``, ``""`` → ``EMPTY``, ``1`` → ``VALUE_1``, ``-1`` → ``VALUE_MINUS_1``,
+    ``True`` → ``TRUE``, ``None`` → ``NONE``. Upper case cannot clash with keywords, ``str``
+    methods (``str``-based enums) or ``Enum`` attributes (``name``, ``value``, ``mro``).
+    """
+    if value is None or isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, (int, float)):
+        text = ("MINUS_" if value < 0 else "") + str(abs(value)).replace(".", "_").replace("+", "")
+        return "VALUE_" + text.upper()
+    parts = words(str(value), symbols=True)
+    name = "_".join(p.upper() for p in parts)
+    if not name:
+        return "EMPTY"
+    if name[0].isdigit():
+        name = "VALUE_" + name
+    return name
+
+
+def enum_member_names(values: Iterable[object]) -> list[str]:
+    """Distinct member names for all `values`, in order (see `enum_member_name`).
+
+    On a collision (``"auto"`` and ``"AUTO"``) the later value tries its own text when that is
+    a valid identifier not yet taken, then ``NAME_2``, ``NAME_3``...: deterministic and stable
+    for the earlier values.
+    """
+    result: list[str] = []
+    taken: set[str] = set()
+    for value in values:
+        name = enum_member_name(value)
+        if name in taken:
+            raw = str(value)
+            if (
+                isinstance(value, str)
+                and raw.isidentifier()
+                and raw.isascii()
+                and not keyword.iskeyword(raw)
+                and not raw.startswith("_")
+                and raw not in taken
+                and not hasattr(str, raw)  # members of str-based enums must not shadow str methods
+                and raw not in {"name", "value", "mro"}
+            ):
+                name = raw
+            else:
+                name = unique_name(name, taken, sep="_")
+        taken.add(name)
+        result.append(name)
+    return result
