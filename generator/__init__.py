@@ -130,22 +130,25 @@ def _naming_rules(config: Config):
 def render_tree(config: Config, timer: Timer | None = None) -> Result:
     """Everything up to (not including) writing: returns the files the output folder should hold."""
     from . import models as models_mod
-    from .build.api import build_api
+    from .build.api import build_api, operation_class_names
     from .emit import emit_files
     from .formatting import format_tree
 
     timer = timer or Timer()
     prepared = prepare(config, timer)
     report = Report(list(prepared.diagnostics))
+    rules = _naming_rules(config)
     with timer.stage("models-plan"):
-        plan = models_mod.plan_models(prepared.document)
+        plan = models_mod.plan_models(
+            prepared.document, operation_names=operation_class_names(prepared.document, rules)
+        )
         report.items.extend(plan.warnings)
     with timer.stage("ir"):
         api = build_api(
             prepared.document,
             type_hint=lambda schema, ptr: models_mod.type_hint(plan, schema, ptr),
             class_for_pointer=plan.class_for_pointer,
-            rules=_naming_rules(config),
+            rules=rules,
             spec_sha256=prepared.sha256,
             package_name=config.package_name,
             generator_version=__version__,

@@ -20,6 +20,15 @@ def emit_files(api: Api, models_source: str, config: Config) -> dict[str, str]:
         f"{pkg}/py.typed": "",
         "API.md": render(env, "API.md.j2", **ctx),
     }
+    header = header_lines(api)
+    if "client" in config.parts:
+        from .emit_client import emit_client
+
+        files.update(emit_client(api, env, header, config.templates))
+    if "server" in config.parts:
+        from .emit_server import emit_server
+
+        files.update(emit_server(api, env, header, config.templates))
     return files
 
 

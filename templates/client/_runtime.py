@@ -73,7 +73,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-if TYPE_CHECKING:  # type-only: typing.Self needs 3.11, and nothing is imported at run time
+if (
+    TYPE_CHECKING
+):  # type-only: typing.Self needs 3.11, and nothing is imported at run time
     from typing_extensions import Self
 
 __all__ = [
@@ -233,12 +235,16 @@ class InternalServerError(APIStatusError):
 class APIConnectionError(APIError):
     """The request did not get a response (DNS, refused, reset, protocol error...)."""
 
-    def __init__(self, message: str = "Connection error.", *, request: httpx.Request) -> None:
+    def __init__(
+        self, message: str = "Connection error.", *, request: httpx.Request
+    ) -> None:
         super().__init__(message, request=request)
 
 
 class APITimeoutError(APIConnectionError):
-    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request) -> None:
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request
+    ) -> None:
         super().__init__(message, request=request)
 
 
@@ -248,7 +254,9 @@ class APIResponseValidationError(APIError):
     response: httpx.Response
     status_code: int
 
-    def __init__(self, message: str, *, response: httpx.Response, body: object = None) -> None:
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: object = None
+    ) -> None:
         super().__init__(message, request=response.request, body=body)
         self.response = response
         self.status_code = response.status_code
@@ -293,7 +301,11 @@ def _error_message(body: object) -> str | None:
             msg = body.get(key)
             if isinstance(msg, str) and msg:
                 return msg
-        return json.dumps(body, separators=(",", ":"), default=str)[:1000] if body else None
+        return (
+            json.dumps(body, separators=(",", ":"), default=str)[:1000]
+            if body
+            else None
+        )
     if isinstance(body, str) and body.strip():
         return body.strip()[:1000]
     if body:
@@ -314,7 +326,9 @@ def _decode_error_body(response: httpx.Response) -> object:
 def _status_error(response: httpx.Response) -> APIStatusError:
     body = _decode_error_body(response)
     status = response.status_code
-    cls = _STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
+    cls = _STATUS_ERRORS.get(status) or (
+        InternalServerError if status >= 500 else APIStatusError
+    )
     msg = _error_message(body) or response.reason_phrase or "no details"
     return cls(f"Error code: {status} - {msg}", response=response, body=body)
 
@@ -323,7 +337,9 @@ def _status_error(response: httpx.Response) -> APIStatusError:
 _RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
-def _transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
+def _transport_error(
+    exc: httpx.RequestError, request: httpx.Request
+) -> APIConnectionError:
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(request=request)
     return APIConnectionError(
@@ -347,7 +363,9 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return list(value)
     if value is NOT_GIVEN:
-        raise TypeError("NOT_GIVEN can only be used as a top-level argument, not inside a value")
+        raise TypeError(
+            "NOT_GIVEN can only be used as a top-level argument, not inside a value"
+        )
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
@@ -355,7 +373,9 @@ def _json_default(value: Any) -> Any:
 _JSON = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
 )
-_JSON_ASCII = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_json_default)
+_JSON_ASCII = json.JSONEncoder(
+    separators=(",", ":"), allow_nan=False, default=_json_default
+)
 
 
 def _to_str(value: object) -> str:
@@ -432,7 +452,9 @@ def _encode_json_body(body: object, extra: Mapping[str, object] | None) -> bytes
         elif isinstance(body, dict):
             body.update(extra)
         else:
-            raise TypeError(f"extra_body needs a JSON object body, not {type(body).__name__}")
+            raise TypeError(
+                f"extra_body needs a JSON object body, not {type(body).__name__}"
+            )
     return _JSON.encode(body).encode()
 
 
@@ -456,7 +478,9 @@ def _encode_form(
 # Type aliases for generated signatures (runtime expressions, so no string forward refs here).
 FileContent = IO[bytes] | bytes | os.PathLike[str]
 FileTypes = (
-    FileContent | tuple[str | None, FileContent] | tuple[str | None, FileContent, str | None]
+    FileContent
+    | tuple[str | None, FileContent]
+    | tuple[str | None, FileContent, str | None]
 )
 _HttpxFile = tuple[str | None, IO[bytes] | bytes, str | None]
 
@@ -465,7 +489,9 @@ def _file_part(value: object, opened: list[IO[bytes]]) -> _HttpxFile:
     content_type: str | None = None
     if isinstance(value, tuple):
         if len(value) not in (2, 3):
-            raise TypeError("a file tuple is (filename, content) or (filename, content, type)")
+            raise TypeError(
+                "a file tuple is (filename, content) or (filename, content, type)"
+            )
         filename: str | None = value[0]
         content: object = value[1]
         content_type = value[2] if len(value) == 3 else None
@@ -473,19 +499,24 @@ def _file_part(value: object, opened: list[IO[bytes]]) -> _HttpxFile:
         filename, content = None, value
     if isinstance(content, os.PathLike):
         path = os.fspath(content)
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the client after the request
+        # Closed by the client once the request is sent.
+        handle = open(path, "rb")  # noqa: SIM115
         opened.append(handle)
         return (filename or os.path.basename(str(path)), handle, content_type)
     if isinstance(content, (bytes, bytearray, memoryview)):
         return (filename or "upload", bytes(content), content_type)
     if isinstance(content, io.TextIOBase):
-        raise TypeError("file uploads need a binary file (open(..., 'rb')), not a text file")
+        raise TypeError(
+            "file uploads need a binary file (open(..., 'rb')), not a text file"
+        )
     if hasattr(content, "read"):
         if filename is None:
             name = getattr(content, "name", None)
             filename = os.path.basename(name) if isinstance(name, str) else "upload"
         return (filename, content, content_type)  # type: ignore[return-value]
-    raise TypeError(f"cannot upload a {type(content).__name__}; pass bytes, a path or a file")
+    raise TypeError(
+        f"cannot upload a {type(content).__name__}; pass bytes, a path or a file"
+    )
 
 
 def _encode_files(
@@ -586,11 +617,21 @@ _DONE = b"[DONE]"
 class _SSEDecoder:
     """Incremental text/event-stream parser over raw bytes (WHATWG rules, bytes in and out)."""
 
-    __slots__ = ("_data", "_event", "_skip_lf", "_started", "_tail", "last_event_id", "retry")
+    __slots__ = (
+        "_data",
+        "_event",
+        "_skip_lf",
+        "_started",
+        "_tail",
+        "last_event_id",
+        "retry",
+    )
 
     def __init__(self) -> None:
         self._tail = b""
-        self._skip_lf = False  # the previous chunk ended in \r: a leading \n completes a CRLF
+        self._skip_lf = (
+            False  # the previous chunk ended in \r: a leading \n completes a CRLF
+        )
         self._data: list[bytes] = []
         self._event: bytes | None = None
         self._started = False
@@ -630,7 +671,9 @@ class _SSEDecoder:
                     self._field(line)
             elif self._data:
                 data = self._data
-                out.append((self._event, data[0] if len(data) == 1 else b"\n".join(data)))
+                out.append(
+                    (self._event, data[0] if len(data) == 1 else b"\n".join(data))
+                )
                 self._data = []
                 self._event = None
             else:
@@ -668,13 +711,18 @@ _SKIP = _Skip()
 
 
 def _sse_item(
-    event: bytes | None, data: bytes, parse: Callable[[bytes], Any], response: httpx.Response
+    event: bytes | None,
+    data: bytes,
+    parse: Callable[[bytes], Any],
+    response: httpx.Response,
 ) -> Any:
     """The parsed chunk of one event, _SKIP for keep-alives; raises stream errors."""
     if not data:
         return _SKIP
     is_error_event = event == b"error"
-    if is_error_event or b'"error"' in data[:16]:  # cheap pre-check: most chunks skip this
+    if (
+        is_error_event or b'"error"' in data[:16]
+    ):  # cheap pre-check: most chunks skip this
         body: object
         try:
             body = json.loads(data)
@@ -683,12 +731,16 @@ def _sse_item(
                 raise
             body = data.decode("utf-8", "replace")
         if is_error_event or (
-            isinstance(body, dict) and (body.get("error") or body.get("type") == "error")
+            isinstance(body, dict)
+            and (body.get("error") or body.get("type") == "error")
         ):
             msg = _error_message(body) or "unknown error"
             name = event.decode("utf-8", "replace") if event is not None else None
             raise APIStreamError(
-                f"Error in event stream: {msg}", response=response, body=body, event=name
+                f"Error in event stream: {msg}",
+                response=response,
+                body=body,
+                event=name,
             )
     return parse(data)
 
@@ -743,7 +795,10 @@ class Stream(Generic[T]):
         return self
 
     def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+        self,
+        t: type[BaseException] | None,
+        e: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -808,7 +863,10 @@ class AsyncStream(Generic[T]):
         return self
 
     async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+        self,
+        t: type[BaseException] | None,
+        e: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.close()
 
@@ -918,7 +976,10 @@ class BinaryResponse:
         return self
 
     def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+        self,
+        t: type[BaseException] | None,
+        e: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -926,7 +987,10 @@ class BinaryResponse:
         return self
 
     async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+        self,
+        t: type[BaseException] | None,
+        e: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()
 
@@ -934,7 +998,9 @@ class BinaryResponse:
 # --------------------------------------------------------------------------------------------
 # Raw responses (``.with_raw_response``)
 
-_RAW_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar("_RAW_MODE", default=False)
+_RAW_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "_RAW_MODE", default=False
+)
 
 
 class RawResponse(Generic[R]):
@@ -1026,13 +1092,17 @@ class _BaseClient:
         clock: Callable[[], float] | None,
     ) -> None:
         if not base_urls:
-            raise ValueError("base_urls needs at least one server group, e.g. {'default': url}")
+            raise ValueError(
+                "base_urls needs at least one server group, e.g. {'default': url}"
+            )
         self.base_urls = dict(base_urls)
         self.auth_headers = dict(auth_headers or {})
         self.default_headers = dict(default_headers or {})
         self.default_query = dict(default_query or {})
         if isinstance(timeout, NotGiven):
-            timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+            timeout = (
+                http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+            )
         self.timeout = _to_timeout(timeout)
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -1058,7 +1128,9 @@ class _BaseClient:
             for name, attr in vars(klass).items()
             if isinstance(attr, functools.cached_property)
         }
-        self.__dict__.update({k: v for k, v in source.__dict__.items() if k not in lazy})
+        self.__dict__.update(
+            {k: v for k, v in source.__dict__.items() if k not in lazy}
+        )
 
     def _copy_settings(
         self,
@@ -1135,7 +1207,12 @@ class _BaseClient:
         elif json_body is not None or extra_body:
             body = _encode_json_body(json_body, extra_body)
             ctype = "application/json"
-        if headers or extra_headers or stream or (ctype and ctype != "application/json"):
+        if (
+            headers
+            or extra_headers
+            or stream
+            or (ctype and ctype != "application/json")
+        ):
             hdrs = dict(self._headers)
             if ctype:
                 hdrs["content-type"] = ctype
@@ -1173,7 +1250,9 @@ class _BaseClient:
                     delay = float(ra)
                 except ValueError:
                     try:
-                        delay = max(0.0, parsedate_to_datetime(ra).timestamp() - self.clock())
+                        delay = max(
+                            0.0, parsedate_to_datetime(ra).timestamp() - self.clock()
+                        )
                     except (TypeError, ValueError, IndexError, OverflowError):
                         delay = None
             if delay is not None and 0.0 <= delay <= MAX_RETRY_AFTER:
@@ -1186,7 +1265,8 @@ class _BaseClient:
     ) -> Any:
         if _RAW_MODE.get():
             return RawResponse(
-                response, lambda: self._result(response, cast_to, stream, stream_cast_to)
+                response,
+                lambda: self._result(response, cast_to, stream, stream_cast_to),
             )
         return self._result(response, cast_to, stream, stream_cast_to)
 
@@ -1215,7 +1295,12 @@ def _should_retry(response: httpx.Response) -> bool:
 def _log_retry(request: httpx.Request, what: object, delay: float, left: int) -> None:
     if _log.isEnabledFor(logging.DEBUG):
         _log.debug(
-            "%s %s: %s; retrying in %.2fs (%d left)", request.method, request.url, what, delay, left
+            "%s %s: %s; retrying in %.2fs (%d left)",
+            request.method,
+            request.url,
+            what,
+            delay,
+            left,
         )
 
 
@@ -1251,7 +1336,9 @@ class SyncAPIClient(_BaseClient):
         )
         self.sleep = sleep or time.sleep
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=True)
+        self._http = http_client or httpx.Client(
+            timeout=self.timeout, follow_redirects=True
+        )
 
     def copy(
         self,
@@ -1288,7 +1375,10 @@ class SyncAPIClient(_BaseClient):
         return self
 
     def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+        self,
+        t: type[BaseException] | None,
+        e: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -1413,14 +1503,20 @@ class SyncAPIClient(_BaseClient):
                 timeout,
                 opened,
             )
-            retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
-            response = self._send(request, streaming or cast_to is BinaryResponse, retries)
+            retries = (
+                self.max_retries if isinstance(max_retries, NotGiven) else max_retries
+            )
+            response = self._send(
+                request, streaming or cast_to is BinaryResponse, retries
+            )
         finally:
             for handle in opened:
                 handle.close()
         return self._finish(response, cast_to, streaming, stream_cast_to)
 
-    def _send(self, request: httpx.Request, stream: bool, retries: int) -> httpx.Response:
+    def _send(
+        self, request: httpx.Request, stream: bool, retries: int
+    ) -> httpx.Response:
         http = self._http
         done = 0
         while True:
@@ -1434,7 +1530,12 @@ class SyncAPIClient(_BaseClient):
             else:
                 if 200 <= response.status_code < 300:
                     if _log.isEnabledFor(logging.DEBUG):
-                        _log.debug("%s %s -> %d", request.method, request.url, response.status_code)
+                        _log.debug(
+                            "%s %s -> %d",
+                            request.method,
+                            request.url,
+                            response.status_code,
+                        )
                     return response
                 if done >= retries or not _should_retry(response):
                     try:
@@ -1484,7 +1585,9 @@ class AsyncAPIClient(_BaseClient):
         )
         self.sleep = sleep or asyncio.sleep
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
+        self._http = http_client or httpx.AsyncClient(
+            timeout=self.timeout, follow_redirects=True
+        )
 
     def copy(
         self,
@@ -1523,7 +1626,10 @@ class AsyncAPIClient(_BaseClient):
         return self
 
     async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+        self,
+        t: type[BaseException] | None,
+        e: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.close()
 
@@ -1648,14 +1754,20 @@ class AsyncAPIClient(_BaseClient):
                 timeout,
                 opened,
             )
-            retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
-            response = await self._send(request, streaming or cast_to is BinaryResponse, retries)
+            retries = (
+                self.max_retries if isinstance(max_retries, NotGiven) else max_retries
+            )
+            response = await self._send(
+                request, streaming or cast_to is BinaryResponse, retries
+            )
         finally:
             for handle in opened:
                 handle.close()
         return self._finish(response, cast_to, streaming, stream_cast_to)
 
-    async def _send(self, request: httpx.Request, stream: bool, retries: int) -> httpx.Response:
+    async def _send(
+        self, request: httpx.Request, stream: bool, retries: int
+    ) -> httpx.Response:
         http = self._http
         done = 0
         while True:
@@ -1669,7 +1781,12 @@ class AsyncAPIClient(_BaseClient):
             else:
                 if 200 <= response.status_code < 300:
                     if _log.isEnabledFor(logging.DEBUG):
-                        _log.debug("%s %s -> %d", request.method, request.url, response.status_code)
+                        _log.debug(
+                            "%s %s -> %d",
+                            request.method,
+                            request.url,
+                            response.status_code,
+                        )
                     return response
                 if done >= retries or not _should_retry(response):
                     try:

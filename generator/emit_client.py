@@ -1,0 +1,142 @@
+"""The generated client package: per-operation views with precomputed strings, one template for sync and async."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .ir import Api, Operation, Resource
+from .render import render, static_file
+
+# Type-hint text -> runtime expression for `cast_to` when the hint is not a plain class.
+_SIMPLE_CASTS = {"None": "type(None)", "bytes": "bytes", "str": "str"}
+
+
+@dataclass(frozen=True)
+class OperationView:
+    op: Operation
+    response_hint: str  # the parsed (non-streamed) result
+    return_hint: str  # sync return annotation
+    async_return_hint: str
+    cast_expr: str
+    chunk_cast: str | None
+    stream_return: str | None  # "Stream[...]" (sync); the template swaps in AsyncStream
+    doc: str
+    overloads: bool  # a stream flag switches the return type
+
+
+@dataclass(frozen=True)
+class ModeView:
+    is_async: bool
+    prefix: str  # "" or "Async"
+    resource_base: str
+    client_base: str
+    stream: str
+    http_client: str
+    raw_wrapper: str
+
+
+MODES = (
+    ModeView(False, "", "SyncResource", "SyncAPIClient", "Stream", "httpx.Client", "raw_response_wrapper"),
+    ModeView(True, "Async", "AsyncResource", "AsyncAPIClient", "AsyncStream", "httpx.AsyncClient", "async_raw_response_wrapper"),
+)
+
+
+def cast_expression(hint: str) -> str:
+    """A runtime value for `cast_to` that mypy types as `type[hint]`."""
+    if hint in _SIMPLE_CASTS:
+        return _SIMPLE_CASTS[hint]
+    if hint.startswith("_models.") and hint.replace("_models.", "", 1).isidentifier():
+        return hint
+    return f'cast("type[{hint}]", {hint})'
+
+
+def operation_doc(op: Operation) -> str:
+    lines = [op.docstring] if op.docstring else []
+    lines.append(f"`{op.http_method.upper()} {op.path}`")
+    args = []
+    for p in op.path_params:
+        if p.description:
+            args.append((p.py_name, p.description))
+    if op.body:
+        for f in op.body.fields:
+            if f.description:
+                args.append((f.py_name, f.description))
+    for p in op.query_params + op.header_params:
+        if p.description:
+            args.append((p.py_name, p.description))
+    if args:
+        lines.append("Args:\n" + "\n".join(f"    {name}: {' '.join(text.split())}" for name, text in args))
+    return "\n\n".join(lines)
+
+
+def view(op: Operation) -> OperationView:
+    success = op.success
+    ret = success.type_hint if success.kind != "empty" else "None"
+    if success.kind == "sse" and op.streaming:
+        ret = op.streaming.chunk_type_hint
+    response = ret
+    cast_expr = cast_expression(ret)
+    chunk_cast = stream_return = None
+    overloads = False
+    async_ret = ret
+    if op.streaming:
+        chunk_cast = cast_expression(op.streaming.chunk_type_hint)
+        stream_return = f"Stream[{op.streaming.chunk_type_hint}]"
+        if op.streaming.flag_field:
+            overloads = True
+            ret, async_ret = f"{ret} | {stream_return}", f"{ret} | Async{stream_return}"
+        else:
+            ret, async_ret = stream_return, f"Async{stream_return}"
+    return OperationView(op, response, ret, async_ret, cast_expr, chunk_cast, stream_return, operation_doc(op), overloads)
+
+
+def _has_top_level_union(hint: str) -> bool:
+    depth = 0
+    for ch in hint:
+        depth += ch in "[("
+        depth -= ch in "])"
+        if ch == "|" and depth == 0:
+            return True
+    return False
+
+
+def param(name: str, hint: str, default: str | None = None, indent: int = 8) -> str:
+    """One parameter line, laid out as black would: a long annotation with a default is parenthesised.
+
+    (ruff keeps parentheses it is given and black removes needless ones, so deciding here makes
+    both formatters agree; see generator/formatting.py.)
+    """
+    line = f"{name}: {hint}" + (f" = {default}" if default is not None else "")
+    if indent + len(line) + 1 > 88 and _has_top_level_union(hint):
+        return f"{name}: ({hint})" + (f" = {default}" if default is not None else "")
+    return line
+
+
+def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: Path | None) -> dict[str, str]:
+    pkg = api.package_name.replace(".", "/")
+    resources = [r for r in api.root.walk() if r.path]
+    views = {op.key: view(op) for op in api.operations}
+    ctx = {
+        "api": api,
+        "header": header,
+        "modes": MODES,
+        "resources": resources,
+        "top": api.root.children,
+        "views": views,
+        "servers": api.servers,
+        "schemes": api.security_schemes,
+    }
+    env.globals["param"] = param
+    runtime = static_file("client/_runtime.py", user_templates)
+    return {
+        f"{pkg}/client/__init__.py": render(env, "client/__init__.py.j2", **ctx),
+        f"{pkg}/client/_client.py": render(env, "client/client.py.j2", **ctx),
+        f"{pkg}/client/_runtime.py": header + "\n" + runtime,
+    }
+
+
+def resource_label(res: Resource) -> str:
+    return ".".join(res.path)
