@@ -47,6 +47,17 @@ def parser() -> argparse.ArgumentParser:
     _gen_flags(c)
     v = sub.add_parser("validate", help="load, apply the overlay and validate the spec")
     _common(v)
+    d = sub.add_parser("diff", help="compare two specs; classify breaking changes (docs/diff.md)")
+    d.add_argument("old", type=Path)
+    d.add_argument("new", type=Path)
+    d.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    d.add_argument(
+        "--fail-on",
+        choices=("breaking", "breaking-client", "breaking-server", "any", "never"),
+        default="never",
+        help="exit 1 when such a change is found",
+    )
+    d.add_argument("--overlay", type=Path, help="overlay applied to both specs before comparing")
     return ap
 
 
@@ -77,6 +88,17 @@ def _print_timings(result, stream) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "diff":
+        from .diff import main_diff
+
+        try:
+            text, code = main_diff(args.old, args.new, fmt=args.format, fail_on=args.fail_on, overlay=args.overlay)
+        except GeneratorError as exc:
+            for d in exc.diagnostics:
+                print(d.format(), file=sys.stderr)
+            return EXIT_BAD_INPUT
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return code
     try:
         config = _config(args)
         if args.command == "validate":

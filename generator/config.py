@@ -97,6 +97,8 @@ def load_config(pyproject: Path | None = None, **overrides: Any) -> Config:
     values.setdefault("root", root)
     if "out" not in values:
         values["out"] = (root / "generated").resolve()
+    if "package_name" in values:
+        check_package_name(str(values["package_name"]))
     known = {f.name for f in fields(Config)}
     cfg = Config(**{k: v for k, v in values.items() if k in known})
     bad = [p for p in cfg.parts if p not in PARTS]
@@ -106,6 +108,25 @@ def load_config(pyproject: Path | None = None, **overrides: Any) -> Config:
             hint="parts are chosen from models, client, server; models is always needed",
         )
     return cfg
+
+
+def check_package_name(name: str) -> None:
+    """A dotted Python package path we can create under the output folder, shadowing nothing."""
+    import keyword
+
+    parts = name.split(".")
+    bad = (
+        not name
+        or any(not p.isidentifier() or keyword.iskeyword(p) or not p.isascii() for p in parts)
+        or parts[0] in sys.stdlib_module_names
+        or parts[0] in ("generator", "sitecustomize", "usercustomize", "conftest", "__init__", "__main__")
+    )
+    if bad:
+        raise error(
+            f"invalid package name {name!r}",
+            hint="use a dotted path of ASCII identifiers that shadows no standard-library module, "
+            "e.g. portkey_api or myapp._vendor.portkey",
+        )
 
 
 def with_overrides(cfg: Config, **kw: Any) -> Config:

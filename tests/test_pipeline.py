@@ -1,0 +1,218 @@
+"""The whole pipeline on the pinned Portkey spec, the CLI contract, and packaging."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SHARED_SPEC
+from generator import generate, render_tree
+from generator.config import Config, load_config
+from generator.diagnostics import GeneratorError
+from generator.output import stale_diff
+
+PKG = "portkey_api"
+PY = sys.executable
+CLI = [PY, "-m", "generator"]
+
+
+def run_cli(*args: str, cwd: Path = REPO, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def test_real_spec_generates_without_errors(portkey_result):
+    errors = [d for d in portkey_result.diagnostics if d.severity == "error"]
+    assert errors == []
+    api = portkey_result.api
+    assert len(api.operations) == 224
+    assert len({(o.resource, o.method_name) for o in api.operations}) == 224
+    # Every operation is reachable in the resource tree.
+    reachable = [op for res in api.root.walk() for op in res.operations]
+    assert len(reachable) == 224
+
+
+def test_header_and_determinism(portkey_result):
+    sha = portkey_result.spec_sha256
+    for rel, text in portkey_result.files.items():
+        if rel.endswith(".py"):
+            head = "\n".join(text.splitlines()[:3])
+            assert "Do not edit" in head and sha in head, rel
+        assert not re.search(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d", text[:2000]), f"timestamp in {rel}"
+    again = render_tree(load_config(REPO / "pyproject.toml"))
+    assert again.files == portkey_result.files  # two runs, byte-identical
+
+
+def test_every_component_schema_is_a_class(portkey_result, portkey_package):
+    import importlib
+
+    import yaml
+
+    models = importlib.import_module(f"{portkey_package}.models")
+    spec = yaml.load(SHARED_SPEC.read_text(), Loader=yaml.CSafeLoader)
+    from generator.naming import class_name
+
+    missing = [n for n in spec["components"]["schemas"] if not hasattr(models, class_name(n))]
+    assert missing == []
+    tree = ast.parse(portkey_result.files[f"{PKG}/models.py"])
+    classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+    assert len(classes) >= 503
+    schema_classes = {class_name(n) for n in spec["components"]["schemas"]}
+    numbered = [
+        c for c in classes if re.fullmatch(r"(Type|Model|Object|Enum|Field)\d*", c) and c not in schema_classes
+    ]
+    assert numbered == []
+
+
+def test_api_md_lists_every_operation(portkey_result):
+    text = portkey_result.files["API.md"]
+    rows = [line for line in text.splitlines() if line.startswith("| `client.")]
+    assert len(rows) == 224
+    assert "| `client.chat.completions.create(...)` | `POST /chat/completions` |" in text
+    assert "`client.configs.retrieve(slug)` | `GET /configs/{slug}`" in text
+
+
+def test_committed_output_is_current(portkey_result):
+    """generated/ in the repo is exactly what the generator produces (what `check` enforces)."""
+    diff = stale_diff(REPO / "generated", portkey_result.files)
+    assert diff == [], "generated/ is stale; run `portkey-codegen generate`:\n" + "\n".join(diff[:40])
+
+
+def test_output_is_black_clean(portkey_result, tmp_path):
+    from generator.output import write_tree
+
+    write_tree(tmp_path, portkey_result.files)
+    proc = subprocess.run(
+        [PY, "-m", "black", "--check", "--quiet", "--target-version", "py310", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_pin_refuses_a_changed_spec(tmp_path):
+    changed = tmp_path / "spec.yaml"
+    changed.write_bytes(SHARED_SPEC.read_bytes() + b"\n# one more line\n")
+    config = load_config(REPO / "pyproject.toml", spec=changed, out=tmp_path / "out")
+    with pytest.raises(GeneratorError) as exc:
+        render_tree(config)
+    assert "differs from the pin" in str(exc.value) and "--spec-changed" in str(exc.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_validate_ok():
+    proc = run_cli("validate", "-v")
+    assert proc.returncode == 0, proc.stderr
+    assert "valid" in proc.stdout
+    assert "validate" in proc.stderr  # -v prints the stage times
+
+
+def test_cli_validate_reports_upstream_errors_without_overlay(tmp_path):
+    empty_overlay = tmp_path / "overlay.yaml"
+    empty_overlay.write_text(
+        "overlay: 1.0.0\ninfo: {title: none, version: '1'}\n"
+        "actions:\n  - target: $.info\n    update: {x-note: no fixes}\n"
+    )
+    proc = run_cli("validate", "--overlay", str(empty_overlay))
+    assert proc.returncode == 2
+    assert proc.stderr.count("error:") == 4
+    assert "#/components/schemas/UsageLimits/properties/credit_limit" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    lenient = run_cli("validate", "--overlay", str(empty_overlay), "--lenient")
+    assert lenient.returncode == 0 and lenient.stderr.count("warning:") >= 4
+
+
+def test_cli_bad_yaml_is_exit_2_with_location(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("openapi: 3.0.0\ninfo: {title: x\n  version: 1\n")
+    proc = run_cli("generate", "--spec", str(bad), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert re.search(r"bad\.yaml:\d+:\d+: error", proc.stderr), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_check_exit_codes(tmp_path):
+    spec = REPO / "tests" / "fixtures" / "allof.yaml"
+    out = tmp_path / "out"
+    args = ["--spec", str(spec), "--out", str(out), "--package-name", "fx"]
+    assert run_cli("generate", *args, cwd=tmp_path).returncode == 0
+    ok = run_cli("check", *args, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    models = out / "fx" / "models.py"
+    models.write_text(models.read_text() + "\n# edited by hand\n")
+    stale = run_cli("check", *args, cwd=tmp_path)
+    assert stale.returncode == 1
+    assert "-# edited by hand" in stale.stdout
+    assert "stale" in stale.stderr
+
+
+def test_failed_run_leaves_output_untouched(tmp_path):
+    spec = REPO / "tests" / "fixtures" / "allof.yaml"
+    out = tmp_path / "out"
+    generate(Config(spec=spec, out=out, package_name="fx"))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(spec.read_text().replace("'#/components/schemas/Pet'", "'#/components/schemas/Nope'"))
+    with pytest.raises(GeneratorError) as exc:
+        generate(Config(spec=broken, out=out, package_name="fx"))
+    assert "#/components/schemas/Nope" in str(exc.value)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("name", ["../evil", "os", "a..b", "class", "x.y-z"])
+def test_bad_package_names_are_refused(name, tmp_path):
+    proc = run_cli(
+        "generate", "--spec", str(REPO / "tests/fixtures/allof.yaml"), "--out", str(tmp_path / "o"),
+        "--package-name", name, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "invalid package name" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_nested_package_name(tmp_path):
+    spec = REPO / "tests" / "fixtures" / "allof.yaml"
+    generate(Config(spec=spec, out=tmp_path, package_name="myapp._vendor.portkey", parts=("models", "client")))
+    assert (tmp_path / "myapp/_vendor/portkey/models.py").is_file()
+    assert (tmp_path / "myapp/_vendor/portkey/client/_client.py").is_file()
+
+
+def test_templates_ship_in_a_non_editable_install(tmp_path):
+    """Build the wheel, use it from a plain folder (not the repo): templates must come with it."""
+    wheel_dir = tmp_path / "wheel"
+    proc = subprocess.run(
+        [PY, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheel_dir), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = wheel_dir.glob("portkey_codegen-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        zf.extractall(site)
+    assert "generator/templates/client/client.py.j2" in names
+    assert "generator/templates/client/_runtime.py" in names
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = subprocess.run(
+        [PY, "-c", "import generator, sys; print(generator.__file__)"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.stdout.strip().startswith(str(site)), proc.stdout + proc.stderr
+    proc = subprocess.run(
+        [PY, "-m", "generator", "generate", "--spec", str(REPO / "tests/fixtures/streaming.yaml"),
+         "--out", str(work / "out"), "--package-name", "fx", "--parts", "models,client"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (work / "out/fx/client/_client.py").is_file()
