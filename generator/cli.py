@@ -47,6 +47,12 @@ def parser() -> argparse.ArgumentParser:
     _gen_flags(c)
     v = sub.add_parser("validate", help="load, apply the overlay and validate the spec")
     _common(v)
+    u = sub.add_parser(
+        "update", help="adopt a new spec: validate, show the diff, regenerate, update the pin"
+    )
+    _common(u)
+    _gen_flags(u)
+    u.add_argument("--commit", help="upstream commit of the new spec, recorded in the pin")
     d = sub.add_parser("diff", help="compare two specs; classify breaking changes (docs/diff.md)")
     d.add_argument("old", type=Path)
     d.add_argument("new", type=Path)
@@ -100,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return code
     try:
+        if args.command == "update":
+            return _update(args)
         config = _config(args)
         if args.command == "validate":
             from . import Timer, prepare
@@ -132,6 +140,39 @@ def main(argv: list[str] | None = None) -> int:
         f"generated {len(result.files)} files in {config.out} "
         f"({len(result.written)} written, {len(result.removed)} removed, {len(result.api.operations)} operations)"
     )
+    return EXIT_OK
+
+
+def _update(args: argparse.Namespace) -> int:
+    """Everything is checked and rendered before anything is written; a bad spec changes nothing."""
+    from . import Timer, render_tree
+    from .diff import main_diff
+    from .output import write_tree
+    from .pin import update_pin
+
+    if args.spec is None:
+        print("error: update needs --spec NEW", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    current = _config(argparse.Namespace(**{**vars(args), "spec": None}))
+    new_spec = args.spec.resolve()
+    config = _config(argparse.Namespace(**{**vars(args), "spec_changed": True}))
+    timer = Timer()
+    result = render_tree(config, timer)  # validates the new spec first: raises before any write
+    if current.spec is not None and Path(current.spec).is_file():
+        text, _ = main_diff(Path(current.spec), new_spec, fmt="markdown", fail_on="never", overlay=config.overlay)
+        print(text)
+    written = write_tree(Path(config.out), result.files)
+    if config.pin is not None:
+        changed = update_pin(current, new_spec, result.spec_sha256, commit=args.commit)
+        for line in changed:
+            print(line)
+    for d in result.diagnostics:
+        print(d.format(), file=sys.stderr)
+    print(f"regenerated {config.out}: {len(written.written)} files changed, {len(written.removed)} removed")
+    for rel in written.written:
+        print(f"  changed  {rel}")
+    for rel in written.removed:
+        print(f"  removed  {rel}")
     return EXIT_OK
 
 
