@@ -109,6 +109,7 @@ class SecurityScheme:
     wire_name: str  # header/query/cookie name ("x-portkey-api-key", "Authorization")
     description: str | None = None
     env_var: str | None = None  # e.g. PORTKEY_API_KEY
+    accepts_json: bool = False  # an object is sent as compact JSON (x-portkey-config)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,9 @@ def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: 
         py = py_name(rules.security.get(str(key)) or base)
         env = f"{env_prefix}_{py.upper()}" if env_prefix and kind == "header" else None
         desc = scheme.get("description") if isinstance(scheme.get("description"), str) else None
-        result[str(key)] = SecurityScheme(str(key), py, kind, wire, desc, env)  # type: ignore[arg-type]
+        result[str(key)] = SecurityScheme(
+            str(key), py, kind, wire, desc, env, str(key) in rules.json_security  # type: ignore[arg-type]
+        )
     used: dict[str, str] = {}
     for s in result.values():
         if s.py_name in used or s.py_name in RESERVED_CLIENT_ARGS:
@@ -182,6 +184,16 @@ def _unique_py_names(
             wire = wire[len(header_prefix):]  # x-portkey-trace-id -> trace_id, like the constructor's api_key
         out_params.append(dataclasses.replace(p, py_name=claim(wire, p.location)))
     return out_params, out_fields
+
+
+def operation_class_names(document: Mapping[str, Any], rules: NamingRules) -> dict[str, str]:
+    """Operation pointer -> PascalCase name, for naming inline request/response schemas."""
+    from ..naming import class_name
+
+    raws = iter_operations(document)
+    names = assign_names(raws, rules)
+    fnames = function_names(raws, names)
+    return {raw.pointer: class_name(fnames[raw.key]) for raw in raws}
 
 
 def build_api(
@@ -262,7 +274,8 @@ def build_api(
             )
         )
     ops.sort(key=lambda o: (o.resource, o.method_name))
-    root = build_resource_tree(ops)
+    client_name = rules.client_name or _client_name(str(info.get("title") or ""))
+    root = build_resource_tree(ops, client_name)
     return Api(
         title=str(info.get("title") or "API"),
         version=str(info.get("version") or ""),
@@ -275,7 +288,7 @@ def build_api(
         operations=tuple(ops),
         root=root,
         model_names=model_names,
-        client_name=rules.client_name or _client_name(str(info.get("title") or "")),
+        client_name=client_name,
     )
 
 

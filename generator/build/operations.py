@@ -35,6 +35,7 @@ class NamingRules:
     operations: Mapping[str, str] = field(default_factory=dict)  # "POST /x" -> "a.b.method"
     servers: Mapping[str, str] = field(default_factory=dict)
     security: Mapping[str, str] = field(default_factory=dict)
+    json_security: frozenset[str] = frozenset()
     env_prefix: str | None = None
     client_name: str | None = None
     # components/parameters added to every operation of the listed server groups that lacks them
@@ -49,6 +50,7 @@ class NamingRules:
             operations={str(k): str(v) for k, v in (data.get("operations") or {}).items()},
             servers={str(k): str(v) for k, v in (data.get("servers") or {}).items()},
             security={str(k): str(v) for k, v in (data.get("security") or {}).items()},
+            json_security=frozenset(str(x) for x in data.get("json_security") or ()),
             env_prefix=data.get("env_prefix"),
             client_name=data.get("client_name"),
             common_headers=tuple(str(x) for x in (data.get("common_headers") or {}).get("parameters") or ()),
@@ -218,8 +220,27 @@ def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str
     return result
 
 
-def build_resource_tree(operations: Iterable[Operation]) -> Resource:
+# Names the generated client module defines or imports: a resource class must not take one.
+CLIENT_MODULE_NAMES = frozenset(
+    {
+        "Any", "Literal", "Mapping", "cast", "overload", "os", "httpx", "cached_property",
+        "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
+        "SyncResource", "AsyncResource", "Root",
+    }
+)  # fmt: skip
+# Attributes of the generated client classes: a top-level resource must not take one.
+CLIENT_ATTRIBUTES = frozenset(
+    {
+        "request", "close", "aclose", "copy", "with_options", "base_urls", "auth_headers",
+        "default_headers", "default_query", "timeout", "max_retries", "sleep", "clock",
+        "with_raw_response",
+    }
+)  # fmt: skip
+
+
+def build_resource_tree(operations: Iterable[Operation], client_name: str = "Client") -> Resource:
     """Nest operations by resource path; class names are the PascalCase of the whole path."""
+    taken = CLIENT_MODULE_NAMES | {client_name, "Async" + client_name}
     ops_by_path: dict[tuple[str, ...], list[Operation]] = {}
     for op in operations:
         ops_by_path.setdefault(op.resource, []).append(op)
@@ -230,9 +251,21 @@ def build_resource_tree(operations: Iterable[Operation]) -> Resource:
         kids = sorted(p for p in ops_by_path if len(p) == len(path) + 1 and p[: len(path)] == path)
         ops = tuple(sorted(ops_by_path.get(path, []), key=lambda o: o.method_name))
         cls = class_name("_".join(path)) if path else "Root"
+        if path and (cls in taken or cls.startswith("Async")):
+            cls += "Resource"  # keep clear of the module's own names and of the async twins
         return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids))
 
     root = make(())
+    for top in root.children:
+        if top.name in CLIENT_ATTRIBUTES:
+            raise GeneratorError(
+                Diagnostic(
+                    "error",
+                    f"resource {top.name!r} would hide the client's own attribute of that name",
+                    file="spec/names.yaml",
+                    hint=f"rename its operations with overrides under `operations:` (e.g. {top.name}_api.<method>)",
+                )
+            )
     seen: dict[str, tuple[str, ...]] = {}
     for res in root.walk():
         if res.class_name.casefold() in seen:
