@@ -1,0 +1,115 @@
+"""Downstream CI: the pre-commit hook, the GitHub Actions example, and template overrides."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import REPO
+
+FIXTURE = REPO / "tests" / "fixtures" / "streaming.yaml"
+BIN = Path(sys.executable).parent
+
+
+def make_project(tmp_path: Path, spec_name: str = "spec/openapi.yaml") -> Path:
+    proj = tmp_path / "proj"
+    (proj / "spec").mkdir(parents=True)
+    shutil.copy(FIXTURE, proj / spec_name)
+    (proj / "pyproject.toml").write_text(
+        f'[tool.portkey-codegen]\nspec = "{spec_name}"\nout = "generated"\npackage-name = "fx"\n'
+        'parts = ["models", "client"]\n'
+    )
+    return proj
+
+
+def run_shell(command: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", command], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_pre_commit_hook_runs_check(tmp_path):
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = [h for h in hooks if h["id"] == "portkey-codegen-check"]
+    assert hook["pass_filenames"] is False and hook["language"] == "python"
+    proj = make_project(tmp_path)
+    stale = run_shell(hook["entry"], proj)  # nothing generated yet: stale
+    assert stale.returncode == 1, stale.stderr
+    assert run_shell("portkey-codegen generate", proj).returncode == 0
+    fresh = run_shell(hook["entry"], proj)
+    assert fresh.returncode == 0, fresh.stderr
+    (proj / "generated" / "fx" / "models.py").write_text("# tampered\n")
+    assert run_shell(hook["entry"], proj).returncode == 1
+
+
+def test_github_workflow_example(tmp_path):
+    workflow = yaml.safe_load((REPO / "docs" / "github-actions.yml").read_text())
+    steps = workflow["jobs"]["generated-code"]["steps"]
+    by_name = {s.get("name"): s for s in steps}
+    assert by_name["Generated code is up to date"]["run"].strip() == "portkey-codegen check"
+    diff_step = by_name["API diff against the base branch"]["run"]
+
+    proj = make_project(tmp_path)
+    git = ["git", "-c", "user.email=t@example.test", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=proj, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=proj, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=proj, check=True)
+    subprocess.run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], cwd=proj, check=True)
+    spec = proj / "spec" / "openapi.yaml"
+    spec.write_text(spec.read_text().replace("        delta: {type: string}\n", ""))  # a breaking change
+
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    record = tmp_path / "gh-call.txt"
+    gh = fake_bin / "gh"
+    gh.write_text(f'#!/usr/bin/env bash\necho "$@" > {record}\nwhile [ $# -gt 0 ]; do if [ "$1" = --body-file ]; then cp "$2" {record}.body; fi; shift; done\n')
+    gh.chmod(0o755)
+    script = diff_step.replace("${{ github.event.pull_request.number }}", "7")
+    proc = run_shell(
+        script, proj, env={"GITHUB_BASE_REF": "main", "PATH": f"{fake_bin}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"}
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert record.read_text().startswith("pr comment 7")
+    body = Path(f"{record}.body").read_text()
+    assert "## API diff" in body and "delta" in body
+
+
+def test_template_override_adds_a_header_to_every_method(tmp_path, monkeypatch):
+    """The worked example of README 'Custom templates'."""
+    import httpx
+
+    user = tmp_path / "my-templates" / "client"
+    user.mkdir(parents=True)
+    (user / "method_prologue.py.j2").write_text(
+        '        extra_headers = {"x-team": "search", **(extra_headers or {})}\n'
+    )
+    proj = make_project(tmp_path)
+    proc = run_shell(f"portkey-codegen generate --templates {tmp_path / 'my-templates'}", proj)
+    assert proc.returncode == 0, proc.stderr
+    monkeypatch.syspath_prepend(str(proj / "generated"))
+    for name in [m for m in sys.modules if m == "fx" or m.startswith("fx.")]:
+        monkeypatch.delitem(sys.modules, name)
+    client_mod = importlib.import_module("fx.client")
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": "c1", "text": "hi"})
+
+    client = client_mod.StreamingFixture(
+        example_api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
+    result = client.chat.completions.create(model="m", messages=[])
+    assert result.id == "c1"
+    assert seen[0].headers["x-team"] == "search"
+    assert seen[0].headers["x-example-api-key"] == "k"
+    # the default template adds nothing
+    proc = run_shell("portkey-codegen check", proj)
+    assert proc.returncode == 1  # check without the override sees the difference
