@@ -7,10 +7,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_SPEC = REPO.parent / "shared" / "spec" / "portkey-openapi.yaml"
-NEXT_SPEC = REPO.parent / "shared" / "spec" / "portkey-openapi.next.yaml"
-FIXTURES = REPO / "tests" / "fixtures"
+from project_paths import FIXTURES, NEXT_SPEC, REPO, SHARED_SPEC  # noqa: F401
 
 
 @pytest.fixture(scope="session")

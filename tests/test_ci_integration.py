@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import REPO
+from project_paths import REPO
 
 FIXTURE = REPO / "tests" / "fixtures" / "streaming.yaml"
 BIN = Path(sys.executable).parent

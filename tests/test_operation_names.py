@@ -112,7 +112,7 @@ def test_real_spec_all_operations_named(portkey_spec_path):
     from generator.load import load_spec
 
     doc = load_spec(portkey_spec_path).document
-    from conftest import REPO
+    from project_paths import REPO
 
     rules = NamingRules.from_mapping(yaml.safe_load((REPO / "spec" / "names.yaml").read_text()))
     raws = iter_operations(doc)

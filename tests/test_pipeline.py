@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SHARED_SPEC
+from project_paths import REPO, SHARED_SPEC
 from generator import generate, render_tree
 from generator.config import Config, load_config
 from generator.diagnostics import GeneratorError

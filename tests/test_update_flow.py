@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from project_paths import REPO
 
 FIXTURE = REPO / "tests" / "fixtures" / "allof.yaml"
 
