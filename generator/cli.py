@@ -53,6 +53,12 @@ def parser() -> argparse.ArgumentParser:
     _common(u)
     _gen_flags(u)
     u.add_argument("--commit", help="upstream commit of the new spec, recorded in the pin")
+    sv = sub.add_parser("serve", help="run the generated server (--mock: answers every operation from the spec)")
+    _common(sv)
+    sv.add_argument("--mock", action="store_true", help="answer every operation with a valid example response")
+    sv.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1, loopback only)")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--prefix", default="", help="mount the API under this path, e.g. /v1")
     d = sub.add_parser("diff", help="compare two specs; classify breaking changes (docs/diff.md)")
     d.add_argument("old", type=Path)
     d.add_argument("new", type=Path)
@@ -108,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "update":
             return _update(args)
+        if args.command == "serve":
+            return _serve(args)
         config = _config(args)
         if args.command == "validate":
             from . import Timer, prepare
@@ -140,6 +148,32 @@ def main(argv: list[str] | None = None) -> int:
         f"generated {len(result.files)} files in {config.out} "
         f"({len(result.written)} written, {len(result.removed)} removed, {len(result.api.operations)} operations)"
     )
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Generate into a temporary folder (so it always matches the spec) and run it under uvicorn."""
+    import importlib
+    import tempfile
+
+    from . import render_tree
+    from .output import write_tree
+
+    config = _config(argparse.Namespace(**{**vars(args), "out": None, "package_name": None, "templates": None, "parts": "server"}))
+    if "server" not in config.parts:
+        config = __import__("dataclasses").replace(config, parts=(*config.parts, "server"))
+    result = render_tree(config)
+    with tempfile.TemporaryDirectory(prefix="portkey-codegen-serve-") as tmp:
+        write_tree(Path(tmp), result.files)
+        sys.path.insert(0, tmp)
+        server = importlib.import_module(f"{config.package_name}.server")
+        app = server.create_app(mock=args.mock, prefix=args.prefix)
+        print(f"serving {len(result.api.operations)} operations on http://{args.host}:{args.port}{args.prefix}", file=sys.stderr)
+        try:
+            server.serve(app, host=args.host, port=args.port)
+        except ImportError as exc:
+            print(f"error: {exc}; install uvicorn to serve", file=sys.stderr)
+            return EXIT_BAD_INPUT
     return EXIT_OK
 
 
