@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +51,8 @@ def cast_expression(hint: str) -> str:
     if hint in _SIMPLE_CASTS:
         return _SIMPLE_CASTS[hint]
     if hint.startswith("_models.") and hint.replace("_models.", "", 1).isidentifier():
+        return hint
+    if re.fullmatch(r"list\[_models\.\w+\]", hint):  # already a `type[list[X]]` to mypy
         return hint
     return f'cast("type[{hint}]", {hint})'
 
@@ -115,10 +119,41 @@ def param(name: str, hint: str, default: str | None = None, indent: int = 8) -> 
     return line
 
 
+_BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
+
+
+def shadowed_builtins(res: Resource) -> frozenset[str]:
+    """Builtin names a resource class redefines (a `list` method, a `type` child...).
+
+    Type checkers resolve annotation names in class scope, so `list[...]` in the signatures of a
+    class with a `list` method names the method: such annotations say `builtins.list[...]`.
+    """
+    names = {op.method_name for op in res.operations} | {child.name for child in res.children}
+    return frozenset(names & _BUILTIN_NAMES)
+
+
+def qualify(hint: str, shadowed: frozenset[str]) -> str:
+    """`hint` with every shadowed builtin name written as `builtins.<name>`."""
+    if not shadowed:
+        return hint
+    name = re.compile(r"(?<![\w.])(" + "|".join(sorted(re.escape(n) for n in shadowed)) + r")\b")
+    # Only outside string literals (`Literal['a list']`) and not after a dot (`_models.list`).
+    pieces = re.split(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""", hint)
+    return "".join(p if i % 2 else name.sub(r"builtins.\1", p) for i, p in enumerate(pieces))
+
+
+def _drop_unused_builtins(source: str) -> str:
+    # The template imports builtins for qualified hints; most APIs never need one.
+    if "builtins." in source:
+        return source
+    return source.replace("import builtins\n", "", 1)
+
+
 def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: Path | None) -> dict[str, str]:
     pkg = api.package_name.replace(".", "/")
     resources = [r for r in api.root.walk() if r.path]
     views = {op.key: view(op) for op in api.operations}
+    shadowed = {res.path: shadowed_builtins(res) for res in resources}
     ctx = {
         "api": api,
         "header": header,
@@ -130,10 +165,11 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "schemes": api.security_schemes,
     }
     env.globals["param"] = param
+    env.globals["hint"] = lambda text, op: qualify(text, shadowed.get(op.resource, frozenset()))
     runtime = static_file("client/_runtime.py", user_templates)
     return {
         f"{pkg}/client/__init__.py": render(env, "client/__init__.py.j2", **ctx),
-        f"{pkg}/client/_client.py": render(env, "client/client.py.j2", **ctx),
+        f"{pkg}/client/_client.py": _drop_unused_builtins(render(env, "client/client.py.j2", **ctx)),
         f"{pkg}/client/_runtime.py": header + "\n" + runtime,
     }
 

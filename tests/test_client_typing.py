@@ -1,0 +1,109 @@
+"""`mypy --strict` on the generated client package and on typed usage of it.
+
+One mypy run checks together:
+- the generated `client` package (`_client.py`, `_runtime.py`, `__init__.py`);
+- tests/typing/client_usage.py: the documented calls with `assert_type` on every result;
+- a small file of wrong calls that must each be reported on its own line (so the check cannot
+  pass because everything became `Any`).
+
+The generated `models` module is imported and analysed but its errors are ignored
+(`ignore_errors` for that module in the config written below): datamodel-code-generator writes
+enum fields whose default is the plain string (`type: Foo = "bar"` where `Foo` is an Enum), which
+strict mypy rejects (28 errors at the time of writing). The client's own code has no exemption.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+USAGE = Path(__file__).resolve().parent / "typing" / "client_usage.py"
+
+# Each line marked `# E` must get a mypy error; no other line may.
+WRONG_USAGE = """
+from portkey_api import models
+from portkey_api.client import Portkey, Stream
+
+client = Portkey(api_key="pk")
+messages = [models.ChatCompletionRequestMessage.model_validate({"role": "user", "content": "x"})]
+client.chat.completions.create(model="gpt-4o")  # E: a required argument is missing
+client.chat.completions.create(model=4, messages=messages)  # E: wrong type
+client.chat.completions.create(model="m", messages=messages, temperature="hot")  # E
+client.chat.completions.create(model="m", messages=messages, no_such_option=1)  # E
+client.configs.retrieve()  # E: path parameter missing
+client.configs.retrieve("x", "y")  # E: one path parameter
+streamed: Stream[models.CreateChatCompletionStreamResponse] = client.chat.completions.create(model="m", messages=messages)  # E
+plain: models.CreateChatCompletionResponse = client.chat.completions.create(model="m", messages=messages, stream=True)  # E
+client.models.list().no_such_field  # E
+Portkey(api_key=1)  # E
+Portkey(no_such_setting=True)  # E
+"""
+
+
+@pytest.fixture(scope="module")
+def generated_root(portkey_package: str) -> Path:
+    """The folder that holds the generated package (on sys.path, from conftest)."""
+    module = importlib.import_module(portkey_package)
+    assert module.__file__
+    return Path(module.__file__).resolve().parent.parent
+
+
+def test_client_package_and_usage_pass_mypy_strict(generated_root: Path, portkey_package: str, tmp_path: Path) -> None:
+    if portkey_package != "portkey_api":
+        pytest.fail(f"tests/typing/client_usage.py imports portkey_api, the package is {portkey_package}")
+    config = tmp_path / "mypy.ini"
+    config.write_text(
+        textwrap.dedent(
+            f"""\
+            [mypy]
+            strict = True
+            warn_unreachable = True
+            [mypy-{portkey_package}.models]
+            ignore_errors = True
+            """
+        )
+    )
+    wrong = tmp_path / "wrong_usage.py"
+    wrong.write_text(WRONG_USAGE)
+    client_dir = generated_root / portkey_package.replace(".", "/") / "client"
+    env = {**os.environ, "MYPYPATH": str(generated_root)}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(config),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--no-error-summary",
+            "--show-error-codes",
+            str(client_dir),
+            str(USAGE),
+            str(wrong),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=240,
+        check=False,
+    )
+    errors = [line for line in proc.stdout.splitlines() if ": error:" in line]
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr  # 2: mypy itself failed
+    in_wrong = [e for e in errors if Path(e.split(":")[0]).name == wrong.name]
+    elsewhere = [e for e in errors if e not in in_wrong]
+    assert not elsewhere, "mypy --strict errors in the generated client or the usage file:\n" + "\n".join(elsewhere)
+    expected = {i for i, line in enumerate(WRONG_USAGE.splitlines(), 1) if re.search(r"# E\b", line)}
+    reported = {int(e.split(":")[1]) for e in in_wrong}
+    assert reported == expected, (
+        f"wrong calls not reported: {sorted(expected - reported)}; unexpected errors: {sorted(reported - expected)}\n"
+        + "\n".join(errors)
+    )

@@ -1,0 +1,148 @@
+"""Typed usage of the generated client, checked with `mypy --strict` by tests/test_client_typing.py.
+
+Never run: every `assert_type` states what a user's type checker sees for the documented calls
+(constructor, chat/completions plain and streamed, embeddings, models, files, audio, raw
+responses, errors, context managers), sync and async.
+
+Request values are the generated models where the signature names one (`messages` is
+`list[ChatCompletionRequestMessage]`, `voice` is an enum): plain dicts and strings work at run
+time but are not accepted by the type checker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from portkey_api import models
+from portkey_api.client import (
+    NOT_GIVEN,
+    APIStatusError,
+    AsyncPortkey,
+    AsyncStream,
+    NotGiven,
+    Portkey,
+    RateLimitError,
+    RawResponse,
+    Stream,
+)
+from typing_extensions import assert_type
+
+
+def user_message(text: str) -> models.ChatCompletionRequestMessage:
+    return models.ChatCompletionRequestMessage.model_validate({"role": "user", "content": text})
+
+
+def sync_usage(stream_flag: bool) -> None:
+    client = Portkey(
+        api_key="pk-...",
+        provider="openai",
+        authorization="Bearer sk-...",
+        base_url="http://127.0.0.1:8787/v1",
+        config={"retry": {"attempts": 3}},
+        timeout=30.0,
+        max_retries=1,
+    )
+    messages = [user_message("hi")]
+
+    completion = client.chat.completions.create(model="gpt-4o", messages=messages)
+    assert_type(completion, models.CreateChatCompletionResponse)
+    assert_type(completion.choices[0].message.content, str | None)
+
+    stream = client.chat.completions.create(model="gpt-4o", messages=messages, stream=True)
+    assert_type(stream, Stream[models.CreateChatCompletionStreamResponse])
+    for chunk in stream:
+        assert_type(chunk, models.CreateChatCompletionStreamResponse)
+
+    not_streamed = client.chat.completions.create(model="gpt-4o", messages=messages, stream=False)
+    assert_type(not_streamed, models.CreateChatCompletionResponse)
+
+    either = client.chat.completions.create(model="gpt-4o", messages=messages, stream=stream_flag)
+    assert_type(either, models.CreateChatCompletionResponse | Stream[models.CreateChatCompletionStreamResponse])
+
+    with_options = client.chat.completions.create(
+        model=models.CreateChatCompletionRequestModelEnum.GPT_4O,
+        messages=messages,
+        temperature=None,
+        max_tokens=NOT_GIVEN,
+        trace_id="trace-1",
+        metadata={"user": "u1", "n": 1},
+        extra_headers={"x-custom": "1"},
+        extra_query={"debug": True},
+        extra_body={"custom": [1, 2]},
+        timeout=5.0,
+    )
+    assert_type(with_options, models.CreateChatCompletionResponse)
+
+    text = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say")
+    assert_type(text, models.CreateCompletionResponse)
+    for text_chunk in client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say", stream=True):
+        assert_type(text_chunk, models.CreateCompletionResponse)
+
+    # The spec's ModelIdsResponses lists only four o1/computer-use ids (no free-form string),
+    # so a model name must be one of them for the type checker.
+    o1 = models.ModelIdsResponses(models.ModelIdsResponsesEnum.O1_PRO)
+    for event in client.responses.create(model=o1, input="hi", stream=True):
+        assert_type(event, models.ResponseStreamEvent)
+
+    embedding = client.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
+    assert_type(embedding, models.CreateEmbeddingResponse)
+    assert_type(embedding.data[0].embedding, list[float])
+
+    assert_type(client.models.list(), models.ListModelsResponse)
+    assert_type(client.prompts.partials.list(), list[models.PromptPartialSummary])
+    assert_type(client.configs.delete("cfg"), dict[str, Any])
+
+    with open("batch.jsonl", "rb") as handle:
+        uploaded = client.files.create(file=handle, purpose=models.CreateFileRequestPurpose.BATCH)
+    assert_type(uploaded, models.OpenAIFile)
+    client.files.create(file=Path("batch.jsonl"), purpose=models.CreateFileRequestPurpose.BATCH)
+    client.files.create(file=("a.jsonl", b"{}", "application/jsonl"), purpose=models.CreateFileRequestPurpose.BATCH)
+
+    speech = client.audio.speech.create(model="tts-1", input="hello", voice=models.CreateSpeechRequestVoice.ALLOY)
+    assert_type(speech, bytes)
+    assert_type(client.batches.output("batch_1"), bytes)
+
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=messages)
+    assert_type(raw, RawResponse[models.CreateChatCompletionResponse])
+    assert_type(raw.status_code, int)
+    raw_stream = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=messages, stream=True)
+    assert_type(raw_stream.parse(), Stream[models.CreateChatCompletionStreamResponse])
+    raw_list = client.models.with_raw_response.list()
+    assert_type(raw_list, RawResponse[models.ListModelsResponse])
+    assert_type(raw_list.parse(), models.ListModelsResponse)
+
+    try:
+        client.configs.retrieve("cfg")
+    except RateLimitError as exc:
+        assert_type(exc.status_code, int)
+    except APIStatusError as exc:
+        assert_type(exc.body, object)
+
+    with Portkey(api_key="pk") as scoped:
+        assert_type(scoped, Portkey)
+    assert_type(NOT_GIVEN, NotGiven)
+
+
+async def async_usage() -> None:
+    async with AsyncPortkey(api_key="pk-...", provider="openai", authorization="sk-...") as client:
+        assert_type(client, AsyncPortkey)
+        messages = [user_message("hi")]
+        completion = await client.chat.completions.create(model="gpt-4o", messages=messages)
+        assert_type(completion, models.CreateChatCompletionResponse)
+
+        stream = await client.chat.completions.create(model="gpt-4o", messages=messages, stream=True)
+        assert_type(stream, AsyncStream[models.CreateChatCompletionStreamResponse])
+        async for chunk in stream:
+            assert_type(chunk, models.CreateChatCompletionStreamResponse)
+
+        embedding = await client.embeddings.create(model="text-embedding-3-small", input="a")
+        assert_type(embedding, models.CreateEmbeddingResponse)
+        assert_type(await client.models.list(), models.ListModelsResponse)
+        assert_type(
+            await client.audio.speech.create(model="tts-1", input="x", voice=models.CreateSpeechRequestVoice.NOVA),
+            bytes,
+        )
+
+        raw = await client.models.with_raw_response.list()
+        assert_type(raw, RawResponse[models.ListModelsResponse])
