@@ -122,6 +122,27 @@ def param(name: str, hint: str, default: str | None = None, indent: int = 8) -> 
 _BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
 
+_MODEL_REF = re.compile(r"\b_models\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def accept_plain_values(hint: str, enum_models: frozenset[str]) -> str:
+    """Argument hints also take what the wire takes: a dict for a model, a str for an enum.
+
+    `messages=[{"role": "user", "content": "hi"}]` then type-checks as it does with the openai SDK;
+    the runtime sends dicts as they are and dumps models by alias.
+    """
+
+    def widen(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return f"{m.group(0)} | str" if name in enum_models else f"{m.group(0)} | Mapping[str, Any]"
+
+    # Sequence/Mapping are covariant: a list[Model] variable is accepted where a
+    # Sequence[Model | Mapping[str, Any]] is expected (a list parameter would refuse it).
+    hint = re.sub(r"(?<![\w.])list\[", "Sequence[", hint)
+    hint = re.sub(r"(?<![\w.])dict\[", "Mapping[", hint)
+    return _MODEL_REF.sub(widen, hint)
+
+
 def shadowed_builtins(res: Resource) -> frozenset[str]:
     """Builtin names a resource class redefines (a `list` method, a `type` child...).
 
@@ -166,6 +187,9 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
     }
     env.globals["param"] = param
     env.globals["hint"] = lambda text, op: qualify(text, shadowed.get(op.resource, frozenset()))
+    env.globals["arg_hint"] = lambda text, op: qualify(
+        accept_plain_values(text, api.enum_models), shadowed.get(op.resource, frozenset())
+    )
     runtime = static_file("client/_runtime.py", user_templates)
     return {
         f"{pkg}/client/__init__.py": render(env, "client/__init__.py.j2", **ctx),

@@ -148,3 +148,4 @@ class Api:
     root: Resource
     model_names: tuple[str, ...] = field(default=())
     client_name: str = "Client"  # sync client class; the async one is "Async" + this
+    enum_models: frozenset[str] = frozenset()  # model classes that are Enums (accept their str values too)

@@ -9503,7 +9503,9 @@ class CreateCompletionResponseChoicesItem(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    finish_reason: CreateCompletionResponseChoicesItemFinishReason
+    finish_reason: Annotated[
+        CreateCompletionResponseChoicesItemFinishReason | None, Field(...)
+    ]
     """
     The reason the model stopped generating tokens. This will be `stop` if the model hit a natural stop point or a provided stop sequence,
     `length` if the maximum number of tokens specified in the request was reached,
@@ -11513,8 +11515,8 @@ class ModelFinetuneConfig(BaseModel):
     pay_per_hour: ModelTokenPrice | None = None
 
 
-class ModelIdsResponses(RootModel[ModelIdsResponsesEnum]):
-    root: Annotated[ModelIdsResponsesEnum, Field(examples=["gpt-4o"])]
+class ModelIdsResponses(RootModel[ModelIdsResponsesEnum | str]):
+    root: Annotated[ModelIdsResponsesEnum | str, Field(examples=["gpt-4o"])]
 
 
 class ModelImagePricing(RootModel[dict[str, dict[str, ModelTokenPrice]]]):

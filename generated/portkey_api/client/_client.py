@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import os
 from functools import cached_property
-from typing import Any, Literal, Mapping, cast, overload
+from typing import Any, Literal, Mapping, Sequence, cast, overload
 
 import httpx
 
@@ -179,7 +179,7 @@ class AdminUsers(SyncResource):
         self,
         user_id: str,
         *,
-        role: _models.UpdateAdminUsersRequestRole | NotGiven = NOT_GIVEN,
+        role: _models.UpdateAdminUsersRequestRole | str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -236,10 +236,10 @@ class AdminUsersInvites(SyncResource):
         self,
         *,
         email: str,
-        workspaces: builtins.list[_models.WorkspaceInvite],
-        role: _models.InviteRole,
+        workspaces: Sequence[_models.WorkspaceInvite | Mapping[str, Any]],
+        role: _models.InviteRole | str,
         workspace_api_key_details: (
-            _models.CreateInviteWorkspaceApiKeyDetails | NotGiven
+            _models.CreateInviteWorkspaceApiKeyDetails | Mapping[str, Any] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -432,10 +432,16 @@ class AdminWorkspaces(SyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
-        defaults: _models.CreateAdminWorkspacesRequestDefaults | NotGiven = NOT_GIVEN,
-        users: builtins.list[str] | NotGiven = NOT_GIVEN,
-        usage_limits: builtins.list[_models.UsageLimits] | NotGiven = NOT_GIVEN,
-        rate_limits: builtins.list[_models.RateLimits] | NotGiven = NOT_GIVEN,
+        defaults: (
+            _models.CreateAdminWorkspacesRequestDefaults | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        users: Sequence[str] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            Sequence[_models.UsageLimits | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: (
+            Sequence[_models.RateLimits | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -572,9 +578,15 @@ class AdminWorkspaces(SyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
-        defaults: _models.UpdateAdminWorkspacesRequestDefaults | NotGiven = NOT_GIVEN,
-        usage_limits: builtins.list[_models.UsageLimits] | NotGiven = NOT_GIVEN,
-        rate_limits: builtins.list[_models.RateLimits] | NotGiven = NOT_GIVEN,
+        defaults: (
+            _models.UpdateAdminWorkspacesRequestDefaults | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        usage_limits: (
+            Sequence[_models.UsageLimits | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: (
+            Sequence[_models.RateLimits | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -637,7 +649,10 @@ class AdminWorkspacesUsers(SyncResource):
         workspace_id: str,
         *,
         users: (
-            builtins.list[_models.CreateAdminWorkspacesUsersRequestUsersItem] | NotGiven
+            Sequence[
+                _models.CreateAdminWorkspacesUsersRequestUsersItem | Mapping[str, Any]
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -773,7 +788,9 @@ class AdminWorkspacesUsers(SyncResource):
         workspace_id: str,
         user_id: str,
         *,
-        role: _models.UpdateAdminWorkspacesUsersRequestRole | NotGiven = NOT_GIVEN,
+        role: (
+            _models.UpdateAdminWorkspacesUsersRequestRole | str | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -3490,12 +3507,15 @@ class ApiKeys(SyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         user_id: str | NotGiven = NOT_GIVEN,
         rate_limits: (
-            builtins.list[_models.CreateApiKeyObjectRateLimitsItem] | NotGiven
+            Sequence[_models.CreateApiKeyObjectRateLimitsItem | Mapping[str, Any]]
+            | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        scopes: builtins.list[str],
-        defaults: _models.CreateApiKeyObjectDefaults | NotGiven = NOT_GIVEN,
-        alert_emails: builtins.list[str] | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        scopes: Sequence[str],
+        defaults: (
+            _models.CreateApiKeyObjectDefaults | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -3638,12 +3658,15 @@ class ApiKeys(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         rate_limits: (
-            builtins.list[_models.UpdateApiKeyObjectRateLimitsItem] | NotGiven
+            Sequence[_models.UpdateApiKeyObjectRateLimitsItem | Mapping[str, Any]]
+            | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
-        defaults: _models.UpdateApiKeyObjectDefaults | NotGiven = NOT_GIVEN,
-        alert_emails: builtins.list[str] | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        scopes: Sequence[str] | NotGiven = NOT_GIVEN,
+        defaults: (
+            _models.UpdateApiKeyObjectDefaults | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -3704,32 +3727,41 @@ class Assistants(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateAssistantRequestModelEnum,
+        model: str | _models.CreateAssistantRequestModelEnum | str,
         name: str | None | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
-            builtins.list[
+            Sequence[
                 _models.AssistantToolsCode
+                | Mapping[str, Any]
                 | _models.AssistantToolsFileSearch
+                | Mapping[str, Any]
                 | _models.AssistantToolsFunction
+                | Mapping[str, Any]
             ]
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
-            _models.CreateAssistantRequestToolResources | None | NotGiven
+            _models.CreateAssistantRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.AssistantsApiResponseFormatOption | None | NotGiven
+            _models.AssistantsApiResponseFormatOption
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -3802,7 +3834,7 @@ class Assistants(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -3860,7 +3892,7 @@ class Assistants(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -3921,7 +3953,7 @@ class Assistants(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -3977,27 +4009,36 @@ class Assistants(SyncResource):
         description: str | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
-            builtins.list[
+            Sequence[
                 _models.AssistantToolsCode
+                | Mapping[str, Any]
                 | _models.AssistantToolsFileSearch
+                | Mapping[str, Any]
                 | _models.AssistantToolsFunction
+                | Mapping[str, Any]
             ]
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
-            _models.ModifyAssistantRequestToolResources | None | NotGiven
+            _models.ModifyAssistantRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.AssistantsApiResponseFormatOption | None | NotGiven
+            _models.AssistantsApiResponseFormatOption
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4130,18 +4171,18 @@ class AudioSpeech(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateSpeechRequestModelEnum,
+        model: str | _models.CreateSpeechRequestModelEnum | str,
         input: str,
-        voice: _models.CreateSpeechRequestVoice,
+        voice: _models.CreateSpeechRequestVoice | str,
         response_format: (
-            _models.CreateSpeechRequestResponseFormat | NotGiven
+            _models.CreateSpeechRequestResponseFormat | str | NotGiven
         ) = NOT_GIVEN,
         speed: float | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4221,18 +4262,18 @@ class AudioTranscriptions(SyncResource):
         language: str | NotGiven = NOT_GIVEN,
         prompt: str | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateTranscriptionRequestResponseFormat | NotGiven
+            _models.CreateTranscriptionRequestResponseFormat | str | NotGiven
         ) = NOT_GIVEN,
         temperature: float | NotGiven = NOT_GIVEN,
         timestamp_granularities: (
-            list[_models.CreateTranscriptionRequestTimestampGranularitiesItem]
+            Sequence[_models.CreateTranscriptionRequestTimestampGranularitiesItem | str]
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4329,7 +4370,7 @@ class AudioTranslations(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4512,7 +4553,7 @@ class Batches(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4564,15 +4605,19 @@ class Batches(SyncResource):
         *,
         body: (
             _models.OpenAIBatchJob
+            | Mapping[str, Any]
             | _models.BedrockBatchJob
+            | Mapping[str, Any]
             | _models.VertexBatchJob
+            | Mapping[str, Any]
             | _models.PortkeyBatchJob
+            | Mapping[str, Any]
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4625,7 +4670,7 @@ class Batches(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4682,7 +4727,7 @@ class Batches(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4737,7 +4782,7 @@ class Batches(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4833,10 +4878,10 @@ class ChatCompletions(SyncResource):
     def create(
         self,
         *,
-        messages: list[_models.ChatCompletionRequestMessage],
-        model: str | _models.CreateChatCompletionRequestModelEnum,
+        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
+        model: str | _models.CreateChatCompletionRequestModelEnum | str,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
@@ -4845,34 +4890,52 @@ class ChatCompletions(SyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonSchema
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonObject
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         thinking: (
-            _models.CreateChatCompletionRequestThinking | None | NotGiven
+            _models.CreateChatCompletionRequestThinking
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
-        tools: list[_models.ChatCompletionTool] | NotGiven = NOT_GIVEN,
-        tool_choice: _models.ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
+            | str
             | _models.ChatCompletionFunctionCallOption
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        functions: list[_models.ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
+        functions: (
+            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4886,10 +4949,10 @@ class ChatCompletions(SyncResource):
     def create(
         self,
         *,
-        messages: list[_models.ChatCompletionRequestMessage],
-        model: str | _models.CreateChatCompletionRequestModelEnum,
+        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
+        model: str | _models.CreateChatCompletionRequestModelEnum | str,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
@@ -4898,34 +4961,52 @@ class ChatCompletions(SyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonSchema
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonObject
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         thinking: (
-            _models.CreateChatCompletionRequestThinking | None | NotGiven
+            _models.CreateChatCompletionRequestThinking
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
-        tools: list[_models.ChatCompletionTool] | NotGiven = NOT_GIVEN,
-        tool_choice: _models.ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
+            | str
             | _models.ChatCompletionFunctionCallOption
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        functions: list[_models.ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
+        functions: (
+            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4939,10 +5020,10 @@ class ChatCompletions(SyncResource):
     def create(
         self,
         *,
-        messages: list[_models.ChatCompletionRequestMessage],
-        model: str | _models.CreateChatCompletionRequestModelEnum,
+        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
+        model: str | _models.CreateChatCompletionRequestModelEnum | str,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
@@ -4951,34 +5032,52 @@ class ChatCompletions(SyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonSchema
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonObject
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         thinking: (
-            _models.CreateChatCompletionRequestThinking | None | NotGiven
+            _models.CreateChatCompletionRequestThinking
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
-        tools: list[_models.ChatCompletionTool] | NotGiven = NOT_GIVEN,
-        tool_choice: _models.ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
+            | str
             | _models.ChatCompletionFunctionCallOption
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        functions: list[_models.ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
+        functions: (
+            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -4994,10 +5093,10 @@ class ChatCompletions(SyncResource):
     def create(
         self,
         *,
-        messages: list[_models.ChatCompletionRequestMessage],
-        model: str | _models.CreateChatCompletionRequestModelEnum,
+        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
+        model: str | _models.CreateChatCompletionRequestModelEnum | str,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
@@ -5006,34 +5105,52 @@ class ChatCompletions(SyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonSchema
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonObject
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         thinking: (
-            _models.CreateChatCompletionRequestThinking | None | NotGiven
+            _models.CreateChatCompletionRequestThinking
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
-        tools: list[_models.ChatCompletionTool] | NotGiven = NOT_GIVEN,
-        tool_choice: _models.ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
+            | str
             | _models.ChatCompletionFunctionCallOption
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        functions: list[_models.ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
+        functions: (
+            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -5363,20 +5480,22 @@ class Completions(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum,
-        prompt: str | list[str] | list[int] | list[list[int]] | None,
+        model: str | _models.CreateCompletionRequestModelEnum | str,
+        prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
@@ -5385,7 +5504,7 @@ class Completions(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -5399,20 +5518,22 @@ class Completions(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum,
-        prompt: str | list[str] | list[int] | list[list[int]] | None,
+        model: str | _models.CreateCompletionRequestModelEnum | str,
+        prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
@@ -5421,7 +5542,7 @@ class Completions(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -5435,20 +5556,22 @@ class Completions(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum,
-        prompt: str | list[str] | list[int] | list[list[int]] | None,
+        model: str | _models.CreateCompletionRequestModelEnum | str,
+        prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
@@ -5457,7 +5580,7 @@ class Completions(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -5472,20 +5595,22 @@ class Completions(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum,
-        prompt: str | list[str] | list[int] | list[list[int]] | None,
+        model: str | _models.CreateCompletionRequestModelEnum | str,
+        prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
@@ -5494,7 +5619,7 @@ class Completions(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -5602,7 +5727,7 @@ class Configs(SyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        config: dict[str, Any] | NotGiven = NOT_GIVEN,
+        config: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         is_default: int | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -5724,7 +5849,9 @@ class Configs(SyncResource):
         slug: str,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        config: _models.UpdateConfigRequestConfig | NotGiven = NOT_GIVEN,
+        config: (
+            _models.UpdateConfigRequestConfig | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -5830,10 +5957,10 @@ class Embeddings(SyncResource):
     def create(
         self,
         *,
-        input: str | list[str] | list[int] | list[list[int]],
-        model: str | _models.CreateEmbeddingRequestModelEnum,
+        input: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]],
+        model: str | _models.CreateEmbeddingRequestModelEnum | str,
         encoding_format: (
-            _models.CreateEmbeddingRequestEncodingFormat | NotGiven
+            _models.CreateEmbeddingRequestEncodingFormat | str | NotGiven
         ) = NOT_GIVEN,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -5841,7 +5968,7 @@ class Embeddings(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -5919,7 +6046,7 @@ class Feedback(SyncResource):
         trace_id: str,
         value: int,
         weight: float | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -5962,7 +6089,7 @@ class Feedback(SyncResource):
         *,
         value: int,
         weight: float | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -6027,7 +6154,7 @@ class Files(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6078,12 +6205,12 @@ class Files(SyncResource):
         self,
         *,
         file: FileTypes,
-        purpose: _models.CreateFileRequestPurpose,
+        purpose: _models.CreateFileRequestPurpose | str,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6142,7 +6269,7 @@ class Files(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6197,7 +6324,7 @@ class Files(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6252,7 +6379,7 @@ class Files(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6360,7 +6487,7 @@ class FineTuningJobs(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6412,14 +6539,17 @@ class FineTuningJobs(SyncResource):
         *,
         body: (
             _models.OpenAIFinetuneJob
+            | Mapping[str, Any]
             | _models.BedrockFinetuneJob
+            | Mapping[str, Any]
             | _models.PortkeyFinetuneJob
+            | Mapping[str, Any]
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6474,7 +6604,7 @@ class FineTuningJobs(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6531,7 +6661,7 @@ class FineTuningJobs(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6618,7 +6748,7 @@ class FineTuningJobsCheckpoints(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6698,7 +6828,7 @@ class FineTuningJobsEvents(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -6774,8 +6904,8 @@ class Guardrails(SyncResource):
         name: str,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
-        checks: builtins.list[_models.GuardrailCheck],
-        actions: _models.GuardrailActions,
+        checks: Sequence[_models.GuardrailCheck | Mapping[str, Any]],
+        actions: _models.GuardrailActions | Mapping[str, Any],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -6930,8 +7060,10 @@ class Guardrails(SyncResource):
         guardrail_id: str,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        checks: builtins.list[_models.GuardrailCheck] | NotGiven = NOT_GIVEN,
-        actions: _models.GuardrailActions | NotGiven = NOT_GIVEN,
+        checks: (
+            Sequence[_models.GuardrailCheck | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        actions: _models.GuardrailActions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -7039,16 +7171,16 @@ class ImagesEdits(SyncResource):
         mask: FileTypes | NotGiven = NOT_GIVEN,
         model: str | Literal["dall-e-2"] | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
-        size: _models.CreateImageEditRequestSize | None | NotGiven = NOT_GIVEN,
+        size: _models.CreateImageEditRequestSize | str | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateImageEditRequestResponseFormat | None | NotGiven
+            _models.CreateImageEditRequestResponseFormat | str | None | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -7132,20 +7264,22 @@ class ImagesGenerations(SyncResource):
         self,
         *,
         prompt: str,
-        model: str | _models.CreateImageRequestModelEnum | None | NotGiven = NOT_GIVEN,
-        n: int | None | NotGiven = NOT_GIVEN,
-        quality: _models.CreateImageRequestQuality | NotGiven = NOT_GIVEN,
-        response_format: (
-            _models.CreateImageRequestResponseFormat | None | NotGiven
+        model: (
+            str | _models.CreateImageRequestModelEnum | str | None | NotGiven
         ) = NOT_GIVEN,
-        size: _models.CreateImageRequestSize | None | NotGiven = NOT_GIVEN,
-        style: _models.CreateImageRequestStyle | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        quality: _models.CreateImageRequestQuality | str | NotGiven = NOT_GIVEN,
+        response_format: (
+            _models.CreateImageRequestResponseFormat | str | None | NotGiven
+        ) = NOT_GIVEN,
+        size: _models.CreateImageRequestSize | str | None | NotGiven = NOT_GIVEN,
+        style: _models.CreateImageRequestStyle | str | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -7230,15 +7364,17 @@ class ImagesVariations(SyncResource):
         model: str | Literal["dall-e-2"] | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateImageVariationRequestResponseFormat | None | NotGiven
+            _models.CreateImageVariationRequestResponseFormat | str | None | NotGiven
         ) = NOT_GIVEN,
-        size: _models.CreateImageVariationRequestSize | None | NotGiven = NOT_GIVEN,
+        size: (
+            _models.CreateImageVariationRequestSize | str | None | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -7333,20 +7469,32 @@ class Integrations(SyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         configurations: (
             _models.OpenAIConfiguration
+            | Mapping[str, Any]
             | _models.AzureOpenAIConfiguration
+            | Mapping[str, Any]
             | _models.BedrockConfiguration
+            | Mapping[str, Any]
             | _models.VertexAIConfiguration
+            | Mapping[str, Any]
             | _models.AzureAIConfiguration
+            | Mapping[str, Any]
             | _models.WorkersAIConfiguration
+            | Mapping[str, Any]
             | _models.SageMakerConfiguration
+            | Mapping[str, Any]
             | _models.HuggingFaceConfiguration
+            | Mapping[str, Any]
             | _models.CortexConfiguration
+            | Mapping[str, Any]
             | _models.CustomHostConfiguration
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         create_default_provider: bool | NotGiven = NOT_GIVEN,
         default_provider_slug: str | NotGiven = NOT_GIVEN,
-        secret_mappings: builtins.list[_models.SecretMapping] | NotGiven = NOT_GIVEN,
+        secret_mappings: (
+            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -7501,18 +7649,30 @@ class Integrations(SyncResource):
         description: str | NotGiven = NOT_GIVEN,
         configurations: (
             _models.OpenAIConfiguration
+            | Mapping[str, Any]
             | _models.AzureOpenAIConfiguration
+            | Mapping[str, Any]
             | _models.BedrockConfiguration
+            | Mapping[str, Any]
             | _models.VertexAIConfiguration
+            | Mapping[str, Any]
             | _models.AzureAIConfiguration
+            | Mapping[str, Any]
             | _models.WorkersAIConfiguration
+            | Mapping[str, Any]
             | _models.SageMakerConfiguration
+            | Mapping[str, Any]
             | _models.HuggingFaceConfiguration
+            | Mapping[str, Any]
             | _models.CortexConfiguration
+            | Mapping[str, Any]
             | _models.CustomHostConfiguration
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        secret_mappings: builtins.list[_models.SecretMapping] | NotGiven = NOT_GIVEN,
+        secret_mappings: (
+            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -7654,7 +7814,7 @@ class IntegrationsModels(SyncResource):
         self,
         slug: str,
         *,
-        models: builtins.list[_models.ModelUpdateRequest],
+        models: Sequence[_models.ModelUpdateRequest | Mapping[str, Any]],
         allow_all_models: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -7746,9 +7906,11 @@ class IntegrationsWorkspaces(SyncResource):
         slug: str,
         *,
         workspaces: (
-            builtins.list[_models.WorkspaceUpdateRequest] | NotGiven
+            Sequence[_models.WorkspaceUpdateRequest | Mapping[str, Any]] | NotGiven
         ) = NOT_GIVEN,
-        global_workspace_access: _models.GlobalWorkspaceAccess | NotGiven = NOT_GIVEN,
+        global_workspace_access: (
+            _models.GlobalWorkspaceAccess | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         override_existing_workspace_access: bool | NotGiven = NOT_GIVEN,
         create_default_provider: bool | NotGiven = NOT_GIVEN,
         default_provider_slug: str | NotGiven = NOT_GIVEN,
@@ -8051,12 +8213,16 @@ class Logs(SyncResource):
     def create(
         self,
         *,
-        body: _models.CustomLog | list[_models.CustomLog],
+        body: (
+            _models.CustomLog
+            | Mapping[str, Any]
+            | Sequence[_models.CustomLog | Mapping[str, Any]]
+        ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -8110,7 +8276,7 @@ class Logs(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -8211,8 +8377,8 @@ class LogsExports(SyncResource):
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
-        filters: _models.GenerationsFilterSchema,
-        requested_data: _models.LogExportsRequestedData,
+        filters: _models.GenerationsFilterSchema | Mapping[str, Any],
+        requested_data: _models.LogExportsRequestedData | Mapping[str, Any],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -8361,8 +8527,10 @@ class LogsExports(SyncResource):
         export_id: str,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
-        filters: _models.GenerationsFilterSchema,
-        requested_data: _models.LogExportsRequestedData | NotGiven = NOT_GIVEN,
+        filters: _models.GenerationsFilterSchema | Mapping[str, Any],
+        requested_data: (
+            _models.LogExportsRequestedData | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -8433,11 +8601,11 @@ class McpIntegrations(SyncResource):
         name: str,
         description: str | None | NotGiven = NOT_GIVEN,
         configurations: (
-            _models.CreateMcpIntegrationConfigurations | NotGiven
+            _models.CreateMcpIntegrationConfigurations | Mapping[str, Any] | NotGiven
         ) = NOT_GIVEN,
         url: str,
-        auth_type: _models.CreateMcpIntegrationAuthType,
-        transport: _models.CreateMcpIntegrationTransport,
+        auth_type: _models.CreateMcpIntegrationAuthType | str,
+        transport: _models.CreateMcpIntegrationTransport | str,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -8626,11 +8794,11 @@ class McpIntegrations(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         configurations: (
-            _models.UpdateMcpIntegrationConfigurations | NotGiven
+            _models.UpdateMcpIntegrationConfigurations | Mapping[str, Any] | NotGiven
         ) = NOT_GIVEN,
         url: str | NotGiven = NOT_GIVEN,
-        auth_type: _models.UpdateMcpIntegrationAuthType | NotGiven = NOT_GIVEN,
-        transport: _models.UpdateMcpIntegrationTransport | NotGiven = NOT_GIVEN,
+        auth_type: _models.UpdateMcpIntegrationAuthType | str | NotGiven = NOT_GIVEN,
+        transport: _models.UpdateMcpIntegrationTransport | str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -8744,8 +8912,9 @@ class McpIntegrationsCapabilities(SyncResource):
         self,
         mcp_integration_id: str,
         *,
-        capabilities: builtins.list[
+        capabilities: Sequence[
             _models.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem
+            | Mapping[str, Any]
         ],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -8844,11 +9013,12 @@ class McpIntegrationsWorkspaces(SyncResource):
         self,
         mcp_integration_id: str,
         *,
-        workspaces: builtins.list[
-            _models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem
+        workspaces: Sequence[
+            _models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem | Mapping[str, Any]
         ],
         global_workspace_access: (
             _models.BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess
+            | Mapping[str, Any]
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -9210,8 +9380,8 @@ class McpServersCapabilities(SyncResource):
         self,
         mcp_server_id: str,
         *,
-        capabilities: builtins.list[
-            _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem
+        capabilities: Sequence[
+            _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem | Mapping[str, Any]
         ],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -9308,11 +9478,13 @@ class McpServersUserAccess(SyncResource):
         mcp_server_id: str,
         *,
         user_access: (
-            builtins.list[_models.BulkUpdateMcpServerUserAccessUserAccessItem]
+            Sequence[
+                _models.BulkUpdateMcpServerUserAccessUserAccessItem | Mapping[str, Any]
+            ]
             | NotGiven
         ) = NOT_GIVEN,
         default_user_access: (
-            _models.BulkUpdateMcpServerUserAccessDefaultUserAccess | NotGiven
+            _models.BulkUpdateMcpServerUserAccessDefaultUserAccess | str | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -9506,7 +9678,7 @@ class Models(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -9619,13 +9791,15 @@ class Moderations(SyncResource):
     def create(
         self,
         *,
-        input: str | list[str],
-        model: str | _models.CreateModerationRequestModelEnum | NotGiven = NOT_GIVEN,
+        input: str | Sequence[str],
+        model: (
+            str | _models.CreateModerationRequestModelEnum | str | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -9727,10 +9901,10 @@ class PoliciesRateLimits(SyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        conditions: builtins.list[_models.Condition],
-        group_by: builtins.list[_models.GroupBy],
-        type: _models.CreateRateLimitsPolicyRequestType,
-        unit: _models.CreateRateLimitsPolicyRequestUnit,
+        conditions: Sequence[_models.Condition | Mapping[str, Any]],
+        group_by: Sequence[_models.GroupBy | Mapping[str, Any]],
+        type: _models.CreateRateLimitsPolicyRequestType | str,
+        unit: _models.CreateRateLimitsPolicyRequestUnit | str,
         value: float,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -9905,7 +10079,7 @@ class PoliciesRateLimits(SyncResource):
         rate_limits_policy_id: str,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        unit: _models.UpdateRateLimitsPolicyRequestUnit | NotGiven = NOT_GIVEN,
+        unit: _models.UpdateRateLimitsPolicyRequestUnit | str | NotGiven = NOT_GIVEN,
         value: float | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -9974,13 +10148,13 @@ class PoliciesUsageLimits(SyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        conditions: builtins.list[_models.Condition],
-        group_by: builtins.list[_models.GroupBy],
-        type: _models.CreateUsageLimitsPolicyRequestType,
+        conditions: Sequence[_models.Condition | Mapping[str, Any]],
+        group_by: Sequence[_models.GroupBy | Mapping[str, Any]],
+        type: _models.CreateUsageLimitsPolicyRequestType | str,
         credit_limit: float,
         alert_threshold: float | None | NotGiven = NOT_GIVEN,
         periodic_reset: (
-            _models.CreateUsageLimitsPolicyRequestPeriodicReset | None | NotGiven
+            _models.CreateUsageLimitsPolicyRequestPeriodicReset | str | None | NotGiven
         ) = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -10160,7 +10334,7 @@ class PoliciesUsageLimits(SyncResource):
         credit_limit: float | NotGiven = NOT_GIVEN,
         alert_threshold: float | None | NotGiven = NOT_GIVEN,
         periodic_reset: (
-            _models.UpdateUsageLimitsPolicyRequestPeriodicReset | None | NotGiven
+            _models.UpdateUsageLimitsPolicyRequestPeriodicReset | str | None | NotGiven
         ) = NOT_GIVEN,
         reset_usage_for_value: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -10351,14 +10525,14 @@ class Prompts(SyncResource):
         name: str,
         collection_id: str,
         string: str,
-        parameters: dict[str, Any],
-        functions: builtins.list[dict[str, Any]] | NotGiven = NOT_GIVEN,
-        tools: builtins.list[dict[str, Any]] | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        parameters: Mapping[str, Any],
+        functions: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        tools: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        tool_choice: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
         virtual_key: str,
         version_description: str | NotGiven = NOT_GIVEN,
-        template_metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        template_metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -10512,17 +10686,19 @@ class Prompts(SyncResource):
         self,
         prompt_id: str,
         *,
-        variables: dict[str, Any],
+        variables: Mapping[str, Any],
         hyperparameters: (
             _models.CreateChatCompletionRequest
+            | Mapping[str, Any]
             | _models.CreateCompletionRequest
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -10614,17 +10790,17 @@ class Prompts(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         collection_id: str | NotGiven = NOT_GIVEN,
         string: str | NotGiven = NOT_GIVEN,
-        parameters: dict[str, Any] | NotGiven = NOT_GIVEN,
+        parameters: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
         virtual_key: str | NotGiven = NOT_GIVEN,
         version_description: str | NotGiven = NOT_GIVEN,
-        functions: builtins.list[dict[str, Any]] | NotGiven = NOT_GIVEN,
-        tools: builtins.list[dict[str, Any]] | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        functions: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        tools: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        tool_choice: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         is_raw_template: (
-            _models.UpdatePromptRequestIsRawTemplate | NotGiven
+            _models.UpdatePromptRequestIsRawTemplate | str | NotGiven
         ) = NOT_GIVEN,
-        prompt_metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        prompt_metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -10721,18 +10897,20 @@ class PromptsCompletions(SyncResource):
         self,
         prompt_id: str,
         *,
-        variables: dict[str, Any],
+        variables: Mapping[str, Any],
         stream: bool | NotGiven = NOT_GIVEN,
         hyperparameters: (
             _models.CreateChatCompletionRequest
+            | Mapping[str, Any]
             | _models.CreateCompletionRequest
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -11212,8 +11390,8 @@ class Providers(SyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         slug: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -11370,8 +11548,10 @@ class Providers(SyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         note: str | NotGiven = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | None | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | Mapping[str, Any] | None | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         expires_at: str | None | NotGiven = NOT_GIVEN,
         reset_usage: bool | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
@@ -11444,7 +11624,7 @@ class Realtime(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -11518,26 +11698,31 @@ class Responses(SyncResource):
     def create(
         self,
         *,
-        metadata: _models.Metadata | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses,
-        reasoning: _models.Reasoning | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | Mapping[str, Any],
+        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | NotGiven = NOT_GIVEN,
-        tools: list[_models.Tool] | NotGiven = NOT_GIVEN,
+        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
+            | str
             | _models.ToolChoiceTypes
+            | Mapping[str, Any]
             | _models.ToolChoiceFunction
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        truncation: _models.ResponsePropertiesTruncation | None | NotGiven = NOT_GIVEN,
-        input: str | list[_models.InputItem],
-        include: list[_models.Includable] | None | NotGiven = NOT_GIVEN,
+        truncation: (
+            _models.ResponsePropertiesTruncation | str | None | NotGiven
+        ) = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
+        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
@@ -11545,7 +11730,7 @@ class Responses(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -11559,26 +11744,31 @@ class Responses(SyncResource):
     def create(
         self,
         *,
-        metadata: _models.Metadata | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses,
-        reasoning: _models.Reasoning | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | Mapping[str, Any],
+        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | NotGiven = NOT_GIVEN,
-        tools: list[_models.Tool] | NotGiven = NOT_GIVEN,
+        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
+            | str
             | _models.ToolChoiceTypes
+            | Mapping[str, Any]
             | _models.ToolChoiceFunction
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        truncation: _models.ResponsePropertiesTruncation | None | NotGiven = NOT_GIVEN,
-        input: str | list[_models.InputItem],
-        include: list[_models.Includable] | None | NotGiven = NOT_GIVEN,
+        truncation: (
+            _models.ResponsePropertiesTruncation | str | None | NotGiven
+        ) = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
+        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
@@ -11586,7 +11776,7 @@ class Responses(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -11600,26 +11790,31 @@ class Responses(SyncResource):
     def create(
         self,
         *,
-        metadata: _models.Metadata | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses,
-        reasoning: _models.Reasoning | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | Mapping[str, Any],
+        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | NotGiven = NOT_GIVEN,
-        tools: list[_models.Tool] | NotGiven = NOT_GIVEN,
+        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
+            | str
             | _models.ToolChoiceTypes
+            | Mapping[str, Any]
             | _models.ToolChoiceFunction
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        truncation: _models.ResponsePropertiesTruncation | None | NotGiven = NOT_GIVEN,
-        input: str | list[_models.InputItem],
-        include: list[_models.Includable] | None | NotGiven = NOT_GIVEN,
+        truncation: (
+            _models.ResponsePropertiesTruncation | str | None | NotGiven
+        ) = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
+        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
@@ -11627,7 +11822,7 @@ class Responses(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -11640,26 +11835,31 @@ class Responses(SyncResource):
     def create(
         self,
         *,
-        metadata: _models.Metadata | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses,
-        reasoning: _models.Reasoning | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | Mapping[str, Any],
+        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | NotGiven = NOT_GIVEN,
-        tools: list[_models.Tool] | NotGiven = NOT_GIVEN,
+        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
+            | str
             | _models.ToolChoiceTypes
+            | Mapping[str, Any]
             | _models.ToolChoiceFunction
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        truncation: _models.ResponsePropertiesTruncation | None | NotGiven = NOT_GIVEN,
-        input: str | list[_models.InputItem],
-        include: list[_models.Includable] | None | NotGiven = NOT_GIVEN,
+        truncation: (
+            _models.ResponsePropertiesTruncation | str | None | NotGiven
+        ) = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
+        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
@@ -11667,7 +11867,7 @@ class Responses(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -11758,7 +11958,7 @@ class Responses(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -11809,12 +12009,12 @@ class Responses(SyncResource):
         self,
         response_id: str,
         *,
-        include: list[_models.Includable] | NotGiven = NOT_GIVEN,
+        include: Sequence[_models.Includable | str] | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -11900,7 +12100,7 @@ class ResponsesInputItems(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -11981,23 +12181,32 @@ class SecretReferences(SyncResource):
         name: str,
         slug: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
-        manager_type: _models.CreateSecretReferenceRequestManagerType,
+        manager_type: _models.CreateSecretReferenceRequestManagerType | str,
         auth_config: (
             _models.AwsAccessKeyAuthConfig
+            | Mapping[str, Any]
             | _models.AwsAssumedRoleAuthConfig
+            | Mapping[str, Any]
             | _models.AwsServiceRoleAuthConfig
+            | Mapping[str, Any]
             | _models.AzureEntraAuthConfig
+            | Mapping[str, Any]
             | _models.AzureManagedAuthConfig
+            | Mapping[str, Any]
             | _models.AzureDefaultAuthConfig
+            | Mapping[str, Any]
             | _models.HashicorpTokenAuthConfig
+            | Mapping[str, Any]
             | _models.HashicorpAppRoleAuthConfig
+            | Mapping[str, Any]
             | _models.HashicorpKubernetesAuthConfig
+            | Mapping[str, Any]
         ),
         secret_path: str,
         secret_key: str | None | NotGiven = NOT_GIVEN,
         allow_all_workspaces: bool | NotGiven = NOT_GIVEN,
-        allowed_workspaces: builtins.list[str] | NotGiven = NOT_GIVEN,
-        tags: dict[str, str] | None | NotGiven = NOT_GIVEN,
+        allowed_workspaces: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -12155,12 +12364,12 @@ class SecretReferences(SyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
-        auth_config: dict[str, Any] | NotGiven = NOT_GIVEN,
+        auth_config: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         secret_path: str | NotGiven = NOT_GIVEN,
         secret_key: str | None | NotGiven = NOT_GIVEN,
         allow_all_workspaces: bool | NotGiven = NOT_GIVEN,
-        allowed_workspaces: builtins.list[str] | NotGiven = NOT_GIVEN,
-        tags: dict[str, str] | None | NotGiven = NOT_GIVEN,
+        allowed_workspaces: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -12234,16 +12443,21 @@ class Threads(SyncResource):
     def create(
         self,
         *,
-        messages: list[_models.CreateMessageRequest] | NotGiven = NOT_GIVEN,
-        tool_resources: (
-            _models.CreateThreadRequestToolResources | None | NotGiven
+        messages: (
+            Sequence[_models.CreateMessageRequest | Mapping[str, Any]] | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        tool_resources: (
+            _models.CreateThreadRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12298,42 +12512,55 @@ class Threads(SyncResource):
         self,
         *,
         assistant_id: str,
-        thread: _models.CreateThreadRequest | NotGiven = NOT_GIVEN,
+        thread: _models.CreateThreadRequest | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         model: (
-            str | _models.CreateThreadAndRunRequestModelEnum | None | NotGiven
+            str | _models.CreateThreadAndRunRequestModelEnum | str | None | NotGiven
         ) = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
-            list[
+            Sequence[
                 _models.AssistantToolsCode
+                | Mapping[str, Any]
                 | _models.AssistantToolsFileSearch
+                | Mapping[str, Any]
                 | _models.AssistantToolsFunction
+                | Mapping[str, Any]
             ]
             | None
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
-            _models.CreateThreadAndRunRequestToolResources | None | NotGiven
+            _models.CreateThreadAndRunRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
-        truncation_strategy: _models.TruncationObject | None | NotGiven = NOT_GIVEN,
-        tool_choice: (
-            _models.AssistantsApiToolChoiceOption | None | NotGiven
+        truncation_strategy: (
+            _models.TruncationObject | Mapping[str, Any] | None | NotGiven
         ) = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tool_choice: (
+            _models.AssistantsApiToolChoiceOption | Mapping[str, Any] | None | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         response_format: (
-            _models.AssistantsApiResponseFormatOption | None | NotGiven
+            _models.AssistantsApiResponseFormatOption
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12418,7 +12645,7 @@ class Threads(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12473,7 +12700,7 @@ class Threads(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12525,14 +12752,17 @@ class Threads(SyncResource):
         thread_id: str,
         *,
         tool_resources: (
-            _models.ModifyThreadRequestToolResources | None | NotGiven
+            _models.ModifyThreadRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12618,24 +12848,29 @@ class ThreadsMessages(SyncResource):
         self,
         thread_id: str,
         *,
-        role: _models.CreateMessageRequestRole,
+        role: _models.CreateMessageRequestRole | str,
         content: (
             str
-            | builtins.list[
+            | Sequence[
                 _models.MessageContentImageFileObject
+                | Mapping[str, Any]
                 | _models.MessageContentImageUrlObject
+                | Mapping[str, Any]
                 | _models.MessageRequestContentTextObject
+                | Mapping[str, Any]
             ]
         ),
         attachments: (
-            builtins.list[_models.CreateMessageRequestAttachmentsItem] | None | NotGiven
+            Sequence[_models.CreateMessageRequestAttachmentsItem | Mapping[str, Any]]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12700,7 +12935,7 @@ class ThreadsMessages(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12762,7 +12997,7 @@ class ThreadsMessages(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12830,7 +13065,7 @@ class ThreadsMessages(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12884,12 +13119,12 @@ class ThreadsMessages(SyncResource):
         thread_id: str,
         message_id: str,
         *,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -12976,7 +13211,7 @@ class ThreadsRuns(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -13030,40 +13265,52 @@ class ThreadsRuns(SyncResource):
         thread_id: str,
         *,
         assistant_id: str,
-        model: str | _models.CreateRunRequestModelEnum | None | NotGiven = NOT_GIVEN,
+        model: (
+            str | _models.CreateRunRequestModelEnum | str | None | NotGiven
+        ) = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         additional_instructions: str | None | NotGiven = NOT_GIVEN,
         additional_messages: (
-            builtins.list[_models.CreateMessageRequest] | None | NotGiven
+            Sequence[_models.CreateMessageRequest | Mapping[str, Any]] | None | NotGiven
         ) = NOT_GIVEN,
         tools: (
-            builtins.list[
+            Sequence[
                 _models.AssistantToolsCode
+                | Mapping[str, Any]
                 | _models.AssistantToolsFileSearch
+                | Mapping[str, Any]
                 | _models.AssistantToolsFunction
+                | Mapping[str, Any]
             ]
             | None
             | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
-        truncation_strategy: _models.TruncationObject | None | NotGiven = NOT_GIVEN,
-        tool_choice: (
-            _models.AssistantsApiToolChoiceOption | None | NotGiven
+        truncation_strategy: (
+            _models.TruncationObject | Mapping[str, Any] | None | NotGiven
         ) = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tool_choice: (
+            _models.AssistantsApiToolChoiceOption | Mapping[str, Any] | None | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         response_format: (
-            _models.AssistantsApiResponseFormatOption | None | NotGiven
+            _models.AssistantsApiResponseFormatOption
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -13156,7 +13403,7 @@ class ThreadsRuns(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -13222,7 +13469,7 @@ class ThreadsRuns(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -13276,13 +13523,15 @@ class ThreadsRuns(SyncResource):
         thread_id: str,
         run_id: str,
         *,
-        tool_outputs: builtins.list[_models.SubmitToolOutputsRunRequestToolOutputsItem],
+        tool_outputs: Sequence[
+            _models.SubmitToolOutputsRunRequestToolOutputsItem | Mapping[str, Any]
+        ],
         stream: bool | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -13342,12 +13591,12 @@ class ThreadsRuns(SyncResource):
         thread_id: str,
         run_id: str,
         *,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -13439,7 +13688,7 @@ class ThreadsRunsSteps(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -13508,7 +13757,7 @@ class ThreadsRunsSteps(SyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -13588,15 +13837,19 @@ class VectorStores(SyncResource):
     def create(
         self,
         *,
-        file_ids: builtins.list[str] | NotGiven = NOT_GIVEN,
+        file_ids: Sequence[str] | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
-        expires_after: _models.VectorStoreExpirationAfter | NotGiven = NOT_GIVEN,
+        expires_after: (
+            _models.VectorStoreExpirationAfter | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         chunking_strategy: (
             _models.AutoChunkingStrategyRequestParam
+            | Mapping[str, Any]
             | _models.StaticChunkingStrategyRequestParam
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -13743,8 +13996,10 @@ class VectorStores(SyncResource):
         vector_store_id: str,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-        expires_after: _models.VectorStoreExpirationAfter | None | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        expires_after: (
+            _models.VectorStoreExpirationAfter | Mapping[str, Any] | None | NotGiven
+        ) = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -13853,8 +14108,10 @@ class VectorStoresFileBatches(SyncResource):
         self,
         vector_store_id: str,
         *,
-        file_ids: list[str],
-        chunking_strategy: _models.ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        file_ids: Sequence[str],
+        chunking_strategy: (
+            _models.ChunkingStrategyRequestParam | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -14023,7 +14280,9 @@ class VectorStoresFiles(SyncResource):
         vector_store_id: str,
         *,
         file_id: str,
-        chunking_strategy: _models.ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        chunking_strategy: (
+            _models.ChunkingStrategyRequestParam | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -14203,7 +14462,7 @@ class VirtualKeys(SyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        provider: _models.CreateVirtualKeysRequestProvider | NotGiven = NOT_GIVEN,
+        provider: _models.CreateVirtualKeysRequestProvider | str | NotGiven = NOT_GIVEN,
         key: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
         api_version: str | None | NotGiven = NOT_GIVEN,
@@ -14211,13 +14470,17 @@ class VirtualKeys(SyncResource):
         deployment_name: str | None | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         deployment_config: (
-            builtins.list[_models.CreateVirtualKeysRequestDeploymentConfigItem]
+            Sequence[
+                _models.CreateVirtualKeysRequestDeploymentConfigItem | Mapping[str, Any]
+            ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
-        secret_mappings: builtins.list[_models.SecretMapping] | NotGiven = NOT_GIVEN,
+        secret_mappings: (
+            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -14360,11 +14623,15 @@ class VirtualKeys(SyncResource):
         key: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
         deployment_config: (
-            builtins.list[_models.UpdateVirtualKeysRequestDeploymentConfigItem]
+            Sequence[
+                _models.UpdateVirtualKeysRequestDeploymentConfigItem | Mapping[str, Any]
+            ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        secret_mappings: builtins.list[_models.SecretMapping] | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        secret_mappings: (
+            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -14787,7 +15054,7 @@ class AsyncAdminUsers(AsyncResource):
         self,
         user_id: str,
         *,
-        role: _models.UpdateAdminUsersRequestRole | NotGiven = NOT_GIVEN,
+        role: _models.UpdateAdminUsersRequestRole | str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -14844,10 +15111,10 @@ class AsyncAdminUsersInvites(AsyncResource):
         self,
         *,
         email: str,
-        workspaces: builtins.list[_models.WorkspaceInvite],
-        role: _models.InviteRole,
+        workspaces: Sequence[_models.WorkspaceInvite | Mapping[str, Any]],
+        role: _models.InviteRole | str,
         workspace_api_key_details: (
-            _models.CreateInviteWorkspaceApiKeyDetails | NotGiven
+            _models.CreateInviteWorkspaceApiKeyDetails | Mapping[str, Any] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -15040,10 +15307,16 @@ class AsyncAdminWorkspaces(AsyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
-        defaults: _models.CreateAdminWorkspacesRequestDefaults | NotGiven = NOT_GIVEN,
-        users: builtins.list[str] | NotGiven = NOT_GIVEN,
-        usage_limits: builtins.list[_models.UsageLimits] | NotGiven = NOT_GIVEN,
-        rate_limits: builtins.list[_models.RateLimits] | NotGiven = NOT_GIVEN,
+        defaults: (
+            _models.CreateAdminWorkspacesRequestDefaults | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        users: Sequence[str] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            Sequence[_models.UsageLimits | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: (
+            Sequence[_models.RateLimits | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -15180,9 +15453,15 @@ class AsyncAdminWorkspaces(AsyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
-        defaults: _models.UpdateAdminWorkspacesRequestDefaults | NotGiven = NOT_GIVEN,
-        usage_limits: builtins.list[_models.UsageLimits] | NotGiven = NOT_GIVEN,
-        rate_limits: builtins.list[_models.RateLimits] | NotGiven = NOT_GIVEN,
+        defaults: (
+            _models.UpdateAdminWorkspacesRequestDefaults | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        usage_limits: (
+            Sequence[_models.UsageLimits | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: (
+            Sequence[_models.RateLimits | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -15245,7 +15524,10 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
         workspace_id: str,
         *,
         users: (
-            builtins.list[_models.CreateAdminWorkspacesUsersRequestUsersItem] | NotGiven
+            Sequence[
+                _models.CreateAdminWorkspacesUsersRequestUsersItem | Mapping[str, Any]
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -15381,7 +15663,9 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
         workspace_id: str,
         user_id: str,
         *,
-        role: _models.UpdateAdminWorkspacesUsersRequestRole | NotGiven = NOT_GIVEN,
+        role: (
+            _models.UpdateAdminWorkspacesUsersRequestRole | str | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -18104,12 +18388,15 @@ class AsyncApiKeys(AsyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         user_id: str | NotGiven = NOT_GIVEN,
         rate_limits: (
-            builtins.list[_models.CreateApiKeyObjectRateLimitsItem] | NotGiven
+            Sequence[_models.CreateApiKeyObjectRateLimitsItem | Mapping[str, Any]]
+            | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        scopes: builtins.list[str],
-        defaults: _models.CreateApiKeyObjectDefaults | NotGiven = NOT_GIVEN,
-        alert_emails: builtins.list[str] | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        scopes: Sequence[str],
+        defaults: (
+            _models.CreateApiKeyObjectDefaults | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -18252,12 +18539,15 @@ class AsyncApiKeys(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         rate_limits: (
-            builtins.list[_models.UpdateApiKeyObjectRateLimitsItem] | NotGiven
+            Sequence[_models.UpdateApiKeyObjectRateLimitsItem | Mapping[str, Any]]
+            | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        scopes: builtins.list[str] | NotGiven = NOT_GIVEN,
-        defaults: _models.UpdateApiKeyObjectDefaults | NotGiven = NOT_GIVEN,
-        alert_emails: builtins.list[str] | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        scopes: Sequence[str] | NotGiven = NOT_GIVEN,
+        defaults: (
+            _models.UpdateApiKeyObjectDefaults | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -18318,32 +18608,41 @@ class AsyncAssistants(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateAssistantRequestModelEnum,
+        model: str | _models.CreateAssistantRequestModelEnum | str,
         name: str | None | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
-            builtins.list[
+            Sequence[
                 _models.AssistantToolsCode
+                | Mapping[str, Any]
                 | _models.AssistantToolsFileSearch
+                | Mapping[str, Any]
                 | _models.AssistantToolsFunction
+                | Mapping[str, Any]
             ]
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
-            _models.CreateAssistantRequestToolResources | None | NotGiven
+            _models.CreateAssistantRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.AssistantsApiResponseFormatOption | None | NotGiven
+            _models.AssistantsApiResponseFormatOption
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -18416,7 +18715,7 @@ class AsyncAssistants(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -18474,7 +18773,7 @@ class AsyncAssistants(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -18535,7 +18834,7 @@ class AsyncAssistants(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -18591,27 +18890,36 @@ class AsyncAssistants(AsyncResource):
         description: str | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
-            builtins.list[
+            Sequence[
                 _models.AssistantToolsCode
+                | Mapping[str, Any]
                 | _models.AssistantToolsFileSearch
+                | Mapping[str, Any]
                 | _models.AssistantToolsFunction
+                | Mapping[str, Any]
             ]
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
-            _models.ModifyAssistantRequestToolResources | None | NotGiven
+            _models.ModifyAssistantRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.AssistantsApiResponseFormatOption | None | NotGiven
+            _models.AssistantsApiResponseFormatOption
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -18744,18 +19052,18 @@ class AsyncAudioSpeech(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateSpeechRequestModelEnum,
+        model: str | _models.CreateSpeechRequestModelEnum | str,
         input: str,
-        voice: _models.CreateSpeechRequestVoice,
+        voice: _models.CreateSpeechRequestVoice | str,
         response_format: (
-            _models.CreateSpeechRequestResponseFormat | NotGiven
+            _models.CreateSpeechRequestResponseFormat | str | NotGiven
         ) = NOT_GIVEN,
         speed: float | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -18835,18 +19143,18 @@ class AsyncAudioTranscriptions(AsyncResource):
         language: str | NotGiven = NOT_GIVEN,
         prompt: str | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateTranscriptionRequestResponseFormat | NotGiven
+            _models.CreateTranscriptionRequestResponseFormat | str | NotGiven
         ) = NOT_GIVEN,
         temperature: float | NotGiven = NOT_GIVEN,
         timestamp_granularities: (
-            list[_models.CreateTranscriptionRequestTimestampGranularitiesItem]
+            Sequence[_models.CreateTranscriptionRequestTimestampGranularitiesItem | str]
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -18943,7 +19251,7 @@ class AsyncAudioTranslations(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19126,7 +19434,7 @@ class AsyncBatches(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19178,15 +19486,19 @@ class AsyncBatches(AsyncResource):
         *,
         body: (
             _models.OpenAIBatchJob
+            | Mapping[str, Any]
             | _models.BedrockBatchJob
+            | Mapping[str, Any]
             | _models.VertexBatchJob
+            | Mapping[str, Any]
             | _models.PortkeyBatchJob
+            | Mapping[str, Any]
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19239,7 +19551,7 @@ class AsyncBatches(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19296,7 +19608,7 @@ class AsyncBatches(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19351,7 +19663,7 @@ class AsyncBatches(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19447,10 +19759,10 @@ class AsyncChatCompletions(AsyncResource):
     async def create(
         self,
         *,
-        messages: list[_models.ChatCompletionRequestMessage],
-        model: str | _models.CreateChatCompletionRequestModelEnum,
+        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
+        model: str | _models.CreateChatCompletionRequestModelEnum | str,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
@@ -19459,34 +19771,52 @@ class AsyncChatCompletions(AsyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonSchema
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonObject
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         thinking: (
-            _models.CreateChatCompletionRequestThinking | None | NotGiven
+            _models.CreateChatCompletionRequestThinking
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
-        tools: list[_models.ChatCompletionTool] | NotGiven = NOT_GIVEN,
-        tool_choice: _models.ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
+            | str
             | _models.ChatCompletionFunctionCallOption
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        functions: list[_models.ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
+        functions: (
+            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19500,10 +19830,10 @@ class AsyncChatCompletions(AsyncResource):
     async def create(
         self,
         *,
-        messages: list[_models.ChatCompletionRequestMessage],
-        model: str | _models.CreateChatCompletionRequestModelEnum,
+        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
+        model: str | _models.CreateChatCompletionRequestModelEnum | str,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
@@ -19512,34 +19842,52 @@ class AsyncChatCompletions(AsyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonSchema
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonObject
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         thinking: (
-            _models.CreateChatCompletionRequestThinking | None | NotGiven
+            _models.CreateChatCompletionRequestThinking
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
-        tools: list[_models.ChatCompletionTool] | NotGiven = NOT_GIVEN,
-        tool_choice: _models.ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
+            | str
             | _models.ChatCompletionFunctionCallOption
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        functions: list[_models.ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
+        functions: (
+            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19553,10 +19901,10 @@ class AsyncChatCompletions(AsyncResource):
     async def create(
         self,
         *,
-        messages: list[_models.ChatCompletionRequestMessage],
-        model: str | _models.CreateChatCompletionRequestModelEnum,
+        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
+        model: str | _models.CreateChatCompletionRequestModelEnum | str,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
@@ -19565,34 +19913,52 @@ class AsyncChatCompletions(AsyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonSchema
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonObject
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         thinking: (
-            _models.CreateChatCompletionRequestThinking | None | NotGiven
+            _models.CreateChatCompletionRequestThinking
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
-        tools: list[_models.ChatCompletionTool] | NotGiven = NOT_GIVEN,
-        tool_choice: _models.ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
+            | str
             | _models.ChatCompletionFunctionCallOption
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        functions: list[_models.ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
+        functions: (
+            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19608,10 +19974,10 @@ class AsyncChatCompletions(AsyncResource):
     async def create(
         self,
         *,
-        messages: list[_models.ChatCompletionRequestMessage],
-        model: str | _models.CreateChatCompletionRequestModelEnum,
+        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
+        model: str | _models.CreateChatCompletionRequestModelEnum | str,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
@@ -19620,34 +19986,52 @@ class AsyncChatCompletions(AsyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonSchema
+            | Mapping[str, Any]
             | _models.ResponseFormatJsonObject
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         thinking: (
-            _models.CreateChatCompletionRequestThinking | None | NotGiven
+            _models.CreateChatCompletionRequestThinking
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
-        tools: list[_models.ChatCompletionTool] | NotGiven = NOT_GIVEN,
-        tool_choice: _models.ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
+            | str
             | _models.ChatCompletionFunctionCallOption
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        functions: list[_models.ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
+        functions: (
+            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -19977,20 +20361,22 @@ class AsyncCompletions(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum,
-        prompt: str | list[str] | list[int] | list[list[int]] | None,
+        model: str | _models.CreateCompletionRequestModelEnum | str,
+        prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
@@ -19999,7 +20385,7 @@ class AsyncCompletions(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20013,20 +20399,22 @@ class AsyncCompletions(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum,
-        prompt: str | list[str] | list[int] | list[list[int]] | None,
+        model: str | _models.CreateCompletionRequestModelEnum | str,
+        prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
@@ -20035,7 +20423,7 @@ class AsyncCompletions(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20049,20 +20437,22 @@ class AsyncCompletions(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum,
-        prompt: str | list[str] | list[int] | list[list[int]] | None,
+        model: str | _models.CreateCompletionRequestModelEnum | str,
+        prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
@@ -20071,7 +20461,7 @@ class AsyncCompletions(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20086,20 +20476,22 @@ class AsyncCompletions(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum,
-        prompt: str | list[str] | list[int] | list[list[int]] | None,
+        model: str | _models.CreateCompletionRequestModelEnum | str,
+        prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: _models.ChatCompletionStreamOptions | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
@@ -20108,7 +20500,7 @@ class AsyncCompletions(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20218,7 +20610,7 @@ class AsyncConfigs(AsyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        config: dict[str, Any] | NotGiven = NOT_GIVEN,
+        config: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         is_default: int | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20340,7 +20732,9 @@ class AsyncConfigs(AsyncResource):
         slug: str,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        config: _models.UpdateConfigRequestConfig | NotGiven = NOT_GIVEN,
+        config: (
+            _models.UpdateConfigRequestConfig | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -20446,10 +20840,10 @@ class AsyncEmbeddings(AsyncResource):
     async def create(
         self,
         *,
-        input: str | list[str] | list[int] | list[list[int]],
-        model: str | _models.CreateEmbeddingRequestModelEnum,
+        input: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]],
+        model: str | _models.CreateEmbeddingRequestModelEnum | str,
         encoding_format: (
-            _models.CreateEmbeddingRequestEncodingFormat | NotGiven
+            _models.CreateEmbeddingRequestEncodingFormat | str | NotGiven
         ) = NOT_GIVEN,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -20457,7 +20851,7 @@ class AsyncEmbeddings(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20535,7 +20929,7 @@ class AsyncFeedback(AsyncResource):
         trace_id: str,
         value: int,
         weight: float | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -20578,7 +20972,7 @@ class AsyncFeedback(AsyncResource):
         *,
         value: int,
         weight: float | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -20643,7 +21037,7 @@ class AsyncFiles(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20694,12 +21088,12 @@ class AsyncFiles(AsyncResource):
         self,
         *,
         file: FileTypes,
-        purpose: _models.CreateFileRequestPurpose,
+        purpose: _models.CreateFileRequestPurpose | str,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20758,7 +21152,7 @@ class AsyncFiles(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20813,7 +21207,7 @@ class AsyncFiles(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20868,7 +21262,7 @@ class AsyncFiles(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -20976,7 +21370,7 @@ class AsyncFineTuningJobs(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -21028,14 +21422,17 @@ class AsyncFineTuningJobs(AsyncResource):
         *,
         body: (
             _models.OpenAIFinetuneJob
+            | Mapping[str, Any]
             | _models.BedrockFinetuneJob
+            | Mapping[str, Any]
             | _models.PortkeyFinetuneJob
+            | Mapping[str, Any]
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -21090,7 +21487,7 @@ class AsyncFineTuningJobs(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -21147,7 +21544,7 @@ class AsyncFineTuningJobs(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -21234,7 +21631,7 @@ class AsyncFineTuningJobsCheckpoints(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -21314,7 +21711,7 @@ class AsyncFineTuningJobsEvents(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -21390,8 +21787,8 @@ class AsyncGuardrails(AsyncResource):
         name: str,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
-        checks: builtins.list[_models.GuardrailCheck],
-        actions: _models.GuardrailActions,
+        checks: Sequence[_models.GuardrailCheck | Mapping[str, Any]],
+        actions: _models.GuardrailActions | Mapping[str, Any],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -21546,8 +21943,10 @@ class AsyncGuardrails(AsyncResource):
         guardrail_id: str,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        checks: builtins.list[_models.GuardrailCheck] | NotGiven = NOT_GIVEN,
-        actions: _models.GuardrailActions | NotGiven = NOT_GIVEN,
+        checks: (
+            Sequence[_models.GuardrailCheck | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
+        actions: _models.GuardrailActions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -21655,16 +22054,16 @@ class AsyncImagesEdits(AsyncResource):
         mask: FileTypes | NotGiven = NOT_GIVEN,
         model: str | Literal["dall-e-2"] | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
-        size: _models.CreateImageEditRequestSize | None | NotGiven = NOT_GIVEN,
+        size: _models.CreateImageEditRequestSize | str | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateImageEditRequestResponseFormat | None | NotGiven
+            _models.CreateImageEditRequestResponseFormat | str | None | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -21748,20 +22147,22 @@ class AsyncImagesGenerations(AsyncResource):
         self,
         *,
         prompt: str,
-        model: str | _models.CreateImageRequestModelEnum | None | NotGiven = NOT_GIVEN,
-        n: int | None | NotGiven = NOT_GIVEN,
-        quality: _models.CreateImageRequestQuality | NotGiven = NOT_GIVEN,
-        response_format: (
-            _models.CreateImageRequestResponseFormat | None | NotGiven
+        model: (
+            str | _models.CreateImageRequestModelEnum | str | None | NotGiven
         ) = NOT_GIVEN,
-        size: _models.CreateImageRequestSize | None | NotGiven = NOT_GIVEN,
-        style: _models.CreateImageRequestStyle | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        quality: _models.CreateImageRequestQuality | str | NotGiven = NOT_GIVEN,
+        response_format: (
+            _models.CreateImageRequestResponseFormat | str | None | NotGiven
+        ) = NOT_GIVEN,
+        size: _models.CreateImageRequestSize | str | None | NotGiven = NOT_GIVEN,
+        style: _models.CreateImageRequestStyle | str | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -21846,15 +22247,17 @@ class AsyncImagesVariations(AsyncResource):
         model: str | Literal["dall-e-2"] | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateImageVariationRequestResponseFormat | None | NotGiven
+            _models.CreateImageVariationRequestResponseFormat | str | None | NotGiven
         ) = NOT_GIVEN,
-        size: _models.CreateImageVariationRequestSize | None | NotGiven = NOT_GIVEN,
+        size: (
+            _models.CreateImageVariationRequestSize | str | None | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -21949,20 +22352,32 @@ class AsyncIntegrations(AsyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         configurations: (
             _models.OpenAIConfiguration
+            | Mapping[str, Any]
             | _models.AzureOpenAIConfiguration
+            | Mapping[str, Any]
             | _models.BedrockConfiguration
+            | Mapping[str, Any]
             | _models.VertexAIConfiguration
+            | Mapping[str, Any]
             | _models.AzureAIConfiguration
+            | Mapping[str, Any]
             | _models.WorkersAIConfiguration
+            | Mapping[str, Any]
             | _models.SageMakerConfiguration
+            | Mapping[str, Any]
             | _models.HuggingFaceConfiguration
+            | Mapping[str, Any]
             | _models.CortexConfiguration
+            | Mapping[str, Any]
             | _models.CustomHostConfiguration
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         create_default_provider: bool | NotGiven = NOT_GIVEN,
         default_provider_slug: str | NotGiven = NOT_GIVEN,
-        secret_mappings: builtins.list[_models.SecretMapping] | NotGiven = NOT_GIVEN,
+        secret_mappings: (
+            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -22117,18 +22532,30 @@ class AsyncIntegrations(AsyncResource):
         description: str | NotGiven = NOT_GIVEN,
         configurations: (
             _models.OpenAIConfiguration
+            | Mapping[str, Any]
             | _models.AzureOpenAIConfiguration
+            | Mapping[str, Any]
             | _models.BedrockConfiguration
+            | Mapping[str, Any]
             | _models.VertexAIConfiguration
+            | Mapping[str, Any]
             | _models.AzureAIConfiguration
+            | Mapping[str, Any]
             | _models.WorkersAIConfiguration
+            | Mapping[str, Any]
             | _models.SageMakerConfiguration
+            | Mapping[str, Any]
             | _models.HuggingFaceConfiguration
+            | Mapping[str, Any]
             | _models.CortexConfiguration
+            | Mapping[str, Any]
             | _models.CustomHostConfiguration
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        secret_mappings: builtins.list[_models.SecretMapping] | NotGiven = NOT_GIVEN,
+        secret_mappings: (
+            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -22270,7 +22697,7 @@ class AsyncIntegrationsModels(AsyncResource):
         self,
         slug: str,
         *,
-        models: builtins.list[_models.ModelUpdateRequest],
+        models: Sequence[_models.ModelUpdateRequest | Mapping[str, Any]],
         allow_all_models: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -22362,9 +22789,11 @@ class AsyncIntegrationsWorkspaces(AsyncResource):
         slug: str,
         *,
         workspaces: (
-            builtins.list[_models.WorkspaceUpdateRequest] | NotGiven
+            Sequence[_models.WorkspaceUpdateRequest | Mapping[str, Any]] | NotGiven
         ) = NOT_GIVEN,
-        global_workspace_access: _models.GlobalWorkspaceAccess | NotGiven = NOT_GIVEN,
+        global_workspace_access: (
+            _models.GlobalWorkspaceAccess | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         override_existing_workspace_access: bool | NotGiven = NOT_GIVEN,
         create_default_provider: bool | NotGiven = NOT_GIVEN,
         default_provider_slug: str | NotGiven = NOT_GIVEN,
@@ -22667,12 +23096,16 @@ class AsyncLogs(AsyncResource):
     async def create(
         self,
         *,
-        body: _models.CustomLog | list[_models.CustomLog],
+        body: (
+            _models.CustomLog
+            | Mapping[str, Any]
+            | Sequence[_models.CustomLog | Mapping[str, Any]]
+        ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -22726,7 +23159,7 @@ class AsyncLogs(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -22827,8 +23260,8 @@ class AsyncLogsExports(AsyncResource):
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
-        filters: _models.GenerationsFilterSchema,
-        requested_data: _models.LogExportsRequestedData,
+        filters: _models.GenerationsFilterSchema | Mapping[str, Any],
+        requested_data: _models.LogExportsRequestedData | Mapping[str, Any],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -22977,8 +23410,10 @@ class AsyncLogsExports(AsyncResource):
         export_id: str,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
-        filters: _models.GenerationsFilterSchema,
-        requested_data: _models.LogExportsRequestedData | NotGiven = NOT_GIVEN,
+        filters: _models.GenerationsFilterSchema | Mapping[str, Any],
+        requested_data: (
+            _models.LogExportsRequestedData | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -23049,11 +23484,11 @@ class AsyncMcpIntegrations(AsyncResource):
         name: str,
         description: str | None | NotGiven = NOT_GIVEN,
         configurations: (
-            _models.CreateMcpIntegrationConfigurations | NotGiven
+            _models.CreateMcpIntegrationConfigurations | Mapping[str, Any] | NotGiven
         ) = NOT_GIVEN,
         url: str,
-        auth_type: _models.CreateMcpIntegrationAuthType,
-        transport: _models.CreateMcpIntegrationTransport,
+        auth_type: _models.CreateMcpIntegrationAuthType | str,
+        transport: _models.CreateMcpIntegrationTransport | str,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -23242,11 +23677,11 @@ class AsyncMcpIntegrations(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         configurations: (
-            _models.UpdateMcpIntegrationConfigurations | NotGiven
+            _models.UpdateMcpIntegrationConfigurations | Mapping[str, Any] | NotGiven
         ) = NOT_GIVEN,
         url: str | NotGiven = NOT_GIVEN,
-        auth_type: _models.UpdateMcpIntegrationAuthType | NotGiven = NOT_GIVEN,
-        transport: _models.UpdateMcpIntegrationTransport | NotGiven = NOT_GIVEN,
+        auth_type: _models.UpdateMcpIntegrationAuthType | str | NotGiven = NOT_GIVEN,
+        transport: _models.UpdateMcpIntegrationTransport | str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -23362,8 +23797,9 @@ class AsyncMcpIntegrationsCapabilities(AsyncResource):
         self,
         mcp_integration_id: str,
         *,
-        capabilities: builtins.list[
+        capabilities: Sequence[
             _models.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem
+            | Mapping[str, Any]
         ],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -23462,11 +23898,12 @@ class AsyncMcpIntegrationsWorkspaces(AsyncResource):
         self,
         mcp_integration_id: str,
         *,
-        workspaces: builtins.list[
-            _models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem
+        workspaces: Sequence[
+            _models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem | Mapping[str, Any]
         ],
         global_workspace_access: (
             _models.BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess
+            | Mapping[str, Any]
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -23828,8 +24265,8 @@ class AsyncMcpServersCapabilities(AsyncResource):
         self,
         mcp_server_id: str,
         *,
-        capabilities: builtins.list[
-            _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem
+        capabilities: Sequence[
+            _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem | Mapping[str, Any]
         ],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -23926,11 +24363,13 @@ class AsyncMcpServersUserAccess(AsyncResource):
         mcp_server_id: str,
         *,
         user_access: (
-            builtins.list[_models.BulkUpdateMcpServerUserAccessUserAccessItem]
+            Sequence[
+                _models.BulkUpdateMcpServerUserAccessUserAccessItem | Mapping[str, Any]
+            ]
             | NotGiven
         ) = NOT_GIVEN,
         default_user_access: (
-            _models.BulkUpdateMcpServerUserAccessDefaultUserAccess | NotGiven
+            _models.BulkUpdateMcpServerUserAccessDefaultUserAccess | str | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -24124,7 +24563,7 @@ class AsyncModels(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -24237,13 +24676,15 @@ class AsyncModerations(AsyncResource):
     async def create(
         self,
         *,
-        input: str | list[str],
-        model: str | _models.CreateModerationRequestModelEnum | NotGiven = NOT_GIVEN,
+        input: str | Sequence[str],
+        model: (
+            str | _models.CreateModerationRequestModelEnum | str | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -24345,10 +24786,10 @@ class AsyncPoliciesRateLimits(AsyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        conditions: builtins.list[_models.Condition],
-        group_by: builtins.list[_models.GroupBy],
-        type: _models.CreateRateLimitsPolicyRequestType,
-        unit: _models.CreateRateLimitsPolicyRequestUnit,
+        conditions: Sequence[_models.Condition | Mapping[str, Any]],
+        group_by: Sequence[_models.GroupBy | Mapping[str, Any]],
+        type: _models.CreateRateLimitsPolicyRequestType | str,
+        unit: _models.CreateRateLimitsPolicyRequestUnit | str,
         value: float,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -24523,7 +24964,7 @@ class AsyncPoliciesRateLimits(AsyncResource):
         rate_limits_policy_id: str,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        unit: _models.UpdateRateLimitsPolicyRequestUnit | NotGiven = NOT_GIVEN,
+        unit: _models.UpdateRateLimitsPolicyRequestUnit | str | NotGiven = NOT_GIVEN,
         value: float | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -24592,13 +25033,13 @@ class AsyncPoliciesUsageLimits(AsyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        conditions: builtins.list[_models.Condition],
-        group_by: builtins.list[_models.GroupBy],
-        type: _models.CreateUsageLimitsPolicyRequestType,
+        conditions: Sequence[_models.Condition | Mapping[str, Any]],
+        group_by: Sequence[_models.GroupBy | Mapping[str, Any]],
+        type: _models.CreateUsageLimitsPolicyRequestType | str,
         credit_limit: float,
         alert_threshold: float | None | NotGiven = NOT_GIVEN,
         periodic_reset: (
-            _models.CreateUsageLimitsPolicyRequestPeriodicReset | None | NotGiven
+            _models.CreateUsageLimitsPolicyRequestPeriodicReset | str | None | NotGiven
         ) = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -24778,7 +25219,7 @@ class AsyncPoliciesUsageLimits(AsyncResource):
         credit_limit: float | NotGiven = NOT_GIVEN,
         alert_threshold: float | None | NotGiven = NOT_GIVEN,
         periodic_reset: (
-            _models.UpdateUsageLimitsPolicyRequestPeriodicReset | None | NotGiven
+            _models.UpdateUsageLimitsPolicyRequestPeriodicReset | str | None | NotGiven
         ) = NOT_GIVEN,
         reset_usage_for_value: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -24969,14 +25410,14 @@ class AsyncPrompts(AsyncResource):
         name: str,
         collection_id: str,
         string: str,
-        parameters: dict[str, Any],
-        functions: builtins.list[dict[str, Any]] | NotGiven = NOT_GIVEN,
-        tools: builtins.list[dict[str, Any]] | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        parameters: Mapping[str, Any],
+        functions: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        tools: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        tool_choice: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
         virtual_key: str,
         version_description: str | NotGiven = NOT_GIVEN,
-        template_metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        template_metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -25130,17 +25571,19 @@ class AsyncPrompts(AsyncResource):
         self,
         prompt_id: str,
         *,
-        variables: dict[str, Any],
+        variables: Mapping[str, Any],
         hyperparameters: (
             _models.CreateChatCompletionRequest
+            | Mapping[str, Any]
             | _models.CreateCompletionRequest
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -25232,17 +25675,17 @@ class AsyncPrompts(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         collection_id: str | NotGiven = NOT_GIVEN,
         string: str | NotGiven = NOT_GIVEN,
-        parameters: dict[str, Any] | NotGiven = NOT_GIVEN,
+        parameters: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
         virtual_key: str | NotGiven = NOT_GIVEN,
         version_description: str | NotGiven = NOT_GIVEN,
-        functions: builtins.list[dict[str, Any]] | NotGiven = NOT_GIVEN,
-        tools: builtins.list[dict[str, Any]] | NotGiven = NOT_GIVEN,
-        tool_choice: dict[str, Any] | NotGiven = NOT_GIVEN,
+        functions: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        tools: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        tool_choice: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         is_raw_template: (
-            _models.UpdatePromptRequestIsRawTemplate | NotGiven
+            _models.UpdatePromptRequestIsRawTemplate | str | NotGiven
         ) = NOT_GIVEN,
-        prompt_metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        prompt_metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -25339,18 +25782,20 @@ class AsyncPromptsCompletions(AsyncResource):
         self,
         prompt_id: str,
         *,
-        variables: dict[str, Any],
+        variables: Mapping[str, Any],
         stream: bool | NotGiven = NOT_GIVEN,
         hyperparameters: (
             _models.CreateChatCompletionRequest
+            | Mapping[str, Any]
             | _models.CreateCompletionRequest
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -25830,8 +26275,8 @@ class AsyncProviders(AsyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         slug: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -25988,8 +26433,10 @@ class AsyncProviders(AsyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         note: str | NotGiven = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | None | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | Mapping[str, Any] | None | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         expires_at: str | None | NotGiven = NOT_GIVEN,
         reset_usage: bool | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
@@ -26062,7 +26509,7 @@ class AsyncRealtime(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -26136,26 +26583,31 @@ class AsyncResponses(AsyncResource):
     async def create(
         self,
         *,
-        metadata: _models.Metadata | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses,
-        reasoning: _models.Reasoning | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | Mapping[str, Any],
+        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | NotGiven = NOT_GIVEN,
-        tools: list[_models.Tool] | NotGiven = NOT_GIVEN,
+        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
+            | str
             | _models.ToolChoiceTypes
+            | Mapping[str, Any]
             | _models.ToolChoiceFunction
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        truncation: _models.ResponsePropertiesTruncation | None | NotGiven = NOT_GIVEN,
-        input: str | list[_models.InputItem],
-        include: list[_models.Includable] | None | NotGiven = NOT_GIVEN,
+        truncation: (
+            _models.ResponsePropertiesTruncation | str | None | NotGiven
+        ) = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
+        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
@@ -26163,7 +26615,7 @@ class AsyncResponses(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -26177,26 +26629,31 @@ class AsyncResponses(AsyncResource):
     async def create(
         self,
         *,
-        metadata: _models.Metadata | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses,
-        reasoning: _models.Reasoning | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | Mapping[str, Any],
+        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | NotGiven = NOT_GIVEN,
-        tools: list[_models.Tool] | NotGiven = NOT_GIVEN,
+        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
+            | str
             | _models.ToolChoiceTypes
+            | Mapping[str, Any]
             | _models.ToolChoiceFunction
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        truncation: _models.ResponsePropertiesTruncation | None | NotGiven = NOT_GIVEN,
-        input: str | list[_models.InputItem],
-        include: list[_models.Includable] | None | NotGiven = NOT_GIVEN,
+        truncation: (
+            _models.ResponsePropertiesTruncation | str | None | NotGiven
+        ) = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
+        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
@@ -26204,7 +26661,7 @@ class AsyncResponses(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -26218,26 +26675,31 @@ class AsyncResponses(AsyncResource):
     async def create(
         self,
         *,
-        metadata: _models.Metadata | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses,
-        reasoning: _models.Reasoning | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | Mapping[str, Any],
+        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | NotGiven = NOT_GIVEN,
-        tools: list[_models.Tool] | NotGiven = NOT_GIVEN,
+        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
+            | str
             | _models.ToolChoiceTypes
+            | Mapping[str, Any]
             | _models.ToolChoiceFunction
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        truncation: _models.ResponsePropertiesTruncation | None | NotGiven = NOT_GIVEN,
-        input: str | list[_models.InputItem],
-        include: list[_models.Includable] | None | NotGiven = NOT_GIVEN,
+        truncation: (
+            _models.ResponsePropertiesTruncation | str | None | NotGiven
+        ) = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
+        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
@@ -26245,7 +26707,7 @@ class AsyncResponses(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -26258,26 +26720,31 @@ class AsyncResponses(AsyncResource):
     async def create(
         self,
         *,
-        metadata: _models.Metadata | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses,
-        reasoning: _models.Reasoning | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | Mapping[str, Any],
+        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | NotGiven = NOT_GIVEN,
-        tools: list[_models.Tool] | NotGiven = NOT_GIVEN,
+        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
+            | str
             | _models.ToolChoiceTypes
+            | Mapping[str, Any]
             | _models.ToolChoiceFunction
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        truncation: _models.ResponsePropertiesTruncation | None | NotGiven = NOT_GIVEN,
-        input: str | list[_models.InputItem],
-        include: list[_models.Includable] | None | NotGiven = NOT_GIVEN,
+        truncation: (
+            _models.ResponsePropertiesTruncation | str | None | NotGiven
+        ) = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
+        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
@@ -26285,7 +26752,7 @@ class AsyncResponses(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -26376,7 +26843,7 @@ class AsyncResponses(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -26427,12 +26894,12 @@ class AsyncResponses(AsyncResource):
         self,
         response_id: str,
         *,
-        include: list[_models.Includable] | NotGiven = NOT_GIVEN,
+        include: Sequence[_models.Includable | str] | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -26518,7 +26985,7 @@ class AsyncResponsesInputItems(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -26599,23 +27066,32 @@ class AsyncSecretReferences(AsyncResource):
         name: str,
         slug: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
-        manager_type: _models.CreateSecretReferenceRequestManagerType,
+        manager_type: _models.CreateSecretReferenceRequestManagerType | str,
         auth_config: (
             _models.AwsAccessKeyAuthConfig
+            | Mapping[str, Any]
             | _models.AwsAssumedRoleAuthConfig
+            | Mapping[str, Any]
             | _models.AwsServiceRoleAuthConfig
+            | Mapping[str, Any]
             | _models.AzureEntraAuthConfig
+            | Mapping[str, Any]
             | _models.AzureManagedAuthConfig
+            | Mapping[str, Any]
             | _models.AzureDefaultAuthConfig
+            | Mapping[str, Any]
             | _models.HashicorpTokenAuthConfig
+            | Mapping[str, Any]
             | _models.HashicorpAppRoleAuthConfig
+            | Mapping[str, Any]
             | _models.HashicorpKubernetesAuthConfig
+            | Mapping[str, Any]
         ),
         secret_path: str,
         secret_key: str | None | NotGiven = NOT_GIVEN,
         allow_all_workspaces: bool | NotGiven = NOT_GIVEN,
-        allowed_workspaces: builtins.list[str] | NotGiven = NOT_GIVEN,
-        tags: dict[str, str] | None | NotGiven = NOT_GIVEN,
+        allowed_workspaces: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -26773,12 +27249,12 @@ class AsyncSecretReferences(AsyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
-        auth_config: dict[str, Any] | NotGiven = NOT_GIVEN,
+        auth_config: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         secret_path: str | NotGiven = NOT_GIVEN,
         secret_key: str | None | NotGiven = NOT_GIVEN,
         allow_all_workspaces: bool | NotGiven = NOT_GIVEN,
-        allowed_workspaces: builtins.list[str] | NotGiven = NOT_GIVEN,
-        tags: dict[str, str] | None | NotGiven = NOT_GIVEN,
+        allowed_workspaces: Sequence[str] | NotGiven = NOT_GIVEN,
+        tags: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -26852,16 +27328,21 @@ class AsyncThreads(AsyncResource):
     async def create(
         self,
         *,
-        messages: list[_models.CreateMessageRequest] | NotGiven = NOT_GIVEN,
-        tool_resources: (
-            _models.CreateThreadRequestToolResources | None | NotGiven
+        messages: (
+            Sequence[_models.CreateMessageRequest | Mapping[str, Any]] | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        tool_resources: (
+            _models.CreateThreadRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -26916,42 +27397,55 @@ class AsyncThreads(AsyncResource):
         self,
         *,
         assistant_id: str,
-        thread: _models.CreateThreadRequest | NotGiven = NOT_GIVEN,
+        thread: _models.CreateThreadRequest | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         model: (
-            str | _models.CreateThreadAndRunRequestModelEnum | None | NotGiven
+            str | _models.CreateThreadAndRunRequestModelEnum | str | None | NotGiven
         ) = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
-            list[
+            Sequence[
                 _models.AssistantToolsCode
+                | Mapping[str, Any]
                 | _models.AssistantToolsFileSearch
+                | Mapping[str, Any]
                 | _models.AssistantToolsFunction
+                | Mapping[str, Any]
             ]
             | None
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
-            _models.CreateThreadAndRunRequestToolResources | None | NotGiven
+            _models.CreateThreadAndRunRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
-        truncation_strategy: _models.TruncationObject | None | NotGiven = NOT_GIVEN,
-        tool_choice: (
-            _models.AssistantsApiToolChoiceOption | None | NotGiven
+        truncation_strategy: (
+            _models.TruncationObject | Mapping[str, Any] | None | NotGiven
         ) = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tool_choice: (
+            _models.AssistantsApiToolChoiceOption | Mapping[str, Any] | None | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         response_format: (
-            _models.AssistantsApiResponseFormatOption | None | NotGiven
+            _models.AssistantsApiResponseFormatOption
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27036,7 +27530,7 @@ class AsyncThreads(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27091,7 +27585,7 @@ class AsyncThreads(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27143,14 +27637,17 @@ class AsyncThreads(AsyncResource):
         thread_id: str,
         *,
         tool_resources: (
-            _models.ModifyThreadRequestToolResources | None | NotGiven
+            _models.ModifyThreadRequestToolResources
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27236,24 +27733,29 @@ class AsyncThreadsMessages(AsyncResource):
         self,
         thread_id: str,
         *,
-        role: _models.CreateMessageRequestRole,
+        role: _models.CreateMessageRequestRole | str,
         content: (
             str
-            | builtins.list[
+            | Sequence[
                 _models.MessageContentImageFileObject
+                | Mapping[str, Any]
                 | _models.MessageContentImageUrlObject
+                | Mapping[str, Any]
                 | _models.MessageRequestContentTextObject
+                | Mapping[str, Any]
             ]
         ),
         attachments: (
-            builtins.list[_models.CreateMessageRequestAttachmentsItem] | None | NotGiven
+            Sequence[_models.CreateMessageRequestAttachmentsItem | Mapping[str, Any]]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27318,7 +27820,7 @@ class AsyncThreadsMessages(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27380,7 +27882,7 @@ class AsyncThreadsMessages(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27448,7 +27950,7 @@ class AsyncThreadsMessages(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27502,12 +28004,12 @@ class AsyncThreadsMessages(AsyncResource):
         thread_id: str,
         message_id: str,
         *,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27594,7 +28096,7 @@ class AsyncThreadsRuns(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27648,40 +28150,52 @@ class AsyncThreadsRuns(AsyncResource):
         thread_id: str,
         *,
         assistant_id: str,
-        model: str | _models.CreateRunRequestModelEnum | None | NotGiven = NOT_GIVEN,
+        model: (
+            str | _models.CreateRunRequestModelEnum | str | None | NotGiven
+        ) = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         additional_instructions: str | None | NotGiven = NOT_GIVEN,
         additional_messages: (
-            builtins.list[_models.CreateMessageRequest] | None | NotGiven
+            Sequence[_models.CreateMessageRequest | Mapping[str, Any]] | None | NotGiven
         ) = NOT_GIVEN,
         tools: (
-            builtins.list[
+            Sequence[
                 _models.AssistantToolsCode
+                | Mapping[str, Any]
                 | _models.AssistantToolsFileSearch
+                | Mapping[str, Any]
                 | _models.AssistantToolsFunction
+                | Mapping[str, Any]
             ]
             | None
             | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
-        truncation_strategy: _models.TruncationObject | None | NotGiven = NOT_GIVEN,
-        tool_choice: (
-            _models.AssistantsApiToolChoiceOption | None | NotGiven
+        truncation_strategy: (
+            _models.TruncationObject | Mapping[str, Any] | None | NotGiven
         ) = NOT_GIVEN,
-        parallel_tool_calls: _models.ParallelToolCalls | NotGiven = NOT_GIVEN,
+        tool_choice: (
+            _models.AssistantsApiToolChoiceOption | Mapping[str, Any] | None | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         response_format: (
-            _models.AssistantsApiResponseFormatOption | None | NotGiven
+            _models.AssistantsApiResponseFormatOption
+            | Mapping[str, Any]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27774,7 +28288,7 @@ class AsyncThreadsRuns(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27840,7 +28354,7 @@ class AsyncThreadsRuns(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27894,13 +28408,15 @@ class AsyncThreadsRuns(AsyncResource):
         thread_id: str,
         run_id: str,
         *,
-        tool_outputs: builtins.list[_models.SubmitToolOutputsRunRequestToolOutputsItem],
+        tool_outputs: Sequence[
+            _models.SubmitToolOutputsRunRequestToolOutputsItem | Mapping[str, Any]
+        ],
         stream: bool | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -27960,12 +28476,12 @@ class AsyncThreadsRuns(AsyncResource):
         thread_id: str,
         run_id: str,
         *,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata_header: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -28059,7 +28575,7 @@ class AsyncThreadsRunsSteps(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -28128,7 +28644,7 @@ class AsyncThreadsRunsSteps(AsyncResource):
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
         span_name: str | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         cache_namespace: str | NotGiven = NOT_GIVEN,
         cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -28208,15 +28724,19 @@ class AsyncVectorStores(AsyncResource):
     async def create(
         self,
         *,
-        file_ids: builtins.list[str] | NotGiven = NOT_GIVEN,
+        file_ids: Sequence[str] | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
-        expires_after: _models.VectorStoreExpirationAfter | NotGiven = NOT_GIVEN,
+        expires_after: (
+            _models.VectorStoreExpirationAfter | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         chunking_strategy: (
             _models.AutoChunkingStrategyRequestParam
+            | Mapping[str, Any]
             | _models.StaticChunkingStrategyRequestParam
+            | Mapping[str, Any]
             | NotGiven
         ) = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -28363,8 +28883,10 @@ class AsyncVectorStores(AsyncResource):
         vector_store_id: str,
         *,
         name: str | None | NotGiven = NOT_GIVEN,
-        expires_after: _models.VectorStoreExpirationAfter | None | NotGiven = NOT_GIVEN,
-        metadata: dict[str, Any] | None | NotGiven = NOT_GIVEN,
+        expires_after: (
+            _models.VectorStoreExpirationAfter | Mapping[str, Any] | None | NotGiven
+        ) = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -28473,8 +28995,10 @@ class AsyncVectorStoresFileBatches(AsyncResource):
         self,
         vector_store_id: str,
         *,
-        file_ids: list[str],
-        chunking_strategy: _models.ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        file_ids: Sequence[str],
+        chunking_strategy: (
+            _models.ChunkingStrategyRequestParam | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -28643,7 +29167,9 @@ class AsyncVectorStoresFiles(AsyncResource):
         vector_store_id: str,
         *,
         file_id: str,
-        chunking_strategy: _models.ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        chunking_strategy: (
+            _models.ChunkingStrategyRequestParam | Mapping[str, Any] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -28823,7 +29349,7 @@ class AsyncVirtualKeys(AsyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        provider: _models.CreateVirtualKeysRequestProvider | NotGiven = NOT_GIVEN,
+        provider: _models.CreateVirtualKeysRequestProvider | str | NotGiven = NOT_GIVEN,
         key: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
         api_version: str | None | NotGiven = NOT_GIVEN,
@@ -28831,13 +29357,17 @@ class AsyncVirtualKeys(AsyncResource):
         deployment_name: str | None | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         deployment_config: (
-            builtins.list[_models.CreateVirtualKeysRequestDeploymentConfigItem]
+            Sequence[
+                _models.CreateVirtualKeysRequestDeploymentConfigItem | Mapping[str, Any]
+            ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
-        secret_mappings: builtins.list[_models.SecretMapping] | NotGiven = NOT_GIVEN,
+        secret_mappings: (
+            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -28980,11 +29510,15 @@ class AsyncVirtualKeys(AsyncResource):
         key: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
         deployment_config: (
-            builtins.list[_models.UpdateVirtualKeysRequestDeploymentConfigItem]
+            Sequence[
+                _models.UpdateVirtualKeysRequestDeploymentConfigItem | Mapping[str, Any]
+            ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | NotGiven = NOT_GIVEN,
-        secret_mappings: builtins.list[_models.SecretMapping] | NotGiven = NOT_GIVEN,
+        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        secret_mappings: (
+            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,

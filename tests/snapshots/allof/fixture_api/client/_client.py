@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import Any, Literal, Mapping, cast, overload
+from typing import Any, Literal, Mapping, Sequence, cast, overload
 
 import httpx
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import Any, Literal, Mapping, cast, overload
+from typing import Any, Literal, Mapping, Sequence, cast, overload
 
 import httpx
 
@@ -49,9 +49,9 @@ class Files(SyncResource):
         self,
         *,
         file: FileTypes,
-        purpose: _models.UploadFileRequestPurpose,
-        tags: list[str] | NotGiven = NOT_GIVEN,
-        attachments: list[FileTypes] | NotGiven = NOT_GIVEN,
+        purpose: _models.UploadFileRequestPurpose | str,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        attachments: Sequence[FileTypes] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -193,9 +193,9 @@ class AsyncFiles(AsyncResource):
         self,
         *,
         file: FileTypes,
-        purpose: _models.UploadFileRequestPurpose,
-        tags: list[str] | NotGiven = NOT_GIVEN,
-        attachments: list[FileTypes] | NotGiven = NOT_GIVEN,
+        purpose: _models.UploadFileRequestPurpose | str,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        attachments: Sequence[FileTypes] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,

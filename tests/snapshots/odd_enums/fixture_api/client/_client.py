@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import os
 from functools import cached_property
-from typing import Any, Literal, Mapping, cast, overload
+from typing import Any, Literal, Mapping, Sequence, cast, overload
 
 import httpx
 
@@ -45,7 +45,7 @@ class Snippets(SyncResource):
     def list(
         self,
         *,
-        language: _models.Language | NotGiven = NOT_GIVEN,
+        language: _models.Language | str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -126,7 +126,7 @@ class AsyncSnippets(AsyncResource):
     async def list(
         self,
         *,
-        language: _models.Language | NotGiven = NOT_GIVEN,
+        language: _models.Language | str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,

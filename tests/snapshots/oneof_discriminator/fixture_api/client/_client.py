@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import Any, Literal, Mapping, cast, overload
+from typing import Any, Literal, Mapping, Sequence, cast, overload
 
 import httpx
 
@@ -44,7 +44,7 @@ class Shapes(SyncResource):
     def create(
         self,
         *,
-        body: _models.Shape,
+        body: _models.Shape | Mapping[str, Any],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -123,7 +123,7 @@ class AsyncShapes(AsyncResource):
     async def create(
         self,
         *,
-        body: _models.Shape,
+        body: _models.Shape | Mapping[str, Any],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import Any, Literal, Mapping, cast, overload
+from typing import Any, Literal, Mapping, Sequence, cast, overload
 
 import httpx
 
@@ -70,7 +70,7 @@ class ChatCompletions(SyncResource):
         self,
         *,
         model: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[Mapping[str, Any]],
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         x_trace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -85,7 +85,7 @@ class ChatCompletions(SyncResource):
         self,
         *,
         model: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[Mapping[str, Any]],
         stream: Literal[True],
         x_trace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -100,7 +100,7 @@ class ChatCompletions(SyncResource):
         self,
         *,
         model: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[Mapping[str, Any]],
         stream: bool | None | NotGiven = NOT_GIVEN,
         x_trace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -114,7 +114,7 @@ class ChatCompletions(SyncResource):
         self,
         *,
         model: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[Mapping[str, Any]],
         stream: bool | None | NotGiven = NOT_GIVEN,
         x_trace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -252,7 +252,7 @@ class AsyncChatCompletions(AsyncResource):
         self,
         *,
         model: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[Mapping[str, Any]],
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         x_trace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -267,7 +267,7 @@ class AsyncChatCompletions(AsyncResource):
         self,
         *,
         model: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[Mapping[str, Any]],
         stream: Literal[True],
         x_trace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -282,7 +282,7 @@ class AsyncChatCompletions(AsyncResource):
         self,
         *,
         model: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[Mapping[str, Any]],
         stream: bool | None | NotGiven = NOT_GIVEN,
         x_trace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -296,7 +296,7 @@ class AsyncChatCompletions(AsyncResource):
         self,
         *,
         model: str,
-        messages: list[dict[str, Any]],
+        messages: Sequence[Mapping[str, Any]],
         stream: bool | None | NotGiven = NOT_GIVEN,
         x_trace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
