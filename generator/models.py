@@ -66,6 +66,9 @@ _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
+# A property named "" (valid JSON) is handed to dcg under this name: dcg drops empty aliases.
+EMPTY_WIRE = "portkey-codegen-empty-property-name"
+
 # --- the plan ----------------------------------------------------------------------------------
 
 
@@ -337,6 +340,16 @@ class _Planner:
         """Rewrite an inline schema found at `ptr`; hoist it when it needs a class."""
         if node is True or node is None:
             return {}
+        if node is False:
+            raise GeneratorError(
+                Diagnostic(
+                    "error",
+                    "boolean schema false (no value is valid) has no Python type",
+                    pointer=ptr,
+                    hint="remove the property (or the schema), or describe the values it allows",
+                    code="models",
+                )
+            )
         if not isinstance(node, dict):
             raise GeneratorError(
                 Diagnostic(
@@ -472,12 +485,22 @@ class _Planner:
             props = {}
             for pname, pnode in node["properties"].items():
                 pname = str(pname)
-                props[pname] = self.schema(
+                if pname == EMPTY_WIRE:
+                    raise GeneratorError(
+                        Diagnostic(
+                            "error",
+                            f"property name {EMPTY_WIRE!r} is reserved by the generator",
+                            pointer=jp.child(ptr, "properties", pname),
+                            hint="rename the property (an overlay can do it)",
+                            code="models",
+                        )
+                    )
+                props[pname or EMPTY_WIRE] = self.schema(
                     pnode, jp.child(ptr, "properties", pname), [ctx + class_name(pname)], "property"
                 )
             out["properties"] = props
         if isinstance(node.get("required"), list):
-            req = [str(r) for r in node["required"] if isinstance(r, str)]
+            req = [str(r) or EMPTY_WIRE for r in node["required"] if isinstance(r, str)]
             if req:
                 out["required"] = list(dict.fromkeys(req))
         if "items" in node:
@@ -801,7 +824,7 @@ class _Planner:
                         names += wire_names(schemas[target], seen | {target})
                 else:
                     names += wire_names(part, seen)
-            names += list(schema.get("properties") or {})
+            names += ["" if w == EMPTY_WIRE else w for w in schema.get("properties") or {}]
             return names
 
         for cls, schema in schemas.items():
@@ -874,8 +897,15 @@ def render_models(plan: SchemaPlan, *, header: str) -> str:
     from datamodel_code_generator import Error as DcgError
     from datamodel_code_generator import generate
 
+    if not plan.class_names:
+        # A spec without schemas (or whose bodies are all plain types) is valid; dcg refuses
+        # empty input ("Models not found"), so the module is written here: nothing to define.
+        return header.rstrip("\n") + '\n\n"""No schemas in the spec: no models."""\n'
     aliases = {
-        f"{cls}.{wire}": py for cls, fields in plan.field_names.items() for wire, py in fields.items() if wire != py
+        f"{cls}.{wire or EMPTY_WIRE}": py
+        for cls, fields in plan.field_names.items()
+        for wire, py in fields.items()
+        if wire != py
     }
     try:
         with warnings.catch_warnings():
@@ -898,7 +928,55 @@ def render_models(plan: SchemaPlan, *, header: str) -> str:
     while lines and not lines[0].strip():
         lines.pop(0)
     source = header.rstrip("\n") + "\n\n" + "".join(lines)
+    # dcg writes no alias for an empty wire name (the field would answer to its Python name):
+    # the property went through dcg as EMPTY_WIRE, whose alias is turned back into "" here.
+    source = source.replace(f'alias="{EMPTY_WIRE}"', 'alias=""').replace(f"alias='{EMPTY_WIRE}'", 'alias=""')
+    source = escape_raw_characters(source)
     check_rendered(plan, source)
+    return source
+
+
+# Characters dcg may write raw inside string literals (enum values, defaults, docstrings) that
+# editors take as line breaks or as bidi reordering ("Trojan Source"). Valid Python, but the
+# source would not show what it holds; escaped, the values stay the same.
+_RAW_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def escape_raw_characters(source: str) -> str:
+    """`source` with every `_RAW_UNSAFE` character inside a string literal written as an escape
+    (``\\u2028``) and removed from comments; the values of all literals are unchanged."""
+    if not _RAW_UNSAFE.search(source):
+        return source
+    import io
+    import tokenize
+
+    starts = [0]
+    for line in source.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    edits: list[tuple[int, int, str]] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type not in (tokenize.STRING, tokenize.COMMENT) or not _RAW_UNSAFE.search(tok.string):
+                continue
+            if tok.type == tokenize.COMMENT:
+                new = _RAW_UNSAFE.sub("", tok.string)
+            else:
+                prefix = re.match(r"[A-Za-z]*", tok.string).group().lower()  # type: ignore[union-attr]
+                if "f" in prefix or "b" in prefix:
+                    raise ValueError(f"unexpected {prefix!r} string literal")
+                if "r" in prefix:  # escapes mean nothing in a raw string: write its value anew
+                    new = repr(ast.literal_eval(tok.string))
+                else:
+                    new = _RAW_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", tok.string)
+            edits.append((starts[tok.start[0] - 1] + tok.start[1], starts[tok.end[0] - 1] + tok.end[1], new))
+    except (tokenize.TokenError, SyntaxError, ValueError) as exc:
+        raise GeneratorError(
+            Diagnostic("error", f"the generated models module does not tokenize: {exc}", code="models")
+        ) from None
+    for begin, end, new in reversed(edits):
+        source = source[:begin] + new + source[end:]
     return source
 
 

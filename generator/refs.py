@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -188,6 +188,7 @@ class _State:
     files: dict[Path, _File] = field(default_factory=dict)
     targets: dict[tuple[Path, str, str], _Target] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    main_text: str | None = None  # the main spec's text, read lazily for line numbers
 
     def error(
         self,
@@ -208,6 +209,8 @@ class _State:
             }
         elif self.source is not None and pointer is not None:
             where = self.source.where(pointer)
+        elif pointer is not None:
+            where = self._main_where(pointer)
         else:
             where = {"file": str(self.spec_file)}
         self.diagnostics.append(
@@ -215,6 +218,20 @@ class _State:
                 "error", message, pointer=pointer, hint=hint, code="ref", **where
             )
         )
+
+
+    def _main_where(self, pointer: str) -> dict[str, Any]:
+        """file/line/column of `pointer` in the main spec when no LoadedSpec was given: its text
+        is read again (once) just for the line numbers; if that fails, the file alone."""
+        from .sourcemap import locate
+
+        if self.main_text is None:
+            try:
+                self.main_text = decode_spec_bytes(read_limited(self.spec_file, MAX_BYTES), str(self.spec_file))
+            except (OSError, GeneratorError):
+                self.main_text = ""
+        pos = locate(self.main_text, pointer, nearest=True) if self.main_text else None
+        return {"file": str(self.spec_file), "line": pos[0] if pos else None, "column": pos[1] if pos else None}
 
 
 def _section(pointer: str) -> str:
@@ -316,7 +333,12 @@ def _load_file(
         text = decode_spec_bytes(read_limited(path, MAX_BYTES), str(path))
         document = load_yaml_text(text, file=str(path))
     except GeneratorError as exc:
-        state.diagnostics.extend(exc.diagnostics)
+        # The problem is in the referenced file (its lines); say which $ref led there.
+        origin = f" in {in_file.path}" if in_file is not None else ""
+        state.diagnostics.extend(
+            replace(d, message=f"{d.message} (the file $ref {ref!r} names, at {pointer}{origin})")
+            for d in exc.diagnostics
+        )
         return None
     loaded = _File(path, text, document)
     state.files[path] = loaded

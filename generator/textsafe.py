@@ -16,6 +16,9 @@ from typing import Any
 # Characters Python (or an editor) may treat as a line break, plus other controls.
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+# Bidirectional controls: harmless to Python, but an editor shows the text around them reordered
+# ("Trojan Source", CVE-2021-42574), so generated code never holds them raw.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def py_literal(value: Any) -> str:
@@ -49,10 +52,13 @@ def docstring_body(text: str | None) -> str:
     text = _LINE_BREAKS.sub("\n", text)
     text = _CONTROL.sub("", text)
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    # Escaped, not dropped: the docstring is not raw, so its value keeps the character.
+    text = _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     lines = [line.rstrip() for line in text.strip().split("\n")]
     body = "\n".join(lines)
-    # A docstring ending in a quote would merge with the closing quotes.
-    if body.endswith('"'):
+    # A docstring ending in an unescaped quote would merge with the closing quotes. (An odd
+    # number of backslashes before it means it is escaped already, e.g. after '\"\"\"'.)
+    if body.endswith('"') and (len(body) - 1 - len(body[:-1].rstrip("\\"))) % 2 == 0:
         body = body[:-1] + '\\"'
     return body
 
@@ -62,7 +68,7 @@ def comment(text: str | None, limit: int = 200) -> str:
     if not text:
         return ""
     text = _LINE_BREAKS.sub(" ", str(text))
-    text = _CONTROL.sub("", text)
+    text = _BIDI.sub("", _CONTROL.sub("", text))
     text = " ".join(text.split())
     return text[:limit]
 

@@ -162,7 +162,10 @@ def _shorten(text: str) -> str:
 def _message(err: Any) -> str:
     context = getattr(err, "context", None)
     if not context:
-        return _shorten(str(getattr(err, "message", err)))
+        # The meta-schema backend (jsonschema-rs) appends "Failed validating ... On instance
+        # [...]: <value>" paragraphs: the pointer says the same, and the value may be huge.
+        text = str(getattr(err, "message", err)).split("\n\nFailed validating", 1)[0]
+        return _shorten(text)
     # oneOf/anyOf: "<whole instance> is not valid under any of the given schemas" says little;
     # name the keyword and the alternative's complaint that got furthest into the instance.
     from jsonschema.exceptions import best_match, relevance
@@ -176,6 +179,40 @@ def _message(err: Any) -> str:
             f" (at {inner[1:]})" if inner else ""
         )
     return message
+
+
+def _wrapper_message(meta: Any, err: Any, keyword: str, instance: Any) -> str:
+    """Say why an object matched none of the meta-schema's alternatives (``Schema`` or
+    ``Reference``...). The usual reason is an unknown key in a closed object, which the meta-schema
+    backend reports without detail: name those keys."""
+    default = f"matches none of the {keyword} alternatives of the OpenAPI schema"
+    if not isinstance(instance, dict) or "$ref" in instance or not isinstance(meta, dict):
+        return default
+    try:
+        alternatives: Any = meta
+        for part in err.schema_path:
+            alternatives = alternatives[part]
+        definitions = meta.get("definitions") or meta.get("$defs") or {}
+    except (KeyError, IndexError, TypeError):
+        return default
+    import re
+
+    for alt in alternatives if isinstance(alternatives, list) else ():
+        ref = alt.get("$ref") if isinstance(alt, dict) else None
+        name = ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+        definition = definitions.get(name) if name and name != "Reference" else None
+        if not isinstance(definition, dict) or definition.get("additionalProperties") is not False:
+            continue
+        known = definition.get("properties") or {}
+        patterns = list(definition.get("patternProperties") or {})
+        unknown = [k for k in instance if k not in known and not any(re.search(p, str(k)) for p in patterns)]
+        if unknown:
+            shown = ", ".join(repr(k) for k in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+            return (
+                f"unknown key{'s' if len(unknown) > 1 else ''} {shown} in this {name} object "
+                "(extensions must start with 'x-')"
+            )
+    return default
 
 
 def validate(
@@ -259,10 +296,26 @@ def validate(
         # The two halves of SpecValidator.iter_errors, called directly: that method is
         # lru_cached per validator instance (it would keep every document alive) and rewraps
         # errors (dropping our pointer tags).
+        # A meta-schema oneOf/anyOf failure ("Schema or Reference") only wraps the real problem,
+        # which the second half usually reports with a precise pointer underneath: such a
+        # wrapper is reported only when nothing more precise was found.
+        wrappers: list[tuple[str, str]] = []
         for err in validator.schema_validator.iter_errors(validator.schema):
-            add(_message(err), jp.join(*err.absolute_path))
+            pointer = jp.join(*err.absolute_path)
+            keyword = list(getattr(err, "schema_path", ()) or ())[-1:]
+            if keyword in (["oneOf"], ["anyOf"]) and not getattr(err, "context", None):
+                try:
+                    instance = jp.resolve(document, pointer)
+                except (KeyError, IndexError, ValueError, TypeError):
+                    instance = None
+                wrappers.append((pointer, _wrapper_message(validator.schema_validator.schema, err, keyword[0], instance)))
+                continue
+            add(_message(err), pointer)
         for err in validator.root_validator(validator.schema_path):
             add(_message(err), getattr(err, _ATTR, None))
+        for pointer, message in wrappers:
+            if not any(d.pointer and (d.pointer == pointer or d.pointer.startswith(pointer + "/")) for d in results):
+                add(message, pointer)
     except RecursionError:
         add(
             "the spec is nested too deeply to validate",

@@ -11,6 +11,8 @@ from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import Api, BodyField, Operation, Param, SecurityScheme, ServerGroup, Streaming
 from ..naming import snake_name
 from .operations import (
+    CLIENT_ATTRIBUTES,
+    CLIENT_MODULE_NAMES,
     RESERVED_PARAMS,
     NamingRules,
     OperationBuilder,
@@ -63,6 +65,7 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
         if not isinstance(servers, list):
             continue
         name = rules.servers.get(str(key)) or snake_name(re.sub(r"Servers?$", "", str(key)) or str(key))
+        name = _free_group_name(name, groups)
         add(name, servers, f"x-server-groups: {key}")
         by_key.setdefault(_url_key(servers), name)
 
@@ -73,15 +76,27 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
                 key = _url_key(servers)
                 if key not in by_key:
                     name = snake_name(key[0].split("/")[0].replace(".", "_")) if key and key[0] else "server"
-                    base, n = name, 2
-                    while name in groups:
-                        name, n = f"{base}_{n}", n + 1  # two unnamed groups on one host: both still reachable
+                    name = _free_group_name(name, groups)  # two unnamed groups on one host: both reachable
                     add(name, servers, None)
                     by_key[key] = name
                 return by_key[key]
         return "default"
 
     return groups, group_for
+
+
+# A group's client argument is `<name>_url`: "base" would clash with the default group's
+# `base_url`, and "default" is the spec's own `servers`, which no extension may replace.
+_RESERVED_GROUP_NAMES = frozenset({"default", "base"})
+
+
+def _free_group_name(name: str, groups: Mapping[str, Any]) -> str:
+    base, n = name, 2
+    if base in _RESERVED_GROUP_NAMES:
+        base = name = f"{base}_servers"
+    while name in groups:
+        name, n = f"{base}_{n}", n + 1
+    return name
 
 
 def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: str | None) -> dict[str, SecurityScheme]:
@@ -121,8 +136,11 @@ def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: 
             raise GeneratorError(
                 Diagnostic(
                     "error",
-                    f"security schemes {used.get(s.py_name, 'built-in argument')!r} and {s.key!r} both become "
-                    f"constructor argument {s.py_name!r}",
+                    f"security schemes {used[s.py_name]!r} and {s.key!r} both become constructor argument "
+                    f"{s.py_name!r}"
+                    if s.py_name in used
+                    else f"security scheme {s.key!r} becomes constructor argument {s.py_name!r}, a name the "
+                    "client itself uses",
                     pointer=jp.join("components", "securitySchemes", s.key),
                     hint="name one of them under `security:` in spec/names.yaml",
                 )
@@ -133,7 +151,29 @@ def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: 
 
 RESERVED_CLIENT_ARGS = frozenset(
     {"base_url", "timeout", "max_retries", "default_headers", "default_query", "http_client", "self"}
+    # the constructor stores each scheme as `self.<name>`: it must not replace a client attribute
+    | CLIENT_ATTRIBUTES
+    # ...and its body calls these (a parameter of the same name would shadow them)
+    | {"os", "isinstance", "super", "base_url_given"}
 )
+
+
+def _check_scheme_names(schemes: Mapping[str, SecurityScheme], root: Any, groups: Mapping[str, ServerGroup]) -> None:
+    """A scheme's constructor argument is also `self.<name>`: it must not take the name of a
+    top-level resource (a cached property) or of a server-group argument."""
+    taken = {child.name: "resource client." + child.name for child in root.children}
+    taken.update({g.py_name + "_url": "server-group argument" for g in groups.values() if g.py_name != "default"})
+    for s in schemes.values():
+        if s.py_name in taken:
+            raise GeneratorError(
+                Diagnostic(
+                    "error",
+                    f"security scheme {s.key!r} becomes constructor argument {s.py_name!r}, "
+                    f"which is already the {taken[s.py_name]}",
+                    pointer=jp.join("components", "securitySchemes", s.key),
+                    hint="name it under `security:` in spec/names.yaml",
+                )
+            )
 
 
 def _common_dash_prefix(names: list[str]) -> str:
@@ -149,11 +189,27 @@ def _common_dash_prefix(names: list[str]) -> str:
     return "-".join(common) + "-" if common else ""
 
 
+# Builtins and module names the generated method bodies call (`cast(...)`, `bool(stream)`,
+# `isinstance(body, NotGiven)`): a parameter of that name would shadow them inside the method.
+_METHOD_BODY_NAMES = frozenset({"cast", "bool", "isinstance"})
+
+
+def _body_builtins(success: Any) -> frozenset[str]:
+    """Names the method body of an operation with this success response uses: `type(None)` is
+    the cast target of an operation without a response body."""
+    if success.kind == "empty" or success.type_hint == "None":
+        return _METHOD_BODY_NAMES | {"type"}
+    return _METHOD_BODY_NAMES
+
+
 def _unique_py_names(
-    params: list[Param], fields: list[BodyField], header_prefix: str = ""
+    params: list[Param],
+    fields: list[BodyField],
+    header_prefix: str = "",
+    reserved: frozenset[str] = frozenset(),
 ) -> tuple[list[Param], list[BodyField]]:
     """Python names for parameters and body fields, unique within one method."""
-    taken = set(RESERVED_PARAMS)
+    taken = set(RESERVED_PARAMS) | set(reserved)
     out_params: list[Param] = []
     # Path parameters first (positional), then body fields, then query/header/cookie.
     ordered = sorted(params, key=lambda p: 0 if p.location == "path" else 2)
@@ -206,6 +262,7 @@ def build_api(
     package_name: str,
     generator_version: str,
     model_names: tuple[str, ...] = (),
+    enum_models: frozenset[str] = frozenset(),
     report: Report | None = None,
 ) -> Api:
     report = report or Report()
@@ -229,10 +286,13 @@ def build_api(
         group = group_for(raw.op, raw.path_item)
         params = builder.params(raw, common if group in rules.common_headers_servers else ())
         body = builder.body(raw)
-        params, fields = _unique_py_names(params, list(body.fields) if body else [], header_prefix)
+        responses, success, streaming = builder.responses(raw)
+        reserved = _body_builtins(success)
+        if body is not None and not body.fields:
+            reserved |= {"body"}  # the whole body is the method's `body` argument
+        params, fields = _unique_py_names(params, list(body.fields) if body else [], header_prefix, reserved)
         if body is not None:
             body = dataclasses.replace(body, fields=tuple(fields))
-        responses, success, streaming = builder.responses(raw)
         if streaming is not None and body is not None:
             flag = next((f for f in body.fields if f.wire_name == "stream" and f.type_hint.startswith("bool")), None)
             streaming = dataclasses.replace(streaming, flag_field=flag.py_name if flag else None)
@@ -274,8 +334,9 @@ def build_api(
             )
         )
     ops.sort(key=lambda o: (o.resource, o.method_name))
-    client_name = rules.client_name or _client_name(str(info.get("title") or ""))
+    client_name = _unshadowed(rules.client_name or _client_name(str(info.get("title") or "")))
     root = build_resource_tree(ops, client_name)
+    _check_scheme_names(schemes, root, groups)
     return Api(
         title=str(info.get("title") or "API"),
         version=str(info.get("version") or ""),
@@ -289,7 +350,27 @@ def build_api(
         root=root,
         model_names=model_names,
         client_name=client_name,
+        enum_models=enum_models,
     )
+
+
+# What the client modules import or re-export besides the client classes. A client class named
+# like one of these (title "Stream", "Not Given"...) would shadow the runtime's class in
+# _client.py and be shadowed by it in client/__init__.py.
+_CLIENT_TAKEN = CLIENT_MODULE_NAMES | {
+    "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "raw_response_wrapper", "async_raw_response_wrapper",
+    "APIConnectionError", "APIError", "APIResponseValidationError", "APIStatusError",
+    "APIStreamError", "APITimeoutError", "AuthenticationError", "BadRequestError", "BinaryResponse",
+    "ConflictError", "InternalServerError", "NotFoundError", "PermissionDeniedError",
+    "RateLimitError", "RawResponse", "UnprocessableEntityError",
+}  # fmt: skip
+
+
+def _unshadowed(name: str) -> str:
+    """`name`, or `name + "Client"` when it or its Async twin is taken in the client modules."""
+    while name in _CLIENT_TAKEN or "Async" + name in _CLIENT_TAKEN:
+        name += "Client"
+    return name
 
 
 def _client_name(title: str) -> str:

@@ -159,6 +159,7 @@ def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tupl
             )
     owners: dict[tuple[tuple[str, ...], str], str] = {}
     problems = []
+    pointers = {raw.key: raw.pointer for raw in raws}
     for key, name in names.items():
         if not name[0]:
             name = (("root",), name[1])  # a path like "/" has no resource: give it one
@@ -168,21 +169,23 @@ def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tupl
                 Diagnostic(
                     "error",
                     f"operations {owners[name]!r} and {key!r} both map to client.{'.'.join(name[0])}.{name[1]}()",
-                    file="spec/names.yaml",
-                    hint=f'add an override such as "{key}": {".".join(name[0])}.<other_name> under `operations:`',
+                    pointer=pointers.get(key),
+                    hint=f'add an override such as "{key}": {".".join(name[0])}.<other_name> under `operations:` '
+                    "in the naming overrides (spec/names.yaml)",
                 )
             )
         owners[name] = key
     # A resource attribute must not clash with a method of the same parent.
     resources = {n[0][:i] for n in names.values() for i in range(1, len(n[0]) + 1)}
-    for res_path, method in names.values():
+    for key, (res_path, method) in names.items():
         if res_path + (method,) in resources:
             problems.append(
                 Diagnostic(
                     "error",
                     f"client.{'.'.join(res_path)}.{method} is both a method and a sub-resource",
-                    file="spec/names.yaml",
-                    hint="rename the operation with an override under `operations:`",
+                    pointer=pointers.get(key),
+                    hint="rename the operation with an override under `operations:` in the naming "
+                    "overrides (spec/names.yaml)",
                 )
             )
     if problems:
@@ -223,7 +226,7 @@ def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str
 # Names the generated client module defines or imports: a resource class must not take one.
 CLIENT_MODULE_NAMES = frozenset(
     {
-        "Any", "Literal", "Mapping", "cast", "overload", "os", "httpx", "cached_property",
+        "Any", "Literal", "Mapping", "Sequence", "cast", "overload", "os", "httpx", "cached_property",
         "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
         "SyncResource", "AsyncResource", "Root",
     }
@@ -262,8 +265,9 @@ def build_resource_tree(operations: Iterable[Operation], client_name: str = "Cli
                 Diagnostic(
                     "error",
                     f"resource {top.name!r} would hide the client's own attribute of that name",
-                    file="spec/names.yaml",
-                    hint=f"rename its operations with overrides under `operations:` (e.g. {top.name}_api.<method>)",
+                    pointer=_first_pointer(top),
+                    hint=f"rename its operations with overrides under `operations:` in the naming overrides "
+                    f"(spec/names.yaml), e.g. {top.name}_api.<method>",
                 )
             )
     seen: dict[str, tuple[str, ...]] = {}
@@ -274,12 +278,17 @@ def build_resource_tree(operations: Iterable[Operation], client_name: str = "Cli
                     "error",
                     f"resources {'.'.join(seen[res.class_name.casefold()])} and {'.'.join(res.path)} "
                     f"would both be class {res.class_name}",
-                    file="spec/names.yaml",
-                    hint="rename one with an override under `operations:`",
+                    pointer=_first_pointer(res),
+                    hint="rename one with an override under `operations:` in the naming overrides (spec/names.yaml)",
                 )
             )
         seen[res.class_name.casefold()] = res.path
     return root
+
+
+def _first_pointer(res: Resource) -> str | None:
+    """Pointer of an operation under `res` (for diagnostics about the resource)."""
+    return next((op.pointer for r in res.walk() for op in r.operations), None)
 
 
 def docstring_for(op: Mapping[str, Any]) -> str:
