@@ -1,7 +1,7 @@
 """Command line: a thin layer over generator.generate().
 
 Exit codes: 0 ok; 1 generated code is stale (`check`) or breaking changes found (`diff --fail-on`);
-2 bad input (spec, config, flags) — nothing was written.
+2 bad input (spec, config, flags) — nothing was written; 3 internal error (a generator bug).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 from . import __version__, generate
 from .config import load_config
 from .diagnostics import GeneratorError
+from .formatting import FormattingError
 
-EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -133,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except FormattingError as exc:
+        # Generated code that does not parse is our bug, never the spec's: say so plainly.
+        print(f"internal error: {exc}\nplease report it with the spec that caused it", file=sys.stderr)
+        return EXIT_INTERNAL
     for d in result.diagnostics:
         print(d.format(), file=sys.stderr)
     if args.verbose:

@@ -110,6 +110,15 @@ def load_config(pyproject: Path | None = None, **overrides: Any) -> Config:
     return cfg
 
 
+# Top-level modules the generated code imports at run time: a package of that name would shadow them.
+RUNTIME_IMPORTS = frozenset(
+    {
+        "pydantic", "pydantic_core", "httpx", "httpcore", "fastapi", "starlette", "anyio", "multipart",
+        "python_multipart", "typing_extensions", "annotated_types", "uvicorn", "h11", "idna", "sniffio",
+    }
+)  # fmt: skip
+
+
 def check_package_name(name: str) -> None:
     """A dotted Python package path we can create under the output folder, shadowing nothing."""
     import keyword
@@ -120,11 +129,13 @@ def check_package_name(name: str) -> None:
         or any(not p.isidentifier() or keyword.iskeyword(p) or not p.isascii() for p in parts)
         or parts[0] in sys.stdlib_module_names
         or parts[0] in ("generator", "sitecustomize", "usercustomize", "conftest", "__init__", "__main__")
+        or parts[0] in RUNTIME_IMPORTS
     )
     if bad:
         raise error(
             f"invalid package name {name!r}",
-            hint="use a dotted path of ASCII identifiers that shadows no standard-library module, "
+            hint="use a dotted path of ASCII identifiers that shadows no standard-library module or "
+            "run-time dependency (pydantic, httpx, fastapi...), "
             "e.g. portkey_api or myapp._vendor.portkey",
         )
 

@@ -101,12 +101,20 @@ class OperationView:
         return bool(self.security) and all(self.security)
 
 
+_RUN_AT_START_UP = frozenset({"conftest", "sitecustomize", "usercustomize", "__init__", "__main__"})
+
+
 @dataclass(frozen=True)
 class ServiceView:
     resource: Resource
-    keyword: str  # create_app keyword and route module name
+    keyword: str  # create_app keyword
     class_name: str  # "ChatService"
     operations: tuple[OperationView, ...]
+
+    @property
+    def module(self) -> str:
+        """Route module name: the keyword, unless Python or pytest would run a file of that name."""
+        return f"{self.keyword}_routes" if self.keyword in _RUN_AT_START_UP else self.keyword
 
 
 @dataclass(frozen=True)
@@ -452,7 +460,7 @@ def emit_server(api: Api, env: jinja2.Environment, header: str, user_templates: 
         texts += [a.json_type or "" for v in svc.operations for a in v.args]
         texts += [v.response_model or "" for v in svc.operations]
         names = sorted({"Annotated", "Any", *_typing_names(texts)})
-        files[f"{base}/routes/{svc.keyword}.py"] = render(
+        files[f"{base}/routes/{svc.module}.py"] = render(
             env, "server/routes.py.j2", service=svc, typing_names=names, **ctx
         )
     files[f"{base}/app.py"] = render(env, "server/app.py.j2", **ctx)
