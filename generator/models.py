@@ -884,6 +884,7 @@ def dcg_options() -> dict[str, Any]:
         "use_subclass_enum": True,  # class Role(str, Enum): Role.USER == "user"
         "output_datetime_class": DatetimeClassType.Datetime,  # accepts naive and aware timestamps
         "use_standard_collections": True,
+        "set_default_enum_member": True,  # default Effort.MEDIUM, not "medium": type-checks under mypy --strict
     }
 
 

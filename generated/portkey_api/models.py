@@ -8361,7 +8361,9 @@ class AcuvityScanParameters(BaseModel):
     """
     Enable language check
     """
-    language_values: AcuvityScanParametersLanguageValues = "english"
+    language_values: AcuvityScanParametersLanguageValues = (
+        AcuvityScanParametersLanguageValues.ENGLISH
+    )
     """
     Language to check
     """
@@ -8461,7 +8463,7 @@ class AssistantsApiResponseFormat(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    type: AssistantsApiResponseFormatType = "text"
+    type: AssistantsApiResponseFormatType = AssistantsApiResponseFormatType.TEXT
     """
     Must be one of `text` or `json_object`.
     """
@@ -8670,7 +8672,7 @@ class AzurePIIParameters(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    domain: AzurePIIParametersDomain = "none"
+    domain: AzurePIIParametersDomain = AzurePIIParametersDomain.NONE
     """
     Domain to check against
     """
@@ -8931,7 +8933,9 @@ class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
     """
     Either a URL of the image or the base64 encoded image data.
     """
-    detail: ChatCompletionRequestMessageContentPartImageImageUrlDetail = "auto"
+    detail: ChatCompletionRequestMessageContentPartImageImageUrlDetail = (
+        ChatCompletionRequestMessageContentPartImageImageUrlDetail.AUTO
+    )
     """
     Specifies the detail level of the image. Learn more in the [Vision guide](https://platform.openai.com/docs/guides/vision/low-or-high-fidelity-image-understanding).
     """
@@ -9608,11 +9612,13 @@ class CreateImageEditRequest(BaseModel):
     """
     The number of images to generate. Must be between 1 and 10.
     """
-    size: CreateImageEditRequestSize | None = "1024x1024"
+    size: CreateImageEditRequestSize | None = CreateImageEditRequestSize.VALUE_1024X1024
     """
     The size of the generated images. Must be one of `256x256`, `512x512`, or `1024x1024`.
     """
-    response_format: CreateImageEditRequestResponseFormat | None = "url"
+    response_format: CreateImageEditRequestResponseFormat | None = (
+        CreateImageEditRequestResponseFormat.URL
+    )
     """
     The format in which the generated images are returned. Must be one of `url` or `b64_json`. URLs are only valid for 60 minutes after the image has been generated.
     """
@@ -9633,7 +9639,7 @@ class CreateImageRequest(BaseModel):
     """
     model: Annotated[
         str | CreateImageRequestModelEnum | None, Field(examples=["dall-e-3"])
-    ] = "dall-e-2"
+    ] = CreateImageRequestModelEnum.DALL_E_2
     """
     The model to use for image generation.
     """
@@ -9641,19 +9647,21 @@ class CreateImageRequest(BaseModel):
     """
     The number of images to generate. Must be between 1 and 10. For `dall-e-3`, only `n=1` is supported.
     """
-    quality: CreateImageRequestQuality = "standard"
+    quality: CreateImageRequestQuality = CreateImageRequestQuality.STANDARD
     """
     The quality of the image that will be generated. `hd` creates images with finer details and greater consistency across the image. This param is only supported for `dall-e-3`.
     """
-    response_format: CreateImageRequestResponseFormat | None = "url"
+    response_format: CreateImageRequestResponseFormat | None = (
+        CreateImageRequestResponseFormat.URL
+    )
     """
     The format in which the generated images are returned. Must be one of `url` or `b64_json`. URLs are only valid for 60 minutes after the image has been generated.
     """
-    size: CreateImageRequestSize | None = "1024x1024"
+    size: CreateImageRequestSize | None = CreateImageRequestSize.VALUE_1024X1024
     """
     The size of the generated images. Must be one of `256x256`, `512x512`, or `1024x1024` for `dall-e-2`. Must be one of `1024x1024`, `1792x1024`, or `1024x1792` for `dall-e-3` models.
     """
-    style: CreateImageRequestStyle | None = "vivid"
+    style: CreateImageRequestStyle | None = CreateImageRequestStyle.VIVID
     """
     The style of the generated images. Must be one of `vivid` or `natural`. Vivid causes the model to lean towards generating hyper-real and dramatic images. Natural causes the model to produce more natural, less hyper-real looking images. This param is only supported for `dall-e-3`.
     """
@@ -9682,11 +9690,15 @@ class CreateImageVariationRequest(BaseModel):
     """
     The number of images to generate. Must be between 1 and 10. For `dall-e-3`, only `n=1` is supported.
     """
-    response_format: CreateImageVariationRequestResponseFormat | None = "url"
+    response_format: CreateImageVariationRequestResponseFormat | None = (
+        CreateImageVariationRequestResponseFormat.URL
+    )
     """
     The format in which the generated images are returned. Must be one of `url` or `b64_json`. URLs are only valid for 60 minutes after the image has been generated.
     """
-    size: CreateImageVariationRequestSize | None = "1024x1024"
+    size: CreateImageVariationRequestSize | None = (
+        CreateImageVariationRequestSize.VALUE_1024X1024
+    )
     """
     The size of the generated images. Must be one of `256x256`, `512x512`, or `1024x1024`.
     """
@@ -9753,7 +9765,7 @@ class CreateModerationRequest(BaseModel):
     model: Annotated[
         str | CreateModerationRequestModelEnum,
         Field(examples=["text-moderation-stable"]),
-    ] = "text-moderation-latest"
+    ] = CreateModerationRequestModelEnum.TEXT_MODERATION_LATEST
     """
     Two content moderations models are available: `text-moderation-stable` and `text-moderation-latest`.
 
@@ -9883,7 +9895,9 @@ class CreateSpeechRequest(BaseModel):
     """
     The voice to use when generating the audio. Supported voices are `alloy`, `echo`, `fable`, `onyx`, `nova`, and `shimmer`. Previews of the voices are available in the [Text to speech guide](https://platform.openai.com/docs/guides/text-to-speech/voice-options).
     """
-    response_format: CreateSpeechRequestResponseFormat = "mp3"
+    response_format: CreateSpeechRequestResponseFormat = (
+        CreateSpeechRequestResponseFormat.MP3
+    )
     """
     The format to audio in. Supported formats are `mp3`, `opus`, `aac`, `flac`, `wav`, and `pcm`.
     """
@@ -9962,7 +9976,9 @@ class CreateTranscriptionRequest(BaseModel):
     """
     An optional text to guide the model's style or continue a previous audio segment. The [prompt](https://platform.openai.com/docs/guides/speech-to-text/prompting) should match the audio language.
     """
-    response_format: CreateTranscriptionRequestResponseFormat = "json"
+    response_format: CreateTranscriptionRequestResponseFormat = (
+        CreateTranscriptionRequestResponseFormat.JSON
+    )
     """
     The format of the transcript output, in one of these options: `json`, `text`, `srt`, `verbose_json`, or `vtt`.
     """
@@ -9973,7 +9989,7 @@ class CreateTranscriptionRequest(BaseModel):
     timestamp_granularities: Annotated[
         list[CreateTranscriptionRequestTimestampGranularitiesItem],
         Field(alias="timestamp_granularities[]"),
-    ] = ["segment"]
+    ] = [CreateTranscriptionRequestTimestampGranularitiesItem.SEGMENT]
     """
     The timestamp granularities to populate for this transcription. `response_format` must be set `verbose_json` to use timestamp granularities. Either or both of these options are supported: `word`, or `segment`. Note: There is no additional latency for segment timestamps, but generating word timestamps incurs additional latency.
     """
@@ -10174,7 +10190,7 @@ class FileSearchToolRankingOptions(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    ranker: FileSearchToolRankingOptionsRanker = "auto"
+    ranker: FileSearchToolRankingOptionsRanker = FileSearchToolRankingOptionsRanker.AUTO
     """
     The ranker to use for the file search.
     """
@@ -11267,7 +11283,9 @@ class MessageContentImageFileObjectImageFile(BaseModel):
     """
     The [File](https://platform.openai.com/docs/api-reference/files) ID of the image in the message content. Set `purpose="vision"` when uploading the File if you need to later display the file content.
     """
-    detail: MessageContentImageFileObjectImageFileDetail = "auto"
+    detail: MessageContentImageFileObjectImageFileDetail = (
+        MessageContentImageFileObjectImageFileDetail.AUTO
+    )
     """
     Specifies the detail level of the image if specified by the user. `low` uses fewer tokens, you can opt in to high resolution using `high`.
     """
@@ -11282,7 +11300,9 @@ class MessageContentImageUrlObjectImageUrl(BaseModel):
     """
     The external URL of the image, must be a supported image types: jpeg, jpg, png, gif, webp.
     """
-    detail: MessageContentImageUrlObjectImageUrlDetail = "auto"
+    detail: MessageContentImageUrlObjectImageUrlDetail = (
+        MessageContentImageUrlObjectImageUrlDetail.AUTO
+    )
     """
     Specifies the detail level of the image. `low` uses fewer tokens, you can opt in to high resolution using `high`. Default value is `auto`
     """
@@ -11359,7 +11379,9 @@ class MessageDeltaContentImageFileObjectImageFile(BaseModel):
     """
     The [File](https://platform.openai.com/docs/api-reference/files) ID of the image in the message content. Set `purpose="vision"` when uploading the File if you need to later display the file content.
     """
-    detail: MessageDeltaContentImageFileObjectImageFileDetail = "auto"
+    detail: MessageDeltaContentImageFileObjectImageFileDetail = (
+        MessageDeltaContentImageFileObjectImageFileDetail.AUTO
+    )
     """
     Specifies the detail level of the image if specified by the user. `low` uses fewer tokens, you can opt in to high resolution using `high`.
     """
@@ -11374,7 +11396,9 @@ class MessageDeltaContentImageUrlObjectImageUrl(BaseModel):
     """
     The URL of the image, must be a supported image types: jpeg, jpg, png, gif, webp.
     """
-    detail: MessageDeltaContentImageUrlObjectImageUrlDetail = "auto"
+    detail: MessageDeltaContentImageUrlObjectImageUrlDetail = (
+        MessageDeltaContentImageUrlObjectImageUrlDetail.AUTO
+    )
     """
     Specifies the detail level of the image. `low` uses fewer tokens, you can opt in to high resolution using `high`.
     """
@@ -11989,7 +12013,7 @@ class Reasoning(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    effort: ReasoningEffort | None = "medium"
+    effort: ReasoningEffort | None = ReasoningEffort.MEDIUM
     generate_summary: ReasoningGenerateSummary | None = None
     """
     **computer_use_preview only**
@@ -12961,7 +12985,9 @@ class VectorStoreSearchRequestRankingOptions(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    ranker: VectorStoreSearchRequestRankingOptionsRanker = "auto"
+    ranker: VectorStoreSearchRequestRankingOptionsRanker = (
+        VectorStoreSearchRequestRankingOptionsRanker.AUTO
+    )
     score_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0
 
 
@@ -13102,7 +13128,7 @@ class WebSearchTool(BaseModel):
     - `web_search_preview_2025_03_11`
     """
     user_location: WebSearchToolUserLocation | None = None
-    search_context_size: WebSearchContextSize | None = "medium"
+    search_context_size: WebSearchContextSize | None = WebSearchContextSize.MEDIUM
 
 
 class WebSearchToolCall(BaseModel):
@@ -13884,7 +13910,9 @@ class CreateEmbeddingRequest(BaseModel):
     """
     ID of the model to use. You can use the [List models](https://platform.openai.com/docs/api-reference/models/list) API to see all of your available models, or see our [Model overview](https://platform.openai.com/docs/models/overview) for descriptions of them.
     """
-    encoding_format: CreateEmbeddingRequestEncodingFormat = "float"
+    encoding_format: CreateEmbeddingRequestEncodingFormat = (
+        CreateEmbeddingRequestEncodingFormat.FLOAT
+    )
     """
     The format to return the embeddings in. Can be either `float` or [`base64`](https://pypi.org/project/pybase64/).
     """
@@ -16429,7 +16457,9 @@ class ResponseProperties(BaseModel):
     a response. See the `tools` parameter to see how to specify which tools
     the model can call.
     """
-    truncation: ResponsePropertiesTruncation | None = "disabled"
+    truncation: ResponsePropertiesTruncation | None = (
+        ResponsePropertiesTruncation.DISABLED
+    )
     """
     The truncation strategy to use for the model response.
     - `auto`: If the context of this response and previous ones exceeds
