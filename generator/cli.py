@@ -25,6 +25,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--spec-changed", action="store_true", help="accept a spec whose sha256 differs from the pin")
     p.add_argument("--lenient", action="store_true", help="report spec validation errors as warnings")
     p.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the stage cache")
 
 
 def _gen_flags(p: argparse.ArgumentParser) -> None:
@@ -89,6 +90,7 @@ def _config(args: argparse.Namespace):
         spec_changed=args.spec_changed or None,
         lenient=args.lenient or None,
         verbose=args.verbose or None,
+        no_cache=getattr(args, "no_cache", False) or None,
     )
 
 

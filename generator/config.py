@@ -31,6 +31,7 @@ class Config:
     lenient: bool = False  # validation errors become warnings
     allow_remote_refs: bool = False
     verbose: bool = False
+    no_cache: bool = False  # skip the stage cache (see generator/cache.py)
     root: Path = Path(".")  # folder relative paths in the config file are taken from
 
 

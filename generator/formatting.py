@@ -2,42 +2,63 @@
 
 black takes 30-40 s on the ~50,000 lines generated for the Portkey spec; `ruff format` takes
 0.2 s and, on the code our templates and datamodel-code-generator produce, gives black's output
-(tests/test_formatting.py runs `black --check` on the generated tree to hold us to that). So ruff
+(tests/test_pipeline.py runs `black --check` on the generated tree to hold us to that). So ruff
 formats when it is installed; black is the fallback and can be forced with
 PORTKEY_CODEGEN_FORMATTER=black.
+
+With a `cache.Cache`, each file's formatted text is looked up by the hash of its unformatted
+text (and the formatter's identity), and only the files that miss are formatted: an unchanged
+file is never formatted twice. black is imported only when it formats (0.1 s of imports).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-import black
+if TYPE_CHECKING:
+    from .cache import Cache
 
-MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=88)
 RUFF_ARGS = ["format", "--isolated", "--line-length", "88", "--target-version", "py310", "--quiet"]
+LINE_LENGTH = 88
 
 
 class FormattingError(RuntimeError):
     """Generated code that does not parse: a generator bug (spec text never reaches code unescaped)."""
 
 
+def __getattr__(name: str) -> Any:  # `formatting.MODE` still works, without importing black up front
+    if name == "MODE":
+        return _black_mode()
+    raise AttributeError(name)
+
+
+@lru_cache(maxsize=1)
+def _black_mode() -> Any:
+    import black
+
+    return black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)
+
+
 def format_python(source: str, name: str = "<generated>") -> str:
-    return format_tree({name if name.endswith(".py") else name + ".py": source})[
-        name if name.endswith(".py") else name + ".py"
-    ]
+    rel = name if name.endswith(".py") else name + ".py"
+    return format_tree({rel: source})[rel]
 
 
 def _black(files: Mapping[str, str]) -> dict[str, str]:
+    import black
+
     out = {}
     for rel, text in files.items():
         try:
-            out[rel] = black.format_str(text, mode=MODE)
+            out[rel] = black.format_str(text, mode=_black_mode())
         except black.InvalidInput as exc:
             raise FormattingError(f"generated {rel} is not valid Python: {exc}") from None
     return out
@@ -72,11 +93,70 @@ def _ruff(files: Mapping[str, str], ruff: str) -> dict[str, str]:
         return {rel: path.read_text("utf-8") for rel, path in names.items()}
 
 
-def format_tree(files: Mapping[str, str]) -> dict[str, str]:
-    """Format every .py file of the tree; other files pass through."""
-    py = {rel: text for rel, text in files.items() if rel.endswith(".py")}
+def _formatter() -> tuple[str, str | None]:
+    """("ruff", binary) or ("black", None)."""
     ruff = None if os.environ.get("PORTKEY_CODEGEN_FORMATTER") == "black" else ruff_binary()
-    formatted = _ruff(py, ruff) if (ruff and py) else _black(py)
+    return ("ruff", ruff) if ruff else ("black", None)
+
+
+def formatter_identity(kind: str, binary: str | None) -> str:
+    """What decides the formatted text besides the input: the tool, its version and arguments.
+    (The installed ruff/black versions are also in cache.fingerprint(); a ruff found on PATH is
+    identified by its path, size and mtime.)"""
+    ident = f"{kind} {' '.join(RUFF_ARGS) if kind == 'ruff' else LINE_LENGTH}"
+    if binary:
+        try:
+            st = os.stat(binary)
+            ident += f" {binary} {st.st_size} {st.st_mtime_ns}"
+        except OSError:
+            ident += f" {binary}"
+    return ident
+
+
+# Stands in for the spec's sha256 in format-cache keys: same length and alphabet (lower-case hex),
+# so the formatter cannot treat the two differently; a new spec then re-formats only the files
+# whose code changed, not every file whose header names the new sha256.
+_SHA_STAND_IN = "5a" * 32
+
+
+def format_tree(
+    files: Mapping[str, str],
+    cache: "Cache | None" = None,
+    volatile: str | None = None,
+    skip: Iterable[str] = (),
+) -> dict[str, str]:
+    """Format every .py file of the tree but those in `skip`; other files pass through.
+
+    With `cache`, formatted texts are looked up per file. `volatile` (the spec sha256, written in
+    every header) is replaced by a stand-in of the same shape in the key and the stored text.
+    """
+    skipped = set(skip)
+    py = {rel: text for rel, text in files.items() if rel.endswith(".py") and rel not in skipped}
+    kind, ruff = _formatter()
+    formatted: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    swap = volatile if volatile and len(volatile) == 64 and volatile.isalnum() else None
+    if cache is not None and cache.enabled and py:
+        ident = formatter_identity(kind, ruff)
+        for rel, text in py.items():
+            if _SHA_STAND_IN in text:
+                continue  # cannot tell the stand-in from real text: not cached
+            stable = text.replace(swap, _SHA_STAND_IN) if swap else text
+            digest = hashlib.sha256(stable.encode("utf-8", "surrogatepass")).hexdigest()
+            keys[rel] = cache.key("format", ident, digest)
+            hit = cache.get("format", keys[rel])
+            if isinstance(hit, str):
+                formatted[rel] = hit.replace(_SHA_STAND_IN, swap) if swap else hit
+    todo = {rel: text for rel, text in py.items() if rel not in formatted}
+    if todo:
+        done = _ruff(todo, ruff) if ruff else _black(todo)
+        formatted.update(done)
+        for rel, text in done.items():
+            if rel not in keys or _SHA_STAND_IN in text:
+                continue
+            if swap and text.count(swap) != py[rel].count(swap):
+                continue  # the formatter moved or split the sha: store nothing
+            cache.put("format", keys[rel], text.replace(swap, _SHA_STAND_IN) if swap else text)  # type: ignore[union-attr]
     return {rel: formatted.get(rel, text) for rel, text in files.items()}
 
 

@@ -10,6 +10,21 @@ import pytest
 from project_paths import FIXTURES, NEXT_SPEC, REPO, SHARED_SPEC  # noqa: F401
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Tests never read or fill the developer's own stage cache."""
+    import os
+
+    folder = tmp_path_factory.mktemp("stage-cache")
+    old = os.environ.get("PORTKEY_CODEGEN_CACHE_DIR")
+    os.environ["PORTKEY_CODEGEN_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("PORTKEY_CODEGEN_CACHE_DIR", None)
+    else:
+        os.environ["PORTKEY_CODEGEN_CACHE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
