@@ -226,7 +226,7 @@ def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str
 # Names the generated client module defines or imports: a resource class must not take one.
 CLIENT_MODULE_NAMES = frozenset(
     {
-        "Any", "Literal", "Mapping", "Sequence", "cast", "overload", "os", "httpx", "cached_property",
+        "Any", "Literal", "Mapping", "Sequence", "TYPE_CHECKING", "lazy_module", "cast", "overload", "os", "httpx", "cached_property",
         "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
         "SyncResource", "AsyncResource", "Root",
     }

@@ -47,6 +47,8 @@ ALLOWED_CALLS = frozenset(
     {
         # models (datamodel-code-generator output)
         "Field", "ConfigDict", "TypeVar", "float", "*.model_rebuild",
+        # client: the models module imported on first use
+        "lazy_module",
         # server: per-module operation tables and dataclass inputs
         "_rt.OperationSpec", "_rt.RouteDoc", "dataclass",
         # server: FastAPI parameter markers and route decorators (inside build_router)
@@ -202,6 +204,16 @@ def check_source(rel: str, source: str) -> list[str]:
                 body(stmt.body, "class")
             elif _is_docstring(stmt) or isinstance(stmt, ast.Pass):
                 pass
+            elif (
+                level == "module"
+                and isinstance(stmt, ast.If)
+                and isinstance(stmt.test, ast.Name)
+                and stmt.test.id == "TYPE_CHECKING"
+            ):
+                # `if TYPE_CHECKING: <imports> else: <the same names, lazily>`: both arms are
+                # held to the module-level rules.
+                body(stmt.body, level)
+                body(stmt.orelse, level)
             elif isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     if not isinstance(target, ast.Name):

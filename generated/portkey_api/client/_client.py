@@ -11,11 +11,17 @@ from __future__ import annotations
 import builtins
 import os
 from functools import cached_property
-from typing import Any, Literal, Mapping, Sequence, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, cast, overload
 
 import httpx
 
-from .. import models as _models
+from ._runtime import lazy_module
+
+if TYPE_CHECKING:
+    from .. import models as _models
+else:
+    # The models module is large: import it on first use (a call), not with the client.
+    _models = lazy_module("..models", __package__)
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
     NOT_GIVEN,

@@ -112,6 +112,7 @@ __all__ = [
     "UnprocessableEntityError",
     "async_raw_response_wrapper",
     "is_given",
+    "lazy_module",
     "raw_response_wrapper",
     "strip_not_given",
 ]
@@ -1034,6 +1035,27 @@ class RawResponse(Generic[R]):
         if isinstance(self._parsed, NotGiven):
             self._parsed = self._parse()
         return self._parsed
+
+
+class _LazyModule:
+    """A module imported on first attribute access (keeps `import <pkg>.client` fast)."""
+
+    def __init__(self, name: str, package: str | None) -> None:
+        self._name = name
+        self._package = package
+        self._module: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._module is None:
+            import importlib
+
+            self._module = importlib.import_module(self._name, self._package)
+        return getattr(self._module, attr)
+
+
+def lazy_module(name: str, package: str | None = None) -> Any:
+    """`importlib.import_module(name, package)`, done on first attribute access."""
+    return _LazyModule(name, package)
 
 
 def raw_response_wrapper(func: Callable[P, R]) -> Callable[P, RawResponse[R]]:
