@@ -94,9 +94,9 @@ def _config(args: argparse.Namespace):
     )
 
 
-def _print_timings(result, stream) -> None:
-    total = sum(t for _, t in result.timings)
-    for name, seconds in result.timings:
+def _print_timings(timings: list[tuple[str, float]], stream) -> None:
+    total = sum(t for _, t in timings)
+    for name, seconds in timings:
         print(f"  {name:<14} {seconds:7.3f} s", file=stream)
     print(f"  {'total':<14} {total:7.3f} s", file=stream)
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(d.format(), file=sys.stderr)
             print(f"{prepared.spec_path}: valid (sha256 {prepared.sha256})")
             if args.verbose:
-                _print_timings(type("R", (), {"timings": timer.stages})(), sys.stderr)
+                _print_timings(timer.stages, sys.stderr)
             return EXIT_OK
         result = generate(config, check=args.command == "check")
     except GeneratorError as exc:
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     for d in result.diagnostics:
         print(d.format(), file=sys.stderr)
     if args.verbose:
-        _print_timings(result, sys.stderr)
+        _print_timings(result.timings, sys.stderr)
     if args.command == "check":
         if result.stale:
             print(f"{config.out} is stale: run `portkey-codegen generate`", file=sys.stderr)
@@ -167,8 +167,6 @@ def _serve(args: argparse.Namespace) -> int:
     from .output import write_tree
 
     config = _config(argparse.Namespace(**{**vars(args), "out": None, "package_name": None, "templates": None, "parts": "server"}))
-    if "server" not in config.parts:
-        config = __import__("dataclasses").replace(config, parts=(*config.parts, "server"))
     result = render_tree(config)
     with tempfile.TemporaryDirectory(prefix="portkey-codegen-serve-") as tmp:
         write_tree(Path(tmp), result.files)

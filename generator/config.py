@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +55,11 @@ def find_pyproject(start: Path) -> Path | None:
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             try:
-                if "tool" in tomllib.loads(candidate.read_text("utf-8")) and "portkey-codegen" in (
-                    tomllib.loads(candidate.read_text("utf-8"))["tool"]
-                ):
-                    return candidate
+                table = tomllib.loads(candidate.read_text("utf-8")).get("tool", {})
             except (OSError, tomllib.TOMLDecodeError):
                 continue
+            if "portkey-codegen" in table:
+                return candidate
     return None
 
 
@@ -140,6 +139,3 @@ def check_package_name(name: str) -> None:
             "e.g. portkey_api or myapp._vendor.portkey",
         )
 
-
-def with_overrides(cfg: Config, **kw: Any) -> Config:
-    return replace(cfg, **{k: v for k, v in kw.items() if v is not None})
