@@ -67,7 +67,7 @@ class Streaming:
     flag_field: str | None  # body field that switches to SSE ("stream"); None: always streams
     chunk_type_hint: str
     chunk_model: str | None
-    terminator: str | None = "[DONE]"
+    terminator: str | None = None  # `data:` payload that must end the stream (x-stream-terminator)
 
 
 @dataclass(frozen=True)

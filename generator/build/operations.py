@@ -499,11 +499,38 @@ class OperationBuilder:
                     flag_field=None,
                     chunk_type_hint=self.hint(chunk, ssptr) if chunk else "Any",
                     chunk_model=self.model_of(chunk, ssptr) if chunk else None,
+                    terminator=_stream_terminator(sse, jp.child(rptr, "content", "text/event-stream")),
                 )
         success = next((r for r in out if r.status.startswith("2")), None)
         if success is None:
             success = next((r for r in out if r.status == "default"), Response("default", None, "empty", "None", None))
         return out, success, streaming
+
+
+def _stream_terminator(media: dict[str, Any], pointer: str) -> str | None:
+    """The `data:` payload that ends the stream (`x-stream-terminator`), or None: it ends with the body.
+
+    A stream declared with one is incomplete without it, so clients can tell a cut stream from a
+    finished one.
+    """
+    if "x-stream-terminator" not in media:
+        return None
+    value = media["x-stream-terminator"]
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > 64
+        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        raise GeneratorError(
+            Diagnostic(
+                "error",
+                f"x-stream-terminator must be a short one-line string, got {value!r:.80}",
+                pointer=jp.child(pointer, "x-stream-terminator"),
+                hint='use the exact data payload of the last event, such as "[DONE]", or remove the key',
+            )
+        )
+    return value
 
 
 def _description(schema: Any) -> str | None:
