@@ -101,7 +101,7 @@ paths:
           description: ok
           content:
             application/json: {schema: {$ref: '#/components/schemas/Completion'}}
-            text/event-stream: {schema: {$ref: '#/components/schemas/Chunk'}}
+            text/event-stream: {schema: {$ref: '#/components/schemas/Chunk'}, x-stream-terminator: '[DONE]'}
   /events:
     post:
       operationId: streamEvents
@@ -558,9 +558,10 @@ def test_streaming_answers_server_sent_events_with_done(srv, client_for):
     assert [json.loads(e)["id"] for e in events[:-1]] == ["c0", "c1", "c2", "c3"]
     r = client.post("/chat/completions", json={"model": "m", "messages": []}, headers=KEY)
     assert r.headers["content-type"] == "application/json" and r.json()["id"] == "whole"
-    # An operation that only streams (no flag): always SSE.
+    # An operation that only streams (no flag): always SSE. It declares no x-stream-terminator,
+    # so its stream ends with the body, like the Responses API's.
     r = client.post("/events", json={"topic": "t"}, headers=KEY)
-    assert parse_sse(r.text) == ['{"id":"t"}', "[DONE]"]
+    assert parse_sse(r.text) == ['{"id":"t"}']
 
 
 def test_error_inside_a_stream_ends_it_with_an_error_event(srv, client_for, caplog):

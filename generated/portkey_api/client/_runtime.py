@@ -35,9 +35,11 @@ Design notes (why it looks the way it does):
   ``\\n`` never occur inside a multi-byte UTF-8 sequence, so no incremental decoder is needed).
 - ``with_raw_response`` is a typed ``ParamSpec`` wrapper that sets a context variable the client
   reads, so the generated methods need no hidden parameter.
-- A stream that ends without ``data: [DONE]`` ends cleanly: some servers never send it and the
-  ``/responses`` event stream has no terminator. Only the request is retried, never a stream
-  that has started.
+- ``data: [DONE]`` always ends a stream. A stream that ends without it ends cleanly (the
+  ``/responses`` event stream has no terminator), unless the operation declares its terminator
+  (``stream_terminator``, from the spec's ``x-stream-terminator``): then the missing terminator
+  is an ``APIStreamIncompleteError``, so a cut stream is not mistaken for a finished one. Only the
+  request is retried, never a stream that has started.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APIStreamError",
+    "APIStreamIncompleteError",
     "APITimeoutError",
     "AsyncAPIClient",
     "AsyncResource",
@@ -278,6 +281,10 @@ class APIStreamError(APIError):
         super().__init__(message, request=response.request, body=body)
         self.response = response
         self.event = event
+
+
+class APIStreamIncompleteError(APIStreamError):
+    """An event stream that must end with a terminator (``data: [DONE]``) ended without it."""
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
@@ -749,10 +756,10 @@ def _sse_item(
     return parse(data)
 
 
-def _check_event_stream(response: httpx.Response) -> NoReturn:
-    """A JSON answer to a streaming request: raise its error instead of yielding nothing."""
+def _not_an_event_stream(response: httpx.Response) -> NoReturn:
+    """A streaming request answered with another content type (read): raise what it says."""
     body = _decode_error_body(response)
-    msg = _error_message(body)
+    msg = _error_message(body) or "(empty body)"
     if isinstance(body, dict) and body.get("error"):
         raise APIStreamError(
             f"Error in event stream: {msg}", response=response, body=body, event=None
@@ -764,9 +771,21 @@ def _check_event_stream(response: httpx.Response) -> NoReturn:
     )
 
 
-def _is_json_response(response: httpx.Response) -> bool:
-    ctype = response.headers.get("content-type", "")
-    return "json" in ctype and "event-stream" not in ctype
+def _is_event_stream(response: httpx.Response) -> bool:
+    # No content type at all is read as events: some proxies drop the header.
+    ctype = response.headers.get("content-type")
+    return not ctype or "event-stream" in ctype.lower()
+
+
+def _incomplete_stream(response: httpx.Response, terminator: bytes) -> APIStreamError:
+    return APIStreamIncompleteError(
+        f"The event stream ended before its terminator "
+        f"{terminator.decode('utf-8', 'replace')!r}: the response is incomplete (the server "
+        f"or a proxy closed it early); chunks received so far may be partial",
+        response=response,
+        body=None,
+        event=None,
+    )
 
 
 class Stream(Generic[T]):
@@ -779,10 +798,13 @@ class Stream(Generic[T]):
 
     response: httpx.Response
 
-    def __init__(self, response: httpx.Response, cast_to: type[T]) -> None:
+    def __init__(
+        self, response: httpx.Response, cast_to: type[T], terminator: str | None = None
+    ) -> None:
         self.response = response
         self._parse: Callable[[bytes], T] = _json_validator(cast_to)
         self._decoder = _SSEDecoder()
+        self._end = terminator.encode("utf-8") if terminator is not None else None
         self._chunks: Iterator[bytes | None] | None = None
         self._iterator: Iterator[T] | None = None
         self._closed = False
@@ -816,24 +838,31 @@ class Stream(Generic[T]):
             return
         response = self.response
         if self._chunks is None:
-            if _is_json_response(response):
+            if not _is_event_stream(response):
                 try:
                     response.read()
-                    _check_event_stream(response)
+                    _not_an_event_stream(response)
                 finally:
                     self.close()
             self._chunks = chain(response.iter_bytes(), (None,))
-        feed, parse, chunks = self._decoder.feed, self._parse, self._chunks
+        feed, parse, chunks, end = (
+            self._decoder.feed,
+            self._parse,
+            self._chunks,
+            self._end,
+        )
         try:
             for chunk in chunks:
                 for event, data in feed(chunk):
-                    if data == _DONE:
+                    if data == _DONE or data == end:
                         for _ in chunks:  # drain so the connection can be reused
                             pass
                         return
                     item = _sse_item(event, data, parse, response)
                     if item is not _SKIP:
                         yield item
+            if end is not None:
+                raise _incomplete_stream(response, end)
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
         except (ValidationError, ValueError) as exc:
@@ -847,10 +876,13 @@ class AsyncStream(Generic[T]):
 
     response: httpx.Response
 
-    def __init__(self, response: httpx.Response, cast_to: type[T]) -> None:
+    def __init__(
+        self, response: httpx.Response, cast_to: type[T], terminator: str | None = None
+    ) -> None:
         self.response = response
         self._parse: Callable[[bytes], T] = _json_validator(cast_to)
         self._decoder = _SSEDecoder()
+        self._end = terminator.encode("utf-8") if terminator is not None else None
         self._chunks: AsyncIterator[bytes] | None = None
         self._iterator: AsyncIterator[T] | None = None
         self._closed = False
@@ -886,14 +918,19 @@ class AsyncStream(Generic[T]):
             return
         response = self.response
         if self._chunks is None:
-            if _is_json_response(response):
+            if not _is_event_stream(response):
                 try:
                     await response.aread()
-                    _check_event_stream(response)
+                    _not_an_event_stream(response)
                 finally:
                     await self.close()
             self._chunks = response.aiter_bytes()
-        feed, parse, chunks = self._decoder.feed, self._parse, self._chunks
+        feed, parse, chunks, end = (
+            self._decoder.feed,
+            self._parse,
+            self._chunks,
+            self._end,
+        )
         try:
             eof = False
             while not eof:
@@ -902,13 +939,15 @@ class AsyncStream(Generic[T]):
                 except StopAsyncIteration:
                     chunk, eof = None, True
                 for event, data in feed(chunk):
-                    if data == _DONE:
+                    if data == _DONE or data == end:
                         async for _ in chunks:
                             pass
                         return
                     item = _sse_item(event, data, parse, response)
                     if item is not _SKIP:
                         yield item
+            if end is not None:
+                raise _incomplete_stream(response, end)
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
         except (ValidationError, ValueError) as exc:
@@ -1286,25 +1325,37 @@ class _BaseClient:
         return backoff * (1.0 - 0.25 * random.random())
 
     def _finish(
-        self, response: httpx.Response, cast_to: Any, stream: bool, stream_cast_to: Any
+        self,
+        response: httpx.Response,
+        cast_to: Any,
+        stream: bool,
+        stream_cast_to: Any,
+        terminator: str | None,
     ) -> Any:
         if _RAW_MODE.get():
             return RawResponse(
                 response,
-                lambda: self._result(response, cast_to, stream, stream_cast_to),
+                lambda: self._result(
+                    response, cast_to, stream, stream_cast_to, terminator
+                ),
             )
-        return self._result(response, cast_to, stream, stream_cast_to)
+        return self._result(response, cast_to, stream, stream_cast_to, terminator)
 
     def _result(
-        self, response: httpx.Response, cast_to: Any, stream: bool, stream_cast_to: Any
+        self,
+        response: httpx.Response,
+        cast_to: Any,
+        stream: bool,
+        stream_cast_to: Any,
+        terminator: str | None,
     ) -> Any:
         if stream:
-            return self._stream_cls(response, stream_cast_to)
+            return self._stream_cls(response, stream_cast_to, terminator)
         if cast_to is BinaryResponse:
             return BinaryResponse(response)
         return _parse_body(response, cast_to)
 
-    _stream_cls: Callable[[httpx.Response, Any], Any]
+    _stream_cls: Callable[[httpx.Response, Any, str | None], Any]
 
 
 def _should_retry(response: httpx.Response) -> bool:
@@ -1425,6 +1476,7 @@ class SyncAPIClient(_BaseClient):
         content_type: str | None = ...,
         stream: Literal[False] | NotGiven = ...,
         stream_cast_to: None = ...,
+        stream_terminator: str | None = ...,
         extra_headers: Mapping[str, object] | None = ...,
         extra_query: Mapping[str, object] | None = ...,
         extra_body: Mapping[str, object] | None = ...,
@@ -1449,6 +1501,7 @@ class SyncAPIClient(_BaseClient):
         content_type: str | None = ...,
         stream: Literal[True],
         stream_cast_to: type[C],
+        stream_terminator: str | None = ...,
         extra_headers: Mapping[str, object] | None = ...,
         extra_query: Mapping[str, object] | None = ...,
         extra_body: Mapping[str, object] | None = ...,
@@ -1473,6 +1526,7 @@ class SyncAPIClient(_BaseClient):
         content_type: str | None = ...,
         stream: bool | NotGiven,
         stream_cast_to: type[C],
+        stream_terminator: str | None = ...,
         extra_headers: Mapping[str, object] | None = ...,
         extra_query: Mapping[str, object] | None = ...,
         extra_body: Mapping[str, object] | None = ...,
@@ -1497,6 +1551,7 @@ class SyncAPIClient(_BaseClient):
         content_type: str | None = None,
         stream: bool | NotGiven = False,
         stream_cast_to: Any = None,
+        stream_terminator: str | None = None,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1537,7 +1592,9 @@ class SyncAPIClient(_BaseClient):
         finally:
             for handle in opened:
                 handle.close()
-        return self._finish(response, cast_to, streaming, stream_cast_to)
+        return self._finish(
+            response, cast_to, streaming, stream_cast_to, stream_terminator
+        )
 
     def _send(
         self, request: httpx.Request, stream: bool, retries: int
@@ -1676,6 +1733,7 @@ class AsyncAPIClient(_BaseClient):
         content_type: str | None = ...,
         stream: Literal[False] | NotGiven = ...,
         stream_cast_to: None = ...,
+        stream_terminator: str | None = ...,
         extra_headers: Mapping[str, object] | None = ...,
         extra_query: Mapping[str, object] | None = ...,
         extra_body: Mapping[str, object] | None = ...,
@@ -1700,6 +1758,7 @@ class AsyncAPIClient(_BaseClient):
         content_type: str | None = ...,
         stream: Literal[True],
         stream_cast_to: type[C],
+        stream_terminator: str | None = ...,
         extra_headers: Mapping[str, object] | None = ...,
         extra_query: Mapping[str, object] | None = ...,
         extra_body: Mapping[str, object] | None = ...,
@@ -1724,6 +1783,7 @@ class AsyncAPIClient(_BaseClient):
         content_type: str | None = ...,
         stream: bool | NotGiven,
         stream_cast_to: type[C],
+        stream_terminator: str | None = ...,
         extra_headers: Mapping[str, object] | None = ...,
         extra_query: Mapping[str, object] | None = ...,
         extra_body: Mapping[str, object] | None = ...,
@@ -1748,6 +1808,7 @@ class AsyncAPIClient(_BaseClient):
         content_type: str | None = None,
         stream: bool | NotGiven = False,
         stream_cast_to: Any = None,
+        stream_terminator: str | None = None,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1788,7 +1849,9 @@ class AsyncAPIClient(_BaseClient):
         finally:
             for handle in opened:
                 handle.close()
-        return self._finish(response, cast_to, streaming, stream_cast_to)
+        return self._finish(
+            response, cast_to, streaming, stream_cast_to, stream_terminator
+        )
 
     async def _send(
         self, request: httpx.Request, stream: bool, retries: int

@@ -40,7 +40,7 @@ OPERATIONS: dict[str, _rt.OperationSpec] = {
         media_type="application/json",
         response_type=_models.Response,
         chunk_type=_models.ResponseStreamEvent,
-        terminator="[DONE]",
+        terminator=None,
     ),
     "delete_response": _rt.OperationSpec(
         name="delete_response",
@@ -81,7 +81,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         secured=True,
         streams=True,
         chunk_type=_models.ResponseStreamEvent,
-        terminator="[DONE]",
+        terminator=None,
         json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
