@@ -247,14 +247,30 @@ def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -
     prepared = Prepared(document, loaded.path, loaded.sha256, (), document_json)
     try:
         result = _render_prepared(config, prepared, timer, cache, validated, children, len(loaded.text))
-    except Exception:
+    except Exception as exc:
         if pending is not None:
             validated()  # a validation error explains the failure better: raised instead
+        if isinstance(exc, GeneratorError):
+            raise _located(exc, loaded) from None
         raise
     finally:
         for child in children:
             child.kill()
     return result
+
+
+def _located(exc: GeneratorError, loaded: Any) -> GeneratorError:
+    """The same error, its diagnostics given the spec's file:line where they only had a pointer."""
+    import dataclasses
+
+    return GeneratorError(
+        [
+            dataclasses.replace(d, **loaded.where(d.pointer))
+            if d.pointer and d.file is None and d.line is None
+            else d
+            for d in exc.diagnostics
+        ]
+    )
 
 
 def _validate_job(document: dict, loaded: Any) -> list[dict[str, Any]]:

@@ -381,3 +381,27 @@ def test_unusable_stream_terminator_is_refused_with_its_pointer(tmp_path, value)
     assert "x-stream-terminator" in message
     assert "/paths/~1chat~1completions/post/responses/200/content/text~1event-stream/x-stream-terminator" in message
     assert not out.exists()
+
+
+def test_hostile_stream_terminator_comes_out_as_the_same_string(tmp_path):
+    """Quotes, a backslash, Jinja and U+2028 in x-stream-terminator: one literal, the same text."""
+    import ast
+
+    import yaml
+
+    from generator import render_tree
+    from generator.config import Config
+    from project_paths import REPO
+
+    spec = REPO / "tests" / "adversarial" / "specs" / "inj_stream_terminator.yaml"
+    media = yaml.safe_load(spec.read_text())["paths"]["/events"]["post"]["responses"]["200"]["content"]
+    wanted = media["text/event-stream"]["x-stream-terminator"]
+    result = render_tree(Config(spec=spec, out=tmp_path / "out", package_name="pkg"))
+    for path in ("pkg/client/_client.py", "pkg/server/routes/events.py"):
+        found = [
+            node.value.value
+            for node in ast.walk(ast.parse(result.files[path]))
+            if isinstance(node, ast.keyword) and node.arg in ("stream_terminator", "terminator")
+            and isinstance(node.value, ast.Constant)
+        ]
+        assert found and all(value == wanted for value in found), (path, found)
