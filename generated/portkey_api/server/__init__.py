@@ -14,7 +14,8 @@ Implement a service in your own module and serve it::
 
 Errors have the OpenAI/Portkey body {"error": {"message", "type", "param", "code"}}: invalid
 requests answer 400 (not FastAPI's 422, as OpenAI-compatible clients expect), missing credentials
-401, un-overridden methods 501, `HTTPError(status, ...)` its status, anything else a generic 500
+401, a body over `create_app(max_body_size=...)` 413, a body of the wrong media type 415,
+un-overridden methods 501, `HTTPError(status, ...)` its status, anything else a generic 500
 (logged, never sent). Never edit these files: they are regenerated.
 """
 

@@ -11,6 +11,7 @@ it is copied into, so it can be vendored under any import path.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import (
@@ -18,6 +19,7 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Coroutine,
     Iterable,
     Mapping,
     Sequence,
@@ -27,16 +29,23 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import JsonSchemaMode
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "HTTPError",
+    "DEFAULT_MAX_BODY_SIZE",
+    "BodySizeLimit",
+    "GuardedRoute",
+    "RequestBodyTooLarge",
+    "install_body_limit",
+    "security_check",
     "OperationSpec",
     "RouteDoc",
     "EventStreamResponse",
@@ -227,6 +236,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_starlette(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc, RequestBodyTooLarge):
+            return exc.response()
         headers = dict(exc.headers) if exc.headers else None
         return error_response(exc.status_code, str(exc.detail), headers=headers)
 
@@ -292,6 +303,294 @@ def check_security(
             )
         },
     )
+
+
+# -- abuse guards: body size, security first, media type, JSON syntax ----------------------------
+# 64 MiB: above the largest single request an OpenAI-style API documents (50 MB of images in one
+# chat request, 64 MB upload parts), far below what would hurt a server buffering a JSON body.
+DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
+
+
+class RequestBodyTooLarge(StarletteHTTPException):
+    """The request body passed the app's limit (raised from `receive` while the body streams in)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413,
+            f"The request body is larger than the limit of {limit} bytes.",
+            headers={"Connection": "close"},
+        )
+        self.limit = limit
+
+    def response(self) -> JSONResponse:
+        return error_response(
+            413,
+            str(self.detail),
+            code="request_too_large",
+            headers={"Connection": "close"},
+        )
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value)
+    return None
+
+
+class BodySizeLimit:
+    """ASGI middleware answering 413 to a request body over `max_body_size` bytes (None: no limit).
+
+    A declared Content-Length over the limit is refused before any of the body is read; a body
+    without one (chunked) is counted as the app reads it, and reading past the limit raises
+    RequestBodyTooLarge, so at most the limit plus one chunk is ever buffered. When the app answers
+    before reading the whole body (a 401, say), up to 256 KiB of what is left is read and dropped so
+    the connection stays usable; a longer (or endless) rest gets `Connection: close` instead.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_body_size: int | None = DEFAULT_MAX_BODY_SIZE
+    ) -> None:
+        self.app = app
+        self.max_body_size = _checked_limit(max_body_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_body_size
+        declared = _header(scope, b"content-length")
+        length: int | None = None
+        if declared is not None:
+            text = declared.decode("latin-1").strip()
+            if not text.isdigit():
+                response = error_response(
+                    400,
+                    "The Content-Length header is not a number.",
+                    code="invalid_content_length",
+                    headers={"Connection": "close"},
+                )
+                await response(scope, receive, send)
+                return
+            length = int(text)
+            if limit is not None and length > limit:
+                await RequestBodyTooLarge(limit).response()(scope, receive, send)
+                return
+        chunked = _header(scope, b"transfer-encoding") is not None
+        body_done = not chunked and not length
+        received = 0
+        over = False
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, body_done, over
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if limit is not None and received > limit:
+                    over = True
+                    raise RequestBodyTooLarge(limit)
+                if not message.get("more_body", False):
+                    body_done = True
+            elif message["type"] == "http.disconnect":
+                body_done = True
+            return message
+
+        async def drained() -> bool:
+            # The app answers without having read the whole body: read (and drop) what is left when
+            # that is little, so the connection stays usable and a client still sending is not reset.
+            nonlocal received, body_done
+            if over or (length is not None and length - received > _DRAIN_LIMIT):
+                return False
+            dropped = 0
+            while dropped <= _DRAIN_LIMIT:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return False
+                dropped += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body_done = True
+                    return True
+            return False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if not body_done and not await drained():
+                    headers = list(message.get("headers", ()))
+                    if not any(k.lower() == b"connection" for k, _ in headers):
+                        headers.append((b"connection", b"close"))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except RequestBodyTooLarge as exc:
+            if (
+                started
+            ):  # answered before reading the body, then read too much: nothing to say
+                raise
+            await exc.response()(scope, receive, send)
+
+
+# At most this much of a request body the app did not read is read and dropped to keep the
+# connection open (the rule of Go's net/http); beyond it the connection closes after the response.
+_DRAIN_LIMIT = 256 * 1024
+
+
+def _checked_limit(max_body_size: int | None) -> int | None:
+    if max_body_size is None:
+        return None
+    if (
+        isinstance(max_body_size, bool)
+        or not isinstance(max_body_size, int)
+        or max_body_size < 0
+    ):
+        raise ValueError(
+            f"max_body_size must be a non-negative int or None, not {max_body_size!r}"
+        )
+    return max_body_size
+
+
+def install_body_limit(app: FastAPI, max_body_size: int | None) -> None:
+    """Add BodySizeLimit to `app` (a bad `max_body_size` is a ValueError here, not at first request)."""
+    app.add_middleware(BodySizeLimit, max_body_size=_checked_limit(max_body_size))
+
+
+_SECURITY_MARK = "__portkey_security_check__"
+_D = TypeVar("_D", bound=Callable[..., Any])
+
+
+def security_check(dependency: _D) -> _D:
+    """Mark a route dependency that checks credentials: GuardedRoute runs it before reading the body."""
+    setattr(dependency, _SECURITY_MARK, True)
+    return dependency
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def _has_body(request: Request) -> bool:
+    length = request.headers.get("content-length", "").strip()
+    return "transfer-encoding" in request.headers or (
+        length.isdigit() and int(length) > 0
+    )
+
+
+def _unsupported(media: str, wanted: str) -> JSONResponse:
+    got = f"Content-Type {media!r}" if media else "no Content-Type"
+    return error_response(
+        415,
+        f"The request body was sent with {got}; this operation takes {wanted}.",
+        param="Content-Type",
+        code="unsupported_media_type",
+    )
+
+
+def _bad_json(message: str, code: str = "json_invalid") -> JSONResponse:
+    return error_response(
+        400, f"The request body is not valid JSON: {message}", code=code
+    )
+
+
+async def check_json_body(request: Request) -> Response | None:
+    """None when the request's body is absent or is parseable JSON sent as JSON, else the error.
+
+    The parsed value stays cached on the request, so FastAPI does not parse it again.
+    """
+    body = await request.body()  # bounded by BodySizeLimit
+    if not body:
+        return None  # FastAPI answers "field required" when the body is required
+    media = _media_type(request)
+    if not (
+        media == "application/json"
+        or (media.startswith("application/") and media.endswith("+json"))
+    ):
+        return _unsupported(media, "application/json")
+    try:
+        await request.json()
+    except RecursionError:
+        return _bad_json("it is nested too deeply.", code="json_too_deep")
+    except UnicodeDecodeError as exc:
+        return _bad_json(
+            f"it is not UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start})."
+        )
+    except json.JSONDecodeError as exc:
+        return _bad_json(f"{exc.msg} at line {exc.lineno} column {exc.colno}.")
+    except ValueError as exc:  # e.g. an integer literal longer than Python converts
+        return _bad_json(str(exc).partition(";")[0] + ".")
+    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(await request.json()):
+        # Valid JSON text, but no Unicode string: it would fail later, when echoed back as UTF-8.
+        return _bad_json(
+            "it contains an unpaired UTF-16 surrogate escape (\\ud800-\\udfff), which"
+            " I-JSON (RFC 7493) forbids."
+        )
+    return None
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]  # iterative: the value may nest as deep as the parser allows
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+class GuardedRoute(APIRoute):
+    """The generated routes' class. Before FastAPI reads the body it runs, in this order:
+
+    the route's security check (401, so nothing is parsed for a caller without credentials), the
+    body's media type (415: JSON bodies need application/json or */*+json, form bodies
+    multipart/form-data or application/x-www-form-urlencoded), and for JSON a parse whose errors
+    (syntax, not UTF-8, nested too deeply, oversized numbers) answer 400 with a precise message.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        checks = tuple(
+            dep.call
+            for dep in self.dependant.dependencies
+            if dep.call is not None and getattr(dep.call, _SECURITY_MARK, False)
+        )
+        body: str | None = None
+        if self.body_field is not None:
+            form = isinstance(getattr(self.body_field, "field_info", None), params.Form)
+            body = "form" if form else "json"
+
+        async def guarded(request: Request) -> Response:
+            try:
+                for check in checks:
+                    await check(request)
+            except HTTPError as exc:
+                return exc.response()
+            if body == "json":
+                problem = await check_json_body(request)
+                if problem is not None:
+                    return problem
+            elif body == "form" and _has_body(request):
+                media = _media_type(request)
+                if media not in (
+                    "multipart/form-data",
+                    "application/x-www-form-urlencoded",
+                ):
+                    return _unsupported(media, "multipart/form-data")
+            return await handler(request)
+
+        return guarded
 
 
 # -- request helpers ----------------------------------------------------------------------------

@@ -121,6 +121,7 @@ def create_app(
     virtual_keys: VirtualKeysService | None = None,
     mock: bool = False,
     prefix: str = "",
+    max_body_size: int | None = _rt.DEFAULT_MAX_BODY_SIZE,
     title: str = "Portkey API",
     version: str = "2.0.0",
 ) -> FastAPI:
@@ -129,9 +130,11 @@ def create_app(
     Pass an implementation (a subclass of the resource's service class) per resource you serve;
     the operations of the others answer 501, or, with `mock=True`, a response synthesised from the
     response model. `prefix` mounts every route under a path such as "/v1".
+    A request body over `max_body_size` bytes (default 64 MiB; None: no limit) answers 413.
     """
     _app = FastAPI(title=title, version=version)
     _rt.install_error_handlers(_app)
+    _rt.install_body_limit(_app, max_body_size)
     _prefix = _rt.normalise_prefix(prefix)
     _docs: list[_rt.RouteDoc] = []
     _app.include_router(

@@ -197,7 +197,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
 
 def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
     """The routes of `/logs`, served by `_service` (mock answers for its 501s when `_mock`)."""
-    _router = APIRouter()
+    _router = APIRouter(route_class=_rt.GuardedRoute)
 
     @_router.post(
         "/logs",

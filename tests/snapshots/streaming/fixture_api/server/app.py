@@ -22,6 +22,7 @@ def create_app(
     chat: ChatService | None = None,
     mock: bool = False,
     prefix: str = "",
+    max_body_size: int | None = _rt.DEFAULT_MAX_BODY_SIZE,
     title: str = "Streaming fixture",
     version: str = "1.0",
 ) -> FastAPI:
@@ -30,9 +31,11 @@ def create_app(
     Pass an implementation (a subclass of the resource's service class) per resource you serve;
     the operations of the others answer 501, or, with `mock=True`, a response synthesised from the
     response model. `prefix` mounts every route under a path such as "/v1".
+    A request body over `max_body_size` bytes (default 64 MiB; None: no limit) answers 413.
     """
     _app = FastAPI(title=title, version=version)
     _rt.install_error_handlers(_app)
+    _rt.install_body_limit(_app, max_body_size)
     _prefix = _rt.normalise_prefix(prefix)
     _docs: list[_rt.RouteDoc] = []
     _app.include_router(
