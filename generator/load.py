@@ -522,7 +522,7 @@ def load_yaml_text(
     try:
         return _build(text, file, max_depth, Loader)
     except yaml.MarkedYAMLError as exc:
-        raise _yaml_error(exc, text, file) from None
+        raise _yaml_error(exc, text, file, max_depth) from None
     except yaml.reader.ReaderError as exc:
         line, column = _line_col(text, exc.position)
         code = (
@@ -545,9 +545,19 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 
 def _yaml_error(
-    exc: yaml.MarkedYAMLError, text: str, file: str | None
+    exc: yaml.MarkedYAMLError, text: str, file: str | None, max_depth: int = MAX_DEPTH
 ) -> GeneratorError:
     mark = exc.problem_mark or exc.context_mark
+    if "maximum nesting depth" in str(exc.problem):
+        # libyaml (PyYAML >= 6.0.4) has its own limit (1000) and, scanning ahead for flow
+        # collections, may reach it before our event loop sees level `max_depth`.
+        return _fail(
+            f"YAML nesting is deeper than {max_depth} levels",
+            file,
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+            "a real spec nests ~20 levels; this file looks malformed or hostile",
+        )
     message = f"invalid YAML: {exc.problem or exc.context}"
     if exc.context and exc.problem:
         message += f" ({exc.context}"

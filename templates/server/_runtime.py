@@ -506,9 +506,16 @@ async def check_json_body(request: Request) -> Response | None:
         or (media.startswith("application/") and media.endswith("+json"))
     ):
         return _unsupported(media, "application/json")
+    if _nests_deeper(body, MAX_JSON_DEPTH):
+        return _bad_json(
+            f"it nests arrays and objects deeper than {MAX_JSON_DEPTH} levels.",
+            code="json_too_deep",
+        )
     try:
         await request.json()
-    except RecursionError:
+    except (
+        RecursionError
+    ):  # only when the stack is already deep: the limit above comes first
         return _bad_json("it is nested too deeply.", code="json_too_deep")
     except UnicodeDecodeError as exc:
         return _bad_json(
@@ -525,6 +532,29 @@ async def check_json_body(request: Request) -> Response | None:
             " I-JSON (RFC 7493) forbids."
         )
     return None
+
+
+# Deeper bodies are refused before parsing. The parser's own limit is the interpreter's recursion
+# limit, which any library may raise (mypy sets 16384): then a deep body would reach validation,
+# serialisation or a C stack overflow instead of a 400.
+MAX_JSON_DEPTH = 256
+# A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
+_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _nests_deeper(body: bytes, limit: int) -> bool:
+    if body.count(b"[") + body.count(b"{") <= limit:  # the common case, at C speed
+        return False
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(body):
+        first = match.group()[0]
+        if first == 0x5B or first == 0x7B:  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif first != 0x22:  # ] }
+            depth -= 1
+    return False
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
