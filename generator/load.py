@@ -109,6 +109,18 @@ class LoadedSpec:
         }
 
 
+def _too_deep(
+    max_depth: int, file: str | None, line: int | None, column: int | None
+) -> GeneratorError:
+    return _fail(
+        f"YAML nesting is deeper than {max_depth} levels",
+        file,
+        line,
+        column,
+        hint="a real spec nests ~20 levels; this file looks malformed or hostile",
+    )
+
+
 def _fail(
     message: str,
     file: str | None,
@@ -366,12 +378,7 @@ def _build(text: str, file: str | None, max_depth: int, loader: type) -> Any:
                     hint="JSON object keys are strings: use a plain or quoted scalar key",
                 )
             if len(stack) >= max_depth:
-                raise _fail(
-                    f"YAML nesting is deeper than {max_depth} levels",
-                    file,
-                    *loc(event.start_mark),
-                    hint="a real spec nests ~20 levels; this file looks malformed or hostile",
-                )
+                raise _too_deep(max_depth, file, *loc(event.start_mark))
             if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
                 raise _bad_tag(event.tag, file, event.start_mark)
             frame = _Frame({} if is_map else [], is_map, event.anchor)
@@ -551,12 +558,11 @@ def _yaml_error(
     if "maximum nesting depth" in str(exc.problem):
         # libyaml (PyYAML >= 6.0.4) has its own limit (1000) and, scanning ahead for flow
         # collections, may reach it before our event loop sees level `max_depth`.
-        return _fail(
-            f"YAML nesting is deeper than {max_depth} levels",
+        return _too_deep(
+            max_depth,
             file,
             mark.line + 1 if mark else None,
             mark.column + 1 if mark else None,
-            "a real spec nests ~20 levels; this file looks malformed or hostile",
         )
     message = f"invalid YAML: {exc.problem or exc.context}"
     if exc.context and exc.problem:

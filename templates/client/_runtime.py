@@ -774,7 +774,9 @@ def _is_event_stream(response: httpx.Response) -> bool:
     return not ctype or "event-stream" in ctype.lower()
 
 
-def _incomplete_stream(response: httpx.Response, terminator: bytes) -> APIStreamError:
+def _incomplete_stream(
+    response: httpx.Response, terminator: bytes
+) -> APIStreamIncompleteError:
     return APIStreamIncompleteError(
         f"The event stream ended before its terminator "
         f"{terminator.decode('utf-8', 'replace')!r}: the response is incomplete (the server "

@@ -321,10 +321,7 @@ class RequestBodyTooLarge(StarletteHTTPException):
 
     def response(self) -> JSONResponse:
         return error_response(
-            413,
-            str(self.detail),
-            code="request_too_large",
-            headers={"Connection": "close"},
+            413, str(self.detail), code="request_too_large", headers=self.headers
         )
 
 
@@ -424,9 +421,8 @@ class BodySizeLimit:
         try:
             await self.app(scope, limited_receive, tracking_send)
         except RequestBodyTooLarge as exc:
-            if (
-                started
-            ):  # answered before reading the body, then read too much: nothing to say
+            if started:
+                # Answered before reading the body, then read too much: nothing left to say.
                 raise
             await exc.response()(scope, receive, send)
 
@@ -513,9 +509,8 @@ async def check_json_body(request: Request) -> Response | None:
         )
     try:
         await request.json()
-    except (
-        RecursionError
-    ):  # only when the stack is already deep: the limit above comes first
+    except RecursionError:
+        # Only when the stack is already deep: the depth limit above comes first.
         return _bad_json("it is nested too deeply.", code="json_too_deep")
     except UnicodeDecodeError as exc:
         return _bad_json(

@@ -21,6 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 Answer = Callable[["Connection"], None]
 
@@ -47,7 +48,7 @@ class Connection:
         self.sock.sendall(data)
 
     def head(self, status: int, headers: Iterable[tuple[str, str]] = ()) -> None:
-        lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}", "Connection: close"]
+        lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", "Connection: close"]
         lines += [f"{k}: {v}" for k, v in headers]
         self.send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
 
@@ -65,10 +66,6 @@ class Connection:
         """Abort the connection with a TCP RST instead of an orderly close."""
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.sock.close()
-
-
-_REASONS = {200: "OK", 400: "Bad Request", 429: "Too Many Requests", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable"}
 
 
 # ----------------------------------------------------------------------------- answers
