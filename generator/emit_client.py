@@ -71,6 +71,11 @@ def operation_doc(op: Operation) -> str:
     for p in op.query_params + op.header_params:
         if p.description:
             args.append((p.py_name, p.description))
+    if op.pagination is not None:
+        lines.append(
+            "Returns the first page: iterate it for every item of every page (`async for` on\n"
+            "the async client), or step with `has_next_page()` / `next_page()`."
+        )
     if args:
         lines.append("Args:\n" + "\n".join(f"    {name}: {' '.join(text.split())}" for name, text in args))
     return "\n\n".join(lines)
@@ -86,6 +91,9 @@ def view(op: Operation) -> OperationView:
     chunk_cast = stream_return = None
     overloads = False
     async_ret = ret
+    if op.pagination is not None:  # never with streaming (see build/api.py)
+        item = op.pagination.item_type_hint
+        ret, async_ret = f"SyncPage[{ret}, {item}]", f"AsyncPaginator[{ret}, {item}]"
     if op.streaming:
         chunk_cast = cast_expression(op.streaming.chunk_type_hint)
         stream_return = f"Stream[{op.streaming.chunk_type_hint}]"
@@ -191,10 +199,12 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         accept_plain_values(text, api.enum_models), shadowed.get(op.resource, frozenset())
     )
     runtime = static_file("client/_runtime.py", user_templates)
+    pagination = static_file("client/_pagination.py", user_templates)
     return {
         f"{pkg}/client/__init__.py": render(env, "client/__init__.py.j2", **ctx),
         f"{pkg}/client/_client.py": _drop_unused_builtins(render(env, "client/client.py.j2", **ctx)),
         f"{pkg}/client/_runtime.py": header + "\n" + runtime,
+        f"{pkg}/client/_pagination.py": header + "\n" + pagination,
     }
 
 

@@ -71,6 +71,26 @@ class Streaming:
 
 
 @dataclass(frozen=True)
+class Pagination:
+    """How a list operation pages: the client returns a page object that iterates every item.
+
+    Field names are wire names (the runtime reads them from the parsed response by alias). Chosen
+    by generator/build/pagination.py from the spec; spec/names.yaml `pagination:` overrides.
+    """
+
+    style: Literal["cursor", "page"]
+    items_field: str  # the response's list ("data")
+    item_type_hint: str  # one element of that list
+    param: str  # query parameter that selects the page: cursor ("after") or page number ("current_page")
+    param_py: str  # that parameter's Python name in the method
+    has_more_field: str | None = None  # boolean "more pages follow"
+    cursor_field: str | None = None  # response field with the next cursor ("last_id"); else the last item's item_id_field
+    item_id_field: str | None = None  # "id"
+    total_field: str | None = None  # item count over all pages (page style)
+    first_page: int = 0  # page number the server starts from when the parameter is left out
+
+
+@dataclass(frozen=True)
 class Operation:
     key: str  # "POST /chat/completions": unique, used in API.md and tests
     operation_id: str | None  # as in the spec (may be None)
@@ -95,6 +115,7 @@ class Operation:
     server_group: str  # ServerGroup.py_name
     security: tuple[tuple[str, ...], ...]  # alternatives; each a tuple of SecurityScheme.py_name
     pointer: str  # "#/paths/~1chat~1completions/post"
+    pagination: Pagination | None = None
 
     @property
     def params(self) -> tuple[Param, ...]:

@@ -44,6 +44,12 @@ plain: models.CreateChatCompletionResponse = client.chat.completions.create(mode
 client.models.list().no_such_field  # E
 Portkey(api_key=1)  # E
 Portkey(no_such_setting=True)  # E
+client.with_options(api_key=1)  # E
+client.with_options(no_such_setting=True)  # E
+client.with_options(max_retries=None)  # E
+client.batches.list().items[0].no_such_field  # E
+for batch in client.batches.list(): batch.no_such_field  # E
+client.batches.list(after=3)  # E
 """
 
 

@@ -10,6 +10,7 @@ from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import Api, BodyField, Operation, Param, SecurityScheme, ServerGroup, Streaming
 from ..naming import snake_name
+from .pagination import check_overrides, detect
 from .operations import (
     CLIENT_ATTRIBUTES,
     CLIENT_MODULE_NAMES,
@@ -154,7 +155,9 @@ RESERVED_CLIENT_ARGS = frozenset(
     # the constructor stores each scheme as `self.<name>`: it must not replace a client attribute
     | CLIENT_ATTRIBUTES
     # ...and its body calls these (a parameter of the same name would shadow them)
-    | {"os", "isinstance", "super", "base_url_given"}
+    | {"os", "isinstance", "super", "base_url_given", "str", "frozenset"}
+    # ...and so does copy() (`headers`, `urls`... hold what changes; base_urls/auth_headers are its own arguments)
+    | {"headers", "urls", "follows", "new", "base_urls", "auth_headers"}
 )
 
 
@@ -190,8 +193,9 @@ def _common_dash_prefix(names: list[str]) -> str:
 
 
 # Builtins and module names the generated method bodies call (`cast(...)`, `bool(stream)`,
-# `isinstance(body, NotGiven)`): a parameter of that name would shadow them inside the method.
-_METHOD_BODY_NAMES = frozenset({"cast", "bool", "isinstance"})
+# `isinstance(body, NotGiven)`, a list method's `lambda page_query: ...` and its page classes): a
+# parameter of that name would shadow them inside the method.
+_METHOD_BODY_NAMES = frozenset({"cast", "bool", "isinstance", "page_query", "SyncPage", "AsyncPaginator", "PageRule"})
 
 
 def _body_builtins(success: Any) -> frozenset[str]:
@@ -280,6 +284,7 @@ def build_api(
     names = assign_names(raws, rules)
     fnames = function_names(raws, names)
     builder = OperationBuilder(document, type_hint, class_for_pointer)
+    page_overrides = check_overrides(rules.pagination, {raw.key for raw in raws})
     top_security = document.get("security")
     ops: list[Operation] = []
     for raw in raws:
@@ -304,6 +309,12 @@ def build_api(
             for k in alt if isinstance(alt, dict) else ():
                 if k not in schemes:
                     report.warn(f"security requirement names unknown scheme {k!r}", pointer=jp.child(raw.pointer, "security"))
+        query_params = tuple(p for p in params if p.location == "query")
+        pagination = (
+            detect(builder, raw, query_params, page_overrides.get(raw.key, True))
+            if streaming is None and success.kind == "json"
+            else None
+        )
         resource, method_name = names[raw.key]
         tags = tuple(str(t) for t in raw.op.get("tags") or () if isinstance(t, (str, int)))
         ops.append(
@@ -321,7 +332,7 @@ def build_api(
                 deprecated=bool(raw.op.get("deprecated")),
                 tags=tags,
                 path_params=tuple(p for p in params if p.location == "path"),
-                query_params=tuple(p for p in params if p.location == "query"),
+                query_params=query_params,
                 header_params=tuple(p for p in params if p.location == "header"),
                 cookie_params=tuple(p for p in params if p.location == "cookie"),
                 body=body,
@@ -331,6 +342,7 @@ def build_api(
                 server_group=group,
                 security=tuple(security),
                 pointer=raw.pointer,
+                pagination=pagination,
             )
         )
     ops.sort(key=lambda o: (o.resource, o.method_name))

@@ -41,6 +41,8 @@ class NamingRules:
     # components/parameters added to every operation of the listed server groups that lacks them
     common_headers: tuple[str, ...] = ()
     common_headers_servers: tuple[str, ...] = ()
+    # "METHOD /path" -> pagination override (a mapping, or false); checked in build/pagination.py
+    pagination: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> "NamingRules":
@@ -55,6 +57,7 @@ class NamingRules:
             client_name=data.get("client_name"),
             common_headers=tuple(str(x) for x in (data.get("common_headers") or {}).get("parameters") or ()),
             common_headers_servers=tuple(str(x) for x in (data.get("common_headers") or {}).get("servers") or ()),
+            pagination=data.get("pagination") or {},
         )
 
 
@@ -228,7 +231,7 @@ CLIENT_MODULE_NAMES = frozenset(
     {
         "Any", "Literal", "Mapping", "Sequence", "TYPE_CHECKING", "lazy_module", "cast", "overload", "os", "httpx", "cached_property",
         "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
-        "SyncResource", "AsyncResource", "Root",
+        "SyncResource", "AsyncResource", "Root", "SyncPage", "AsyncPaginator", "PageRule",
     }
 )  # fmt: skip
 # Attributes of the generated client classes: a top-level resource must not take one.

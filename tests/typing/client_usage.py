@@ -18,6 +18,8 @@ from portkey_api import models
 from portkey_api.client import (
     NOT_GIVEN,
     APIStatusError,
+    AsyncPage,
+    AsyncPaginator,
     AsyncPortkey,
     AsyncStream,
     NotGiven,
@@ -25,6 +27,7 @@ from portkey_api.client import (
     RateLimitError,
     RawResponse,
     Stream,
+    SyncPage,
 )
 from typing_extensions import assert_type
 
@@ -119,6 +122,41 @@ def sync_usage(stream_flag: bool) -> None:
     except APIStatusError as exc:
         assert_type(exc.body, object)
 
+    # Cursor pagination (after/has_more) and page numbers (current_page/total): every item of every page.
+    batches = client.batches.list(limit=2)
+    assert_type(batches, SyncPage[models.ListBatchesResponse, models.Batch])
+    assert_type(batches.items, list[models.Batch])
+    assert_type(batches.response, models.ListBatchesResponse)
+    for batch in batches:
+        assert_type(batch, models.Batch)
+    if batches.has_next_page():
+        assert_type(batches.next_page(), SyncPage[models.ListBatchesResponse, models.Batch])
+    for page in batches.iter_pages():
+        assert_type(page.items, list[models.Batch])
+    for key in client.api_keys.list(page_size=50, current_page=2):
+        assert_type(key, models.ApiKeyObject)
+    raw_page = client.batches.with_raw_response.list()
+    assert_type(raw_page.parse(), SyncPage[models.ListBatchesResponse, models.Batch])
+
+    # Per call site: any constructor argument, on a client that shares the connection pool.
+    per_call = client.with_options(
+        config="pc-123",
+        virtual_key="vk-1",
+        api_key=None,
+        authorization="sk-...",
+        base_url="http://127.0.0.1:8787/v1",
+        gateway_url="http://127.0.0.1:8788/v1",
+        timeout=2.0,
+        max_retries=0,
+        default_headers={"x-team": "search"},
+    )
+    assert_type(per_call, Portkey)
+    routed = client.with_options(config={"retry": {"attempts": 2}}).chat.completions.create(
+        model="gpt-4o", messages=messages
+    )
+    assert_type(routed, models.CreateChatCompletionResponse)
+    assert_type(client.copy(provider="anthropic"), Portkey)
+
     with Portkey(api_key="pk") as scoped:
         assert_type(scoped, Portkey)
     assert_type(NOT_GIVEN, NotGiven)
@@ -146,3 +184,17 @@ async def async_usage() -> None:
 
         raw = await client.models.with_raw_response.list()
         assert_type(raw, RawResponse[models.ListModelsResponse])
+
+        paginator = client.batches.list(limit=10)
+        assert_type(paginator, AsyncPaginator[models.ListBatchesResponse, models.Batch])
+        async for batch in paginator:
+            assert_type(batch, models.Batch)
+        first = await client.batches.list()
+        assert_type(first, AsyncPage[models.ListBatchesResponse, models.Batch])
+        if first.has_next_page():
+            assert_type(await first.next_page(), AsyncPage[models.ListBatchesResponse, models.Batch])
+        async for key in client.api_keys.list(page_size=50):
+            assert_type(key, models.ApiKeyObject)
+        raw_page = await client.batches.with_raw_response.list()
+        assert_type(raw_page.parse(), AsyncPage[models.ListBatchesResponse, models.Batch])
+        assert_type(client.with_options(config="pc-1", timeout=1.0), AsyncPortkey)

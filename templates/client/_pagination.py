@@ -1,0 +1,311 @@
+"""Pages of list operations: ``for item in client.x.list()`` walks every item across pages.
+
+Spec-independent; copied verbatim into the generated package next to ``_runtime.py``. The
+generator decides which operations page and how (generator/build/pagination.py, overridable in
+spec/names.yaml) and hands that to :class:`PageRule`. Two styles:
+
+* ``cursor``: the next page is asked for with ``<param>=<cursor>``, the cursor being the response's
+  ``cursor`` field (``last_id``) or the ``item_id`` (``id``) of the page's last item;
+* ``page``: the next page is ``<param>=<page number + 1>``.
+
+Either stops on an empty page, when ``has_more`` is false, or (page style) when ``total`` items
+have been seen; a cursor that does not move also stops, so a server ignoring the parameter cannot
+loop forever.
+
+How generated code uses it::
+
+    def list(self, *, after=NOT_GIVEN, ..., extra_query=None, ...) -> SyncPage[ListResponse, Item]:
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get", "/things", query={"after": after}, cast_to=_models.ListResponse,
+                extra_query={**(extra_query or {}), **page_query}, ...),
+            PageRule("cursor", items="data", param="after", has_more="has_more", item_id="id"),
+        )
+
+The async method is a plain ``def`` returning :class:`AsyncPaginator`: ``await`` it for the first
+:class:`AsyncPage`, or ``async for item in client.x.list()``. Under ``with_raw_response`` the first
+request returns the :class:`RawResponse` whose ``parse()`` is the page.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import Mapping
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel
+
+from ._runtime import NOT_GIVEN, NotGiven, RawResponse
+
+__all__ = ["AsyncPage", "AsyncPaginator", "PageRule", "SyncPage"]
+
+ResponseT = TypeVar("ResponseT")
+ItemT = TypeVar("ItemT")
+
+PageQuery = Mapping[str, object]
+
+
+class PageRule:
+    """Where an operation's response keeps its items and how the next page is asked for."""
+
+    __slots__ = (
+        "style",
+        "items",
+        "param",
+        "has_more",
+        "cursor",
+        "item_id",
+        "total",
+        "first_page",
+    )
+
+    def __init__(
+        self,
+        style: Literal["cursor", "page"],
+        *,
+        items: str,
+        param: str,
+        has_more: str | None = None,
+        cursor: str | None = None,
+        item_id: str | None = None,
+        total: str | None = None,
+        first_page: int = 0,
+    ) -> None:
+        self.style = style
+        self.items = items  # wire names, read from the parsed response by alias
+        self.param = param
+        self.has_more = has_more
+        self.cursor = cursor
+        self.item_id = item_id
+        self.total = total
+        self.first_page = first_page
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__[1:])
+        return f"PageRule({self.style!r}, {fields})"
+
+
+@functools.lru_cache(maxsize=512)
+def _attribute(cls: type[BaseModel], wire: str) -> str | None:
+    for name, info in cls.model_fields.items():
+        if info.alias == wire or (name == wire and info.alias is None):
+            return name
+    return None
+
+
+def _field(obj: object, wire: str) -> Any:
+    """``obj[wire]`` for a parsed response or item: a model (by alias), or a plain mapping."""
+    if isinstance(obj, BaseModel):
+        name = _attribute(type(obj), wire)
+        if name is not None:
+            return getattr(obj, name)
+        extra = obj.model_extra
+        return extra.get(wire) if extra else None
+    if isinstance(obj, Mapping):
+        return obj.get(wire)
+    return None
+
+
+class _Page(Generic[ResponseT, ItemT]):
+    """What both page classes know: the response, its items and where the next page is."""
+
+    response: ResponseT
+    items: list[ItemT]
+
+    def __init__(
+        self,
+        rule: PageRule,
+        response: ResponseT,
+        page_number: int,
+        cursor: object,
+        seen_before: int,
+    ) -> None:
+        self.response = response
+        self._rule = rule
+        found = _field(response, rule.items)
+        self.items = list(found) if isinstance(found, (list, tuple)) else []
+        self._page_number = page_number  # page style: this page's number
+        self._cursor = cursor  # cursor style: the cursor this page was asked for with
+        self._seen = seen_before + len(self.items)
+
+    def _next_cursor(self) -> object:
+        rule = self._rule
+        value = _field(self.response, rule.cursor) if rule.cursor else None
+        if value is None and rule.item_id and self.items:
+            value = _field(self.items[-1], rule.item_id)
+        return value
+
+    def has_next_page(self) -> bool:
+        """Whether another page follows (never after an empty page)."""
+        if not self.items:
+            return False
+        rule = self._rule
+        if rule.has_more is not None:
+            more = _field(self.response, rule.has_more)
+            if more is not None and not more:
+                return False
+        if rule.style == "cursor":
+            cursor = self._next_cursor()
+            return cursor is not None and cursor != self._cursor
+        total = _field(self.response, rule.total) if rule.total else None
+        if isinstance(total, int) and not isinstance(total, bool):
+            return self._seen < total
+        return True
+
+    def _next_query(self) -> dict[str, object]:
+        if not self.has_next_page():
+            raise LookupError(
+                "there is no next page (check has_next_page() before next_page())"
+            )
+        if self._rule.style == "cursor":
+            return {self._rule.param: self._next_cursor()}
+        return {self._rule.param: self._page_number + 1}
+
+    def _next_position(self, query: Mapping[str, object]) -> tuple[int, object]:
+        if self._rule.style == "cursor":
+            return self._page_number + 1, query[self._rule.param]
+        return self._page_number + 1, None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(items={len(self.items)}, response={type(self.response).__name__})"
+
+
+def _start_number(rule: PageRule, start: object) -> int:
+    if rule.style == "page" and isinstance(start, int) and not isinstance(start, bool):
+        return start
+    return rule.first_page
+
+
+class SyncPage(_Page[ResponseT, ItemT]):
+    """One page of a list operation; iterating it walks the items of this and every later page.
+
+    ``items`` are this page's items, ``response`` the parsed response; ``has_next_page()``,
+    ``next_page()`` and ``iter_pages()`` step through the pages by hand.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[PageQuery], ResponseT],
+        rule: PageRule,
+        response: ResponseT,
+        page_number: int = 0,
+        cursor: object = None,
+        seen_before: int = 0,
+    ) -> None:
+        super().__init__(rule, response, page_number, cursor, seen_before)
+        self._fetch = fetch
+
+    @classmethod
+    def start(
+        cls,
+        fetch: Callable[[PageQuery], ResponseT],
+        rule: PageRule,
+        start: object = NOT_GIVEN,
+    ) -> SyncPage[ResponseT, ItemT]:
+        """Fetch the first page (``start``: the page-number argument the caller gave)."""
+        first: Any = fetch({})
+        number = _start_number(rule, start)
+        cursor = None if isinstance(start, NotGiven) else start
+        if isinstance(first, RawResponse):  # with_raw_response: parse() gives the page
+            raw: RawResponse[Any] = first
+            return RawResponse(  # type: ignore[return-value]
+                raw.http_response, lambda: cls(fetch, rule, raw.parse(), number, cursor)
+            )
+        return cls(fetch, rule, first, number, cursor)
+
+    def next_page(self) -> SyncPage[ResponseT, ItemT]:
+        """The page after this one; LookupError when there is none."""
+        query = self._next_query()
+        number, cursor = self._next_position(query)
+        response = self._fetch(query)
+        return type(self)(self._fetch, self._rule, response, number, cursor, self._seen)
+
+    def iter_pages(self) -> Iterator[SyncPage[ResponseT, ItemT]]:
+        """This page and every later one."""
+        page = self
+        while True:
+            yield page
+            if not page.has_next_page():
+                return
+            page = page.next_page()
+
+    def __iter__(self) -> Iterator[ItemT]:
+        for page in self.iter_pages():
+            yield from page.items
+
+
+class AsyncPage(_Page[ResponseT, ItemT]):
+    """Async twin of :class:`SyncPage`: ``async for`` walks every item, ``await next_page()``."""
+
+    def __init__(
+        self,
+        fetch: Callable[[PageQuery], Awaitable[ResponseT]],
+        rule: PageRule,
+        response: ResponseT,
+        page_number: int = 0,
+        cursor: object = None,
+        seen_before: int = 0,
+    ) -> None:
+        super().__init__(rule, response, page_number, cursor, seen_before)
+        self._fetch = fetch
+
+    async def next_page(self) -> AsyncPage[ResponseT, ItemT]:
+        """The page after this one; LookupError when there is none."""
+        query = self._next_query()
+        number, cursor = self._next_position(query)
+        response = await self._fetch(query)
+        return type(self)(self._fetch, self._rule, response, number, cursor, self._seen)
+
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[ResponseT, ItemT]]:
+        """This page and every later one."""
+        page = self
+        while True:
+            yield page
+            if not page.has_next_page():
+                return
+            page = await page.next_page()
+
+    async def __aiter__(self) -> AsyncIterator[ItemT]:
+        async for page in self.iter_pages():
+            for item in page.items:
+                yield item
+
+
+class AsyncPaginator(Generic[ResponseT, ItemT]):
+    """What an async list method returns.
+
+    ``await`` it for the first page, or ``async for`` over it for every item of every page. The
+    first request is sent on either, not before.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[PageQuery], Awaitable[ResponseT]],
+        rule: PageRule,
+        start: object = NOT_GIVEN,
+    ) -> None:
+        self._fetch = fetch
+        self._rule = rule
+        self._start = start
+
+    async def _first(self) -> AsyncPage[ResponseT, ItemT]:
+        fetch, rule, start = self._fetch, self._rule, self._start
+        first: Any = await fetch({})
+        number = _start_number(rule, start)
+        cursor = None if isinstance(start, NotGiven) else start
+        if isinstance(first, RawResponse):  # with_raw_response: parse() gives the page
+            raw: RawResponse[Any] = first
+            return RawResponse(  # type: ignore[return-value]
+                raw.http_response,
+                lambda: AsyncPage(fetch, rule, raw.parse(), number, cursor),
+            )
+        return AsyncPage(fetch, rule, first, number, cursor)
+
+    def __await__(self) -> Generator[Any, None, AsyncPage[ResponseT, ItemT]]:
+        return self._first().__await__()
+
+    async def __aiter__(self) -> AsyncIterator[ItemT]:
+        page = await self._first()
+        async for item in page:
+            yield item
