@@ -32,11 +32,14 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from collections.abc import Mapping
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from ._runtime import NOT_GIVEN, NotGiven, RawResponse
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["AsyncPage", "AsyncPaginator", "PageRule", "SyncPage"]
 
@@ -167,6 +170,14 @@ class _Page(Generic[ResponseT, ItemT]):
             return self._page_number + 1, query[self._rule.param]
         return self._page_number + 1, None
 
+    def _started_later(self) -> Self:
+        # A first page asked for by number k counts the k - first_page full pages before it
+        # towards `total` (a page size the server chose is only known from this page).
+        skipped = self._page_number - self._rule.first_page
+        if self._rule.style == "page" and skipped > 0:
+            self._seen += skipped * len(self.items)
+        return self
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(items={len(self.items)}, response={type(self.response).__name__})"
 
@@ -210,9 +221,10 @@ class SyncPage(_Page[ResponseT, ItemT]):
         if isinstance(first, RawResponse):  # with_raw_response: parse() gives the page
             raw: RawResponse[Any] = first
             return RawResponse(  # type: ignore[return-value]
-                raw.http_response, lambda: cls(fetch, rule, raw.parse(), number, cursor)
+                raw.http_response,
+                lambda: cls(fetch, rule, raw.parse(), number, cursor)._started_later(),
             )
-        return cls(fetch, rule, first, number, cursor)
+        return cls(fetch, rule, first, number, cursor)._started_later()
 
     def next_page(self) -> SyncPage[ResponseT, ItemT]:
         """The page after this one; LookupError when there is none."""
@@ -298,9 +310,11 @@ class AsyncPaginator(Generic[ResponseT, ItemT]):
             raw: RawResponse[Any] = first
             return RawResponse(  # type: ignore[return-value]
                 raw.http_response,
-                lambda: AsyncPage(fetch, rule, raw.parse(), number, cursor),
+                lambda: AsyncPage(
+                    fetch, rule, raw.parse(), number, cursor
+                )._started_later(),
             )
-        return AsyncPage(fetch, rule, first, number, cursor)
+        return AsyncPage(fetch, rule, first, number, cursor)._started_later()
 
     def __await__(self) -> Generator[Any, None, AsyncPage[ResponseT, ItemT]]:
         return self._first().__await__()

@@ -49,7 +49,7 @@ CASE_TIMEOUT = 30.0  # seconds: the bound every hostile case must end within
 MARKER = "PWNED_MARKER"  # payloads in the specs try to create this file (relative to the cwd)
 # The parts every case generates. The server part is included: its emitter is done.
 PARTS = ("models", "client", "server")
-RUNTIME_FILES = ("client/_runtime.py", "server/_runtime.py")  # static, copied verbatim
+RUNTIME_FILES = ("client/_runtime.py", "client/_pagination.py", "server/_runtime.py")  # static, copied verbatim
 
 OUTSIDE_YAML = "type: object\nproperties:\n  secret: {type: string}\n"
 

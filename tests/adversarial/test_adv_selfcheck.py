@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from adv_astcheck import check_runtime_copy, check_source, check_tree
-from adv_harness import PYTHON, REPO
+from adv_harness import PYTHON, REPO, RUNTIME_FILES
 from adv_oracle import expected_plan, round_trip_problems
 
 BENIGN = '''"""Docstring."""
@@ -79,8 +79,8 @@ def test_ast_check_flags_code(snippet: str) -> None:
 
 def test_runtime_copy_check(spec_runs) -> None:
     files = spec_runs["inj_descriptions"].files()
-    runtimes = [rel for rel in files if rel.endswith("/_runtime.py")]
-    assert sorted(r.split("/", 1)[1] for r in runtimes) == ["client/_runtime.py", "server/_runtime.py"]
+    runtimes = [rel for rel in files if rel.split("/", 1)[1] in RUNTIME_FILES]
+    assert sorted(r.split("/", 1)[1] for r in runtimes) == sorted(RUNTIME_FILES)
     for rel in runtimes:
         template = (REPO / "templates" / rel.split("/", 1)[1]).read_text("utf-8")
         assert files[rel].endswith(template)  # byte-identical after the header comment
