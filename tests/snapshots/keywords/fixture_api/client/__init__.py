@@ -7,6 +7,7 @@ from fixture_api.client import KeywordFixture, AsyncKeywordFixture
 """
 
 from ._client import AsyncKeywordFixture, KeywordFixture
+from ._pagination import AsyncPage, AsyncPaginator, SyncPage
 from ._runtime import (
     NOT_GIVEN,
     APIConnectionError,
@@ -57,4 +58,7 @@ __all__ = [
     "UnprocessableEntityError",
     "RateLimitError",
     "InternalServerError",
+    "SyncPage",
+    "AsyncPage",
+    "AsyncPaginator",
 ]

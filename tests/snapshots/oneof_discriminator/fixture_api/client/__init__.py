@@ -7,6 +7,7 @@ from fixture_api.client import DiscriminatorFixture, AsyncDiscriminatorFixture
 """
 
 from ._client import AsyncDiscriminatorFixture, DiscriminatorFixture
+from ._pagination import AsyncPage, AsyncPaginator, SyncPage
 from ._runtime import (
     NOT_GIVEN,
     APIConnectionError,
@@ -57,4 +58,7 @@ __all__ = [
     "UnprocessableEntityError",
     "RateLimitError",
     "InternalServerError",
+    "SyncPage",
+    "AsyncPage",
+    "AsyncPaginator",
 ]

@@ -17,6 +17,8 @@ import httpx
 from ._runtime import lazy_module
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .. import models as _models
 else:
     # The models module is large: import it on first use (a call), not with the client.
@@ -99,6 +101,8 @@ class RecursionFixture(SyncAPIClient):
         base_url_given = base_url is not None
         if base_url is None:
             base_url = "/"
+        # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
+        self._follow_base_url: frozenset[str] = frozenset()
         super().__init__(
             base_urls={
                 "default": base_url,
@@ -110,6 +114,45 @@ class RecursionFixture(SyncAPIClient):
             max_retries=max_retries,
             http_client=http_client,
         )
+
+    def copy(
+        self,
+        *,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        http_client: httpx.Client | None = None,
+        base_urls: Mapping[str, str] | None = None,
+        auth_headers: Mapping[str, object] | None = None,
+    ) -> Self:
+        """A new client with these constructor arguments changed; it shares our connection pool.
+
+        Left out, an argument keeps this client's value; a credential given as None is no longer
+        sent. `default_headers` and `default_query` are merged over ours (a None value removes
+        one); `base_url` also moves every server group that has no URL of its own. Switch per call
+        site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
+        """
+        headers: dict[str, object] = {}
+        urls: dict[str, str] = {}
+        follows = self._follow_base_url
+        if not isinstance(base_url, NotGiven):
+            urls = {name: base_url for name in follows}
+            urls["default"] = base_url
+        new = super().copy(
+            base_urls={**urls, **(base_urls or {})},
+            auth_headers={**headers, **(auth_headers or {})},
+            default_headers=default_headers,
+            default_query=default_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+        new._follow_base_url = follows
+        return new
+
+    with_options = copy
 
     @cached_property
     def tree(self) -> Tree:
@@ -176,6 +219,8 @@ class AsyncRecursionFixture(AsyncAPIClient):
         base_url_given = base_url is not None
         if base_url is None:
             base_url = "/"
+        # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
+        self._follow_base_url: frozenset[str] = frozenset()
         super().__init__(
             base_urls={
                 "default": base_url,
@@ -187,6 +232,45 @@ class AsyncRecursionFixture(AsyncAPIClient):
             max_retries=max_retries,
             http_client=http_client,
         )
+
+    def copy(
+        self,
+        *,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        base_urls: Mapping[str, str] | None = None,
+        auth_headers: Mapping[str, object] | None = None,
+    ) -> Self:
+        """A new client with these constructor arguments changed; it shares our connection pool.
+
+        Left out, an argument keeps this client's value; a credential given as None is no longer
+        sent. `default_headers` and `default_query` are merged over ours (a None value removes
+        one); `base_url` also moves every server group that has no URL of its own. Switch per call
+        site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
+        """
+        headers: dict[str, object] = {}
+        urls: dict[str, str] = {}
+        follows = self._follow_base_url
+        if not isinstance(base_url, NotGiven):
+            urls = {name: base_url for name in follows}
+            urls["default"] = base_url
+        new = super().copy(
+            base_urls={**urls, **(base_urls or {})},
+            auth_headers={**headers, **(auth_headers or {})},
+            default_headers=default_headers,
+            default_query=default_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+        new._follow_base_url = follows
+        return new
+
+    with_options = copy
 
     @cached_property
     def tree(self) -> AsyncTree:

@@ -17,6 +17,8 @@ import httpx
 from ._runtime import lazy_module
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .. import models as _models
 else:
     # The models module is large: import it on first use (a call), not with the client.
@@ -200,6 +202,10 @@ class StreamingFixture(SyncAPIClient):
         base_url_given = base_url is not None
         if base_url is None:
             base_url = "https://api.example.test/v1"
+        # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
+        self._follow_base_url: frozenset[str] = frozenset(
+            name for name, url in (("gateway", gateway_url),) if not url
+        )
         super().__init__(
             base_urls={
                 "default": base_url,
@@ -216,6 +222,65 @@ class StreamingFixture(SyncAPIClient):
             max_retries=max_retries,
             http_client=http_client,
         )
+
+    def copy(
+        self,
+        *,
+        example_api_key: str | None | NotGiven = NOT_GIVEN,
+        authorization: str | None | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        gateway_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        http_client: httpx.Client | None = None,
+        base_urls: Mapping[str, str] | None = None,
+        auth_headers: Mapping[str, object] | None = None,
+    ) -> Self:
+        """A new client with these constructor arguments changed; it shares our connection pool.
+
+        Left out, an argument keeps this client's value; a credential given as None is no longer
+        sent. `default_headers` and `default_query` are merged over ours (a None value removes
+        one); `base_url` also moves every server group that has no URL of its own. Switch per call
+        site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
+        """
+        headers: dict[str, object] = {}
+        if not isinstance(example_api_key, NotGiven):
+            headers["x-example-api-key"] = example_api_key
+        if not isinstance(authorization, NotGiven):
+            if (
+                isinstance(authorization, str)
+                and authorization
+                and not authorization.lower().startswith("bearer ")
+            ):
+                authorization = "Bearer " + authorization
+            headers["Authorization"] = authorization
+        urls: dict[str, str] = {}
+        follows = self._follow_base_url
+        if not isinstance(base_url, NotGiven):
+            urls = {name: base_url for name in follows}
+            urls["default"] = base_url
+        if not isinstance(gateway_url, NotGiven):
+            urls["gateway"] = gateway_url
+            follows = follows.difference(["gateway"])
+        new = super().copy(
+            base_urls={**urls, **(base_urls or {})},
+            auth_headers={**headers, **(auth_headers or {})},
+            default_headers=default_headers,
+            default_query=default_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+        if not isinstance(example_api_key, NotGiven):
+            new.example_api_key = example_api_key
+        if not isinstance(authorization, NotGiven):
+            new.authorization = authorization
+        new._follow_base_url = follows
+        return new
+
+    with_options = copy
 
     @cached_property
     def chat(self) -> Chat:
@@ -383,6 +448,10 @@ class AsyncStreamingFixture(AsyncAPIClient):
         base_url_given = base_url is not None
         if base_url is None:
             base_url = "https://api.example.test/v1"
+        # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
+        self._follow_base_url: frozenset[str] = frozenset(
+            name for name, url in (("gateway", gateway_url),) if not url
+        )
         super().__init__(
             base_urls={
                 "default": base_url,
@@ -399,6 +468,65 @@ class AsyncStreamingFixture(AsyncAPIClient):
             max_retries=max_retries,
             http_client=http_client,
         )
+
+    def copy(
+        self,
+        *,
+        example_api_key: str | None | NotGiven = NOT_GIVEN,
+        authorization: str | None | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        gateway_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        base_urls: Mapping[str, str] | None = None,
+        auth_headers: Mapping[str, object] | None = None,
+    ) -> Self:
+        """A new client with these constructor arguments changed; it shares our connection pool.
+
+        Left out, an argument keeps this client's value; a credential given as None is no longer
+        sent. `default_headers` and `default_query` are merged over ours (a None value removes
+        one); `base_url` also moves every server group that has no URL of its own. Switch per call
+        site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
+        """
+        headers: dict[str, object] = {}
+        if not isinstance(example_api_key, NotGiven):
+            headers["x-example-api-key"] = example_api_key
+        if not isinstance(authorization, NotGiven):
+            if (
+                isinstance(authorization, str)
+                and authorization
+                and not authorization.lower().startswith("bearer ")
+            ):
+                authorization = "Bearer " + authorization
+            headers["Authorization"] = authorization
+        urls: dict[str, str] = {}
+        follows = self._follow_base_url
+        if not isinstance(base_url, NotGiven):
+            urls = {name: base_url for name in follows}
+            urls["default"] = base_url
+        if not isinstance(gateway_url, NotGiven):
+            urls["gateway"] = gateway_url
+            follows = follows.difference(["gateway"])
+        new = super().copy(
+            base_urls={**urls, **(base_urls or {})},
+            auth_headers={**headers, **(auth_headers or {})},
+            default_headers=default_headers,
+            default_query=default_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+        if not isinstance(example_api_key, NotGiven):
+            new.example_api_key = example_api_key
+        if not isinstance(authorization, NotGiven):
+            new.authorization = authorization
+        new._follow_base_url = follows
+        return new
+
+    with_options = copy
 
     @cached_property
     def chat(self) -> AsyncChat:
