@@ -7,6 +7,7 @@ from portkey_api.client import Portkey, AsyncPortkey
 """
 
 from ._client import AsyncPortkey, Portkey
+from ._pagination import AsyncPage, AsyncPaginator, SyncPage
 from ._runtime import (
     NOT_GIVEN,
     APIConnectionError,
@@ -57,4 +58,7 @@ __all__ = [
     "UnprocessableEntityError",
     "RateLimitError",
     "InternalServerError",
+    "SyncPage",
+    "AsyncPage",
+    "AsyncPaginator",
 ]

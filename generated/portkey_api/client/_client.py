@@ -18,6 +18,8 @@ import httpx
 from ._runtime import lazy_module
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .. import models as _models
 else:
     # The models module is large: import it on first use (a call), not with the client.
@@ -36,6 +38,7 @@ from ._runtime import (
     async_raw_response_wrapper,
     raw_response_wrapper,
 )
+from ._pagination import AsyncPaginator, PageRule, SyncPage
 
 __all__ = ["Portkey", "AsyncPortkey"]
 
@@ -126,30 +129,37 @@ class AdminUsers(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.UserList:
+    ) -> SyncPage[_models.UserList, _models.User]:
         """Get users
 
         `GET /admin/users`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return self._client.request(
-            "get",
-            "/admin/users",
-            server="control_plane",
-            query={
-                "pageSize": page_size,
-                "currentPage": current_page,
-                "role": role,
-                "email": email,
-            },
-            headers={
-                "x-portkey-api-key": api_key,
-            },
-            cast_to=_models.UserList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/admin/users",
+                server="control_plane",
+                query={
+                    "pageSize": page_size,
+                    "currentPage": current_page,
+                    "role": role,
+                    "email": email,
+                },
+                headers={
+                    "x-portkey-api-key": api_key,
+                },
+                cast_to=_models.UserList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="currentPage", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -321,28 +331,35 @@ class AdminUsersInvites(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.InviteList:
+    ) -> SyncPage[_models.InviteList, _models.Invite]:
         """Get All Invites
 
         `GET /admin/users/invites`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return self._client.request(
-            "get",
-            "/admin/users/invites",
-            server="control_plane",
-            query={
-                "pageSize": page_size,
-                "currentPage": current_page,
-                "role": role,
-                "email": email,
-                "status": status,
-            },
-            cast_to=_models.InviteList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/admin/users/invites",
+                server="control_plane",
+                query={
+                    "pageSize": page_size,
+                    "currentPage": current_page,
+                    "role": role,
+                    "email": email,
+                    "status": status,
+                },
+                cast_to=_models.InviteList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="currentPage", total="total"),
+            current_page,
         )
 
     def resend(
@@ -520,33 +537,40 @@ class AdminWorkspaces(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.WorkspaceList:
+    ) -> SyncPage[_models.WorkspaceList, _models.Workspace]:
         """Get All Workspaces
 
         `GET /admin/workspaces`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             name: Workspace name to filter results, case sensitive
             exact_name: Workspace name filter with strict check
             status: Workspace status to filter results, comma separated
         """
-        return self._client.request(
-            "get",
-            "/admin/workspaces",
-            server="control_plane",
-            query={
-                "page_size": page_size,
-                "current_page": current_page,
-                "name": name,
-                "exact_name": exact_name,
-                "status": status,
-            },
-            cast_to=_models.WorkspaceList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/admin/workspaces",
+                server="control_plane",
+                query={
+                    "page_size": page_size,
+                    "current_page": current_page,
+                    "name": name,
+                    "exact_name": exact_name,
+                    "status": status,
+                },
+                cast_to=_models.WorkspaceList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -3041,10 +3065,16 @@ class AnalyticsGroupsAiModels(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListAnalyticsGroupsAiModelsResponse:
+    ) -> SyncPage[
+        _models.ListAnalyticsGroupsAiModelsResponse,
+        _models.ListAnalyticsGroupsAiModelsResponseDataItem,
+    ]:
         """Get ai model grouped data.
 
         `GET /analytics/groups/ai-models`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_slug: Workspace slug filter. If a workspace API key is being used, this filter will not be taken into consideration. If an organisation API key is used and no workspace slug is passed, default workspace will be used.
@@ -3072,42 +3102,46 @@ class AnalyticsGroupsAiModels(SyncResource):
             span_id: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
         """
-        return self._client.request(
-            "get",
-            "/analytics/groups/ai-models",
-            server="control_plane",
-            query={
-                "workspace_slug": workspace_slug,
-                "time_of_generation_min": time_of_generation_min,
-                "time_of_generation_max": time_of_generation_max,
-                "total_units_min": total_units_min,
-                "total_units_max": total_units_max,
-                "cost_min": cost_min,
-                "cost_max": cost_max,
-                "prompt_token_min": prompt_token_min,
-                "prompt_token_max": prompt_token_max,
-                "completion_token_min": completion_token_min,
-                "completion_token_max": completion_token_max,
-                "status_code": status_code,
-                "weighted_feedback_min": weighted_feedback_min,
-                "weighted_feedback_max": weighted_feedback_max,
-                "virtual_keys": virtual_keys,
-                "configs": configs,
-                "api_key_ids": api_key_ids,
-                "current_page": current_page,
-                "page_size": page_size,
-                "metadata": metadata,
-                "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
-                "prompt_slug": prompt_slug,
-            },
-            cast_to=_models.ListAnalyticsGroupsAiModelsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/analytics/groups/ai-models",
+                server="control_plane",
+                query={
+                    "workspace_slug": workspace_slug,
+                    "time_of_generation_min": time_of_generation_min,
+                    "time_of_generation_max": time_of_generation_max,
+                    "total_units_min": total_units_min,
+                    "total_units_max": total_units_max,
+                    "cost_min": cost_min,
+                    "cost_max": cost_max,
+                    "prompt_token_min": prompt_token_min,
+                    "prompt_token_max": prompt_token_max,
+                    "completion_token_min": completion_token_min,
+                    "completion_token_max": completion_token_max,
+                    "status_code": status_code,
+                    "weighted_feedback_min": weighted_feedback_min,
+                    "weighted_feedback_max": weighted_feedback_max,
+                    "virtual_keys": virtual_keys,
+                    "configs": configs,
+                    "api_key_ids": api_key_ids,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "metadata": metadata,
+                    "ai_org_model": ai_org_model,
+                    "trace_id": trace_id,
+                    "span_id": span_id,
+                    "prompt_slug": prompt_slug,
+                },
+                cast_to=_models.ListAnalyticsGroupsAiModelsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
 
@@ -3160,10 +3194,16 @@ class AnalyticsGroupsMetadata(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.RetrieveAnalyticsGroupsMetadataResponse:
+    ) -> SyncPage[
+        _models.RetrieveAnalyticsGroupsMetadataResponse,
+        _models.RetrieveAnalyticsGroupsMetadataResponseDataItem,
+    ]:
         """Get metadata key based grouped data.
 
         `GET /analytics/groups/metadata/{metadataKey}`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_slug: Workspace slug filter. If a workspace API key is being used, this filter will not be taken into consideration. If an organisation API key is used and no workspace slug is passed, default workspace will be used.
@@ -3191,45 +3231,49 @@ class AnalyticsGroupsMetadata(SyncResource):
             span_id: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
         """
-        return self._client.request(
-            "get",
-            "/analytics/groups/metadata/{metadataKey}",
-            server="control_plane",
-            path_params={
-                "metadataKey": metadata_key,
-            },
-            query={
-                "workspace_slug": workspace_slug,
-                "time_of_generation_min": time_of_generation_min,
-                "time_of_generation_max": time_of_generation_max,
-                "total_units_min": total_units_min,
-                "total_units_max": total_units_max,
-                "cost_min": cost_min,
-                "cost_max": cost_max,
-                "prompt_token_min": prompt_token_min,
-                "prompt_token_max": prompt_token_max,
-                "completion_token_min": completion_token_min,
-                "completion_token_max": completion_token_max,
-                "status_code": status_code,
-                "weighted_feedback_min": weighted_feedback_min,
-                "weighted_feedback_max": weighted_feedback_max,
-                "virtual_keys": virtual_keys,
-                "configs": configs,
-                "api_key_ids": api_key_ids,
-                "current_page": current_page,
-                "page_size": page_size,
-                "metadata": metadata,
-                "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
-                "prompt_slug": prompt_slug,
-            },
-            cast_to=_models.RetrieveAnalyticsGroupsMetadataResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/analytics/groups/metadata/{metadataKey}",
+                server="control_plane",
+                path_params={
+                    "metadataKey": metadata_key,
+                },
+                query={
+                    "workspace_slug": workspace_slug,
+                    "time_of_generation_min": time_of_generation_min,
+                    "time_of_generation_max": time_of_generation_max,
+                    "total_units_min": total_units_min,
+                    "total_units_max": total_units_max,
+                    "cost_min": cost_min,
+                    "cost_max": cost_max,
+                    "prompt_token_min": prompt_token_min,
+                    "prompt_token_max": prompt_token_max,
+                    "completion_token_min": completion_token_min,
+                    "completion_token_max": completion_token_max,
+                    "status_code": status_code,
+                    "weighted_feedback_min": weighted_feedback_min,
+                    "weighted_feedback_max": weighted_feedback_max,
+                    "virtual_keys": virtual_keys,
+                    "configs": configs,
+                    "api_key_ids": api_key_ids,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "metadata": metadata,
+                    "ai_org_model": ai_org_model,
+                    "trace_id": trace_id,
+                    "span_id": span_id,
+                    "prompt_slug": prompt_slug,
+                },
+                cast_to=_models.RetrieveAnalyticsGroupsMetadataResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
 
@@ -3281,10 +3325,16 @@ class AnalyticsGroupsUsers(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListAnalyticsGroupsUsersResponse:
+    ) -> SyncPage[
+        _models.ListAnalyticsGroupsUsersResponse,
+        _models.ListAnalyticsGroupsUsersResponseDataItem,
+    ]:
         """Get metadata users grouped data.
 
         `GET /analytics/groups/users`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_slug: Workspace slug filter. If a workspace API key is being used, this filter will not be taken into consideration. If an organisation API key is used and no workspace slug is passed, default workspace will be used.
@@ -3312,42 +3362,46 @@ class AnalyticsGroupsUsers(SyncResource):
             span_id: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
         """
-        return self._client.request(
-            "get",
-            "/analytics/groups/users",
-            server="control_plane",
-            query={
-                "workspace_slug": workspace_slug,
-                "time_of_generation_min": time_of_generation_min,
-                "time_of_generation_max": time_of_generation_max,
-                "total_units_min": total_units_min,
-                "total_units_max": total_units_max,
-                "cost_min": cost_min,
-                "cost_max": cost_max,
-                "prompt_token_min": prompt_token_min,
-                "prompt_token_max": prompt_token_max,
-                "completion_token_min": completion_token_min,
-                "completion_token_max": completion_token_max,
-                "status_code": status_code,
-                "weighted_feedback_min": weighted_feedback_min,
-                "weighted_feedback_max": weighted_feedback_max,
-                "virtual_keys": virtual_keys,
-                "configs": configs,
-                "api_key_ids": api_key_ids,
-                "current_page": current_page,
-                "page_size": page_size,
-                "metadata": metadata,
-                "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
-                "prompt_slug": prompt_slug,
-            },
-            cast_to=_models.ListAnalyticsGroupsUsersResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/analytics/groups/users",
+                server="control_plane",
+                query={
+                    "workspace_slug": workspace_slug,
+                    "time_of_generation_min": time_of_generation_min,
+                    "time_of_generation_max": time_of_generation_max,
+                    "total_units_min": total_units_min,
+                    "total_units_max": total_units_max,
+                    "cost_min": cost_min,
+                    "cost_max": cost_max,
+                    "prompt_token_min": prompt_token_min,
+                    "prompt_token_max": prompt_token_max,
+                    "completion_token_min": completion_token_min,
+                    "completion_token_max": completion_token_max,
+                    "status_code": status_code,
+                    "weighted_feedback_min": weighted_feedback_min,
+                    "weighted_feedback_max": weighted_feedback_max,
+                    "virtual_keys": virtual_keys,
+                    "configs": configs,
+                    "api_key_ids": api_key_ids,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "metadata": metadata,
+                    "ai_org_model": ai_org_model,
+                    "trace_id": trace_id,
+                    "span_id": span_id,
+                    "prompt_slug": prompt_slug,
+                },
+                cast_to=_models.ListAnalyticsGroupsUsersResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
 
@@ -3606,26 +3660,33 @@ class ApiKeys(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ApiKeyObjectList:
+    ) -> SyncPage[_models.ApiKeyObjectList, _models.ApiKeyObject]:
         """Get All
 
         `GET /api-keys`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return self._client.request(
-            "get",
-            "/api-keys",
-            server="control_plane",
-            query={
-                "page_size": page_size,
-                "current_page": current_page,
-                "workspace_id": workspace_id,
-            },
-            cast_to=_models.ApiKeyObjectList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/api-keys",
+                server="control_plane",
+                query={
+                    "page_size": page_size,
+                    "current_page": current_page,
+                    "workspace_id": workspace_id,
+                },
+                cast_to=_models.ApiKeyObjectList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -3906,10 +3967,13 @@ class Assistants(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListAssistantsResponse:
+    ) -> SyncPage[_models.ListAssistantsResponse, _models.AssistantObject]:
         """Returns a list of assistants.
 
         `GET /assistants`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             limit: A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 20.
@@ -3924,31 +3988,41 @@ class Assistants(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/assistants",
-            server="gateway",
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListAssistantsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/assistants",
+                server="gateway",
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListAssistantsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     def retrieve(
@@ -4481,10 +4555,13 @@ class AuditLogs(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.AuditLogObjectList:
+    ) -> SyncPage[_models.AuditLogObjectList, _models.AuditLogObjectListRecordsItem]:
         """Get Audit Logs
 
         `GET /audit-logs`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             start_time: Start time for filtering logs (ISO8601 format)
@@ -4504,34 +4581,38 @@ class AuditLogs(SyncResource):
             current_page: Current page number for pagination
             page_size: Number of items per page
         """
-        return self._client.request(
-            "get",
-            "/audit-logs",
-            server="control_plane",
-            query={
-                "start_time": start_time,
-                "end_time": end_time,
-                "organisation_id": organisation_id,
-                "method": method,
-                "uri": uri,
-                "request_id": request_id,
-                "user_id": user_id,
-                "user_type": user_type,
-                "workspace_id": workspace_id,
-                "response_status_code": response_status_code,
-                "resource_type": resource_type,
-                "action": action,
-                "client_ip": client_ip,
-                "country": country,
-                "current_page": current_page,
-                "page_size": page_size,
-            },
-            cast_to=_models.AuditLogObjectList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/audit-logs",
+                server="control_plane",
+                query={
+                    "start_time": start_time,
+                    "end_time": end_time,
+                    "organisation_id": organisation_id,
+                    "method": method,
+                    "uri": uri,
+                    "request_id": request_id,
+                    "user_id": user_id,
+                    "user_type": user_type,
+                    "workspace_id": workspace_id,
+                    "response_status_code": response_status_code,
+                    "resource_type": resource_type,
+                    "action": action,
+                    "client_ip": client_ip,
+                    "country": country,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                },
+                cast_to=_models.AuditLogObjectList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="records", param="current_page", total="total"),
+            current_page,
         )
 
 
@@ -4684,10 +4765,13 @@ class Batches(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListBatchesResponse:
+    ) -> SyncPage[_models.ListBatchesResponse, _models.Batch]:
         """List your organization's batches.
 
         `GET /batches`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             after: A cursor for use in pagination. `after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include after=obj_foo in order to fetch the next page of the list.
@@ -4700,29 +4784,39 @@ class Batches(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/batches",
-            server="gateway",
-            query={
-                "after": after,
-                "limit": limit,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListBatchesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/batches",
+                server="gateway",
+                query={
+                    "after": after,
+                    "limit": limit,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListBatchesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     def output(
@@ -5358,12 +5452,15 @@ class Collections(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListCollectionsResponse:
+    ) -> SyncPage[_models.ListCollectionsResponse, _models.CollectionWithDetails]:
         """List collections
 
         Lists all collections in the specified workspace
 
         `GET /collections`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: ID or slug of the workspace
@@ -5371,22 +5468,26 @@ class Collections(SyncResource):
             page_size: Number of items per page
             search: Search query to filter collections by name
         """
-        return self._client.request(
-            "get",
-            "/collections",
-            server="control_plane",
-            query={
-                "workspace_id": workspace_id,
-                "current_page": current_page,
-                "page_size": page_size,
-                "search": search,
-            },
-            cast_to=_models.ListCollectionsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/collections",
+                server="control_plane",
+                query={
+                    "workspace_id": workspace_id,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "search": search,
+                },
+                cast_to=_models.ListCollectionsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -6620,10 +6721,13 @@ class FineTuningJobs(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListPaginatedFineTuningJobsResponse:
+    ) -> SyncPage[_models.ListPaginatedFineTuningJobsResponse, _models.FineTuningJob]:
         """List your organization's fine-tuning jobs
 
         `GET /fine_tuning/jobs`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             after: Identifier for the last job from the previous pagination request.
@@ -6636,29 +6740,35 @@ class FineTuningJobs(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/fine_tuning/jobs",
-            server="gateway",
-            query={
-                "after": after,
-                "limit": limit,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListPaginatedFineTuningJobsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/fine_tuning/jobs",
+                server="gateway",
+                query={
+                    "after": after,
+                    "limit": limit,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListPaginatedFineTuningJobsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor", items="data", param="after", has_more="has_more", item_id="id"
+            ),
+            after,
         )
 
     def retrieve(
@@ -6764,10 +6874,15 @@ class FineTuningJobsCheckpoints(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListFineTuningJobCheckpointsResponse:
+    ) -> SyncPage[
+        _models.ListFineTuningJobCheckpointsResponse, _models.FineTuningJobCheckpoint
+    ]:
         """List checkpoints for a fine-tuning job.
 
         `GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             fine_tuning_job_id: The ID of the fine-tuning job to get checkpoints for.
@@ -6781,32 +6896,42 @@ class FineTuningJobsCheckpoints(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
-            server="gateway",
-            path_params={
-                "fine_tuning_job_id": fine_tuning_job_id,
-            },
-            query={
-                "after": after,
-                "limit": limit,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListFineTuningJobCheckpointsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
+                server="gateway",
+                path_params={
+                    "fine_tuning_job_id": fine_tuning_job_id,
+                },
+                query={
+                    "after": after,
+                    "limit": limit,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListFineTuningJobCheckpointsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
 
@@ -6998,12 +7123,15 @@ class Guardrails(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListGuardrailsResponse:
+    ) -> SyncPage[_models.ListGuardrailsResponse, _models.GuardrailSummary]:
         """List guardrails
 
         Retrieves a paginated list of guardrails for the specified workspace or organisation
 
         `GET /guardrails`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: Workspace UUID to filter guardrails
@@ -7011,22 +7139,26 @@ class Guardrails(SyncResource):
             page_size: Number of items per page
             current_page: Current page number (0-indexed)
         """
-        return self._client.request(
-            "get",
-            "/guardrails",
-            server="default",
-            query={
-                "workspace_id": workspace_id,
-                "organisation_id": organisation_id,
-                "page_size": page_size,
-                "current_page": current_page,
-            },
-            cast_to=_models.ListGuardrailsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/guardrails",
+                server="default",
+                query={
+                    "workspace_id": workspace_id,
+                    "organisation_id": organisation_id,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                },
+                cast_to=_models.ListGuardrailsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -7590,10 +7722,13 @@ class Integrations(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListIntegrationsResponse:
+    ) -> SyncPage[_models.ListIntegrationsResponse, _models.IntegrationList]:
         """List All Integrations
 
         `GET /integrations`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             current_page: Current page, defaults to 0
@@ -7601,22 +7736,26 @@ class Integrations(SyncResource):
             workspace_id: Filter integrations accessible by a specific workspace. When using workspace API keys, this value will be enforced based on the API key details
             type: For type=workspace, the API will only return Workpace-Scoped integrations. For type=organisation, the API will only return Global (organisation level) integrations. For type=all, both types of integrations will be returned.
         """
-        return self._client.request(
-            "get",
-            "/integrations",
-            server="control_plane",
-            query={
-                "current_page": current_page,
-                "page_size": page_size,
-                "workspace_id": workspace_id,
-                "type": type,
-            },
-            cast_to=_models.ListIntegrationsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/integrations",
+                server="control_plane",
+                query={
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "workspace_id": workspace_id,
+                    "type": type,
+                },
+                cast_to=_models.ListIntegrationsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -8073,12 +8212,15 @@ class Labels(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListLabelsResponse:
+    ) -> SyncPage[_models.ListLabelsResponse, _models.Label]:
         """List labels
 
         Returns a list of labels based on filters
 
         `GET /labels`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             organisation_id: ID of the organisation
@@ -8087,23 +8229,27 @@ class Labels(SyncResource):
             current_page: Page number for pagination
             page_size: Number of items per page
         """
-        return self._client.request(
-            "get",
-            "/labels",
-            server="control_plane",
-            query={
-                "organisation_id": organisation_id,
-                "workspace_id": workspace_id,
-                "search": search,
-                "current_page": current_page,
-                "page_size": page_size,
-            },
-            cast_to=_models.ListLabelsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/labels",
+                server="control_plane",
+                query={
+                    "organisation_id": organisation_id,
+                    "workspace_id": workspace_id,
+                    "search": search,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                },
+                cast_to=_models.ListLabelsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -8703,32 +8849,45 @@ class McpIntegrations(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpIntegrationListResponse:
+    ) -> SyncPage[_models.McpIntegrationListResponse, _models.McpIntegrationListItem]:
         """List MCP Integrations for the organisation or workspace. Requires organisation_id (when using org admin API key) or x-portkey-api-key header.
 
         `GET /mcp-integrations`
 
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
+
         Args:
             organisation_id: Organisation ID (required when using org admin API key)
         """
-        return self._client.request(
-            "get",
-            "/mcp-integrations",
-            server="control_plane",
-            query={
-                "organisation_id": organisation_id,
-                "type": type,
-                "workspace_id": workspace_id,
-                "page_size": page_size,
-                "current_page": current_page,
-                "search": search,
-            },
-            cast_to=_models.McpIntegrationListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-integrations",
+                server="control_plane",
+                query={
+                    "organisation_id": organisation_id,
+                    "type": type,
+                    "workspace_id": workspace_id,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                    "search": search,
+                },
+                cast_to=_models.McpIntegrationListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "page",
+                items="data",
+                param="current_page",
+                has_more="has_more",
+                total="total",
+            ),
+            current_page,
         )
 
     def metadata(
@@ -8888,32 +9047,49 @@ class McpIntegrationsCapabilities(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpIntegrationCapabilitiesListResponse:
+    ) -> SyncPage[
+        _models.McpIntegrationCapabilitiesListResponse,
+        _models.McpIntegrationCapabilityItem,
+    ]:
         """List MCP Integration Capabilities
 
         `GET /mcp-integrations/{mcpIntegrationId}/capabilities`
 
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
+
         Args:
             mcp_integration_id: MCP Integration ID (UUID) or slug
         """
-        return self._client.request(
-            "get",
-            "/mcp-integrations/{mcpIntegrationId}/capabilities",
-            server="control_plane",
-            path_params={
-                "mcpIntegrationId": mcp_integration_id,
-            },
-            query={
-                "page": page,
-                "page_size": page_size,
-                "type": type,
-            },
-            cast_to=_models.McpIntegrationCapabilitiesListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-integrations/{mcpIntegrationId}/capabilities",
+                server="control_plane",
+                path_params={
+                    "mcpIntegrationId": mcp_integration_id,
+                },
+                query={
+                    "page": page,
+                    "page_size": page_size,
+                    "type": type,
+                },
+                cast_to=_models.McpIntegrationCapabilitiesListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "page",
+                items="data",
+                param="page",
+                has_more="has_more",
+                total="total",
+                first_page=1,
+            ),
+            page,
         )
 
     def update(
@@ -9180,32 +9356,39 @@ class McpServers(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpServerListResponse:
+    ) -> SyncPage[_models.McpServerListResponse, _models.McpServerListItem]:
         """List MCP Servers for the workspace. Requires workspace_id or x-portkey-api-key header.
 
         `GET /mcp-servers`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: Workspace ID or slug. Required when using org admin API key; optional when API key is workspace-scoped.
             id: Filter by MCP Server ID(s), comma-separated
         """
-        return self._client.request(
-            "get",
-            "/mcp-servers",
-            server="control_plane",
-            query={
-                "workspace_id": workspace_id,
-                "current_page": current_page,
-                "page_size": page_size,
-                "id": id,
-                "search": search,
-            },
-            cast_to=_models.McpServerListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-servers",
+                server="control_plane",
+                query={
+                    "workspace_id": workspace_id,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "id": id,
+                    "search": search,
+                },
+                cast_to=_models.McpServerListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -9356,32 +9539,48 @@ class McpServersCapabilities(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpServerCapabilitiesListResponse:
+    ) -> SyncPage[
+        _models.McpServerCapabilitiesListResponse, _models.McpServerCapabilityItem
+    ]:
         """List MCP Server Capabilities
 
         `GET /mcp-servers/{mcpServerId}/capabilities`
 
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
+
         Args:
             mcp_server_id: MCP Server ID (UUID) or slug
         """
-        return self._client.request(
-            "get",
-            "/mcp-servers/{mcpServerId}/capabilities",
-            server="control_plane",
-            path_params={
-                "mcpServerId": mcp_server_id,
-            },
-            query={
-                "page": page,
-                "page_size": page_size,
-                "type": type,
-            },
-            cast_to=_models.McpServerCapabilitiesListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-servers/{mcpServerId}/capabilities",
+                server="control_plane",
+                path_params={
+                    "mcpServerId": mcp_server_id,
+                },
+                query={
+                    "page": page,
+                    "page_size": page_size,
+                    "type": type,
+                },
+                cast_to=_models.McpServerCapabilitiesListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "page",
+                items="data",
+                param="page",
+                has_more="has_more",
+                total="total",
+                first_page=1,
+            ),
+            page,
         )
 
     def update(
@@ -9452,33 +9651,49 @@ class McpServersUserAccess(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpServerUserAccessListResponse:
+    ) -> SyncPage[
+        _models.McpServerUserAccessListResponse, _models.McpServerUserAccessItem
+    ]:
         """List MCP Server User Access
 
         `GET /mcp-servers/{mcpServerId}/user-access`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             mcp_server_id: MCP Server ID (UUID) or slug
             search: Search by user name or email
         """
-        return self._client.request(
-            "get",
-            "/mcp-servers/{mcpServerId}/user-access",
-            server="control_plane",
-            path_params={
-                "mcpServerId": mcp_server_id,
-            },
-            query={
-                "page": page,
-                "page_size": page_size,
-                "search": search,
-            },
-            cast_to=_models.McpServerUserAccessListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-servers/{mcpServerId}/user-access",
+                server="control_plane",
+                path_params={
+                    "mcpServerId": mcp_server_id,
+                },
+                query={
+                    "page": page,
+                    "page_size": page_size,
+                    "search": search,
+                },
+                cast_to=_models.McpServerUserAccessListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "page",
+                items="data",
+                param="page",
+                has_more="has_more",
+                total="total",
+                first_page=1,
+            ),
+            page,
         )
 
     def update(
@@ -10008,12 +10223,15 @@ class PoliciesRateLimits(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.RateLimitsPolicyListResponse:
+    ) -> SyncPage[_models.RateLimitsPolicyListResponse, _models.RateLimitsPolicy]:
         """List Rate Limits Policies
 
         List all rate limits policies with optional filtering.
 
         `GET /policies/rate-limits`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: Workspace ID or slug
@@ -10023,24 +10241,28 @@ class PoliciesRateLimits(SyncResource):
             page_size: Number of items per page
             current_page: Current page number
         """
-        return self._client.request(
-            "get",
-            "/policies/rate-limits",
-            server="default",
-            query={
-                "workspace_id": workspace_id,
-                "status": status,
-                "type": type,
-                "unit": unit,
-                "page_size": page_size,
-                "current_page": current_page,
-            },
-            cast_to=_models.RateLimitsPolicyListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/policies/rate-limits",
+                server="default",
+                query={
+                    "workspace_id": workspace_id,
+                    "status": status,
+                    "type": type,
+                    "unit": unit,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                },
+                cast_to=_models.RateLimitsPolicyListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -10259,12 +10481,15 @@ class PoliciesUsageLimits(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.UsageLimitsPolicyListResponse:
+    ) -> SyncPage[_models.UsageLimitsPolicyListResponse, _models.UsageLimitsPolicy]:
         """List Usage Limits Policies
 
         List all usage limits policies with optional filtering.
 
         `GET /policies/usage-limits`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: Workspace ID or slug
@@ -10273,23 +10498,27 @@ class PoliciesUsageLimits(SyncResource):
             page_size: Number of items per page
             current_page: Current page number
         """
-        return self._client.request(
-            "get",
-            "/policies/usage-limits",
-            server="default",
-            query={
-                "workspace_id": workspace_id,
-                "status": status,
-                "type": type,
-                "page_size": page_size,
-                "current_page": current_page,
-            },
-            cast_to=_models.UsageLimitsPolicyListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/policies/usage-limits",
+                server="default",
+                query={
+                    "workspace_id": workspace_id,
+                    "status": status,
+                    "type": type,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                },
+                cast_to=_models.UsageLimitsPolicyListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -10425,12 +10654,17 @@ class PoliciesUsageLimitsEntities(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.UsageLimitsPolicyEntityListResponse:
+    ) -> SyncPage[
+        _models.UsageLimitsPolicyEntityListResponse, _models.UsageLimitsPolicyEntity
+    ]:
         """List Usage Limits Policy Entities
 
         List entities tracked by a usage limits policy with their current usage.
 
         `GET /policies/usage-limits/{policyUsageLimitsId}/entities`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             policy_usage_limits_id: Usage limits policy UUID
@@ -10439,25 +10673,29 @@ class PoliciesUsageLimitsEntities(SyncResource):
             page_size: Number of items per page
             current_page: Current page number
         """
-        return self._client.request(
-            "get",
-            "/policies/usage-limits/{policyUsageLimitsId}/entities",
-            server="default",
-            path_params={
-                "policyUsageLimitsId": policy_usage_limits_id,
-            },
-            query={
-                "status": status,
-                "search": search,
-                "page_size": page_size,
-                "current_page": current_page,
-            },
-            cast_to=_models.UsageLimitsPolicyEntityListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/policies/usage-limits/{policyUsageLimitsId}/entities",
+                server="default",
+                path_params={
+                    "policyUsageLimitsId": policy_usage_limits_id,
+                },
+                query={
+                    "status": status,
+                    "search": search,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                },
+                cast_to=_models.UsageLimitsPolicyEntityListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def reset(
@@ -10630,28 +10868,35 @@ class Prompts(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListPromptsResponse:
+    ) -> SyncPage[_models.ListPromptsResponse, _models.PromptSummary]:
         """List prompts
 
         `GET /prompts`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return self._client.request(
-            "get",
-            "/prompts",
-            server="control_plane",
-            query={
-                "collection_id": collection_id,
-                "workspace_id": workspace_id,
-                "current_page": current_page,
-                "page_size": page_size,
-                "search": search,
-            },
-            cast_to=_models.ListPromptsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/prompts",
+                server="control_plane",
+                query={
+                    "collection_id": collection_id,
+                    "workspace_id": workspace_id,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "search": search,
+                },
+                cast_to=_models.ListPromptsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def make_default(
@@ -11486,31 +11731,38 @@ class Providers(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListProvidersResponse:
+    ) -> SyncPage[_models.ListProvidersResponse, _models.Providers]:
         """List All Providers
 
         `GET /providers`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             current_page: Current page, defaults to 0
             page_size: Page size, default to 50
             workspace_id: Not required when using workspace API keys. Required when using organisation admin keys
         """
-        return self._client.request(
-            "get",
-            "/providers",
-            server="control_plane",
-            query={
-                "current_page": current_page,
-                "page_size": page_size,
-                "workspace_id": workspace_id,
-            },
-            cast_to=_models.ListProvidersResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/providers",
+                server="control_plane",
+                query={
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "workspace_id": workspace_id,
+                },
+                cast_to=_models.ListProvidersResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -12116,10 +12368,13 @@ class ResponsesInputItems(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ResponseItemList:
+    ) -> SyncPage[_models.ResponseItemList, _models.ItemResource]:
         """Returns a list of input items for a given response.
 
         `GET /responses/{response_id}/input_items`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             response_id: The ID of the response to retrieve input items for.
@@ -12135,34 +12390,44 @@ class ResponsesInputItems(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/responses/{response_id}/input_items",
-            server="gateway",
-            path_params={
-                "response_id": response_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ResponseItemList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/responses/{response_id}/input_items",
+                server="gateway",
+                path_params={
+                    "response_id": response_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ResponseItemList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
 
@@ -12303,10 +12568,15 @@ class SecretReferences(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListSecretReferencesResponse:
+    ) -> SyncPage[
+        _models.ListSecretReferencesResponse, _models.SecretReferenceListItem
+    ]:
         """List All Secret References
 
         `GET /secret-references`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             manager_type: Filter by secret manager type
@@ -12315,23 +12585,27 @@ class SecretReferences(SyncResource):
             current_page: Page index (0-based), defaults to 0
             page_size: Items per page (1-100), defaults to 20
         """
-        return self._client.request(
-            "get",
-            "/secret-references",
-            server="control_plane",
-            query={
-                "manager_type": manager_type,
-                "tags": tags,
-                "search": search,
-                "current_page": current_page,
-                "page_size": page_size,
-            },
-            cast_to=_models.ListSecretReferencesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/secret-references",
+                server="control_plane",
+                query={
+                    "manager_type": manager_type,
+                    "tags": tags,
+                    "search": search,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                },
+                cast_to=_models.ListSecretReferencesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -13013,10 +13287,13 @@ class ThreadsMessages(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListMessagesResponse:
+    ) -> SyncPage[_models.ListMessagesResponse, _models.MessageObject]:
         """Returns a list of messages for a given thread.
 
         `GET /threads/{thread_id}/messages`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             thread_id: The ID of the [thread](https://platform.openai.com/docs/api-reference/threads) the messages belong to.
@@ -13033,35 +13310,45 @@ class ThreadsMessages(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/threads/{thread_id}/messages",
-            server="gateway",
-            path_params={
-                "thread_id": thread_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-                "run_id": run_id,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListMessagesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/threads/{thread_id}/messages",
+                server="gateway",
+                path_params={
+                    "thread_id": thread_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                    "run_id": run_id,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListMessagesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     def retrieve(
@@ -13419,10 +13706,13 @@ class ThreadsRuns(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListRunsResponse:
+    ) -> SyncPage[_models.ListRunsResponse, _models.RunObject]:
         """Returns a list of runs belonging to a thread.
 
         `GET /threads/{thread_id}/runs`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             thread_id: The ID of the thread the run belongs to.
@@ -13438,34 +13728,44 @@ class ThreadsRuns(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/threads/{thread_id}/runs",
-            server="gateway",
-            path_params={
-                "thread_id": thread_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListRunsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/threads/{thread_id}/runs",
+                server="gateway",
+                path_params={
+                    "thread_id": thread_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListRunsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     def retrieve(
@@ -13704,10 +14004,13 @@ class ThreadsRunsSteps(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListRunStepsResponse:
+    ) -> SyncPage[_models.ListRunStepsResponse, _models.RunStepObject]:
         """Returns a list of run steps belonging to a run.
 
         `GET /threads/{thread_id}/runs/{run_id}/steps`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             thread_id: The ID of the thread the run and run steps belong to.
@@ -13724,35 +14027,45 @@ class ThreadsRunsSteps(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/threads/{thread_id}/runs/{run_id}/steps",
-            server="gateway",
-            path_params={
-                "thread_id": thread_id,
-                "run_id": run_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListRunStepsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/threads/{thread_id}/runs/{run_id}/steps",
+                server="gateway",
+                path_params={
+                    "thread_id": thread_id,
+                    "run_id": run_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListRunStepsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     def retrieve(
@@ -13938,10 +14251,13 @@ class VectorStores(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListVectorStoresResponse:
+    ) -> SyncPage[_models.ListVectorStoresResponse, _models.VectorStoreObject]:
         """Returns a list of vector stores.
 
         `GET /vector_stores`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             limit: A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 20.
@@ -13949,22 +14265,32 @@ class VectorStores(SyncResource):
             after: A cursor for use in pagination. `after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include after=obj_foo in order to fetch the next page of the list.
             before: A cursor for use in pagination. `before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include before=obj_foo in order to fetch the previous page of the list.
         """
-        return self._client.request(
-            "get",
-            "/vector_stores",
-            server="default",
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            cast_to=_models.ListVectorStoresResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/vector_stores",
+                server="default",
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                cast_to=_models.ListVectorStoresResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     def retrieve(
@@ -14229,10 +14555,13 @@ class VectorStoresFileBatchesFiles(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListVectorStoreFilesResponse:
+    ) -> SyncPage[_models.ListVectorStoreFilesResponse, _models.VectorStoreFileObject]:
         """Returns a list of vector store files in a batch.
 
         `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             vector_store_id: The ID of the vector store that the files belong to.
@@ -14243,27 +14572,37 @@ class VectorStoresFileBatchesFiles(SyncResource):
             before: A cursor for use in pagination. `before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include before=obj_foo in order to fetch the previous page of the list.
             filter: Filter by file status. One of `in_progress`, `completed`, `failed`, `cancelled`.
         """
-        return self._client.request(
-            "get",
-            "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
-            server="default",
-            path_params={
-                "vector_store_id": vector_store_id,
-                "batch_id": batch_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-                "filter": filter,
-            },
-            cast_to=_models.ListVectorStoreFilesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
+                server="default",
+                path_params={
+                    "vector_store_id": vector_store_id,
+                    "batch_id": batch_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                    "filter": filter,
+                },
+                cast_to=_models.ListVectorStoreFilesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
 
@@ -14376,10 +14715,13 @@ class VectorStoresFiles(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListVectorStoreFilesResponse:
+    ) -> SyncPage[_models.ListVectorStoreFilesResponse, _models.VectorStoreFileObject]:
         """Returns a list of vector store files.
 
         `GET /vector_stores/{vector_store_id}/files`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             vector_store_id: The ID of the vector store that the files belong to.
@@ -14389,26 +14731,36 @@ class VectorStoresFiles(SyncResource):
             before: A cursor for use in pagination. `before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include before=obj_foo in order to fetch the previous page of the list.
             filter: Filter by file status. One of `in_progress`, `completed`, `failed`, `cancelled`.
         """
-        return self._client.request(
-            "get",
-            "/vector_stores/{vector_store_id}/files",
-            server="default",
-            path_params={
-                "vector_store_id": vector_store_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-                "filter": filter,
-            },
-            cast_to=_models.ListVectorStoreFilesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/vector_stores/{vector_store_id}/files",
+                server="default",
+                path_params={
+                    "vector_store_id": vector_store_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                    "filter": filter,
+                },
+                cast_to=_models.ListVectorStoreFilesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     def retrieve(
@@ -14569,29 +14921,36 @@ class VirtualKeys(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListVirtualKeysResponse:
+    ) -> SyncPage[_models.ListVirtualKeysResponse, _models.VirtualKeys]:
         """List All Virtual Keys
 
         `GET /virtual-keys`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             current_page: Current page, defaults to 0
             page_size: Page size, default to 50
         """
-        return self._client.request(
-            "get",
-            "/virtual-keys",
-            server="control_plane",
-            query={
-                "current_page": current_page,
-                "page_size": page_size,
-            },
-            cast_to=_models.ListVirtualKeysResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/virtual-keys",
+                server="control_plane",
+                query={
+                    "current_page": current_page,
+                    "page_size": page_size,
+                },
+                cast_to=_models.ListVirtualKeysResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     def retrieve(
@@ -14752,17 +15111,29 @@ class Portkey(SyncAPIClient):
         base_url_given = base_url is not None
         if base_url is None:
             base_url = "https://api.portkey.ai/v1"
+        control_plane_url = control_plane_url or os.environ.get(
+            "PORTKEY_CONTROL_PLANE_URL"
+        )
+        gateway_url = gateway_url or os.environ.get("PORTKEY_GATEWAY_URL")
+        public_url = public_url or os.environ.get("PORTKEY_PUBLIC_URL")
+        # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
+        self._follow_base_url: frozenset[str] = frozenset(
+            name
+            for name, url in (
+                ("control_plane", control_plane_url),
+                ("gateway", gateway_url),
+                ("public", public_url),
+            )
+            if not url
+        )
         super().__init__(
             base_urls={
                 "default": base_url,
                 "control_plane": control_plane_url
-                or os.environ.get("PORTKEY_CONTROL_PLANE_URL")
                 or (base_url if base_url_given else "https://api.portkey.ai/v1"),
                 "gateway": gateway_url
-                or os.environ.get("PORTKEY_GATEWAY_URL")
                 or (base_url if base_url_given else "https://api.portkey.ai/v1"),
                 "public": public_url
-                or os.environ.get("PORTKEY_PUBLIC_URL")
                 or (base_url if base_url_given else "https://api.portkey.ai"),
             },
             auth_headers={
@@ -14779,6 +15150,93 @@ class Portkey(SyncAPIClient):
             max_retries=max_retries,
             http_client=http_client,
         )
+
+    def copy(
+        self,
+        *,
+        api_key: str | None | NotGiven = NOT_GIVEN,
+        virtual_key: str | None | NotGiven = NOT_GIVEN,
+        authorization: str | None | NotGiven = NOT_GIVEN,
+        provider: str | None | NotGiven = NOT_GIVEN,
+        config: str | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        custom_host: str | None | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        control_plane_url: str | NotGiven = NOT_GIVEN,
+        gateway_url: str | NotGiven = NOT_GIVEN,
+        public_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        http_client: httpx.Client | None = None,
+        base_urls: Mapping[str, str] | None = None,
+        auth_headers: Mapping[str, object] | None = None,
+    ) -> Self:
+        """A new client with these constructor arguments changed; it shares our connection pool.
+
+        Left out, an argument keeps this client's value; a credential given as None is no longer
+        sent. `default_headers` and `default_query` are merged over ours (a None value removes
+        one); `base_url` also moves every server group that has no URL of its own. Switch per call
+        site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
+        """
+        headers: dict[str, object] = {}
+        if not isinstance(api_key, NotGiven):
+            headers["x-portkey-api-key"] = api_key
+        if not isinstance(virtual_key, NotGiven):
+            headers["x-portkey-virtual-key"] = virtual_key
+        if not isinstance(authorization, NotGiven):
+            if (
+                isinstance(authorization, str)
+                and authorization
+                and not authorization.lower().startswith("bearer ")
+            ):
+                authorization = "Bearer " + authorization
+            headers["Authorization"] = authorization
+        if not isinstance(provider, NotGiven):
+            headers["x-portkey-provider"] = provider
+        if not isinstance(config, NotGiven):
+            headers["x-portkey-config"] = config
+        if not isinstance(custom_host, NotGiven):
+            headers["x-portkey-custom-host"] = custom_host
+        urls: dict[str, str] = {}
+        follows = self._follow_base_url
+        if not isinstance(base_url, NotGiven):
+            urls = {name: base_url for name in follows}
+            urls["default"] = base_url
+        if not isinstance(control_plane_url, NotGiven):
+            urls["control_plane"] = control_plane_url
+            follows = follows.difference(["control_plane"])
+        if not isinstance(gateway_url, NotGiven):
+            urls["gateway"] = gateway_url
+            follows = follows.difference(["gateway"])
+        if not isinstance(public_url, NotGiven):
+            urls["public"] = public_url
+            follows = follows.difference(["public"])
+        new = super().copy(
+            base_urls={**urls, **(base_urls or {})},
+            auth_headers={**headers, **(auth_headers or {})},
+            default_headers=default_headers,
+            default_query=default_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+        if not isinstance(api_key, NotGiven):
+            new.api_key = api_key
+        if not isinstance(virtual_key, NotGiven):
+            new.virtual_key = virtual_key
+        if not isinstance(authorization, NotGiven):
+            new.authorization = authorization
+        if not isinstance(provider, NotGiven):
+            new.provider = provider
+        if not isinstance(config, NotGiven):
+            new.config = config
+        if not isinstance(custom_host, NotGiven):
+            new.custom_host = custom_host
+        new._follow_base_url = follows
+        return new
+
+    with_options = copy
 
     @cached_property
     def admin(self) -> Admin:
@@ -14990,7 +15448,7 @@ class AsyncAdminUsers(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         page_size: int | NotGiven = NOT_GIVEN,
@@ -15003,30 +15461,37 @@ class AsyncAdminUsers(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.UserList:
+    ) -> AsyncPaginator[_models.UserList, _models.User]:
         """Get users
 
         `GET /admin/users`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return await self._client.request(
-            "get",
-            "/admin/users",
-            server="control_plane",
-            query={
-                "pageSize": page_size,
-                "currentPage": current_page,
-                "role": role,
-                "email": email,
-            },
-            headers={
-                "x-portkey-api-key": api_key,
-            },
-            cast_to=_models.UserList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/admin/users",
+                server="control_plane",
+                query={
+                    "pageSize": page_size,
+                    "currentPage": current_page,
+                    "role": role,
+                    "email": email,
+                },
+                headers={
+                    "x-portkey-api-key": api_key,
+                },
+                cast_to=_models.UserList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="currentPage", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -15183,7 +15648,7 @@ class AsyncAdminUsersInvites(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         page_size: int | NotGiven = NOT_GIVEN,
@@ -15198,28 +15663,35 @@ class AsyncAdminUsersInvites(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.InviteList:
+    ) -> AsyncPaginator[_models.InviteList, _models.Invite]:
         """Get All Invites
 
         `GET /admin/users/invites`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return await self._client.request(
-            "get",
-            "/admin/users/invites",
-            server="control_plane",
-            query={
-                "pageSize": page_size,
-                "currentPage": current_page,
-                "role": role,
-                "email": email,
-                "status": status,
-            },
-            cast_to=_models.InviteList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/admin/users/invites",
+                server="control_plane",
+                query={
+                    "pageSize": page_size,
+                    "currentPage": current_page,
+                    "role": role,
+                    "email": email,
+                    "status": status,
+                },
+                cast_to=_models.InviteList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="currentPage", total="total"),
+            current_page,
         )
 
     async def resend(
@@ -15384,7 +15856,7 @@ class AsyncAdminWorkspaces(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         page_size: int | NotGiven = NOT_GIVEN,
@@ -15397,33 +15869,40 @@ class AsyncAdminWorkspaces(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.WorkspaceList:
+    ) -> AsyncPaginator[_models.WorkspaceList, _models.Workspace]:
         """Get All Workspaces
 
         `GET /admin/workspaces`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             name: Workspace name to filter results, case sensitive
             exact_name: Workspace name filter with strict check
             status: Workspace status to filter results, comma separated
         """
-        return await self._client.request(
-            "get",
-            "/admin/workspaces",
-            server="control_plane",
-            query={
-                "page_size": page_size,
-                "current_page": current_page,
-                "name": name,
-                "exact_name": exact_name,
-                "status": status,
-            },
-            cast_to=_models.WorkspaceList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/admin/workspaces",
+                server="control_plane",
+                query={
+                    "page_size": page_size,
+                    "current_page": current_page,
+                    "name": name,
+                    "exact_name": exact_name,
+                    "status": status,
+                },
+                cast_to=_models.WorkspaceList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -17892,7 +18371,7 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsAiModelsWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         *,
         workspace_slug: str,
@@ -17924,10 +18403,16 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListAnalyticsGroupsAiModelsResponse:
+    ) -> AsyncPaginator[
+        _models.ListAnalyticsGroupsAiModelsResponse,
+        _models.ListAnalyticsGroupsAiModelsResponseDataItem,
+    ]:
         """Get ai model grouped data.
 
         `GET /analytics/groups/ai-models`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_slug: Workspace slug filter. If a workspace API key is being used, this filter will not be taken into consideration. If an organisation API key is used and no workspace slug is passed, default workspace will be used.
@@ -17955,42 +18440,46 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
             span_id: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
         """
-        return await self._client.request(
-            "get",
-            "/analytics/groups/ai-models",
-            server="control_plane",
-            query={
-                "workspace_slug": workspace_slug,
-                "time_of_generation_min": time_of_generation_min,
-                "time_of_generation_max": time_of_generation_max,
-                "total_units_min": total_units_min,
-                "total_units_max": total_units_max,
-                "cost_min": cost_min,
-                "cost_max": cost_max,
-                "prompt_token_min": prompt_token_min,
-                "prompt_token_max": prompt_token_max,
-                "completion_token_min": completion_token_min,
-                "completion_token_max": completion_token_max,
-                "status_code": status_code,
-                "weighted_feedback_min": weighted_feedback_min,
-                "weighted_feedback_max": weighted_feedback_max,
-                "virtual_keys": virtual_keys,
-                "configs": configs,
-                "api_key_ids": api_key_ids,
-                "current_page": current_page,
-                "page_size": page_size,
-                "metadata": metadata,
-                "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
-                "prompt_slug": prompt_slug,
-            },
-            cast_to=_models.ListAnalyticsGroupsAiModelsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/analytics/groups/ai-models",
+                server="control_plane",
+                query={
+                    "workspace_slug": workspace_slug,
+                    "time_of_generation_min": time_of_generation_min,
+                    "time_of_generation_max": time_of_generation_max,
+                    "total_units_min": total_units_min,
+                    "total_units_max": total_units_max,
+                    "cost_min": cost_min,
+                    "cost_max": cost_max,
+                    "prompt_token_min": prompt_token_min,
+                    "prompt_token_max": prompt_token_max,
+                    "completion_token_min": completion_token_min,
+                    "completion_token_max": completion_token_max,
+                    "status_code": status_code,
+                    "weighted_feedback_min": weighted_feedback_min,
+                    "weighted_feedback_max": weighted_feedback_max,
+                    "virtual_keys": virtual_keys,
+                    "configs": configs,
+                    "api_key_ids": api_key_ids,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "metadata": metadata,
+                    "ai_org_model": ai_org_model,
+                    "trace_id": trace_id,
+                    "span_id": span_id,
+                    "prompt_slug": prompt_slug,
+                },
+                cast_to=_models.ListAnalyticsGroupsAiModelsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
 
@@ -18010,7 +18499,7 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsMetadataWithRawResponse(self)
 
-    async def retrieve(
+    def retrieve(
         self,
         metadata_key: str,
         *,
@@ -18043,10 +18532,16 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.RetrieveAnalyticsGroupsMetadataResponse:
+    ) -> AsyncPaginator[
+        _models.RetrieveAnalyticsGroupsMetadataResponse,
+        _models.RetrieveAnalyticsGroupsMetadataResponseDataItem,
+    ]:
         """Get metadata key based grouped data.
 
         `GET /analytics/groups/metadata/{metadataKey}`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_slug: Workspace slug filter. If a workspace API key is being used, this filter will not be taken into consideration. If an organisation API key is used and no workspace slug is passed, default workspace will be used.
@@ -18074,45 +18569,49 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
             span_id: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
         """
-        return await self._client.request(
-            "get",
-            "/analytics/groups/metadata/{metadataKey}",
-            server="control_plane",
-            path_params={
-                "metadataKey": metadata_key,
-            },
-            query={
-                "workspace_slug": workspace_slug,
-                "time_of_generation_min": time_of_generation_min,
-                "time_of_generation_max": time_of_generation_max,
-                "total_units_min": total_units_min,
-                "total_units_max": total_units_max,
-                "cost_min": cost_min,
-                "cost_max": cost_max,
-                "prompt_token_min": prompt_token_min,
-                "prompt_token_max": prompt_token_max,
-                "completion_token_min": completion_token_min,
-                "completion_token_max": completion_token_max,
-                "status_code": status_code,
-                "weighted_feedback_min": weighted_feedback_min,
-                "weighted_feedback_max": weighted_feedback_max,
-                "virtual_keys": virtual_keys,
-                "configs": configs,
-                "api_key_ids": api_key_ids,
-                "current_page": current_page,
-                "page_size": page_size,
-                "metadata": metadata,
-                "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
-                "prompt_slug": prompt_slug,
-            },
-            cast_to=_models.RetrieveAnalyticsGroupsMetadataResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/analytics/groups/metadata/{metadataKey}",
+                server="control_plane",
+                path_params={
+                    "metadataKey": metadata_key,
+                },
+                query={
+                    "workspace_slug": workspace_slug,
+                    "time_of_generation_min": time_of_generation_min,
+                    "time_of_generation_max": time_of_generation_max,
+                    "total_units_min": total_units_min,
+                    "total_units_max": total_units_max,
+                    "cost_min": cost_min,
+                    "cost_max": cost_max,
+                    "prompt_token_min": prompt_token_min,
+                    "prompt_token_max": prompt_token_max,
+                    "completion_token_min": completion_token_min,
+                    "completion_token_max": completion_token_max,
+                    "status_code": status_code,
+                    "weighted_feedback_min": weighted_feedback_min,
+                    "weighted_feedback_max": weighted_feedback_max,
+                    "virtual_keys": virtual_keys,
+                    "configs": configs,
+                    "api_key_ids": api_key_ids,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "metadata": metadata,
+                    "ai_org_model": ai_org_model,
+                    "trace_id": trace_id,
+                    "span_id": span_id,
+                    "prompt_slug": prompt_slug,
+                },
+                cast_to=_models.RetrieveAnalyticsGroupsMetadataResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
 
@@ -18132,7 +18631,7 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsUsersWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         *,
         workspace_slug: str,
@@ -18164,10 +18663,16 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListAnalyticsGroupsUsersResponse:
+    ) -> AsyncPaginator[
+        _models.ListAnalyticsGroupsUsersResponse,
+        _models.ListAnalyticsGroupsUsersResponseDataItem,
+    ]:
         """Get metadata users grouped data.
 
         `GET /analytics/groups/users`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_slug: Workspace slug filter. If a workspace API key is being used, this filter will not be taken into consideration. If an organisation API key is used and no workspace slug is passed, default workspace will be used.
@@ -18195,42 +18700,46 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
             span_id: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
         """
-        return await self._client.request(
-            "get",
-            "/analytics/groups/users",
-            server="control_plane",
-            query={
-                "workspace_slug": workspace_slug,
-                "time_of_generation_min": time_of_generation_min,
-                "time_of_generation_max": time_of_generation_max,
-                "total_units_min": total_units_min,
-                "total_units_max": total_units_max,
-                "cost_min": cost_min,
-                "cost_max": cost_max,
-                "prompt_token_min": prompt_token_min,
-                "prompt_token_max": prompt_token_max,
-                "completion_token_min": completion_token_min,
-                "completion_token_max": completion_token_max,
-                "status_code": status_code,
-                "weighted_feedback_min": weighted_feedback_min,
-                "weighted_feedback_max": weighted_feedback_max,
-                "virtual_keys": virtual_keys,
-                "configs": configs,
-                "api_key_ids": api_key_ids,
-                "current_page": current_page,
-                "page_size": page_size,
-                "metadata": metadata,
-                "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
-                "prompt_slug": prompt_slug,
-            },
-            cast_to=_models.ListAnalyticsGroupsUsersResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/analytics/groups/users",
+                server="control_plane",
+                query={
+                    "workspace_slug": workspace_slug,
+                    "time_of_generation_min": time_of_generation_min,
+                    "time_of_generation_max": time_of_generation_max,
+                    "total_units_min": total_units_min,
+                    "total_units_max": total_units_max,
+                    "cost_min": cost_min,
+                    "cost_max": cost_max,
+                    "prompt_token_min": prompt_token_min,
+                    "prompt_token_max": prompt_token_max,
+                    "completion_token_min": completion_token_min,
+                    "completion_token_max": completion_token_max,
+                    "status_code": status_code,
+                    "weighted_feedback_min": weighted_feedback_min,
+                    "weighted_feedback_max": weighted_feedback_max,
+                    "virtual_keys": virtual_keys,
+                    "configs": configs,
+                    "api_key_ids": api_key_ids,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "metadata": metadata,
+                    "ai_org_model": ai_org_model,
+                    "trace_id": trace_id,
+                    "span_id": span_id,
+                    "prompt_slug": prompt_slug,
+                },
+                cast_to=_models.ListAnalyticsGroupsUsersResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
 
@@ -18478,7 +18987,7 @@ class AsyncApiKeys(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         page_size: int | NotGiven = NOT_GIVEN,
@@ -18489,26 +18998,33 @@ class AsyncApiKeys(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ApiKeyObjectList:
+    ) -> AsyncPaginator[_models.ApiKeyObjectList, _models.ApiKeyObject]:
         """Get All
 
         `GET /api-keys`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return await self._client.request(
-            "get",
-            "/api-keys",
-            server="control_plane",
-            query={
-                "page_size": page_size,
-                "current_page": current_page,
-                "workspace_id": workspace_id,
-            },
-            cast_to=_models.ApiKeyObjectList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/api-keys",
+                server="control_plane",
+                query={
+                    "page_size": page_size,
+                    "current_page": current_page,
+                    "workspace_id": workspace_id,
+                },
+                cast_to=_models.ApiKeyObjectList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -18770,7 +19286,7 @@ class AsyncAssistants(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         limit: int | NotGiven = NOT_GIVEN,
@@ -18789,10 +19305,13 @@ class AsyncAssistants(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListAssistantsResponse:
+    ) -> AsyncPaginator[_models.ListAssistantsResponse, _models.AssistantObject]:
         """Returns a list of assistants.
 
         `GET /assistants`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             limit: A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 20.
@@ -18807,31 +19326,41 @@ class AsyncAssistants(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/assistants",
-            server="gateway",
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListAssistantsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/assistants",
+                server="gateway",
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListAssistantsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     async def retrieve(
@@ -19340,7 +19869,7 @@ class AsyncAuditLogs(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAuditLogsWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         *,
         start_time: str,
@@ -19364,10 +19893,15 @@ class AsyncAuditLogs(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.AuditLogObjectList:
+    ) -> AsyncPaginator[
+        _models.AuditLogObjectList, _models.AuditLogObjectListRecordsItem
+    ]:
         """Get Audit Logs
 
         `GET /audit-logs`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             start_time: Start time for filtering logs (ISO8601 format)
@@ -19387,34 +19921,38 @@ class AsyncAuditLogs(AsyncResource):
             current_page: Current page number for pagination
             page_size: Number of items per page
         """
-        return await self._client.request(
-            "get",
-            "/audit-logs",
-            server="control_plane",
-            query={
-                "start_time": start_time,
-                "end_time": end_time,
-                "organisation_id": organisation_id,
-                "method": method,
-                "uri": uri,
-                "request_id": request_id,
-                "user_id": user_id,
-                "user_type": user_type,
-                "workspace_id": workspace_id,
-                "response_status_code": response_status_code,
-                "resource_type": resource_type,
-                "action": action,
-                "client_ip": client_ip,
-                "country": country,
-                "current_page": current_page,
-                "page_size": page_size,
-            },
-            cast_to=_models.AuditLogObjectList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/audit-logs",
+                server="control_plane",
+                query={
+                    "start_time": start_time,
+                    "end_time": end_time,
+                    "organisation_id": organisation_id,
+                    "method": method,
+                    "uri": uri,
+                    "request_id": request_id,
+                    "user_id": user_id,
+                    "user_type": user_type,
+                    "workspace_id": workspace_id,
+                    "response_status_code": response_status_code,
+                    "resource_type": resource_type,
+                    "action": action,
+                    "client_ip": client_ip,
+                    "country": country,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                },
+                cast_to=_models.AuditLogObjectList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="records", param="current_page", total="total"),
+            current_page,
         )
 
 
@@ -19550,7 +20088,7 @@ class AsyncBatches(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         after: str | NotGiven = NOT_GIVEN,
@@ -19567,10 +20105,13 @@ class AsyncBatches(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListBatchesResponse:
+    ) -> AsyncPaginator[_models.ListBatchesResponse, _models.Batch]:
         """List your organization's batches.
 
         `GET /batches`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             after: A cursor for use in pagination. `after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include after=obj_foo in order to fetch the next page of the list.
@@ -19583,29 +20124,39 @@ class AsyncBatches(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/batches",
-            server="gateway",
-            query={
-                "after": after,
-                "limit": limit,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListBatchesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/batches",
+                server="gateway",
+                query={
+                    "after": after,
+                    "limit": limit,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListBatchesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     async def output(
@@ -20229,7 +20780,7 @@ class AsyncCollections(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         workspace_id: str,
@@ -20241,12 +20792,15 @@ class AsyncCollections(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListCollectionsResponse:
+    ) -> AsyncPaginator[_models.ListCollectionsResponse, _models.CollectionWithDetails]:
         """List collections
 
         Lists all collections in the specified workspace
 
         `GET /collections`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: ID or slug of the workspace
@@ -20254,22 +20808,26 @@ class AsyncCollections(AsyncResource):
             page_size: Number of items per page
             search: Search query to filter collections by name
         """
-        return await self._client.request(
-            "get",
-            "/collections",
-            server="control_plane",
-            query={
-                "workspace_id": workspace_id,
-                "current_page": current_page,
-                "page_size": page_size,
-                "search": search,
-            },
-            cast_to=_models.ListCollectionsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/collections",
+                server="control_plane",
+                query={
+                    "workspace_id": workspace_id,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "search": search,
+                },
+                cast_to=_models.ListCollectionsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -21488,7 +22046,7 @@ class AsyncFineTuningJobs(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         after: str | NotGiven = NOT_GIVEN,
@@ -21505,10 +22063,15 @@ class AsyncFineTuningJobs(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListPaginatedFineTuningJobsResponse:
+    ) -> AsyncPaginator[
+        _models.ListPaginatedFineTuningJobsResponse, _models.FineTuningJob
+    ]:
         """List your organization's fine-tuning jobs
 
         `GET /fine_tuning/jobs`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             after: Identifier for the last job from the previous pagination request.
@@ -21521,29 +22084,35 @@ class AsyncFineTuningJobs(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/fine_tuning/jobs",
-            server="gateway",
-            query={
-                "after": after,
-                "limit": limit,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListPaginatedFineTuningJobsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/fine_tuning/jobs",
+                server="gateway",
+                query={
+                    "after": after,
+                    "limit": limit,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListPaginatedFineTuningJobsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor", items="data", param="after", has_more="has_more", item_id="id"
+            ),
+            after,
         )
 
     async def retrieve(
@@ -21631,7 +22200,7 @@ class AsyncFineTuningJobsCheckpoints(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningJobsCheckpointsWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         fine_tuning_job_id: str,
         *,
@@ -21649,10 +22218,15 @@ class AsyncFineTuningJobsCheckpoints(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListFineTuningJobCheckpointsResponse:
+    ) -> AsyncPaginator[
+        _models.ListFineTuningJobCheckpointsResponse, _models.FineTuningJobCheckpoint
+    ]:
         """List checkpoints for a fine-tuning job.
 
         `GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             fine_tuning_job_id: The ID of the fine-tuning job to get checkpoints for.
@@ -21666,32 +22240,42 @@ class AsyncFineTuningJobsCheckpoints(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
-            server="gateway",
-            path_params={
-                "fine_tuning_job_id": fine_tuning_job_id,
-            },
-            query={
-                "after": after,
-                "limit": limit,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListFineTuningJobCheckpointsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
+                server="gateway",
+                path_params={
+                    "fine_tuning_job_id": fine_tuning_job_id,
+                },
+                query={
+                    "after": after,
+                    "limit": limit,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListFineTuningJobCheckpointsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
 
@@ -21871,7 +22455,7 @@ class AsyncGuardrails(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
@@ -21883,12 +22467,15 @@ class AsyncGuardrails(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListGuardrailsResponse:
+    ) -> AsyncPaginator[_models.ListGuardrailsResponse, _models.GuardrailSummary]:
         """List guardrails
 
         Retrieves a paginated list of guardrails for the specified workspace or organisation
 
         `GET /guardrails`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: Workspace UUID to filter guardrails
@@ -21896,22 +22483,26 @@ class AsyncGuardrails(AsyncResource):
             page_size: Number of items per page
             current_page: Current page number (0-indexed)
         """
-        return await self._client.request(
-            "get",
-            "/guardrails",
-            server="default",
-            query={
-                "workspace_id": workspace_id,
-                "organisation_id": organisation_id,
-                "page_size": page_size,
-                "current_page": current_page,
-            },
-            cast_to=_models.ListGuardrailsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/guardrails",
+                server="default",
+                query={
+                    "workspace_id": workspace_id,
+                    "organisation_id": organisation_id,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                },
+                cast_to=_models.ListGuardrailsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -22463,7 +23054,7 @@ class AsyncIntegrations(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         current_page: int | NotGiven = NOT_GIVEN,
@@ -22475,10 +23066,13 @@ class AsyncIntegrations(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListIntegrationsResponse:
+    ) -> AsyncPaginator[_models.ListIntegrationsResponse, _models.IntegrationList]:
         """List All Integrations
 
         `GET /integrations`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             current_page: Current page, defaults to 0
@@ -22486,22 +23080,26 @@ class AsyncIntegrations(AsyncResource):
             workspace_id: Filter integrations accessible by a specific workspace. When using workspace API keys, this value will be enforced based on the API key details
             type: For type=workspace, the API will only return Workpace-Scoped integrations. For type=organisation, the API will only return Global (organisation level) integrations. For type=all, both types of integrations will be returned.
         """
-        return await self._client.request(
-            "get",
-            "/integrations",
-            server="control_plane",
-            query={
-                "current_page": current_page,
-                "page_size": page_size,
-                "workspace_id": workspace_id,
-                "type": type,
-            },
-            cast_to=_models.ListIntegrationsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/integrations",
+                server="control_plane",
+                query={
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "workspace_id": workspace_id,
+                    "type": type,
+                },
+                cast_to=_models.ListIntegrationsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -22945,7 +23543,7 @@ class AsyncLabels(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -22958,12 +23556,15 @@ class AsyncLabels(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListLabelsResponse:
+    ) -> AsyncPaginator[_models.ListLabelsResponse, _models.Label]:
         """List labels
 
         Returns a list of labels based on filters
 
         `GET /labels`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             organisation_id: ID of the organisation
@@ -22972,23 +23573,27 @@ class AsyncLabels(AsyncResource):
             current_page: Page number for pagination
             page_size: Number of items per page
         """
-        return await self._client.request(
-            "get",
-            "/labels",
-            server="control_plane",
-            query={
-                "organisation_id": organisation_id,
-                "workspace_id": workspace_id,
-                "search": search,
-                "current_page": current_page,
-                "page_size": page_size,
-            },
-            cast_to=_models.ListLabelsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/labels",
+                server="control_plane",
+                query={
+                    "organisation_id": organisation_id,
+                    "workspace_id": workspace_id,
+                    "search": search,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                },
+                cast_to=_models.ListLabelsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -23574,7 +24179,7 @@ class AsyncMcpIntegrations(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -23588,32 +24193,47 @@ class AsyncMcpIntegrations(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpIntegrationListResponse:
+    ) -> AsyncPaginator[
+        _models.McpIntegrationListResponse, _models.McpIntegrationListItem
+    ]:
         """List MCP Integrations for the organisation or workspace. Requires organisation_id (when using org admin API key) or x-portkey-api-key header.
 
         `GET /mcp-integrations`
 
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
+
         Args:
             organisation_id: Organisation ID (required when using org admin API key)
         """
-        return await self._client.request(
-            "get",
-            "/mcp-integrations",
-            server="control_plane",
-            query={
-                "organisation_id": organisation_id,
-                "type": type,
-                "workspace_id": workspace_id,
-                "page_size": page_size,
-                "current_page": current_page,
-                "search": search,
-            },
-            cast_to=_models.McpIntegrationListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-integrations",
+                server="control_plane",
+                query={
+                    "organisation_id": organisation_id,
+                    "type": type,
+                    "workspace_id": workspace_id,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                    "search": search,
+                },
+                cast_to=_models.McpIntegrationListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "page",
+                items="data",
+                param="current_page",
+                has_more="has_more",
+                total="total",
+            ),
+            current_page,
         )
 
     async def metadata(
@@ -23761,7 +24381,7 @@ class AsyncMcpIntegrationsCapabilities(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpIntegrationsCapabilitiesWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         mcp_integration_id: str,
         *,
@@ -23775,32 +24395,49 @@ class AsyncMcpIntegrationsCapabilities(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpIntegrationCapabilitiesListResponse:
+    ) -> AsyncPaginator[
+        _models.McpIntegrationCapabilitiesListResponse,
+        _models.McpIntegrationCapabilityItem,
+    ]:
         """List MCP Integration Capabilities
 
         `GET /mcp-integrations/{mcpIntegrationId}/capabilities`
 
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
+
         Args:
             mcp_integration_id: MCP Integration ID (UUID) or slug
         """
-        return await self._client.request(
-            "get",
-            "/mcp-integrations/{mcpIntegrationId}/capabilities",
-            server="control_plane",
-            path_params={
-                "mcpIntegrationId": mcp_integration_id,
-            },
-            query={
-                "page": page,
-                "page_size": page_size,
-                "type": type,
-            },
-            cast_to=_models.McpIntegrationCapabilitiesListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-integrations/{mcpIntegrationId}/capabilities",
+                server="control_plane",
+                path_params={
+                    "mcpIntegrationId": mcp_integration_id,
+                },
+                query={
+                    "page": page,
+                    "page_size": page_size,
+                    "type": type,
+                },
+                cast_to=_models.McpIntegrationCapabilitiesListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "page",
+                items="data",
+                param="page",
+                has_more="has_more",
+                total="total",
+                first_page=1,
+            ),
+            page,
         )
 
     async def update(
@@ -24054,7 +24691,7 @@ class AsyncMcpServers(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
@@ -24067,32 +24704,39 @@ class AsyncMcpServers(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpServerListResponse:
+    ) -> AsyncPaginator[_models.McpServerListResponse, _models.McpServerListItem]:
         """List MCP Servers for the workspace. Requires workspace_id or x-portkey-api-key header.
 
         `GET /mcp-servers`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: Workspace ID or slug. Required when using org admin API key; optional when API key is workspace-scoped.
             id: Filter by MCP Server ID(s), comma-separated
         """
-        return await self._client.request(
-            "get",
-            "/mcp-servers",
-            server="control_plane",
-            query={
-                "workspace_id": workspace_id,
-                "current_page": current_page,
-                "page_size": page_size,
-                "id": id,
-                "search": search,
-            },
-            cast_to=_models.McpServerListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-servers",
+                server="control_plane",
+                query={
+                    "workspace_id": workspace_id,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "id": id,
+                    "search": search,
+                },
+                cast_to=_models.McpServerListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -24229,7 +24873,7 @@ class AsyncMcpServersCapabilities(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpServersCapabilitiesWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         mcp_server_id: str,
         *,
@@ -24243,32 +24887,48 @@ class AsyncMcpServersCapabilities(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpServerCapabilitiesListResponse:
+    ) -> AsyncPaginator[
+        _models.McpServerCapabilitiesListResponse, _models.McpServerCapabilityItem
+    ]:
         """List MCP Server Capabilities
 
         `GET /mcp-servers/{mcpServerId}/capabilities`
 
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
+
         Args:
             mcp_server_id: MCP Server ID (UUID) or slug
         """
-        return await self._client.request(
-            "get",
-            "/mcp-servers/{mcpServerId}/capabilities",
-            server="control_plane",
-            path_params={
-                "mcpServerId": mcp_server_id,
-            },
-            query={
-                "page": page,
-                "page_size": page_size,
-                "type": type,
-            },
-            cast_to=_models.McpServerCapabilitiesListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-servers/{mcpServerId}/capabilities",
+                server="control_plane",
+                path_params={
+                    "mcpServerId": mcp_server_id,
+                },
+                query={
+                    "page": page,
+                    "page_size": page_size,
+                    "type": type,
+                },
+                cast_to=_models.McpServerCapabilitiesListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "page",
+                items="data",
+                param="page",
+                has_more="has_more",
+                total="total",
+                first_page=1,
+            ),
+            page,
         )
 
     async def update(
@@ -24327,7 +24987,7 @@ class AsyncMcpServersUserAccess(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpServersUserAccessWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         mcp_server_id: str,
         *,
@@ -24339,33 +24999,49 @@ class AsyncMcpServersUserAccess(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.McpServerUserAccessListResponse:
+    ) -> AsyncPaginator[
+        _models.McpServerUserAccessListResponse, _models.McpServerUserAccessItem
+    ]:
         """List MCP Server User Access
 
         `GET /mcp-servers/{mcpServerId}/user-access`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             mcp_server_id: MCP Server ID (UUID) or slug
             search: Search by user name or email
         """
-        return await self._client.request(
-            "get",
-            "/mcp-servers/{mcpServerId}/user-access",
-            server="control_plane",
-            path_params={
-                "mcpServerId": mcp_server_id,
-            },
-            query={
-                "page": page,
-                "page_size": page_size,
-                "search": search,
-            },
-            cast_to=_models.McpServerUserAccessListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/mcp-servers/{mcpServerId}/user-access",
+                server="control_plane",
+                path_params={
+                    "mcpServerId": mcp_server_id,
+                },
+                query={
+                    "page": page,
+                    "page_size": page_size,
+                    "search": search,
+                },
+                cast_to=_models.McpServerUserAccessListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "page",
+                items="data",
+                param="page",
+                has_more="has_more",
+                total="total",
+                first_page=1,
+            ),
+            page,
         )
 
     async def update(
@@ -24881,7 +25557,7 @@ class AsyncPoliciesRateLimits(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
@@ -24895,12 +25571,15 @@ class AsyncPoliciesRateLimits(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.RateLimitsPolicyListResponse:
+    ) -> AsyncPaginator[_models.RateLimitsPolicyListResponse, _models.RateLimitsPolicy]:
         """List Rate Limits Policies
 
         List all rate limits policies with optional filtering.
 
         `GET /policies/rate-limits`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: Workspace ID or slug
@@ -24910,24 +25589,28 @@ class AsyncPoliciesRateLimits(AsyncResource):
             page_size: Number of items per page
             current_page: Current page number
         """
-        return await self._client.request(
-            "get",
-            "/policies/rate-limits",
-            server="default",
-            query={
-                "workspace_id": workspace_id,
-                "status": status,
-                "type": type,
-                "unit": unit,
-                "page_size": page_size,
-                "current_page": current_page,
-            },
-            cast_to=_models.RateLimitsPolicyListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/policies/rate-limits",
+                server="default",
+                query={
+                    "workspace_id": workspace_id,
+                    "status": status,
+                    "type": type,
+                    "unit": unit,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                },
+                cast_to=_models.RateLimitsPolicyListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -25133,7 +25816,7 @@ class AsyncPoliciesUsageLimits(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
@@ -25146,12 +25829,17 @@ class AsyncPoliciesUsageLimits(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.UsageLimitsPolicyListResponse:
+    ) -> AsyncPaginator[
+        _models.UsageLimitsPolicyListResponse, _models.UsageLimitsPolicy
+    ]:
         """List Usage Limits Policies
 
         List all usage limits policies with optional filtering.
 
         `GET /policies/usage-limits`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             workspace_id: Workspace ID or slug
@@ -25160,23 +25848,27 @@ class AsyncPoliciesUsageLimits(AsyncResource):
             page_size: Number of items per page
             current_page: Current page number
         """
-        return await self._client.request(
-            "get",
-            "/policies/usage-limits",
-            server="default",
-            query={
-                "workspace_id": workspace_id,
-                "status": status,
-                "type": type,
-                "page_size": page_size,
-                "current_page": current_page,
-            },
-            cast_to=_models.UsageLimitsPolicyListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/policies/usage-limits",
+                server="default",
+                query={
+                    "workspace_id": workspace_id,
+                    "status": status,
+                    "type": type,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                },
+                cast_to=_models.UsageLimitsPolicyListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -25299,7 +25991,7 @@ class AsyncPoliciesUsageLimitsEntities(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPoliciesUsageLimitsEntitiesWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         policy_usage_limits_id: str,
         *,
@@ -25312,12 +26004,17 @@ class AsyncPoliciesUsageLimitsEntities(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.UsageLimitsPolicyEntityListResponse:
+    ) -> AsyncPaginator[
+        _models.UsageLimitsPolicyEntityListResponse, _models.UsageLimitsPolicyEntity
+    ]:
         """List Usage Limits Policy Entities
 
         List entities tracked by a usage limits policy with their current usage.
 
         `GET /policies/usage-limits/{policyUsageLimitsId}/entities`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             policy_usage_limits_id: Usage limits policy UUID
@@ -25326,25 +26023,29 @@ class AsyncPoliciesUsageLimitsEntities(AsyncResource):
             page_size: Number of items per page
             current_page: Current page number
         """
-        return await self._client.request(
-            "get",
-            "/policies/usage-limits/{policyUsageLimitsId}/entities",
-            server="default",
-            path_params={
-                "policyUsageLimitsId": policy_usage_limits_id,
-            },
-            query={
-                "status": status,
-                "search": search,
-                "page_size": page_size,
-                "current_page": current_page,
-            },
-            cast_to=_models.UsageLimitsPolicyEntityListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/policies/usage-limits/{policyUsageLimitsId}/entities",
+                server="default",
+                path_params={
+                    "policyUsageLimitsId": policy_usage_limits_id,
+                },
+                query={
+                    "status": status,
+                    "search": search,
+                    "page_size": page_size,
+                    "current_page": current_page,
+                },
+                cast_to=_models.UsageLimitsPolicyEntityListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def reset(
@@ -25504,7 +26205,7 @@ class AsyncPrompts(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         collection_id: str | NotGiven = NOT_GIVEN,
@@ -25517,28 +26218,35 @@ class AsyncPrompts(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListPromptsResponse:
+    ) -> AsyncPaginator[_models.ListPromptsResponse, _models.PromptSummary]:
         """List prompts
 
         `GET /prompts`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return await self._client.request(
-            "get",
-            "/prompts",
-            server="control_plane",
-            query={
-                "collection_id": collection_id,
-                "workspace_id": workspace_id,
-                "current_page": current_page,
-                "page_size": page_size,
-                "search": search,
-            },
-            cast_to=_models.ListPromptsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/prompts",
+                server="control_plane",
+                query={
+                    "collection_id": collection_id,
+                    "workspace_id": workspace_id,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "search": search,
+                },
+                cast_to=_models.ListPromptsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def make_default(
@@ -26362,7 +27070,7 @@ class AsyncProviders(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         current_page: int | NotGiven = NOT_GIVEN,
@@ -26373,31 +27081,38 @@ class AsyncProviders(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListProvidersResponse:
+    ) -> AsyncPaginator[_models.ListProvidersResponse, _models.Providers]:
         """List All Providers
 
         `GET /providers`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             current_page: Current page, defaults to 0
             page_size: Page size, default to 50
             workspace_id: Not required when using workspace API keys. Required when using organisation admin keys
         """
-        return await self._client.request(
-            "get",
-            "/providers",
-            server="control_plane",
-            query={
-                "current_page": current_page,
-                "page_size": page_size,
-                "workspace_id": workspace_id,
-            },
-            cast_to=_models.ListProvidersResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/providers",
+                server="control_plane",
+                query={
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "workspace_id": workspace_id,
+                },
+                cast_to=_models.ListProvidersResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -26983,7 +27698,7 @@ class AsyncResponsesInputItems(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncResponsesInputItemsWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         response_id: str,
         *,
@@ -27003,10 +27718,13 @@ class AsyncResponsesInputItems(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ResponseItemList:
+    ) -> AsyncPaginator[_models.ResponseItemList, _models.ItemResource]:
         """Returns a list of input items for a given response.
 
         `GET /responses/{response_id}/input_items`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             response_id: The ID of the response to retrieve input items for.
@@ -27022,34 +27740,44 @@ class AsyncResponsesInputItems(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/responses/{response_id}/input_items",
-            server="gateway",
-            path_params={
-                "response_id": response_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ResponseItemList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/responses/{response_id}/input_items",
+                server="gateway",
+                path_params={
+                    "response_id": response_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ResponseItemList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
 
@@ -27175,7 +27903,7 @@ class AsyncSecretReferences(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         manager_type: (
@@ -27190,10 +27918,15 @@ class AsyncSecretReferences(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListSecretReferencesResponse:
+    ) -> AsyncPaginator[
+        _models.ListSecretReferencesResponse, _models.SecretReferenceListItem
+    ]:
         """List All Secret References
 
         `GET /secret-references`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             manager_type: Filter by secret manager type
@@ -27202,23 +27935,27 @@ class AsyncSecretReferences(AsyncResource):
             current_page: Page index (0-based), defaults to 0
             page_size: Items per page (1-100), defaults to 20
         """
-        return await self._client.request(
-            "get",
-            "/secret-references",
-            server="control_plane",
-            query={
-                "manager_type": manager_type,
-                "tags": tags,
-                "search": search,
-                "current_page": current_page,
-                "page_size": page_size,
-            },
-            cast_to=_models.ListSecretReferencesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/secret-references",
+                server="control_plane",
+                query={
+                    "manager_type": manager_type,
+                    "tags": tags,
+                    "search": search,
+                    "current_page": current_page,
+                    "page_size": page_size,
+                },
+                cast_to=_models.ListSecretReferencesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -27879,7 +28616,7 @@ class AsyncThreadsMessages(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         thread_id: str,
         *,
@@ -27900,10 +28637,13 @@ class AsyncThreadsMessages(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListMessagesResponse:
+    ) -> AsyncPaginator[_models.ListMessagesResponse, _models.MessageObject]:
         """Returns a list of messages for a given thread.
 
         `GET /threads/{thread_id}/messages`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             thread_id: The ID of the [thread](https://platform.openai.com/docs/api-reference/threads) the messages belong to.
@@ -27920,35 +28660,45 @@ class AsyncThreadsMessages(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/threads/{thread_id}/messages",
-            server="gateway",
-            path_params={
-                "thread_id": thread_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-                "run_id": run_id,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListMessagesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/threads/{thread_id}/messages",
+                server="gateway",
+                path_params={
+                    "thread_id": thread_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                    "run_id": run_id,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListMessagesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     async def retrieve(
@@ -28286,7 +29036,7 @@ class AsyncThreadsRuns(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         thread_id: str,
         *,
@@ -28306,10 +29056,13 @@ class AsyncThreadsRuns(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListRunsResponse:
+    ) -> AsyncPaginator[_models.ListRunsResponse, _models.RunObject]:
         """Returns a list of runs belonging to a thread.
 
         `GET /threads/{thread_id}/runs`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             thread_id: The ID of the thread the run belongs to.
@@ -28325,34 +29078,44 @@ class AsyncThreadsRuns(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/threads/{thread_id}/runs",
-            server="gateway",
-            path_params={
-                "thread_id": thread_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListRunsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/threads/{thread_id}/runs",
+                server="gateway",
+                path_params={
+                    "thread_id": thread_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListRunsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     async def retrieve(
@@ -28572,7 +29335,7 @@ class AsyncThreadsRunsSteps(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncThreadsRunsStepsWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         thread_id: str,
         run_id: str,
@@ -28593,10 +29356,13 @@ class AsyncThreadsRunsSteps(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListRunStepsResponse:
+    ) -> AsyncPaginator[_models.ListRunStepsResponse, _models.RunStepObject]:
         """Returns a list of run steps belonging to a run.
 
         `GET /threads/{thread_id}/runs/{run_id}/steps`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             thread_id: The ID of the thread the run and run steps belong to.
@@ -28613,35 +29379,45 @@ class AsyncThreadsRunsSteps(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/threads/{thread_id}/runs/{run_id}/steps",
-            server="gateway",
-            path_params={
-                "thread_id": thread_id,
-                "run_id": run_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListRunStepsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/threads/{thread_id}/runs/{run_id}/steps",
+                server="gateway",
+                path_params={
+                    "thread_id": thread_id,
+                    "run_id": run_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListRunStepsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     async def retrieve(
@@ -28815,7 +29591,7 @@ class AsyncVectorStores(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         limit: int | NotGiven = NOT_GIVEN,
@@ -28827,10 +29603,13 @@ class AsyncVectorStores(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListVectorStoresResponse:
+    ) -> AsyncPaginator[_models.ListVectorStoresResponse, _models.VectorStoreObject]:
         """Returns a list of vector stores.
 
         `GET /vector_stores`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             limit: A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 20.
@@ -28838,22 +29617,32 @@ class AsyncVectorStores(AsyncResource):
             after: A cursor for use in pagination. `after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include after=obj_foo in order to fetch the next page of the list.
             before: A cursor for use in pagination. `before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include before=obj_foo in order to fetch the previous page of the list.
         """
-        return await self._client.request(
-            "get",
-            "/vector_stores",
-            server="default",
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-            },
-            cast_to=_models.ListVectorStoresResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/vector_stores",
+                server="default",
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                },
+                cast_to=_models.ListVectorStoresResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     async def retrieve(
@@ -29101,7 +29890,7 @@ class AsyncVectorStoresFileBatchesFiles(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVectorStoresFileBatchesFilesWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         vector_store_id: str,
         batch_id: str,
@@ -29118,10 +29907,15 @@ class AsyncVectorStoresFileBatchesFiles(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListVectorStoreFilesResponse:
+    ) -> AsyncPaginator[
+        _models.ListVectorStoreFilesResponse, _models.VectorStoreFileObject
+    ]:
         """Returns a list of vector store files in a batch.
 
         `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             vector_store_id: The ID of the vector store that the files belong to.
@@ -29132,27 +29926,37 @@ class AsyncVectorStoresFileBatchesFiles(AsyncResource):
             before: A cursor for use in pagination. `before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include before=obj_foo in order to fetch the previous page of the list.
             filter: Filter by file status. One of `in_progress`, `completed`, `failed`, `cancelled`.
         """
-        return await self._client.request(
-            "get",
-            "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
-            server="default",
-            path_params={
-                "vector_store_id": vector_store_id,
-                "batch_id": batch_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-                "filter": filter,
-            },
-            cast_to=_models.ListVectorStoreFilesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
+                server="default",
+                path_params={
+                    "vector_store_id": vector_store_id,
+                    "batch_id": batch_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                    "filter": filter,
+                },
+                cast_to=_models.ListVectorStoreFilesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
 
@@ -29249,7 +30053,7 @@ class AsyncVectorStoresFiles(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         vector_store_id: str,
         *,
@@ -29265,10 +30069,15 @@ class AsyncVectorStoresFiles(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListVectorStoreFilesResponse:
+    ) -> AsyncPaginator[
+        _models.ListVectorStoreFilesResponse, _models.VectorStoreFileObject
+    ]:
         """Returns a list of vector store files.
 
         `GET /vector_stores/{vector_store_id}/files`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             vector_store_id: The ID of the vector store that the files belong to.
@@ -29278,26 +30087,36 @@ class AsyncVectorStoresFiles(AsyncResource):
             before: A cursor for use in pagination. `before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include before=obj_foo in order to fetch the previous page of the list.
             filter: Filter by file status. One of `in_progress`, `completed`, `failed`, `cancelled`.
         """
-        return await self._client.request(
-            "get",
-            "/vector_stores/{vector_store_id}/files",
-            server="default",
-            path_params={
-                "vector_store_id": vector_store_id,
-            },
-            query={
-                "limit": limit,
-                "order": order,
-                "after": after,
-                "before": before,
-                "filter": filter,
-            },
-            cast_to=_models.ListVectorStoreFilesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/vector_stores/{vector_store_id}/files",
+                server="default",
+                path_params={
+                    "vector_store_id": vector_store_id,
+                },
+                query={
+                    "limit": limit,
+                    "order": order,
+                    "after": after,
+                    "before": before,
+                    "filter": filter,
+                },
+                cast_to=_models.ListVectorStoreFilesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule(
+                "cursor",
+                items="data",
+                param="after",
+                has_more="has_more",
+                cursor="last_id",
+            ),
+            after,
         )
 
     async def retrieve(
@@ -29448,7 +30267,7 @@ class AsyncVirtualKeys(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         current_page: int,
@@ -29458,29 +30277,36 @@ class AsyncVirtualKeys(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListVirtualKeysResponse:
+    ) -> AsyncPaginator[_models.ListVirtualKeysResponse, _models.VirtualKeys]:
         """List All Virtual Keys
 
         `GET /virtual-keys`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             current_page: Current page, defaults to 0
             page_size: Page size, default to 50
         """
-        return await self._client.request(
-            "get",
-            "/virtual-keys",
-            server="control_plane",
-            query={
-                "current_page": current_page,
-                "page_size": page_size,
-            },
-            cast_to=_models.ListVirtualKeysResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/virtual-keys",
+                server="control_plane",
+                query={
+                    "current_page": current_page,
+                    "page_size": page_size,
+                },
+                cast_to=_models.ListVirtualKeysResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("page", items="data", param="current_page", total="total"),
+            current_page,
         )
 
     async def retrieve(
@@ -29641,17 +30467,29 @@ class AsyncPortkey(AsyncAPIClient):
         base_url_given = base_url is not None
         if base_url is None:
             base_url = "https://api.portkey.ai/v1"
+        control_plane_url = control_plane_url or os.environ.get(
+            "PORTKEY_CONTROL_PLANE_URL"
+        )
+        gateway_url = gateway_url or os.environ.get("PORTKEY_GATEWAY_URL")
+        public_url = public_url or os.environ.get("PORTKEY_PUBLIC_URL")
+        # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
+        self._follow_base_url: frozenset[str] = frozenset(
+            name
+            for name, url in (
+                ("control_plane", control_plane_url),
+                ("gateway", gateway_url),
+                ("public", public_url),
+            )
+            if not url
+        )
         super().__init__(
             base_urls={
                 "default": base_url,
                 "control_plane": control_plane_url
-                or os.environ.get("PORTKEY_CONTROL_PLANE_URL")
                 or (base_url if base_url_given else "https://api.portkey.ai/v1"),
                 "gateway": gateway_url
-                or os.environ.get("PORTKEY_GATEWAY_URL")
                 or (base_url if base_url_given else "https://api.portkey.ai/v1"),
                 "public": public_url
-                or os.environ.get("PORTKEY_PUBLIC_URL")
                 or (base_url if base_url_given else "https://api.portkey.ai"),
             },
             auth_headers={
@@ -29668,6 +30506,93 @@ class AsyncPortkey(AsyncAPIClient):
             max_retries=max_retries,
             http_client=http_client,
         )
+
+    def copy(
+        self,
+        *,
+        api_key: str | None | NotGiven = NOT_GIVEN,
+        virtual_key: str | None | NotGiven = NOT_GIVEN,
+        authorization: str | None | NotGiven = NOT_GIVEN,
+        provider: str | None | NotGiven = NOT_GIVEN,
+        config: str | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        custom_host: str | None | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        control_plane_url: str | NotGiven = NOT_GIVEN,
+        gateway_url: str | NotGiven = NOT_GIVEN,
+        public_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        base_urls: Mapping[str, str] | None = None,
+        auth_headers: Mapping[str, object] | None = None,
+    ) -> Self:
+        """A new client with these constructor arguments changed; it shares our connection pool.
+
+        Left out, an argument keeps this client's value; a credential given as None is no longer
+        sent. `default_headers` and `default_query` are merged over ours (a None value removes
+        one); `base_url` also moves every server group that has no URL of its own. Switch per call
+        site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
+        """
+        headers: dict[str, object] = {}
+        if not isinstance(api_key, NotGiven):
+            headers["x-portkey-api-key"] = api_key
+        if not isinstance(virtual_key, NotGiven):
+            headers["x-portkey-virtual-key"] = virtual_key
+        if not isinstance(authorization, NotGiven):
+            if (
+                isinstance(authorization, str)
+                and authorization
+                and not authorization.lower().startswith("bearer ")
+            ):
+                authorization = "Bearer " + authorization
+            headers["Authorization"] = authorization
+        if not isinstance(provider, NotGiven):
+            headers["x-portkey-provider"] = provider
+        if not isinstance(config, NotGiven):
+            headers["x-portkey-config"] = config
+        if not isinstance(custom_host, NotGiven):
+            headers["x-portkey-custom-host"] = custom_host
+        urls: dict[str, str] = {}
+        follows = self._follow_base_url
+        if not isinstance(base_url, NotGiven):
+            urls = {name: base_url for name in follows}
+            urls["default"] = base_url
+        if not isinstance(control_plane_url, NotGiven):
+            urls["control_plane"] = control_plane_url
+            follows = follows.difference(["control_plane"])
+        if not isinstance(gateway_url, NotGiven):
+            urls["gateway"] = gateway_url
+            follows = follows.difference(["gateway"])
+        if not isinstance(public_url, NotGiven):
+            urls["public"] = public_url
+            follows = follows.difference(["public"])
+        new = super().copy(
+            base_urls={**urls, **(base_urls or {})},
+            auth_headers={**headers, **(auth_headers or {})},
+            default_headers=default_headers,
+            default_query=default_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+        if not isinstance(api_key, NotGiven):
+            new.api_key = api_key
+        if not isinstance(virtual_key, NotGiven):
+            new.virtual_key = virtual_key
+        if not isinstance(authorization, NotGiven):
+            new.authorization = authorization
+        if not isinstance(provider, NotGiven):
+            new.provider = provider
+        if not isinstance(config, NotGiven):
+            new.config = config
+        if not isinstance(custom_host, NotGiven):
+            new.custom_host = custom_host
+        new._follow_base_url = follows
+        return new
+
+    with_options = copy
 
     @cached_property
     def admin(self) -> AsyncAdmin:
