@@ -6969,10 +6969,13 @@ class FineTuningJobsEvents(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListFineTuningJobEventsResponse:
+    ) -> SyncPage[_models.ListFineTuningJobEventsResponse, _models.FineTuningJobEvent]:
         """Get status updates for a fine-tuning job.
 
         `GET /fine_tuning/jobs/{fine_tuning_job_id}/events`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             fine_tuning_job_id: The ID of the fine-tuning job to get events for.
@@ -6986,32 +6989,36 @@ class FineTuningJobsEvents(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/fine_tuning/jobs/{fine_tuning_job_id}/events",
-            server="gateway",
-            path_params={
-                "fine_tuning_job_id": fine_tuning_job_id,
-            },
-            query={
-                "after": after,
-                "limit": limit,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListFineTuningJobEventsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/fine_tuning/jobs/{fine_tuning_job_id}/events",
+                server="gateway",
+                path_params={
+                    "fine_tuning_job_id": fine_tuning_job_id,
+                },
+                query={
+                    "after": after,
+                    "limit": limit,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListFineTuningJobEventsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("cursor", items="data", param="after", item_id="id"),
+            after,
         )
 
 
@@ -22295,7 +22302,7 @@ class AsyncFineTuningJobsEvents(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningJobsEventsWithRawResponse(self)
 
-    async def list(
+    def list(
         self,
         fine_tuning_job_id: str,
         *,
@@ -22313,10 +22320,15 @@ class AsyncFineTuningJobsEvents(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListFineTuningJobEventsResponse:
+    ) -> AsyncPaginator[
+        _models.ListFineTuningJobEventsResponse, _models.FineTuningJobEvent
+    ]:
         """Get status updates for a fine-tuning job.
 
         `GET /fine_tuning/jobs/{fine_tuning_job_id}/events`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             fine_tuning_job_id: The ID of the fine-tuning job to get events for.
@@ -22330,32 +22342,36 @@ class AsyncFineTuningJobsEvents(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/fine_tuning/jobs/{fine_tuning_job_id}/events",
-            server="gateway",
-            path_params={
-                "fine_tuning_job_id": fine_tuning_job_id,
-            },
-            query={
-                "after": after,
-                "limit": limit,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListFineTuningJobEventsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/fine_tuning/jobs/{fine_tuning_job_id}/events",
+                server="gateway",
+                path_params={
+                    "fine_tuning_job_id": fine_tuning_job_id,
+                },
+                query={
+                    "after": after,
+                    "limit": limit,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListFineTuningJobEventsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("cursor", items="data", param="after", item_id="id"),
+            after,
         )
 
 
