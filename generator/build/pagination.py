@@ -17,7 +17,8 @@ item_id, total, first_page). An override that names something the spec lacks is 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError
