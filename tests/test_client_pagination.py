@@ -310,11 +310,12 @@ def render_fixture(tmp_path: Path, names: str) -> Any:
     ("names", "message"),
     [
         ('pagination: {"GET /nope": false}', "no such operation"),
-        ('pagination: {"GET /tags": {style: cursor}}', "query parameter None is not declared"),
+        ('pagination: {"GET /tags": {style: cursor}}', "no query parameter selects the page"),
         ('pagination: {"GET /things": {items: object}}', "is not an array field"),
         ('pagination: {"GET /things": {has_more: more}}', "has_more 'more' is not a field"),
         ('pagination: {"GET /things": {style: offset}}', "style 'offset'"),
         ('pagination: {"GET /things": {colour: red}}', "unknown key"),
+        ('pagination: {"GET /things": {param: before}}', "query parameter 'before' is not declared"),
         ('pagination: {"GET /widgets": {first_page: "one"}}', "first_page must be an integer"),
         ("pagination: [1, 2]", "must be a mapping"),
     ],

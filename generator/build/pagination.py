@@ -134,7 +134,8 @@ def detect(
     if param is None or param not in params:
         raise _error(
             raw.key,
-            f"query parameter {param!r} is not declared (query: {sorted(params)})",
+            (f"query parameter {param!r} is not declared" if param else "no query parameter selects the page")
+            + f" (query parameters: {sorted(params)})",
             "name the query parameter that selects the page with `param:`",
         )
     item_node, item_ptr = _array_items(builder, *schemas[items])
