@@ -309,7 +309,6 @@ def render_fixture(tmp_path: Path, names: str) -> Any:
 @pytest.mark.parametrize(
     ("names", "message"),
     [
-        ('pagination: {"GET /nope": false}', "no such operation"),
         ('pagination: {"GET /tags": {style: cursor}}', "no query parameter selects the page"),
         ('pagination: {"GET /things": {items: object}}', "is not an array field"),
         ('pagination: {"GET /things": {has_more: more}}', "has_more 'more' is not a field"),
@@ -325,6 +324,12 @@ def test_bad_overrides_are_clear_errors(tmp_path: Path, names: str, message: str
         render_fixture(tmp_path, names)
     text = str(caught.value)
     assert message in text and "names.yaml" in text, text
+
+
+def test_override_of_a_missing_operation_is_a_warning(tmp_path: Path) -> None:
+    result = render_fixture(tmp_path, 'pagination: {"GET /nope": false}')
+    warnings = [d for d in result.diagnostics if "GET /nope" in d.message]
+    assert len(warnings) == 1 and warnings[0].severity == "warning" and "no such operation" in warnings[0].message
 
 
 def test_override_renames_fields(tmp_path: Path) -> None:

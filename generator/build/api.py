@@ -284,7 +284,7 @@ def build_api(
     names = assign_names(raws, rules)
     fnames = function_names(raws, names)
     builder = OperationBuilder(document, type_hint, class_for_pointer)
-    page_overrides = check_overrides(rules.pagination, {raw.key for raw in raws})
+    page_overrides = check_overrides(rules.pagination, {raw.key for raw in raws}, report)
     top_security = document.get("security")
     ops: list[Operation] = []
     for raw in raws:

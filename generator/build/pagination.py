@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import pointer as jp
-from ..diagnostics import Diagnostic, GeneratorError
+from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import Pagination, Param
 
 NAMES_FILE = "spec/names.yaml"
@@ -36,8 +36,13 @@ def _error(key: str, message: str, hint: str) -> GeneratorError:
     )
 
 
-def check_overrides(overrides: Any, operation_keys: set[str]) -> dict[str, Mapping[str, Any] | None]:
-    """The `pagination:` section of names.yaml as {"METHOD /path": mapping, or None for off}."""
+def check_overrides(
+    overrides: Any, operation_keys: set[str], report: Report | None = None
+) -> dict[str, Mapping[str, Any] | None]:
+    """The `pagination:` section of names.yaml as {"METHOD /path": mapping, or None for off}.
+
+    An override for an operation the spec lacks is a warning: names.yaml outlives spec versions.
+    """
     if not isinstance(overrides, Mapping):
         raise GeneratorError(
             Diagnostic(
@@ -51,7 +56,13 @@ def check_overrides(overrides: Any, operation_keys: set[str]) -> dict[str, Mappi
     for key, value in overrides.items():
         key = str(key)
         if key not in operation_keys:
-            raise _error(key, "no such operation in the spec", 'use "METHOD /path" exactly as in the spec, e.g. "GET /files"')
+            if report is not None:
+                report.warn(
+                    f"pagination override for {key!r}: no such operation in the spec (ignored)",
+                    file=NAMES_FILE,
+                    hint='use "METHOD /path" exactly as in the spec, e.g. "GET /files"',
+                )
+            continue
         if value is False or value is None:
             out[key] = None
             continue

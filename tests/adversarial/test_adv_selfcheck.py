@@ -79,7 +79,7 @@ def test_ast_check_flags_code(snippet: str) -> None:
 
 def test_runtime_copy_check(spec_runs) -> None:
     files = spec_runs["inj_descriptions"].files()
-    runtimes = [rel for rel in files if rel.split("/", 1)[1] in RUNTIME_FILES]
+    runtimes = [rel for rel in files if rel.split("/", 1)[-1] in RUNTIME_FILES]
     assert sorted(r.split("/", 1)[1] for r in runtimes) == sorted(RUNTIME_FILES)
     for rel in runtimes:
         template = (REPO / "templates" / rel.split("/", 1)[1]).read_text("utf-8")
