@@ -57,12 +57,10 @@ def read_pin(path: Path | None) -> dict[str, Any] | None:
 
 
 def spec_path_for(config: Config) -> Path:
-    if config.spec is not None:
-        return Path(config.spec)
-    raise error(
-        "no spec given",
-        hint="pass --spec PATH or set `spec` under [tool.portkey-codegen] in pyproject.toml",
-    )
+    """The local spec file: the given one, a downloaded URL, or the pinned spec (see fetch.py)."""
+    from .fetch import resolve_spec
+
+    return resolve_spec(config)
 
 
 def check_pin(config: Config, sha256: str, spec_path: Path) -> None:
