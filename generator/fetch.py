@@ -185,7 +185,7 @@ def store(data: bytes, sha256: str | None = None) -> Path:
     except OSError as exc:
         raise error(
             f"cannot store the downloaded spec in {target.parent}: {exc.strerror or exc}",
-            hint=f"set PORTKEY_CODEGEN_CACHE_DIR to a writable folder, or pass --spec FILE",
+            hint="set PORTKEY_CODEGEN_CACHE_DIR to a writable folder, or pass --spec FILE",
         ) from None
     return target
 

@@ -26,7 +26,7 @@ class Route:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before each 1 KiB of the body (a trickling server)
-    declared_length: int | None = None  # Content-Length to announce (None: the real length)
+    declared_length: int | None = None  # Content-Length to announce (None: the real one; -1: none)
 
 
 class SpecMirror:
@@ -52,7 +52,10 @@ class SpecMirror:
                     return
                 self.send_response(route.status)
                 length = len(route.body) if route.declared_length is None else route.declared_length
-                self.send_header("Content-Length", str(length))
+                if length >= 0:
+                    self.send_header("Content-Length", str(length))
+                else:
+                    self.close_connection = True  # no length: the body ends when the connection does
                 for name, value in route.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
