@@ -282,15 +282,20 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, allow_loopback_http: bool) -> None:
         self.allow_loopback_http = allow_loopback_http
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        try:
-            target = _check_url(newurl, allow_loopback_http=self.allow_loopback_http)
-        except DownloadError as exc:
-            raise DownloadError(f"redirected to {newurl}: {exc}") from None
-        source = urllib.parse.urlsplit(req.full_url)
-        if source.scheme == "https" and target.scheme != "https":
-            raise DownloadError(f"redirected from https to {newurl}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    def http_error_302(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]
+        # Checked before urllib's own handling, so every refused target gets the same message.
+        location = headers.get("location") or headers.get("uri")
+        if location:
+            newurl = urllib.parse.urljoin(req.full_url, location)
+            try:
+                target = _check_url(newurl, allow_loopback_http=self.allow_loopback_http)
+            except DownloadError as exc:
+                raise DownloadError(f"redirected to {newurl}: {exc}") from None
+            if urllib.parse.urlsplit(req.full_url).scheme == "https" and target.scheme != "https":
+                raise DownloadError(f"redirected to {newurl}: from https to {target.scheme}")
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 def _opener(url: urllib.parse.SplitResult, allow_loopback_http: bool) -> urllib.request.OpenerDirector:
