@@ -347,3 +347,23 @@ def test_cli_offline_without_cache_fails_in_one_line(tmp_path):
     assert len(lines) == 1, done.stderr
     assert f"{base}{ROUTE}" in lines[0] and "--spec FILE" in lines[0] and "pin.yaml" in lines[0]
     assert not (proj / "generated").exists()
+
+
+def test_update_in_a_pinned_project_repins_and_caches_the_new_spec(tmp_path):
+    proj = make_project(tmp_path)
+    env = {"PORTKEY_CODEGEN_CACHE_DIR": str(tmp_path / "cache")}
+    pyproject = (proj / "pyproject.toml").read_text()
+    with SpecMirror({ROUTE: Route(SPEC)}) as mirror:
+        assert cli(proj, "generate", env={**env, fetch.ENV_MIRROR: mirror.url}).returncode == 0
+        new = tmp_path / "v2.yaml"
+        new.write_bytes(SPEC.replace(b"Streaming", b"Streaming v2"))
+        new_commit = "e" * 40
+        done = cli(proj, "update", "--spec", str(new), "--commit", new_commit, env={**env, fetch.ENV_MIRROR: mirror.url})
+        assert done.returncode == 0, done.stderr
+        assert mirror.requests == [ROUTE]  # the diff's old side came from the cache
+    new_sha = hashlib.sha256(new.read_bytes()).hexdigest()
+    pin = (proj / "pin.yaml").read_text()
+    assert f"sha256: {new_sha}" in pin and f"commit: {new_commit}" in pin
+    assert (proj / "pyproject.toml").read_text() == pyproject  # still names only the pin
+    # Offline and without the mirror, the new pin is served from the cache.
+    assert cli(proj, "check", env=env).returncode == 0
