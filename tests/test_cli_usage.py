@@ -60,9 +60,10 @@ def test_missing_overlay_or_names_named_in_a_flag_is_an_error(tmp_path, capsys):
 def test_another_spec_in_this_project_needs_no_pin_and_no_overlay(tmp_path, capsys):
     out = tmp_path / "out"
     # With the project's pin, another spec is refused, and the message says how to use one.
-    assert main(["generate", "--spec", str(FIXTURE), "--out", str(out), "--package-name", "fx"]) == 2
+    project = ["--config", str(REPO / "pyproject.toml")]
+    assert main(["generate", *project, "--spec", str(FIXTURE), "--out", str(out), "--package-name", "fx"]) == 2
     assert "--no-pin --no-overlay --no-names" in capsys.readouterr().err
-    code = main(["generate", "--spec", str(FIXTURE), "--no-pin", "--no-overlay", "--no-names",
+    code = main(["generate", *project, "--spec", str(FIXTURE), "--no-pin", "--no-overlay", "--no-names",
                  "--out", str(out), "--package-name", "fx", "--parts", "models,client"])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     assert (out / "fx" / "client" / "_client.py").is_file()
