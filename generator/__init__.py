@@ -57,12 +57,22 @@ def read_pin(path: Path | None) -> dict[str, Any] | None:
 
 
 def spec_path_for(config: Config) -> Path:
-    if config.spec is not None:
-        return Path(config.spec)
-    raise error(
-        "no spec given",
-        hint="pass --spec PATH or set `spec` under [tool.portkey-codegen] in pyproject.toml",
-    )
+    """The local spec file: the given one, a downloaded URL, or the pinned spec (see fetch.py)."""
+    from .fetch import resolve_spec
+
+    return resolve_spec(config)
+
+
+def check_openapi(document: dict, spec_path: Path) -> None:
+    """A YAML that is no OpenAPI document at all is told so in one line, before the pin or the
+    overlay trip over it (a bad `openapi` version is validation's to report)."""
+    if "openapi" in document:
+        return
+    if "swagger" in document:
+        what = f"a Swagger {document['swagger']} document, not OpenAPI 3: convert it first (e.g. with swagger2openapi)"
+    else:
+        what = "not an OpenAPI document: it has no top-level `openapi: 3.x` field (OpenAPI 3.0 and 3.1 are read)"
+    raise error(what, file=str(spec_path), line=1)
 
 
 def check_pin(config: Config, sha256: str, spec_path: Path) -> None:
@@ -75,7 +85,8 @@ def check_pin(config: Config, sha256: str, spec_path: Path) -> None:
             f"spec sha256 {sha256} differs from the pin {pinned} in {config.pin}",
             file=str(spec_path),
             hint="the upstream spec changed: review it with `portkey-codegen diff`, then run with "
-            "--spec-changed (or `portkey-codegen update --spec NEW`) to accept it",
+            "--spec-changed (or `portkey-codegen update --spec NEW`) to accept it; for another API "
+            "than the pinned one, pass --no-pin --no-overlay --no-names",
         )
 
 
@@ -119,6 +130,7 @@ def _load(config: Config, timer: Timer, cache: Any) -> tuple[Any, dict, str | No
     spec_path = spec_path_for(config)
     with timer.stage("load"):
         loaded = load_spec(spec_path)
+    check_openapi(loaded.document, spec_path)
     check_pin(config, loaded.sha256, spec_path)
     document = loaded.document
     if config.overlay is not None and Path(config.overlay).is_file():

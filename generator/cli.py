@@ -1,12 +1,30 @@
-"""Command line: a thin layer over generator.generate().
+"""portkey-codegen turns an OpenAPI 3.0/3.1 YAML (by default the pinned Portkey spec) into code you
+vendor: pydantic v2 models, typed sync + async httpx clients and FastAPI server stubs, and checks in
+CI that the committed code is still what the spec produces.
 
-Exit codes: 0 ok; 1 generated code is stale (`check`) or breaking changes found (`diff --fail-on`);
-2 bad input (spec, config, flags) — nothing was written; 3 internal error (a generator bug).
+Settings come from [tool.portkey-codegen] in the nearest pyproject.toml; flags override them. The
+pinned spec (spec/pin.yaml) is downloaded on first use and kept in the user cache.
+
+examples:
+  portkey-codegen generate                      regenerate generated/ from the pinned spec
+  portkey-codegen check                         exit 1 with a diff when generated/ is stale
+  portkey-codegen generate --spec api.yaml --no-pin --no-overlay --no-names --out src/ --package-name my_api
+  portkey-codegen serve --mock --port 8000      a local stand-in for the API
+  portkey-codegen diff old.yaml new.yaml        what changed, classified for clients and servers
+
+exit codes: 0 ok; 1 stale (check) or --fail-on matched (diff); 2 bad input (spec, config, flags),
+nothing written; 3 internal error (please report it).
+run `portkey-codegen COMMAND --help` for a command's flags.
 """
+
+# The docstring above is the user's `--help`. For developers: a thin layer over generator.generate();
+# the pinned spec's download lives in generator/fetch.py.
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from pathlib import Path
 
@@ -18,10 +36,27 @@ from .formatting import FormattingError
 EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, plus "did you mean" for a mistyped command or choice."""
+
+    def error(self, message: str):  # type: ignore[override]
+        found = re.search(r"invalid choice: '(.*?)' \(choose from (.*)\)", message)
+        if found:
+            choices = re.findall(r"'(.*?)'", found.group(2))
+            close = difflib.get_close_matches(found.group(1), choices, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        super().error(message)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--spec", type=Path, help="OpenAPI file (default: the pinned spec from pyproject.toml)")
+    p.add_argument("--spec", metavar="FILE|URL", help="OpenAPI file or https URL (default: the pinned spec, downloaded once)")
     p.add_argument("--config", type=Path, help="pyproject.toml holding [tool.portkey-codegen]")
     p.add_argument("--overlay", type=Path, help="OpenAPI Overlay 1.0 file applied after load")
+    p.add_argument("--no-overlay", action="store_true", help="apply no overlay (ignore the configured one)")
+    p.add_argument("--names", type=Path, help="naming rules and overrides (YAML, like spec/names.yaml)")
+    p.add_argument("--no-names", action="store_true", help="use the built-in naming rules only")
+    p.add_argument("--no-pin", action="store_true", help="ignore the pin: no sha256 check, no download")
     p.add_argument("--spec-changed", action="store_true", help="accept a spec whose sha256 differs from the pin")
     p.add_argument("--lenient", action="store_true", help="report spec validation errors as warnings")
     p.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
@@ -38,9 +73,9 @@ def _gen_flags(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="portkey-codegen", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = _Parser(prog="portkey-codegen", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--version", action="version", version=f"portkey-codegen {__version__}")
-    sub = ap.add_subparsers(dest="command", required=True)
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     g = sub.add_parser("generate", help="regenerate the output folder")
     _common(g)
     _gen_flags(g)
@@ -49,6 +84,10 @@ def parser() -> argparse.ArgumentParser:
     _gen_flags(c)
     v = sub.add_parser("validate", help="load, apply the overlay and validate the spec")
     _common(v)
+    f = sub.add_parser("fetch", help="download the pinned spec into the user cache and print its path")
+    f.add_argument("--config", type=Path, help="pyproject.toml holding [tool.portkey-codegen]")
+    f.add_argument("--commit", help="download this upstream commit instead of the pinned one (adopt it with `update`)")
+    f.add_argument("--refresh", action="store_true", help="download again even when the cache holds it")
     u = sub.add_parser(
         "update", help="adopt a new spec: validate, show the diff, regenerate, update the pin"
     )
@@ -75,14 +114,40 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _unknown_flags(ap: argparse.ArgumentParser, command: str | None, extras: list[str]) -> str:
+    """One line per unknown argument, with the closest flag of `command` when there is one."""
+    known: list[str] = []
+    for action in ap._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            known = [o for a in action.choices[command]._actions for o in a.option_strings]
+    lines = []
+    for i, extra in enumerate(extras):
+        if not extra.startswith("-") and i and extras[i - 1].startswith("-") and "=" not in extras[i - 1]:
+            continue  # most likely the value of the unknown flag before it
+        flag = extra.split("=", 1)[0]
+        close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6) if flag.startswith("-") else []
+        what = "unknown flag" if flag.startswith("-") else "unexpected argument"
+        lines.append(
+            f"portkey-codegen {command}: error: {what} {extra}"
+            + (f"; did you mean {close[0]}?" if close else f"; see `portkey-codegen {command} --help`")
+        )
+    return "\n".join(lines)
+
+
 def _config(args: argparse.Namespace):
     parts = None
     if getattr(args, "parts", None):
         parts = tuple(dict.fromkeys(["models", *[p.strip() for p in args.parts.split(",") if p.strip()]]))
+    without = tuple(
+        name for name, flag in (("overlay", "no_overlay"), ("names", "no_names"), ("pin", "no_pin"))
+        if getattr(args, flag, False)
+    )  # fmt: skip
     return load_config(
         args.config,
+        without=without,
         spec=args.spec,
-        overlay=args.overlay,
+        overlay=None if getattr(args, "no_overlay", False) else args.overlay,
+        names=None if getattr(args, "no_names", False) else getattr(args, "names", None),
         out=getattr(args, "out", None),
         package_name=getattr(args, "package_name", None),
         templates=getattr(args, "templates", None),
@@ -102,7 +167,11 @@ def _print_timings(timings: list[tuple[str, float]], stream) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args, extras = ap.parse_known_args(argv)
+    if extras:
+        print(_unknown_flags(ap, args.command, extras), file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.command == "diff":
         from .diff import main_diff
 
@@ -119,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             return _update(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "fetch":
+            return _fetch(args)
         config = _config(args)
         if args.command == "validate":
             from . import Timer, prepare
@@ -158,6 +229,50 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from .fetch import fetch_pinned
+
+    config = load_config(args.config)
+    if config.pin is None:
+        print("error: no `pin` under [tool.portkey-codegen]: nothing to fetch (pass --config)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    path = fetch_pinned(Path(config.pin), commit=args.commit, refresh=args.refresh)
+    print(path)
+    if args.commit:
+        print(
+            f"to adopt it: portkey-codegen update --spec {path} --commit {args.commit}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _bind(host: str, port: int):
+    """The listening socket, bound here so that a busy port is bad input (exit 2) named as such."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise _BindError(f"cannot bind --host {host}: {exc.strerror}") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise _BindError(f"port {port} on {host} is in use: stop what listens there or pass --port N") from None
+        raise _BindError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; pass another --port") from None
+    sock.listen(2048)
+    return sock
+
+
+class _BindError(Exception):
+    """A one-line bad-input message of `serve` (exit 2)."""
+
+
 def _serve(args: argparse.Namespace) -> int:
     """Generate into a temporary folder (so it always matches the spec) and run it under uvicorn."""
     import importlib
@@ -166,19 +281,31 @@ def _serve(args: argparse.Namespace) -> int:
     from . import render_tree
     from .output import write_tree
 
-    config = _config(argparse.Namespace(**{**vars(args), "out": None, "package_name": None, "templates": None, "parts": "server"}))
-    result = render_tree(config)
-    with tempfile.TemporaryDirectory(prefix="portkey-codegen-serve-") as tmp:
-        write_tree(Path(tmp), result.files)
-        sys.path.insert(0, tmp)
-        server = importlib.import_module(f"{config.package_name}.server")
-        app = server.create_app(mock=args.mock, prefix=args.prefix)
-        print(f"serving {len(result.api.operations)} operations on http://{args.host}:{args.port}{args.prefix}", file=sys.stderr)
-        try:
-            server.serve(app, host=args.host, port=args.port)
-        except ImportError as exc:
-            print(f"error: {exc}; install uvicorn to serve", file=sys.stderr)
-            return EXIT_BAD_INPUT
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port {args.port} is not a TCP port (0-65535)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        import uvicorn
+    except ImportError:
+        print("error: serving needs uvicorn: pip install uvicorn", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        sock = _bind(args.host, args.port)  # before the slow part: a busy port fails at once
+    except _BindError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with sock:
+        config = _config(argparse.Namespace(**{**vars(args), "out": None, "package_name": None, "templates": None, "parts": "server"}))
+        result = render_tree(config)
+        with tempfile.TemporaryDirectory(prefix="portkey-codegen-serve-") as tmp:
+            write_tree(Path(tmp), result.files)
+            sys.path.insert(0, tmp)
+            server = importlib.import_module(f"{config.package_name}.server")
+            app = server.create_app(mock=args.mock, prefix=args.prefix)
+            host, port = sock.getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            print(f"serving {len(result.api.operations)} operations on http://{shown}:{port}{args.prefix}", file=sys.stderr)
+            uvicorn.Server(uvicorn.Config(app, host=args.host, port=port)).run(sockets=[sock])
     return EXIT_OK
 
 
@@ -186,22 +313,41 @@ def _update(args: argparse.Namespace) -> int:
     """Everything is checked and rendered before anything is written; a bad spec changes nothing."""
     from . import Timer, render_tree
     from .diff import main_diff
+    from .fetch import fetch_pinned, is_url, resolve_spec, store
     from .output import write_tree
     from .pin import update_pin
 
     if args.spec is None:
         print("error: update needs --spec NEW", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if is_url(args.spec):
+        args = argparse.Namespace(**{**vars(args), "spec": str(resolve_spec(load_config(args.config, spec=args.spec)))})
     current = _config(argparse.Namespace(**{**vars(args), "spec": None}))
-    new_spec = args.spec.resolve()
+    new_spec = Path(args.spec).resolve()
     config = _config(argparse.Namespace(**{**vars(args), "spec_changed": True}))
     timer = Timer()
     result = render_tree(config, timer)  # validates the new spec first: raises before any write
+    old_spec: Path | None = None
     if current.spec is not None and Path(current.spec).is_file():
-        text, _ = main_diff(Path(current.spec), new_spec, fmt="markdown", fail_on="never", overlay=config.overlay)
+        old_spec = Path(current.spec)
+    elif current.spec is None and current.pin is not None:
+        try:
+            old_spec = fetch_pinned(Path(current.pin))
+        except GeneratorError as exc:
+            print(f"note: no diff against the pinned spec: {exc.diagnostics[0].message}", file=sys.stderr)
+    if old_spec is not None:
+        text, _ = main_diff(old_spec, new_spec, fmt="markdown", fail_on="never", overlay=config.overlay)
         print(text)
     written = write_tree(Path(config.out), result.files)
     if config.pin is not None:
+        if current.spec is None:
+            store(new_spec.read_bytes())  # the pin now names it: later runs find it in the cache
+            if not args.commit:
+                print(
+                    "warning: the pin's commit is unchanged: pass --commit SHA so that other machines "
+                    "download this spec",
+                    file=sys.stderr,
+                )
         changed = update_pin(current, new_spec, result.spec_sha256, commit=args.commit)
         for line in changed:
             print(line)

@@ -19,7 +19,7 @@ PARTS = ("models", "client", "server")
 
 @dataclass(frozen=True)
 class Config:
-    spec: Path | None = None  # None: the pinned spec
+    spec: Path | str | None = None  # None: the pinned spec (fetch.py); a str is an https URL
     pin: Path | None = None  # spec/pin.yaml
     overlay: Path | None = None
     names: Path | None = None  # naming overrides
@@ -63,9 +63,23 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
-def load_config(pyproject: Path | None = None, **overrides: Any) -> Config:
-    """Read the config table (if any) and apply `overrides` (flags; None means "not given")."""
+def _path_value(name: str, value: Any, root: Path) -> Any:
+    from .fetch import is_url
+
+    if name == "spec" and is_url(str(value)):
+        return str(value)  # downloaded when used (generator/fetch.py); never a path
+    value = Path(value)
+    return value if value.is_absolute() else (root / value).resolve()
+
+
+def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (), **overrides: Any) -> Config:
+    """Read the config table (if any) and apply `overrides` (flags; None means "not given").
+
+    `without` names settings to clear whatever the table says (``--no-overlay`` -> "overlay").
+    An overlay or names file that does not exist is an error naming where it was set.
+    """
     values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
     root = Path.cwd()
     if pyproject is None:
         pyproject = find_pyproject(Path.cwd())
@@ -84,16 +98,26 @@ def load_config(pyproject: Path | None = None, **overrides: Any) -> Config:
                 )
             name = KEYS[key]
             if name in PATH_KEYS:
-                value = (root / value).resolve() if not Path(value).is_absolute() else Path(value)
+                value = _path_value(name, value, root)
             if name == "parts":
                 value = tuple(value)
             values[name] = value
+            origin[name] = f"`{key}` in {pyproject}"
     for name, value in overrides.items():
         if value is None:
             continue
-        if name in PATH_KEYS and value is not None:
-            value = Path(value).resolve()
+        if name in PATH_KEYS:
+            value = _path_value(name, value, Path.cwd())
+            origin[name] = "--" + name.replace("_", "-")
         values[name] = value
+    for name in without:
+        values.pop(name, None)
+    for name in ("overlay", "names"):
+        if name in values and not Path(values[name]).is_file():
+            raise error(
+                f"{name} file {values[name]} (from {origin.get(name, name)}) does not exist",
+                hint=f"fix the path, or pass --no-{name} to run without one",
+            )
     values.setdefault("root", root)
     if "out" not in values:
         values["out"] = (root / "generated").resolve()

@@ -7,17 +7,46 @@ from pathlib import Path
 
 import pytest
 
-from project_paths import FIXTURES, NEXT_SPEC, REPO, SHARED_SPEC  # noqa: F401
+from project_paths import FIXTURES, NEXT_SPEC, NO_SKIPS, PIN, REPO, SHARED_SPEC  # noqa: F401
+
+_spec_problem: list[str] = []  # why the pinned spec could not be had, when it could not
+
+
+def pytest_configure(config):
+    """The pinned spec, once per machine: the runner's copy, the user cache, else downloaded into it
+    (through $PORTKEY_CODEGEN_SPEC_MIRROR when set) exactly as `portkey-codegen fetch` does."""
+    if SHARED_SPEC.is_file():
+        return
+    from generator.diagnostics import GeneratorError
+    from generator.fetch import fetch_pinned
+
+    try:
+        got = fetch_pinned(PIN)
+    except GeneratorError as exc:
+        _spec_problem.append(exc.diagnostics[0].message)
+        return
+    assert got == SHARED_SPEC, (got, SHARED_SPEC)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory):
-    """Tests never read or fill the developer's own stage cache."""
+    """Tests never read or fill the developer's own stage cache. The private cache starts with the
+    pinned spec in it, so that the project's own config (`pin`, no `spec`) finds it offline."""
+    import hashlib
     import os
 
     folder = tmp_path_factory.mktemp("stage-cache")
     old = os.environ.get("PORTKEY_CODEGEN_CACHE_DIR")
     os.environ["PORTKEY_CODEGEN_CACHE_DIR"] = str(folder)
+    if SHARED_SPEC.is_file():
+        from generator.fetch import cached_spec_path, read_pinned_source
+
+        data = SHARED_SPEC.read_bytes()
+        pinned = read_pinned_source(PIN).sha256
+        if hashlib.sha256(data).hexdigest() == pinned:  # else the pin check reports it where used
+            seeded = cached_spec_path(pinned)
+            seeded.parent.mkdir(parents=True)
+            seeded.write_bytes(data)
     yield folder
     if old is None:
         os.environ.pop("PORTKEY_CODEGEN_CACHE_DIR", None)
@@ -33,7 +62,11 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def portkey_spec_path() -> Path:
     if not SHARED_SPEC.is_file():
-        pytest.fail(f"the pinned Portkey spec is expected at {SHARED_SPEC} (../shared/spec beside the repo)")
+        pytest.fail(
+            "the pinned Portkey spec is neither in ../shared/spec nor in the user cache, and "
+            + (_spec_problem[0] if _spec_problem else "it could not be downloaded"),
+            pytrace=False,
+        )
     return SHARED_SPEC
 
 

@@ -1,10 +1,12 @@
 """End to end: the generated client, sync and async, through the real Portkey gateway.
 
-The gateway is npm `@portkey-ai/gateway` (tests/e2e/package.json, installed into `.e2e/` by
-`.ci/run`). It runs on a free 127.0.0.1 port (a preload script pins the host: its start script
-binds every interface) and forwards to a fake OpenAI upstream (tests/fakes/) named by the
-client's `custom_host`. Each test checks what the client got back and what the upstream received
-(path, JSON body, provider key). A missing node or gateway is a failure, not a skip.
+The gateway is npm `@portkey-ai/gateway`, pinned in tests/e2e/package.json. On first use these
+tests install it into `.e2e/` themselves (`npm install`, once; again when the pin changes). It runs
+on a free 127.0.0.1 port (a preload script pins the host: its start script binds every interface)
+and forwards to a fake OpenAI upstream (tests/fakes/) named by the client's `custom_host`. Each
+test checks what the client got back and what the upstream received (path, JSON body, provider
+key). Without Node.js/npm, or when the install fails, the tests skip with one line saying the
+command that installs the gateway; under .ci/run ($PORTKEY_CODEGEN_NO_SKIPS) that is a failure.
 """
 
 from __future__ import annotations
@@ -26,11 +28,15 @@ import httpx
 import pytest
 from client_fixtures import clean_portkey_env  # noqa: F401
 from fakes.fake_openai_upstream import REPLY_TEXT, FakeOpenAI
+from project_paths import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
-GATEWAY_SCRIPT = REPO / ".e2e" / "node_modules" / "@portkey-ai" / "gateway" / "build" / "start-server.js"
+E2E = REPO / ".e2e"
+PINNED_PACKAGE = REPO / "tests" / "e2e" / "package.json"
+GATEWAY_SCRIPT = E2E / "node_modules" / "@portkey-ai" / "gateway" / "build" / "start-server.js"
 LOOPBACK_PRELOAD = Path(__file__).resolve().parent / "fakes" / "loopback.cjs"
-INSTALL_HINT = "install it with: cp tests/e2e/package.json .e2e/ && npm install --prefix .e2e --no-audit --no-fund"
+INSTALL_COMMAND = "mkdir -p .e2e && cp tests/e2e/package.json .e2e/ && npm install --prefix .e2e --no-audit --no-fund"
+INSTALL_TIMEOUT = 600.0
 STARTUP_TIMEOUT = 30.0
 PROVIDER_KEY = "sk-test"
 
@@ -76,13 +82,50 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=5)
 
 
+def _installed() -> bool:
+    """The gateway is there and was installed from the current pin."""
+    copy = E2E / "package.json"
+    return GATEWAY_SCRIPT.is_file() and copy.is_file() and copy.read_bytes() == PINNED_PACKAGE.read_bytes()
+
+
+def ensure_gateway() -> str | None:
+    """Install the pinned gateway into .e2e/ unless it is there; None, or why it is not available."""
+    if shutil.which("node") is None:
+        return f"Node.js (>= 18) is not installed, so the Portkey gateway cannot run; install node and npm, then: {INSTALL_COMMAND}"
+    if _installed():
+        return None
+    npm = shutil.which("npm")
+    if npm is None:
+        return f"the Portkey gateway is not installed and npm is missing; install npm, then: {INSTALL_COMMAND}"
+    E2E.mkdir(exist_ok=True)
+    with open(E2E / ".install.lock", "w") as lock:
+        import fcntl
+
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two test runs at once install once
+        if _installed():
+            return None
+        shutil.copyfile(PINNED_PACKAGE, E2E / "package.json")
+        try:
+            done = subprocess.run(
+                [npm, "install", "--prefix", str(E2E), "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=E2E, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return f"installing the Portkey gateway took over {INSTALL_TIMEOUT:.0f} s; run: {INSTALL_COMMAND}"
+        if done.returncode != 0 or not GATEWAY_SCRIPT.is_file():
+            (E2E / "package.json").unlink(missing_ok=True)  # not installed: try again next time
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return f"npm could not install the Portkey gateway ({last}); run: {INSTALL_COMMAND}"
+    return None
+
+
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    problem = ensure_gateway()
+    if problem is not None:
+        skip_or_fail(problem)
     node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed: the end-to-end tests run the Portkey gateway (Node.js >= 18)")
-    if not GATEWAY_SCRIPT.is_file():
-        pytest.fail(f"the Portkey gateway is not installed at {GATEWAY_SCRIPT.relative_to(REPO)}; {INSTALL_HINT}")
+    assert node is not None
     log = tmp_path_factory.mktemp("gateway") / "gateway.log"
     port = _free_port()
     upstream = FakeOpenAI().start()

@@ -20,10 +20,10 @@ from generator.diff import (
     main_diff,
     render,
 )
+from project_paths import NEXT_SPEC, SHARED_SPEC, skip_or_fail
 
 DATA = Path(__file__).resolve().parent / "data" / "diff"
-SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "spec"
-OLD_SPEC, NEXT_SPEC = SPECS / "portkey-openapi.yaml", SPECS / "portkey-openapi.next.yaml"
+OLD_SPEC = SHARED_SPEC
 EXPECTED_REPORT = DATA / "portkey_expected.json"
 
 T, F = True, False
@@ -417,9 +417,11 @@ def test_diagnostics_carry_the_line(tmp_path):
 
 @pytest.fixture(scope="module")
 def portkey_docs():
-    for path in (OLD_SPEC, NEXT_SPEC):
-        if not path.is_file():
-            pytest.fail(f"the Portkey specs are expected in {SPECS} (../shared/spec beside the repo)")
+    if not OLD_SPEC.is_file():
+        pytest.fail(f"the pinned Portkey spec is missing at {OLD_SPEC} (see tests/project_paths.py)")
+    if not NEXT_SPEC.is_file():
+        # A later upstream revision that only this repository's CI runner keeps (no pin to fetch it by).
+        skip_or_fail(f"the runner's copy {NEXT_SPEC} is not here; .ci/run runs this test")
     from generator.diff import load_for_diff
 
     return load_for_diff(OLD_SPEC), load_for_diff(NEXT_SPEC)

@@ -33,8 +33,9 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent / "adversarial"))
 
 from adv_astcheck import check_tree  # noqa: E402
+from project_paths import SHARED_SPEC
 
-SPEC = Path(__file__).resolve().parents[1].parent / "shared/spec/portkey-openapi.yaml"
+SPEC = SHARED_SPEC
 EXAMPLES = int(os.environ.get("PORTKEY_FUZZ_EXAMPLES", "25"))
 # Paths of the slice: varied shapes (list/retrieve/update/delete, path parameters, JSON bodies,
 # multipart, binary responses, enums, nullable, allOf/oneOf) with small schema closures.

@@ -13,8 +13,9 @@ import yaml
 import generator.load as load_module
 from generator.diagnostics import GeneratorError
 from generator.load import load_spec, load_yaml_text, resolve_plain
+from project_paths import SHARED_SPEC
 
-SPEC = Path(__file__).resolve().parents[1].parent / "shared/spec/portkey-openapi.yaml"
+SPEC = SHARED_SPEC
 DATA = Path(__file__).resolve().parent / "data/front"
 
 

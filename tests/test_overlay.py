@@ -18,9 +18,10 @@ from generator.overlay import (
     parse_jsonpath,
     select,
 )
+from project_paths import SHARED_SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT.parent / "shared/spec/portkey-openapi.yaml"
+SPEC = SHARED_SPEC
 OVERLAY = ROOT / "spec/overlay.yaml"
 DATA = Path(__file__).resolve().parent / "data/front"
 

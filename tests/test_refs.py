@@ -13,8 +13,9 @@ from generator.diagnostics import GeneratorError
 from generator.load import load_spec
 from generator.refs import check_internal_refs, iter_refs, resolve_refs
 from generator.validate import validate
+from project_paths import SHARED_SPEC
 
-SPEC = Path(__file__).resolve().parents[1].parent / "shared/spec/portkey-openapi.yaml"
+SPEC = SHARED_SPEC
 REFS = Path(__file__).resolve().parent / "data/front/refs"
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from generator import sourcemap
 from generator.load import load_spec
 from generator.sourcemap import locate
 
-SPEC = Path(__file__).resolve().parents[1].parent / "shared/spec/portkey-openapi.yaml"
+from project_paths import SHARED_SPEC
+
+SPEC = SHARED_SPEC
 
 TEXT = """\
 openapi: 3.0.3

@@ -12,9 +12,10 @@ import pytest
 from generator.load import load_spec
 from generator.overlay import apply_overlay, load_overlay
 from generator.validate import validate
+from project_paths import SHARED_SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT.parent / "shared/spec/portkey-openapi.yaml"
+SPEC = SHARED_SPEC
 OVERLAY = ROOT / "spec/overlay.yaml"
 DATA = Path(__file__).resolve().parent / "data/front"
 

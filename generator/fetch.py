@@ -1,0 +1,379 @@
+"""Spec acquisition: the pinned upstream spec, downloaded once and kept in the user cache.
+
+The Portkey YAML is upstream data and is not committed. `spec/pin.yaml` says where it lives
+(repository, commit, path) and what it is (sha256); this module turns that into a local file:
+
+* the URL is ``https://raw.githubusercontent.com/<repository>/<commit>/<path>``;
+  ``$PORTKEY_CODEGEN_SPEC_MIRROR`` replaces the ``https://raw.githubusercontent.com`` part (a
+  mirror laid out the same way; tests and this repository's CI serve a local copy on loopback);
+* the file is kept as ``<cache>/spec/<sha256>.yaml``, where ``<cache>`` is the stage cache's
+  folder (``$PORTKEY_CODEGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/portkey-codegen``, else
+  ``~/.cache/portkey-codegen``; see cache.py). ``--no-cache`` concerns the stage cache only: the
+  spec has to live somewhere;
+* every read of the cached file checks its sha256; a damaged entry is deleted and downloaded
+  again, and a download whose sha256 differs from the pin is refused (nothing is stored).
+
+Downloads are bounded: `MAX_BYTES` (the loader's own limit), `TIMEOUT` seconds per network
+operation and `DEADLINE` for the whole transfer; only https, never ``file:`` or another scheme,
+redirects only to https. Plain http is accepted in exactly one case: a mirror on a loopback
+address (127.0.0.0/8, ::1, localhost), which never leaves the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import ipaddress
+import os
+import re
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .diagnostics import error
+
+if TYPE_CHECKING:
+    from .config import Config
+
+__all__ = [
+    "ENV_MIRROR",
+    "UPSTREAM",
+    "PinnedSource",
+    "cached_spec_path",
+    "download",
+    "fetch_pinned",
+    "fetch_url",
+    "read_pinned_source",
+    "resolve_spec",
+    "spec_folder",
+    "store",
+]
+
+ENV_MIRROR = "PORTKEY_CODEGEN_SPEC_MIRROR"
+UPSTREAM = "https://raw.githubusercontent.com"
+TIMEOUT = 30.0  # seconds, per connect / read
+DEADLINE = 300.0  # seconds for a whole download: a server trickling bytes cannot hold us forever
+CHUNK = 64 * 1024
+
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _max_bytes() -> int:
+    from .load import MAX_BYTES
+
+    return MAX_BYTES
+
+
+@dataclass(frozen=True)
+class PinnedSource:
+    """What spec/pin.yaml says about the upstream file."""
+
+    pin: Path
+    repository: str  # owner/name
+    path: str  # inside the repository
+    commit: str  # 40 hex digits
+    sha256: str | None  # None: not known yet (``fetch --commit`` of another revision)
+
+    def url(self, base: str | None = None) -> str:
+        base = (base if base is not None else mirror_base()).rstrip("/")
+        quoted = "/".join(urllib.parse.quote(part) for part in self.path.split("/"))
+        return f"{base}/{self.repository}/{self.commit}/{quoted}"
+
+    def describe(self) -> str:
+        known = f", sha256 {self.sha256}" if self.sha256 else ""
+        return f"pin {self.pin}: {self.repository}@{self.commit} {self.path}{known}"
+
+
+def mirror_base() -> str:
+    return os.environ.get(ENV_MIRROR, "").strip() or UPSTREAM
+
+
+def read_pinned_source(pin: Path) -> PinnedSource | None:
+    """The pin's `source` (None when the pin has no source block). GeneratorError when malformed."""
+    from .load import load_spec
+
+    document = load_spec(Path(pin)).document
+    source = document.get("source")
+    if source is None:
+        return None
+    where = {"file": str(pin)}
+
+    def field(name: str, pattern: re.Pattern[str] | None, value: object) -> str:
+        if not isinstance(value, str) or not value or (pattern is not None and not pattern.fullmatch(value)):
+            raise error(
+                f"bad {name} {value!r} in the pin's source",
+                **where,
+                hint={
+                    "repository": "owner/name on GitHub, e.g. Portkey-AI/openapi",
+                    "commit": "the full 40-hex-digit commit the spec was taken from",
+                    "path": "the file's path inside the repository, e.g. openapi.yaml",
+                    "sha256": "64 lowercase hex digits",
+                }[name],
+            )
+        return value
+
+    if not isinstance(source, dict):
+        raise error("`source` in the pin must be a mapping (repository, path, commit)", **where)
+    path = field("path", None, source.get("path"))
+    if path.startswith("/") or any(p in ("", ".", "..") for p in path.split("/")) or "\\" in path:
+        raise error(f"bad path {path!r} in the pin's source", **where, hint="a relative path without '..'")
+    sha = document.get("sha256")
+    return PinnedSource(
+        pin=Path(pin),
+        repository=field("repository", _REPOSITORY, source.get("repository")),
+        path=path,
+        commit=field("commit", _COMMIT, source.get("commit")),
+        sha256=field("sha256", _SHA256, sha) if sha not in (None, "") else None,
+    )
+
+
+def spec_folder() -> Path:
+    from .cache import default_dir
+
+    return default_dir() / "spec"
+
+
+def cached_spec_path(sha256: str) -> Path:
+    return spec_folder() / f"{sha256}.yaml"
+
+
+def _verified(path: Path, sha256: str) -> bool:
+    """`path` exists and hashes to `sha256`; a damaged copy is deleted (and reported)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if hashlib.sha256(data).hexdigest() == sha256:
+        return True
+    print(f"note: cached spec {path} does not match its sha256 (damaged): downloading it again", file=sys.stderr)
+    try:
+        path.unlink()
+    except OSError:
+        pass
+    return False
+
+
+def store(data: bytes, sha256: str | None = None) -> Path:
+    """Keep `data` as ``<cache>/spec/<sha256>.yaml`` (temporary file + rename: never half a file)."""
+    digest = hashlib.sha256(data).hexdigest()
+    if sha256 is not None and digest != sha256:
+        raise ValueError("sha256 mismatch")  # callers check first; this guards the cache itself
+    target = cached_spec_path(digest)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{digest[:12]}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError as exc:
+        raise error(
+            f"cannot store the downloaded spec in {target.parent}: {exc.strerror or exc}",
+            hint="set PORTKEY_CODEGEN_CACHE_DIR to a writable folder, or pass --spec FILE",
+        ) from None
+    return target
+
+
+def fetch_pinned(pin: Path, *, commit: str | None = None, refresh: bool = False) -> Path:
+    """The local file of the pinned spec: from the cache, else downloaded, verified and cached.
+
+    With `commit` other than the pin's, that revision is downloaded and cached under its own
+    sha256, which is not checked against the pin (it is a different spec: adopt it with
+    `portkey-codegen update`).
+    """
+    source = read_pinned_source(pin)
+    if source is None:
+        raise error(
+            "the pin records no source to download the spec from",
+            file=str(pin),
+            hint="add `source: {repository: owner/name, path: file.yaml, commit: <sha>}`, or pass --spec FILE",
+        )
+    if commit is not None and commit != source.commit:
+        if not _COMMIT.fullmatch(commit):
+            raise error(f"bad commit {commit!r}", hint="pass the full 40-hex-digit commit")
+        source = PinnedSource(source.pin, source.repository, source.path, commit, None)
+    if source.sha256 is not None and not refresh:
+        cached = cached_spec_path(source.sha256)
+        if _verified(cached, source.sha256):
+            return cached
+    url = source.url()
+    try:
+        data = download(url, allow_loopback_http=bool(os.environ.get(ENV_MIRROR, "").strip()))
+    except DownloadError as exc:
+        hint = f" (or set {ENV_MIRROR} to a mirror)" if ENV_MIRROR not in os.environ else f" (mirror from {ENV_MIRROR})"
+        raise error(
+            f"cannot download the pinned spec {url}: {exc}; {source.describe()}; "
+            f"pass --spec FILE to use a local copy{hint}"
+        ) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if source.sha256 is not None and digest != source.sha256:
+        raise error(
+            f"the spec downloaded from {url} has sha256 {digest}, not the pinned {source.sha256} "
+            f"({source.pin}): nothing was stored; check the mirror, or pass --spec FILE"
+        )
+    return store(data)
+
+
+def fetch_url(url: str) -> Path:
+    """`--spec https://...`: download (bounded, https only), cache by sha256, return the file."""
+    try:
+        data = download(url)
+    except DownloadError as exc:
+        raise error(f"cannot download the spec {url}: {exc}; pass --spec FILE to use a local copy") from None
+    return store(data)
+
+
+def is_url(value: object) -> bool:
+    return isinstance(value, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) is not None
+
+
+# --- the download itself --------------------------------------------------------------------------
+
+
+class DownloadError(Exception):
+    """Why a download failed, in words (the caller adds what and where)."""
+
+
+def _loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(url: str, *, allow_loopback_http: bool) -> urllib.parse.SplitResult:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise DownloadError(f"not a valid URL ({exc})") from None
+    if parts.scheme == "https" and parts.hostname:
+        return parts
+    if parts.scheme == "http" and allow_loopback_http and _loopback(parts.hostname):
+        return parts
+    if parts.scheme == "http" and allow_loopback_http:
+        raise DownloadError("plain http is accepted only for a mirror on a loopback address; use https")
+    raise DownloadError(f"only https URLs are fetched (got {parts.scheme or 'no'} scheme)")
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = 5
+
+    def __init__(self, allow_loopback_http: bool) -> None:
+        self.allow_loopback_http = allow_loopback_http
+
+    def http_error_302(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]
+        # Checked before urllib's own handling, so every refused target gets the same message.
+        location = headers.get("location") or headers.get("uri")
+        if location:
+            newurl = urllib.parse.urljoin(req.full_url, location)
+            try:
+                target = _check_url(newurl, allow_loopback_http=self.allow_loopback_http)
+            except DownloadError as exc:
+                raise DownloadError(f"redirected to {newurl}: {exc}") from None
+            if urllib.parse.urlsplit(req.full_url).scheme == "https" and target.scheme != "https":
+                raise DownloadError(f"redirected to {newurl}: from https to {target.scheme}")
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+def _opener(url: urllib.parse.SplitResult, allow_loopback_http: bool) -> urllib.request.OpenerDirector:
+    # Built by hand, not build_opener(): no file:, ftp: or data: handler can ever be reached.
+    opener = urllib.request.OpenerDirector()
+    proxies = {} if _loopback(url.hostname) else None  # loopback never goes through a proxy
+    for handler in (
+        urllib.request.ProxyHandler(proxies),
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        _Redirects(allow_loopback_http),
+        urllib.request.HTTPErrorProcessor(),
+        urllib.request.HTTPDefaultErrorHandler(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
+def download(
+    url: str,
+    *,
+    max_bytes: int | None = None,
+    timeout: float = TIMEOUT,
+    deadline: float = DEADLINE,
+    allow_loopback_http: bool = False,
+) -> bytes:
+    """The body of `url` (status 200 only). DownloadError says why not, in one phrase."""
+    limit = _max_bytes() if max_bytes is None else max_bytes
+    parts = _check_url(url, allow_loopback_http=allow_loopback_http)
+    request = urllib.request.Request(url, headers={"User-Agent": "portkey-codegen", "Accept-Encoding": "identity"})
+    started = time.monotonic()
+    try:
+        with _opener(parts, allow_loopback_http).open(request, timeout=timeout) as response:
+            if response.status != 200:
+                raise DownloadError(f"HTTP {response.status}")
+            length = response.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) > limit:
+                raise DownloadError(f"{int(length)} bytes is over the {limit}-byte limit")
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                chunk = response.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise DownloadError(f"more than the {limit}-byte limit")
+                if time.monotonic() - started > deadline:
+                    raise DownloadError(f"not complete after {deadline:.0f} s")
+                chunks.append(chunk)
+            if length is not None and length.isdigit() and size != int(length):
+                raise DownloadError(f"cut short: {size} of {length} bytes")
+            return b"".join(chunks)
+    except DownloadError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise DownloadError(f"HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, DownloadError):
+            raise reason from None
+        raise DownloadError(f"{getattr(reason, 'strerror', None) or reason}") from None
+    except TimeoutError:
+        raise DownloadError(f"no answer within {timeout:.0f} s") from None
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # reset, TLS, cut or malformed answers
+        raise DownloadError(str(exc) or type(exc).__name__) from None
+
+
+def resolve_spec(config: "Config") -> Path:
+    """The local file `config` means: `spec` itself, `spec` downloaded (an https URL), or, with
+    no `spec`, the pinned spec from the cache or its upstream."""
+    if config.spec is not None:
+        if is_url(str(config.spec)):
+            return fetch_url(str(config.spec))
+        return Path(config.spec)
+    if config.pin is not None:
+        return fetch_pinned(Path(config.pin))
+    raise error(
+        "no spec given",
+        hint="pass --spec FILE (or an https URL), or set `spec` or `pin` under [tool.portkey-codegen] in pyproject.toml",
+    )
