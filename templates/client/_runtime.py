@@ -743,6 +743,19 @@ def _strict_json_validator(tp: Any) -> Callable[[bytes], Any]:
     return _adapter(tp).validate_json
 
 
+def _fits_outline(tp: Any, value: Any) -> bool:
+    """Whether a whole body can stand for `tp` at all: an object for a model, an array for a list."""
+    tp = _strip_annotated(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp.__pydantic_root_model__ or isinstance(value, dict)
+    origin = get_origin(tp)
+    if origin in (list, Sequence):
+        return isinstance(value, list)
+    if origin in (dict, Mapping):
+        return isinstance(value, dict)
+    return True
+
+
 def _tolerant(tp: Any, strict: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
     def parse(data: bytes) -> Any:
         try:
@@ -752,6 +765,8 @@ def _tolerant(tp: Any, strict: Callable[[bytes], Any]) -> Callable[[bytes], Any]
                 value = json.loads(data)
             except ValueError:
                 raise  # not JSON at all: the strict error says why
+            if not _fits_outline(tp, value):
+                raise  # not even an object where an object is due (null, a list...)
             return _lenient(tp, value)
 
     return parse
