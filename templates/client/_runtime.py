@@ -206,6 +206,8 @@ def request_id(result: object) -> str | None:
 
     Also ``result._request_id`` on models, as in the openai SDK (this function type-checks).
     """
+    if isinstance(result, (BinaryResponse, RawResponse)):
+        return result.request_id
     value = getattr(result, "__dict__", {}).get("_request_id")
     return value if isinstance(value, str) else None
 
