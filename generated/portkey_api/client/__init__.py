@@ -30,6 +30,7 @@ from ._runtime import (
     RawResponse,
     Stream,
     UnprocessableEntityError,
+    request_id,
 )
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "UnprocessableEntityError",
     "RateLimitError",
     "InternalServerError",
+    "request_id",
 ]

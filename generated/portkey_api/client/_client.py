@@ -28,13 +28,16 @@ from ._runtime import (
     AsyncAPIClient,
     AsyncResource,
     AsyncStream,
+    BinaryResponse,
     FileTypes,
     NotGiven,
     Stream,
     SyncAPIClient,
     SyncResource,
     async_raw_response_wrapper,
+    async_streaming_response_wrapper,
     raw_response_wrapper,
+    streaming_response_wrapper,
 )
 
 __all__ = ["Portkey", "AsyncPortkey"]
@@ -56,6 +59,11 @@ class Admin(SyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AdminWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminWithStreamingResponse(self)
+
 
 class AdminWithRawResponse:
     """`client.admin.with_raw_response`"""
@@ -72,6 +80,21 @@ class AdminWithRawResponse:
         return AdminWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class AdminWithStreamingResponse:
+    """`client.admin.with_streaming_response`"""
+
+    def __init__(self, resource: Admin) -> None:
+        self._resource = resource
+
+    @cached_property
+    def users(self) -> AdminUsersWithStreamingResponse:
+        return AdminUsersWithStreamingResponse(self._resource.users)
+
+    @cached_property
+    def workspaces(self) -> AdminWorkspacesWithStreamingResponse:
+        return AdminWorkspacesWithStreamingResponse(self._resource.workspaces)
+
+
 class AdminUsers(SyncResource):
     """`client.admin.users`"""
 
@@ -83,6 +106,11 @@ class AdminUsers(SyncResource):
     def with_raw_response(self) -> AdminUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminUsersWithStreamingResponse(self)
 
     def delete(
         self,
@@ -230,6 +258,21 @@ class AdminUsersWithRawResponse:
         return AdminUsersInvitesWithRawResponse(self._resource.invites)
 
 
+class AdminUsersWithStreamingResponse:
+    """`client.admin.users.with_streaming_response`"""
+
+    def __init__(self, resource: AdminUsers) -> None:
+        self._resource = resource
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def invites(self) -> AdminUsersInvitesWithStreamingResponse:
+        return AdminUsersInvitesWithStreamingResponse(self._resource.invites)
+
+
 class AdminUsersInvites(SyncResource):
     """`client.admin.users.invites`"""
 
@@ -237,6 +280,11 @@ class AdminUsersInvites(SyncResource):
     def with_raw_response(self) -> AdminUsersInvitesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminUsersInvitesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminUsersInvitesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminUsersInvitesWithStreamingResponse(self)
 
     def create(
         self,
@@ -421,6 +469,18 @@ class AdminUsersInvitesWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class AdminUsersInvitesWithStreamingResponse:
+    """`client.admin.users.invites.with_streaming_response`"""
+
+    def __init__(self, resource: AdminUsersInvites) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.resend = streaming_response_wrapper(resource.resend)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class AdminWorkspaces(SyncResource):
     """`client.admin.workspaces`"""
 
@@ -432,6 +492,11 @@ class AdminWorkspaces(SyncResource):
     def with_raw_response(self) -> AdminWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminWorkspacesWithStreamingResponse(self)
 
     def create(
         self,
@@ -642,6 +707,22 @@ class AdminWorkspacesWithRawResponse:
         return AdminWorkspacesUsersWithRawResponse(self._resource.users)
 
 
+class AdminWorkspacesWithStreamingResponse:
+    """`client.admin.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: AdminWorkspaces) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def users(self) -> AdminWorkspacesUsersWithStreamingResponse:
+        return AdminWorkspacesUsersWithStreamingResponse(self._resource.users)
+
+
 class AdminWorkspacesUsers(SyncResource):
     """`client.admin.workspaces.users`"""
 
@@ -649,6 +730,11 @@ class AdminWorkspacesUsers(SyncResource):
     def with_raw_response(self) -> AdminWorkspacesUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminWorkspacesUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminWorkspacesUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminWorkspacesUsersWithStreamingResponse(self)
 
     def create(
         self,
@@ -839,6 +925,18 @@ class AdminWorkspacesUsersWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class AdminWorkspacesUsersWithStreamingResponse:
+    """`client.admin.workspaces.users.with_streaming_response`"""
+
+    def __init__(self, resource: AdminWorkspacesUsers) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Analytics(SyncResource):
     """`client.analytics`"""
 
@@ -859,6 +957,11 @@ class Analytics(SyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsWithStreamingResponse(self)
+
 
 class AnalyticsWithRawResponse:
     """`client.analytics.with_raw_response`"""
@@ -877,6 +980,25 @@ class AnalyticsWithRawResponse:
     @cached_property
     def summary(self) -> AnalyticsSummaryWithRawResponse:
         return AnalyticsSummaryWithRawResponse(self._resource.summary)
+
+
+class AnalyticsWithStreamingResponse:
+    """`client.analytics.with_streaming_response`"""
+
+    def __init__(self, resource: Analytics) -> None:
+        self._resource = resource
+
+    @cached_property
+    def graphs(self) -> AnalyticsGraphsWithStreamingResponse:
+        return AnalyticsGraphsWithStreamingResponse(self._resource.graphs)
+
+    @cached_property
+    def groups(self) -> AnalyticsGroupsWithStreamingResponse:
+        return AnalyticsGroupsWithStreamingResponse(self._resource.groups)
+
+    @cached_property
+    def summary(self) -> AnalyticsSummaryWithStreamingResponse:
+        return AnalyticsSummaryWithStreamingResponse(self._resource.summary)
 
 
 class AnalyticsGraphs(SyncResource):
@@ -919,6 +1041,11 @@ class AnalyticsGraphs(SyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsWithStreamingResponse(self)
+
 
 class AnalyticsGraphsWithRawResponse:
     """`client.analytics.graphs.with_raw_response`"""
@@ -959,6 +1086,45 @@ class AnalyticsGraphsWithRawResponse:
         return AnalyticsGraphsUsersWithRawResponse(self._resource.users)
 
 
+class AnalyticsGraphsWithStreamingResponse:
+    """`client.analytics.graphs.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphs) -> None:
+        self._resource = resource
+
+    @cached_property
+    def cache(self) -> AnalyticsGraphsCacheWithStreamingResponse:
+        return AnalyticsGraphsCacheWithStreamingResponse(self._resource.cache)
+
+    @cached_property
+    def cost(self) -> AnalyticsGraphsCostWithStreamingResponse:
+        return AnalyticsGraphsCostWithStreamingResponse(self._resource.cost)
+
+    @cached_property
+    def errors(self) -> AnalyticsGraphsErrorsWithStreamingResponse:
+        return AnalyticsGraphsErrorsWithStreamingResponse(self._resource.errors)
+
+    @cached_property
+    def feedbacks(self) -> AnalyticsGraphsFeedbacksWithStreamingResponse:
+        return AnalyticsGraphsFeedbacksWithStreamingResponse(self._resource.feedbacks)
+
+    @cached_property
+    def latency(self) -> AnalyticsGraphsLatencyWithStreamingResponse:
+        return AnalyticsGraphsLatencyWithStreamingResponse(self._resource.latency)
+
+    @cached_property
+    def requests(self) -> AnalyticsGraphsRequestsWithStreamingResponse:
+        return AnalyticsGraphsRequestsWithStreamingResponse(self._resource.requests)
+
+    @cached_property
+    def tokens(self) -> AnalyticsGraphsTokensWithStreamingResponse:
+        return AnalyticsGraphsTokensWithStreamingResponse(self._resource.tokens)
+
+    @cached_property
+    def users(self) -> AnalyticsGraphsUsersWithStreamingResponse:
+        return AnalyticsGraphsUsersWithStreamingResponse(self._resource.users)
+
+
 class AnalyticsGraphsCache(SyncResource):
     """`client.analytics.graphs.cache`"""
 
@@ -974,6 +1140,11 @@ class AnalyticsGraphsCache(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsCacheWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsCacheWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsCacheWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsCacheWithStreamingResponse(self)
 
 
 class AnalyticsGraphsCacheWithRawResponse:
@@ -991,6 +1162,21 @@ class AnalyticsGraphsCacheWithRawResponse:
         return AnalyticsGraphsCacheLatencyWithRawResponse(self._resource.latency)
 
 
+class AnalyticsGraphsCacheWithStreamingResponse:
+    """`client.analytics.graphs.cache.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsCache) -> None:
+        self._resource = resource
+
+    @cached_property
+    def hit_rate(self) -> AnalyticsGraphsCacheHitRateWithStreamingResponse:
+        return AnalyticsGraphsCacheHitRateWithStreamingResponse(self._resource.hit_rate)
+
+    @cached_property
+    def latency(self) -> AnalyticsGraphsCacheLatencyWithStreamingResponse:
+        return AnalyticsGraphsCacheLatencyWithStreamingResponse(self._resource.latency)
+
+
 class AnalyticsGraphsCacheHitRate(SyncResource):
     """`client.analytics.graphs.cache.hit_rate`"""
 
@@ -998,6 +1184,13 @@ class AnalyticsGraphsCacheHitRate(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsCacheHitRateWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsCacheHitRateWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsCacheHitRateWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsCacheHitRateWithStreamingResponse(self)
 
     def list(
         self,
@@ -1103,6 +1296,14 @@ class AnalyticsGraphsCacheHitRateWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsCacheHitRateWithStreamingResponse:
+    """`client.analytics.graphs.cache.hit_rate.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsCacheHitRate) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsCacheLatency(SyncResource):
     """`client.analytics.graphs.cache.latency`"""
 
@@ -1110,6 +1311,13 @@ class AnalyticsGraphsCacheLatency(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsCacheLatencyWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsCacheLatencyWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsCacheLatencyWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsCacheLatencyWithStreamingResponse(self)
 
     def list(
         self,
@@ -1215,6 +1423,14 @@ class AnalyticsGraphsCacheLatencyWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsCacheLatencyWithStreamingResponse:
+    """`client.analytics.graphs.cache.latency.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsCacheLatency) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsCost(SyncResource):
     """`client.analytics.graphs.cost`"""
 
@@ -1222,6 +1438,11 @@ class AnalyticsGraphsCost(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsCostWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsCostWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsCostWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsCostWithStreamingResponse(self)
 
     def list(
         self,
@@ -1327,6 +1548,14 @@ class AnalyticsGraphsCostWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsCostWithStreamingResponse:
+    """`client.analytics.graphs.cost.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsCost) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsErrors(SyncResource):
     """`client.analytics.graphs.errors`"""
 
@@ -1346,6 +1575,11 @@ class AnalyticsGraphsErrors(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsErrorsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsErrorsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsErrorsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsErrorsWithStreamingResponse(self)
 
     def list(
         self,
@@ -1465,6 +1699,28 @@ class AnalyticsGraphsErrorsWithRawResponse:
         )
 
 
+class AnalyticsGraphsErrorsWithStreamingResponse:
+    """`client.analytics.graphs.errors.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsErrors) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def rate(self) -> AnalyticsGraphsErrorsRateWithStreamingResponse:
+        return AnalyticsGraphsErrorsRateWithStreamingResponse(self._resource.rate)
+
+    @cached_property
+    def stacks(self) -> AnalyticsGraphsErrorsStacksWithStreamingResponse:
+        return AnalyticsGraphsErrorsStacksWithStreamingResponse(self._resource.stacks)
+
+    @cached_property
+    def status_codes(self) -> AnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+        return AnalyticsGraphsErrorsStatusCodesWithStreamingResponse(
+            self._resource.status_codes
+        )
+
+
 class AnalyticsGraphsErrorsRate(SyncResource):
     """`client.analytics.graphs.errors.rate`"""
 
@@ -1472,6 +1728,11 @@ class AnalyticsGraphsErrorsRate(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsErrorsRateWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsErrorsRateWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsErrorsRateWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsErrorsRateWithStreamingResponse(self)
 
     def list(
         self,
@@ -1577,6 +1838,14 @@ class AnalyticsGraphsErrorsRateWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsErrorsRateWithStreamingResponse:
+    """`client.analytics.graphs.errors.rate.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsErrorsRate) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsErrorsStacks(SyncResource):
     """`client.analytics.graphs.errors.stacks`"""
 
@@ -1584,6 +1853,13 @@ class AnalyticsGraphsErrorsStacks(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsErrorsStacksWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsErrorsStacksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsErrorsStacksWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsErrorsStacksWithStreamingResponse(self)
 
     def list(
         self,
@@ -1689,6 +1965,14 @@ class AnalyticsGraphsErrorsStacksWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsErrorsStacksWithStreamingResponse:
+    """`client.analytics.graphs.errors.stacks.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsErrorsStacks) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsErrorsStatusCodes(SyncResource):
     """`client.analytics.graphs.errors.status_codes`"""
 
@@ -1696,6 +1980,13 @@ class AnalyticsGraphsErrorsStatusCodes(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsErrorsStatusCodesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsErrorsStatusCodesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsErrorsStatusCodesWithStreamingResponse(self)
 
     def list(
         self,
@@ -1801,6 +2092,14 @@ class AnalyticsGraphsErrorsStatusCodesWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+    """`client.analytics.graphs.errors.status_codes.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsErrorsStatusCodes) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsFeedbacks(SyncResource):
     """`client.analytics.graphs.feedbacks`"""
 
@@ -1820,6 +2119,11 @@ class AnalyticsGraphsFeedbacks(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsFeedbacksWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsFeedbacksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsFeedbacksWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsFeedbacksWithStreamingResponse(self)
 
     def list(
         self,
@@ -1937,6 +2241,32 @@ class AnalyticsGraphsFeedbacksWithRawResponse:
         return AnalyticsGraphsFeedbacksWeightedWithRawResponse(self._resource.weighted)
 
 
+class AnalyticsGraphsFeedbacksWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsFeedbacks) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def ai_models(self) -> AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+        return AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse(
+            self._resource.ai_models
+        )
+
+    @cached_property
+    def scores(self) -> AnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+        return AnalyticsGraphsFeedbacksScoresWithStreamingResponse(
+            self._resource.scores
+        )
+
+    @cached_property
+    def weighted(self) -> AnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+        return AnalyticsGraphsFeedbacksWeightedWithStreamingResponse(
+            self._resource.weighted
+        )
+
+
 class AnalyticsGraphsFeedbacksAiModels(SyncResource):
     """`client.analytics.graphs.feedbacks.ai_models`"""
 
@@ -1944,6 +2274,13 @@ class AnalyticsGraphsFeedbacksAiModels(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsFeedbacksAiModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsFeedbacksAiModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse(self)
 
     def list(
         self,
@@ -2049,6 +2386,14 @@ class AnalyticsGraphsFeedbacksAiModelsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.ai_models.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsFeedbacksAiModels) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsFeedbacksScores(SyncResource):
     """`client.analytics.graphs.feedbacks.scores`"""
 
@@ -2056,6 +2401,13 @@ class AnalyticsGraphsFeedbacksScores(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsFeedbacksScoresWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsFeedbacksScoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsFeedbacksScoresWithStreamingResponse(self)
 
     def list(
         self,
@@ -2161,6 +2513,14 @@ class AnalyticsGraphsFeedbacksScoresWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.scores.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsFeedbacksScores) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsFeedbacksWeighted(SyncResource):
     """`client.analytics.graphs.feedbacks.weighted`"""
 
@@ -2168,6 +2528,13 @@ class AnalyticsGraphsFeedbacksWeighted(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsFeedbacksWeightedWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsFeedbacksWeightedWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsFeedbacksWeightedWithStreamingResponse(self)
 
     def list(
         self,
@@ -2273,6 +2640,14 @@ class AnalyticsGraphsFeedbacksWeightedWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.weighted.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsFeedbacksWeighted) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsLatency(SyncResource):
     """`client.analytics.graphs.latency`"""
 
@@ -2280,6 +2655,11 @@ class AnalyticsGraphsLatency(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsLatencyWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsLatencyWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsLatencyWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsLatencyWithStreamingResponse(self)
 
     def list(
         self,
@@ -2385,6 +2765,14 @@ class AnalyticsGraphsLatencyWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsLatencyWithStreamingResponse:
+    """`client.analytics.graphs.latency.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsLatency) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsRequests(SyncResource):
     """`client.analytics.graphs.requests`"""
 
@@ -2396,6 +2784,11 @@ class AnalyticsGraphsRequests(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsRequestsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsRequestsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsRequestsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsRequestsWithStreamingResponse(self)
 
     def list(
         self,
@@ -2505,6 +2898,20 @@ class AnalyticsGraphsRequestsWithRawResponse:
         return AnalyticsGraphsRequestsRescuedWithRawResponse(self._resource.rescued)
 
 
+class AnalyticsGraphsRequestsWithStreamingResponse:
+    """`client.analytics.graphs.requests.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsRequests) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def rescued(self) -> AnalyticsGraphsRequestsRescuedWithStreamingResponse:
+        return AnalyticsGraphsRequestsRescuedWithStreamingResponse(
+            self._resource.rescued
+        )
+
+
 class AnalyticsGraphsRequestsRescued(SyncResource):
     """`client.analytics.graphs.requests.rescued`"""
 
@@ -2512,6 +2919,13 @@ class AnalyticsGraphsRequestsRescued(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsRequestsRescuedWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsRequestsRescuedWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsRequestsRescuedWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsRequestsRescuedWithStreamingResponse(self)
 
     def list(
         self,
@@ -2617,6 +3031,14 @@ class AnalyticsGraphsRequestsRescuedWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsRequestsRescuedWithStreamingResponse:
+    """`client.analytics.graphs.requests.rescued.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsRequestsRescued) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsTokens(SyncResource):
     """`client.analytics.graphs.tokens`"""
 
@@ -2624,6 +3046,11 @@ class AnalyticsGraphsTokens(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsTokensWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsTokensWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsTokensWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsTokensWithStreamingResponse(self)
 
     def list(
         self,
@@ -2729,6 +3156,14 @@ class AnalyticsGraphsTokensWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsTokensWithStreamingResponse:
+    """`client.analytics.graphs.tokens.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsTokens) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsUsers(SyncResource):
     """`client.analytics.graphs.users`"""
 
@@ -2740,6 +3175,11 @@ class AnalyticsGraphsUsers(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsUsersWithStreamingResponse(self)
 
     def list(
         self,
@@ -2849,6 +3289,20 @@ class AnalyticsGraphsUsersWithRawResponse:
         return AnalyticsGraphsUsersRequestsWithRawResponse(self._resource.requests)
 
 
+class AnalyticsGraphsUsersWithStreamingResponse:
+    """`client.analytics.graphs.users.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsUsers) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def requests(self) -> AnalyticsGraphsUsersRequestsWithStreamingResponse:
+        return AnalyticsGraphsUsersRequestsWithStreamingResponse(
+            self._resource.requests
+        )
+
+
 class AnalyticsGraphsUsersRequests(SyncResource):
     """`client.analytics.graphs.users.requests`"""
 
@@ -2856,6 +3310,13 @@ class AnalyticsGraphsUsersRequests(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsUsersRequestsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsUsersRequestsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsUsersRequestsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsUsersRequestsWithStreamingResponse(self)
 
     def list(
         self,
@@ -2961,6 +3422,14 @@ class AnalyticsGraphsUsersRequestsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsUsersRequestsWithStreamingResponse:
+    """`client.analytics.graphs.users.requests.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsUsersRequests) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGroups(SyncResource):
     """`client.analytics.groups`"""
 
@@ -2980,6 +3449,11 @@ class AnalyticsGroups(SyncResource):
     def with_raw_response(self) -> AnalyticsGroupsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGroupsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGroupsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGroupsWithStreamingResponse(self)
 
 
 class AnalyticsGroupsWithRawResponse:
@@ -3001,6 +3475,25 @@ class AnalyticsGroupsWithRawResponse:
         return AnalyticsGroupsUsersWithRawResponse(self._resource.users)
 
 
+class AnalyticsGroupsWithStreamingResponse:
+    """`client.analytics.groups.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGroups) -> None:
+        self._resource = resource
+
+    @cached_property
+    def ai_models(self) -> AnalyticsGroupsAiModelsWithStreamingResponse:
+        return AnalyticsGroupsAiModelsWithStreamingResponse(self._resource.ai_models)
+
+    @cached_property
+    def metadata(self) -> AnalyticsGroupsMetadataWithStreamingResponse:
+        return AnalyticsGroupsMetadataWithStreamingResponse(self._resource.metadata)
+
+    @cached_property
+    def users(self) -> AnalyticsGroupsUsersWithStreamingResponse:
+        return AnalyticsGroupsUsersWithStreamingResponse(self._resource.users)
+
+
 class AnalyticsGroupsAiModels(SyncResource):
     """`client.analytics.groups.ai_models`"""
 
@@ -3008,6 +3501,11 @@ class AnalyticsGroupsAiModels(SyncResource):
     def with_raw_response(self) -> AnalyticsGroupsAiModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGroupsAiModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGroupsAiModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGroupsAiModelsWithStreamingResponse(self)
 
     def list(
         self,
@@ -3119,6 +3617,14 @@ class AnalyticsGroupsAiModelsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGroupsAiModelsWithStreamingResponse:
+    """`client.analytics.groups.ai_models.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGroupsAiModels) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGroupsMetadata(SyncResource):
     """`client.analytics.groups.metadata`"""
 
@@ -3126,6 +3632,11 @@ class AnalyticsGroupsMetadata(SyncResource):
     def with_raw_response(self) -> AnalyticsGroupsMetadataWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGroupsMetadataWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGroupsMetadataWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGroupsMetadataWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -3241,6 +3752,14 @@ class AnalyticsGroupsMetadataWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class AnalyticsGroupsMetadataWithStreamingResponse:
+    """`client.analytics.groups.metadata.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGroupsMetadata) -> None:
+        self._resource = resource
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class AnalyticsGroupsUsers(SyncResource):
     """`client.analytics.groups.users`"""
 
@@ -3248,6 +3767,11 @@ class AnalyticsGroupsUsers(SyncResource):
     def with_raw_response(self) -> AnalyticsGroupsUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGroupsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGroupsUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGroupsUsersWithStreamingResponse(self)
 
     def list(
         self,
@@ -3359,6 +3883,14 @@ class AnalyticsGroupsUsersWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGroupsUsersWithStreamingResponse:
+    """`client.analytics.groups.users.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGroupsUsers) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsSummary(SyncResource):
     """`client.analytics.summary`"""
 
@@ -3370,6 +3902,11 @@ class AnalyticsSummary(SyncResource):
     def with_raw_response(self) -> AnalyticsSummaryWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsSummaryWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsSummaryWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsSummaryWithStreamingResponse(self)
 
 
 class AnalyticsSummaryWithRawResponse:
@@ -3383,6 +3920,17 @@ class AnalyticsSummaryWithRawResponse:
         return AnalyticsSummaryCacheWithRawResponse(self._resource.cache)
 
 
+class AnalyticsSummaryWithStreamingResponse:
+    """`client.analytics.summary.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsSummary) -> None:
+        self._resource = resource
+
+    @cached_property
+    def cache(self) -> AnalyticsSummaryCacheWithStreamingResponse:
+        return AnalyticsSummaryCacheWithStreamingResponse(self._resource.cache)
+
+
 class AnalyticsSummaryCache(SyncResource):
     """`client.analytics.summary.cache`"""
 
@@ -3390,6 +3938,11 @@ class AnalyticsSummaryCache(SyncResource):
     def with_raw_response(self) -> AnalyticsSummaryCacheWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsSummaryCacheWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsSummaryCacheWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsSummaryCacheWithStreamingResponse(self)
 
     def list(
         self,
@@ -3495,6 +4048,14 @@ class AnalyticsSummaryCacheWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsSummaryCacheWithStreamingResponse:
+    """`client.analytics.summary.cache.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsSummaryCache) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class ApiKeys(SyncResource):
     """`client.api_keys`"""
 
@@ -3502,6 +4063,11 @@ class ApiKeys(SyncResource):
     def with_raw_response(self) -> ApiKeysWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ApiKeysWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ApiKeysWithStreamingResponse(self)
 
     def create(
         self,
@@ -3722,6 +4288,18 @@ class ApiKeysWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class ApiKeysWithStreamingResponse:
+    """`client.api_keys.with_streaming_response`"""
+
+    def __init__(self, resource: ApiKeys) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Assistants(SyncResource):
     """`client.assistants`"""
 
@@ -3729,6 +4307,11 @@ class Assistants(SyncResource):
     def with_raw_response(self) -> AssistantsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AssistantsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AssistantsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AssistantsWithStreamingResponse(self)
 
     def create(
         self,
@@ -4126,6 +4709,18 @@ class AssistantsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class AssistantsWithStreamingResponse:
+    """`client.assistants.with_streaming_response`"""
+
+    def __init__(self, resource: Assistants) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Audio(SyncResource):
     """`client.audio`"""
 
@@ -4145,6 +4740,11 @@ class Audio(SyncResource):
     def with_raw_response(self) -> AudioWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AudioWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AudioWithStreamingResponse(self)
 
 
 class AudioWithRawResponse:
@@ -4166,6 +4766,25 @@ class AudioWithRawResponse:
         return AudioTranslationsWithRawResponse(self._resource.translations)
 
 
+class AudioWithStreamingResponse:
+    """`client.audio.with_streaming_response`"""
+
+    def __init__(self, resource: Audio) -> None:
+        self._resource = resource
+
+    @cached_property
+    def speech(self) -> AudioSpeechWithStreamingResponse:
+        return AudioSpeechWithStreamingResponse(self._resource.speech)
+
+    @cached_property
+    def transcriptions(self) -> AudioTranscriptionsWithStreamingResponse:
+        return AudioTranscriptionsWithStreamingResponse(self._resource.transcriptions)
+
+    @cached_property
+    def translations(self) -> AudioTranslationsWithStreamingResponse:
+        return AudioTranslationsWithStreamingResponse(self._resource.translations)
+
+
 class AudioSpeech(SyncResource):
     """`client.audio.speech`"""
 
@@ -4173,6 +4792,11 @@ class AudioSpeech(SyncResource):
     def with_raw_response(self) -> AudioSpeechWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AudioSpeechWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioSpeechWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AudioSpeechWithStreamingResponse(self)
 
     def create(
         self,
@@ -4196,7 +4820,7 @@ class AudioSpeech(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """Create Speech
 
         `POST /audio/speech`
@@ -4235,7 +4859,7 @@ class AudioSpeech(SyncResource):
                 "response_format": response_format,
                 "speed": speed,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -4252,6 +4876,14 @@ class AudioSpeechWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class AudioSpeechWithStreamingResponse:
+    """`client.audio.speech.with_streaming_response`"""
+
+    def __init__(self, resource: AudioSpeech) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class AudioTranscriptions(SyncResource):
     """`client.audio.transcriptions`"""
 
@@ -4259,6 +4891,11 @@ class AudioTranscriptions(SyncResource):
     def with_raw_response(self) -> AudioTranscriptionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AudioTranscriptionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioTranscriptionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AudioTranscriptionsWithStreamingResponse(self)
 
     def create(
         self,
@@ -4356,6 +4993,14 @@ class AudioTranscriptionsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class AudioTranscriptionsWithStreamingResponse:
+    """`client.audio.transcriptions.with_streaming_response`"""
+
+    def __init__(self, resource: AudioTranscriptions) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class AudioTranslations(SyncResource):
     """`client.audio.translations`"""
 
@@ -4363,6 +5008,11 @@ class AudioTranslations(SyncResource):
     def with_raw_response(self) -> AudioTranslationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AudioTranslationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioTranslationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AudioTranslationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -4449,6 +5099,14 @@ class AudioTranslationsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class AudioTranslationsWithStreamingResponse:
+    """`client.audio.translations.with_streaming_response`"""
+
+    def __init__(self, resource: AudioTranslations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class AuditLogs(SyncResource):
     """`client.audit_logs`"""
 
@@ -4456,6 +5114,11 @@ class AuditLogs(SyncResource):
     def with_raw_response(self) -> AuditLogsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AuditLogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AuditLogsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AuditLogsWithStreamingResponse(self)
 
     def list(
         self,
@@ -4543,6 +5206,14 @@ class AuditLogsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AuditLogsWithStreamingResponse:
+    """`client.audit_logs.with_streaming_response`"""
+
+    def __init__(self, resource: AuditLogs) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class Batches(SyncResource):
     """`client.batches`"""
 
@@ -4550,6 +5221,11 @@ class Batches(SyncResource):
     def with_raw_response(self) -> BatchesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return BatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BatchesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return BatchesWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -4741,7 +5417,7 @@ class Batches(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """Returns batch output as stream.
 
         `GET /batches/{batch_id}/output`
@@ -4772,7 +5448,7 @@ class Batches(SyncResource):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -4848,6 +5524,18 @@ class BatchesWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class BatchesWithStreamingResponse:
+    """`client.batches.with_streaming_response`"""
+
+    def __init__(self, resource: Batches) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.list = streaming_response_wrapper(resource.list)
+        self.output = streaming_response_wrapper(resource.output)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class Chat(SyncResource):
     """`client.chat`"""
 
@@ -4859,6 +5547,11 @@ class Chat(SyncResource):
     def with_raw_response(self) -> ChatWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ChatWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ChatWithStreamingResponse(self)
 
 
 class ChatWithRawResponse:
@@ -4872,6 +5565,17 @@ class ChatWithRawResponse:
         return ChatCompletionsWithRawResponse(self._resource.completions)
 
 
+class ChatWithStreamingResponse:
+    """`client.chat.with_streaming_response`"""
+
+    def __init__(self, resource: Chat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> ChatCompletionsWithStreamingResponse:
+        return ChatCompletionsWithStreamingResponse(self._resource.completions)
+
+
 class ChatCompletions(SyncResource):
     """`client.chat.completions`"""
 
@@ -4879,6 +5583,11 @@ class ChatCompletions(SyncResource):
     def with_raw_response(self) -> ChatCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ChatCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ChatCompletionsWithStreamingResponse(self)
 
     @overload
     def create(
@@ -5264,6 +5973,14 @@ class ChatCompletionsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ChatCompletionsWithStreamingResponse:
+    """`client.chat.completions.with_streaming_response`"""
+
+    def __init__(self, resource: ChatCompletions) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Collections(SyncResource):
     """`client.collections`"""
 
@@ -5271,6 +5988,11 @@ class Collections(SyncResource):
     def with_raw_response(self) -> CollectionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return CollectionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CollectionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return CollectionsWithStreamingResponse(self)
 
     def create(
         self,
@@ -5475,6 +6197,18 @@ class CollectionsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class CollectionsWithStreamingResponse:
+    """`client.collections.with_streaming_response`"""
+
+    def __init__(self, resource: Collections) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Completions(SyncResource):
     """`client.completions`"""
 
@@ -5482,6 +6216,11 @@ class Completions(SyncResource):
     def with_raw_response(self) -> CompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return CompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return CompletionsWithStreamingResponse(self)
 
     @overload
     def create(
@@ -5719,6 +6458,14 @@ class CompletionsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class CompletionsWithStreamingResponse:
+    """`client.completions.with_streaming_response`"""
+
+    def __init__(self, resource: Completions) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Configs(SyncResource):
     """`client.configs`"""
 
@@ -5730,6 +6477,11 @@ class Configs(SyncResource):
     def with_raw_response(self) -> ConfigsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ConfigsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConfigsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ConfigsWithStreamingResponse(self)
 
     def create(
         self,
@@ -5908,6 +6660,22 @@ class ConfigsWithRawResponse:
         return ConfigsVersionsWithRawResponse(self._resource.versions)
 
 
+class ConfigsWithStreamingResponse:
+    """`client.configs.with_streaming_response`"""
+
+    def __init__(self, resource: Configs) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def versions(self) -> ConfigsVersionsWithStreamingResponse:
+        return ConfigsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class ConfigsVersions(SyncResource):
     """`client.configs.versions`"""
 
@@ -5915,6 +6683,11 @@ class ConfigsVersions(SyncResource):
     def with_raw_response(self) -> ConfigsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ConfigsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConfigsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ConfigsVersionsWithStreamingResponse(self)
 
     def list(
         self,
@@ -5954,6 +6727,14 @@ class ConfigsVersionsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class ConfigsVersionsWithStreamingResponse:
+    """`client.configs.versions.with_streaming_response`"""
+
+    def __init__(self, resource: ConfigsVersions) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class Embeddings(SyncResource):
     """`client.embeddings`"""
 
@@ -5961,6 +6742,11 @@ class Embeddings(SyncResource):
     def with_raw_response(self) -> EmbeddingsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return EmbeddingsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EmbeddingsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return EmbeddingsWithStreamingResponse(self)
 
     def create(
         self,
@@ -6040,6 +6826,14 @@ class EmbeddingsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class EmbeddingsWithStreamingResponse:
+    """`client.embeddings.with_streaming_response`"""
+
+    def __init__(self, resource: Embeddings) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Feedback(SyncResource):
     """`client.feedback`"""
 
@@ -6047,6 +6841,11 @@ class Feedback(SyncResource):
     def with_raw_response(self) -> FeedbackWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FeedbackWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FeedbackWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FeedbackWithStreamingResponse(self)
 
     def create(
         self,
@@ -6146,6 +6945,15 @@ class FeedbackWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class FeedbackWithStreamingResponse:
+    """`client.feedback.with_streaming_response`"""
+
+    def __init__(self, resource: Feedback) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Files(SyncResource):
     """`client.files`"""
 
@@ -6153,6 +6961,11 @@ class Files(SyncResource):
     def with_raw_response(self) -> FilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FilesWithStreamingResponse(self)
 
     def content(
         self,
@@ -6170,7 +6983,7 @@ class Files(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> str:
+    ) -> BinaryResponse:
         """Returns the contents of the specified file.
 
         `GET /files/{file_id}/content`
@@ -6201,7 +7014,7 @@ class Files(SyncResource):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
             },
-            cast_to=str,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -6447,6 +7260,18 @@ class FilesWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class FilesWithStreamingResponse:
+    """`client.files.with_streaming_response`"""
+
+    def __init__(self, resource: Files) -> None:
+        self._resource = resource
+        self.content = streaming_response_wrapper(resource.content)
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class FineTuning(SyncResource):
     """`client.fine_tuning`"""
 
@@ -6459,6 +7284,11 @@ class FineTuning(SyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FineTuningWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> FineTuningWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FineTuningWithStreamingResponse(self)
+
 
 class FineTuningWithRawResponse:
     """`client.fine_tuning.with_raw_response`"""
@@ -6469,6 +7299,17 @@ class FineTuningWithRawResponse:
     @cached_property
     def jobs(self) -> FineTuningJobsWithRawResponse:
         return FineTuningJobsWithRawResponse(self._resource.jobs)
+
+
+class FineTuningWithStreamingResponse:
+    """`client.fine_tuning.with_streaming_response`"""
+
+    def __init__(self, resource: FineTuning) -> None:
+        self._resource = resource
+
+    @cached_property
+    def jobs(self) -> FineTuningJobsWithStreamingResponse:
+        return FineTuningJobsWithStreamingResponse(self._resource.jobs)
 
 
 class FineTuningJobs(SyncResource):
@@ -6486,6 +7327,11 @@ class FineTuningJobs(SyncResource):
     def with_raw_response(self) -> FineTuningJobsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FineTuningJobsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningJobsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FineTuningJobsWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -6738,6 +7584,27 @@ class FineTuningJobsWithRawResponse:
         return FineTuningJobsEventsWithRawResponse(self._resource.events)
 
 
+class FineTuningJobsWithStreamingResponse:
+    """`client.fine_tuning.jobs.with_streaming_response`"""
+
+    def __init__(self, resource: FineTuningJobs) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def checkpoints(self) -> FineTuningJobsCheckpointsWithStreamingResponse:
+        return FineTuningJobsCheckpointsWithStreamingResponse(
+            self._resource.checkpoints
+        )
+
+    @cached_property
+    def events(self) -> FineTuningJobsEventsWithStreamingResponse:
+        return FineTuningJobsEventsWithStreamingResponse(self._resource.events)
+
+
 class FineTuningJobsCheckpoints(SyncResource):
     """`client.fine_tuning.jobs.checkpoints`"""
 
@@ -6745,6 +7612,11 @@ class FineTuningJobsCheckpoints(SyncResource):
     def with_raw_response(self) -> FineTuningJobsCheckpointsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FineTuningJobsCheckpointsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningJobsCheckpointsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FineTuningJobsCheckpointsWithStreamingResponse(self)
 
     def list(
         self,
@@ -6818,6 +7690,14 @@ class FineTuningJobsCheckpointsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class FineTuningJobsCheckpointsWithStreamingResponse:
+    """`client.fine_tuning.jobs.checkpoints.with_streaming_response`"""
+
+    def __init__(self, resource: FineTuningJobsCheckpoints) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class FineTuningJobsEvents(SyncResource):
     """`client.fine_tuning.jobs.events`"""
 
@@ -6825,6 +7705,11 @@ class FineTuningJobsEvents(SyncResource):
     def with_raw_response(self) -> FineTuningJobsEventsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FineTuningJobsEventsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningJobsEventsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FineTuningJobsEventsWithStreamingResponse(self)
 
     def list(
         self,
@@ -6898,6 +7783,14 @@ class FineTuningJobsEventsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class FineTuningJobsEventsWithStreamingResponse:
+    """`client.fine_tuning.jobs.events.with_streaming_response`"""
+
+    def __init__(self, resource: FineTuningJobsEvents) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class Guardrails(SyncResource):
     """`client.guardrails`"""
 
@@ -6905,6 +7798,11 @@ class Guardrails(SyncResource):
     def with_raw_response(self) -> GuardrailsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return GuardrailsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> GuardrailsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return GuardrailsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7123,6 +8021,18 @@ class GuardrailsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class GuardrailsWithStreamingResponse:
+    """`client.guardrails.with_streaming_response`"""
+
+    def __init__(self, resource: Guardrails) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Images(SyncResource):
     """`client.images`"""
 
@@ -7142,6 +8052,11 @@ class Images(SyncResource):
     def with_raw_response(self) -> ImagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ImagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ImagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ImagesWithStreamingResponse(self)
 
 
 class ImagesWithRawResponse:
@@ -7163,6 +8078,25 @@ class ImagesWithRawResponse:
         return ImagesVariationsWithRawResponse(self._resource.variations)
 
 
+class ImagesWithStreamingResponse:
+    """`client.images.with_streaming_response`"""
+
+    def __init__(self, resource: Images) -> None:
+        self._resource = resource
+
+    @cached_property
+    def edits(self) -> ImagesEditsWithStreamingResponse:
+        return ImagesEditsWithStreamingResponse(self._resource.edits)
+
+    @cached_property
+    def generations(self) -> ImagesGenerationsWithStreamingResponse:
+        return ImagesGenerationsWithStreamingResponse(self._resource.generations)
+
+    @cached_property
+    def variations(self) -> ImagesVariationsWithStreamingResponse:
+        return ImagesVariationsWithStreamingResponse(self._resource.variations)
+
+
 class ImagesEdits(SyncResource):
     """`client.images.edits`"""
 
@@ -7170,6 +8104,11 @@ class ImagesEdits(SyncResource):
     def with_raw_response(self) -> ImagesEditsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ImagesEditsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ImagesEditsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ImagesEditsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7260,6 +8199,14 @@ class ImagesEditsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ImagesEditsWithStreamingResponse:
+    """`client.images.edits.with_streaming_response`"""
+
+    def __init__(self, resource: ImagesEdits) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class ImagesGenerations(SyncResource):
     """`client.images.generations`"""
 
@@ -7267,6 +8214,11 @@ class ImagesGenerations(SyncResource):
     def with_raw_response(self) -> ImagesGenerationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ImagesGenerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ImagesGenerationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ImagesGenerationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7357,6 +8309,14 @@ class ImagesGenerationsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ImagesGenerationsWithStreamingResponse:
+    """`client.images.generations.with_streaming_response`"""
+
+    def __init__(self, resource: ImagesGenerations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class ImagesVariations(SyncResource):
     """`client.images.variations`"""
 
@@ -7364,6 +8324,11 @@ class ImagesVariations(SyncResource):
     def with_raw_response(self) -> ImagesVariationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ImagesVariationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ImagesVariationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ImagesVariationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7450,6 +8415,14 @@ class ImagesVariationsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ImagesVariationsWithStreamingResponse:
+    """`client.images.variations.with_streaming_response`"""
+
+    def __init__(self, resource: ImagesVariations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Integrations(SyncResource):
     """`client.integrations`"""
 
@@ -7465,6 +8438,11 @@ class Integrations(SyncResource):
     def with_raw_response(self) -> IntegrationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return IntegrationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> IntegrationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return IntegrationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7741,6 +8719,26 @@ class IntegrationsWithRawResponse:
         return IntegrationsWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class IntegrationsWithStreamingResponse:
+    """`client.integrations.with_streaming_response`"""
+
+    def __init__(self, resource: Integrations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def models(self) -> IntegrationsModelsWithStreamingResponse:
+        return IntegrationsModelsWithStreamingResponse(self._resource.models)
+
+    @cached_property
+    def workspaces(self) -> IntegrationsWorkspacesWithStreamingResponse:
+        return IntegrationsWorkspacesWithStreamingResponse(self._resource.workspaces)
+
+
 class IntegrationsModels(SyncResource):
     """`client.integrations.models`"""
 
@@ -7748,6 +8746,11 @@ class IntegrationsModels(SyncResource):
     def with_raw_response(self) -> IntegrationsModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return IntegrationsModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> IntegrationsModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return IntegrationsModelsWithStreamingResponse(self)
 
     def delete(
         self,
@@ -7870,6 +8873,16 @@ class IntegrationsModelsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class IntegrationsModelsWithStreamingResponse:
+    """`client.integrations.models.with_streaming_response`"""
+
+    def __init__(self, resource: IntegrationsModels) -> None:
+        self._resource = resource
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class IntegrationsWorkspaces(SyncResource):
     """`client.integrations.workspaces`"""
 
@@ -7877,6 +8890,11 @@ class IntegrationsWorkspaces(SyncResource):
     def with_raw_response(self) -> IntegrationsWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return IntegrationsWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> IntegrationsWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return IntegrationsWorkspacesWithStreamingResponse(self)
 
     def list(
         self,
@@ -7972,6 +8990,15 @@ class IntegrationsWorkspacesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class IntegrationsWorkspacesWithStreamingResponse:
+    """`client.integrations.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: IntegrationsWorkspaces) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Labels(SyncResource):
     """`client.labels`"""
 
@@ -7979,6 +9006,11 @@ class Labels(SyncResource):
     def with_raw_response(self) -> LabelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return LabelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LabelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return LabelsWithStreamingResponse(self)
 
     def create(
         self,
@@ -8206,6 +9238,18 @@ class LabelsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class LabelsWithStreamingResponse:
+    """`client.labels.with_streaming_response`"""
+
+    def __init__(self, resource: Labels) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Logs(SyncResource):
     """`client.logs`"""
 
@@ -8217,6 +9261,11 @@ class Logs(SyncResource):
     def with_raw_response(self) -> LogsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return LogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LogsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return LogsWithStreamingResponse(self)
 
     def create(
         self,
@@ -8344,6 +9393,19 @@ class LogsWithRawResponse:
         return LogsExportsWithRawResponse(self._resource.exports)
 
 
+class LogsWithStreamingResponse:
+    """`client.logs.with_streaming_response`"""
+
+    def __init__(self, resource: Logs) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def exports(self) -> LogsExportsWithStreamingResponse:
+        return LogsExportsWithStreamingResponse(self._resource.exports)
+
+
 class LogsExports(SyncResource):
     """`client.logs.exports`"""
 
@@ -8351,6 +9413,11 @@ class LogsExports(SyncResource):
     def with_raw_response(self) -> LogsExportsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return LogsExportsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LogsExportsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return LogsExportsWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -8584,6 +9651,20 @@ class LogsExportsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class LogsExportsWithStreamingResponse:
+    """`client.logs.exports.with_streaming_response`"""
+
+    def __init__(self, resource: LogsExports) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.download = streaming_response_wrapper(resource.download)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.start = streaming_response_wrapper(resource.start)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class McpIntegrations(SyncResource):
     """`client.mcp_integrations`"""
 
@@ -8599,6 +9680,11 @@ class McpIntegrations(SyncResource):
     def with_raw_response(self) -> McpIntegrationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpIntegrationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpIntegrationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpIntegrationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -8866,6 +9952,29 @@ class McpIntegrationsWithRawResponse:
         return McpIntegrationsWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class McpIntegrationsWithStreamingResponse:
+    """`client.mcp_integrations.with_streaming_response`"""
+
+    def __init__(self, resource: McpIntegrations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.metadata = streaming_response_wrapper(resource.metadata)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def capabilities(self) -> McpIntegrationsCapabilitiesWithStreamingResponse:
+        return McpIntegrationsCapabilitiesWithStreamingResponse(
+            self._resource.capabilities
+        )
+
+    @cached_property
+    def workspaces(self) -> McpIntegrationsWorkspacesWithStreamingResponse:
+        return McpIntegrationsWorkspacesWithStreamingResponse(self._resource.workspaces)
+
+
 class McpIntegrationsCapabilities(SyncResource):
     """`client.mcp_integrations.capabilities`"""
 
@@ -8873,6 +9982,13 @@ class McpIntegrationsCapabilities(SyncResource):
     def with_raw_response(self) -> McpIntegrationsCapabilitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpIntegrationsCapabilitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> McpIntegrationsCapabilitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpIntegrationsCapabilitiesWithStreamingResponse(self)
 
     def list(
         self,
@@ -8965,6 +10081,15 @@ class McpIntegrationsCapabilitiesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class McpIntegrationsCapabilitiesWithStreamingResponse:
+    """`client.mcp_integrations.capabilities.with_streaming_response`"""
+
+    def __init__(self, resource: McpIntegrationsCapabilities) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class McpIntegrationsWorkspaces(SyncResource):
     """`client.mcp_integrations.workspaces`"""
 
@@ -8972,6 +10097,11 @@ class McpIntegrationsWorkspaces(SyncResource):
     def with_raw_response(self) -> McpIntegrationsWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpIntegrationsWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpIntegrationsWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpIntegrationsWorkspacesWithStreamingResponse(self)
 
     def list(
         self,
@@ -9074,6 +10204,15 @@ class McpIntegrationsWorkspacesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class McpIntegrationsWorkspacesWithStreamingResponse:
+    """`client.mcp_integrations.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: McpIntegrationsWorkspaces) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class McpServers(SyncResource):
     """`client.mcp_servers`"""
 
@@ -9089,6 +10228,11 @@ class McpServers(SyncResource):
     def with_raw_response(self) -> McpServersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpServersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpServersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpServersWithStreamingResponse(self)
 
     def create(
         self,
@@ -9334,6 +10478,27 @@ class McpServersWithRawResponse:
         return McpServersUserAccessWithRawResponse(self._resource.user_access)
 
 
+class McpServersWithStreamingResponse:
+    """`client.mcp_servers.with_streaming_response`"""
+
+    def __init__(self, resource: McpServers) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.test = streaming_response_wrapper(resource.test)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def capabilities(self) -> McpServersCapabilitiesWithStreamingResponse:
+        return McpServersCapabilitiesWithStreamingResponse(self._resource.capabilities)
+
+    @cached_property
+    def user_access(self) -> McpServersUserAccessWithStreamingResponse:
+        return McpServersUserAccessWithStreamingResponse(self._resource.user_access)
+
+
 class McpServersCapabilities(SyncResource):
     """`client.mcp_servers.capabilities`"""
 
@@ -9341,6 +10506,11 @@ class McpServersCapabilities(SyncResource):
     def with_raw_response(self) -> McpServersCapabilitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpServersCapabilitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpServersCapabilitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpServersCapabilitiesWithStreamingResponse(self)
 
     def list(
         self,
@@ -9432,6 +10602,15 @@ class McpServersCapabilitiesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class McpServersCapabilitiesWithStreamingResponse:
+    """`client.mcp_servers.capabilities.with_streaming_response`"""
+
+    def __init__(self, resource: McpServersCapabilities) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class McpServersUserAccess(SyncResource):
     """`client.mcp_servers.user_access`"""
 
@@ -9439,6 +10618,11 @@ class McpServersUserAccess(SyncResource):
     def with_raw_response(self) -> McpServersUserAccessWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpServersUserAccessWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpServersUserAccessWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpServersUserAccessWithStreamingResponse(self)
 
     def list(
         self,
@@ -9537,6 +10721,15 @@ class McpServersUserAccessWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class McpServersUserAccessWithStreamingResponse:
+    """`client.mcp_servers.user_access.with_streaming_response`"""
+
+    def __init__(self, resource: McpServersUserAccess) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class ModelConfigs(SyncResource):
     """`client.model_configs`"""
 
@@ -9548,6 +10741,11 @@ class ModelConfigs(SyncResource):
     def with_raw_response(self) -> ModelConfigsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ModelConfigsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModelConfigsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ModelConfigsWithStreamingResponse(self)
 
 
 class ModelConfigsWithRawResponse:
@@ -9561,6 +10759,17 @@ class ModelConfigsWithRawResponse:
         return ModelConfigsPricingWithRawResponse(self._resource.pricing)
 
 
+class ModelConfigsWithStreamingResponse:
+    """`client.model_configs.with_streaming_response`"""
+
+    def __init__(self, resource: ModelConfigs) -> None:
+        self._resource = resource
+
+    @cached_property
+    def pricing(self) -> ModelConfigsPricingWithStreamingResponse:
+        return ModelConfigsPricingWithStreamingResponse(self._resource.pricing)
+
+
 class ModelConfigsPricing(SyncResource):
     """`client.model_configs.pricing`"""
 
@@ -9568,6 +10777,11 @@ class ModelConfigsPricing(SyncResource):
     def with_raw_response(self) -> ModelConfigsPricingWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ModelConfigsPricingWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModelConfigsPricingWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ModelConfigsPricingWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -9633,6 +10847,14 @@ class ModelConfigsPricingWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class ModelConfigsPricingWithStreamingResponse:
+    """`client.model_configs.pricing.with_streaming_response`"""
+
+    def __init__(self, resource: ModelConfigsPricing) -> None:
+        self._resource = resource
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class Models(SyncResource):
     """`client.models`"""
 
@@ -9640,6 +10862,11 @@ class Models(SyncResource):
     def with_raw_response(self) -> ModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ModelsWithStreamingResponse(self)
 
     def delete(
         self,
@@ -9788,6 +11015,16 @@ class ModelsWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class ModelsWithStreamingResponse:
+    """`client.models.with_streaming_response`"""
+
+    def __init__(self, resource: Models) -> None:
+        self._resource = resource
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class Moderations(SyncResource):
     """`client.moderations`"""
 
@@ -9795,6 +11032,11 @@ class Moderations(SyncResource):
     def with_raw_response(self) -> ModerationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ModerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModerationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ModerationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -9865,6 +11107,14 @@ class ModerationsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ModerationsWithStreamingResponse:
+    """`client.moderations.with_streaming_response`"""
+
+    def __init__(self, resource: Moderations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Policies(SyncResource):
     """`client.policies`"""
 
@@ -9880,6 +11130,11 @@ class Policies(SyncResource):
     def with_raw_response(self) -> PoliciesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PoliciesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PoliciesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PoliciesWithStreamingResponse(self)
 
 
 class PoliciesWithRawResponse:
@@ -9897,6 +11152,21 @@ class PoliciesWithRawResponse:
         return PoliciesUsageLimitsWithRawResponse(self._resource.usage_limits)
 
 
+class PoliciesWithStreamingResponse:
+    """`client.policies.with_streaming_response`"""
+
+    def __init__(self, resource: Policies) -> None:
+        self._resource = resource
+
+    @cached_property
+    def rate_limits(self) -> PoliciesRateLimitsWithStreamingResponse:
+        return PoliciesRateLimitsWithStreamingResponse(self._resource.rate_limits)
+
+    @cached_property
+    def usage_limits(self) -> PoliciesUsageLimitsWithStreamingResponse:
+        return PoliciesUsageLimitsWithStreamingResponse(self._resource.usage_limits)
+
+
 class PoliciesRateLimits(SyncResource):
     """`client.policies.rate_limits`"""
 
@@ -9904,6 +11174,11 @@ class PoliciesRateLimits(SyncResource):
     def with_raw_response(self) -> PoliciesRateLimitsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PoliciesRateLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PoliciesRateLimitsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PoliciesRateLimitsWithStreamingResponse(self)
 
     def create(
         self,
@@ -10140,6 +11415,18 @@ class PoliciesRateLimitsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class PoliciesRateLimitsWithStreamingResponse:
+    """`client.policies.rate_limits.with_streaming_response`"""
+
+    def __init__(self, resource: PoliciesRateLimits) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class PoliciesUsageLimits(SyncResource):
     """`client.policies.usage_limits`"""
 
@@ -10151,6 +11438,11 @@ class PoliciesUsageLimits(SyncResource):
     def with_raw_response(self) -> PoliciesUsageLimitsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PoliciesUsageLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PoliciesUsageLimitsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PoliciesUsageLimitsWithStreamingResponse(self)
 
     def create(
         self,
@@ -10404,6 +11696,22 @@ class PoliciesUsageLimitsWithRawResponse:
         return PoliciesUsageLimitsEntitiesWithRawResponse(self._resource.entities)
 
 
+class PoliciesUsageLimitsWithStreamingResponse:
+    """`client.policies.usage_limits.with_streaming_response`"""
+
+    def __init__(self, resource: PoliciesUsageLimits) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def entities(self) -> PoliciesUsageLimitsEntitiesWithStreamingResponse:
+        return PoliciesUsageLimitsEntitiesWithStreamingResponse(self._resource.entities)
+
+
 class PoliciesUsageLimitsEntities(SyncResource):
     """`client.policies.usage_limits.entities`"""
 
@@ -10411,6 +11719,13 @@ class PoliciesUsageLimitsEntities(SyncResource):
     def with_raw_response(self) -> PoliciesUsageLimitsEntitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PoliciesUsageLimitsEntitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> PoliciesUsageLimitsEntitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PoliciesUsageLimitsEntitiesWithStreamingResponse(self)
 
     def list(
         self,
@@ -10507,6 +11822,15 @@ class PoliciesUsageLimitsEntitiesWithRawResponse:
         self.reset = raw_response_wrapper(resource.reset)
 
 
+class PoliciesUsageLimitsEntitiesWithStreamingResponse:
+    """`client.policies.usage_limits.entities.with_streaming_response`"""
+
+    def __init__(self, resource: PoliciesUsageLimitsEntities) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.reset = streaming_response_wrapper(resource.reset)
+
+
 class Prompts(SyncResource):
     """`client.prompts`"""
 
@@ -10526,6 +11850,11 @@ class Prompts(SyncResource):
     def with_raw_response(self) -> PromptsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsWithStreamingResponse(self)
 
     def create(
         self,
@@ -10893,6 +12222,32 @@ class PromptsWithRawResponse:
         return PromptsVersionsWithRawResponse(self._resource.versions)
 
 
+class PromptsWithStreamingResponse:
+    """`client.prompts.with_streaming_response`"""
+
+    def __init__(self, resource: Prompts) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.make_default = streaming_response_wrapper(resource.make_default)
+        self.render = streaming_response_wrapper(resource.render)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def completions(self) -> PromptsCompletionsWithStreamingResponse:
+        return PromptsCompletionsWithStreamingResponse(self._resource.completions)
+
+    @cached_property
+    def partials(self) -> PromptsPartialsWithStreamingResponse:
+        return PromptsPartialsWithStreamingResponse(self._resource.partials)
+
+    @cached_property
+    def versions(self) -> PromptsVersionsWithStreamingResponse:
+        return PromptsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class PromptsCompletions(SyncResource):
     """`client.prompts.completions`"""
 
@@ -10900,6 +12255,11 @@ class PromptsCompletions(SyncResource):
     def with_raw_response(self) -> PromptsCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsCompletionsWithStreamingResponse(self)
 
     def create(
         self,
@@ -10984,6 +12344,14 @@ class PromptsCompletionsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class PromptsCompletionsWithStreamingResponse:
+    """`client.prompts.completions.with_streaming_response`"""
+
+    def __init__(self, resource: PromptsCompletions) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class PromptsPartials(SyncResource):
     """`client.prompts.partials`"""
 
@@ -10995,6 +12363,11 @@ class PromptsPartials(SyncResource):
     def with_raw_response(self) -> PromptsPartialsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsPartialsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsPartialsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsPartialsWithStreamingResponse(self)
 
     def create(
         self,
@@ -11215,6 +12588,23 @@ class PromptsPartialsWithRawResponse:
         return PromptsPartialsVersionsWithRawResponse(self._resource.versions)
 
 
+class PromptsPartialsWithStreamingResponse:
+    """`client.prompts.partials.with_streaming_response`"""
+
+    def __init__(self, resource: PromptsPartials) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.make_default = streaming_response_wrapper(resource.make_default)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def versions(self) -> PromptsPartialsVersionsWithStreamingResponse:
+        return PromptsPartialsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class PromptsPartialsVersions(SyncResource):
     """`client.prompts.partials.versions`"""
 
@@ -11222,6 +12612,11 @@ class PromptsPartialsVersions(SyncResource):
     def with_raw_response(self) -> PromptsPartialsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsPartialsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsPartialsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsPartialsVersionsWithStreamingResponse(self)
 
     def list(
         self,
@@ -11261,6 +12656,14 @@ class PromptsPartialsVersionsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class PromptsPartialsVersionsWithStreamingResponse:
+    """`client.prompts.partials.versions.with_streaming_response`"""
+
+    def __init__(self, resource: PromptsPartialsVersions) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class PromptsVersions(SyncResource):
     """`client.prompts.versions`"""
 
@@ -11268,6 +12671,11 @@ class PromptsVersions(SyncResource):
     def with_raw_response(self) -> PromptsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsVersionsWithStreamingResponse(self)
 
     def list(
         self,
@@ -11382,6 +12790,16 @@ class PromptsVersionsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class PromptsVersionsWithStreamingResponse:
+    """`client.prompts.versions.with_streaming_response`"""
+
+    def __init__(self, resource: PromptsVersions) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Providers(SyncResource):
     """`client.providers`"""
 
@@ -11389,6 +12807,11 @@ class Providers(SyncResource):
     def with_raw_response(self) -> ProvidersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ProvidersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ProvidersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ProvidersWithStreamingResponse(self)
 
     def create(
         self,
@@ -11616,6 +13039,18 @@ class ProvidersWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class ProvidersWithStreamingResponse:
+    """`client.providers.with_streaming_response`"""
+
+    def __init__(self, resource: Providers) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Realtime(SyncResource):
     """`client.realtime`"""
 
@@ -11623,6 +13058,11 @@ class Realtime(SyncResource):
     def with_raw_response(self) -> RealtimeWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return RealtimeWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RealtimeWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return RealtimeWithStreamingResponse(self)
 
     def connect(
         self,
@@ -11690,6 +13130,14 @@ class RealtimeWithRawResponse:
         self.connect = raw_response_wrapper(resource.connect)
 
 
+class RealtimeWithStreamingResponse:
+    """`client.realtime.with_streaming_response`"""
+
+    def __init__(self, resource: Realtime) -> None:
+        self._resource = resource
+        self.connect = streaming_response_wrapper(resource.connect)
+
+
 class Responses(SyncResource):
     """`client.responses`"""
 
@@ -11701,6 +13149,11 @@ class Responses(SyncResource):
     def with_raw_response(self) -> ResponsesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ResponsesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ResponsesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ResponsesWithStreamingResponse(self)
 
     @overload
     def create(
@@ -12088,6 +13541,20 @@ class ResponsesWithRawResponse:
         return ResponsesInputItemsWithRawResponse(self._resource.input_items)
 
 
+class ResponsesWithStreamingResponse:
+    """`client.responses.with_streaming_response`"""
+
+    def __init__(self, resource: Responses) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def input_items(self) -> ResponsesInputItemsWithStreamingResponse:
+        return ResponsesInputItemsWithStreamingResponse(self._resource.input_items)
+
+
 class ResponsesInputItems(SyncResource):
     """`client.responses.input_items`"""
 
@@ -12095,6 +13562,11 @@ class ResponsesInputItems(SyncResource):
     def with_raw_response(self) -> ResponsesInputItemsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ResponsesInputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ResponsesInputItemsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ResponsesInputItemsWithStreamingResponse(self)
 
     def list(
         self,
@@ -12174,6 +13646,14 @@ class ResponsesInputItemsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class ResponsesInputItemsWithStreamingResponse:
+    """`client.responses.input_items.with_streaming_response`"""
+
+    def __init__(self, resource: ResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class SecretReferences(SyncResource):
     """`client.secret_references`"""
 
@@ -12181,6 +13661,11 @@ class SecretReferences(SyncResource):
     def with_raw_response(self) -> SecretReferencesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SecretReferencesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SecretReferencesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return SecretReferencesWithStreamingResponse(self)
 
     def create(
         self,
@@ -12432,6 +13917,18 @@ class SecretReferencesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class SecretReferencesWithStreamingResponse:
+    """`client.secret_references.with_streaming_response`"""
+
+    def __init__(self, resource: SecretReferences) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Threads(SyncResource):
     """`client.threads`"""
 
@@ -12447,6 +13944,11 @@ class Threads(SyncResource):
     def with_raw_response(self) -> ThreadsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ThreadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ThreadsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ThreadsWithStreamingResponse(self)
 
     def create(
         self,
@@ -12844,6 +14346,26 @@ class ThreadsWithRawResponse:
         return ThreadsRunsWithRawResponse(self._resource.runs)
 
 
+class ThreadsWithStreamingResponse:
+    """`client.threads.with_streaming_response`"""
+
+    def __init__(self, resource: Threads) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.create_and_run = streaming_response_wrapper(resource.create_and_run)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def messages(self) -> ThreadsMessagesWithStreamingResponse:
+        return ThreadsMessagesWithStreamingResponse(self._resource.messages)
+
+    @cached_property
+    def runs(self) -> ThreadsRunsWithStreamingResponse:
+        return ThreadsRunsWithStreamingResponse(self._resource.runs)
+
+
 class ThreadsMessages(SyncResource):
     """`client.threads.messages`"""
 
@@ -12851,6 +14373,11 @@ class ThreadsMessages(SyncResource):
     def with_raw_response(self) -> ThreadsMessagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ThreadsMessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ThreadsMessagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ThreadsMessagesWithStreamingResponse(self)
 
     def create(
         self,
@@ -13198,6 +14725,18 @@ class ThreadsMessagesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class ThreadsMessagesWithStreamingResponse:
+    """`client.threads.messages.with_streaming_response`"""
+
+    def __init__(self, resource: ThreadsMessages) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class ThreadsRuns(SyncResource):
     """`client.threads.runs`"""
 
@@ -13209,6 +14748,11 @@ class ThreadsRuns(SyncResource):
     def with_raw_response(self) -> ThreadsRunsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ThreadsRunsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ThreadsRunsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ThreadsRunsWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -13675,6 +15219,25 @@ class ThreadsRunsWithRawResponse:
         return ThreadsRunsStepsWithRawResponse(self._resource.steps)
 
 
+class ThreadsRunsWithStreamingResponse:
+    """`client.threads.runs.with_streaming_response`"""
+
+    def __init__(self, resource: ThreadsRuns) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.submit_tool_outputs = streaming_response_wrapper(
+            resource.submit_tool_outputs
+        )
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def steps(self) -> ThreadsRunsStepsWithStreamingResponse:
+        return ThreadsRunsStepsWithStreamingResponse(self._resource.steps)
+
+
 class ThreadsRunsSteps(SyncResource):
     """`client.threads.runs.steps`"""
 
@@ -13682,6 +15245,11 @@ class ThreadsRunsSteps(SyncResource):
     def with_raw_response(self) -> ThreadsRunsStepsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ThreadsRunsStepsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ThreadsRunsStepsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ThreadsRunsStepsWithStreamingResponse(self)
 
     def list(
         self,
@@ -13826,6 +15394,15 @@ class ThreadsRunsStepsWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class ThreadsRunsStepsWithStreamingResponse:
+    """`client.threads.runs.steps.with_streaming_response`"""
+
+    def __init__(self, resource: ThreadsRunsSteps) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class VectorStores(SyncResource):
     """`client.vector_stores`"""
 
@@ -13841,6 +15418,11 @@ class VectorStores(SyncResource):
     def with_raw_response(self) -> VectorStoresWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VectorStoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VectorStoresWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VectorStoresWithStreamingResponse(self)
 
     def create(
         self,
@@ -14065,6 +15647,26 @@ class VectorStoresWithRawResponse:
         return VectorStoresFilesWithRawResponse(self._resource.files)
 
 
+class VectorStoresWithStreamingResponse:
+    """`client.vector_stores.with_streaming_response`"""
+
+    def __init__(self, resource: VectorStores) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def file_batches(self) -> VectorStoresFileBatchesWithStreamingResponse:
+        return VectorStoresFileBatchesWithStreamingResponse(self._resource.file_batches)
+
+    @cached_property
+    def files(self) -> VectorStoresFilesWithStreamingResponse:
+        return VectorStoresFilesWithStreamingResponse(self._resource.files)
+
+
 class VectorStoresFileBatches(SyncResource):
     """`client.vector_stores.file_batches`"""
 
@@ -14076,6 +15678,11 @@ class VectorStoresFileBatches(SyncResource):
     def with_raw_response(self) -> VectorStoresFileBatchesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VectorStoresFileBatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VectorStoresFileBatchesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VectorStoresFileBatchesWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -14204,6 +15811,20 @@ class VectorStoresFileBatchesWithRawResponse:
         return VectorStoresFileBatchesFilesWithRawResponse(self._resource.files)
 
 
+class VectorStoresFileBatchesWithStreamingResponse:
+    """`client.vector_stores.file_batches.with_streaming_response`"""
+
+    def __init__(self, resource: VectorStoresFileBatches) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def files(self) -> VectorStoresFileBatchesFilesWithStreamingResponse:
+        return VectorStoresFileBatchesFilesWithStreamingResponse(self._resource.files)
+
+
 class VectorStoresFileBatchesFiles(SyncResource):
     """`client.vector_stores.file_batches.files`"""
 
@@ -14211,6 +15832,13 @@ class VectorStoresFileBatchesFiles(SyncResource):
     def with_raw_response(self) -> VectorStoresFileBatchesFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VectorStoresFileBatchesFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> VectorStoresFileBatchesFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VectorStoresFileBatchesFilesWithStreamingResponse(self)
 
     def list(
         self,
@@ -14275,6 +15903,14 @@ class VectorStoresFileBatchesFilesWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class VectorStoresFileBatchesFilesWithStreamingResponse:
+    """`client.vector_stores.file_batches.files.with_streaming_response`"""
+
+    def __init__(self, resource: VectorStoresFileBatchesFiles) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class VectorStoresFiles(SyncResource):
     """`client.vector_stores.files`"""
 
@@ -14282,6 +15918,11 @@ class VectorStoresFiles(SyncResource):
     def with_raw_response(self) -> VectorStoresFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VectorStoresFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VectorStoresFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VectorStoresFilesWithStreamingResponse(self)
 
     def create(
         self,
@@ -14458,6 +16099,17 @@ class VectorStoresFilesWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class VectorStoresFilesWithStreamingResponse:
+    """`client.vector_stores.files.with_streaming_response`"""
+
+    def __init__(self, resource: VectorStoresFiles) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class VirtualKeys(SyncResource):
     """`client.virtual_keys`"""
 
@@ -14465,6 +16117,11 @@ class VirtualKeys(SyncResource):
     def with_raw_response(self) -> VirtualKeysWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VirtualKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VirtualKeysWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VirtualKeysWithStreamingResponse(self)
 
     def create(
         self,
@@ -14689,6 +16346,18 @@ class VirtualKeysWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class VirtualKeysWithStreamingResponse:
+    """`client.virtual_keys.with_streaming_response`"""
+
+    def __init__(self, resource: VirtualKeys) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Portkey(SyncAPIClient):
     """Client for Portkey API.
 
@@ -14703,7 +16372,16 @@ class Portkey(SyncAPIClient):
     control_plane_url: default https://api.portkey.ai/v1 (env PORTKEY_CONTROL_PLANE_URL)
     gateway_url: default https://api.portkey.ai/v1 (env PORTKEY_GATEWAY_URL)
     public_url: default https://api.portkey.ai (env PORTKEY_PUBLIC_URL)
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env PORTKEY_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "PORTKEY_LOG"
 
     def __init__(
         self,
@@ -14723,6 +16401,7 @@ class Portkey(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("PORTKEY_API_KEY")
@@ -14778,6 +16457,7 @@ class Portkey(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     @cached_property
@@ -14933,6 +16613,11 @@ class AsyncAdmin(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminWithStreamingResponse(self)
+
 
 class AsyncAdminWithRawResponse:
     """`client.admin.with_raw_response`"""
@@ -14949,6 +16634,21 @@ class AsyncAdminWithRawResponse:
         return AsyncAdminWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class AsyncAdminWithStreamingResponse:
+    """`client.admin.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdmin) -> None:
+        self._resource = resource
+
+    @cached_property
+    def users(self) -> AsyncAdminUsersWithStreamingResponse:
+        return AsyncAdminUsersWithStreamingResponse(self._resource.users)
+
+    @cached_property
+    def workspaces(self) -> AsyncAdminWorkspacesWithStreamingResponse:
+        return AsyncAdminWorkspacesWithStreamingResponse(self._resource.workspaces)
+
+
 class AsyncAdminUsers(AsyncResource):
     """`client.admin.users`"""
 
@@ -14960,6 +16660,11 @@ class AsyncAdminUsers(AsyncResource):
     def with_raw_response(self) -> AsyncAdminUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminUsersWithStreamingResponse(self)
 
     async def delete(
         self,
@@ -15107,6 +16812,21 @@ class AsyncAdminUsersWithRawResponse:
         return AsyncAdminUsersInvitesWithRawResponse(self._resource.invites)
 
 
+class AsyncAdminUsersWithStreamingResponse:
+    """`client.admin.users.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdminUsers) -> None:
+        self._resource = resource
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def invites(self) -> AsyncAdminUsersInvitesWithStreamingResponse:
+        return AsyncAdminUsersInvitesWithStreamingResponse(self._resource.invites)
+
+
 class AsyncAdminUsersInvites(AsyncResource):
     """`client.admin.users.invites`"""
 
@@ -15114,6 +16834,11 @@ class AsyncAdminUsersInvites(AsyncResource):
     def with_raw_response(self) -> AsyncAdminUsersInvitesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminUsersInvitesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminUsersInvitesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminUsersInvitesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -15298,6 +17023,18 @@ class AsyncAdminUsersInvitesWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncAdminUsersInvitesWithStreamingResponse:
+    """`client.admin.users.invites.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdminUsersInvites) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.resend = async_streaming_response_wrapper(resource.resend)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncAdminWorkspaces(AsyncResource):
     """`client.admin.workspaces`"""
 
@@ -15309,6 +17046,11 @@ class AsyncAdminWorkspaces(AsyncResource):
     def with_raw_response(self) -> AsyncAdminWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminWorkspacesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -15519,6 +17261,22 @@ class AsyncAdminWorkspacesWithRawResponse:
         return AsyncAdminWorkspacesUsersWithRawResponse(self._resource.users)
 
 
+class AsyncAdminWorkspacesWithStreamingResponse:
+    """`client.admin.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdminWorkspaces) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def users(self) -> AsyncAdminWorkspacesUsersWithStreamingResponse:
+        return AsyncAdminWorkspacesUsersWithStreamingResponse(self._resource.users)
+
+
 class AsyncAdminWorkspacesUsers(AsyncResource):
     """`client.admin.workspaces.users`"""
 
@@ -15526,6 +17284,11 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
     def with_raw_response(self) -> AsyncAdminWorkspacesUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminWorkspacesUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminWorkspacesUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminWorkspacesUsersWithStreamingResponse(self)
 
     async def create(
         self,
@@ -15716,6 +17479,18 @@ class AsyncAdminWorkspacesUsersWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncAdminWorkspacesUsersWithStreamingResponse:
+    """`client.admin.workspaces.users.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdminWorkspacesUsers) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncAnalytics(AsyncResource):
     """`client.analytics`"""
 
@@ -15736,6 +17511,11 @@ class AsyncAnalytics(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsWithStreamingResponse(self)
+
 
 class AsyncAnalyticsWithRawResponse:
     """`client.analytics.with_raw_response`"""
@@ -15754,6 +17534,25 @@ class AsyncAnalyticsWithRawResponse:
     @cached_property
     def summary(self) -> AsyncAnalyticsSummaryWithRawResponse:
         return AsyncAnalyticsSummaryWithRawResponse(self._resource.summary)
+
+
+class AsyncAnalyticsWithStreamingResponse:
+    """`client.analytics.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalytics) -> None:
+        self._resource = resource
+
+    @cached_property
+    def graphs(self) -> AsyncAnalyticsGraphsWithStreamingResponse:
+        return AsyncAnalyticsGraphsWithStreamingResponse(self._resource.graphs)
+
+    @cached_property
+    def groups(self) -> AsyncAnalyticsGroupsWithStreamingResponse:
+        return AsyncAnalyticsGroupsWithStreamingResponse(self._resource.groups)
+
+    @cached_property
+    def summary(self) -> AsyncAnalyticsSummaryWithStreamingResponse:
+        return AsyncAnalyticsSummaryWithStreamingResponse(self._resource.summary)
 
 
 class AsyncAnalyticsGraphs(AsyncResource):
@@ -15796,6 +17595,11 @@ class AsyncAnalyticsGraphs(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGraphsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsWithStreamingResponse(self)
+
 
 class AsyncAnalyticsGraphsWithRawResponse:
     """`client.analytics.graphs.with_raw_response`"""
@@ -15836,6 +17640,49 @@ class AsyncAnalyticsGraphsWithRawResponse:
         return AsyncAnalyticsGraphsUsersWithRawResponse(self._resource.users)
 
 
+class AsyncAnalyticsGraphsWithStreamingResponse:
+    """`client.analytics.graphs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphs) -> None:
+        self._resource = resource
+
+    @cached_property
+    def cache(self) -> AsyncAnalyticsGraphsCacheWithStreamingResponse:
+        return AsyncAnalyticsGraphsCacheWithStreamingResponse(self._resource.cache)
+
+    @cached_property
+    def cost(self) -> AsyncAnalyticsGraphsCostWithStreamingResponse:
+        return AsyncAnalyticsGraphsCostWithStreamingResponse(self._resource.cost)
+
+    @cached_property
+    def errors(self) -> AsyncAnalyticsGraphsErrorsWithStreamingResponse:
+        return AsyncAnalyticsGraphsErrorsWithStreamingResponse(self._resource.errors)
+
+    @cached_property
+    def feedbacks(self) -> AsyncAnalyticsGraphsFeedbacksWithStreamingResponse:
+        return AsyncAnalyticsGraphsFeedbacksWithStreamingResponse(
+            self._resource.feedbacks
+        )
+
+    @cached_property
+    def latency(self) -> AsyncAnalyticsGraphsLatencyWithStreamingResponse:
+        return AsyncAnalyticsGraphsLatencyWithStreamingResponse(self._resource.latency)
+
+    @cached_property
+    def requests(self) -> AsyncAnalyticsGraphsRequestsWithStreamingResponse:
+        return AsyncAnalyticsGraphsRequestsWithStreamingResponse(
+            self._resource.requests
+        )
+
+    @cached_property
+    def tokens(self) -> AsyncAnalyticsGraphsTokensWithStreamingResponse:
+        return AsyncAnalyticsGraphsTokensWithStreamingResponse(self._resource.tokens)
+
+    @cached_property
+    def users(self) -> AsyncAnalyticsGraphsUsersWithStreamingResponse:
+        return AsyncAnalyticsGraphsUsersWithStreamingResponse(self._resource.users)
+
+
 class AsyncAnalyticsGraphsCache(AsyncResource):
     """`client.analytics.graphs.cache`"""
 
@@ -15851,6 +17698,11 @@ class AsyncAnalyticsGraphsCache(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsCacheWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsCacheWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGraphsCacheWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsCacheWithStreamingResponse(self)
 
 
 class AsyncAnalyticsGraphsCacheWithRawResponse:
@@ -15868,6 +17720,25 @@ class AsyncAnalyticsGraphsCacheWithRawResponse:
         return AsyncAnalyticsGraphsCacheLatencyWithRawResponse(self._resource.latency)
 
 
+class AsyncAnalyticsGraphsCacheWithStreamingResponse:
+    """`client.analytics.graphs.cache.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsCache) -> None:
+        self._resource = resource
+
+    @cached_property
+    def hit_rate(self) -> AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse:
+        return AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse(
+            self._resource.hit_rate
+        )
+
+    @cached_property
+    def latency(self) -> AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse:
+        return AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse(
+            self._resource.latency
+        )
+
+
 class AsyncAnalyticsGraphsCacheHitRate(AsyncResource):
     """`client.analytics.graphs.cache.hit_rate`"""
 
@@ -15875,6 +17746,13 @@ class AsyncAnalyticsGraphsCacheHitRate(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsCacheHitRateWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsCacheHitRateWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse(self)
 
     async def list(
         self,
@@ -15980,6 +17858,14 @@ class AsyncAnalyticsGraphsCacheHitRateWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse:
+    """`client.analytics.graphs.cache.hit_rate.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsCacheHitRate) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsCacheLatency(AsyncResource):
     """`client.analytics.graphs.cache.latency`"""
 
@@ -15987,6 +17873,13 @@ class AsyncAnalyticsGraphsCacheLatency(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsCacheLatencyWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsCacheLatencyWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16092,6 +17985,14 @@ class AsyncAnalyticsGraphsCacheLatencyWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse:
+    """`client.analytics.graphs.cache.latency.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsCacheLatency) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsCost(AsyncResource):
     """`client.analytics.graphs.cost`"""
 
@@ -16099,6 +18000,11 @@ class AsyncAnalyticsGraphsCost(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsCostWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsCostWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGraphsCostWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsCostWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16204,6 +18110,14 @@ class AsyncAnalyticsGraphsCostWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsCostWithStreamingResponse:
+    """`client.analytics.graphs.cost.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsCost) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsErrors(AsyncResource):
     """`client.analytics.graphs.errors`"""
 
@@ -16223,6 +18137,13 @@ class AsyncAnalyticsGraphsErrors(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsErrorsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsErrorsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsErrorsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16342,6 +18263,32 @@ class AsyncAnalyticsGraphsErrorsWithRawResponse:
         )
 
 
+class AsyncAnalyticsGraphsErrorsWithStreamingResponse:
+    """`client.analytics.graphs.errors.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsErrors) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def rate(self) -> AsyncAnalyticsGraphsErrorsRateWithStreamingResponse:
+        return AsyncAnalyticsGraphsErrorsRateWithStreamingResponse(self._resource.rate)
+
+    @cached_property
+    def stacks(self) -> AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse:
+        return AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse(
+            self._resource.stacks
+        )
+
+    @cached_property
+    def status_codes(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+        return AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse(
+            self._resource.status_codes
+        )
+
+
 class AsyncAnalyticsGraphsErrorsRate(AsyncResource):
     """`client.analytics.graphs.errors.rate`"""
 
@@ -16349,6 +18296,13 @@ class AsyncAnalyticsGraphsErrorsRate(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsErrorsRateWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsErrorsRateWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsRateWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsErrorsRateWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16454,6 +18408,14 @@ class AsyncAnalyticsGraphsErrorsRateWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsErrorsRateWithStreamingResponse:
+    """`client.analytics.graphs.errors.rate.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsErrorsRate) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsErrorsStacks(AsyncResource):
     """`client.analytics.graphs.errors.stacks`"""
 
@@ -16461,6 +18423,13 @@ class AsyncAnalyticsGraphsErrorsStacks(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsErrorsStacksWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsErrorsStacksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16566,6 +18535,14 @@ class AsyncAnalyticsGraphsErrorsStacksWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse:
+    """`client.analytics.graphs.errors.stacks.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsErrorsStacks) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsErrorsStatusCodes(AsyncResource):
     """`client.analytics.graphs.errors.status_codes`"""
 
@@ -16573,6 +18550,13 @@ class AsyncAnalyticsGraphsErrorsStatusCodes(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsErrorsStatusCodesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsErrorsStatusCodesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16678,6 +18662,14 @@ class AsyncAnalyticsGraphsErrorsStatusCodesWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+    """`client.analytics.graphs.errors.status_codes.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsErrorsStatusCodes) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsFeedbacks(AsyncResource):
     """`client.analytics.graphs.feedbacks`"""
 
@@ -16697,6 +18689,13 @@ class AsyncAnalyticsGraphsFeedbacks(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsFeedbacksWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsFeedbacksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsFeedbacksWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsFeedbacksWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16818,6 +18817,32 @@ class AsyncAnalyticsGraphsFeedbacksWithRawResponse:
         )
 
 
+class AsyncAnalyticsGraphsFeedbacksWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsFeedbacks) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def ai_models(self) -> AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+        return AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse(
+            self._resource.ai_models
+        )
+
+    @cached_property
+    def scores(self) -> AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+        return AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse(
+            self._resource.scores
+        )
+
+    @cached_property
+    def weighted(self) -> AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+        return AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse(
+            self._resource.weighted
+        )
+
+
 class AsyncAnalyticsGraphsFeedbacksAiModels(AsyncResource):
     """`client.analytics.graphs.feedbacks.ai_models`"""
 
@@ -16825,6 +18850,13 @@ class AsyncAnalyticsGraphsFeedbacksAiModels(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsFeedbacksAiModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsFeedbacksAiModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16930,6 +18962,14 @@ class AsyncAnalyticsGraphsFeedbacksAiModelsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.ai_models.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsFeedbacksAiModels) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsFeedbacksScores(AsyncResource):
     """`client.analytics.graphs.feedbacks.scores`"""
 
@@ -16937,6 +18977,13 @@ class AsyncAnalyticsGraphsFeedbacksScores(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsFeedbacksScoresWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsFeedbacksScoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17042,6 +19089,14 @@ class AsyncAnalyticsGraphsFeedbacksScoresWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.scores.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsFeedbacksScores) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsFeedbacksWeighted(AsyncResource):
     """`client.analytics.graphs.feedbacks.weighted`"""
 
@@ -17049,6 +19104,13 @@ class AsyncAnalyticsGraphsFeedbacksWeighted(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsFeedbacksWeightedWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsFeedbacksWeightedWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17154,6 +19216,14 @@ class AsyncAnalyticsGraphsFeedbacksWeightedWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.weighted.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsFeedbacksWeighted) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsLatency(AsyncResource):
     """`client.analytics.graphs.latency`"""
 
@@ -17161,6 +19231,13 @@ class AsyncAnalyticsGraphsLatency(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsLatencyWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsLatencyWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsLatencyWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsLatencyWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17266,6 +19343,14 @@ class AsyncAnalyticsGraphsLatencyWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsLatencyWithStreamingResponse:
+    """`client.analytics.graphs.latency.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsLatency) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsRequests(AsyncResource):
     """`client.analytics.graphs.requests`"""
 
@@ -17277,6 +19362,13 @@ class AsyncAnalyticsGraphsRequests(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsRequestsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsRequestsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsRequestsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsRequestsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17388,6 +19480,20 @@ class AsyncAnalyticsGraphsRequestsWithRawResponse:
         )
 
 
+class AsyncAnalyticsGraphsRequestsWithStreamingResponse:
+    """`client.analytics.graphs.requests.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsRequests) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def rescued(self) -> AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse:
+        return AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse(
+            self._resource.rescued
+        )
+
+
 class AsyncAnalyticsGraphsRequestsRescued(AsyncResource):
     """`client.analytics.graphs.requests.rescued`"""
 
@@ -17395,6 +19501,13 @@ class AsyncAnalyticsGraphsRequestsRescued(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsRequestsRescuedWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsRequestsRescuedWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17500,6 +19613,14 @@ class AsyncAnalyticsGraphsRequestsRescuedWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse:
+    """`client.analytics.graphs.requests.rescued.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsRequestsRescued) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsTokens(AsyncResource):
     """`client.analytics.graphs.tokens`"""
 
@@ -17507,6 +19628,13 @@ class AsyncAnalyticsGraphsTokens(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsTokensWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsTokensWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsTokensWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsTokensWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17612,6 +19740,14 @@ class AsyncAnalyticsGraphsTokensWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsTokensWithStreamingResponse:
+    """`client.analytics.graphs.tokens.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsTokens) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsUsers(AsyncResource):
     """`client.analytics.graphs.users`"""
 
@@ -17623,6 +19759,11 @@ class AsyncAnalyticsGraphsUsers(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGraphsUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsUsersWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17732,6 +19873,20 @@ class AsyncAnalyticsGraphsUsersWithRawResponse:
         return AsyncAnalyticsGraphsUsersRequestsWithRawResponse(self._resource.requests)
 
 
+class AsyncAnalyticsGraphsUsersWithStreamingResponse:
+    """`client.analytics.graphs.users.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsUsers) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def requests(self) -> AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse:
+        return AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse(
+            self._resource.requests
+        )
+
+
 class AsyncAnalyticsGraphsUsersRequests(AsyncResource):
     """`client.analytics.graphs.users.requests`"""
 
@@ -17739,6 +19894,13 @@ class AsyncAnalyticsGraphsUsersRequests(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsUsersRequestsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsUsersRequestsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17844,6 +20006,14 @@ class AsyncAnalyticsGraphsUsersRequestsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse:
+    """`client.analytics.graphs.users.requests.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsUsersRequests) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGroups(AsyncResource):
     """`client.analytics.groups`"""
 
@@ -17863,6 +20033,11 @@ class AsyncAnalyticsGroups(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGroupsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGroupsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGroupsWithStreamingResponse(self)
 
 
 class AsyncAnalyticsGroupsWithRawResponse:
@@ -17884,6 +20059,29 @@ class AsyncAnalyticsGroupsWithRawResponse:
         return AsyncAnalyticsGroupsUsersWithRawResponse(self._resource.users)
 
 
+class AsyncAnalyticsGroupsWithStreamingResponse:
+    """`client.analytics.groups.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGroups) -> None:
+        self._resource = resource
+
+    @cached_property
+    def ai_models(self) -> AsyncAnalyticsGroupsAiModelsWithStreamingResponse:
+        return AsyncAnalyticsGroupsAiModelsWithStreamingResponse(
+            self._resource.ai_models
+        )
+
+    @cached_property
+    def metadata(self) -> AsyncAnalyticsGroupsMetadataWithStreamingResponse:
+        return AsyncAnalyticsGroupsMetadataWithStreamingResponse(
+            self._resource.metadata
+        )
+
+    @cached_property
+    def users(self) -> AsyncAnalyticsGroupsUsersWithStreamingResponse:
+        return AsyncAnalyticsGroupsUsersWithStreamingResponse(self._resource.users)
+
+
 class AsyncAnalyticsGroupsAiModels(AsyncResource):
     """`client.analytics.groups.ai_models`"""
 
@@ -17891,6 +20089,13 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGroupsAiModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsAiModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGroupsAiModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGroupsAiModelsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -18002,6 +20207,14 @@ class AsyncAnalyticsGroupsAiModelsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGroupsAiModelsWithStreamingResponse:
+    """`client.analytics.groups.ai_models.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGroupsAiModels) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGroupsMetadata(AsyncResource):
     """`client.analytics.groups.metadata`"""
 
@@ -18009,6 +20222,13 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGroupsMetadataWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsMetadataWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGroupsMetadataWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGroupsMetadataWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -18124,6 +20344,14 @@ class AsyncAnalyticsGroupsMetadataWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncAnalyticsGroupsMetadataWithStreamingResponse:
+    """`client.analytics.groups.metadata.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGroupsMetadata) -> None:
+        self._resource = resource
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncAnalyticsGroupsUsers(AsyncResource):
     """`client.analytics.groups.users`"""
 
@@ -18131,6 +20359,11 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGroupsUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGroupsUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGroupsUsersWithStreamingResponse(self)
 
     async def list(
         self,
@@ -18242,6 +20475,14 @@ class AsyncAnalyticsGroupsUsersWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGroupsUsersWithStreamingResponse:
+    """`client.analytics.groups.users.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGroupsUsers) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsSummary(AsyncResource):
     """`client.analytics.summary`"""
 
@@ -18253,6 +20494,11 @@ class AsyncAnalyticsSummary(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsSummaryWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsSummaryWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsSummaryWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsSummaryWithStreamingResponse(self)
 
 
 class AsyncAnalyticsSummaryWithRawResponse:
@@ -18266,6 +20512,17 @@ class AsyncAnalyticsSummaryWithRawResponse:
         return AsyncAnalyticsSummaryCacheWithRawResponse(self._resource.cache)
 
 
+class AsyncAnalyticsSummaryWithStreamingResponse:
+    """`client.analytics.summary.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsSummary) -> None:
+        self._resource = resource
+
+    @cached_property
+    def cache(self) -> AsyncAnalyticsSummaryCacheWithStreamingResponse:
+        return AsyncAnalyticsSummaryCacheWithStreamingResponse(self._resource.cache)
+
+
 class AsyncAnalyticsSummaryCache(AsyncResource):
     """`client.analytics.summary.cache`"""
 
@@ -18273,6 +20530,13 @@ class AsyncAnalyticsSummaryCache(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsSummaryCacheWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsSummaryCacheWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsSummaryCacheWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsSummaryCacheWithStreamingResponse(self)
 
     async def list(
         self,
@@ -18378,6 +20642,14 @@ class AsyncAnalyticsSummaryCacheWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsSummaryCacheWithStreamingResponse:
+    """`client.analytics.summary.cache.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsSummaryCache) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncApiKeys(AsyncResource):
     """`client.api_keys`"""
 
@@ -18385,6 +20657,11 @@ class AsyncApiKeys(AsyncResource):
     def with_raw_response(self) -> AsyncApiKeysWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncApiKeysWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncApiKeysWithStreamingResponse(self)
 
     async def create(
         self,
@@ -18605,6 +20882,18 @@ class AsyncApiKeysWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncApiKeysWithStreamingResponse:
+    """`client.api_keys.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncApiKeys) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncAssistants(AsyncResource):
     """`client.assistants`"""
 
@@ -18612,6 +20901,11 @@ class AsyncAssistants(AsyncResource):
     def with_raw_response(self) -> AsyncAssistantsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAssistantsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAssistantsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAssistantsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -19009,6 +21303,18 @@ class AsyncAssistantsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncAssistantsWithStreamingResponse:
+    """`client.assistants.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAssistants) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncAudio(AsyncResource):
     """`client.audio`"""
 
@@ -19028,6 +21334,11 @@ class AsyncAudio(AsyncResource):
     def with_raw_response(self) -> AsyncAudioWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAudioWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAudioWithStreamingResponse(self)
 
 
 class AsyncAudioWithRawResponse:
@@ -19049,6 +21360,27 @@ class AsyncAudioWithRawResponse:
         return AsyncAudioTranslationsWithRawResponse(self._resource.translations)
 
 
+class AsyncAudioWithStreamingResponse:
+    """`client.audio.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAudio) -> None:
+        self._resource = resource
+
+    @cached_property
+    def speech(self) -> AsyncAudioSpeechWithStreamingResponse:
+        return AsyncAudioSpeechWithStreamingResponse(self._resource.speech)
+
+    @cached_property
+    def transcriptions(self) -> AsyncAudioTranscriptionsWithStreamingResponse:
+        return AsyncAudioTranscriptionsWithStreamingResponse(
+            self._resource.transcriptions
+        )
+
+    @cached_property
+    def translations(self) -> AsyncAudioTranslationsWithStreamingResponse:
+        return AsyncAudioTranslationsWithStreamingResponse(self._resource.translations)
+
+
 class AsyncAudioSpeech(AsyncResource):
     """`client.audio.speech`"""
 
@@ -19056,6 +21388,11 @@ class AsyncAudioSpeech(AsyncResource):
     def with_raw_response(self) -> AsyncAudioSpeechWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAudioSpeechWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioSpeechWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAudioSpeechWithStreamingResponse(self)
 
     async def create(
         self,
@@ -19079,7 +21416,7 @@ class AsyncAudioSpeech(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """Create Speech
 
         `POST /audio/speech`
@@ -19118,7 +21455,7 @@ class AsyncAudioSpeech(AsyncResource):
                 "response_format": response_format,
                 "speed": speed,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -19135,6 +21472,14 @@ class AsyncAudioSpeechWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncAudioSpeechWithStreamingResponse:
+    """`client.audio.speech.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAudioSpeech) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncAudioTranscriptions(AsyncResource):
     """`client.audio.transcriptions`"""
 
@@ -19142,6 +21487,11 @@ class AsyncAudioTranscriptions(AsyncResource):
     def with_raw_response(self) -> AsyncAudioTranscriptionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAudioTranscriptionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioTranscriptionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAudioTranscriptionsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -19239,6 +21589,14 @@ class AsyncAudioTranscriptionsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncAudioTranscriptionsWithStreamingResponse:
+    """`client.audio.transcriptions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAudioTranscriptions) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncAudioTranslations(AsyncResource):
     """`client.audio.translations`"""
 
@@ -19246,6 +21604,11 @@ class AsyncAudioTranslations(AsyncResource):
     def with_raw_response(self) -> AsyncAudioTranslationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAudioTranslationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioTranslationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAudioTranslationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -19332,6 +21695,14 @@ class AsyncAudioTranslationsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncAudioTranslationsWithStreamingResponse:
+    """`client.audio.translations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAudioTranslations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncAuditLogs(AsyncResource):
     """`client.audit_logs`"""
 
@@ -19339,6 +21710,11 @@ class AsyncAuditLogs(AsyncResource):
     def with_raw_response(self) -> AsyncAuditLogsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAuditLogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAuditLogsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAuditLogsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -19426,6 +21802,14 @@ class AsyncAuditLogsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAuditLogsWithStreamingResponse:
+    """`client.audit_logs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAuditLogs) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncBatches(AsyncResource):
     """`client.batches`"""
 
@@ -19433,6 +21817,11 @@ class AsyncBatches(AsyncResource):
     def with_raw_response(self) -> AsyncBatchesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncBatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBatchesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncBatchesWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -19624,7 +22013,7 @@ class AsyncBatches(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """Returns batch output as stream.
 
         `GET /batches/{batch_id}/output`
@@ -19655,7 +22044,7 @@ class AsyncBatches(AsyncResource):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -19731,6 +22120,18 @@ class AsyncBatchesWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncBatchesWithStreamingResponse:
+    """`client.batches.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncBatches) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.output = async_streaming_response_wrapper(resource.output)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncChat(AsyncResource):
     """`client.chat`"""
 
@@ -19742,6 +22143,11 @@ class AsyncChat(AsyncResource):
     def with_raw_response(self) -> AsyncChatWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncChatWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncChatWithStreamingResponse(self)
 
 
 class AsyncChatWithRawResponse:
@@ -19755,6 +22161,17 @@ class AsyncChatWithRawResponse:
         return AsyncChatCompletionsWithRawResponse(self._resource.completions)
 
 
+class AsyncChatWithStreamingResponse:
+    """`client.chat.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncChat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> AsyncChatCompletionsWithStreamingResponse:
+        return AsyncChatCompletionsWithStreamingResponse(self._resource.completions)
+
+
 class AsyncChatCompletions(AsyncResource):
     """`client.chat.completions`"""
 
@@ -19762,6 +22179,11 @@ class AsyncChatCompletions(AsyncResource):
     def with_raw_response(self) -> AsyncChatCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncChatCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncChatCompletionsWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -20147,6 +22569,14 @@ class AsyncChatCompletionsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncChatCompletionsWithStreamingResponse:
+    """`client.chat.completions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncChatCompletions) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncCollections(AsyncResource):
     """`client.collections`"""
 
@@ -20154,6 +22584,11 @@ class AsyncCollections(AsyncResource):
     def with_raw_response(self) -> AsyncCollectionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncCollectionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCollectionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncCollectionsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -20358,6 +22793,18 @@ class AsyncCollectionsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncCollectionsWithStreamingResponse:
+    """`client.collections.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncCollections) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncCompletions(AsyncResource):
     """`client.completions`"""
 
@@ -20365,6 +22812,11 @@ class AsyncCompletions(AsyncResource):
     def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncCompletionsWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -20604,6 +23056,14 @@ class AsyncCompletionsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncCompletionsWithStreamingResponse:
+    """`client.completions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncCompletions) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncConfigs(AsyncResource):
     """`client.configs`"""
 
@@ -20615,6 +23075,11 @@ class AsyncConfigs(AsyncResource):
     def with_raw_response(self) -> AsyncConfigsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncConfigsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncConfigsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncConfigsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -20793,6 +23258,22 @@ class AsyncConfigsWithRawResponse:
         return AsyncConfigsVersionsWithRawResponse(self._resource.versions)
 
 
+class AsyncConfigsWithStreamingResponse:
+    """`client.configs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncConfigs) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def versions(self) -> AsyncConfigsVersionsWithStreamingResponse:
+        return AsyncConfigsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class AsyncConfigsVersions(AsyncResource):
     """`client.configs.versions`"""
 
@@ -20800,6 +23281,11 @@ class AsyncConfigsVersions(AsyncResource):
     def with_raw_response(self) -> AsyncConfigsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncConfigsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncConfigsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncConfigsVersionsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -20839,6 +23325,14 @@ class AsyncConfigsVersionsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncConfigsVersionsWithStreamingResponse:
+    """`client.configs.versions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncConfigsVersions) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncEmbeddings(AsyncResource):
     """`client.embeddings`"""
 
@@ -20846,6 +23340,11 @@ class AsyncEmbeddings(AsyncResource):
     def with_raw_response(self) -> AsyncEmbeddingsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncEmbeddingsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEmbeddingsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncEmbeddingsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -20925,6 +23424,14 @@ class AsyncEmbeddingsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncEmbeddingsWithStreamingResponse:
+    """`client.embeddings.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncEmbeddings) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncFeedback(AsyncResource):
     """`client.feedback`"""
 
@@ -20932,6 +23439,11 @@ class AsyncFeedback(AsyncResource):
     def with_raw_response(self) -> AsyncFeedbackWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFeedbackWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFeedbackWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFeedbackWithStreamingResponse(self)
 
     async def create(
         self,
@@ -21031,6 +23543,15 @@ class AsyncFeedbackWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncFeedbackWithStreamingResponse:
+    """`client.feedback.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFeedback) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncFiles(AsyncResource):
     """`client.files`"""
 
@@ -21038,6 +23559,11 @@ class AsyncFiles(AsyncResource):
     def with_raw_response(self) -> AsyncFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFilesWithStreamingResponse(self)
 
     async def content(
         self,
@@ -21055,7 +23581,7 @@ class AsyncFiles(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> str:
+    ) -> BinaryResponse:
         """Returns the contents of the specified file.
 
         `GET /files/{file_id}/content`
@@ -21086,7 +23612,7 @@ class AsyncFiles(AsyncResource):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
             },
-            cast_to=str,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -21332,6 +23858,18 @@ class AsyncFilesWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncFilesWithStreamingResponse:
+    """`client.files.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFiles) -> None:
+        self._resource = resource
+        self.content = async_streaming_response_wrapper(resource.content)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncFineTuning(AsyncResource):
     """`client.fine_tuning`"""
 
@@ -21344,6 +23882,11 @@ class AsyncFineTuning(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFineTuningWithStreamingResponse(self)
+
 
 class AsyncFineTuningWithRawResponse:
     """`client.fine_tuning.with_raw_response`"""
@@ -21354,6 +23897,17 @@ class AsyncFineTuningWithRawResponse:
     @cached_property
     def jobs(self) -> AsyncFineTuningJobsWithRawResponse:
         return AsyncFineTuningJobsWithRawResponse(self._resource.jobs)
+
+
+class AsyncFineTuningWithStreamingResponse:
+    """`client.fine_tuning.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFineTuning) -> None:
+        self._resource = resource
+
+    @cached_property
+    def jobs(self) -> AsyncFineTuningJobsWithStreamingResponse:
+        return AsyncFineTuningJobsWithStreamingResponse(self._resource.jobs)
 
 
 class AsyncFineTuningJobs(AsyncResource):
@@ -21371,6 +23925,11 @@ class AsyncFineTuningJobs(AsyncResource):
     def with_raw_response(self) -> AsyncFineTuningJobsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningJobsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningJobsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFineTuningJobsWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -21623,6 +24182,27 @@ class AsyncFineTuningJobsWithRawResponse:
         return AsyncFineTuningJobsEventsWithRawResponse(self._resource.events)
 
 
+class AsyncFineTuningJobsWithStreamingResponse:
+    """`client.fine_tuning.jobs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFineTuningJobs) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def checkpoints(self) -> AsyncFineTuningJobsCheckpointsWithStreamingResponse:
+        return AsyncFineTuningJobsCheckpointsWithStreamingResponse(
+            self._resource.checkpoints
+        )
+
+    @cached_property
+    def events(self) -> AsyncFineTuningJobsEventsWithStreamingResponse:
+        return AsyncFineTuningJobsEventsWithStreamingResponse(self._resource.events)
+
+
 class AsyncFineTuningJobsCheckpoints(AsyncResource):
     """`client.fine_tuning.jobs.checkpoints`"""
 
@@ -21630,6 +24210,13 @@ class AsyncFineTuningJobsCheckpoints(AsyncResource):
     def with_raw_response(self) -> AsyncFineTuningJobsCheckpointsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningJobsCheckpointsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncFineTuningJobsCheckpointsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFineTuningJobsCheckpointsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -21703,6 +24290,14 @@ class AsyncFineTuningJobsCheckpointsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncFineTuningJobsCheckpointsWithStreamingResponse:
+    """`client.fine_tuning.jobs.checkpoints.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFineTuningJobsCheckpoints) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncFineTuningJobsEvents(AsyncResource):
     """`client.fine_tuning.jobs.events`"""
 
@@ -21710,6 +24305,11 @@ class AsyncFineTuningJobsEvents(AsyncResource):
     def with_raw_response(self) -> AsyncFineTuningJobsEventsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningJobsEventsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningJobsEventsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFineTuningJobsEventsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -21783,6 +24383,14 @@ class AsyncFineTuningJobsEventsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncFineTuningJobsEventsWithStreamingResponse:
+    """`client.fine_tuning.jobs.events.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFineTuningJobsEvents) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncGuardrails(AsyncResource):
     """`client.guardrails`"""
 
@@ -21790,6 +24398,11 @@ class AsyncGuardrails(AsyncResource):
     def with_raw_response(self) -> AsyncGuardrailsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncGuardrailsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncGuardrailsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncGuardrailsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -22008,6 +24621,18 @@ class AsyncGuardrailsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncGuardrailsWithStreamingResponse:
+    """`client.guardrails.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncGuardrails) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncImages(AsyncResource):
     """`client.images`"""
 
@@ -22027,6 +24652,11 @@ class AsyncImages(AsyncResource):
     def with_raw_response(self) -> AsyncImagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncImagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncImagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncImagesWithStreamingResponse(self)
 
 
 class AsyncImagesWithRawResponse:
@@ -22048,6 +24678,25 @@ class AsyncImagesWithRawResponse:
         return AsyncImagesVariationsWithRawResponse(self._resource.variations)
 
 
+class AsyncImagesWithStreamingResponse:
+    """`client.images.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncImages) -> None:
+        self._resource = resource
+
+    @cached_property
+    def edits(self) -> AsyncImagesEditsWithStreamingResponse:
+        return AsyncImagesEditsWithStreamingResponse(self._resource.edits)
+
+    @cached_property
+    def generations(self) -> AsyncImagesGenerationsWithStreamingResponse:
+        return AsyncImagesGenerationsWithStreamingResponse(self._resource.generations)
+
+    @cached_property
+    def variations(self) -> AsyncImagesVariationsWithStreamingResponse:
+        return AsyncImagesVariationsWithStreamingResponse(self._resource.variations)
+
+
 class AsyncImagesEdits(AsyncResource):
     """`client.images.edits`"""
 
@@ -22055,6 +24704,11 @@ class AsyncImagesEdits(AsyncResource):
     def with_raw_response(self) -> AsyncImagesEditsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncImagesEditsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncImagesEditsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncImagesEditsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -22145,6 +24799,14 @@ class AsyncImagesEditsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncImagesEditsWithStreamingResponse:
+    """`client.images.edits.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncImagesEdits) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncImagesGenerations(AsyncResource):
     """`client.images.generations`"""
 
@@ -22152,6 +24814,11 @@ class AsyncImagesGenerations(AsyncResource):
     def with_raw_response(self) -> AsyncImagesGenerationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncImagesGenerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncImagesGenerationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncImagesGenerationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -22242,6 +24909,14 @@ class AsyncImagesGenerationsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncImagesGenerationsWithStreamingResponse:
+    """`client.images.generations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncImagesGenerations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncImagesVariations(AsyncResource):
     """`client.images.variations`"""
 
@@ -22249,6 +24924,11 @@ class AsyncImagesVariations(AsyncResource):
     def with_raw_response(self) -> AsyncImagesVariationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncImagesVariationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncImagesVariationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncImagesVariationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -22335,6 +25015,14 @@ class AsyncImagesVariationsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncImagesVariationsWithStreamingResponse:
+    """`client.images.variations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncImagesVariations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncIntegrations(AsyncResource):
     """`client.integrations`"""
 
@@ -22350,6 +25038,11 @@ class AsyncIntegrations(AsyncResource):
     def with_raw_response(self) -> AsyncIntegrationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncIntegrationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncIntegrationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncIntegrationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -22626,6 +25319,28 @@ class AsyncIntegrationsWithRawResponse:
         return AsyncIntegrationsWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class AsyncIntegrationsWithStreamingResponse:
+    """`client.integrations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncIntegrations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def models(self) -> AsyncIntegrationsModelsWithStreamingResponse:
+        return AsyncIntegrationsModelsWithStreamingResponse(self._resource.models)
+
+    @cached_property
+    def workspaces(self) -> AsyncIntegrationsWorkspacesWithStreamingResponse:
+        return AsyncIntegrationsWorkspacesWithStreamingResponse(
+            self._resource.workspaces
+        )
+
+
 class AsyncIntegrationsModels(AsyncResource):
     """`client.integrations.models`"""
 
@@ -22633,6 +25348,11 @@ class AsyncIntegrationsModels(AsyncResource):
     def with_raw_response(self) -> AsyncIntegrationsModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncIntegrationsModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncIntegrationsModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncIntegrationsModelsWithStreamingResponse(self)
 
     async def delete(
         self,
@@ -22755,6 +25475,16 @@ class AsyncIntegrationsModelsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncIntegrationsModelsWithStreamingResponse:
+    """`client.integrations.models.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncIntegrationsModels) -> None:
+        self._resource = resource
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncIntegrationsWorkspaces(AsyncResource):
     """`client.integrations.workspaces`"""
 
@@ -22762,6 +25492,13 @@ class AsyncIntegrationsWorkspaces(AsyncResource):
     def with_raw_response(self) -> AsyncIntegrationsWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncIntegrationsWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncIntegrationsWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncIntegrationsWorkspacesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -22857,6 +25594,15 @@ class AsyncIntegrationsWorkspacesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncIntegrationsWorkspacesWithStreamingResponse:
+    """`client.integrations.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncIntegrationsWorkspaces) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncLabels(AsyncResource):
     """`client.labels`"""
 
@@ -22864,6 +25610,11 @@ class AsyncLabels(AsyncResource):
     def with_raw_response(self) -> AsyncLabelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncLabelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLabelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncLabelsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -23091,6 +25842,18 @@ class AsyncLabelsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncLabelsWithStreamingResponse:
+    """`client.labels.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncLabels) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncLogs(AsyncResource):
     """`client.logs`"""
 
@@ -23102,6 +25865,11 @@ class AsyncLogs(AsyncResource):
     def with_raw_response(self) -> AsyncLogsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncLogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLogsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncLogsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -23229,6 +25997,19 @@ class AsyncLogsWithRawResponse:
         return AsyncLogsExportsWithRawResponse(self._resource.exports)
 
 
+class AsyncLogsWithStreamingResponse:
+    """`client.logs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncLogs) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def exports(self) -> AsyncLogsExportsWithStreamingResponse:
+        return AsyncLogsExportsWithStreamingResponse(self._resource.exports)
+
+
 class AsyncLogsExports(AsyncResource):
     """`client.logs.exports`"""
 
@@ -23236,6 +26017,11 @@ class AsyncLogsExports(AsyncResource):
     def with_raw_response(self) -> AsyncLogsExportsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncLogsExportsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLogsExportsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncLogsExportsWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -23469,6 +26255,20 @@ class AsyncLogsExportsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncLogsExportsWithStreamingResponse:
+    """`client.logs.exports.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncLogsExports) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.download = async_streaming_response_wrapper(resource.download)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.start = async_streaming_response_wrapper(resource.start)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncMcpIntegrations(AsyncResource):
     """`client.mcp_integrations`"""
 
@@ -23484,6 +26284,11 @@ class AsyncMcpIntegrations(AsyncResource):
     def with_raw_response(self) -> AsyncMcpIntegrationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpIntegrationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMcpIntegrationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpIntegrationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -23753,6 +26558,31 @@ class AsyncMcpIntegrationsWithRawResponse:
         return AsyncMcpIntegrationsWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class AsyncMcpIntegrationsWithStreamingResponse:
+    """`client.mcp_integrations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpIntegrations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.metadata = async_streaming_response_wrapper(resource.metadata)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def capabilities(self) -> AsyncMcpIntegrationsCapabilitiesWithStreamingResponse:
+        return AsyncMcpIntegrationsCapabilitiesWithStreamingResponse(
+            self._resource.capabilities
+        )
+
+    @cached_property
+    def workspaces(self) -> AsyncMcpIntegrationsWorkspacesWithStreamingResponse:
+        return AsyncMcpIntegrationsWorkspacesWithStreamingResponse(
+            self._resource.workspaces
+        )
+
+
 class AsyncMcpIntegrationsCapabilities(AsyncResource):
     """`client.mcp_integrations.capabilities`"""
 
@@ -23760,6 +26590,13 @@ class AsyncMcpIntegrationsCapabilities(AsyncResource):
     def with_raw_response(self) -> AsyncMcpIntegrationsCapabilitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpIntegrationsCapabilitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncMcpIntegrationsCapabilitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpIntegrationsCapabilitiesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -23852,6 +26689,15 @@ class AsyncMcpIntegrationsCapabilitiesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncMcpIntegrationsCapabilitiesWithStreamingResponse:
+    """`client.mcp_integrations.capabilities.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpIntegrationsCapabilities) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncMcpIntegrationsWorkspaces(AsyncResource):
     """`client.mcp_integrations.workspaces`"""
 
@@ -23859,6 +26705,13 @@ class AsyncMcpIntegrationsWorkspaces(AsyncResource):
     def with_raw_response(self) -> AsyncMcpIntegrationsWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpIntegrationsWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncMcpIntegrationsWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpIntegrationsWorkspacesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -23961,6 +26814,15 @@ class AsyncMcpIntegrationsWorkspacesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncMcpIntegrationsWorkspacesWithStreamingResponse:
+    """`client.mcp_integrations.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpIntegrationsWorkspaces) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncMcpServers(AsyncResource):
     """`client.mcp_servers`"""
 
@@ -23976,6 +26838,11 @@ class AsyncMcpServers(AsyncResource):
     def with_raw_response(self) -> AsyncMcpServersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpServersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMcpServersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpServersWithStreamingResponse(self)
 
     async def create(
         self,
@@ -24221,6 +27088,31 @@ class AsyncMcpServersWithRawResponse:
         return AsyncMcpServersUserAccessWithRawResponse(self._resource.user_access)
 
 
+class AsyncMcpServersWithStreamingResponse:
+    """`client.mcp_servers.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpServers) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.test = async_streaming_response_wrapper(resource.test)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def capabilities(self) -> AsyncMcpServersCapabilitiesWithStreamingResponse:
+        return AsyncMcpServersCapabilitiesWithStreamingResponse(
+            self._resource.capabilities
+        )
+
+    @cached_property
+    def user_access(self) -> AsyncMcpServersUserAccessWithStreamingResponse:
+        return AsyncMcpServersUserAccessWithStreamingResponse(
+            self._resource.user_access
+        )
+
+
 class AsyncMcpServersCapabilities(AsyncResource):
     """`client.mcp_servers.capabilities`"""
 
@@ -24228,6 +27120,13 @@ class AsyncMcpServersCapabilities(AsyncResource):
     def with_raw_response(self) -> AsyncMcpServersCapabilitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpServersCapabilitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncMcpServersCapabilitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpServersCapabilitiesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -24319,6 +27218,15 @@ class AsyncMcpServersCapabilitiesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncMcpServersCapabilitiesWithStreamingResponse:
+    """`client.mcp_servers.capabilities.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpServersCapabilities) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncMcpServersUserAccess(AsyncResource):
     """`client.mcp_servers.user_access`"""
 
@@ -24326,6 +27234,11 @@ class AsyncMcpServersUserAccess(AsyncResource):
     def with_raw_response(self) -> AsyncMcpServersUserAccessWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpServersUserAccessWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMcpServersUserAccessWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpServersUserAccessWithStreamingResponse(self)
 
     async def list(
         self,
@@ -24424,6 +27337,15 @@ class AsyncMcpServersUserAccessWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncMcpServersUserAccessWithStreamingResponse:
+    """`client.mcp_servers.user_access.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpServersUserAccess) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncModelConfigs(AsyncResource):
     """`client.model_configs`"""
 
@@ -24435,6 +27357,11 @@ class AsyncModelConfigs(AsyncResource):
     def with_raw_response(self) -> AsyncModelConfigsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncModelConfigsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModelConfigsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncModelConfigsWithStreamingResponse(self)
 
 
 class AsyncModelConfigsWithRawResponse:
@@ -24448,6 +27375,17 @@ class AsyncModelConfigsWithRawResponse:
         return AsyncModelConfigsPricingWithRawResponse(self._resource.pricing)
 
 
+class AsyncModelConfigsWithStreamingResponse:
+    """`client.model_configs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncModelConfigs) -> None:
+        self._resource = resource
+
+    @cached_property
+    def pricing(self) -> AsyncModelConfigsPricingWithStreamingResponse:
+        return AsyncModelConfigsPricingWithStreamingResponse(self._resource.pricing)
+
+
 class AsyncModelConfigsPricing(AsyncResource):
     """`client.model_configs.pricing`"""
 
@@ -24455,6 +27393,11 @@ class AsyncModelConfigsPricing(AsyncResource):
     def with_raw_response(self) -> AsyncModelConfigsPricingWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncModelConfigsPricingWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModelConfigsPricingWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncModelConfigsPricingWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -24520,6 +27463,14 @@ class AsyncModelConfigsPricingWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncModelConfigsPricingWithStreamingResponse:
+    """`client.model_configs.pricing.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncModelConfigsPricing) -> None:
+        self._resource = resource
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncModels(AsyncResource):
     """`client.models`"""
 
@@ -24527,6 +27478,11 @@ class AsyncModels(AsyncResource):
     def with_raw_response(self) -> AsyncModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncModelsWithStreamingResponse(self)
 
     async def delete(
         self,
@@ -24675,6 +27631,16 @@ class AsyncModelsWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncModelsWithStreamingResponse:
+    """`client.models.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncModels) -> None:
+        self._resource = resource
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncModerations(AsyncResource):
     """`client.moderations`"""
 
@@ -24682,6 +27648,11 @@ class AsyncModerations(AsyncResource):
     def with_raw_response(self) -> AsyncModerationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncModerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModerationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncModerationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -24752,6 +27723,14 @@ class AsyncModerationsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncModerationsWithStreamingResponse:
+    """`client.moderations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncModerations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncPolicies(AsyncResource):
     """`client.policies`"""
 
@@ -24767,6 +27746,11 @@ class AsyncPolicies(AsyncResource):
     def with_raw_response(self) -> AsyncPoliciesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPoliciesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPoliciesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPoliciesWithStreamingResponse(self)
 
 
 class AsyncPoliciesWithRawResponse:
@@ -24784,6 +27768,23 @@ class AsyncPoliciesWithRawResponse:
         return AsyncPoliciesUsageLimitsWithRawResponse(self._resource.usage_limits)
 
 
+class AsyncPoliciesWithStreamingResponse:
+    """`client.policies.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPolicies) -> None:
+        self._resource = resource
+
+    @cached_property
+    def rate_limits(self) -> AsyncPoliciesRateLimitsWithStreamingResponse:
+        return AsyncPoliciesRateLimitsWithStreamingResponse(self._resource.rate_limits)
+
+    @cached_property
+    def usage_limits(self) -> AsyncPoliciesUsageLimitsWithStreamingResponse:
+        return AsyncPoliciesUsageLimitsWithStreamingResponse(
+            self._resource.usage_limits
+        )
+
+
 class AsyncPoliciesRateLimits(AsyncResource):
     """`client.policies.rate_limits`"""
 
@@ -24791,6 +27792,11 @@ class AsyncPoliciesRateLimits(AsyncResource):
     def with_raw_response(self) -> AsyncPoliciesRateLimitsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPoliciesRateLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPoliciesRateLimitsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPoliciesRateLimitsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -25027,6 +28033,18 @@ class AsyncPoliciesRateLimitsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncPoliciesRateLimitsWithStreamingResponse:
+    """`client.policies.rate_limits.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPoliciesRateLimits) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncPoliciesUsageLimits(AsyncResource):
     """`client.policies.usage_limits`"""
 
@@ -25038,6 +28056,11 @@ class AsyncPoliciesUsageLimits(AsyncResource):
     def with_raw_response(self) -> AsyncPoliciesUsageLimitsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPoliciesUsageLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPoliciesUsageLimitsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPoliciesUsageLimitsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -25291,6 +28314,24 @@ class AsyncPoliciesUsageLimitsWithRawResponse:
         return AsyncPoliciesUsageLimitsEntitiesWithRawResponse(self._resource.entities)
 
 
+class AsyncPoliciesUsageLimitsWithStreamingResponse:
+    """`client.policies.usage_limits.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPoliciesUsageLimits) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def entities(self) -> AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse:
+        return AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse(
+            self._resource.entities
+        )
+
+
 class AsyncPoliciesUsageLimitsEntities(AsyncResource):
     """`client.policies.usage_limits.entities`"""
 
@@ -25298,6 +28339,13 @@ class AsyncPoliciesUsageLimitsEntities(AsyncResource):
     def with_raw_response(self) -> AsyncPoliciesUsageLimitsEntitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPoliciesUsageLimitsEntitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -25394,6 +28442,15 @@ class AsyncPoliciesUsageLimitsEntitiesWithRawResponse:
         self.reset = async_raw_response_wrapper(resource.reset)
 
 
+class AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse:
+    """`client.policies.usage_limits.entities.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPoliciesUsageLimitsEntities) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.reset = async_streaming_response_wrapper(resource.reset)
+
+
 class AsyncPrompts(AsyncResource):
     """`client.prompts`"""
 
@@ -25413,6 +28470,11 @@ class AsyncPrompts(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPromptsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -25780,6 +28842,32 @@ class AsyncPromptsWithRawResponse:
         return AsyncPromptsVersionsWithRawResponse(self._resource.versions)
 
 
+class AsyncPromptsWithStreamingResponse:
+    """`client.prompts.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPrompts) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.make_default = async_streaming_response_wrapper(resource.make_default)
+        self.render = async_streaming_response_wrapper(resource.render)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def completions(self) -> AsyncPromptsCompletionsWithStreamingResponse:
+        return AsyncPromptsCompletionsWithStreamingResponse(self._resource.completions)
+
+    @cached_property
+    def partials(self) -> AsyncPromptsPartialsWithStreamingResponse:
+        return AsyncPromptsPartialsWithStreamingResponse(self._resource.partials)
+
+    @cached_property
+    def versions(self) -> AsyncPromptsVersionsWithStreamingResponse:
+        return AsyncPromptsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class AsyncPromptsCompletions(AsyncResource):
     """`client.prompts.completions`"""
 
@@ -25787,6 +28875,11 @@ class AsyncPromptsCompletions(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPromptsCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsCompletionsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -25871,6 +28964,14 @@ class AsyncPromptsCompletionsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncPromptsCompletionsWithStreamingResponse:
+    """`client.prompts.completions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPromptsCompletions) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncPromptsPartials(AsyncResource):
     """`client.prompts.partials`"""
 
@@ -25882,6 +28983,11 @@ class AsyncPromptsPartials(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsPartialsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsPartialsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPromptsPartialsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsPartialsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -26102,6 +29208,25 @@ class AsyncPromptsPartialsWithRawResponse:
         return AsyncPromptsPartialsVersionsWithRawResponse(self._resource.versions)
 
 
+class AsyncPromptsPartialsWithStreamingResponse:
+    """`client.prompts.partials.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPromptsPartials) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.make_default = async_streaming_response_wrapper(resource.make_default)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def versions(self) -> AsyncPromptsPartialsVersionsWithStreamingResponse:
+        return AsyncPromptsPartialsVersionsWithStreamingResponse(
+            self._resource.versions
+        )
+
+
 class AsyncPromptsPartialsVersions(AsyncResource):
     """`client.prompts.partials.versions`"""
 
@@ -26109,6 +29234,13 @@ class AsyncPromptsPartialsVersions(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsPartialsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsPartialsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncPromptsPartialsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsPartialsVersionsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -26148,6 +29280,14 @@ class AsyncPromptsPartialsVersionsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncPromptsPartialsVersionsWithStreamingResponse:
+    """`client.prompts.partials.versions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPromptsPartialsVersions) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncPromptsVersions(AsyncResource):
     """`client.prompts.versions`"""
 
@@ -26155,6 +29295,11 @@ class AsyncPromptsVersions(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPromptsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsVersionsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -26269,6 +29414,16 @@ class AsyncPromptsVersionsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncPromptsVersionsWithStreamingResponse:
+    """`client.prompts.versions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPromptsVersions) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncProviders(AsyncResource):
     """`client.providers`"""
 
@@ -26276,6 +29431,11 @@ class AsyncProviders(AsyncResource):
     def with_raw_response(self) -> AsyncProvidersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncProvidersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncProvidersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncProvidersWithStreamingResponse(self)
 
     async def create(
         self,
@@ -26503,6 +29663,18 @@ class AsyncProvidersWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncProvidersWithStreamingResponse:
+    """`client.providers.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncProviders) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncRealtime(AsyncResource):
     """`client.realtime`"""
 
@@ -26510,6 +29682,11 @@ class AsyncRealtime(AsyncResource):
     def with_raw_response(self) -> AsyncRealtimeWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncRealtimeWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRealtimeWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncRealtimeWithStreamingResponse(self)
 
     async def connect(
         self,
@@ -26577,6 +29754,14 @@ class AsyncRealtimeWithRawResponse:
         self.connect = async_raw_response_wrapper(resource.connect)
 
 
+class AsyncRealtimeWithStreamingResponse:
+    """`client.realtime.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncRealtime) -> None:
+        self._resource = resource
+        self.connect = async_streaming_response_wrapper(resource.connect)
+
+
 class AsyncResponses(AsyncResource):
     """`client.responses`"""
 
@@ -26588,6 +29773,11 @@ class AsyncResponses(AsyncResource):
     def with_raw_response(self) -> AsyncResponsesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncResponsesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncResponsesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncResponsesWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -26975,6 +30165,20 @@ class AsyncResponsesWithRawResponse:
         return AsyncResponsesInputItemsWithRawResponse(self._resource.input_items)
 
 
+class AsyncResponsesWithStreamingResponse:
+    """`client.responses.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncResponses) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def input_items(self) -> AsyncResponsesInputItemsWithStreamingResponse:
+        return AsyncResponsesInputItemsWithStreamingResponse(self._resource.input_items)
+
+
 class AsyncResponsesInputItems(AsyncResource):
     """`client.responses.input_items`"""
 
@@ -26982,6 +30186,11 @@ class AsyncResponsesInputItems(AsyncResource):
     def with_raw_response(self) -> AsyncResponsesInputItemsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncResponsesInputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncResponsesInputItemsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncResponsesInputItemsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -27061,6 +30270,14 @@ class AsyncResponsesInputItemsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncResponsesInputItemsWithStreamingResponse:
+    """`client.responses.input_items.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncSecretReferences(AsyncResource):
     """`client.secret_references`"""
 
@@ -27068,6 +30285,11 @@ class AsyncSecretReferences(AsyncResource):
     def with_raw_response(self) -> AsyncSecretReferencesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncSecretReferencesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSecretReferencesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncSecretReferencesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -27319,6 +30541,18 @@ class AsyncSecretReferencesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncSecretReferencesWithStreamingResponse:
+    """`client.secret_references.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncSecretReferences) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncThreads(AsyncResource):
     """`client.threads`"""
 
@@ -27334,6 +30568,11 @@ class AsyncThreads(AsyncResource):
     def with_raw_response(self) -> AsyncThreadsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncThreadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncThreadsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncThreadsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -27731,6 +30970,26 @@ class AsyncThreadsWithRawResponse:
         return AsyncThreadsRunsWithRawResponse(self._resource.runs)
 
 
+class AsyncThreadsWithStreamingResponse:
+    """`client.threads.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncThreads) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.create_and_run = async_streaming_response_wrapper(resource.create_and_run)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def messages(self) -> AsyncThreadsMessagesWithStreamingResponse:
+        return AsyncThreadsMessagesWithStreamingResponse(self._resource.messages)
+
+    @cached_property
+    def runs(self) -> AsyncThreadsRunsWithStreamingResponse:
+        return AsyncThreadsRunsWithStreamingResponse(self._resource.runs)
+
+
 class AsyncThreadsMessages(AsyncResource):
     """`client.threads.messages`"""
 
@@ -27738,6 +30997,11 @@ class AsyncThreadsMessages(AsyncResource):
     def with_raw_response(self) -> AsyncThreadsMessagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncThreadsMessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncThreadsMessagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncThreadsMessagesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -28085,6 +31349,18 @@ class AsyncThreadsMessagesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncThreadsMessagesWithStreamingResponse:
+    """`client.threads.messages.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncThreadsMessages) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncThreadsRuns(AsyncResource):
     """`client.threads.runs`"""
 
@@ -28096,6 +31372,11 @@ class AsyncThreadsRuns(AsyncResource):
     def with_raw_response(self) -> AsyncThreadsRunsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncThreadsRunsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncThreadsRunsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncThreadsRunsWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -28564,6 +31845,25 @@ class AsyncThreadsRunsWithRawResponse:
         return AsyncThreadsRunsStepsWithRawResponse(self._resource.steps)
 
 
+class AsyncThreadsRunsWithStreamingResponse:
+    """`client.threads.runs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncThreadsRuns) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.submit_tool_outputs = async_streaming_response_wrapper(
+            resource.submit_tool_outputs
+        )
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def steps(self) -> AsyncThreadsRunsStepsWithStreamingResponse:
+        return AsyncThreadsRunsStepsWithStreamingResponse(self._resource.steps)
+
+
 class AsyncThreadsRunsSteps(AsyncResource):
     """`client.threads.runs.steps`"""
 
@@ -28571,6 +31871,11 @@ class AsyncThreadsRunsSteps(AsyncResource):
     def with_raw_response(self) -> AsyncThreadsRunsStepsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncThreadsRunsStepsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncThreadsRunsStepsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncThreadsRunsStepsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -28715,6 +32020,15 @@ class AsyncThreadsRunsStepsWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncThreadsRunsStepsWithStreamingResponse:
+    """`client.threads.runs.steps.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncThreadsRunsSteps) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncVectorStores(AsyncResource):
     """`client.vector_stores`"""
 
@@ -28730,6 +32044,11 @@ class AsyncVectorStores(AsyncResource):
     def with_raw_response(self) -> AsyncVectorStoresWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVectorStoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVectorStoresWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVectorStoresWithStreamingResponse(self)
 
     async def create(
         self,
@@ -28954,6 +32273,28 @@ class AsyncVectorStoresWithRawResponse:
         return AsyncVectorStoresFilesWithRawResponse(self._resource.files)
 
 
+class AsyncVectorStoresWithStreamingResponse:
+    """`client.vector_stores.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVectorStores) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def file_batches(self) -> AsyncVectorStoresFileBatchesWithStreamingResponse:
+        return AsyncVectorStoresFileBatchesWithStreamingResponse(
+            self._resource.file_batches
+        )
+
+    @cached_property
+    def files(self) -> AsyncVectorStoresFilesWithStreamingResponse:
+        return AsyncVectorStoresFilesWithStreamingResponse(self._resource.files)
+
+
 class AsyncVectorStoresFileBatches(AsyncResource):
     """`client.vector_stores.file_batches`"""
 
@@ -28965,6 +32306,13 @@ class AsyncVectorStoresFileBatches(AsyncResource):
     def with_raw_response(self) -> AsyncVectorStoresFileBatchesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVectorStoresFileBatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncVectorStoresFileBatchesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVectorStoresFileBatchesWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -29093,6 +32441,22 @@ class AsyncVectorStoresFileBatchesWithRawResponse:
         return AsyncVectorStoresFileBatchesFilesWithRawResponse(self._resource.files)
 
 
+class AsyncVectorStoresFileBatchesWithStreamingResponse:
+    """`client.vector_stores.file_batches.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVectorStoresFileBatches) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def files(self) -> AsyncVectorStoresFileBatchesFilesWithStreamingResponse:
+        return AsyncVectorStoresFileBatchesFilesWithStreamingResponse(
+            self._resource.files
+        )
+
+
 class AsyncVectorStoresFileBatchesFiles(AsyncResource):
     """`client.vector_stores.file_batches.files`"""
 
@@ -29100,6 +32464,13 @@ class AsyncVectorStoresFileBatchesFiles(AsyncResource):
     def with_raw_response(self) -> AsyncVectorStoresFileBatchesFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVectorStoresFileBatchesFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncVectorStoresFileBatchesFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVectorStoresFileBatchesFilesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -29164,6 +32535,14 @@ class AsyncVectorStoresFileBatchesFilesWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncVectorStoresFileBatchesFilesWithStreamingResponse:
+    """`client.vector_stores.file_batches.files.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVectorStoresFileBatchesFiles) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncVectorStoresFiles(AsyncResource):
     """`client.vector_stores.files`"""
 
@@ -29171,6 +32550,11 @@ class AsyncVectorStoresFiles(AsyncResource):
     def with_raw_response(self) -> AsyncVectorStoresFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVectorStoresFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVectorStoresFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVectorStoresFilesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -29347,6 +32731,17 @@ class AsyncVectorStoresFilesWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncVectorStoresFilesWithStreamingResponse:
+    """`client.vector_stores.files.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVectorStoresFiles) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncVirtualKeys(AsyncResource):
     """`client.virtual_keys`"""
 
@@ -29354,6 +32749,11 @@ class AsyncVirtualKeys(AsyncResource):
     def with_raw_response(self) -> AsyncVirtualKeysWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVirtualKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVirtualKeysWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVirtualKeysWithStreamingResponse(self)
 
     async def create(
         self,
@@ -29578,6 +32978,18 @@ class AsyncVirtualKeysWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncVirtualKeysWithStreamingResponse:
+    """`client.virtual_keys.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVirtualKeys) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncPortkey(AsyncAPIClient):
     """Async client for Portkey API.
 
@@ -29592,7 +33004,16 @@ class AsyncPortkey(AsyncAPIClient):
     control_plane_url: default https://api.portkey.ai/v1 (env PORTKEY_CONTROL_PLANE_URL)
     gateway_url: default https://api.portkey.ai/v1 (env PORTKEY_GATEWAY_URL)
     public_url: default https://api.portkey.ai (env PORTKEY_PUBLIC_URL)
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env PORTKEY_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "PORTKEY_LOG"
 
     def __init__(
         self,
@@ -29612,6 +33033,7 @@ class AsyncPortkey(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("PORTKEY_API_KEY")
@@ -29667,6 +33089,7 @@ class AsyncPortkey(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     @cached_property
