@@ -23,9 +23,13 @@ How generated code uses it (the sync and async call are identical; async adds ``
 
 ``cast_to`` is a class or a type expression (``list[X]``, ``dict[str, Any]``); a union needs
 ``cast("type[X | Y]", X | Y)`` for mypy. ``type(None)`` ignores the body, ``bytes``/``str`` return
-it as is, ``BinaryResponse`` leaves it unread for streaming. ``stream=True`` (with
+it as is, ``BinaryResponse`` wraps it (unread under ``streaming_response_wrapper``). ``stream=True`` (with
 ``stream_cast_to``) returns ``Stream``/``AsyncStream``. ``.with_raw_response`` is
 ``raw_response_wrapper(resource.method)`` (``async_raw_response_wrapper`` for async).
+
+Responses are tolerant by default (see "Response parsing" below): valid JSON of another shape
+than declared is returned with the unknown parts kept raw; ``strict_response_validation=True``
+on the client makes any mismatch an ``APIResponseValidationError``.
 
 Design notes (why it looks the way it does):
 - The per-call path avoids work it can precompute: header dicts are built once per client, the
