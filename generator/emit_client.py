@@ -13,7 +13,7 @@ from .ir import Api, Operation, Resource
 from .render import render, static_file
 
 # Type-hint text -> runtime expression for `cast_to` when the hint is not a plain class.
-_SIMPLE_CASTS = {"None": "type(None)", "bytes": "bytes", "str": "str"}
+_SIMPLE_CASTS = {"None": "type(None)", "bytes": "bytes", "str": "str", "BinaryResponse": "BinaryResponse"}
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,23 @@ class ModeView:
     stream: str
     http_client: str
     raw_wrapper: str
+    streaming_wrapper: str
 
 
 MODES = (
-    ModeView(False, "", "SyncResource", "SyncAPIClient", "Stream", "httpx.Client", "raw_response_wrapper"),
-    ModeView(True, "Async", "AsyncResource", "AsyncAPIClient", "AsyncStream", "httpx.AsyncClient", "async_raw_response_wrapper"),
+    ModeView(
+        False, "", "SyncResource", "SyncAPIClient", "Stream", "httpx.Client", "raw_response_wrapper", "streaming_response_wrapper"
+    ),
+    ModeView(
+        True,
+        "Async",
+        "AsyncResource",
+        "AsyncAPIClient",
+        "AsyncStream",
+        "httpx.AsyncClient",
+        "async_raw_response_wrapper",
+        "async_streaming_response_wrapper",
+    ),
 )
 
 
@@ -84,6 +96,9 @@ def operation_doc(op: Operation) -> str:
 def view(op: Operation) -> OperationView:
     success = op.success
     ret = success.type_hint if success.kind != "empty" else "None"
+    if success.kind == "binary":
+        # An object with read()/iter_bytes()/write_to_file(), as the openai SDK returns.
+        ret = "BinaryResponse"
     if success.kind == "sse" and op.streaming:
         ret = op.streaming.chunk_type_hint
     response = ret

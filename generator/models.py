@@ -28,6 +28,7 @@ import datetime
 import http
 import re
 import unicodedata
+from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -861,6 +862,12 @@ def _status_word(status: str) -> str:
 # --- rendering -----------------------------------------------------------------------------------
 
 
+def _dcg_templates() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("generator.templates"))) / "models"
+
+
 def dcg_options() -> dict[str, Any]:
     """The datamodel-code-generator options ``render_models`` uses (besides ``aliases``)."""
     from datamodel_code_generator import DataModelType, InputFileType, PythonVersion
@@ -885,6 +892,7 @@ def dcg_options() -> dict[str, Any]:
         "output_datetime_class": DatetimeClassType.Datetime,  # accepts naive and aware timestamps
         "use_standard_collections": True,
         "set_default_enum_member": True,  # default Effort.MEDIUM, not "medium": type-checks under mypy --strict
+        "custom_template_dir": _dcg_templates(),  # Enum: members format as their value
     }
 
 

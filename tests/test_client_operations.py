@@ -225,7 +225,8 @@ def plan_call(op: Any, models: types.ModuleType) -> Plan:
         plan.reply_body = payload
 
         def check_binary(result: Any) -> None:
-            assert result == payload
+            # A BinaryResponse, read before the call returned (async results too).
+            assert result.content == payload and result.read() == payload
 
         plan.check_result = check_binary
     elif success.kind == "empty":
@@ -546,14 +547,15 @@ def test_binary_responses(client_mod: types.ModuleType) -> None:
     recorder = Recorder(lambda request: httpx.Response(200, headers={"content-type": "audio/mpeg"}, content=audio))
     client = make_client(client_mod, recorder)
     result = client.audio.speech.create(model="tts-1", input="hello", voice="alloy")
-    assert isinstance(result, bytes) and result == audio
+    assert isinstance(result, client_mod.BinaryResponse) and result.read() == audio
     assert recorder.json() == {"model": "tts-1", "input": "hello", "voice": "alloy"}
-    assert client.batches.output("batch_1") == audio
+    assert client.batches.output("batch_1").read() == audio
     assert url_without_query(recorder.last) == URLS["gateway"] + "/batches/batch_1/output"
 
     async def run() -> bytes:
         async with make_client(client_mod, recorder, is_async=True) as aclient:
-            return await aclient.audio.speech.create(model="tts-1", input="hello", voice="alloy")
+            speech = await aclient.audio.speech.create(model="tts-1", input="hello", voice="alloy")
+            return await speech.aread()
 
     assert asyncio.run(run()) == audio
 
@@ -927,9 +929,12 @@ def test_error_statuses(status: int, name: str, client_mod: types.ModuleType) ->
 
 
 def test_invalid_response_and_connection_errors(client_mod: types.ModuleType) -> None:
-    client = make_client(client_mod, Recorder(lambda request: httpx.Response(200, json={"id": 1})))
+    reply = Recorder(lambda request: httpx.Response(200, json={"id": 1}))
+    client = make_client(client_mod, reply, strict_response_validation=True)
     with pytest.raises(client_mod.APIResponseValidationError, match="ListModelsResponse"):
         client.models.list()  # "object" and "data" are required
+    tolerant = make_client(client_mod, reply).models.list()  # by default: missing fields are None
+    assert tolerant.data is None and tolerant.model_extra == {"id": 1}
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)

@@ -500,7 +500,8 @@ def test_response_cast_to_variants() -> None:
 def test_invalid_2xx_body_raises_response_validation_error(
     response: httpx.Response, fragment: str
 ) -> None:
-    client = make_client(lambda r: response)
+    # Strict mode: any mismatch raises. By default only bodies that are not JSON do (below).
+    client = make_client(lambda r: response, strict_response_validation=True)
     with pytest.raises(rt.APIResponseValidationError) as info:
         client.request("get", "/x", cast_to=Chunk)
     assert fragment in str(info.value)
@@ -511,28 +512,54 @@ def test_invalid_2xx_body_raises_response_validation_error(
         client.request("get", "/x", cast_to=list[int])
 
 
+def test_wrong_shape_2xx_json_is_kept_by_default() -> None:
+    client = make_client(lambda r: httpx.Response(200, json={"id": 5, "new": [1]}))
+    got = client.request("get", "/x", cast_to=Chunk)
+    assert isinstance(got, Chunk) and got.id == 5 and got.text == ""  # raw value kept
+    assert got.model_fields_set == {"id"}
+    for bad in (b"{not json", b"", b"<html>"):
+        broken = make_client(lambda r, bad=bad: httpx.Response(200, content=bad))
+        with pytest.raises(rt.APIResponseValidationError) as info:
+            broken.request("get", "/x", cast_to=Chunk)
+        assert info.value.body == (bad.decode() or None)
+
+
 def test_binary_response_streams_and_closes(tmp_path: Path) -> None:
+    # Through with_streaming_response (streaming_response_wrapper) the body is left unread.
     body = TrackedStream([b"ab", b"cd", b"ef"])
     client = make_client(
         lambda r: httpx.Response(
             200, stream=body, headers={"content-type": "application/octet-stream"}
         )
     )
-    result = client.request("get", "/files/1/content", cast_to=rt.BinaryResponse)
+    streaming = rt.streaming_response_wrapper(client.request)
+    result = streaming("get", "/files/1/content", cast_to=rt.BinaryResponse)
     assert isinstance(result, rt.BinaryResponse) and body.sent == 0 and not body.closed
     assert list(result.iter_bytes()) == [b"ab", b"cd", b"ef"]
     assert body.closed
     body2 = TrackedStream([b"12", b"34"])
     client2 = make_client(lambda r: httpx.Response(200, stream=body2))
     target = tmp_path / "out.bin"
-    client2.request("get", "/f", cast_to=rt.BinaryResponse).write_to_file(target)
+    rt.streaming_response_wrapper(client2.request)(
+        "get", "/f", cast_to=rt.BinaryResponse
+    ).write_to_file(target)
     assert target.read_bytes() == b"1234" and body2.closed
     body3 = TrackedStream([b"x"] * 5)
     client3 = make_client(lambda r: httpx.Response(200, stream=body3))
-    with client3.request("get", "/f", cast_to=rt.BinaryResponse) as res:
+    with rt.streaming_response_wrapper(client3.request)(
+        "get", "/f", cast_to=rt.BinaryResponse
+    ) as res:
         for _ in res.iter_bytes():
             break
     assert body3.closed
+
+
+def test_binary_response_is_read_by_default() -> None:
+    body = TrackedStream([b"ab", b"cd"])
+    client = make_client(lambda r: httpx.Response(200, stream=body))
+    result = client.request("get", "/f", cast_to=rt.BinaryResponse)
+    assert body.closed and result.content == b"abcd"  # read before the call returned
+    assert result.read() == b"abcd" and list(result.iter_bytes(3)) == [b"abc", b"d"]
 
 
 # ----------------------------------------------------------------------------- errors
@@ -1040,11 +1067,12 @@ def test_close_owned_vs_injected_http_client() -> None:
         rt.SyncAPIClient(base_urls={})
 
 
-def test_debug_logging_only(caplog: pytest.LogCaptureFixture, capsys: Any) -> None:
+def test_quiet_logging_only(caplog: pytest.LogCaptureFixture, capsys: Any) -> None:
+    # Requests and retries log at INFO/DEBUG (shown with <CLIENT>_LOG=info), never above.
     seq = Sequence(ok_json({}, 500), ok_json({"done": 1}))
     with caplog.at_level("DEBUG", logger=rt.__name__):
         make_client(seq).request("get", "/x", cast_to=dict)
-    assert caplog.records and all(r.levelname == "DEBUG" for r in caplog.records)
+    assert caplog.records and all(r.levelname in ("DEBUG", "INFO") for r in caplog.records)
     assert any("retrying" in r.getMessage() for r in caplog.records)
     assert capsys.readouterr() == ("", "")
 

@@ -187,3 +187,18 @@ def test_async_with_options(client_mod: types.ModuleType) -> None:
         (json.dumps({"cache": {"mode": "simple"}}, separators=(",", ":")), "http://127.0.0.1:9/v1/models"),
         (None, "https://api.portkey.ai/v1/models"),
     ]
+
+
+def test_strict_response_validation_switches_per_call_site(client_mod: types.ModuleType) -> None:
+    # A body the spec does not allow (`data` items are not objects): tolerated by default,
+    # refused by a strict copy, and the original stays tolerant.
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"object": "list", "data": [{"id": None, "object": "new-kind"}]})
+
+    client = client_mod.Portkey(api_key="pk-1", http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+    strict = client.with_options(strict_response_validation=True)
+    assert strict.strict_response_validation is True
+    with pytest.raises(client_mod.APIResponseValidationError):
+        strict.models.list()
+    assert client.models.list() is not None
+    assert client.strict_response_validation is False

@@ -22,6 +22,9 @@ class AcuvityScanParametersLanguageValues(str, Enum):
     JAPANESE = "japanese"
     GIBBERISH = "gibberish"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class AcuvityScanParametersPiiCategoriesItem(str, Enum):
     EMAIL_ADDRESS = "email_address"
@@ -40,6 +43,9 @@ class AcuvityScanParametersPiiCategoriesItem(str, Enum):
     PASSPORT_NUMBER = "passport_number"
     PHONE_NUMBER = "phone_number"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class AcuvityScanParametersSecretsCategoriesItem(str, Enum):
     CREDENTIALS = "credentials"
@@ -49,6 +55,9 @@ class AcuvityScanParametersSecretsCategoriesItem(str, Enum):
     STRIPE = "stripe"
     JWT = "jwt"
     PRIVATE_KEY = "private_key"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class AllowedRequestTypesParametersAllowedTypesItem(str, Enum):
@@ -83,6 +92,9 @@ class AllowedRequestTypesParametersAllowedTypesItem(str, Enum):
     LIST_RESPONSE_INPUT_ITEMS = "listResponseInputItems"
     MESSAGES = "messages"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class AllowedRequestTypesParametersBlockedTypesItem(str, Enum):
     COMPLETE = "complete"
@@ -115,6 +127,9 @@ class AllowedRequestTypesParametersBlockedTypesItem(str, Enum):
     DELETE_MODEL_RESPONSE = "deleteModelResponse"
     LIST_RESPONSE_INPUT_ITEMS = "listResponseInputItems"
     MESSAGES = "messages"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class AnalyticsMetrics(BaseModel):
@@ -347,6 +362,9 @@ class ApiKeyObjectCreationMode(str, Enum):
     API = "api"
     AUTO = "auto"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ApiKeyObjectDefaults(BaseModel):
     model_config = ConfigDict(
@@ -374,11 +392,17 @@ class ApiKeyObjectStatus(str, Enum):
     ACTIVE = "active"
     EXHAUSTED = "exhausted"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ApiKeyObjectType(str, Enum):
     ORGANISATION_SERVICE = "organisation-service"
     WORKSPACE_SERVICE = "workspace-service"
     WORKSPACE_USER = "workspace-user"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class AporiaParameters(BaseModel):
@@ -465,6 +489,9 @@ class AssistantsApiResponseFormatOptionEnum(str, Enum):
     NONE = "none"
     AUTO = "auto"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class AssistantsApiResponseFormatType(str, Enum):
     """
@@ -473,6 +500,9 @@ class AssistantsApiResponseFormatType(str, Enum):
 
     TEXT = "text"
     JSON_OBJECT = "json_object"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class AssistantsApiToolChoiceOptionEnum(str, Enum):
@@ -483,6 +513,9 @@ class AssistantsApiToolChoiceOptionEnum(str, Enum):
     NONE = "none"
     AUTO = "auto"
     REQUIRED = "required"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class AssistantsNamedToolChoiceFunction(BaseModel):
@@ -505,6 +538,9 @@ class AssistantsNamedToolChoiceType(str, Enum):
     CODE_INTERPRETER = "code_interpreter"
     FILE_SEARCH = "file_search"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class AuditLogObjectListRecordsItemMethod(str, Enum):
     """
@@ -515,6 +551,9 @@ class AuditLogObjectListRecordsItemMethod(str, Enum):
     PUT = "PUT"
     DELETE = "DELETE"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class AuditLogObjectListRecordsItemUserType(str, Enum):
     """
@@ -523,6 +562,9 @@ class AuditLogObjectListRecordsItemUserType(str, Enum):
 
     USER = "user"
     API_KEY = "api_key"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class AutoChunkingStrategy(BaseModel):
@@ -595,12 +637,18 @@ class AzureAIConfigurationAzureAuthMode(str, Enum):
     ENTRA = "entra"
     MANAGED = "managed"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class AzureContentSafetyParametersCategoriesItem(str, Enum):
     HATE = "Hate"
     SELF_HARM = "SelfHarm"
     SEXUAL = "Sexual"
     VIOLENCE = "Violence"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class AzureDefaultAuthConfig(BaseModel):
@@ -670,6 +718,9 @@ class AzureOpenAIConfigurationAzureAuthMode(str, Enum):
     ENTRA = "entra"
     MANAGED = "managed"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class AzurePIIParametersDomain(str, Enum):
     """
@@ -678,6 +729,9 @@ class AzurePIIParametersDomain(str, Enum):
 
     NONE = "none"
     PHI = "phi"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class BasicParameters(BaseModel):
@@ -812,6 +866,9 @@ class BatchStatus(str, Enum):
     CANCELLING = "cancelling"
     CANCELLED = "cancelled"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class BedrockBatchParams(BaseModel):
     model_config = ConfigDict(
@@ -831,6 +888,9 @@ class BedrockConfigurationAwsAuthType(str, Enum):
 
     ACCESS_KEY = "accessKey"
     ASSUMED_ROLE = "assumedRole"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class BedrockGuardParameters(BaseModel):
@@ -903,6 +963,9 @@ class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemType(str, Enum):
     PROMPT = "prompt"
     RESOURCE = "resource"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess(BaseModel):
     model_config = ConfigDict(
@@ -929,6 +992,9 @@ class BulkUpdateMcpServerCapabilitiesCapabilitiesItemType(str, Enum):
     PROMPT = "prompt"
     RESOURCE = "resource"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class BulkUpdateMcpServerUserAccessDefaultUserAccess(str, Enum):
     """
@@ -937,6 +1003,9 @@ class BulkUpdateMcpServerUserAccessDefaultUserAccess(str, Enum):
 
     ALLOW = "allow"
     DENY = "deny"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class BulkUpdateMcpServerUserAccessUserAccessItem(BaseModel):
@@ -1130,6 +1199,9 @@ class ChatCompletionRequestMessageContentPartImageImageUrlDetail(str, Enum):
     LOW = "low"
     HIGH = "high"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ChatCompletionRequestMessageContentPartText(BaseModel):
     model_config = ConfigDict(
@@ -1214,6 +1286,9 @@ class ChatCompletionRole(str, Enum):
     TOOL = "tool"
     FUNCTION = "function"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ChatCompletionStreamOptions(BaseModel):
     """
@@ -1259,6 +1334,9 @@ class ChatCompletionStreamResponseDeltaRole(str, Enum):
     ASSISTANT = "assistant"
     TOOL = "tool"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ChatCompletionTokenLogprobTopLogprobsItem(BaseModel):
     model_config = ConfigDict(
@@ -1288,6 +1366,9 @@ class ChatCompletionToolChoiceOptionEnum(str, Enum):
     AUTO = "auto"
     REQUIRED = "required"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ClickButton(str, Enum):
     """
@@ -1299,6 +1380,9 @@ class ClickButton(str, Enum):
     WHEEL = "wheel"
     BACK = "back"
     FORWARD = "forward"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CodeInterpreterFileOutputFilesItem(BaseModel):
@@ -1363,6 +1447,9 @@ class CodeInterpreterToolCallStatus(str, Enum):
     INTERPRETING = "interpreting"
     COMPLETED = "completed"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CollectionDetails(BaseModel):
     model_config = ConfigDict(
@@ -1378,6 +1465,9 @@ class CollectionDetails(BaseModel):
 class CollectionStatus(str, Enum):
     ACTIVE = "active"
     ARCHIVED = "archived"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CommonBatchParams(BaseModel):
@@ -1416,6 +1506,9 @@ class ComparisonFilterType(str, Enum):
     GTE = "gte"
     LT = "lt"
     LTE = "lte"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CompleteUploadRequest(BaseModel):
@@ -1479,6 +1572,9 @@ class CompoundFilterType(str, Enum):
     AND = "and"
     OR = "or"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ComputerScreenshotImage(BaseModel):
     """
@@ -1514,6 +1610,9 @@ class ComputerToolCallOutputStatus(str, Enum):
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ComputerToolCallSafetyCheck(BaseModel):
     """
@@ -1548,6 +1647,9 @@ class ComputerToolCallStatus(str, Enum):
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ComputerToolEnvironment(str, Enum):
     """
@@ -1558,6 +1660,9 @@ class ComputerToolEnvironment(str, Enum):
     WINDOWS = "windows"
     UBUNTU = "ubuntu"
     BROWSER = "browser"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class Condition(BaseModel):
@@ -1610,6 +1715,9 @@ class ContainsCodeParametersFormat(str, Enum):
     MARKDOWN = "Markdown"
     DOCKERFILE = "Dockerfile"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ContainsParametersOperator(str, Enum):
     """
@@ -1619,6 +1727,9 @@ class ContainsParametersOperator(str, Enum):
     ANY = "any"
     ALL = "all"
     NONE = "none"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class Coordinate(BaseModel):
@@ -1683,6 +1794,9 @@ class CreateAdminWorkspacesUsersRequestUsersItemRole(str, Enum):
     MEMBER = "member"
     MANAGER = "manager"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateApiKeyObjectDefaults(BaseModel):
     model_config = ConfigDict(
@@ -1740,6 +1854,9 @@ class CreateAssistantRequestModelEnum(str, Enum):
     GPT_3_5_TURBO_0125 = "gpt-3.5-turbo-0125"
     GPT_3_5_TURBO_16K_0613 = "gpt-3.5-turbo-16k-0613"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateAssistantRequestStaticChunkingStrategyStatic(BaseModel):
     model_config = ConfigDict(
@@ -1779,6 +1896,9 @@ class CreateChatCompletionFunctionResponseChoicesItemFinishReason(str, Enum):
     FUNCTION_CALL = "function_call"
     CONTENT_FILTER = "content_filter"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateChatCompletionImageResponse(BaseModel):
     """
@@ -1798,6 +1918,9 @@ class CreateChatCompletionRequestFunctionCallEnum(str, Enum):
 
     NONE = "none"
     AUTO = "auto"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateChatCompletionRequestModelEnum(str, Enum):
@@ -1832,6 +1955,9 @@ class CreateChatCompletionRequestModelEnum(str, Enum):
     GPT_3_5_TURBO_0125 = "gpt-3.5-turbo-0125"
     GPT_3_5_TURBO_16K_0613 = "gpt-3.5-turbo-16k-0613"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateChatCompletionRequestStopStringList(RootModel[list[str]]):
     root: Annotated[list[str], Field(max_length=4, min_length=1)]
@@ -1844,6 +1970,9 @@ class CreateChatCompletionRequestThinkingType(str, Enum):
 
     ENABLED = "enabled"
     DISABLED = "disabled"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateChatCompletionResponseChoicesItemFinishReason(str, Enum):
@@ -1860,6 +1989,9 @@ class CreateChatCompletionResponseChoicesItemFinishReason(str, Enum):
     CONTENT_FILTER = "content_filter"
     FUNCTION_CALL = "function_call"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateChatCompletionStreamResponseChoicesItemFinishReason(str, Enum):
     """
@@ -1874,6 +2006,9 @@ class CreateChatCompletionStreamResponseChoicesItemFinishReason(str, Enum):
     TOOL_CALLS = "tool_calls"
     CONTENT_FILTER = "content_filter"
     FUNCTION_CALL = "function_call"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateChatCompletionStreamResponseUsage(BaseModel):
@@ -1939,6 +2074,9 @@ class CreateCompletionRequestModelEnum(str, Enum):
     DAVINCI_002 = "davinci-002"
     BABBAGE_002 = "babbage-002"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateCompletionRequestPromptIntegerList(RootModel[list[int]]):
     root: Annotated[
@@ -1964,6 +2102,9 @@ class CreateCompletionResponseChoicesItemFinishReason(str, Enum):
     STOP = "stop"
     LENGTH = "length"
     CONTENT_FILTER = "content_filter"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateCompletionResponseChoicesItemLogprobs(BaseModel):
@@ -2019,6 +2160,9 @@ class CreateEmbeddingRequestEncodingFormat(str, Enum):
     FLOAT = "float"
     BASE64 = "base64"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateEmbeddingRequestInputArray(RootModel[list[int]]):
     """
@@ -2042,6 +2186,9 @@ class CreateEmbeddingRequestModelEnum(str, Enum):
     TEXT_EMBEDDING_ADA_002 = "text-embedding-ada-002"
     TEXT_EMBEDDING_3_SMALL = "text-embedding-3-small"
     TEXT_EMBEDDING_3_LARGE = "text-embedding-3-large"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateEmbeddingResponseUsage(BaseModel):
@@ -2075,6 +2222,9 @@ class CreateFileRequestPurpose(str, Enum):
     FINE_TUNE = "fine-tune"
     VISION = "vision"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateGuardrailResponse(BaseModel):
     model_config = ConfigDict(
@@ -2103,6 +2253,9 @@ class CreateImageEditRequestResponseFormat(str, Enum):
     URL = "url"
     B64_JSON = "b64_json"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateImageEditRequestSize(str, Enum):
     """
@@ -2113,10 +2266,16 @@ class CreateImageEditRequestSize(str, Enum):
     VALUE_512X512 = "512x512"
     VALUE_1024X1024 = "1024x1024"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateImageRequestModelEnum(str, Enum):
     DALL_E_2 = "dall-e-2"
     DALL_E_3 = "dall-e-3"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateImageRequestQuality(str, Enum):
@@ -2127,6 +2286,9 @@ class CreateImageRequestQuality(str, Enum):
     STANDARD = "standard"
     HD = "hd"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateImageRequestResponseFormat(str, Enum):
     """
@@ -2135,6 +2297,9 @@ class CreateImageRequestResponseFormat(str, Enum):
 
     URL = "url"
     B64_JSON = "b64_json"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateImageRequestSize(str, Enum):
@@ -2148,6 +2313,9 @@ class CreateImageRequestSize(str, Enum):
     VALUE_1792X1024 = "1792x1024"
     VALUE_1024X1792 = "1024x1792"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateImageRequestStyle(str, Enum):
     """
@@ -2156,6 +2324,9 @@ class CreateImageRequestStyle(str, Enum):
 
     VIVID = "vivid"
     NATURAL = "natural"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateImageVariationRequestResponseFormat(str, Enum):
@@ -2166,6 +2337,9 @@ class CreateImageVariationRequestResponseFormat(str, Enum):
     URL = "url"
     B64_JSON = "b64_json"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateImageVariationRequestSize(str, Enum):
     """
@@ -2175,6 +2349,9 @@ class CreateImageVariationRequestSize(str, Enum):
     VALUE_256X256 = "256x256"
     VALUE_512X512 = "512x512"
     VALUE_1024X1024 = "1024x1024"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateIntegrationsResponse(BaseModel):
@@ -2243,6 +2420,9 @@ class CreateMcpIntegrationAuthType(str, Enum):
     HEADERS = "headers"
     NONE = "none"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateMcpIntegrationConfigurations(BaseModel):
     """
@@ -2279,6 +2459,9 @@ class CreateMcpIntegrationConfigurations(BaseModel):
 class CreateMcpIntegrationTransport(str, Enum):
     HTTP = "http"
     SSE = "sse"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateMcpServer(BaseModel):
@@ -2336,10 +2519,16 @@ class CreateMessageRequestRole(str, Enum):
     USER = "user"
     ASSISTANT = "assistant"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateModerationRequestModelEnum(str, Enum):
     TEXT_MODERATION_LATEST = "text-moderation-latest"
     TEXT_MODERATION_STABLE = "text-moderation-stable"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateModerationResponseResultsItemCategories(BaseModel):
@@ -2570,6 +2759,9 @@ class CreateRateLimitsPolicyRequestType(str, Enum):
     REQUESTS = "requests"
     TOKENS = "tokens"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateRateLimitsPolicyRequestUnit(str, Enum):
     """
@@ -2582,6 +2774,9 @@ class CreateRateLimitsPolicyRequestUnit(str, Enum):
     RPM = "rpm"
     RPH = "rph"
     RPD = "rpd"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateRunRequestModelEnum(str, Enum):
@@ -2606,11 +2801,17 @@ class CreateRunRequestModelEnum(str, Enum):
     GPT_3_5_TURBO_0125 = "gpt-3.5-turbo-0125"
     GPT_3_5_TURBO_16K_0613 = "gpt-3.5-turbo-16k-0613"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateSecretReferenceRequestManagerType(str, Enum):
     AWS_SM = "aws_sm"
     AZURE_KV = "azure_kv"
     HASHICORP_VAULT = "hashicorp_vault"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateSecretReferenceResponse(BaseModel):
@@ -2627,6 +2828,9 @@ class CreateSpeechRequestModelEnum(str, Enum):
     TTS_1 = "tts-1"
     TTS_1_HD = "tts-1-hd"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateSpeechRequestResponseFormat(str, Enum):
     """
@@ -2640,6 +2844,9 @@ class CreateSpeechRequestResponseFormat(str, Enum):
     WAV = "wav"
     PCM = "pcm"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateSpeechRequestVoice(str, Enum):
     """
@@ -2652,6 +2859,9 @@ class CreateSpeechRequestVoice(str, Enum):
     ONYX = "onyx"
     NOVA = "nova"
     SHIMMER = "shimmer"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateThreadAndRunRequestModelEnum(str, Enum):
@@ -2675,6 +2885,9 @@ class CreateThreadAndRunRequestModelEnum(str, Enum):
     GPT_3_5_TURBO_1106 = "gpt-3.5-turbo-1106"
     GPT_3_5_TURBO_0125 = "gpt-3.5-turbo-0125"
     GPT_3_5_TURBO_16K_0613 = "gpt-3.5-turbo-16k-0613"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateThreadAndRunRequestToolResourcesCodeInterpreter(BaseModel):
@@ -2738,10 +2951,16 @@ class CreateTranscriptionRequestResponseFormat(str, Enum):
     VERBOSE_JSON = "verbose_json"
     VTT = "vtt"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateTranscriptionRequestTimestampGranularitiesItem(str, Enum):
     WORD = "word"
     SEGMENT = "segment"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateTranscriptionResponseJson(BaseModel):
@@ -2802,6 +3021,9 @@ class CreateUsageLimitsPolicyRequestPeriodicReset(str, Enum):
     MONTHLY = "monthly"
     WEEKLY = "weekly"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class CreateUsageLimitsPolicyRequestType(str, Enum):
     """
@@ -2810,6 +3032,9 @@ class CreateUsageLimitsPolicyRequestType(str, Enum):
 
     COST = "cost"
     TOKENS = "tokens"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateVirtualKeysRequestDeploymentConfigItem(BaseModel):
@@ -2855,6 +3080,9 @@ class CreateVirtualKeysRequestProvider(str, Enum):
     VERTEX_AI = "vertex-ai"
     WORKERS_AI = "workers-ai"
     ZHIPU = "zhipu"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class CreateVirtualKeysResponseData(BaseModel):
@@ -3087,6 +3315,9 @@ class EasyInputMessageRole(str, Enum):
     SYSTEM = "system"
     DEVELOPER = "developer"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class Embedding(BaseModel):
     """
@@ -3164,6 +3395,9 @@ class ExportItemStatus(str, Enum):
     SUCCESS = "success"
     FAILED = "failed"
     STOPPED = "stopped"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ExportTaskResponse(BaseModel):
@@ -3300,6 +3534,9 @@ class FileSearchToolCallStatus(str, Enum):
     INCOMPLETE = "incomplete"
     FAILED = "failed"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class FileSearchToolRankingOptionsRanker(str, Enum):
     """
@@ -3308,6 +3545,9 @@ class FileSearchToolRankingOptionsRanker(str, Enum):
 
     AUTO = "auto"
     DEFAULT_2024_11_15 = "default-2024-11-15"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class FineTuneChatCompletionRequestAssistantMessageFunctionCall(BaseModel):
@@ -3336,6 +3576,9 @@ class FineTuneChatCompletionRequestAssistantMessageWeight(IntEnum):
 
     VALUE_0 = 0
     VALUE_1 = 1
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class FineTuneChatCompletionRequestFunctionMessage(
@@ -3424,6 +3667,9 @@ class FineTuningJobEventLevel(str, Enum):
     WARN = "warn"
     ERROR = "error"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class FineTuningJobHyperparametersNEpochsInteger(RootModel[int]):
     root: Annotated[int, Field(ge=1, le=50)]
@@ -3440,6 +3686,9 @@ class FineTuningJobStatus(str, Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class FinetuneCompletionRequestInput(BaseModel):
@@ -3517,6 +3766,9 @@ class FunctionToolCallOutputStatus(str, Enum):
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class FunctionToolCallStatus(str, Enum):
     """
@@ -3527,6 +3779,9 @@ class FunctionToolCallStatus(str, Enum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class GenerationsFilterSchema(BaseModel):
@@ -3720,6 +3975,9 @@ class GuardrailCheckId(str, Enum):
     AZURE_PII = "azure.pii"
     PANW_PRISMA_AIRS_INTERCEPT = "panw-prisma-airs.intercept"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class GuardrailSummaryStatus(str, Enum):
     """
@@ -3728,6 +3986,9 @@ class GuardrailSummaryStatus(str, Enum):
 
     ACTIVE = "active"
     ARCHIVED = "archived"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class HashicorpAppRoleAuthConfig(BaseModel):
@@ -3821,6 +4082,9 @@ class Includable(str, Enum):
     MESSAGE_INPUT_IMAGE_IMAGE_URL = "message.input_image.image_url"
     COMPUTER_CALL_OUTPUT_OUTPUT_IMAGE_URL = "computer_call_output.output.image_url"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class InputAudioFormat(str, Enum):
     """
@@ -3830,6 +4094,9 @@ class InputAudioFormat(str, Enum):
 
     MP3 = "mp3"
     WAV = "wav"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class InputFile(BaseModel):
@@ -3869,6 +4136,9 @@ class InputImageDetail(str, Enum):
     LOW = "low"
     AUTO = "auto"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class InputMessageRole(str, Enum):
     """
@@ -3878,6 +4148,9 @@ class InputMessageRole(str, Enum):
     USER = "user"
     SYSTEM = "system"
     DEVELOPER = "developer"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class InputMessageStatus(str, Enum):
@@ -3889,6 +4162,9 @@ class InputMessageStatus(str, Enum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class InputText(BaseModel):
@@ -3914,10 +4190,16 @@ class IntegrationListStatus(str, Enum):
     ACTIVE = "active"
     ARCHIVED = "archived"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class InviteRole(str, Enum):
     ADMIN = "admin"
     MEMBER = "member"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class InviteStatus(str, Enum):
@@ -3925,6 +4207,9 @@ class InviteStatus(str, Enum):
     CANCELLED = "cancelled"
     ACCEPTED = "accepted"
     EXPIRED = "expired"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ItemReference(BaseModel):
@@ -3954,6 +4239,9 @@ class JSONKeysParametersOperator(str, Enum):
     ANY = "any"
     ALL = "all"
     NONE = "none"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class JSONSchemaParameters(BaseModel):
@@ -4725,6 +5013,9 @@ class LogExportsRequestedDataItem(str, Enum):
     PROMPT_SLUG = "prompt_slug"
     METADATA = "metadata"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class LogRequestMethod(str, Enum):
     """
@@ -4738,6 +5029,9 @@ class LogRequestMethod(str, Enum):
     PATCH = "PATCH"
     OPTIONS = "OPTIONS"
     HEAD = "HEAD"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class LogResponse(BaseModel):
@@ -4787,6 +5081,9 @@ class McpIntegrationAuthType(str, Enum):
     OAUTH_CLIENT_CREDENTIALS = "oauth_client_credentials"
     HEADERS = "headers"
     NONE = "none"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class McpIntegrationCapabilitiesBulkUpdateResponse(BaseModel):
@@ -4839,6 +5136,9 @@ class McpIntegrationCapabilityItemType(str, Enum):
     RESOURCE = "resource"
     RESOURCE_TEMPLATE = "resource_template"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class McpIntegrationCreateResponse(BaseModel):
     model_config = ConfigDict(
@@ -4854,16 +5154,25 @@ class McpIntegrationListItemAuthType(str, Enum):
     HEADERS = "headers"
     NONE = "none"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class McpIntegrationListItemTransport(str, Enum):
     HTTP = "http"
     SSE = "sse"
     INTERACTIVE = "interactive"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class McpIntegrationListItemType(str, Enum):
     WORKSPACE = "workspace"
     ORGANISATION = "organisation"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class McpIntegrationMetadata(BaseModel):
@@ -4885,10 +5194,16 @@ class McpIntegrationTransport(str, Enum):
     SSE = "sse"
     INTERACTIVE = "interactive"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class McpIntegrationType(str, Enum):
     WORKSPACE = "workspace"
     ORGANISATION = "organisation"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class McpIntegrationWorkspaceItem(BaseModel):
@@ -4974,6 +5289,9 @@ class McpServerCapabilityItemType(str, Enum):
     PROMPT = "prompt"
     RESOURCE = "resource"
     RESOURCE_TEMPLATE = "resource_template"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class McpServerCreateResponse(BaseModel):
@@ -5069,10 +5387,16 @@ class McpServerUserAccessItemConnectionStatus(str, Enum):
     CONNECTED = "connected"
     NOT_CONNECTED = "not_connected"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class McpServerUserAccessListResponseDefaultUserAccess(str, Enum):
     ALLOW = "allow"
     DENY = "deny"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class MessageContentImageFileObjectImageFileDetail(str, Enum):
@@ -5084,6 +5408,9 @@ class MessageContentImageFileObjectImageFileDetail(str, Enum):
     LOW = "low"
     HIGH = "high"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class MessageContentImageUrlObjectImageUrlDetail(str, Enum):
     """
@@ -5093,6 +5420,9 @@ class MessageContentImageUrlObjectImageUrlDetail(str, Enum):
     AUTO = "auto"
     LOW = "low"
     HIGH = "high"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class MessageContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
@@ -5130,6 +5460,9 @@ class MessageDeltaContentImageFileObjectImageFileDetail(str, Enum):
     LOW = "low"
     HIGH = "high"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class MessageDeltaContentImageUrlObjectImageUrlDetail(str, Enum):
     """
@@ -5139,6 +5472,9 @@ class MessageDeltaContentImageUrlObjectImageUrlDetail(str, Enum):
     AUTO = "auto"
     LOW = "low"
     HIGH = "high"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
@@ -5175,6 +5511,9 @@ class MessageDeltaObjectDeltaRole(str, Enum):
     USER = "user"
     ASSISTANT = "assistant"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class MessageObjectAttachmentsItem(BaseModel):
     model_config = ConfigDict(
@@ -5202,6 +5541,9 @@ class MessageObjectIncompleteDetailsReason(str, Enum):
     RUN_EXPIRED = "run_expired"
     RUN_FAILED = "run_failed"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class MessageObjectRole(str, Enum):
     """
@@ -5210,6 +5552,9 @@ class MessageObjectRole(str, Enum):
 
     USER = "user"
     ASSISTANT = "assistant"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class MessageObjectStatus(str, Enum):
@@ -5220,6 +5565,9 @@ class MessageObjectStatus(str, Enum):
     IN_PROGRESS = "in_progress"
     INCOMPLETE = "incomplete"
     COMPLETED = "completed"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class MessageRequestContentTextObject(BaseModel):
@@ -5265,6 +5613,9 @@ class MistralModerationParametersCategoriesItem(str, Enum):
     LAW = "law"
     PII = "pii"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class Model(BaseModel):
     """
@@ -5301,12 +5652,18 @@ class ModelCalculateOperationOperation(str, Enum):
     SUM = "sum"
     MULTIPLY = "multiply"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ModelIdsResponsesEnum(str, Enum):
     O1_PRO = "o1-pro"
     O1_PRO_2025_03_19 = "o1-pro-2025-03-19"
     COMPUTER_USE_PREVIEW = "computer-use-preview"
     COMPUTER_USE_PREVIEW_2025_03_11 = "computer-use-preview-2025-03-11"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ModelResponseProperties(BaseModel):
@@ -5478,6 +5835,9 @@ class OpenAIBatchJobCompletionWindow(str, Enum):
     IMMEDIATE = "immediate"
     VALUE_24H = "24h"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class OpenAIBatchJobEndpoint(str, Enum):
     """
@@ -5487,6 +5847,9 @@ class OpenAIBatchJobEndpoint(str, Enum):
     V1_CHAT_COMPLETIONS = "/v1/chat/completions"
     V1_COMPLETIONS = "/v1/completions"
     V1_EMBEDDINGS = "/v1/embeddings"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class OpenAIConfiguration(BaseModel):
@@ -5517,6 +5880,9 @@ class OpenAIFilePurpose(str, Enum):
     FINE_TUNE_RESULTS = "fine-tune-results"
     VISION = "vision"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class OpenAIFileStatus(str, Enum):
     """
@@ -5526,6 +5892,9 @@ class OpenAIFileStatus(str, Enum):
     UPLOADED = "uploaded"
     PROCESSED = "processed"
     ERROR = "error"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class OpenAIFinetuneJobMethodDpoHyperparameters(BaseModel):
@@ -5551,6 +5920,9 @@ class OpenAIFinetuneJobMethodSupervisedHyperparameters(BaseModel):
 class OpenAIFinetuneJobMethodType(str, Enum):
     SUPERVISED = "supervised"
     DPO = "dpo"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class OtherChunkingStrategyResponseParam(BaseModel):
@@ -5600,6 +5972,9 @@ class OutputMessageStatus(str, Enum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class PANWPrismaParameters(BaseModel):
@@ -5664,6 +6039,9 @@ class PillarScanParametersScannersItem(str, Enum):
     SECRETS = "secrets"
     TOXIC_LANGUAGE = "toxic_language"
     INVISIBLE_CHARACTERS = "invisible_characters"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class PortkeyBatchOptions(BaseModel):
@@ -5754,6 +6132,9 @@ class PortkeyLanguageParametersLanguage(str, Enum):
     KAN_KNDA = "kan_Knda"
     FAS_ARAB = "fas_Arab"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class PortkeyModerationParametersCategoriesItem(str, Enum):
     HATE = "hate"
@@ -5767,6 +6148,9 @@ class PortkeyModerationParametersCategoriesItem(str, Enum):
     SEXUAL_MINORS = "sexual/minors"
     VIOLENCE = "violence"
     VIOLENCE_GRAPHIC = "violence/graphic"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class PortkeyOptions(BaseModel):
@@ -5805,6 +6189,9 @@ class PortkeyPIIParametersCategoriesItem(str, Enum):
     CREDIT_CARD = "CREDIT_CARD"
     SSN = "SSN"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class PromptPartial(BaseModel):
     model_config = ConfigDict(
@@ -5828,15 +6215,24 @@ class PromptPartialSummaryStatus(str, Enum):
     ACTIVE = "active"
     ARCHIVED = "archived"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class PromptPartialVersionPromptVersionStatus(str, Enum):
     ACTIVE = "active"
     ARCHIVED = "archived"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class PromptPromptVersionStatus(str, Enum):
     ACTIVE = "active"
     ARCHIVED = "archived"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class PromptSummary(BaseModel):
@@ -5859,6 +6255,9 @@ class PromptVersionSummaryStatus(str, Enum):
     ACTIVE = "active"
     ARCHIVED = "archived"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class PromptfooParameters(BaseModel):
     model_config = ConfigDict(
@@ -5880,6 +6279,9 @@ class ProvidersStatus(str, Enum):
     EXHAUSTED = "exhausted"
     EXPIRED = "expired"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class RateLimitsPolicyStatus(str, Enum):
     """
@@ -5889,6 +6291,9 @@ class RateLimitsPolicyStatus(str, Enum):
     ACTIVE = "active"
     ARCHIVED = "archived"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class RateLimitsPolicyType(str, Enum):
     """
@@ -5897,6 +6302,9 @@ class RateLimitsPolicyType(str, Enum):
 
     REQUESTS = "requests"
     TOKENS = "tokens"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class RateLimitsPolicyUnit(str, Enum):
@@ -5908,16 +6316,25 @@ class RateLimitsPolicyUnit(str, Enum):
     RPH = "rph"
     RPD = "rpd"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class RateLimitsType(str, Enum):
     REQUESTS = "requests"
     TOKENS = "tokens"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class RateLimitsUnit(str, Enum):
     RPD = "rpd"
     RPH = "rph"
     RPM = "rpm"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ReasoningEffort(str, Enum):
@@ -5935,6 +6352,9 @@ class ReasoningEffort(str, Enum):
     MEDIUM = "medium"
     HIGH = "high"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ReasoningGenerateSummary(str, Enum):
     """
@@ -5948,6 +6368,9 @@ class ReasoningGenerateSummary(str, Enum):
     CONCISE = "concise"
     DETAILED = "detailed"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ReasoningItemStatus(str, Enum):
     """
@@ -5958,6 +6381,9 @@ class ReasoningItemStatus(str, Enum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ReasoningItemSummaryItem(BaseModel):
@@ -6041,6 +6467,9 @@ class RequiredMetadataKeysParametersOperator(str, Enum):
     ALL = "all"
     ANY = "any"
     NONE = "none"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ResendAdminUsersInvitesResponse(BaseModel):
@@ -6188,6 +6617,9 @@ class ResponseErrorCode(str, Enum):
     EMPTY_IMAGE_FILE = "empty_image_file"
     FAILED_TO_DOWNLOAD_IMAGE = "failed_to_download_image"
     IMAGE_FILE_NOT_FOUND = "image_file_not_found"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ResponseErrorEvent(BaseModel):
@@ -6390,10 +6822,16 @@ class ResponseIncompleteDetailsReason(str, Enum):
     MAX_OUTPUT_TOKENS = "max_output_tokens"
     CONTENT_FILTER = "content_filter"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ResponseModalitiesItem(str, Enum):
     TEXT = "text"
     AUDIO = "audio"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ResponseModalitiesTextOnly(RootModel[list[Literal["text"]] | None]):
@@ -6430,6 +6868,9 @@ class ResponsePropertiesTruncation(str, Enum):
 
     AUTO = "auto"
     DISABLED = "disabled"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ResponseRefusalDeltaEvent(BaseModel):
@@ -6504,6 +6945,9 @@ class ResponseStatus(str, Enum):
     FAILED = "failed"
     IN_PROGRESS = "in_progress"
     INCOMPLETE = "incomplete"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ResponseTextDeltaEvent(BaseModel):
@@ -6746,6 +7190,9 @@ class RunObjectIncompleteDetailsReason(str, Enum):
     MAX_COMPLETION_TOKENS = "max_completion_tokens"
     MAX_PROMPT_TOKENS = "max_prompt_tokens"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class RunObjectLastErrorCode(str, Enum):
     """
@@ -6755,6 +7202,9 @@ class RunObjectLastErrorCode(str, Enum):
     SERVER_ERROR = "server_error"
     RATE_LIMIT_EXCEEDED = "rate_limit_exceeded"
     INVALID_PROMPT = "invalid_prompt"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class RunObjectStatus(str, Enum):
@@ -6771,6 +7221,9 @@ class RunObjectStatus(str, Enum):
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"
     EXPIRED = "expired"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class RunStepCompletionUsage(BaseModel):
@@ -6978,6 +7431,9 @@ class RunStepObjectLastErrorCode(str, Enum):
     SERVER_ERROR = "server_error"
     RATE_LIMIT_EXCEEDED = "rate_limit_exceeded"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class RunStepObjectStatus(str, Enum):
     """
@@ -6990,6 +7446,9 @@ class RunStepObjectStatus(str, Enum):
     COMPLETED = "completed"
     EXPIRED = "expired"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class RunStepObjectType(str, Enum):
     """
@@ -6998,6 +7457,9 @@ class RunStepObjectType(str, Enum):
 
     MESSAGE_CREATION = "message_creation"
     TOOL_CALLS = "tool_calls"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class RunToolCallObjectFunction(BaseModel):
@@ -7093,11 +7555,17 @@ class SecretReferenceDetailResponseManagerType(str, Enum):
     AZURE_KV = "azure_kv"
     HASHICORP_VAULT = "hashicorp_vault"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class SecretReferenceListItemManagerType(str, Enum):
     AWS_SM = "aws_sm"
     AZURE_KV = "azure_kv"
     HASHICORP_VAULT = "hashicorp_vault"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class SentenceCountParameters(BaseModel):
@@ -7312,6 +7780,9 @@ class ToolChoiceOptions(str, Enum):
     AUTO = "auto"
     REQUIRED = "required"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ToolChoiceTypesType(str, Enum):
     """
@@ -7328,6 +7799,9 @@ class ToolChoiceTypesType(str, Enum):
     WEB_SEARCH_PREVIEW = "web_search_preview"
     COMPUTER_USE_PREVIEW = "computer_use_preview"
     WEB_SEARCH_PREVIEW_2025_03_11 = "web_search_preview_2025_03_11"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class TranscriptionSegment(BaseModel):
@@ -7404,6 +7878,9 @@ class TruncationObjectType(str, Enum):
     AUTO = "auto"
     LAST_MESSAGES = "last_messages"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class Type(BaseModel):
     """
@@ -7429,6 +7906,9 @@ class UpdateAdminUsersRequestRole(str, Enum):
     ADMIN = "admin"
     MEMBER = "member"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class UpdateAdminWorkspacesRequestDefaults(BaseModel):
     model_config = ConfigDict(
@@ -7444,6 +7924,9 @@ class UpdateAdminWorkspacesUsersRequestRole(str, Enum):
     ADMIN = "admin"
     MEMBER = "member"
     MANAGER = "manager"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class UpdateApiKeyObjectDefaults(BaseModel):
@@ -7563,6 +8046,9 @@ class UpdateMcpIntegrationAuthType(str, Enum):
     HEADERS = "headers"
     NONE = "none"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class UpdateMcpIntegrationConfigurations(BaseModel):
     """
@@ -7599,6 +8085,9 @@ class UpdateMcpIntegrationConfigurations(BaseModel):
 class UpdateMcpIntegrationTransport(str, Enum):
     HTTP = "http"
     SSE = "sse"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class UpdateMcpServer(BaseModel):
@@ -7659,6 +8148,9 @@ class UpdatePromptRequestIsRawTemplate(IntEnum):
     VALUE_0 = 0
     VALUE_1 = 1
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class UpdatePromptResponse(BaseModel):
     model_config = ConfigDict(
@@ -7699,6 +8191,9 @@ class UpdateRateLimitsPolicyRequestUnit(str, Enum):
     RPH = "rph"
     RPD = "rpd"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class UpdateSecretReferenceRequest(BaseModel):
     model_config = ConfigDict(
@@ -7731,6 +8226,9 @@ class UpdateUsageLimitsPolicyRequestPeriodicReset(str, Enum):
 
     MONTHLY = "monthly"
     WEEKLY = "weekly"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class UpdateVirtualKeysRequestDeploymentConfigItem(BaseModel):
@@ -7802,6 +8300,9 @@ class UsageLimitsPeriodicReset(str, Enum):
     MONTHLY = "monthly"
     WEEKLY = "weekly"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class UsageLimitsPolicyEntity(BaseModel):
     model_config = ConfigDict(
@@ -7843,6 +8344,9 @@ class UsageLimitsPolicyPeriodicReset(str, Enum):
     MONTHLY = "monthly"
     WEEKLY = "weekly"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class UsageLimitsPolicyStatus(str, Enum):
     """
@@ -7851,6 +8355,9 @@ class UsageLimitsPolicyStatus(str, Enum):
 
     ACTIVE = "active"
     ARCHIVED = "archived"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class UsageLimitsPolicyType(str, Enum):
@@ -7861,6 +8368,9 @@ class UsageLimitsPolicyType(str, Enum):
     COST = "cost"
     TOKENS = "tokens"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class UsageLimitsType(str, Enum):
     """
@@ -7870,11 +8380,17 @@ class UsageLimitsType(str, Enum):
     COST = "cost"
     TOKENS = "tokens"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class UserRole(str, Enum):
     ADMIN = "admin"
     MEMBER = "member"
     OWNER = "owner"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ValidUrlsParameters(BaseModel):
@@ -7899,6 +8415,9 @@ class ValueKeyUsageStatus(str, Enum):
 
     ACTIVE = "active"
     EXHAUSTED = "exhausted"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class VectorStoreExpirationAfter(BaseModel):
@@ -7961,6 +8480,9 @@ class VectorStoreFileBatchObjectStatus(str, Enum):
     CANCELLED = "cancelled"
     FAILED = "failed"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class VectorStoreFileObjectLastErrorCode(str, Enum):
     """
@@ -7972,6 +8494,9 @@ class VectorStoreFileObjectLastErrorCode(str, Enum):
     PARSING_ERROR = "parsing_error"
     UNHANDLED_MIME_TYPE = "unhandled_mime_type"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class VectorStoreFileObjectStatus(str, Enum):
     """
@@ -7982,6 +8507,9 @@ class VectorStoreFileObjectStatus(str, Enum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class VectorStoreObjectFileCounts(BaseModel):
@@ -8020,6 +8548,9 @@ class VectorStoreObjectStatus(str, Enum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class VectorStoreSearchRequestQueryStringListItem(RootModel[str]):
     root: Annotated[str, Field(min_length=1)]
@@ -8031,6 +8562,9 @@ class VectorStoreSearchRequestQueryStringListItem(RootModel[str]):
 class VectorStoreSearchRequestRankingOptionsRanker(str, Enum):
     AUTO = "auto"
     DEFAULT_2024_11_15 = "default-2024-11-15"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class VectorStoreSearchResultContentObject(BaseModel):
@@ -8063,6 +8597,9 @@ class VertexAIConfigurationVertexAuthType(str, Enum):
     BASIC = "basic"
     SERVICE_ACCOUNT = "serviceAccount"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class VertexBatchParams(BaseModel):
     model_config = ConfigDict(
@@ -8094,6 +8631,9 @@ class VirtualKeysStatus(str, Enum):
     ACTIVE = "active"
     EXHAUSTED = "exhausted"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class VoiceIdsSharedEnum(str, Enum):
     ALLOY = "alloy"
@@ -8107,6 +8647,9 @@ class VoiceIdsSharedEnum(str, Enum):
     SAGE = "sage"
     SHIMMER = "shimmer"
     VERSE = "verse"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class Wait(BaseModel):
@@ -8134,6 +8677,9 @@ class WebSearchContextSize(str, Enum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class WebSearchLocation(BaseModel):
@@ -8176,6 +8722,9 @@ class WebSearchToolCallStatus(str, Enum):
     COMPLETED = "completed"
     FAILED = "failed"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class WebSearchToolType(str, Enum):
     """
@@ -8186,6 +8735,9 @@ class WebSearchToolType(str, Enum):
 
     WEB_SEARCH_PREVIEW = "web_search_preview"
     WEB_SEARCH_PREVIEW_2025_03_11 = "web_search_preview_2025_03_11"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class WebSearchToolUserLocation(WebSearchLocation):
@@ -8267,11 +8819,17 @@ class WorkspaceInviteRole(str, Enum):
     MEMBER = "member"
     MANAGER = "manager"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class WorkspaceInviteType(str, Enum):
     UPDATE = "update"
     ADD = "add"
     REMOVE = "remove"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class WorkspaceMemberOrgRole(str, Enum):
@@ -8279,11 +8837,17 @@ class WorkspaceMemberOrgRole(str, Enum):
     MEMBER = "member"
     OWNER = "owner"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class WorkspaceMemberRole(str, Enum):
     ADMIN = "admin"
     MEMBER = "member"
     MANAGER = "manager"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class WorkspaceWithUsersDefaults(BaseModel):

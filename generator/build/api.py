@@ -371,6 +371,7 @@ def build_api(
 # _client.py and be shadowed by it in client/__init__.py.
 _CLIENT_TAKEN = CLIENT_MODULE_NAMES | {
     "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "raw_response_wrapper", "async_raw_response_wrapper",
+    "streaming_response_wrapper", "async_streaming_response_wrapper", "request_id",
     "APIConnectionError", "APIError", "APIResponseValidationError", "APIStatusError",
     "APIStreamError", "APITimeoutError", "AuthenticationError", "BadRequestError", "BinaryResponse",
     "ConflictError", "InternalServerError", "NotFoundError", "PermissionDeniedError",

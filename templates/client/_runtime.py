@@ -20,9 +20,13 @@ How generated code uses it (the sync and async call are identical; async adds ``
 
 ``cast_to`` is a class or a type expression (``list[X]``, ``dict[str, Any]``); a union needs
 ``cast("type[X | Y]", X | Y)`` for mypy. ``type(None)`` ignores the body, ``bytes``/``str`` return
-it as is, ``BinaryResponse`` leaves it unread for streaming. ``stream=True`` (with
+it as is, ``BinaryResponse`` wraps it (unread under ``streaming_response_wrapper``). ``stream=True`` (with
 ``stream_cast_to``) returns ``Stream``/``AsyncStream``. ``.with_raw_response`` is
 ``raw_response_wrapper(resource.method)`` (``async_raw_response_wrapper`` for async).
+
+Responses are tolerant by default (see "Response parsing" below): valid JSON of another shape
+than declared is returned with the unknown parts kept raw; ``strict_response_validation=True``
+on the client makes any mismatch an ``APIResponseValidationError``.
 
 Design notes (why it looks the way it does):
 - The per-call path avoids work it can precompute: header dicts are built once per client, the
@@ -50,10 +54,19 @@ import io
 import json
 import logging
 import os
+import platform
 import random
 import time
+import types
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from itertools import chain
@@ -61,6 +74,7 @@ from types import TracebackType
 from typing import (
     IO,
     TYPE_CHECKING,
+    Annotated,
     Any,
     Generic,
     Literal,
@@ -68,6 +82,9 @@ from typing import (
     ParamSpec,
     TypeGuard,
     TypeVar,
+    Union,
+    get_args,
+    get_origin,
     overload,
 )
 from urllib.parse import quote
@@ -84,6 +101,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
+    "REQUEST_ID_HEADERS",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -113,7 +131,10 @@ __all__ = [
     "async_raw_response_wrapper",
     "is_given",
     "lazy_module",
+    "async_streaming_response_wrapper",
     "raw_response_wrapper",
+    "request_id",
+    "streaming_response_wrapper",
     "strip_not_given",
 ]
 
@@ -172,12 +193,55 @@ def strip_not_given(values: Mapping[str, Any]) -> dict[str, Any]:
 # Errors
 
 
+# Response headers that carry the server's id of a request, most specific first.
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-portkey-trace-id")
+
+
+def _request_id(headers: httpx.Headers) -> str | None:
+    for name in REQUEST_ID_HEADERS:
+        value: str | None = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def request_id(result: object) -> str | None:
+    """The server's request id (``x-request-id``...) of a parsed response, if it sent one.
+
+    Also ``result._request_id`` on models, as in the openai SDK (this function type-checks).
+    """
+    if isinstance(result, (BinaryResponse, RawResponse)):
+        return result.request_id
+    value = getattr(result, "__dict__", {}).get("_request_id")
+    return value if isinstance(value, str) else None
+
+
+def _error_field(body: object, name: str) -> str | None:
+    """``error.<name>`` (OpenAI/Portkey error bodies), else a top-level ``<name>``, as text."""
+    if not isinstance(body, dict):
+        return None
+    err = body.get("error")
+    value: object = err.get(name) if isinstance(err, dict) else body.get(name)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value)
+
+
 class APIError(Exception):
-    """Base of every error the client raises."""
+    """Base of every error the client raises.
+
+    ``code``, ``type`` and ``param`` come from the error body (``{"error": {...}}``) when the
+    server sent one; ``request_id`` from the response headers; ``body`` is the decoded body
+    (JSON, else text) whenever one arrived.
+    """
 
     message: str
     request: httpx.Request | None
     body: object
+    code: str | None
+    type: str | None
+    param: str | None
+    request_id: str | None
 
     def __init__(
         self, message: str, *, request: httpx.Request | None = None, body: object = None
@@ -186,6 +250,10 @@ class APIError(Exception):
         self.message = message
         self.request = request
         self.body = body
+        self.code = _error_field(body, "code")
+        self.type = _error_field(body, "type")
+        self.param = _error_field(body, "param")
+        self.request_id = None
 
 
 class APIStatusError(APIError):
@@ -198,6 +266,7 @@ class APIStatusError(APIError):
         super().__init__(message, request=response.request, body=body)
         self.response = response
         self.status_code = response.status_code
+        self.request_id = _request_id(response.headers)
 
     @property
     def headers(self) -> httpx.Headers:
@@ -264,6 +333,7 @@ class APIResponseValidationError(APIError):
         super().__init__(message, request=response.request, body=body)
         self.response = response
         self.status_code = response.status_code
+        self.request_id = _request_id(response.headers)
 
 
 class APIStreamError(APIError):
@@ -278,6 +348,7 @@ class APIStreamError(APIError):
         super().__init__(message, request=response.request, body=body)
         self.response = response
         self.event = event
+        self.request_id = _request_id(response.headers)
 
 
 class APIStreamIncompleteError(APIStreamError):
@@ -547,38 +618,188 @@ def _to_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
 
 # --------------------------------------------------------------------------------------------
 # Response parsing, cached per type
+#
+# Responses are forward-compatible by default, as in Stainless-generated SDKs: the body is first
+# validated strictly (the fast path, straight from the bytes); only when valid JSON does not fit
+# the declared shape is it built leniently (``_lenient``): every value that validates against
+# its annotation is typed, anything else (a new enum value, an unknown union member, a null
+# where none was declared, an id that is not a UUID) is kept as it arrived, and a missing
+# required field is None. The static types then describe what the spec promised, not what came:
+# code that must see only declared values passes ``strict_response_validation=True``.
 
 _Parser = Callable[[httpx.Response], Any]
-_PARSERS: dict[object, _Parser] = {}
-_CHUNK_PARSERS: dict[object, Callable[[bytes], Any]] = {}
+_PARSERS: dict[tuple[object, bool], _Parser] = {}
+_CHUNK_PARSERS: dict[tuple[object, bool], Callable[[bytes], Any]] = {}
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
 
 
-def _json_validator(tp: Any) -> Callable[[bytes], Any]:
+def _adapter(tp: Any) -> TypeAdapter[Any]:
     try:
-        return _CHUNK_PARSERS[tp]
+        return _ADAPTERS[tp]
+    except KeyError:
+        adapter = _ADAPTERS[tp] = TypeAdapter(tp)
+        return adapter
+    except TypeError:  # unhashable type expression
+        return TypeAdapter(tp)
+
+
+def _strip_annotated(tp: Any) -> Any:
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    return tp
+
+
+def _literal_mismatch(model: type[BaseModel], value: Mapping[str, Any]) -> bool:
+    """True when `value` names another member: a one-value field (``type: "message"``) differs."""
+    for name, info in model.model_fields.items():
+        ann = _strip_annotated(info.annotation)
+        if get_origin(ann) is not Literal:
+            continue
+        key = info.alias if info.alias is not None else name
+        if key in value and value[key] not in get_args(ann):
+            return True
+    return False
+
+
+def _overlap(model: type[BaseModel], value: Mapping[str, Any]) -> int:
+    keys = {
+        info.alias if info.alias is not None else name
+        for name, info in model.model_fields.items()
+    }
+    return len(keys.intersection(value))
+
+
+def _is_root_model(tp: Any) -> bool:
+    return (
+        isinstance(tp, type)
+        and issubclass(tp, BaseModel)
+        and bool(tp.__pydantic_root_model__)
+    )
+
+
+def _lenient_union(members: tuple[Any, ...], value: Any) -> Any:
+    plain = [_strip_annotated(m) for m in members]
+    if isinstance(value, dict):
+        models = [
+            m
+            for m in plain
+            if isinstance(m, type)
+            and issubclass(m, BaseModel)
+            and not m.__pydantic_root_model__
+            and not _literal_mismatch(m, value)
+        ]
+        if models:
+            return _lenient(max(models, key=lambda m: _overlap(m, value)), value)
+        shapes: tuple[Any, ...] = (dict, Mapping)
+    elif isinstance(value, list):
+        shapes = (list, Sequence)
+    else:
+        return value
+    for m in plain:
+        if get_origin(m) in shapes or _is_root_model(m):
+            return _lenient(m, value)
+    return value  # a member this client does not know: kept as it arrived
+
+
+def _lenient(tp: Any, value: Any) -> Any:
+    """`value` (parsed JSON) as `tp` as far as it fits; what does not fit is kept raw."""
+    try:
+        return _adapter(tp).validate_python(value)
+    except (ValidationError, TypeError):
+        pass
+    tp = _strip_annotated(tp)
+    origin = get_origin(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        if tp.__pydantic_root_model__:
+            root = tp.model_fields["root"].annotation
+            return tp.model_construct(_lenient(root, value))
+        if not isinstance(value, dict):
+            return value
+        fields: dict[str, Any] = {}
+        present: set[str] = set()
+        used: set[str] = set()
+        for name, info in tp.model_fields.items():
+            key = info.alias if info.alias is not None and info.alias in value else name
+            if key in value:
+                fields[name] = _lenient(info.annotation, value[key])
+                present.add(name)
+                used.add(key)
+            elif info.is_required():
+                fields[name] = None  # not sent: None, like a construct()ed model
+        extra = {k: v for k, v in value.items() if k not in used and k not in fields}
+        return tp.model_construct(_fields_set=present, **fields, **extra)
+    if origin is Union or origin is types.UnionType:
+        return _lenient_union(get_args(tp), value)
+    if origin in (list, Sequence) and isinstance(value, list):
+        args = get_args(tp)
+        return [_lenient(args[0], v) for v in value] if args else value
+    if origin in (dict, Mapping) and isinstance(value, dict):
+        args = get_args(tp)
+        return {k: _lenient(args[1], v) for k, v in value.items()} if args else value
+    return value  # unknown enum value, null, bad uuid/date/int: as it arrived
+
+
+def _strict_json_validator(tp: Any) -> Callable[[bytes], Any]:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp.model_validate_json
+    if tp is bytes:
+        return bytes
+    if tp is str:
+        return functools.partial(str, encoding="utf-8")
+    return _adapter(tp).validate_json
+
+
+def _fits_outline(tp: Any, value: Any) -> bool:
+    """Whether a whole body can stand for `tp` at all: an object for a model, an array for a list."""
+    tp = _strip_annotated(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp.__pydantic_root_model__ or isinstance(value, dict)
+    origin = get_origin(tp)
+    if origin in (list, Sequence):
+        return isinstance(value, list)
+    if origin in (dict, Mapping):
+        return isinstance(value, dict)
+    return True
+
+
+def _tolerant(tp: Any, strict: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    def parse(data: bytes) -> Any:
+        try:
+            return strict(data)
+        except ValidationError:
+            try:
+                value = json.loads(data)
+            except ValueError:
+                raise  # not JSON at all: the strict error says why
+            if not _fits_outline(tp, value):
+                raise  # not even an object where an object is due (null, a list...)
+            return _lenient(tp, value)
+
+    return parse
+
+
+def _json_validator(tp: Any, strict: bool = False) -> Callable[[bytes], Any]:
+    try:
+        return _CHUNK_PARSERS[tp, strict]
     except KeyError:
         pass
     except TypeError:  # unhashable type expression: works, just uncached
-        return TypeAdapter(tp).validate_json
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        fn: Callable[[bytes], Any] = tp.model_validate_json
-    elif tp is bytes:
-        fn = bytes
-    elif tp is str:
-        fn = functools.partial(str, encoding="utf-8")
-    else:
-        fn = TypeAdapter(tp).validate_json
-    _CHUNK_PARSERS[tp] = fn
+        fn = _strict_json_validator(tp)
+        return fn if strict else _tolerant(tp, fn)
+    fn = _strict_json_validator(tp)
+    if not strict and tp is not bytes and tp is not str:
+        fn = _tolerant(tp, fn)
+    _CHUNK_PARSERS[tp, strict] = fn
     return fn
 
 
-def _parser(cast_to: Any) -> _Parser:
+def _parser(cast_to: Any, strict: bool = False) -> _Parser:
     try:
-        return _PARSERS[cast_to]
+        return _PARSERS[cast_to, strict]
     except KeyError:
         pass
     except TypeError:
-        validate = _json_validator(cast_to)
+        validate = _json_validator(cast_to, strict)
         return lambda r: validate(r.content)
     fn: _Parser
     if cast_to is None or cast_to is type(None):
@@ -590,9 +811,9 @@ def _parser(cast_to: Any) -> _Parser:
     elif cast_to is httpx.Response:
         fn = lambda r: r
     else:
-        validate = _json_validator(cast_to)
+        validate = _json_validator(cast_to, strict)
         fn = lambda r: validate(r.content)
-    _PARSERS[cast_to] = fn
+    _PARSERS[cast_to, strict] = fn
     return fn
 
 
@@ -609,11 +830,20 @@ def _validation_error(
     )
 
 
-def _parse_body(response: httpx.Response, cast_to: Any) -> Any:
+def _set_request_id(result: Any, response: httpx.Response) -> Any:
+    # Instance __dict__, not a field: invisible to model_dump()/==, read by request_id().
+    if isinstance(result, BaseModel):
+        result.__dict__["_request_id"] = _request_id(response.headers)
+    return result
+
+
+def _parse_body(response: httpx.Response, cast_to: Any, strict: bool = False) -> Any:
     try:
-        return _parser(cast_to)(response)
+        return _set_request_id(_parser(cast_to, strict)(response), response)
     except (ValidationError, ValueError) as exc:
-        raise _validation_error(exc, response, "response body") from exc
+        raise _validation_error(
+            exc, response, "response body", _decode_error_body(response)
+        ) from exc
 
 
 # --------------------------------------------------------------------------------------------
@@ -798,10 +1028,14 @@ class Stream(Generic[T]):
     response: httpx.Response
 
     def __init__(
-        self, response: httpx.Response, cast_to: type[T], terminator: str | None = None
+        self,
+        response: httpx.Response,
+        cast_to: type[T],
+        terminator: str | None = None,
+        strict: bool = False,
     ) -> None:
         self.response = response
-        self._parse: Callable[[bytes], T] = _json_validator(cast_to)
+        self._parse: Callable[[bytes], T] = _json_validator(cast_to, strict)
         self._decoder = _SSEDecoder()
         self._end = terminator.encode("utf-8") if terminator is not None else None
         self._chunks: Iterator[bytes | None] | None = None
@@ -844,6 +1078,7 @@ class Stream(Generic[T]):
                 finally:
                     self.close()
             self._chunks = chain(response.iter_bytes(), (None,))
+        data = b""
         feed, parse, chunks, end = (
             self._decoder.feed,
             self._parse,
@@ -865,7 +1100,9 @@ class Stream(Generic[T]):
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
         except (ValidationError, ValueError) as exc:
-            raise _validation_error(exc, response, "stream chunk") from exc
+            raise _validation_error(
+                exc, response, "stream chunk", data.decode("utf-8", "replace")
+            ) from exc
         finally:
             self.close()
 
@@ -876,10 +1113,14 @@ class AsyncStream(Generic[T]):
     response: httpx.Response
 
     def __init__(
-        self, response: httpx.Response, cast_to: type[T], terminator: str | None = None
+        self,
+        response: httpx.Response,
+        cast_to: type[T],
+        terminator: str | None = None,
+        strict: bool = False,
     ) -> None:
         self.response = response
-        self._parse: Callable[[bytes], T] = _json_validator(cast_to)
+        self._parse: Callable[[bytes], T] = _json_validator(cast_to, strict)
         self._decoder = _SSEDecoder()
         self._end = terminator.encode("utf-8") if terminator is not None else None
         self._chunks: AsyncIterator[bytes] | None = None
@@ -924,6 +1165,7 @@ class AsyncStream(Generic[T]):
                 finally:
                     await self.close()
             self._chunks = response.aiter_bytes()
+        data = b""
         feed, parse, chunks, end = (
             self._decoder.feed,
             self._parse,
@@ -950,20 +1192,33 @@ class AsyncStream(Generic[T]):
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
         except (ValidationError, ValueError) as exc:
-            raise _validation_error(exc, response, "stream chunk") from exc
+            raise _validation_error(
+                exc, response, "stream chunk", data.decode("utf-8", "replace")
+            ) from exc
         finally:
             await self.close()
 
 
 class BinaryResponse:
-    """An unread binary body (``cast_to=BinaryResponse``), for sync and async clients alike.
+    """A binary body (``cast_to=BinaryResponse``: audio, file contents), sync and async alike.
 
-    Iterating, reading or writing it to a file closes the response at the end; so do
-    ``close()``/``aclose()`` and the (async) context manager.
+    The body is read before the call returns, unless the call went through
+    ``.with_streaming_response``: then it is left unread and ``iter_bytes()``/``write_to_file()``
+    stream it in chunks. Iterating, reading or writing it to a file closes the response at the
+    end; so do ``close()``/``aclose()`` and the (async) context manager.
     """
 
     def __init__(self, response: httpx.Response) -> None:
         self.http_response = response
+
+    @property
+    def content(self) -> bytes:
+        """The whole body (not for ``with_streaming_response`` calls: use ``read()``)."""
+        return self.http_response.content
+
+    @property
+    def request_id(self) -> str | None:
+        return _request_id(self.http_response.headers)
 
     @property
     def status_code(self) -> int:
@@ -973,8 +1228,17 @@ class BinaryResponse:
     def headers(self) -> httpx.Headers:
         return self.http_response.headers
 
+    def _from_memory(self, chunk_size: int | None) -> Iterator[bytes]:
+        content = self.http_response.content
+        step = chunk_size or len(content) or 1
+        for start in range(0, len(content), step):
+            yield content[start : start + step]
+
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         response = self.http_response
+        if response.is_closed:  # read in full (not a with_streaming_response call)
+            yield from self._from_memory(chunk_size)
+            return
         try:
             yield from response.iter_bytes(chunk_size)
         except httpx.RequestError as exc:
@@ -984,6 +1248,10 @@ class BinaryResponse:
 
     async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         response = self.http_response
+        if response.is_closed:
+            for chunk in self._from_memory(chunk_size):
+                yield chunk
+            return
         try:
             async for chunk in response.aiter_bytes(chunk_size):
                 yield chunk
@@ -1009,10 +1277,12 @@ class BinaryResponse:
                 f.write(chunk)
 
     def close(self) -> None:
-        self.http_response.close()
+        if not self.http_response.is_closed:
+            self.http_response.close()
 
     async def aclose(self) -> None:
-        await self.http_response.aclose()
+        if not self.http_response.is_closed:
+            await self.http_response.aclose()
 
     def __enter__(self) -> Self:
         return self
@@ -1045,6 +1315,39 @@ _RAW_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+_STREAMING_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "_STREAMING_MODE", default=False
+)
+
+
+def streaming_response_wrapper(func: Callable[P, R]) -> Callable[P, R]:
+    """Same call, but a binary body (:class:`BinaryResponse`) is left unread for streaming."""
+
+    @functools.wraps(func)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _STREAMING_MODE.set(True)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _STREAMING_MODE.reset(token)
+
+    return wrapped
+
+
+def async_streaming_response_wrapper(
+    func: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R]]:
+    @functools.wraps(func)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _STREAMING_MODE.set(True)
+        try:
+            return await func(*args, **kwargs)
+        finally:
+            _STREAMING_MODE.reset(token)
+
+    return wrapped
+
+
 class RawResponse(Generic[R]):
     """The HTTP response of a call; ``parse()`` gives what the method would have returned."""
 
@@ -1068,6 +1371,10 @@ class RawResponse(Generic[R]):
     @property
     def text(self) -> str:
         return self.http_response.text
+
+    @property
+    def request_id(self) -> str | None:
+        return _request_id(self.http_response.headers)
 
     def parse(self) -> R:
         if isinstance(self._parsed, NotGiven):
@@ -1140,8 +1447,13 @@ class _BaseClient:
     timeout: httpx.Timeout
     max_retries: int
     clock: Callable[[], float]
+    strict_response_validation: bool
     _http: httpx.Client | httpx.AsyncClient
     _owns_http: bool
+    # Set by the generated client: its User-Agent product and the variable enabling logging.
+    client_name: str = "openapi-client"
+    client_version: str = "0"
+    log_env: str | None = None
 
     def _init_base(
         self,
@@ -1153,7 +1465,10 @@ class _BaseClient:
         max_retries: int,
         http_client: httpx.Client | httpx.AsyncClient | None,
         clock: Callable[[], float] | None,
+        strict_response_validation: bool = False,
     ) -> None:
+        if self.log_env:
+            _setup_logging(os.environ.get(self.log_env))
         if not base_urls:
             raise ValueError(
                 "base_urls needs at least one server group, e.g. {'default': url}"
@@ -1171,12 +1486,20 @@ class _BaseClient:
             raise ValueError("max_retries must be >= 0")
         self.max_retries = max_retries
         self.clock = clock or time.time
+        self.strict_response_validation = strict_response_validation
         self._configure()
+
+    @property
+    def user_agent(self) -> str:
+        return (
+            f"{self.client_name}/{self.client_version} "
+            f"python/{platform.python_version()} httpx/{httpx.__version__}"
+        )
 
     def _configure(self) -> None:
         """Precompute what every request needs (call again after changing the settings)."""
         self._base_urls = {k: v.rstrip("/") for k, v in self.base_urls.items()}
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {"user-agent": self.user_agent}
         _merge_headers(headers, self.default_headers)
         _merge_headers(headers, self.auth_headers)
         headers.pop("content-type", None)  # set per request from the body
@@ -1204,6 +1527,7 @@ class _BaseClient:
         timeout: float | httpx.Timeout | None | NotGiven,
         max_retries: int | NotGiven,
         http_client: httpx.Client | httpx.AsyncClient | None,
+        strict_response_validation: bool | NotGiven,
     ) -> None:
         # Mappings are merged over the current ones (a None value removes a header).
         self.base_urls = {**self.base_urls, **(base_urls or {})}
@@ -1214,6 +1538,8 @@ class _BaseClient:
             self.timeout = _to_timeout(timeout)
         if not isinstance(max_retries, NotGiven):
             self.max_retries = max_retries
+        if not isinstance(strict_response_validation, NotGiven):
+            self.strict_response_validation = strict_response_validation
         if http_client is not None:
             self._http = http_client
         self._owns_http = False  # the pool belongs to the client that created it
@@ -1349,12 +1675,14 @@ class _BaseClient:
         terminator: str | None,
     ) -> Any:
         if stream:
-            return self._stream_cls(response, stream_cast_to, terminator)
+            return self._stream_cls(
+                response, stream_cast_to, terminator, self.strict_response_validation
+            )
         if cast_to is BinaryResponse:
             return BinaryResponse(response)
-        return _parse_body(response, cast_to)
+        return _parse_body(response, cast_to, self.strict_response_validation)
 
-    _stream_cls: Callable[[httpx.Response, Any, str | None], Any]
+    _stream_cls: Callable[[httpx.Response, Any, str | None, bool], Any]
 
 
 def _should_retry(response: httpx.Response) -> bool:
@@ -1367,9 +1695,50 @@ def _should_retry(response: httpx.Response) -> bool:
     return status == 408 or status == 409 or status == 429 or status >= 500
 
 
-def _log_retry(request: httpx.Request, what: object, delay: float, left: int) -> None:
+_LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+
+
+def _setup_logging(level_name: str | None) -> None:
+    """``<CLIENT>_LOG=debug|info``: log requests and retries to stderr (once per process)."""
+    level = _LOG_LEVELS.get((level_name or "").strip().lower())
+    if level is None:
+        return
+    if not _log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter("[%(asctime)s %(levelname)s %(name)s] %(message)s")
+        )
+        _log.addHandler(handler)
+    if _log.level == logging.NOTSET or _log.level > level:
+        _log.setLevel(level)
+
+
+def _log_response(request: httpx.Request, response: httpx.Response) -> None:
+    _log.info(
+        "%s %s -> %d (request id %s)",
+        request.method,
+        request.url,
+        response.status_code,
+        _request_id(response.headers),
+    )
     if _log.isEnabledFor(logging.DEBUG):
         _log.debug(
+            "request headers: %s",
+            {
+                k: ("<redacted>" if _is_secret(k) else v)
+                for k, v in request.headers.items()
+            },
+        )
+
+
+def _is_secret(header: str) -> bool:
+    # Credentials travel in authorization, cookies and *-key/-token/-secret headers.
+    return any(word in header for word in ("auth", "cookie", "key", "token", "secret"))
+
+
+def _log_retry(request: httpx.Request, what: object, delay: float, left: int) -> None:
+    if _log.isEnabledFor(logging.INFO):
+        _log.info(
             "%s %s: %s; retrying in %.2fs (%d left)",
             request.method,
             request.url,
@@ -1398,6 +1767,7 @@ class SyncAPIClient(_BaseClient):
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         self._init_base(
             base_urls,
@@ -1408,6 +1778,7 @@ class SyncAPIClient(_BaseClient):
             max_retries,
             http_client,
             clock,
+            strict_response_validation,
         )
         self.sleep = sleep or time.sleep
         self._owns_http = http_client is None
@@ -1425,6 +1796,7 @@ class SyncAPIClient(_BaseClient):
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A new client sharing the connection pool, with these settings merged over ours."""
         new = object.__new__(type(self))
@@ -1437,6 +1809,7 @@ class SyncAPIClient(_BaseClient):
             timeout,
             max_retries,
             http_client,
+            strict_response_validation,
         )
         return new
 
@@ -1586,7 +1959,9 @@ class SyncAPIClient(_BaseClient):
                 self.max_retries if isinstance(max_retries, NotGiven) else max_retries
             )
             response = self._send(
-                request, streaming or cast_to is BinaryResponse, retries
+                request,
+                streaming or (cast_to is BinaryResponse and _STREAMING_MODE.get()),
+                retries,
             )
         finally:
             for handle in opened:
@@ -1610,14 +1985,11 @@ class SyncAPIClient(_BaseClient):
                 _log_retry(request, repr(exc), delay, retries - done)
             else:
                 if 200 <= response.status_code < 300:
-                    if _log.isEnabledFor(logging.DEBUG):
-                        _log.debug(
-                            "%s %s -> %d",
-                            request.method,
-                            request.url,
-                            response.status_code,
-                        )
+                    if _log.isEnabledFor(logging.INFO):
+                        _log_response(request, response)
                     return response
+                if _log.isEnabledFor(logging.INFO):
+                    _log_response(request, response)
                 if done >= retries or not _should_retry(response):
                     try:
                         if stream:
@@ -1653,6 +2025,7 @@ class AsyncAPIClient(_BaseClient):
         http_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         self._init_base(
             base_urls,
@@ -1663,6 +2036,7 @@ class AsyncAPIClient(_BaseClient):
             max_retries,
             http_client,
             clock,
+            strict_response_validation,
         )
         self.sleep = sleep or asyncio.sleep
         self._owns_http = http_client is None
@@ -1680,6 +2054,7 @@ class AsyncAPIClient(_BaseClient):
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A new client sharing the connection pool, with these settings merged over ours."""
         new = object.__new__(type(self))
@@ -1692,6 +2067,7 @@ class AsyncAPIClient(_BaseClient):
             timeout,
             max_retries,
             http_client,
+            strict_response_validation,
         )
         return new
 
@@ -1843,7 +2219,9 @@ class AsyncAPIClient(_BaseClient):
                 self.max_retries if isinstance(max_retries, NotGiven) else max_retries
             )
             response = await self._send(
-                request, streaming or cast_to is BinaryResponse, retries
+                request,
+                streaming or (cast_to is BinaryResponse and _STREAMING_MODE.get()),
+                retries,
             )
         finally:
             for handle in opened:
@@ -1867,14 +2245,11 @@ class AsyncAPIClient(_BaseClient):
                 _log_retry(request, repr(exc), delay, retries - done)
             else:
                 if 200 <= response.status_code < 300:
-                    if _log.isEnabledFor(logging.DEBUG):
-                        _log.debug(
-                            "%s %s -> %d",
-                            request.method,
-                            request.url,
-                            response.status_code,
-                        )
+                    if _log.isEnabledFor(logging.INFO):
+                        _log_response(request, response)
                     return response
+                if _log.isEnabledFor(logging.INFO):
+                    _log_response(request, response)
                 if done >= retries or not _should_retry(response):
                     try:
                         if stream:

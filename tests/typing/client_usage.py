@@ -22,12 +22,14 @@ from portkey_api.client import (
     AsyncPaginator,
     AsyncPortkey,
     AsyncStream,
+    BinaryResponse,
     NotGiven,
     Portkey,
     RateLimitError,
     RawResponse,
     Stream,
     SyncPage,
+    request_id,
 )
 from typing_extensions import assert_type
 
@@ -103,8 +105,13 @@ def sync_usage(stream_flag: bool) -> None:
     client.files.create(file=("a.jsonl", b"{}", "application/jsonl"), purpose=models.CreateFileRequestPurpose.BATCH)
 
     speech = client.audio.speech.create(model="tts-1", input="hello", voice=models.CreateSpeechRequestVoice.ALLOY)
-    assert_type(speech, bytes)
-    assert_type(client.batches.output("batch_1"), bytes)
+    assert_type(speech, BinaryResponse)
+    assert_type(client.batches.output("batch_1"), BinaryResponse)
+    assert_type(speech.read(), bytes)
+    assert_type(request_id(speech), str | None)
+    with client.files.with_streaming_response.content("file-1") as download:
+        assert_type(download, BinaryResponse)
+        download.write_to_file(Path("out.bin"))
 
     raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=messages)
     assert_type(raw, RawResponse[models.CreateChatCompletionResponse])
@@ -157,7 +164,7 @@ def sync_usage(stream_flag: bool) -> None:
     assert_type(routed, models.CreateChatCompletionResponse)
     assert_type(client.copy(provider="anthropic"), Portkey)
 
-    with Portkey(api_key="pk") as scoped:
+    with Portkey(api_key="pk", strict_response_validation=True) as scoped:
         assert_type(scoped, Portkey)
     assert_type(NOT_GIVEN, NotGiven)
 
@@ -179,7 +186,7 @@ async def async_usage() -> None:
         assert_type(await client.models.list(), models.ListModelsResponse)
         assert_type(
             await client.audio.speech.create(model="tts-1", input="x", voice=models.CreateSpeechRequestVoice.NOVA),
-            bytes,
+            BinaryResponse,
         )
 
         raw = await client.models.with_raw_response.list()

@@ -30,13 +30,16 @@ from ._runtime import (
     AsyncAPIClient,
     AsyncResource,
     AsyncStream,
+    BinaryResponse,
     FileTypes,
     NotGiven,
     Stream,
     SyncAPIClient,
     SyncResource,
     async_raw_response_wrapper,
+    async_streaming_response_wrapper,
     raw_response_wrapper,
+    streaming_response_wrapper,
 )
 from ._pagination import AsyncPaginator, PageRule, SyncPage
 
@@ -59,6 +62,11 @@ class Admin(SyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AdminWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminWithStreamingResponse(self)
+
 
 class AdminWithRawResponse:
     """`client.admin.with_raw_response`"""
@@ -75,6 +83,21 @@ class AdminWithRawResponse:
         return AdminWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class AdminWithStreamingResponse:
+    """`client.admin.with_streaming_response`"""
+
+    def __init__(self, resource: Admin) -> None:
+        self._resource = resource
+
+    @cached_property
+    def users(self) -> AdminUsersWithStreamingResponse:
+        return AdminUsersWithStreamingResponse(self._resource.users)
+
+    @cached_property
+    def workspaces(self) -> AdminWorkspacesWithStreamingResponse:
+        return AdminWorkspacesWithStreamingResponse(self._resource.workspaces)
+
+
 class AdminUsers(SyncResource):
     """`client.admin.users`"""
 
@@ -86,6 +109,11 @@ class AdminUsers(SyncResource):
     def with_raw_response(self) -> AdminUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminUsersWithStreamingResponse(self)
 
     def delete(
         self,
@@ -240,6 +268,21 @@ class AdminUsersWithRawResponse:
         return AdminUsersInvitesWithRawResponse(self._resource.invites)
 
 
+class AdminUsersWithStreamingResponse:
+    """`client.admin.users.with_streaming_response`"""
+
+    def __init__(self, resource: AdminUsers) -> None:
+        self._resource = resource
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def invites(self) -> AdminUsersInvitesWithStreamingResponse:
+        return AdminUsersInvitesWithStreamingResponse(self._resource.invites)
+
+
 class AdminUsersInvites(SyncResource):
     """`client.admin.users.invites`"""
 
@@ -247,6 +290,11 @@ class AdminUsersInvites(SyncResource):
     def with_raw_response(self) -> AdminUsersInvitesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminUsersInvitesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminUsersInvitesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminUsersInvitesWithStreamingResponse(self)
 
     def create(
         self,
@@ -438,6 +486,18 @@ class AdminUsersInvitesWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class AdminUsersInvitesWithStreamingResponse:
+    """`client.admin.users.invites.with_streaming_response`"""
+
+    def __init__(self, resource: AdminUsersInvites) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.resend = streaming_response_wrapper(resource.resend)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class AdminWorkspaces(SyncResource):
     """`client.admin.workspaces`"""
 
@@ -449,6 +509,11 @@ class AdminWorkspaces(SyncResource):
     def with_raw_response(self) -> AdminWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminWorkspacesWithStreamingResponse(self)
 
     def create(
         self,
@@ -666,6 +731,22 @@ class AdminWorkspacesWithRawResponse:
         return AdminWorkspacesUsersWithRawResponse(self._resource.users)
 
 
+class AdminWorkspacesWithStreamingResponse:
+    """`client.admin.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: AdminWorkspaces) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def users(self) -> AdminWorkspacesUsersWithStreamingResponse:
+        return AdminWorkspacesUsersWithStreamingResponse(self._resource.users)
+
+
 class AdminWorkspacesUsers(SyncResource):
     """`client.admin.workspaces.users`"""
 
@@ -673,6 +754,11 @@ class AdminWorkspacesUsers(SyncResource):
     def with_raw_response(self) -> AdminWorkspacesUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AdminWorkspacesUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminWorkspacesUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AdminWorkspacesUsersWithStreamingResponse(self)
 
     def create(
         self,
@@ -863,6 +949,18 @@ class AdminWorkspacesUsersWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class AdminWorkspacesUsersWithStreamingResponse:
+    """`client.admin.workspaces.users.with_streaming_response`"""
+
+    def __init__(self, resource: AdminWorkspacesUsers) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Analytics(SyncResource):
     """`client.analytics`"""
 
@@ -883,6 +981,11 @@ class Analytics(SyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsWithStreamingResponse(self)
+
 
 class AnalyticsWithRawResponse:
     """`client.analytics.with_raw_response`"""
@@ -901,6 +1004,25 @@ class AnalyticsWithRawResponse:
     @cached_property
     def summary(self) -> AnalyticsSummaryWithRawResponse:
         return AnalyticsSummaryWithRawResponse(self._resource.summary)
+
+
+class AnalyticsWithStreamingResponse:
+    """`client.analytics.with_streaming_response`"""
+
+    def __init__(self, resource: Analytics) -> None:
+        self._resource = resource
+
+    @cached_property
+    def graphs(self) -> AnalyticsGraphsWithStreamingResponse:
+        return AnalyticsGraphsWithStreamingResponse(self._resource.graphs)
+
+    @cached_property
+    def groups(self) -> AnalyticsGroupsWithStreamingResponse:
+        return AnalyticsGroupsWithStreamingResponse(self._resource.groups)
+
+    @cached_property
+    def summary(self) -> AnalyticsSummaryWithStreamingResponse:
+        return AnalyticsSummaryWithStreamingResponse(self._resource.summary)
 
 
 class AnalyticsGraphs(SyncResource):
@@ -943,6 +1065,11 @@ class AnalyticsGraphs(SyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsWithStreamingResponse(self)
+
 
 class AnalyticsGraphsWithRawResponse:
     """`client.analytics.graphs.with_raw_response`"""
@@ -983,6 +1110,45 @@ class AnalyticsGraphsWithRawResponse:
         return AnalyticsGraphsUsersWithRawResponse(self._resource.users)
 
 
+class AnalyticsGraphsWithStreamingResponse:
+    """`client.analytics.graphs.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphs) -> None:
+        self._resource = resource
+
+    @cached_property
+    def cache(self) -> AnalyticsGraphsCacheWithStreamingResponse:
+        return AnalyticsGraphsCacheWithStreamingResponse(self._resource.cache)
+
+    @cached_property
+    def cost(self) -> AnalyticsGraphsCostWithStreamingResponse:
+        return AnalyticsGraphsCostWithStreamingResponse(self._resource.cost)
+
+    @cached_property
+    def errors(self) -> AnalyticsGraphsErrorsWithStreamingResponse:
+        return AnalyticsGraphsErrorsWithStreamingResponse(self._resource.errors)
+
+    @cached_property
+    def feedbacks(self) -> AnalyticsGraphsFeedbacksWithStreamingResponse:
+        return AnalyticsGraphsFeedbacksWithStreamingResponse(self._resource.feedbacks)
+
+    @cached_property
+    def latency(self) -> AnalyticsGraphsLatencyWithStreamingResponse:
+        return AnalyticsGraphsLatencyWithStreamingResponse(self._resource.latency)
+
+    @cached_property
+    def requests(self) -> AnalyticsGraphsRequestsWithStreamingResponse:
+        return AnalyticsGraphsRequestsWithStreamingResponse(self._resource.requests)
+
+    @cached_property
+    def tokens(self) -> AnalyticsGraphsTokensWithStreamingResponse:
+        return AnalyticsGraphsTokensWithStreamingResponse(self._resource.tokens)
+
+    @cached_property
+    def users(self) -> AnalyticsGraphsUsersWithStreamingResponse:
+        return AnalyticsGraphsUsersWithStreamingResponse(self._resource.users)
+
+
 class AnalyticsGraphsCache(SyncResource):
     """`client.analytics.graphs.cache`"""
 
@@ -998,6 +1164,11 @@ class AnalyticsGraphsCache(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsCacheWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsCacheWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsCacheWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsCacheWithStreamingResponse(self)
 
 
 class AnalyticsGraphsCacheWithRawResponse:
@@ -1015,6 +1186,21 @@ class AnalyticsGraphsCacheWithRawResponse:
         return AnalyticsGraphsCacheLatencyWithRawResponse(self._resource.latency)
 
 
+class AnalyticsGraphsCacheWithStreamingResponse:
+    """`client.analytics.graphs.cache.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsCache) -> None:
+        self._resource = resource
+
+    @cached_property
+    def hit_rate(self) -> AnalyticsGraphsCacheHitRateWithStreamingResponse:
+        return AnalyticsGraphsCacheHitRateWithStreamingResponse(self._resource.hit_rate)
+
+    @cached_property
+    def latency(self) -> AnalyticsGraphsCacheLatencyWithStreamingResponse:
+        return AnalyticsGraphsCacheLatencyWithStreamingResponse(self._resource.latency)
+
+
 class AnalyticsGraphsCacheHitRate(SyncResource):
     """`client.analytics.graphs.cache.hit_rate`"""
 
@@ -1022,6 +1208,13 @@ class AnalyticsGraphsCacheHitRate(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsCacheHitRateWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsCacheHitRateWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsCacheHitRateWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsCacheHitRateWithStreamingResponse(self)
 
     def list(
         self,
@@ -1127,6 +1320,14 @@ class AnalyticsGraphsCacheHitRateWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsCacheHitRateWithStreamingResponse:
+    """`client.analytics.graphs.cache.hit_rate.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsCacheHitRate) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsCacheLatency(SyncResource):
     """`client.analytics.graphs.cache.latency`"""
 
@@ -1134,6 +1335,13 @@ class AnalyticsGraphsCacheLatency(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsCacheLatencyWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsCacheLatencyWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsCacheLatencyWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsCacheLatencyWithStreamingResponse(self)
 
     def list(
         self,
@@ -1239,6 +1447,14 @@ class AnalyticsGraphsCacheLatencyWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsCacheLatencyWithStreamingResponse:
+    """`client.analytics.graphs.cache.latency.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsCacheLatency) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsCost(SyncResource):
     """`client.analytics.graphs.cost`"""
 
@@ -1246,6 +1462,11 @@ class AnalyticsGraphsCost(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsCostWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsCostWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsCostWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsCostWithStreamingResponse(self)
 
     def list(
         self,
@@ -1351,6 +1572,14 @@ class AnalyticsGraphsCostWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsCostWithStreamingResponse:
+    """`client.analytics.graphs.cost.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsCost) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsErrors(SyncResource):
     """`client.analytics.graphs.errors`"""
 
@@ -1370,6 +1599,11 @@ class AnalyticsGraphsErrors(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsErrorsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsErrorsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsErrorsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsErrorsWithStreamingResponse(self)
 
     def list(
         self,
@@ -1489,6 +1723,28 @@ class AnalyticsGraphsErrorsWithRawResponse:
         )
 
 
+class AnalyticsGraphsErrorsWithStreamingResponse:
+    """`client.analytics.graphs.errors.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsErrors) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def rate(self) -> AnalyticsGraphsErrorsRateWithStreamingResponse:
+        return AnalyticsGraphsErrorsRateWithStreamingResponse(self._resource.rate)
+
+    @cached_property
+    def stacks(self) -> AnalyticsGraphsErrorsStacksWithStreamingResponse:
+        return AnalyticsGraphsErrorsStacksWithStreamingResponse(self._resource.stacks)
+
+    @cached_property
+    def status_codes(self) -> AnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+        return AnalyticsGraphsErrorsStatusCodesWithStreamingResponse(
+            self._resource.status_codes
+        )
+
+
 class AnalyticsGraphsErrorsRate(SyncResource):
     """`client.analytics.graphs.errors.rate`"""
 
@@ -1496,6 +1752,11 @@ class AnalyticsGraphsErrorsRate(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsErrorsRateWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsErrorsRateWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsErrorsRateWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsErrorsRateWithStreamingResponse(self)
 
     def list(
         self,
@@ -1601,6 +1862,14 @@ class AnalyticsGraphsErrorsRateWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsErrorsRateWithStreamingResponse:
+    """`client.analytics.graphs.errors.rate.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsErrorsRate) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsErrorsStacks(SyncResource):
     """`client.analytics.graphs.errors.stacks`"""
 
@@ -1608,6 +1877,13 @@ class AnalyticsGraphsErrorsStacks(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsErrorsStacksWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsErrorsStacksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsErrorsStacksWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsErrorsStacksWithStreamingResponse(self)
 
     def list(
         self,
@@ -1713,6 +1989,14 @@ class AnalyticsGraphsErrorsStacksWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsErrorsStacksWithStreamingResponse:
+    """`client.analytics.graphs.errors.stacks.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsErrorsStacks) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsErrorsStatusCodes(SyncResource):
     """`client.analytics.graphs.errors.status_codes`"""
 
@@ -1720,6 +2004,13 @@ class AnalyticsGraphsErrorsStatusCodes(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsErrorsStatusCodesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsErrorsStatusCodesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsErrorsStatusCodesWithStreamingResponse(self)
 
     def list(
         self,
@@ -1825,6 +2116,14 @@ class AnalyticsGraphsErrorsStatusCodesWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+    """`client.analytics.graphs.errors.status_codes.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsErrorsStatusCodes) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsFeedbacks(SyncResource):
     """`client.analytics.graphs.feedbacks`"""
 
@@ -1844,6 +2143,11 @@ class AnalyticsGraphsFeedbacks(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsFeedbacksWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsFeedbacksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsFeedbacksWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsFeedbacksWithStreamingResponse(self)
 
     def list(
         self,
@@ -1961,6 +2265,32 @@ class AnalyticsGraphsFeedbacksWithRawResponse:
         return AnalyticsGraphsFeedbacksWeightedWithRawResponse(self._resource.weighted)
 
 
+class AnalyticsGraphsFeedbacksWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsFeedbacks) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def ai_models(self) -> AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+        return AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse(
+            self._resource.ai_models
+        )
+
+    @cached_property
+    def scores(self) -> AnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+        return AnalyticsGraphsFeedbacksScoresWithStreamingResponse(
+            self._resource.scores
+        )
+
+    @cached_property
+    def weighted(self) -> AnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+        return AnalyticsGraphsFeedbacksWeightedWithStreamingResponse(
+            self._resource.weighted
+        )
+
+
 class AnalyticsGraphsFeedbacksAiModels(SyncResource):
     """`client.analytics.graphs.feedbacks.ai_models`"""
 
@@ -1968,6 +2298,13 @@ class AnalyticsGraphsFeedbacksAiModels(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsFeedbacksAiModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsFeedbacksAiModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse(self)
 
     def list(
         self,
@@ -2073,6 +2410,14 @@ class AnalyticsGraphsFeedbacksAiModelsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.ai_models.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsFeedbacksAiModels) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsFeedbacksScores(SyncResource):
     """`client.analytics.graphs.feedbacks.scores`"""
 
@@ -2080,6 +2425,13 @@ class AnalyticsGraphsFeedbacksScores(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsFeedbacksScoresWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsFeedbacksScoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsFeedbacksScoresWithStreamingResponse(self)
 
     def list(
         self,
@@ -2185,6 +2537,14 @@ class AnalyticsGraphsFeedbacksScoresWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.scores.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsFeedbacksScores) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsFeedbacksWeighted(SyncResource):
     """`client.analytics.graphs.feedbacks.weighted`"""
 
@@ -2192,6 +2552,13 @@ class AnalyticsGraphsFeedbacksWeighted(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsFeedbacksWeightedWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsFeedbacksWeightedWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsFeedbacksWeightedWithStreamingResponse(self)
 
     def list(
         self,
@@ -2297,6 +2664,14 @@ class AnalyticsGraphsFeedbacksWeightedWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.weighted.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsFeedbacksWeighted) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsLatency(SyncResource):
     """`client.analytics.graphs.latency`"""
 
@@ -2304,6 +2679,11 @@ class AnalyticsGraphsLatency(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsLatencyWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsLatencyWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsLatencyWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsLatencyWithStreamingResponse(self)
 
     def list(
         self,
@@ -2409,6 +2789,14 @@ class AnalyticsGraphsLatencyWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsLatencyWithStreamingResponse:
+    """`client.analytics.graphs.latency.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsLatency) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsRequests(SyncResource):
     """`client.analytics.graphs.requests`"""
 
@@ -2420,6 +2808,11 @@ class AnalyticsGraphsRequests(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsRequestsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsRequestsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsRequestsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsRequestsWithStreamingResponse(self)
 
     def list(
         self,
@@ -2529,6 +2922,20 @@ class AnalyticsGraphsRequestsWithRawResponse:
         return AnalyticsGraphsRequestsRescuedWithRawResponse(self._resource.rescued)
 
 
+class AnalyticsGraphsRequestsWithStreamingResponse:
+    """`client.analytics.graphs.requests.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsRequests) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def rescued(self) -> AnalyticsGraphsRequestsRescuedWithStreamingResponse:
+        return AnalyticsGraphsRequestsRescuedWithStreamingResponse(
+            self._resource.rescued
+        )
+
+
 class AnalyticsGraphsRequestsRescued(SyncResource):
     """`client.analytics.graphs.requests.rescued`"""
 
@@ -2536,6 +2943,13 @@ class AnalyticsGraphsRequestsRescued(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsRequestsRescuedWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsRequestsRescuedWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsRequestsRescuedWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsRequestsRescuedWithStreamingResponse(self)
 
     def list(
         self,
@@ -2641,6 +3055,14 @@ class AnalyticsGraphsRequestsRescuedWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsRequestsRescuedWithStreamingResponse:
+    """`client.analytics.graphs.requests.rescued.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsRequestsRescued) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsTokens(SyncResource):
     """`client.analytics.graphs.tokens`"""
 
@@ -2648,6 +3070,11 @@ class AnalyticsGraphsTokens(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsTokensWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsTokensWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsTokensWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsTokensWithStreamingResponse(self)
 
     def list(
         self,
@@ -2753,6 +3180,14 @@ class AnalyticsGraphsTokensWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsTokensWithStreamingResponse:
+    """`client.analytics.graphs.tokens.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsTokens) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGraphsUsers(SyncResource):
     """`client.analytics.graphs.users`"""
 
@@ -2764,6 +3199,11 @@ class AnalyticsGraphsUsers(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGraphsUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsUsersWithStreamingResponse(self)
 
     def list(
         self,
@@ -2873,6 +3313,20 @@ class AnalyticsGraphsUsersWithRawResponse:
         return AnalyticsGraphsUsersRequestsWithRawResponse(self._resource.requests)
 
 
+class AnalyticsGraphsUsersWithStreamingResponse:
+    """`client.analytics.graphs.users.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsUsers) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def requests(self) -> AnalyticsGraphsUsersRequestsWithStreamingResponse:
+        return AnalyticsGraphsUsersRequestsWithStreamingResponse(
+            self._resource.requests
+        )
+
+
 class AnalyticsGraphsUsersRequests(SyncResource):
     """`client.analytics.graphs.users.requests`"""
 
@@ -2880,6 +3334,13 @@ class AnalyticsGraphsUsersRequests(SyncResource):
     def with_raw_response(self) -> AnalyticsGraphsUsersRequestsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGraphsUsersRequestsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AnalyticsGraphsUsersRequestsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGraphsUsersRequestsWithStreamingResponse(self)
 
     def list(
         self,
@@ -2985,6 +3446,14 @@ class AnalyticsGraphsUsersRequestsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGraphsUsersRequestsWithStreamingResponse:
+    """`client.analytics.graphs.users.requests.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGraphsUsersRequests) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGroups(SyncResource):
     """`client.analytics.groups`"""
 
@@ -3004,6 +3473,11 @@ class AnalyticsGroups(SyncResource):
     def with_raw_response(self) -> AnalyticsGroupsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGroupsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGroupsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGroupsWithStreamingResponse(self)
 
 
 class AnalyticsGroupsWithRawResponse:
@@ -3025,6 +3499,25 @@ class AnalyticsGroupsWithRawResponse:
         return AnalyticsGroupsUsersWithRawResponse(self._resource.users)
 
 
+class AnalyticsGroupsWithStreamingResponse:
+    """`client.analytics.groups.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGroups) -> None:
+        self._resource = resource
+
+    @cached_property
+    def ai_models(self) -> AnalyticsGroupsAiModelsWithStreamingResponse:
+        return AnalyticsGroupsAiModelsWithStreamingResponse(self._resource.ai_models)
+
+    @cached_property
+    def metadata(self) -> AnalyticsGroupsMetadataWithStreamingResponse:
+        return AnalyticsGroupsMetadataWithStreamingResponse(self._resource.metadata)
+
+    @cached_property
+    def users(self) -> AnalyticsGroupsUsersWithStreamingResponse:
+        return AnalyticsGroupsUsersWithStreamingResponse(self._resource.users)
+
+
 class AnalyticsGroupsAiModels(SyncResource):
     """`client.analytics.groups.ai_models`"""
 
@@ -3032,6 +3525,11 @@ class AnalyticsGroupsAiModels(SyncResource):
     def with_raw_response(self) -> AnalyticsGroupsAiModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGroupsAiModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGroupsAiModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGroupsAiModelsWithStreamingResponse(self)
 
     def list(
         self,
@@ -3153,6 +3651,14 @@ class AnalyticsGroupsAiModelsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGroupsAiModelsWithStreamingResponse:
+    """`client.analytics.groups.ai_models.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGroupsAiModels) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsGroupsMetadata(SyncResource):
     """`client.analytics.groups.metadata`"""
 
@@ -3160,6 +3666,11 @@ class AnalyticsGroupsMetadata(SyncResource):
     def with_raw_response(self) -> AnalyticsGroupsMetadataWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGroupsMetadataWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGroupsMetadataWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGroupsMetadataWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -3285,6 +3796,14 @@ class AnalyticsGroupsMetadataWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class AnalyticsGroupsMetadataWithStreamingResponse:
+    """`client.analytics.groups.metadata.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGroupsMetadata) -> None:
+        self._resource = resource
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class AnalyticsGroupsUsers(SyncResource):
     """`client.analytics.groups.users`"""
 
@@ -3292,6 +3811,11 @@ class AnalyticsGroupsUsers(SyncResource):
     def with_raw_response(self) -> AnalyticsGroupsUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsGroupsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsGroupsUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsGroupsUsersWithStreamingResponse(self)
 
     def list(
         self,
@@ -3413,6 +3937,14 @@ class AnalyticsGroupsUsersWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsGroupsUsersWithStreamingResponse:
+    """`client.analytics.groups.users.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsGroupsUsers) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class AnalyticsSummary(SyncResource):
     """`client.analytics.summary`"""
 
@@ -3424,6 +3956,11 @@ class AnalyticsSummary(SyncResource):
     def with_raw_response(self) -> AnalyticsSummaryWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsSummaryWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsSummaryWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsSummaryWithStreamingResponse(self)
 
 
 class AnalyticsSummaryWithRawResponse:
@@ -3437,6 +3974,17 @@ class AnalyticsSummaryWithRawResponse:
         return AnalyticsSummaryCacheWithRawResponse(self._resource.cache)
 
 
+class AnalyticsSummaryWithStreamingResponse:
+    """`client.analytics.summary.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsSummary) -> None:
+        self._resource = resource
+
+    @cached_property
+    def cache(self) -> AnalyticsSummaryCacheWithStreamingResponse:
+        return AnalyticsSummaryCacheWithStreamingResponse(self._resource.cache)
+
+
 class AnalyticsSummaryCache(SyncResource):
     """`client.analytics.summary.cache`"""
 
@@ -3444,6 +3992,11 @@ class AnalyticsSummaryCache(SyncResource):
     def with_raw_response(self) -> AnalyticsSummaryCacheWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AnalyticsSummaryCacheWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AnalyticsSummaryCacheWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AnalyticsSummaryCacheWithStreamingResponse(self)
 
     def list(
         self,
@@ -3549,6 +4102,14 @@ class AnalyticsSummaryCacheWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AnalyticsSummaryCacheWithStreamingResponse:
+    """`client.analytics.summary.cache.with_streaming_response`"""
+
+    def __init__(self, resource: AnalyticsSummaryCache) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class ApiKeys(SyncResource):
     """`client.api_keys`"""
 
@@ -3556,6 +4117,11 @@ class ApiKeys(SyncResource):
     def with_raw_response(self) -> ApiKeysWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ApiKeysWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ApiKeysWithStreamingResponse(self)
 
     def create(
         self,
@@ -3783,6 +4349,18 @@ class ApiKeysWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class ApiKeysWithStreamingResponse:
+    """`client.api_keys.with_streaming_response`"""
+
+    def __init__(self, resource: ApiKeys) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Assistants(SyncResource):
     """`client.assistants`"""
 
@@ -3790,6 +4368,11 @@ class Assistants(SyncResource):
     def with_raw_response(self) -> AssistantsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AssistantsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AssistantsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AssistantsWithStreamingResponse(self)
 
     def create(
         self,
@@ -4200,6 +4783,18 @@ class AssistantsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class AssistantsWithStreamingResponse:
+    """`client.assistants.with_streaming_response`"""
+
+    def __init__(self, resource: Assistants) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Audio(SyncResource):
     """`client.audio`"""
 
@@ -4219,6 +4814,11 @@ class Audio(SyncResource):
     def with_raw_response(self) -> AudioWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AudioWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AudioWithStreamingResponse(self)
 
 
 class AudioWithRawResponse:
@@ -4240,6 +4840,25 @@ class AudioWithRawResponse:
         return AudioTranslationsWithRawResponse(self._resource.translations)
 
 
+class AudioWithStreamingResponse:
+    """`client.audio.with_streaming_response`"""
+
+    def __init__(self, resource: Audio) -> None:
+        self._resource = resource
+
+    @cached_property
+    def speech(self) -> AudioSpeechWithStreamingResponse:
+        return AudioSpeechWithStreamingResponse(self._resource.speech)
+
+    @cached_property
+    def transcriptions(self) -> AudioTranscriptionsWithStreamingResponse:
+        return AudioTranscriptionsWithStreamingResponse(self._resource.transcriptions)
+
+    @cached_property
+    def translations(self) -> AudioTranslationsWithStreamingResponse:
+        return AudioTranslationsWithStreamingResponse(self._resource.translations)
+
+
 class AudioSpeech(SyncResource):
     """`client.audio.speech`"""
 
@@ -4247,6 +4866,11 @@ class AudioSpeech(SyncResource):
     def with_raw_response(self) -> AudioSpeechWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AudioSpeechWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioSpeechWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AudioSpeechWithStreamingResponse(self)
 
     def create(
         self,
@@ -4270,7 +4894,7 @@ class AudioSpeech(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """Create Speech
 
         `POST /audio/speech`
@@ -4309,7 +4933,7 @@ class AudioSpeech(SyncResource):
                 "response_format": response_format,
                 "speed": speed,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -4326,6 +4950,14 @@ class AudioSpeechWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class AudioSpeechWithStreamingResponse:
+    """`client.audio.speech.with_streaming_response`"""
+
+    def __init__(self, resource: AudioSpeech) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class AudioTranscriptions(SyncResource):
     """`client.audio.transcriptions`"""
 
@@ -4333,6 +4965,11 @@ class AudioTranscriptions(SyncResource):
     def with_raw_response(self) -> AudioTranscriptionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AudioTranscriptionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioTranscriptionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AudioTranscriptionsWithStreamingResponse(self)
 
     def create(
         self,
@@ -4430,6 +5067,14 @@ class AudioTranscriptionsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class AudioTranscriptionsWithStreamingResponse:
+    """`client.audio.transcriptions.with_streaming_response`"""
+
+    def __init__(self, resource: AudioTranscriptions) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class AudioTranslations(SyncResource):
     """`client.audio.translations`"""
 
@@ -4437,6 +5082,11 @@ class AudioTranslations(SyncResource):
     def with_raw_response(self) -> AudioTranslationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AudioTranslationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioTranslationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AudioTranslationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -4523,6 +5173,14 @@ class AudioTranslationsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class AudioTranslationsWithStreamingResponse:
+    """`client.audio.translations.with_streaming_response`"""
+
+    def __init__(self, resource: AudioTranslations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class AuditLogs(SyncResource):
     """`client.audit_logs`"""
 
@@ -4530,6 +5188,11 @@ class AuditLogs(SyncResource):
     def with_raw_response(self) -> AuditLogsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AuditLogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AuditLogsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AuditLogsWithStreamingResponse(self)
 
     def list(
         self,
@@ -4624,6 +5287,14 @@ class AuditLogsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class AuditLogsWithStreamingResponse:
+    """`client.audit_logs.with_streaming_response`"""
+
+    def __init__(self, resource: AuditLogs) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class Batches(SyncResource):
     """`client.batches`"""
 
@@ -4631,6 +5302,11 @@ class Batches(SyncResource):
     def with_raw_response(self) -> BatchesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return BatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BatchesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return BatchesWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -4835,7 +5511,7 @@ class Batches(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """Returns batch output as stream.
 
         `GET /batches/{batch_id}/output`
@@ -4866,7 +5542,7 @@ class Batches(SyncResource):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -4942,6 +5618,18 @@ class BatchesWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class BatchesWithStreamingResponse:
+    """`client.batches.with_streaming_response`"""
+
+    def __init__(self, resource: Batches) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.list = streaming_response_wrapper(resource.list)
+        self.output = streaming_response_wrapper(resource.output)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class Chat(SyncResource):
     """`client.chat`"""
 
@@ -4953,6 +5641,11 @@ class Chat(SyncResource):
     def with_raw_response(self) -> ChatWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ChatWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ChatWithStreamingResponse(self)
 
 
 class ChatWithRawResponse:
@@ -4966,6 +5659,17 @@ class ChatWithRawResponse:
         return ChatCompletionsWithRawResponse(self._resource.completions)
 
 
+class ChatWithStreamingResponse:
+    """`client.chat.with_streaming_response`"""
+
+    def __init__(self, resource: Chat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> ChatCompletionsWithStreamingResponse:
+        return ChatCompletionsWithStreamingResponse(self._resource.completions)
+
+
 class ChatCompletions(SyncResource):
     """`client.chat.completions`"""
 
@@ -4973,6 +5677,11 @@ class ChatCompletions(SyncResource):
     def with_raw_response(self) -> ChatCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ChatCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ChatCompletionsWithStreamingResponse(self)
 
     @overload
     def create(
@@ -5358,6 +6067,14 @@ class ChatCompletionsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ChatCompletionsWithStreamingResponse:
+    """`client.chat.completions.with_streaming_response`"""
+
+    def __init__(self, resource: ChatCompletions) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Collections(SyncResource):
     """`client.collections`"""
 
@@ -5365,6 +6082,11 @@ class Collections(SyncResource):
     def with_raw_response(self) -> CollectionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return CollectionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CollectionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return CollectionsWithStreamingResponse(self)
 
     def create(
         self,
@@ -5576,6 +6298,18 @@ class CollectionsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class CollectionsWithStreamingResponse:
+    """`client.collections.with_streaming_response`"""
+
+    def __init__(self, resource: Collections) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Completions(SyncResource):
     """`client.completions`"""
 
@@ -5583,6 +6317,11 @@ class Completions(SyncResource):
     def with_raw_response(self) -> CompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return CompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return CompletionsWithStreamingResponse(self)
 
     @overload
     def create(
@@ -5820,6 +6559,14 @@ class CompletionsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class CompletionsWithStreamingResponse:
+    """`client.completions.with_streaming_response`"""
+
+    def __init__(self, resource: Completions) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Configs(SyncResource):
     """`client.configs`"""
 
@@ -5831,6 +6578,11 @@ class Configs(SyncResource):
     def with_raw_response(self) -> ConfigsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ConfigsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConfigsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ConfigsWithStreamingResponse(self)
 
     def create(
         self,
@@ -6009,6 +6761,22 @@ class ConfigsWithRawResponse:
         return ConfigsVersionsWithRawResponse(self._resource.versions)
 
 
+class ConfigsWithStreamingResponse:
+    """`client.configs.with_streaming_response`"""
+
+    def __init__(self, resource: Configs) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def versions(self) -> ConfigsVersionsWithStreamingResponse:
+        return ConfigsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class ConfigsVersions(SyncResource):
     """`client.configs.versions`"""
 
@@ -6016,6 +6784,11 @@ class ConfigsVersions(SyncResource):
     def with_raw_response(self) -> ConfigsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ConfigsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConfigsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ConfigsVersionsWithStreamingResponse(self)
 
     def list(
         self,
@@ -6055,6 +6828,14 @@ class ConfigsVersionsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class ConfigsVersionsWithStreamingResponse:
+    """`client.configs.versions.with_streaming_response`"""
+
+    def __init__(self, resource: ConfigsVersions) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class Embeddings(SyncResource):
     """`client.embeddings`"""
 
@@ -6062,6 +6843,11 @@ class Embeddings(SyncResource):
     def with_raw_response(self) -> EmbeddingsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return EmbeddingsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EmbeddingsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return EmbeddingsWithStreamingResponse(self)
 
     def create(
         self,
@@ -6141,6 +6927,14 @@ class EmbeddingsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class EmbeddingsWithStreamingResponse:
+    """`client.embeddings.with_streaming_response`"""
+
+    def __init__(self, resource: Embeddings) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Feedback(SyncResource):
     """`client.feedback`"""
 
@@ -6148,6 +6942,11 @@ class Feedback(SyncResource):
     def with_raw_response(self) -> FeedbackWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FeedbackWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FeedbackWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FeedbackWithStreamingResponse(self)
 
     def create(
         self,
@@ -6247,6 +7046,15 @@ class FeedbackWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class FeedbackWithStreamingResponse:
+    """`client.feedback.with_streaming_response`"""
+
+    def __init__(self, resource: Feedback) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Files(SyncResource):
     """`client.files`"""
 
@@ -6254,6 +7062,11 @@ class Files(SyncResource):
     def with_raw_response(self) -> FilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FilesWithStreamingResponse(self)
 
     def content(
         self,
@@ -6271,7 +7084,7 @@ class Files(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> str:
+    ) -> BinaryResponse:
         """Returns the contents of the specified file.
 
         `GET /files/{file_id}/content`
@@ -6302,7 +7115,7 @@ class Files(SyncResource):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
             },
-            cast_to=str,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -6548,6 +7361,18 @@ class FilesWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class FilesWithStreamingResponse:
+    """`client.files.with_streaming_response`"""
+
+    def __init__(self, resource: Files) -> None:
+        self._resource = resource
+        self.content = streaming_response_wrapper(resource.content)
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class FineTuning(SyncResource):
     """`client.fine_tuning`"""
 
@@ -6560,6 +7385,11 @@ class FineTuning(SyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FineTuningWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> FineTuningWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FineTuningWithStreamingResponse(self)
+
 
 class FineTuningWithRawResponse:
     """`client.fine_tuning.with_raw_response`"""
@@ -6570,6 +7400,17 @@ class FineTuningWithRawResponse:
     @cached_property
     def jobs(self) -> FineTuningJobsWithRawResponse:
         return FineTuningJobsWithRawResponse(self._resource.jobs)
+
+
+class FineTuningWithStreamingResponse:
+    """`client.fine_tuning.with_streaming_response`"""
+
+    def __init__(self, resource: FineTuning) -> None:
+        self._resource = resource
+
+    @cached_property
+    def jobs(self) -> FineTuningJobsWithStreamingResponse:
+        return FineTuningJobsWithStreamingResponse(self._resource.jobs)
 
 
 class FineTuningJobs(SyncResource):
@@ -6587,6 +7428,11 @@ class FineTuningJobs(SyncResource):
     def with_raw_response(self) -> FineTuningJobsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FineTuningJobsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningJobsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FineTuningJobsWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -6848,6 +7694,27 @@ class FineTuningJobsWithRawResponse:
         return FineTuningJobsEventsWithRawResponse(self._resource.events)
 
 
+class FineTuningJobsWithStreamingResponse:
+    """`client.fine_tuning.jobs.with_streaming_response`"""
+
+    def __init__(self, resource: FineTuningJobs) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def checkpoints(self) -> FineTuningJobsCheckpointsWithStreamingResponse:
+        return FineTuningJobsCheckpointsWithStreamingResponse(
+            self._resource.checkpoints
+        )
+
+    @cached_property
+    def events(self) -> FineTuningJobsEventsWithStreamingResponse:
+        return FineTuningJobsEventsWithStreamingResponse(self._resource.events)
+
+
 class FineTuningJobsCheckpoints(SyncResource):
     """`client.fine_tuning.jobs.checkpoints`"""
 
@@ -6855,6 +7722,11 @@ class FineTuningJobsCheckpoints(SyncResource):
     def with_raw_response(self) -> FineTuningJobsCheckpointsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FineTuningJobsCheckpointsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningJobsCheckpointsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FineTuningJobsCheckpointsWithStreamingResponse(self)
 
     def list(
         self,
@@ -6943,6 +7815,14 @@ class FineTuningJobsCheckpointsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class FineTuningJobsCheckpointsWithStreamingResponse:
+    """`client.fine_tuning.jobs.checkpoints.with_streaming_response`"""
+
+    def __init__(self, resource: FineTuningJobsCheckpoints) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class FineTuningJobsEvents(SyncResource):
     """`client.fine_tuning.jobs.events`"""
 
@@ -6950,6 +7830,11 @@ class FineTuningJobsEvents(SyncResource):
     def with_raw_response(self) -> FineTuningJobsEventsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FineTuningJobsEventsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningJobsEventsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FineTuningJobsEventsWithStreamingResponse(self)
 
     def list(
         self,
@@ -7030,6 +7915,14 @@ class FineTuningJobsEventsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class FineTuningJobsEventsWithStreamingResponse:
+    """`client.fine_tuning.jobs.events.with_streaming_response`"""
+
+    def __init__(self, resource: FineTuningJobsEvents) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class Guardrails(SyncResource):
     """`client.guardrails`"""
 
@@ -7037,6 +7930,11 @@ class Guardrails(SyncResource):
     def with_raw_response(self) -> GuardrailsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return GuardrailsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> GuardrailsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return GuardrailsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7262,6 +8160,18 @@ class GuardrailsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class GuardrailsWithStreamingResponse:
+    """`client.guardrails.with_streaming_response`"""
+
+    def __init__(self, resource: Guardrails) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Images(SyncResource):
     """`client.images`"""
 
@@ -7281,6 +8191,11 @@ class Images(SyncResource):
     def with_raw_response(self) -> ImagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ImagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ImagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ImagesWithStreamingResponse(self)
 
 
 class ImagesWithRawResponse:
@@ -7302,6 +8217,25 @@ class ImagesWithRawResponse:
         return ImagesVariationsWithRawResponse(self._resource.variations)
 
 
+class ImagesWithStreamingResponse:
+    """`client.images.with_streaming_response`"""
+
+    def __init__(self, resource: Images) -> None:
+        self._resource = resource
+
+    @cached_property
+    def edits(self) -> ImagesEditsWithStreamingResponse:
+        return ImagesEditsWithStreamingResponse(self._resource.edits)
+
+    @cached_property
+    def generations(self) -> ImagesGenerationsWithStreamingResponse:
+        return ImagesGenerationsWithStreamingResponse(self._resource.generations)
+
+    @cached_property
+    def variations(self) -> ImagesVariationsWithStreamingResponse:
+        return ImagesVariationsWithStreamingResponse(self._resource.variations)
+
+
 class ImagesEdits(SyncResource):
     """`client.images.edits`"""
 
@@ -7309,6 +8243,11 @@ class ImagesEdits(SyncResource):
     def with_raw_response(self) -> ImagesEditsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ImagesEditsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ImagesEditsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ImagesEditsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7399,6 +8338,14 @@ class ImagesEditsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ImagesEditsWithStreamingResponse:
+    """`client.images.edits.with_streaming_response`"""
+
+    def __init__(self, resource: ImagesEdits) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class ImagesGenerations(SyncResource):
     """`client.images.generations`"""
 
@@ -7406,6 +8353,11 @@ class ImagesGenerations(SyncResource):
     def with_raw_response(self) -> ImagesGenerationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ImagesGenerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ImagesGenerationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ImagesGenerationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7496,6 +8448,14 @@ class ImagesGenerationsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ImagesGenerationsWithStreamingResponse:
+    """`client.images.generations.with_streaming_response`"""
+
+    def __init__(self, resource: ImagesGenerations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class ImagesVariations(SyncResource):
     """`client.images.variations`"""
 
@@ -7503,6 +8463,11 @@ class ImagesVariations(SyncResource):
     def with_raw_response(self) -> ImagesVariationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ImagesVariationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ImagesVariationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ImagesVariationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7589,6 +8554,14 @@ class ImagesVariationsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ImagesVariationsWithStreamingResponse:
+    """`client.images.variations.with_streaming_response`"""
+
+    def __init__(self, resource: ImagesVariations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Integrations(SyncResource):
     """`client.integrations`"""
 
@@ -7604,6 +8577,11 @@ class Integrations(SyncResource):
     def with_raw_response(self) -> IntegrationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return IntegrationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> IntegrationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return IntegrationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -7887,6 +8865,26 @@ class IntegrationsWithRawResponse:
         return IntegrationsWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class IntegrationsWithStreamingResponse:
+    """`client.integrations.with_streaming_response`"""
+
+    def __init__(self, resource: Integrations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def models(self) -> IntegrationsModelsWithStreamingResponse:
+        return IntegrationsModelsWithStreamingResponse(self._resource.models)
+
+    @cached_property
+    def workspaces(self) -> IntegrationsWorkspacesWithStreamingResponse:
+        return IntegrationsWorkspacesWithStreamingResponse(self._resource.workspaces)
+
+
 class IntegrationsModels(SyncResource):
     """`client.integrations.models`"""
 
@@ -7894,6 +8892,11 @@ class IntegrationsModels(SyncResource):
     def with_raw_response(self) -> IntegrationsModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return IntegrationsModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> IntegrationsModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return IntegrationsModelsWithStreamingResponse(self)
 
     def delete(
         self,
@@ -8016,6 +9019,16 @@ class IntegrationsModelsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class IntegrationsModelsWithStreamingResponse:
+    """`client.integrations.models.with_streaming_response`"""
+
+    def __init__(self, resource: IntegrationsModels) -> None:
+        self._resource = resource
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class IntegrationsWorkspaces(SyncResource):
     """`client.integrations.workspaces`"""
 
@@ -8023,6 +9036,11 @@ class IntegrationsWorkspaces(SyncResource):
     def with_raw_response(self) -> IntegrationsWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return IntegrationsWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> IntegrationsWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return IntegrationsWorkspacesWithStreamingResponse(self)
 
     def list(
         self,
@@ -8118,6 +9136,15 @@ class IntegrationsWorkspacesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class IntegrationsWorkspacesWithStreamingResponse:
+    """`client.integrations.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: IntegrationsWorkspaces) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Labels(SyncResource):
     """`client.labels`"""
 
@@ -8125,6 +9152,11 @@ class Labels(SyncResource):
     def with_raw_response(self) -> LabelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return LabelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LabelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return LabelsWithStreamingResponse(self)
 
     def create(
         self,
@@ -8359,6 +9391,18 @@ class LabelsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class LabelsWithStreamingResponse:
+    """`client.labels.with_streaming_response`"""
+
+    def __init__(self, resource: Labels) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Logs(SyncResource):
     """`client.logs`"""
 
@@ -8370,6 +9414,11 @@ class Logs(SyncResource):
     def with_raw_response(self) -> LogsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return LogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LogsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return LogsWithStreamingResponse(self)
 
     def create(
         self,
@@ -8497,6 +9546,19 @@ class LogsWithRawResponse:
         return LogsExportsWithRawResponse(self._resource.exports)
 
 
+class LogsWithStreamingResponse:
+    """`client.logs.with_streaming_response`"""
+
+    def __init__(self, resource: Logs) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def exports(self) -> LogsExportsWithStreamingResponse:
+        return LogsExportsWithStreamingResponse(self._resource.exports)
+
+
 class LogsExports(SyncResource):
     """`client.logs.exports`"""
 
@@ -8504,6 +9566,11 @@ class LogsExports(SyncResource):
     def with_raw_response(self) -> LogsExportsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return LogsExportsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LogsExportsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return LogsExportsWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -8737,6 +9804,20 @@ class LogsExportsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class LogsExportsWithStreamingResponse:
+    """`client.logs.exports.with_streaming_response`"""
+
+    def __init__(self, resource: LogsExports) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.download = streaming_response_wrapper(resource.download)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.start = streaming_response_wrapper(resource.start)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class McpIntegrations(SyncResource):
     """`client.mcp_integrations`"""
 
@@ -8752,6 +9833,11 @@ class McpIntegrations(SyncResource):
     def with_raw_response(self) -> McpIntegrationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpIntegrationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpIntegrationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpIntegrationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -9032,6 +10118,29 @@ class McpIntegrationsWithRawResponse:
         return McpIntegrationsWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class McpIntegrationsWithStreamingResponse:
+    """`client.mcp_integrations.with_streaming_response`"""
+
+    def __init__(self, resource: McpIntegrations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.metadata = streaming_response_wrapper(resource.metadata)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def capabilities(self) -> McpIntegrationsCapabilitiesWithStreamingResponse:
+        return McpIntegrationsCapabilitiesWithStreamingResponse(
+            self._resource.capabilities
+        )
+
+    @cached_property
+    def workspaces(self) -> McpIntegrationsWorkspacesWithStreamingResponse:
+        return McpIntegrationsWorkspacesWithStreamingResponse(self._resource.workspaces)
+
+
 class McpIntegrationsCapabilities(SyncResource):
     """`client.mcp_integrations.capabilities`"""
 
@@ -9039,6 +10148,13 @@ class McpIntegrationsCapabilities(SyncResource):
     def with_raw_response(self) -> McpIntegrationsCapabilitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpIntegrationsCapabilitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> McpIntegrationsCapabilitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpIntegrationsCapabilitiesWithStreamingResponse(self)
 
     def list(
         self,
@@ -9148,6 +10264,15 @@ class McpIntegrationsCapabilitiesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class McpIntegrationsCapabilitiesWithStreamingResponse:
+    """`client.mcp_integrations.capabilities.with_streaming_response`"""
+
+    def __init__(self, resource: McpIntegrationsCapabilities) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class McpIntegrationsWorkspaces(SyncResource):
     """`client.mcp_integrations.workspaces`"""
 
@@ -9155,6 +10280,11 @@ class McpIntegrationsWorkspaces(SyncResource):
     def with_raw_response(self) -> McpIntegrationsWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpIntegrationsWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpIntegrationsWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpIntegrationsWorkspacesWithStreamingResponse(self)
 
     def list(
         self,
@@ -9257,6 +10387,15 @@ class McpIntegrationsWorkspacesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class McpIntegrationsWorkspacesWithStreamingResponse:
+    """`client.mcp_integrations.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: McpIntegrationsWorkspaces) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class McpServers(SyncResource):
     """`client.mcp_servers`"""
 
@@ -9272,6 +10411,11 @@ class McpServers(SyncResource):
     def with_raw_response(self) -> McpServersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpServersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpServersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpServersWithStreamingResponse(self)
 
     def create(
         self,
@@ -9524,6 +10668,27 @@ class McpServersWithRawResponse:
         return McpServersUserAccessWithRawResponse(self._resource.user_access)
 
 
+class McpServersWithStreamingResponse:
+    """`client.mcp_servers.with_streaming_response`"""
+
+    def __init__(self, resource: McpServers) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.test = streaming_response_wrapper(resource.test)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def capabilities(self) -> McpServersCapabilitiesWithStreamingResponse:
+        return McpServersCapabilitiesWithStreamingResponse(self._resource.capabilities)
+
+    @cached_property
+    def user_access(self) -> McpServersUserAccessWithStreamingResponse:
+        return McpServersUserAccessWithStreamingResponse(self._resource.user_access)
+
+
 class McpServersCapabilities(SyncResource):
     """`client.mcp_servers.capabilities`"""
 
@@ -9531,6 +10696,11 @@ class McpServersCapabilities(SyncResource):
     def with_raw_response(self) -> McpServersCapabilitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpServersCapabilitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpServersCapabilitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpServersCapabilitiesWithStreamingResponse(self)
 
     def list(
         self,
@@ -9638,6 +10808,15 @@ class McpServersCapabilitiesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class McpServersCapabilitiesWithStreamingResponse:
+    """`client.mcp_servers.capabilities.with_streaming_response`"""
+
+    def __init__(self, resource: McpServersCapabilities) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class McpServersUserAccess(SyncResource):
     """`client.mcp_servers.user_access`"""
 
@@ -9645,6 +10824,11 @@ class McpServersUserAccess(SyncResource):
     def with_raw_response(self) -> McpServersUserAccessWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return McpServersUserAccessWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpServersUserAccessWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return McpServersUserAccessWithStreamingResponse(self)
 
     def list(
         self,
@@ -9759,6 +10943,15 @@ class McpServersUserAccessWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class McpServersUserAccessWithStreamingResponse:
+    """`client.mcp_servers.user_access.with_streaming_response`"""
+
+    def __init__(self, resource: McpServersUserAccess) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class ModelConfigs(SyncResource):
     """`client.model_configs`"""
 
@@ -9770,6 +10963,11 @@ class ModelConfigs(SyncResource):
     def with_raw_response(self) -> ModelConfigsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ModelConfigsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModelConfigsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ModelConfigsWithStreamingResponse(self)
 
 
 class ModelConfigsWithRawResponse:
@@ -9783,6 +10981,17 @@ class ModelConfigsWithRawResponse:
         return ModelConfigsPricingWithRawResponse(self._resource.pricing)
 
 
+class ModelConfigsWithStreamingResponse:
+    """`client.model_configs.with_streaming_response`"""
+
+    def __init__(self, resource: ModelConfigs) -> None:
+        self._resource = resource
+
+    @cached_property
+    def pricing(self) -> ModelConfigsPricingWithStreamingResponse:
+        return ModelConfigsPricingWithStreamingResponse(self._resource.pricing)
+
+
 class ModelConfigsPricing(SyncResource):
     """`client.model_configs.pricing`"""
 
@@ -9790,6 +10999,11 @@ class ModelConfigsPricing(SyncResource):
     def with_raw_response(self) -> ModelConfigsPricingWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ModelConfigsPricingWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModelConfigsPricingWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ModelConfigsPricingWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -9855,6 +11069,14 @@ class ModelConfigsPricingWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class ModelConfigsPricingWithStreamingResponse:
+    """`client.model_configs.pricing.with_streaming_response`"""
+
+    def __init__(self, resource: ModelConfigsPricing) -> None:
+        self._resource = resource
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class Models(SyncResource):
     """`client.models`"""
 
@@ -9862,6 +11084,11 @@ class Models(SyncResource):
     def with_raw_response(self) -> ModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ModelsWithStreamingResponse(self)
 
     def delete(
         self,
@@ -10010,6 +11237,16 @@ class ModelsWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class ModelsWithStreamingResponse:
+    """`client.models.with_streaming_response`"""
+
+    def __init__(self, resource: Models) -> None:
+        self._resource = resource
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class Moderations(SyncResource):
     """`client.moderations`"""
 
@@ -10017,6 +11254,11 @@ class Moderations(SyncResource):
     def with_raw_response(self) -> ModerationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ModerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModerationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ModerationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -10087,6 +11329,14 @@ class ModerationsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ModerationsWithStreamingResponse:
+    """`client.moderations.with_streaming_response`"""
+
+    def __init__(self, resource: Moderations) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class Policies(SyncResource):
     """`client.policies`"""
 
@@ -10102,6 +11352,11 @@ class Policies(SyncResource):
     def with_raw_response(self) -> PoliciesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PoliciesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PoliciesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PoliciesWithStreamingResponse(self)
 
 
 class PoliciesWithRawResponse:
@@ -10119,6 +11374,21 @@ class PoliciesWithRawResponse:
         return PoliciesUsageLimitsWithRawResponse(self._resource.usage_limits)
 
 
+class PoliciesWithStreamingResponse:
+    """`client.policies.with_streaming_response`"""
+
+    def __init__(self, resource: Policies) -> None:
+        self._resource = resource
+
+    @cached_property
+    def rate_limits(self) -> PoliciesRateLimitsWithStreamingResponse:
+        return PoliciesRateLimitsWithStreamingResponse(self._resource.rate_limits)
+
+    @cached_property
+    def usage_limits(self) -> PoliciesUsageLimitsWithStreamingResponse:
+        return PoliciesUsageLimitsWithStreamingResponse(self._resource.usage_limits)
+
+
 class PoliciesRateLimits(SyncResource):
     """`client.policies.rate_limits`"""
 
@@ -10126,6 +11396,11 @@ class PoliciesRateLimits(SyncResource):
     def with_raw_response(self) -> PoliciesRateLimitsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PoliciesRateLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PoliciesRateLimitsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PoliciesRateLimitsWithStreamingResponse(self)
 
     def create(
         self,
@@ -10369,6 +11644,18 @@ class PoliciesRateLimitsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class PoliciesRateLimitsWithStreamingResponse:
+    """`client.policies.rate_limits.with_streaming_response`"""
+
+    def __init__(self, resource: PoliciesRateLimits) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class PoliciesUsageLimits(SyncResource):
     """`client.policies.usage_limits`"""
 
@@ -10380,6 +11667,11 @@ class PoliciesUsageLimits(SyncResource):
     def with_raw_response(self) -> PoliciesUsageLimitsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PoliciesUsageLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PoliciesUsageLimitsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PoliciesUsageLimitsWithStreamingResponse(self)
 
     def create(
         self,
@@ -10640,6 +11932,22 @@ class PoliciesUsageLimitsWithRawResponse:
         return PoliciesUsageLimitsEntitiesWithRawResponse(self._resource.entities)
 
 
+class PoliciesUsageLimitsWithStreamingResponse:
+    """`client.policies.usage_limits.with_streaming_response`"""
+
+    def __init__(self, resource: PoliciesUsageLimits) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def entities(self) -> PoliciesUsageLimitsEntitiesWithStreamingResponse:
+        return PoliciesUsageLimitsEntitiesWithStreamingResponse(self._resource.entities)
+
+
 class PoliciesUsageLimitsEntities(SyncResource):
     """`client.policies.usage_limits.entities`"""
 
@@ -10647,6 +11955,13 @@ class PoliciesUsageLimitsEntities(SyncResource):
     def with_raw_response(self) -> PoliciesUsageLimitsEntitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PoliciesUsageLimitsEntitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> PoliciesUsageLimitsEntitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PoliciesUsageLimitsEntitiesWithStreamingResponse(self)
 
     def list(
         self,
@@ -10752,6 +12067,15 @@ class PoliciesUsageLimitsEntitiesWithRawResponse:
         self.reset = raw_response_wrapper(resource.reset)
 
 
+class PoliciesUsageLimitsEntitiesWithStreamingResponse:
+    """`client.policies.usage_limits.entities.with_streaming_response`"""
+
+    def __init__(self, resource: PoliciesUsageLimitsEntities) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.reset = streaming_response_wrapper(resource.reset)
+
+
 class Prompts(SyncResource):
     """`client.prompts`"""
 
@@ -10771,6 +12095,11 @@ class Prompts(SyncResource):
     def with_raw_response(self) -> PromptsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsWithStreamingResponse(self)
 
     def create(
         self,
@@ -11145,6 +12474,32 @@ class PromptsWithRawResponse:
         return PromptsVersionsWithRawResponse(self._resource.versions)
 
 
+class PromptsWithStreamingResponse:
+    """`client.prompts.with_streaming_response`"""
+
+    def __init__(self, resource: Prompts) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.make_default = streaming_response_wrapper(resource.make_default)
+        self.render = streaming_response_wrapper(resource.render)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def completions(self) -> PromptsCompletionsWithStreamingResponse:
+        return PromptsCompletionsWithStreamingResponse(self._resource.completions)
+
+    @cached_property
+    def partials(self) -> PromptsPartialsWithStreamingResponse:
+        return PromptsPartialsWithStreamingResponse(self._resource.partials)
+
+    @cached_property
+    def versions(self) -> PromptsVersionsWithStreamingResponse:
+        return PromptsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class PromptsCompletions(SyncResource):
     """`client.prompts.completions`"""
 
@@ -11152,6 +12507,11 @@ class PromptsCompletions(SyncResource):
     def with_raw_response(self) -> PromptsCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsCompletionsWithStreamingResponse(self)
 
     def create(
         self,
@@ -11236,6 +12596,14 @@ class PromptsCompletionsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class PromptsCompletionsWithStreamingResponse:
+    """`client.prompts.completions.with_streaming_response`"""
+
+    def __init__(self, resource: PromptsCompletions) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class PromptsPartials(SyncResource):
     """`client.prompts.partials`"""
 
@@ -11247,6 +12615,11 @@ class PromptsPartials(SyncResource):
     def with_raw_response(self) -> PromptsPartialsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsPartialsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsPartialsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsPartialsWithStreamingResponse(self)
 
     def create(
         self,
@@ -11467,6 +12840,23 @@ class PromptsPartialsWithRawResponse:
         return PromptsPartialsVersionsWithRawResponse(self._resource.versions)
 
 
+class PromptsPartialsWithStreamingResponse:
+    """`client.prompts.partials.with_streaming_response`"""
+
+    def __init__(self, resource: PromptsPartials) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.make_default = streaming_response_wrapper(resource.make_default)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def versions(self) -> PromptsPartialsVersionsWithStreamingResponse:
+        return PromptsPartialsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class PromptsPartialsVersions(SyncResource):
     """`client.prompts.partials.versions`"""
 
@@ -11474,6 +12864,11 @@ class PromptsPartialsVersions(SyncResource):
     def with_raw_response(self) -> PromptsPartialsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsPartialsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsPartialsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsPartialsVersionsWithStreamingResponse(self)
 
     def list(
         self,
@@ -11513,6 +12908,14 @@ class PromptsPartialsVersionsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class PromptsPartialsVersionsWithStreamingResponse:
+    """`client.prompts.partials.versions.with_streaming_response`"""
+
+    def __init__(self, resource: PromptsPartialsVersions) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class PromptsVersions(SyncResource):
     """`client.prompts.versions`"""
 
@@ -11520,6 +12923,11 @@ class PromptsVersions(SyncResource):
     def with_raw_response(self) -> PromptsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PromptsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PromptsVersionsWithStreamingResponse(self)
 
     def list(
         self,
@@ -11634,6 +13042,16 @@ class PromptsVersionsWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class PromptsVersionsWithStreamingResponse:
+    """`client.prompts.versions.with_streaming_response`"""
+
+    def __init__(self, resource: PromptsVersions) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Providers(SyncResource):
     """`client.providers`"""
 
@@ -11641,6 +13059,11 @@ class Providers(SyncResource):
     def with_raw_response(self) -> ProvidersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ProvidersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ProvidersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ProvidersWithStreamingResponse(self)
 
     def create(
         self,
@@ -11875,6 +13298,18 @@ class ProvidersWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class ProvidersWithStreamingResponse:
+    """`client.providers.with_streaming_response`"""
+
+    def __init__(self, resource: Providers) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Realtime(SyncResource):
     """`client.realtime`"""
 
@@ -11882,6 +13317,11 @@ class Realtime(SyncResource):
     def with_raw_response(self) -> RealtimeWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return RealtimeWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RealtimeWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return RealtimeWithStreamingResponse(self)
 
     def connect(
         self,
@@ -11949,6 +13389,14 @@ class RealtimeWithRawResponse:
         self.connect = raw_response_wrapper(resource.connect)
 
 
+class RealtimeWithStreamingResponse:
+    """`client.realtime.with_streaming_response`"""
+
+    def __init__(self, resource: Realtime) -> None:
+        self._resource = resource
+        self.connect = streaming_response_wrapper(resource.connect)
+
+
 class Responses(SyncResource):
     """`client.responses`"""
 
@@ -11960,6 +13408,11 @@ class Responses(SyncResource):
     def with_raw_response(self) -> ResponsesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ResponsesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ResponsesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ResponsesWithStreamingResponse(self)
 
     @overload
     def create(
@@ -12347,6 +13800,20 @@ class ResponsesWithRawResponse:
         return ResponsesInputItemsWithRawResponse(self._resource.input_items)
 
 
+class ResponsesWithStreamingResponse:
+    """`client.responses.with_streaming_response`"""
+
+    def __init__(self, resource: Responses) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def input_items(self) -> ResponsesInputItemsWithStreamingResponse:
+        return ResponsesInputItemsWithStreamingResponse(self._resource.input_items)
+
+
 class ResponsesInputItems(SyncResource):
     """`client.responses.input_items`"""
 
@@ -12354,6 +13821,11 @@ class ResponsesInputItems(SyncResource):
     def with_raw_response(self) -> ResponsesInputItemsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ResponsesInputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ResponsesInputItemsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ResponsesInputItemsWithStreamingResponse(self)
 
     def list(
         self,
@@ -12446,6 +13918,14 @@ class ResponsesInputItemsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class ResponsesInputItemsWithStreamingResponse:
+    """`client.responses.input_items.with_streaming_response`"""
+
+    def __init__(self, resource: ResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class SecretReferences(SyncResource):
     """`client.secret_references`"""
 
@@ -12453,6 +13933,11 @@ class SecretReferences(SyncResource):
     def with_raw_response(self) -> SecretReferencesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SecretReferencesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SecretReferencesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return SecretReferencesWithStreamingResponse(self)
 
     def create(
         self,
@@ -12713,6 +14198,18 @@ class SecretReferencesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class SecretReferencesWithStreamingResponse:
+    """`client.secret_references.with_streaming_response`"""
+
+    def __init__(self, resource: SecretReferences) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Threads(SyncResource):
     """`client.threads`"""
 
@@ -12728,6 +14225,11 @@ class Threads(SyncResource):
     def with_raw_response(self) -> ThreadsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ThreadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ThreadsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ThreadsWithStreamingResponse(self)
 
     def create(
         self,
@@ -13125,6 +14627,26 @@ class ThreadsWithRawResponse:
         return ThreadsRunsWithRawResponse(self._resource.runs)
 
 
+class ThreadsWithStreamingResponse:
+    """`client.threads.with_streaming_response`"""
+
+    def __init__(self, resource: Threads) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.create_and_run = streaming_response_wrapper(resource.create_and_run)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def messages(self) -> ThreadsMessagesWithStreamingResponse:
+        return ThreadsMessagesWithStreamingResponse(self._resource.messages)
+
+    @cached_property
+    def runs(self) -> ThreadsRunsWithStreamingResponse:
+        return ThreadsRunsWithStreamingResponse(self._resource.runs)
+
+
 class ThreadsMessages(SyncResource):
     """`client.threads.messages`"""
 
@@ -13132,6 +14654,11 @@ class ThreadsMessages(SyncResource):
     def with_raw_response(self) -> ThreadsMessagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ThreadsMessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ThreadsMessagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ThreadsMessagesWithStreamingResponse(self)
 
     def create(
         self,
@@ -13492,6 +15019,18 @@ class ThreadsMessagesWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class ThreadsMessagesWithStreamingResponse:
+    """`client.threads.messages.with_streaming_response`"""
+
+    def __init__(self, resource: ThreadsMessages) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class ThreadsRuns(SyncResource):
     """`client.threads.runs`"""
 
@@ -13503,6 +15042,11 @@ class ThreadsRuns(SyncResource):
     def with_raw_response(self) -> ThreadsRunsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ThreadsRunsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ThreadsRunsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ThreadsRunsWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -13982,6 +15526,25 @@ class ThreadsRunsWithRawResponse:
         return ThreadsRunsStepsWithRawResponse(self._resource.steps)
 
 
+class ThreadsRunsWithStreamingResponse:
+    """`client.threads.runs.with_streaming_response`"""
+
+    def __init__(self, resource: ThreadsRuns) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.submit_tool_outputs = streaming_response_wrapper(
+            resource.submit_tool_outputs
+        )
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def steps(self) -> ThreadsRunsStepsWithStreamingResponse:
+        return ThreadsRunsStepsWithStreamingResponse(self._resource.steps)
+
+
 class ThreadsRunsSteps(SyncResource):
     """`client.threads.runs.steps`"""
 
@@ -13989,6 +15552,11 @@ class ThreadsRunsSteps(SyncResource):
     def with_raw_response(self) -> ThreadsRunsStepsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ThreadsRunsStepsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ThreadsRunsStepsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ThreadsRunsStepsWithStreamingResponse(self)
 
     def list(
         self,
@@ -14146,6 +15714,15 @@ class ThreadsRunsStepsWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class ThreadsRunsStepsWithStreamingResponse:
+    """`client.threads.runs.steps.with_streaming_response`"""
+
+    def __init__(self, resource: ThreadsRunsSteps) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class VectorStores(SyncResource):
     """`client.vector_stores`"""
 
@@ -14161,6 +15738,11 @@ class VectorStores(SyncResource):
     def with_raw_response(self) -> VectorStoresWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VectorStoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VectorStoresWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VectorStoresWithStreamingResponse(self)
 
     def create(
         self,
@@ -14398,6 +15980,26 @@ class VectorStoresWithRawResponse:
         return VectorStoresFilesWithRawResponse(self._resource.files)
 
 
+class VectorStoresWithStreamingResponse:
+    """`client.vector_stores.with_streaming_response`"""
+
+    def __init__(self, resource: VectorStores) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def file_batches(self) -> VectorStoresFileBatchesWithStreamingResponse:
+        return VectorStoresFileBatchesWithStreamingResponse(self._resource.file_batches)
+
+    @cached_property
+    def files(self) -> VectorStoresFilesWithStreamingResponse:
+        return VectorStoresFilesWithStreamingResponse(self._resource.files)
+
+
 class VectorStoresFileBatches(SyncResource):
     """`client.vector_stores.file_batches`"""
 
@@ -14409,6 +16011,11 @@ class VectorStoresFileBatches(SyncResource):
     def with_raw_response(self) -> VectorStoresFileBatchesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VectorStoresFileBatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VectorStoresFileBatchesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VectorStoresFileBatchesWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -14537,6 +16144,20 @@ class VectorStoresFileBatchesWithRawResponse:
         return VectorStoresFileBatchesFilesWithRawResponse(self._resource.files)
 
 
+class VectorStoresFileBatchesWithStreamingResponse:
+    """`client.vector_stores.file_batches.with_streaming_response`"""
+
+    def __init__(self, resource: VectorStoresFileBatches) -> None:
+        self._resource = resource
+        self.cancel = streaming_response_wrapper(resource.cancel)
+        self.create = streaming_response_wrapper(resource.create)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def files(self) -> VectorStoresFileBatchesFilesWithStreamingResponse:
+        return VectorStoresFileBatchesFilesWithStreamingResponse(self._resource.files)
+
+
 class VectorStoresFileBatchesFiles(SyncResource):
     """`client.vector_stores.file_batches.files`"""
 
@@ -14544,6 +16165,13 @@ class VectorStoresFileBatchesFiles(SyncResource):
     def with_raw_response(self) -> VectorStoresFileBatchesFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VectorStoresFileBatchesFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> VectorStoresFileBatchesFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VectorStoresFileBatchesFilesWithStreamingResponse(self)
 
     def list(
         self,
@@ -14621,6 +16249,14 @@ class VectorStoresFileBatchesFilesWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class VectorStoresFileBatchesFilesWithStreamingResponse:
+    """`client.vector_stores.file_batches.files.with_streaming_response`"""
+
+    def __init__(self, resource: VectorStoresFileBatchesFiles) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class VectorStoresFiles(SyncResource):
     """`client.vector_stores.files`"""
 
@@ -14628,6 +16264,11 @@ class VectorStoresFiles(SyncResource):
     def with_raw_response(self) -> VectorStoresFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VectorStoresFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VectorStoresFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VectorStoresFilesWithStreamingResponse(self)
 
     def create(
         self,
@@ -14817,6 +16458,17 @@ class VectorStoresFilesWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class VectorStoresFilesWithStreamingResponse:
+    """`client.vector_stores.files.with_streaming_response`"""
+
+    def __init__(self, resource: VectorStoresFiles) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class VirtualKeys(SyncResource):
     """`client.virtual_keys`"""
 
@@ -14824,6 +16476,11 @@ class VirtualKeys(SyncResource):
     def with_raw_response(self) -> VirtualKeysWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return VirtualKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VirtualKeysWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return VirtualKeysWithStreamingResponse(self)
 
     def create(
         self,
@@ -15055,6 +16712,18 @@ class VirtualKeysWithRawResponse:
         self.update = raw_response_wrapper(resource.update)
 
 
+class VirtualKeysWithStreamingResponse:
+    """`client.virtual_keys.with_streaming_response`"""
+
+    def __init__(self, resource: VirtualKeys) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+        self.delete = streaming_response_wrapper(resource.delete)
+        self.list = streaming_response_wrapper(resource.list)
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.update = streaming_response_wrapper(resource.update)
+
+
 class Portkey(SyncAPIClient):
     """Client for Portkey API.
 
@@ -15069,7 +16738,16 @@ class Portkey(SyncAPIClient):
     control_plane_url: default https://api.portkey.ai/v1 (env PORTKEY_CONTROL_PLANE_URL)
     gateway_url: default https://api.portkey.ai/v1 (env PORTKEY_GATEWAY_URL)
     public_url: default https://api.portkey.ai (env PORTKEY_PUBLIC_URL)
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env PORTKEY_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "PORTKEY_LOG"
 
     def __init__(
         self,
@@ -15089,6 +16767,7 @@ class Portkey(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("PORTKEY_API_KEY")
@@ -15156,6 +16835,7 @@ class Portkey(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -15176,6 +16856,7 @@ class Portkey(SyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -15227,6 +16908,7 @@ class Portkey(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         if not isinstance(api_key, NotGiven):
             new.api_key = api_key
@@ -15398,6 +17080,11 @@ class AsyncAdmin(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminWithStreamingResponse(self)
+
 
 class AsyncAdminWithRawResponse:
     """`client.admin.with_raw_response`"""
@@ -15414,6 +17101,21 @@ class AsyncAdminWithRawResponse:
         return AsyncAdminWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class AsyncAdminWithStreamingResponse:
+    """`client.admin.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdmin) -> None:
+        self._resource = resource
+
+    @cached_property
+    def users(self) -> AsyncAdminUsersWithStreamingResponse:
+        return AsyncAdminUsersWithStreamingResponse(self._resource.users)
+
+    @cached_property
+    def workspaces(self) -> AsyncAdminWorkspacesWithStreamingResponse:
+        return AsyncAdminWorkspacesWithStreamingResponse(self._resource.workspaces)
+
+
 class AsyncAdminUsers(AsyncResource):
     """`client.admin.users`"""
 
@@ -15425,6 +17127,11 @@ class AsyncAdminUsers(AsyncResource):
     def with_raw_response(self) -> AsyncAdminUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminUsersWithStreamingResponse(self)
 
     async def delete(
         self,
@@ -15579,6 +17286,21 @@ class AsyncAdminUsersWithRawResponse:
         return AsyncAdminUsersInvitesWithRawResponse(self._resource.invites)
 
 
+class AsyncAdminUsersWithStreamingResponse:
+    """`client.admin.users.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdminUsers) -> None:
+        self._resource = resource
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def invites(self) -> AsyncAdminUsersInvitesWithStreamingResponse:
+        return AsyncAdminUsersInvitesWithStreamingResponse(self._resource.invites)
+
+
 class AsyncAdminUsersInvites(AsyncResource):
     """`client.admin.users.invites`"""
 
@@ -15586,6 +17308,11 @@ class AsyncAdminUsersInvites(AsyncResource):
     def with_raw_response(self) -> AsyncAdminUsersInvitesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminUsersInvitesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminUsersInvitesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminUsersInvitesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -15777,6 +17504,18 @@ class AsyncAdminUsersInvitesWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncAdminUsersInvitesWithStreamingResponse:
+    """`client.admin.users.invites.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdminUsersInvites) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.resend = async_streaming_response_wrapper(resource.resend)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncAdminWorkspaces(AsyncResource):
     """`client.admin.workspaces`"""
 
@@ -15788,6 +17527,11 @@ class AsyncAdminWorkspaces(AsyncResource):
     def with_raw_response(self) -> AsyncAdminWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminWorkspacesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -16005,6 +17749,22 @@ class AsyncAdminWorkspacesWithRawResponse:
         return AsyncAdminWorkspacesUsersWithRawResponse(self._resource.users)
 
 
+class AsyncAdminWorkspacesWithStreamingResponse:
+    """`client.admin.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdminWorkspaces) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def users(self) -> AsyncAdminWorkspacesUsersWithStreamingResponse:
+        return AsyncAdminWorkspacesUsersWithStreamingResponse(self._resource.users)
+
+
 class AsyncAdminWorkspacesUsers(AsyncResource):
     """`client.admin.workspaces.users`"""
 
@@ -16012,6 +17772,11 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
     def with_raw_response(self) -> AsyncAdminWorkspacesUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAdminWorkspacesUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminWorkspacesUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAdminWorkspacesUsersWithStreamingResponse(self)
 
     async def create(
         self,
@@ -16202,6 +17967,18 @@ class AsyncAdminWorkspacesUsersWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncAdminWorkspacesUsersWithStreamingResponse:
+    """`client.admin.workspaces.users.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAdminWorkspacesUsers) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncAnalytics(AsyncResource):
     """`client.analytics`"""
 
@@ -16222,6 +17999,11 @@ class AsyncAnalytics(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsWithStreamingResponse(self)
+
 
 class AsyncAnalyticsWithRawResponse:
     """`client.analytics.with_raw_response`"""
@@ -16240,6 +18022,25 @@ class AsyncAnalyticsWithRawResponse:
     @cached_property
     def summary(self) -> AsyncAnalyticsSummaryWithRawResponse:
         return AsyncAnalyticsSummaryWithRawResponse(self._resource.summary)
+
+
+class AsyncAnalyticsWithStreamingResponse:
+    """`client.analytics.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalytics) -> None:
+        self._resource = resource
+
+    @cached_property
+    def graphs(self) -> AsyncAnalyticsGraphsWithStreamingResponse:
+        return AsyncAnalyticsGraphsWithStreamingResponse(self._resource.graphs)
+
+    @cached_property
+    def groups(self) -> AsyncAnalyticsGroupsWithStreamingResponse:
+        return AsyncAnalyticsGroupsWithStreamingResponse(self._resource.groups)
+
+    @cached_property
+    def summary(self) -> AsyncAnalyticsSummaryWithStreamingResponse:
+        return AsyncAnalyticsSummaryWithStreamingResponse(self._resource.summary)
 
 
 class AsyncAnalyticsGraphs(AsyncResource):
@@ -16282,6 +18083,11 @@ class AsyncAnalyticsGraphs(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGraphsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsWithStreamingResponse(self)
+
 
 class AsyncAnalyticsGraphsWithRawResponse:
     """`client.analytics.graphs.with_raw_response`"""
@@ -16322,6 +18128,49 @@ class AsyncAnalyticsGraphsWithRawResponse:
         return AsyncAnalyticsGraphsUsersWithRawResponse(self._resource.users)
 
 
+class AsyncAnalyticsGraphsWithStreamingResponse:
+    """`client.analytics.graphs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphs) -> None:
+        self._resource = resource
+
+    @cached_property
+    def cache(self) -> AsyncAnalyticsGraphsCacheWithStreamingResponse:
+        return AsyncAnalyticsGraphsCacheWithStreamingResponse(self._resource.cache)
+
+    @cached_property
+    def cost(self) -> AsyncAnalyticsGraphsCostWithStreamingResponse:
+        return AsyncAnalyticsGraphsCostWithStreamingResponse(self._resource.cost)
+
+    @cached_property
+    def errors(self) -> AsyncAnalyticsGraphsErrorsWithStreamingResponse:
+        return AsyncAnalyticsGraphsErrorsWithStreamingResponse(self._resource.errors)
+
+    @cached_property
+    def feedbacks(self) -> AsyncAnalyticsGraphsFeedbacksWithStreamingResponse:
+        return AsyncAnalyticsGraphsFeedbacksWithStreamingResponse(
+            self._resource.feedbacks
+        )
+
+    @cached_property
+    def latency(self) -> AsyncAnalyticsGraphsLatencyWithStreamingResponse:
+        return AsyncAnalyticsGraphsLatencyWithStreamingResponse(self._resource.latency)
+
+    @cached_property
+    def requests(self) -> AsyncAnalyticsGraphsRequestsWithStreamingResponse:
+        return AsyncAnalyticsGraphsRequestsWithStreamingResponse(
+            self._resource.requests
+        )
+
+    @cached_property
+    def tokens(self) -> AsyncAnalyticsGraphsTokensWithStreamingResponse:
+        return AsyncAnalyticsGraphsTokensWithStreamingResponse(self._resource.tokens)
+
+    @cached_property
+    def users(self) -> AsyncAnalyticsGraphsUsersWithStreamingResponse:
+        return AsyncAnalyticsGraphsUsersWithStreamingResponse(self._resource.users)
+
+
 class AsyncAnalyticsGraphsCache(AsyncResource):
     """`client.analytics.graphs.cache`"""
 
@@ -16337,6 +18186,11 @@ class AsyncAnalyticsGraphsCache(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsCacheWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsCacheWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGraphsCacheWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsCacheWithStreamingResponse(self)
 
 
 class AsyncAnalyticsGraphsCacheWithRawResponse:
@@ -16354,6 +18208,25 @@ class AsyncAnalyticsGraphsCacheWithRawResponse:
         return AsyncAnalyticsGraphsCacheLatencyWithRawResponse(self._resource.latency)
 
 
+class AsyncAnalyticsGraphsCacheWithStreamingResponse:
+    """`client.analytics.graphs.cache.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsCache) -> None:
+        self._resource = resource
+
+    @cached_property
+    def hit_rate(self) -> AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse:
+        return AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse(
+            self._resource.hit_rate
+        )
+
+    @cached_property
+    def latency(self) -> AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse:
+        return AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse(
+            self._resource.latency
+        )
+
+
 class AsyncAnalyticsGraphsCacheHitRate(AsyncResource):
     """`client.analytics.graphs.cache.hit_rate`"""
 
@@ -16361,6 +18234,13 @@ class AsyncAnalyticsGraphsCacheHitRate(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsCacheHitRateWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsCacheHitRateWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16466,6 +18346,14 @@ class AsyncAnalyticsGraphsCacheHitRateWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsCacheHitRateWithStreamingResponse:
+    """`client.analytics.graphs.cache.hit_rate.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsCacheHitRate) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsCacheLatency(AsyncResource):
     """`client.analytics.graphs.cache.latency`"""
 
@@ -16473,6 +18361,13 @@ class AsyncAnalyticsGraphsCacheLatency(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsCacheLatencyWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsCacheLatencyWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16578,6 +18473,14 @@ class AsyncAnalyticsGraphsCacheLatencyWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsCacheLatencyWithStreamingResponse:
+    """`client.analytics.graphs.cache.latency.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsCacheLatency) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsCost(AsyncResource):
     """`client.analytics.graphs.cost`"""
 
@@ -16585,6 +18488,11 @@ class AsyncAnalyticsGraphsCost(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsCostWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsCostWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGraphsCostWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsCostWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16690,6 +18598,14 @@ class AsyncAnalyticsGraphsCostWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsCostWithStreamingResponse:
+    """`client.analytics.graphs.cost.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsCost) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsErrors(AsyncResource):
     """`client.analytics.graphs.errors`"""
 
@@ -16709,6 +18625,13 @@ class AsyncAnalyticsGraphsErrors(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsErrorsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsErrorsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsErrorsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16828,6 +18751,32 @@ class AsyncAnalyticsGraphsErrorsWithRawResponse:
         )
 
 
+class AsyncAnalyticsGraphsErrorsWithStreamingResponse:
+    """`client.analytics.graphs.errors.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsErrors) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def rate(self) -> AsyncAnalyticsGraphsErrorsRateWithStreamingResponse:
+        return AsyncAnalyticsGraphsErrorsRateWithStreamingResponse(self._resource.rate)
+
+    @cached_property
+    def stacks(self) -> AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse:
+        return AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse(
+            self._resource.stacks
+        )
+
+    @cached_property
+    def status_codes(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+        return AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse(
+            self._resource.status_codes
+        )
+
+
 class AsyncAnalyticsGraphsErrorsRate(AsyncResource):
     """`client.analytics.graphs.errors.rate`"""
 
@@ -16835,6 +18784,13 @@ class AsyncAnalyticsGraphsErrorsRate(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsErrorsRateWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsErrorsRateWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsRateWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsErrorsRateWithStreamingResponse(self)
 
     async def list(
         self,
@@ -16940,6 +18896,14 @@ class AsyncAnalyticsGraphsErrorsRateWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsErrorsRateWithStreamingResponse:
+    """`client.analytics.graphs.errors.rate.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsErrorsRate) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsErrorsStacks(AsyncResource):
     """`client.analytics.graphs.errors.stacks`"""
 
@@ -16947,6 +18911,13 @@ class AsyncAnalyticsGraphsErrorsStacks(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsErrorsStacksWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsErrorsStacksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17052,6 +19023,14 @@ class AsyncAnalyticsGraphsErrorsStacksWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsErrorsStacksWithStreamingResponse:
+    """`client.analytics.graphs.errors.stacks.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsErrorsStacks) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsErrorsStatusCodes(AsyncResource):
     """`client.analytics.graphs.errors.status_codes`"""
 
@@ -17059,6 +19038,13 @@ class AsyncAnalyticsGraphsErrorsStatusCodes(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsErrorsStatusCodesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsErrorsStatusCodesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17164,6 +19150,14 @@ class AsyncAnalyticsGraphsErrorsStatusCodesWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsErrorsStatusCodesWithStreamingResponse:
+    """`client.analytics.graphs.errors.status_codes.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsErrorsStatusCodes) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsFeedbacks(AsyncResource):
     """`client.analytics.graphs.feedbacks`"""
 
@@ -17183,6 +19177,13 @@ class AsyncAnalyticsGraphsFeedbacks(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsFeedbacksWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsFeedbacksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsFeedbacksWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsFeedbacksWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17304,6 +19305,32 @@ class AsyncAnalyticsGraphsFeedbacksWithRawResponse:
         )
 
 
+class AsyncAnalyticsGraphsFeedbacksWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsFeedbacks) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def ai_models(self) -> AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+        return AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse(
+            self._resource.ai_models
+        )
+
+    @cached_property
+    def scores(self) -> AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+        return AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse(
+            self._resource.scores
+        )
+
+    @cached_property
+    def weighted(self) -> AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+        return AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse(
+            self._resource.weighted
+        )
+
+
 class AsyncAnalyticsGraphsFeedbacksAiModels(AsyncResource):
     """`client.analytics.graphs.feedbacks.ai_models`"""
 
@@ -17311,6 +19338,13 @@ class AsyncAnalyticsGraphsFeedbacksAiModels(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsFeedbacksAiModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsFeedbacksAiModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17416,6 +19450,14 @@ class AsyncAnalyticsGraphsFeedbacksAiModelsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsFeedbacksAiModelsWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.ai_models.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsFeedbacksAiModels) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsFeedbacksScores(AsyncResource):
     """`client.analytics.graphs.feedbacks.scores`"""
 
@@ -17423,6 +19465,13 @@ class AsyncAnalyticsGraphsFeedbacksScores(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsFeedbacksScoresWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsFeedbacksScoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17528,6 +19577,14 @@ class AsyncAnalyticsGraphsFeedbacksScoresWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsFeedbacksScoresWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.scores.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsFeedbacksScores) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsFeedbacksWeighted(AsyncResource):
     """`client.analytics.graphs.feedbacks.weighted`"""
 
@@ -17535,6 +19592,13 @@ class AsyncAnalyticsGraphsFeedbacksWeighted(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsFeedbacksWeightedWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsFeedbacksWeightedWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17640,6 +19704,14 @@ class AsyncAnalyticsGraphsFeedbacksWeightedWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsFeedbacksWeightedWithStreamingResponse:
+    """`client.analytics.graphs.feedbacks.weighted.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsFeedbacksWeighted) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsLatency(AsyncResource):
     """`client.analytics.graphs.latency`"""
 
@@ -17647,6 +19719,13 @@ class AsyncAnalyticsGraphsLatency(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsLatencyWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsLatencyWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsLatencyWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsLatencyWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17752,6 +19831,14 @@ class AsyncAnalyticsGraphsLatencyWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsLatencyWithStreamingResponse:
+    """`client.analytics.graphs.latency.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsLatency) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsRequests(AsyncResource):
     """`client.analytics.graphs.requests`"""
 
@@ -17763,6 +19850,13 @@ class AsyncAnalyticsGraphsRequests(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsRequestsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsRequestsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsRequestsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsRequestsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17874,6 +19968,20 @@ class AsyncAnalyticsGraphsRequestsWithRawResponse:
         )
 
 
+class AsyncAnalyticsGraphsRequestsWithStreamingResponse:
+    """`client.analytics.graphs.requests.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsRequests) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def rescued(self) -> AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse:
+        return AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse(
+            self._resource.rescued
+        )
+
+
 class AsyncAnalyticsGraphsRequestsRescued(AsyncResource):
     """`client.analytics.graphs.requests.rescued`"""
 
@@ -17881,6 +19989,13 @@ class AsyncAnalyticsGraphsRequestsRescued(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsRequestsRescuedWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsRequestsRescuedWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse(self)
 
     async def list(
         self,
@@ -17986,6 +20101,14 @@ class AsyncAnalyticsGraphsRequestsRescuedWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsRequestsRescuedWithStreamingResponse:
+    """`client.analytics.graphs.requests.rescued.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsRequestsRescued) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsTokens(AsyncResource):
     """`client.analytics.graphs.tokens`"""
 
@@ -17993,6 +20116,13 @@ class AsyncAnalyticsGraphsTokens(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsTokensWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsTokensWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsTokensWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsTokensWithStreamingResponse(self)
 
     async def list(
         self,
@@ -18098,6 +20228,14 @@ class AsyncAnalyticsGraphsTokensWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsTokensWithStreamingResponse:
+    """`client.analytics.graphs.tokens.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsTokens) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGraphsUsers(AsyncResource):
     """`client.analytics.graphs.users`"""
 
@@ -18109,6 +20247,11 @@ class AsyncAnalyticsGraphsUsers(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGraphsUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsUsersWithStreamingResponse(self)
 
     async def list(
         self,
@@ -18218,6 +20361,20 @@ class AsyncAnalyticsGraphsUsersWithRawResponse:
         return AsyncAnalyticsGraphsUsersRequestsWithRawResponse(self._resource.requests)
 
 
+class AsyncAnalyticsGraphsUsersWithStreamingResponse:
+    """`client.analytics.graphs.users.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsUsers) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+    @cached_property
+    def requests(self) -> AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse:
+        return AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse(
+            self._resource.requests
+        )
+
+
 class AsyncAnalyticsGraphsUsersRequests(AsyncResource):
     """`client.analytics.graphs.users.requests`"""
 
@@ -18225,6 +20382,13 @@ class AsyncAnalyticsGraphsUsersRequests(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGraphsUsersRequestsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGraphsUsersRequestsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -18330,6 +20494,14 @@ class AsyncAnalyticsGraphsUsersRequestsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGraphsUsersRequestsWithStreamingResponse:
+    """`client.analytics.graphs.users.requests.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGraphsUsersRequests) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGroups(AsyncResource):
     """`client.analytics.groups`"""
 
@@ -18349,6 +20521,11 @@ class AsyncAnalyticsGroups(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGroupsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGroupsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGroupsWithStreamingResponse(self)
 
 
 class AsyncAnalyticsGroupsWithRawResponse:
@@ -18370,6 +20547,29 @@ class AsyncAnalyticsGroupsWithRawResponse:
         return AsyncAnalyticsGroupsUsersWithRawResponse(self._resource.users)
 
 
+class AsyncAnalyticsGroupsWithStreamingResponse:
+    """`client.analytics.groups.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGroups) -> None:
+        self._resource = resource
+
+    @cached_property
+    def ai_models(self) -> AsyncAnalyticsGroupsAiModelsWithStreamingResponse:
+        return AsyncAnalyticsGroupsAiModelsWithStreamingResponse(
+            self._resource.ai_models
+        )
+
+    @cached_property
+    def metadata(self) -> AsyncAnalyticsGroupsMetadataWithStreamingResponse:
+        return AsyncAnalyticsGroupsMetadataWithStreamingResponse(
+            self._resource.metadata
+        )
+
+    @cached_property
+    def users(self) -> AsyncAnalyticsGroupsUsersWithStreamingResponse:
+        return AsyncAnalyticsGroupsUsersWithStreamingResponse(self._resource.users)
+
+
 class AsyncAnalyticsGroupsAiModels(AsyncResource):
     """`client.analytics.groups.ai_models`"""
 
@@ -18377,6 +20577,13 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGroupsAiModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsAiModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGroupsAiModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGroupsAiModelsWithStreamingResponse(self)
 
     def list(
         self,
@@ -18498,6 +20705,14 @@ class AsyncAnalyticsGroupsAiModelsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGroupsAiModelsWithStreamingResponse:
+    """`client.analytics.groups.ai_models.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGroupsAiModels) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsGroupsMetadata(AsyncResource):
     """`client.analytics.groups.metadata`"""
 
@@ -18505,6 +20720,13 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGroupsMetadataWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsMetadataWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsGroupsMetadataWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGroupsMetadataWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -18630,6 +20852,14 @@ class AsyncAnalyticsGroupsMetadataWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncAnalyticsGroupsMetadataWithStreamingResponse:
+    """`client.analytics.groups.metadata.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGroupsMetadata) -> None:
+        self._resource = resource
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncAnalyticsGroupsUsers(AsyncResource):
     """`client.analytics.groups.users`"""
 
@@ -18637,6 +20867,11 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsGroupsUsersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsGroupsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsGroupsUsersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsGroupsUsersWithStreamingResponse(self)
 
     def list(
         self,
@@ -18758,6 +20993,14 @@ class AsyncAnalyticsGroupsUsersWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsGroupsUsersWithStreamingResponse:
+    """`client.analytics.groups.users.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsGroupsUsers) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncAnalyticsSummary(AsyncResource):
     """`client.analytics.summary`"""
 
@@ -18769,6 +21012,11 @@ class AsyncAnalyticsSummary(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsSummaryWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsSummaryWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAnalyticsSummaryWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsSummaryWithStreamingResponse(self)
 
 
 class AsyncAnalyticsSummaryWithRawResponse:
@@ -18782,6 +21030,17 @@ class AsyncAnalyticsSummaryWithRawResponse:
         return AsyncAnalyticsSummaryCacheWithRawResponse(self._resource.cache)
 
 
+class AsyncAnalyticsSummaryWithStreamingResponse:
+    """`client.analytics.summary.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsSummary) -> None:
+        self._resource = resource
+
+    @cached_property
+    def cache(self) -> AsyncAnalyticsSummaryCacheWithStreamingResponse:
+        return AsyncAnalyticsSummaryCacheWithStreamingResponse(self._resource.cache)
+
+
 class AsyncAnalyticsSummaryCache(AsyncResource):
     """`client.analytics.summary.cache`"""
 
@@ -18789,6 +21048,13 @@ class AsyncAnalyticsSummaryCache(AsyncResource):
     def with_raw_response(self) -> AsyncAnalyticsSummaryCacheWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAnalyticsSummaryCacheWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAnalyticsSummaryCacheWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAnalyticsSummaryCacheWithStreamingResponse(self)
 
     async def list(
         self,
@@ -18894,6 +21160,14 @@ class AsyncAnalyticsSummaryCacheWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAnalyticsSummaryCacheWithStreamingResponse:
+    """`client.analytics.summary.cache.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAnalyticsSummaryCache) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncApiKeys(AsyncResource):
     """`client.api_keys`"""
 
@@ -18901,6 +21175,11 @@ class AsyncApiKeys(AsyncResource):
     def with_raw_response(self) -> AsyncApiKeysWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncApiKeysWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncApiKeysWithStreamingResponse(self)
 
     async def create(
         self,
@@ -19128,6 +21407,18 @@ class AsyncApiKeysWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncApiKeysWithStreamingResponse:
+    """`client.api_keys.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncApiKeys) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncAssistants(AsyncResource):
     """`client.assistants`"""
 
@@ -19135,6 +21426,11 @@ class AsyncAssistants(AsyncResource):
     def with_raw_response(self) -> AsyncAssistantsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAssistantsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAssistantsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAssistantsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -19545,6 +21841,18 @@ class AsyncAssistantsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncAssistantsWithStreamingResponse:
+    """`client.assistants.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAssistants) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncAudio(AsyncResource):
     """`client.audio`"""
 
@@ -19564,6 +21872,11 @@ class AsyncAudio(AsyncResource):
     def with_raw_response(self) -> AsyncAudioWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAudioWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAudioWithStreamingResponse(self)
 
 
 class AsyncAudioWithRawResponse:
@@ -19585,6 +21898,27 @@ class AsyncAudioWithRawResponse:
         return AsyncAudioTranslationsWithRawResponse(self._resource.translations)
 
 
+class AsyncAudioWithStreamingResponse:
+    """`client.audio.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAudio) -> None:
+        self._resource = resource
+
+    @cached_property
+    def speech(self) -> AsyncAudioSpeechWithStreamingResponse:
+        return AsyncAudioSpeechWithStreamingResponse(self._resource.speech)
+
+    @cached_property
+    def transcriptions(self) -> AsyncAudioTranscriptionsWithStreamingResponse:
+        return AsyncAudioTranscriptionsWithStreamingResponse(
+            self._resource.transcriptions
+        )
+
+    @cached_property
+    def translations(self) -> AsyncAudioTranslationsWithStreamingResponse:
+        return AsyncAudioTranslationsWithStreamingResponse(self._resource.translations)
+
+
 class AsyncAudioSpeech(AsyncResource):
     """`client.audio.speech`"""
 
@@ -19592,6 +21926,11 @@ class AsyncAudioSpeech(AsyncResource):
     def with_raw_response(self) -> AsyncAudioSpeechWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAudioSpeechWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioSpeechWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAudioSpeechWithStreamingResponse(self)
 
     async def create(
         self,
@@ -19615,7 +21954,7 @@ class AsyncAudioSpeech(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """Create Speech
 
         `POST /audio/speech`
@@ -19654,7 +21993,7 @@ class AsyncAudioSpeech(AsyncResource):
                 "response_format": response_format,
                 "speed": speed,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -19671,6 +22010,14 @@ class AsyncAudioSpeechWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncAudioSpeechWithStreamingResponse:
+    """`client.audio.speech.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAudioSpeech) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncAudioTranscriptions(AsyncResource):
     """`client.audio.transcriptions`"""
 
@@ -19678,6 +22025,11 @@ class AsyncAudioTranscriptions(AsyncResource):
     def with_raw_response(self) -> AsyncAudioTranscriptionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAudioTranscriptionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioTranscriptionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAudioTranscriptionsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -19775,6 +22127,14 @@ class AsyncAudioTranscriptionsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncAudioTranscriptionsWithStreamingResponse:
+    """`client.audio.transcriptions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAudioTranscriptions) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncAudioTranslations(AsyncResource):
     """`client.audio.translations`"""
 
@@ -19782,6 +22142,11 @@ class AsyncAudioTranslations(AsyncResource):
     def with_raw_response(self) -> AsyncAudioTranslationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAudioTranslationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioTranslationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAudioTranslationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -19868,6 +22233,14 @@ class AsyncAudioTranslationsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncAudioTranslationsWithStreamingResponse:
+    """`client.audio.translations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAudioTranslations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncAuditLogs(AsyncResource):
     """`client.audit_logs`"""
 
@@ -19875,6 +22248,11 @@ class AsyncAuditLogs(AsyncResource):
     def with_raw_response(self) -> AsyncAuditLogsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncAuditLogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAuditLogsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncAuditLogsWithStreamingResponse(self)
 
     def list(
         self,
@@ -19971,6 +22349,14 @@ class AsyncAuditLogsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncAuditLogsWithStreamingResponse:
+    """`client.audit_logs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncAuditLogs) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncBatches(AsyncResource):
     """`client.batches`"""
 
@@ -19978,6 +22364,11 @@ class AsyncBatches(AsyncResource):
     def with_raw_response(self) -> AsyncBatchesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncBatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBatchesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncBatchesWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -20182,7 +22573,7 @@ class AsyncBatches(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """Returns batch output as stream.
 
         `GET /batches/{batch_id}/output`
@@ -20213,7 +22604,7 @@ class AsyncBatches(AsyncResource):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -20289,6 +22680,18 @@ class AsyncBatchesWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncBatchesWithStreamingResponse:
+    """`client.batches.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncBatches) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.output = async_streaming_response_wrapper(resource.output)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncChat(AsyncResource):
     """`client.chat`"""
 
@@ -20300,6 +22703,11 @@ class AsyncChat(AsyncResource):
     def with_raw_response(self) -> AsyncChatWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncChatWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncChatWithStreamingResponse(self)
 
 
 class AsyncChatWithRawResponse:
@@ -20313,6 +22721,17 @@ class AsyncChatWithRawResponse:
         return AsyncChatCompletionsWithRawResponse(self._resource.completions)
 
 
+class AsyncChatWithStreamingResponse:
+    """`client.chat.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncChat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> AsyncChatCompletionsWithStreamingResponse:
+        return AsyncChatCompletionsWithStreamingResponse(self._resource.completions)
+
+
 class AsyncChatCompletions(AsyncResource):
     """`client.chat.completions`"""
 
@@ -20320,6 +22739,11 @@ class AsyncChatCompletions(AsyncResource):
     def with_raw_response(self) -> AsyncChatCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncChatCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncChatCompletionsWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -20705,6 +23129,14 @@ class AsyncChatCompletionsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncChatCompletionsWithStreamingResponse:
+    """`client.chat.completions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncChatCompletions) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncCollections(AsyncResource):
     """`client.collections`"""
 
@@ -20712,6 +23144,11 @@ class AsyncCollections(AsyncResource):
     def with_raw_response(self) -> AsyncCollectionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncCollectionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCollectionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncCollectionsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -20923,6 +23360,18 @@ class AsyncCollectionsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncCollectionsWithStreamingResponse:
+    """`client.collections.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncCollections) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncCompletions(AsyncResource):
     """`client.completions`"""
 
@@ -20930,6 +23379,11 @@ class AsyncCompletions(AsyncResource):
     def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncCompletionsWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -21169,6 +23623,14 @@ class AsyncCompletionsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncCompletionsWithStreamingResponse:
+    """`client.completions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncCompletions) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncConfigs(AsyncResource):
     """`client.configs`"""
 
@@ -21180,6 +23642,11 @@ class AsyncConfigs(AsyncResource):
     def with_raw_response(self) -> AsyncConfigsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncConfigsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncConfigsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncConfigsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -21358,6 +23825,22 @@ class AsyncConfigsWithRawResponse:
         return AsyncConfigsVersionsWithRawResponse(self._resource.versions)
 
 
+class AsyncConfigsWithStreamingResponse:
+    """`client.configs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncConfigs) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def versions(self) -> AsyncConfigsVersionsWithStreamingResponse:
+        return AsyncConfigsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class AsyncConfigsVersions(AsyncResource):
     """`client.configs.versions`"""
 
@@ -21365,6 +23848,11 @@ class AsyncConfigsVersions(AsyncResource):
     def with_raw_response(self) -> AsyncConfigsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncConfigsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncConfigsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncConfigsVersionsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -21404,6 +23892,14 @@ class AsyncConfigsVersionsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncConfigsVersionsWithStreamingResponse:
+    """`client.configs.versions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncConfigsVersions) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncEmbeddings(AsyncResource):
     """`client.embeddings`"""
 
@@ -21411,6 +23907,11 @@ class AsyncEmbeddings(AsyncResource):
     def with_raw_response(self) -> AsyncEmbeddingsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncEmbeddingsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEmbeddingsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncEmbeddingsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -21490,6 +23991,14 @@ class AsyncEmbeddingsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncEmbeddingsWithStreamingResponse:
+    """`client.embeddings.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncEmbeddings) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncFeedback(AsyncResource):
     """`client.feedback`"""
 
@@ -21497,6 +24006,11 @@ class AsyncFeedback(AsyncResource):
     def with_raw_response(self) -> AsyncFeedbackWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFeedbackWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFeedbackWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFeedbackWithStreamingResponse(self)
 
     async def create(
         self,
@@ -21596,6 +24110,15 @@ class AsyncFeedbackWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncFeedbackWithStreamingResponse:
+    """`client.feedback.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFeedback) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncFiles(AsyncResource):
     """`client.files`"""
 
@@ -21603,6 +24126,11 @@ class AsyncFiles(AsyncResource):
     def with_raw_response(self) -> AsyncFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFilesWithStreamingResponse(self)
 
     async def content(
         self,
@@ -21620,7 +24148,7 @@ class AsyncFiles(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> str:
+    ) -> BinaryResponse:
         """Returns the contents of the specified file.
 
         `GET /files/{file_id}/content`
@@ -21651,7 +24179,7 @@ class AsyncFiles(AsyncResource):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
             },
-            cast_to=str,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -21897,6 +24425,18 @@ class AsyncFilesWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncFilesWithStreamingResponse:
+    """`client.files.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFiles) -> None:
+        self._resource = resource
+        self.content = async_streaming_response_wrapper(resource.content)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncFineTuning(AsyncResource):
     """`client.fine_tuning`"""
 
@@ -21909,6 +24449,11 @@ class AsyncFineTuning(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFineTuningWithStreamingResponse(self)
+
 
 class AsyncFineTuningWithRawResponse:
     """`client.fine_tuning.with_raw_response`"""
@@ -21919,6 +24464,17 @@ class AsyncFineTuningWithRawResponse:
     @cached_property
     def jobs(self) -> AsyncFineTuningJobsWithRawResponse:
         return AsyncFineTuningJobsWithRawResponse(self._resource.jobs)
+
+
+class AsyncFineTuningWithStreamingResponse:
+    """`client.fine_tuning.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFineTuning) -> None:
+        self._resource = resource
+
+    @cached_property
+    def jobs(self) -> AsyncFineTuningJobsWithStreamingResponse:
+        return AsyncFineTuningJobsWithStreamingResponse(self._resource.jobs)
 
 
 class AsyncFineTuningJobs(AsyncResource):
@@ -21936,6 +24492,11 @@ class AsyncFineTuningJobs(AsyncResource):
     def with_raw_response(self) -> AsyncFineTuningJobsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningJobsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningJobsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFineTuningJobsWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -22199,6 +24760,27 @@ class AsyncFineTuningJobsWithRawResponse:
         return AsyncFineTuningJobsEventsWithRawResponse(self._resource.events)
 
 
+class AsyncFineTuningJobsWithStreamingResponse:
+    """`client.fine_tuning.jobs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFineTuningJobs) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def checkpoints(self) -> AsyncFineTuningJobsCheckpointsWithStreamingResponse:
+        return AsyncFineTuningJobsCheckpointsWithStreamingResponse(
+            self._resource.checkpoints
+        )
+
+    @cached_property
+    def events(self) -> AsyncFineTuningJobsEventsWithStreamingResponse:
+        return AsyncFineTuningJobsEventsWithStreamingResponse(self._resource.events)
+
+
 class AsyncFineTuningJobsCheckpoints(AsyncResource):
     """`client.fine_tuning.jobs.checkpoints`"""
 
@@ -22206,6 +24788,13 @@ class AsyncFineTuningJobsCheckpoints(AsyncResource):
     def with_raw_response(self) -> AsyncFineTuningJobsCheckpointsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningJobsCheckpointsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncFineTuningJobsCheckpointsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFineTuningJobsCheckpointsWithStreamingResponse(self)
 
     def list(
         self,
@@ -22294,6 +24883,14 @@ class AsyncFineTuningJobsCheckpointsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncFineTuningJobsCheckpointsWithStreamingResponse:
+    """`client.fine_tuning.jobs.checkpoints.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFineTuningJobsCheckpoints) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncFineTuningJobsEvents(AsyncResource):
     """`client.fine_tuning.jobs.events`"""
 
@@ -22301,6 +24898,11 @@ class AsyncFineTuningJobsEvents(AsyncResource):
     def with_raw_response(self) -> AsyncFineTuningJobsEventsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFineTuningJobsEventsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningJobsEventsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFineTuningJobsEventsWithStreamingResponse(self)
 
     def list(
         self,
@@ -22383,6 +24985,14 @@ class AsyncFineTuningJobsEventsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncFineTuningJobsEventsWithStreamingResponse:
+    """`client.fine_tuning.jobs.events.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFineTuningJobsEvents) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncGuardrails(AsyncResource):
     """`client.guardrails`"""
 
@@ -22390,6 +25000,11 @@ class AsyncGuardrails(AsyncResource):
     def with_raw_response(self) -> AsyncGuardrailsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncGuardrailsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncGuardrailsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncGuardrailsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -22615,6 +25230,18 @@ class AsyncGuardrailsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncGuardrailsWithStreamingResponse:
+    """`client.guardrails.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncGuardrails) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncImages(AsyncResource):
     """`client.images`"""
 
@@ -22634,6 +25261,11 @@ class AsyncImages(AsyncResource):
     def with_raw_response(self) -> AsyncImagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncImagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncImagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncImagesWithStreamingResponse(self)
 
 
 class AsyncImagesWithRawResponse:
@@ -22655,6 +25287,25 @@ class AsyncImagesWithRawResponse:
         return AsyncImagesVariationsWithRawResponse(self._resource.variations)
 
 
+class AsyncImagesWithStreamingResponse:
+    """`client.images.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncImages) -> None:
+        self._resource = resource
+
+    @cached_property
+    def edits(self) -> AsyncImagesEditsWithStreamingResponse:
+        return AsyncImagesEditsWithStreamingResponse(self._resource.edits)
+
+    @cached_property
+    def generations(self) -> AsyncImagesGenerationsWithStreamingResponse:
+        return AsyncImagesGenerationsWithStreamingResponse(self._resource.generations)
+
+    @cached_property
+    def variations(self) -> AsyncImagesVariationsWithStreamingResponse:
+        return AsyncImagesVariationsWithStreamingResponse(self._resource.variations)
+
+
 class AsyncImagesEdits(AsyncResource):
     """`client.images.edits`"""
 
@@ -22662,6 +25313,11 @@ class AsyncImagesEdits(AsyncResource):
     def with_raw_response(self) -> AsyncImagesEditsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncImagesEditsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncImagesEditsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncImagesEditsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -22752,6 +25408,14 @@ class AsyncImagesEditsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncImagesEditsWithStreamingResponse:
+    """`client.images.edits.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncImagesEdits) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncImagesGenerations(AsyncResource):
     """`client.images.generations`"""
 
@@ -22759,6 +25423,11 @@ class AsyncImagesGenerations(AsyncResource):
     def with_raw_response(self) -> AsyncImagesGenerationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncImagesGenerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncImagesGenerationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncImagesGenerationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -22849,6 +25518,14 @@ class AsyncImagesGenerationsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncImagesGenerationsWithStreamingResponse:
+    """`client.images.generations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncImagesGenerations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncImagesVariations(AsyncResource):
     """`client.images.variations`"""
 
@@ -22856,6 +25533,11 @@ class AsyncImagesVariations(AsyncResource):
     def with_raw_response(self) -> AsyncImagesVariationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncImagesVariationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncImagesVariationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncImagesVariationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -22942,6 +25624,14 @@ class AsyncImagesVariationsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncImagesVariationsWithStreamingResponse:
+    """`client.images.variations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncImagesVariations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncIntegrations(AsyncResource):
     """`client.integrations`"""
 
@@ -22957,6 +25647,11 @@ class AsyncIntegrations(AsyncResource):
     def with_raw_response(self) -> AsyncIntegrationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncIntegrationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncIntegrationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncIntegrationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -23240,6 +25935,28 @@ class AsyncIntegrationsWithRawResponse:
         return AsyncIntegrationsWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class AsyncIntegrationsWithStreamingResponse:
+    """`client.integrations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncIntegrations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def models(self) -> AsyncIntegrationsModelsWithStreamingResponse:
+        return AsyncIntegrationsModelsWithStreamingResponse(self._resource.models)
+
+    @cached_property
+    def workspaces(self) -> AsyncIntegrationsWorkspacesWithStreamingResponse:
+        return AsyncIntegrationsWorkspacesWithStreamingResponse(
+            self._resource.workspaces
+        )
+
+
 class AsyncIntegrationsModels(AsyncResource):
     """`client.integrations.models`"""
 
@@ -23247,6 +25964,11 @@ class AsyncIntegrationsModels(AsyncResource):
     def with_raw_response(self) -> AsyncIntegrationsModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncIntegrationsModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncIntegrationsModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncIntegrationsModelsWithStreamingResponse(self)
 
     async def delete(
         self,
@@ -23369,6 +26091,16 @@ class AsyncIntegrationsModelsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncIntegrationsModelsWithStreamingResponse:
+    """`client.integrations.models.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncIntegrationsModels) -> None:
+        self._resource = resource
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncIntegrationsWorkspaces(AsyncResource):
     """`client.integrations.workspaces`"""
 
@@ -23376,6 +26108,13 @@ class AsyncIntegrationsWorkspaces(AsyncResource):
     def with_raw_response(self) -> AsyncIntegrationsWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncIntegrationsWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncIntegrationsWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncIntegrationsWorkspacesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -23471,6 +26210,15 @@ class AsyncIntegrationsWorkspacesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncIntegrationsWorkspacesWithStreamingResponse:
+    """`client.integrations.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncIntegrationsWorkspaces) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncLabels(AsyncResource):
     """`client.labels`"""
 
@@ -23478,6 +26226,11 @@ class AsyncLabels(AsyncResource):
     def with_raw_response(self) -> AsyncLabelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncLabelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLabelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncLabelsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -23712,6 +26465,18 @@ class AsyncLabelsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncLabelsWithStreamingResponse:
+    """`client.labels.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncLabels) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncLogs(AsyncResource):
     """`client.logs`"""
 
@@ -23723,6 +26488,11 @@ class AsyncLogs(AsyncResource):
     def with_raw_response(self) -> AsyncLogsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncLogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLogsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncLogsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -23850,6 +26620,19 @@ class AsyncLogsWithRawResponse:
         return AsyncLogsExportsWithRawResponse(self._resource.exports)
 
 
+class AsyncLogsWithStreamingResponse:
+    """`client.logs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncLogs) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def exports(self) -> AsyncLogsExportsWithStreamingResponse:
+        return AsyncLogsExportsWithStreamingResponse(self._resource.exports)
+
+
 class AsyncLogsExports(AsyncResource):
     """`client.logs.exports`"""
 
@@ -23857,6 +26640,11 @@ class AsyncLogsExports(AsyncResource):
     def with_raw_response(self) -> AsyncLogsExportsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncLogsExportsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLogsExportsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncLogsExportsWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -24090,6 +26878,20 @@ class AsyncLogsExportsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncLogsExportsWithStreamingResponse:
+    """`client.logs.exports.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncLogsExports) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.download = async_streaming_response_wrapper(resource.download)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.start = async_streaming_response_wrapper(resource.start)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncMcpIntegrations(AsyncResource):
     """`client.mcp_integrations`"""
 
@@ -24105,6 +26907,11 @@ class AsyncMcpIntegrations(AsyncResource):
     def with_raw_response(self) -> AsyncMcpIntegrationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpIntegrationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMcpIntegrationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpIntegrationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -24389,6 +27196,31 @@ class AsyncMcpIntegrationsWithRawResponse:
         return AsyncMcpIntegrationsWorkspacesWithRawResponse(self._resource.workspaces)
 
 
+class AsyncMcpIntegrationsWithStreamingResponse:
+    """`client.mcp_integrations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpIntegrations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.metadata = async_streaming_response_wrapper(resource.metadata)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def capabilities(self) -> AsyncMcpIntegrationsCapabilitiesWithStreamingResponse:
+        return AsyncMcpIntegrationsCapabilitiesWithStreamingResponse(
+            self._resource.capabilities
+        )
+
+    @cached_property
+    def workspaces(self) -> AsyncMcpIntegrationsWorkspacesWithStreamingResponse:
+        return AsyncMcpIntegrationsWorkspacesWithStreamingResponse(
+            self._resource.workspaces
+        )
+
+
 class AsyncMcpIntegrationsCapabilities(AsyncResource):
     """`client.mcp_integrations.capabilities`"""
 
@@ -24396,6 +27228,13 @@ class AsyncMcpIntegrationsCapabilities(AsyncResource):
     def with_raw_response(self) -> AsyncMcpIntegrationsCapabilitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpIntegrationsCapabilitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncMcpIntegrationsCapabilitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpIntegrationsCapabilitiesWithStreamingResponse(self)
 
     def list(
         self,
@@ -24505,6 +27344,15 @@ class AsyncMcpIntegrationsCapabilitiesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncMcpIntegrationsCapabilitiesWithStreamingResponse:
+    """`client.mcp_integrations.capabilities.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpIntegrationsCapabilities) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncMcpIntegrationsWorkspaces(AsyncResource):
     """`client.mcp_integrations.workspaces`"""
 
@@ -24512,6 +27360,13 @@ class AsyncMcpIntegrationsWorkspaces(AsyncResource):
     def with_raw_response(self) -> AsyncMcpIntegrationsWorkspacesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpIntegrationsWorkspacesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncMcpIntegrationsWorkspacesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpIntegrationsWorkspacesWithStreamingResponse(self)
 
     async def list(
         self,
@@ -24614,6 +27469,15 @@ class AsyncMcpIntegrationsWorkspacesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncMcpIntegrationsWorkspacesWithStreamingResponse:
+    """`client.mcp_integrations.workspaces.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpIntegrationsWorkspaces) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncMcpServers(AsyncResource):
     """`client.mcp_servers`"""
 
@@ -24629,6 +27493,11 @@ class AsyncMcpServers(AsyncResource):
     def with_raw_response(self) -> AsyncMcpServersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpServersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMcpServersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpServersWithStreamingResponse(self)
 
     async def create(
         self,
@@ -24881,6 +27750,31 @@ class AsyncMcpServersWithRawResponse:
         return AsyncMcpServersUserAccessWithRawResponse(self._resource.user_access)
 
 
+class AsyncMcpServersWithStreamingResponse:
+    """`client.mcp_servers.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpServers) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.test = async_streaming_response_wrapper(resource.test)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def capabilities(self) -> AsyncMcpServersCapabilitiesWithStreamingResponse:
+        return AsyncMcpServersCapabilitiesWithStreamingResponse(
+            self._resource.capabilities
+        )
+
+    @cached_property
+    def user_access(self) -> AsyncMcpServersUserAccessWithStreamingResponse:
+        return AsyncMcpServersUserAccessWithStreamingResponse(
+            self._resource.user_access
+        )
+
+
 class AsyncMcpServersCapabilities(AsyncResource):
     """`client.mcp_servers.capabilities`"""
 
@@ -24888,6 +27782,13 @@ class AsyncMcpServersCapabilities(AsyncResource):
     def with_raw_response(self) -> AsyncMcpServersCapabilitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpServersCapabilitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncMcpServersCapabilitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpServersCapabilitiesWithStreamingResponse(self)
 
     def list(
         self,
@@ -24995,6 +27896,15 @@ class AsyncMcpServersCapabilitiesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncMcpServersCapabilitiesWithStreamingResponse:
+    """`client.mcp_servers.capabilities.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpServersCapabilities) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncMcpServersUserAccess(AsyncResource):
     """`client.mcp_servers.user_access`"""
 
@@ -25002,6 +27912,11 @@ class AsyncMcpServersUserAccess(AsyncResource):
     def with_raw_response(self) -> AsyncMcpServersUserAccessWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMcpServersUserAccessWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMcpServersUserAccessWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMcpServersUserAccessWithStreamingResponse(self)
 
     def list(
         self,
@@ -25116,6 +28031,15 @@ class AsyncMcpServersUserAccessWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncMcpServersUserAccessWithStreamingResponse:
+    """`client.mcp_servers.user_access.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMcpServersUserAccess) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncModelConfigs(AsyncResource):
     """`client.model_configs`"""
 
@@ -25127,6 +28051,11 @@ class AsyncModelConfigs(AsyncResource):
     def with_raw_response(self) -> AsyncModelConfigsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncModelConfigsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModelConfigsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncModelConfigsWithStreamingResponse(self)
 
 
 class AsyncModelConfigsWithRawResponse:
@@ -25140,6 +28069,17 @@ class AsyncModelConfigsWithRawResponse:
         return AsyncModelConfigsPricingWithRawResponse(self._resource.pricing)
 
 
+class AsyncModelConfigsWithStreamingResponse:
+    """`client.model_configs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncModelConfigs) -> None:
+        self._resource = resource
+
+    @cached_property
+    def pricing(self) -> AsyncModelConfigsPricingWithStreamingResponse:
+        return AsyncModelConfigsPricingWithStreamingResponse(self._resource.pricing)
+
+
 class AsyncModelConfigsPricing(AsyncResource):
     """`client.model_configs.pricing`"""
 
@@ -25147,6 +28087,11 @@ class AsyncModelConfigsPricing(AsyncResource):
     def with_raw_response(self) -> AsyncModelConfigsPricingWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncModelConfigsPricingWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModelConfigsPricingWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncModelConfigsPricingWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -25212,6 +28157,14 @@ class AsyncModelConfigsPricingWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncModelConfigsPricingWithStreamingResponse:
+    """`client.model_configs.pricing.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncModelConfigsPricing) -> None:
+        self._resource = resource
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncModels(AsyncResource):
     """`client.models`"""
 
@@ -25219,6 +28172,11 @@ class AsyncModels(AsyncResource):
     def with_raw_response(self) -> AsyncModelsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModelsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncModelsWithStreamingResponse(self)
 
     async def delete(
         self,
@@ -25367,6 +28325,16 @@ class AsyncModelsWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncModelsWithStreamingResponse:
+    """`client.models.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncModels) -> None:
+        self._resource = resource
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncModerations(AsyncResource):
     """`client.moderations`"""
 
@@ -25374,6 +28342,11 @@ class AsyncModerations(AsyncResource):
     def with_raw_response(self) -> AsyncModerationsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncModerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModerationsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncModerationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -25444,6 +28417,14 @@ class AsyncModerationsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncModerationsWithStreamingResponse:
+    """`client.moderations.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncModerations) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncPolicies(AsyncResource):
     """`client.policies`"""
 
@@ -25459,6 +28440,11 @@ class AsyncPolicies(AsyncResource):
     def with_raw_response(self) -> AsyncPoliciesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPoliciesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPoliciesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPoliciesWithStreamingResponse(self)
 
 
 class AsyncPoliciesWithRawResponse:
@@ -25476,6 +28462,23 @@ class AsyncPoliciesWithRawResponse:
         return AsyncPoliciesUsageLimitsWithRawResponse(self._resource.usage_limits)
 
 
+class AsyncPoliciesWithStreamingResponse:
+    """`client.policies.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPolicies) -> None:
+        self._resource = resource
+
+    @cached_property
+    def rate_limits(self) -> AsyncPoliciesRateLimitsWithStreamingResponse:
+        return AsyncPoliciesRateLimitsWithStreamingResponse(self._resource.rate_limits)
+
+    @cached_property
+    def usage_limits(self) -> AsyncPoliciesUsageLimitsWithStreamingResponse:
+        return AsyncPoliciesUsageLimitsWithStreamingResponse(
+            self._resource.usage_limits
+        )
+
+
 class AsyncPoliciesRateLimits(AsyncResource):
     """`client.policies.rate_limits`"""
 
@@ -25483,6 +28486,11 @@ class AsyncPoliciesRateLimits(AsyncResource):
     def with_raw_response(self) -> AsyncPoliciesRateLimitsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPoliciesRateLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPoliciesRateLimitsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPoliciesRateLimitsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -25726,6 +28734,18 @@ class AsyncPoliciesRateLimitsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncPoliciesRateLimitsWithStreamingResponse:
+    """`client.policies.rate_limits.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPoliciesRateLimits) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncPoliciesUsageLimits(AsyncResource):
     """`client.policies.usage_limits`"""
 
@@ -25737,6 +28757,11 @@ class AsyncPoliciesUsageLimits(AsyncResource):
     def with_raw_response(self) -> AsyncPoliciesUsageLimitsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPoliciesUsageLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPoliciesUsageLimitsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPoliciesUsageLimitsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -25999,6 +29024,24 @@ class AsyncPoliciesUsageLimitsWithRawResponse:
         return AsyncPoliciesUsageLimitsEntitiesWithRawResponse(self._resource.entities)
 
 
+class AsyncPoliciesUsageLimitsWithStreamingResponse:
+    """`client.policies.usage_limits.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPoliciesUsageLimits) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def entities(self) -> AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse:
+        return AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse(
+            self._resource.entities
+        )
+
+
 class AsyncPoliciesUsageLimitsEntities(AsyncResource):
     """`client.policies.usage_limits.entities`"""
 
@@ -26006,6 +29049,13 @@ class AsyncPoliciesUsageLimitsEntities(AsyncResource):
     def with_raw_response(self) -> AsyncPoliciesUsageLimitsEntitiesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPoliciesUsageLimitsEntitiesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse(self)
 
     def list(
         self,
@@ -26111,6 +29161,15 @@ class AsyncPoliciesUsageLimitsEntitiesWithRawResponse:
         self.reset = async_raw_response_wrapper(resource.reset)
 
 
+class AsyncPoliciesUsageLimitsEntitiesWithStreamingResponse:
+    """`client.policies.usage_limits.entities.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPoliciesUsageLimitsEntities) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.reset = async_streaming_response_wrapper(resource.reset)
+
+
 class AsyncPrompts(AsyncResource):
     """`client.prompts`"""
 
@@ -26130,6 +29189,11 @@ class AsyncPrompts(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPromptsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -26504,6 +29568,32 @@ class AsyncPromptsWithRawResponse:
         return AsyncPromptsVersionsWithRawResponse(self._resource.versions)
 
 
+class AsyncPromptsWithStreamingResponse:
+    """`client.prompts.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPrompts) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.make_default = async_streaming_response_wrapper(resource.make_default)
+        self.render = async_streaming_response_wrapper(resource.render)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def completions(self) -> AsyncPromptsCompletionsWithStreamingResponse:
+        return AsyncPromptsCompletionsWithStreamingResponse(self._resource.completions)
+
+    @cached_property
+    def partials(self) -> AsyncPromptsPartialsWithStreamingResponse:
+        return AsyncPromptsPartialsWithStreamingResponse(self._resource.partials)
+
+    @cached_property
+    def versions(self) -> AsyncPromptsVersionsWithStreamingResponse:
+        return AsyncPromptsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class AsyncPromptsCompletions(AsyncResource):
     """`client.prompts.completions`"""
 
@@ -26511,6 +29601,11 @@ class AsyncPromptsCompletions(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPromptsCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsCompletionsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -26595,6 +29690,14 @@ class AsyncPromptsCompletionsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncPromptsCompletionsWithStreamingResponse:
+    """`client.prompts.completions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPromptsCompletions) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncPromptsPartials(AsyncResource):
     """`client.prompts.partials`"""
 
@@ -26606,6 +29709,11 @@ class AsyncPromptsPartials(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsPartialsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsPartialsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPromptsPartialsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsPartialsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -26826,6 +29934,25 @@ class AsyncPromptsPartialsWithRawResponse:
         return AsyncPromptsPartialsVersionsWithRawResponse(self._resource.versions)
 
 
+class AsyncPromptsPartialsWithStreamingResponse:
+    """`client.prompts.partials.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPromptsPartials) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.make_default = async_streaming_response_wrapper(resource.make_default)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def versions(self) -> AsyncPromptsPartialsVersionsWithStreamingResponse:
+        return AsyncPromptsPartialsVersionsWithStreamingResponse(
+            self._resource.versions
+        )
+
+
 class AsyncPromptsPartialsVersions(AsyncResource):
     """`client.prompts.partials.versions`"""
 
@@ -26833,6 +29960,13 @@ class AsyncPromptsPartialsVersions(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsPartialsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsPartialsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncPromptsPartialsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsPartialsVersionsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -26872,6 +30006,14 @@ class AsyncPromptsPartialsVersionsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncPromptsPartialsVersionsWithStreamingResponse:
+    """`client.prompts.partials.versions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPromptsPartialsVersions) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncPromptsVersions(AsyncResource):
     """`client.prompts.versions`"""
 
@@ -26879,6 +30021,11 @@ class AsyncPromptsVersions(AsyncResource):
     def with_raw_response(self) -> AsyncPromptsVersionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPromptsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPromptsVersionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPromptsVersionsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -26993,6 +30140,16 @@ class AsyncPromptsVersionsWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncPromptsVersionsWithStreamingResponse:
+    """`client.prompts.versions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPromptsVersions) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncProviders(AsyncResource):
     """`client.providers`"""
 
@@ -27000,6 +30157,11 @@ class AsyncProviders(AsyncResource):
     def with_raw_response(self) -> AsyncProvidersWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncProvidersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncProvidersWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncProvidersWithStreamingResponse(self)
 
     async def create(
         self,
@@ -27234,6 +30396,18 @@ class AsyncProvidersWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncProvidersWithStreamingResponse:
+    """`client.providers.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncProviders) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncRealtime(AsyncResource):
     """`client.realtime`"""
 
@@ -27241,6 +30415,11 @@ class AsyncRealtime(AsyncResource):
     def with_raw_response(self) -> AsyncRealtimeWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncRealtimeWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRealtimeWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncRealtimeWithStreamingResponse(self)
 
     async def connect(
         self,
@@ -27308,6 +30487,14 @@ class AsyncRealtimeWithRawResponse:
         self.connect = async_raw_response_wrapper(resource.connect)
 
 
+class AsyncRealtimeWithStreamingResponse:
+    """`client.realtime.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncRealtime) -> None:
+        self._resource = resource
+        self.connect = async_streaming_response_wrapper(resource.connect)
+
+
 class AsyncResponses(AsyncResource):
     """`client.responses`"""
 
@@ -27319,6 +30506,11 @@ class AsyncResponses(AsyncResource):
     def with_raw_response(self) -> AsyncResponsesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncResponsesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncResponsesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncResponsesWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -27706,6 +30898,20 @@ class AsyncResponsesWithRawResponse:
         return AsyncResponsesInputItemsWithRawResponse(self._resource.input_items)
 
 
+class AsyncResponsesWithStreamingResponse:
+    """`client.responses.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncResponses) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def input_items(self) -> AsyncResponsesInputItemsWithStreamingResponse:
+        return AsyncResponsesInputItemsWithStreamingResponse(self._resource.input_items)
+
+
 class AsyncResponsesInputItems(AsyncResource):
     """`client.responses.input_items`"""
 
@@ -27713,6 +30919,11 @@ class AsyncResponsesInputItems(AsyncResource):
     def with_raw_response(self) -> AsyncResponsesInputItemsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncResponsesInputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncResponsesInputItemsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncResponsesInputItemsWithStreamingResponse(self)
 
     def list(
         self,
@@ -27805,6 +31016,14 @@ class AsyncResponsesInputItemsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncResponsesInputItemsWithStreamingResponse:
+    """`client.responses.input_items.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncSecretReferences(AsyncResource):
     """`client.secret_references`"""
 
@@ -27812,6 +31031,11 @@ class AsyncSecretReferences(AsyncResource):
     def with_raw_response(self) -> AsyncSecretReferencesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncSecretReferencesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSecretReferencesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncSecretReferencesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -28072,6 +31296,18 @@ class AsyncSecretReferencesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncSecretReferencesWithStreamingResponse:
+    """`client.secret_references.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncSecretReferences) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncThreads(AsyncResource):
     """`client.threads`"""
 
@@ -28087,6 +31323,11 @@ class AsyncThreads(AsyncResource):
     def with_raw_response(self) -> AsyncThreadsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncThreadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncThreadsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncThreadsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -28484,6 +31725,26 @@ class AsyncThreadsWithRawResponse:
         return AsyncThreadsRunsWithRawResponse(self._resource.runs)
 
 
+class AsyncThreadsWithStreamingResponse:
+    """`client.threads.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncThreads) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.create_and_run = async_streaming_response_wrapper(resource.create_and_run)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def messages(self) -> AsyncThreadsMessagesWithStreamingResponse:
+        return AsyncThreadsMessagesWithStreamingResponse(self._resource.messages)
+
+    @cached_property
+    def runs(self) -> AsyncThreadsRunsWithStreamingResponse:
+        return AsyncThreadsRunsWithStreamingResponse(self._resource.runs)
+
+
 class AsyncThreadsMessages(AsyncResource):
     """`client.threads.messages`"""
 
@@ -28491,6 +31752,11 @@ class AsyncThreadsMessages(AsyncResource):
     def with_raw_response(self) -> AsyncThreadsMessagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncThreadsMessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncThreadsMessagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncThreadsMessagesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -28851,6 +32117,18 @@ class AsyncThreadsMessagesWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncThreadsMessagesWithStreamingResponse:
+    """`client.threads.messages.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncThreadsMessages) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncThreadsRuns(AsyncResource):
     """`client.threads.runs`"""
 
@@ -28862,6 +32140,11 @@ class AsyncThreadsRuns(AsyncResource):
     def with_raw_response(self) -> AsyncThreadsRunsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncThreadsRunsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncThreadsRunsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncThreadsRunsWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -29343,6 +32626,25 @@ class AsyncThreadsRunsWithRawResponse:
         return AsyncThreadsRunsStepsWithRawResponse(self._resource.steps)
 
 
+class AsyncThreadsRunsWithStreamingResponse:
+    """`client.threads.runs.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncThreadsRuns) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.submit_tool_outputs = async_streaming_response_wrapper(
+            resource.submit_tool_outputs
+        )
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def steps(self) -> AsyncThreadsRunsStepsWithStreamingResponse:
+        return AsyncThreadsRunsStepsWithStreamingResponse(self._resource.steps)
+
+
 class AsyncThreadsRunsSteps(AsyncResource):
     """`client.threads.runs.steps`"""
 
@@ -29350,6 +32652,11 @@ class AsyncThreadsRunsSteps(AsyncResource):
     def with_raw_response(self) -> AsyncThreadsRunsStepsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncThreadsRunsStepsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncThreadsRunsStepsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncThreadsRunsStepsWithStreamingResponse(self)
 
     def list(
         self,
@@ -29507,6 +32814,15 @@ class AsyncThreadsRunsStepsWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncThreadsRunsStepsWithStreamingResponse:
+    """`client.threads.runs.steps.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncThreadsRunsSteps) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncVectorStores(AsyncResource):
     """`client.vector_stores`"""
 
@@ -29522,6 +32838,11 @@ class AsyncVectorStores(AsyncResource):
     def with_raw_response(self) -> AsyncVectorStoresWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVectorStoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVectorStoresWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVectorStoresWithStreamingResponse(self)
 
     async def create(
         self,
@@ -29759,6 +33080,28 @@ class AsyncVectorStoresWithRawResponse:
         return AsyncVectorStoresFilesWithRawResponse(self._resource.files)
 
 
+class AsyncVectorStoresWithStreamingResponse:
+    """`client.vector_stores.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVectorStores) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+    @cached_property
+    def file_batches(self) -> AsyncVectorStoresFileBatchesWithStreamingResponse:
+        return AsyncVectorStoresFileBatchesWithStreamingResponse(
+            self._resource.file_batches
+        )
+
+    @cached_property
+    def files(self) -> AsyncVectorStoresFilesWithStreamingResponse:
+        return AsyncVectorStoresFilesWithStreamingResponse(self._resource.files)
+
+
 class AsyncVectorStoresFileBatches(AsyncResource):
     """`client.vector_stores.file_batches`"""
 
@@ -29770,6 +33113,13 @@ class AsyncVectorStoresFileBatches(AsyncResource):
     def with_raw_response(self) -> AsyncVectorStoresFileBatchesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVectorStoresFileBatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncVectorStoresFileBatchesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVectorStoresFileBatchesWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -29898,6 +33248,22 @@ class AsyncVectorStoresFileBatchesWithRawResponse:
         return AsyncVectorStoresFileBatchesFilesWithRawResponse(self._resource.files)
 
 
+class AsyncVectorStoresFileBatchesWithStreamingResponse:
+    """`client.vector_stores.file_batches.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVectorStoresFileBatches) -> None:
+        self._resource = resource
+        self.cancel = async_streaming_response_wrapper(resource.cancel)
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+    @cached_property
+    def files(self) -> AsyncVectorStoresFileBatchesFilesWithStreamingResponse:
+        return AsyncVectorStoresFileBatchesFilesWithStreamingResponse(
+            self._resource.files
+        )
+
+
 class AsyncVectorStoresFileBatchesFiles(AsyncResource):
     """`client.vector_stores.file_batches.files`"""
 
@@ -29905,6 +33271,13 @@ class AsyncVectorStoresFileBatchesFiles(AsyncResource):
     def with_raw_response(self) -> AsyncVectorStoresFileBatchesFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVectorStoresFileBatchesFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncVectorStoresFileBatchesFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVectorStoresFileBatchesFilesWithStreamingResponse(self)
 
     def list(
         self,
@@ -29984,6 +33357,14 @@ class AsyncVectorStoresFileBatchesFilesWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncVectorStoresFileBatchesFilesWithStreamingResponse:
+    """`client.vector_stores.file_batches.files.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVectorStoresFileBatchesFiles) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncVectorStoresFiles(AsyncResource):
     """`client.vector_stores.files`"""
 
@@ -29991,6 +33372,11 @@ class AsyncVectorStoresFiles(AsyncResource):
     def with_raw_response(self) -> AsyncVectorStoresFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVectorStoresFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVectorStoresFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVectorStoresFilesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -30182,6 +33568,17 @@ class AsyncVectorStoresFilesWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncVectorStoresFilesWithStreamingResponse:
+    """`client.vector_stores.files.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVectorStoresFiles) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncVirtualKeys(AsyncResource):
     """`client.virtual_keys`"""
 
@@ -30189,6 +33586,11 @@ class AsyncVirtualKeys(AsyncResource):
     def with_raw_response(self) -> AsyncVirtualKeysWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncVirtualKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVirtualKeysWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncVirtualKeysWithStreamingResponse(self)
 
     async def create(
         self,
@@ -30420,6 +33822,18 @@ class AsyncVirtualKeysWithRawResponse:
         self.update = async_raw_response_wrapper(resource.update)
 
 
+class AsyncVirtualKeysWithStreamingResponse:
+    """`client.virtual_keys.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncVirtualKeys) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+        self.delete = async_streaming_response_wrapper(resource.delete)
+        self.list = async_streaming_response_wrapper(resource.list)
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.update = async_streaming_response_wrapper(resource.update)
+
+
 class AsyncPortkey(AsyncAPIClient):
     """Async client for Portkey API.
 
@@ -30434,7 +33848,16 @@ class AsyncPortkey(AsyncAPIClient):
     control_plane_url: default https://api.portkey.ai/v1 (env PORTKEY_CONTROL_PLANE_URL)
     gateway_url: default https://api.portkey.ai/v1 (env PORTKEY_GATEWAY_URL)
     public_url: default https://api.portkey.ai (env PORTKEY_PUBLIC_URL)
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env PORTKEY_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "PORTKEY_LOG"
 
     def __init__(
         self,
@@ -30454,6 +33877,7 @@ class AsyncPortkey(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("PORTKEY_API_KEY")
@@ -30521,6 +33945,7 @@ class AsyncPortkey(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -30541,6 +33966,7 @@ class AsyncPortkey(AsyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -30592,6 +34018,7 @@ class AsyncPortkey(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         if not isinstance(api_key, NotGiven):
             new.api_key = api_key

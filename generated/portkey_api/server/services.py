@@ -875,7 +875,7 @@ class FilesService:
 
     async def download_file(
         self, request: _inputs.DownloadFileInput, ctx: RequestContext
-    ) -> str:
+    ) -> bytes | AsyncIterator[bytes]:
         """`GET /files/{file_id}/content`.
 
         Returns the contents of the specified file.

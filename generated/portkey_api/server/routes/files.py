@@ -72,9 +72,9 @@ OPERATIONS: dict[str, _rt.OperationSpec] = {
     "download_file": _rt.OperationSpec(
         name="download_file",
         status=200,
-        kind="json",
-        media_type="application/json",
-        response_type=str,
+        kind="binary",
+        media_type="application/octet-stream",
+        response_type=None,
         chunk_type=None,
         terminator=None,
     ),
@@ -486,11 +486,16 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         summary="Returns the contents of the specified file.",
         tags=["Files"],
         status_code=200,
-        response_model=str,
-        response_model_exclude_unset=True,
+        response_model=None,
+        response_class=Response,
         responses={
             200: {
                 "description": "OK",
+                "content": {
+                    "application/octet-stream": {
+                        "schema": {"type": "string", "format": "binary"}
+                    },
+                },
             },
         },
         openapi_extra={

@@ -10,6 +10,9 @@ class UploadFileRequestPurpose(str, Enum):
     BATCH = "batch"
     FINE_TUNE = "fine-tune"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class UploadFileResponse(BaseModel):
     model_config = ConfigDict(

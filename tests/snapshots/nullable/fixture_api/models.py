@@ -11,6 +11,9 @@ class MessageRole(str, Enum):
     ASSISTANT = "assistant"
     USER = "user"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class Message(BaseModel):
     model_config = ConfigDict(

@@ -17,11 +17,17 @@ class Language(str, Enum):
     VALUE_1ST = "1st"
     EMPTY = ""
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class SnippetStatus(str, Enum):
     IN_PROGRESS = "in-progress"
     in_progress = "in_progress"
     DONE = "done"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class Snippet(BaseModel):

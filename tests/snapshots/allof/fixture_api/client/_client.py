@@ -29,13 +29,16 @@ from ._runtime import (
     AsyncAPIClient,
     AsyncResource,
     AsyncStream,
+    BinaryResponse,
     FileTypes,
     NotGiven,
     Stream,
     SyncAPIClient,
     SyncResource,
     async_raw_response_wrapper,
+    async_streaming_response_wrapper,
     raw_response_wrapper,
+    streaming_response_wrapper,
 )
 
 __all__ = ["AllOfFixture", "AsyncAllOfFixture"]
@@ -48,6 +51,11 @@ class Pets(SyncResource):
     def with_raw_response(self) -> PetsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return PetsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PetsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return PetsWithStreamingResponse(self)
 
     def create(
         self,
@@ -94,12 +102,29 @@ class PetsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class PetsWithStreamingResponse:
+    """`client.pets.with_streaming_response`"""
+
+    def __init__(self, resource: Pets) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class AllOfFixture(SyncAPIClient):
     """Client for AllOf fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env ALLOFFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "ALLOFFIXTURE_LOG"
 
     def __init__(
         self,
@@ -110,6 +135,7 @@ class AllOfFixture(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -127,6 +153,7 @@ class AllOfFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -138,6 +165,7 @@ class AllOfFixture(SyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -162,6 +190,7 @@ class AllOfFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new
@@ -180,6 +209,11 @@ class AsyncPets(AsyncResource):
     def with_raw_response(self) -> AsyncPetsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncPetsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPetsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncPetsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -226,12 +260,29 @@ class AsyncPetsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncPetsWithStreamingResponse:
+    """`client.pets.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncPets) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncAllOfFixture(AsyncAPIClient):
     """Async client for AllOf fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env ALLOFFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "ALLOFFIXTURE_LOG"
 
     def __init__(
         self,
@@ -242,6 +293,7 @@ class AsyncAllOfFixture(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -259,6 +311,7 @@ class AsyncAllOfFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -270,6 +323,7 @@ class AsyncAllOfFixture(AsyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -294,6 +348,7 @@ class AsyncAllOfFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new

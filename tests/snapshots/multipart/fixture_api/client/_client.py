@@ -29,13 +29,16 @@ from ._runtime import (
     AsyncAPIClient,
     AsyncResource,
     AsyncStream,
+    BinaryResponse,
     FileTypes,
     NotGiven,
     Stream,
     SyncAPIClient,
     SyncResource,
     async_raw_response_wrapper,
+    async_streaming_response_wrapper,
     raw_response_wrapper,
+    streaming_response_wrapper,
 )
 
 __all__ = ["MultipartFixture", "AsyncMultipartFixture"]
@@ -52,6 +55,11 @@ class Files(SyncResource):
     def with_raw_response(self) -> FilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FilesWithStreamingResponse(self)
 
     def create(
         self,
@@ -104,6 +112,18 @@ class FilesWithRawResponse:
         return FilesContentWithRawResponse(self._resource.content)
 
 
+class FilesWithStreamingResponse:
+    """`client.files.with_streaming_response`"""
+
+    def __init__(self, resource: Files) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+    @cached_property
+    def content(self) -> FilesContentWithStreamingResponse:
+        return FilesContentWithStreamingResponse(self._resource.content)
+
+
 class FilesContent(SyncResource):
     """`client.files.content`"""
 
@@ -111,6 +131,11 @@ class FilesContent(SyncResource):
     def with_raw_response(self) -> FilesContentWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return FilesContentWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FilesContentWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return FilesContentWithStreamingResponse(self)
 
     def list(
         self,
@@ -121,7 +146,7 @@ class FilesContent(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """`GET /files/{file_id}/content`"""
         return self._client.request(
             "get",
@@ -130,7 +155,7 @@ class FilesContent(SyncResource):
             path_params={
                 "file_id": file_id,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -147,12 +172,29 @@ class FilesContentWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class FilesContentWithStreamingResponse:
+    """`client.files.content.with_streaming_response`"""
+
+    def __init__(self, resource: FilesContent) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class MultipartFixture(SyncAPIClient):
     """Client for Multipart fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env MULTIPARTFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "MULTIPARTFIXTURE_LOG"
 
     def __init__(
         self,
@@ -163,6 +205,7 @@ class MultipartFixture(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -180,6 +223,7 @@ class MultipartFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -191,6 +235,7 @@ class MultipartFixture(SyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -215,6 +260,7 @@ class MultipartFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new
@@ -237,6 +283,11 @@ class AsyncFiles(AsyncResource):
     def with_raw_response(self) -> AsyncFilesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFilesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -289,6 +340,18 @@ class AsyncFilesWithRawResponse:
         return AsyncFilesContentWithRawResponse(self._resource.content)
 
 
+class AsyncFilesWithStreamingResponse:
+    """`client.files.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFiles) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+    @cached_property
+    def content(self) -> AsyncFilesContentWithStreamingResponse:
+        return AsyncFilesContentWithStreamingResponse(self._resource.content)
+
+
 class AsyncFilesContent(AsyncResource):
     """`client.files.content`"""
 
@@ -296,6 +359,11 @@ class AsyncFilesContent(AsyncResource):
     def with_raw_response(self) -> AsyncFilesContentWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncFilesContentWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFilesContentWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncFilesContentWithStreamingResponse(self)
 
     async def list(
         self,
@@ -306,7 +374,7 @@ class AsyncFilesContent(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> bytes:
+    ) -> BinaryResponse:
         """`GET /files/{file_id}/content`"""
         return await self._client.request(
             "get",
@@ -315,7 +383,7 @@ class AsyncFilesContent(AsyncResource):
             path_params={
                 "file_id": file_id,
             },
-            cast_to=bytes,
+            cast_to=BinaryResponse,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -332,12 +400,29 @@ class AsyncFilesContentWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncFilesContentWithStreamingResponse:
+    """`client.files.content.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncFilesContent) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncMultipartFixture(AsyncAPIClient):
     """Async client for Multipart fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env MULTIPARTFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "MULTIPARTFIXTURE_LOG"
 
     def __init__(
         self,
@@ -348,6 +433,7 @@ class AsyncMultipartFixture(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -365,6 +451,7 @@ class AsyncMultipartFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -376,6 +463,7 @@ class AsyncMultipartFixture(AsyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -400,6 +488,7 @@ class AsyncMultipartFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new

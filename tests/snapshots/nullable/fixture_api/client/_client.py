@@ -29,13 +29,16 @@ from ._runtime import (
     AsyncAPIClient,
     AsyncResource,
     AsyncStream,
+    BinaryResponse,
     FileTypes,
     NotGiven,
     Stream,
     SyncAPIClient,
     SyncResource,
     async_raw_response_wrapper,
+    async_streaming_response_wrapper,
     raw_response_wrapper,
+    streaming_response_wrapper,
 )
 
 __all__ = ["NullableFixture", "AsyncNullableFixture"]
@@ -48,6 +51,11 @@ class Messages(SyncResource):
     def with_raw_response(self) -> MessagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return MessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> MessagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return MessagesWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -84,12 +92,29 @@ class MessagesWithRawResponse:
         self.retrieve = raw_response_wrapper(resource.retrieve)
 
 
+class MessagesWithStreamingResponse:
+    """`client.messages.with_streaming_response`"""
+
+    def __init__(self, resource: Messages) -> None:
+        self._resource = resource
+        self.retrieve = streaming_response_wrapper(resource.retrieve)
+
+
 class NullableFixture(SyncAPIClient):
     """Client for Nullable fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env NULLABLEFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "NULLABLEFIXTURE_LOG"
 
     def __init__(
         self,
@@ -100,6 +125,7 @@ class NullableFixture(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -117,6 +143,7 @@ class NullableFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -128,6 +155,7 @@ class NullableFixture(SyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -152,6 +180,7 @@ class NullableFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new
@@ -170,6 +199,11 @@ class AsyncMessages(AsyncResource):
     def with_raw_response(self) -> AsyncMessagesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncMessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMessagesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncMessagesWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -206,12 +240,29 @@ class AsyncMessagesWithRawResponse:
         self.retrieve = async_raw_response_wrapper(resource.retrieve)
 
 
+class AsyncMessagesWithStreamingResponse:
+    """`client.messages.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncMessages) -> None:
+        self._resource = resource
+        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+
+
 class AsyncNullableFixture(AsyncAPIClient):
     """Async client for Nullable fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env NULLABLEFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "NULLABLEFIXTURE_LOG"
 
     def __init__(
         self,
@@ -222,6 +273,7 @@ class AsyncNullableFixture(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -239,6 +291,7 @@ class AsyncNullableFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -250,6 +303,7 @@ class AsyncNullableFixture(AsyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -274,6 +328,7 @@ class AsyncNullableFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new

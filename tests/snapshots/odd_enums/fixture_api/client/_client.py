@@ -30,13 +30,16 @@ from ._runtime import (
     AsyncAPIClient,
     AsyncResource,
     AsyncStream,
+    BinaryResponse,
     FileTypes,
     NotGiven,
     Stream,
     SyncAPIClient,
     SyncResource,
     async_raw_response_wrapper,
+    async_streaming_response_wrapper,
     raw_response_wrapper,
+    streaming_response_wrapper,
 )
 
 __all__ = ["OddEnum", "AsyncOddEnum"]
@@ -49,6 +52,11 @@ class Snippets(SyncResource):
     def with_raw_response(self) -> SnippetsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return SnippetsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SnippetsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return SnippetsWithStreamingResponse(self)
 
     def list(
         self,
@@ -85,12 +93,29 @@ class SnippetsWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class SnippetsWithStreamingResponse:
+    """`client.snippets.with_streaming_response`"""
+
+    def __init__(self, resource: Snippets) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class OddEnum(SyncAPIClient):
     """Client for Odd enum fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env ODDENUM_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "ODDENUM_LOG"
 
     def __init__(
         self,
@@ -101,6 +126,7 @@ class OddEnum(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -118,6 +144,7 @@ class OddEnum(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -129,6 +156,7 @@ class OddEnum(SyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -153,6 +181,7 @@ class OddEnum(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new
@@ -171,6 +200,11 @@ class AsyncSnippets(AsyncResource):
     def with_raw_response(self) -> AsyncSnippetsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncSnippetsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSnippetsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncSnippetsWithStreamingResponse(self)
 
     async def list(
         self,
@@ -207,12 +241,29 @@ class AsyncSnippetsWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncSnippetsWithStreamingResponse:
+    """`client.snippets.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncSnippets) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncOddEnum(AsyncAPIClient):
     """Async client for Odd enum fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env ODDENUM_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "ODDENUM_LOG"
 
     def __init__(
         self,
@@ -223,6 +274,7 @@ class AsyncOddEnum(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -240,6 +292,7 @@ class AsyncOddEnum(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -251,6 +304,7 @@ class AsyncOddEnum(AsyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -275,6 +329,7 @@ class AsyncOddEnum(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new

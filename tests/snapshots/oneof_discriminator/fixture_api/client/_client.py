@@ -29,13 +29,16 @@ from ._runtime import (
     AsyncAPIClient,
     AsyncResource,
     AsyncStream,
+    BinaryResponse,
     FileTypes,
     NotGiven,
     Stream,
     SyncAPIClient,
     SyncResource,
     async_raw_response_wrapper,
+    async_streaming_response_wrapper,
     raw_response_wrapper,
+    streaming_response_wrapper,
 )
 
 __all__ = ["DiscriminatorFixture", "AsyncDiscriminatorFixture"]
@@ -48,6 +51,11 @@ class Shapes(SyncResource):
     def with_raw_response(self) -> ShapesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ShapesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ShapesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ShapesWithStreamingResponse(self)
 
     def create(
         self,
@@ -82,12 +90,29 @@ class ShapesWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ShapesWithStreamingResponse:
+    """`client.shapes.with_streaming_response`"""
+
+    def __init__(self, resource: Shapes) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class DiscriminatorFixture(SyncAPIClient):
     """Client for Discriminator fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env DISCRIMINATORFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "DISCRIMINATORFIXTURE_LOG"
 
     def __init__(
         self,
@@ -98,6 +123,7 @@ class DiscriminatorFixture(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -115,6 +141,7 @@ class DiscriminatorFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -126,6 +153,7 @@ class DiscriminatorFixture(SyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -150,6 +178,7 @@ class DiscriminatorFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new
@@ -168,6 +197,11 @@ class AsyncShapes(AsyncResource):
     def with_raw_response(self) -> AsyncShapesWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncShapesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncShapesWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncShapesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -202,12 +236,29 @@ class AsyncShapesWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncShapesWithStreamingResponse:
+    """`client.shapes.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncShapes) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncDiscriminatorFixture(AsyncAPIClient):
     """Async client for Discriminator fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env DISCRIMINATORFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "DISCRIMINATORFIXTURE_LOG"
 
     def __init__(
         self,
@@ -218,6 +269,7 @@ class AsyncDiscriminatorFixture(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -235,6 +287,7 @@ class AsyncDiscriminatorFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -246,6 +299,7 @@ class AsyncDiscriminatorFixture(AsyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -270,6 +324,7 @@ class AsyncDiscriminatorFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new

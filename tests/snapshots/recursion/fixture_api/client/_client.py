@@ -29,13 +29,16 @@ from ._runtime import (
     AsyncAPIClient,
     AsyncResource,
     AsyncStream,
+    BinaryResponse,
     FileTypes,
     NotGiven,
     Stream,
     SyncAPIClient,
     SyncResource,
     async_raw_response_wrapper,
+    async_streaming_response_wrapper,
     raw_response_wrapper,
+    streaming_response_wrapper,
 )
 
 __all__ = ["RecursionFixture", "AsyncRecursionFixture"]
@@ -48,6 +51,11 @@ class Tree(SyncResource):
     def with_raw_response(self) -> TreeWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return TreeWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TreeWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return TreeWithStreamingResponse(self)
 
     def list(
         self,
@@ -80,12 +88,29 @@ class TreeWithRawResponse:
         self.list = raw_response_wrapper(resource.list)
 
 
+class TreeWithStreamingResponse:
+    """`client.tree.with_streaming_response`"""
+
+    def __init__(self, resource: Tree) -> None:
+        self._resource = resource
+        self.list = streaming_response_wrapper(resource.list)
+
+
 class RecursionFixture(SyncAPIClient):
     """Client for Recursion fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env RECURSIONFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "RECURSIONFIXTURE_LOG"
 
     def __init__(
         self,
@@ -96,6 +121,7 @@ class RecursionFixture(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -113,6 +139,7 @@ class RecursionFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -124,6 +151,7 @@ class RecursionFixture(SyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -148,6 +176,7 @@ class RecursionFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new
@@ -166,6 +195,11 @@ class AsyncTree(AsyncResource):
     def with_raw_response(self) -> AsyncTreeWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncTreeWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncTreeWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncTreeWithStreamingResponse(self)
 
     async def list(
         self,
@@ -198,12 +232,29 @@ class AsyncTreeWithRawResponse:
         self.list = async_raw_response_wrapper(resource.list)
 
 
+class AsyncTreeWithStreamingResponse:
+    """`client.tree.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncTree) -> None:
+        self._resource = resource
+        self.list = async_streaming_response_wrapper(resource.list)
+
+
 class AsyncRecursionFixture(AsyncAPIClient):
     """Async client for Recursion fixture.
 
     Arguments left out are read from the environment where one is named below.
     base_url: default /; also the default of every other server group
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env RECURSIONFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "RECURSIONFIXTURE_LOG"
 
     def __init__(
         self,
@@ -214,6 +265,7 @@ class AsyncRecursionFixture(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
         base_url_given = base_url is not None
@@ -231,6 +283,7 @@ class AsyncRecursionFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -242,6 +295,7 @@ class AsyncRecursionFixture(AsyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -266,6 +320,7 @@ class AsyncRecursionFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         new._follow_base_url = follows
         return new

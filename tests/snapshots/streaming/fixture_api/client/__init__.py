@@ -31,6 +31,7 @@ from ._runtime import (
     RawResponse,
     Stream,
     UnprocessableEntityError,
+    request_id,
 )
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "SyncPage",
     "AsyncPage",
     "AsyncPaginator",
+    "request_id",
 ]

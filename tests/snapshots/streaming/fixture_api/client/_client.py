@@ -29,13 +29,16 @@ from ._runtime import (
     AsyncAPIClient,
     AsyncResource,
     AsyncStream,
+    BinaryResponse,
     FileTypes,
     NotGiven,
     Stream,
     SyncAPIClient,
     SyncResource,
     async_raw_response_wrapper,
+    async_streaming_response_wrapper,
     raw_response_wrapper,
+    streaming_response_wrapper,
 )
 
 __all__ = ["StreamingFixture", "AsyncStreamingFixture"]
@@ -53,6 +56,11 @@ class Chat(SyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ChatWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> ChatWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ChatWithStreamingResponse(self)
+
 
 class ChatWithRawResponse:
     """`client.chat.with_raw_response`"""
@@ -65,6 +73,17 @@ class ChatWithRawResponse:
         return ChatCompletionsWithRawResponse(self._resource.completions)
 
 
+class ChatWithStreamingResponse:
+    """`client.chat.with_streaming_response`"""
+
+    def __init__(self, resource: Chat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> ChatCompletionsWithStreamingResponse:
+        return ChatCompletionsWithStreamingResponse(self._resource.completions)
+
+
 class ChatCompletions(SyncResource):
     """`client.chat.completions`"""
 
@@ -72,6 +91,11 @@ class ChatCompletions(SyncResource):
     def with_raw_response(self) -> ChatCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return ChatCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return ChatCompletionsWithStreamingResponse(self)
 
     @overload
     def create(
@@ -167,6 +191,14 @@ class ChatCompletionsWithRawResponse:
         self.create = raw_response_wrapper(resource.create)
 
 
+class ChatCompletionsWithStreamingResponse:
+    """`client.chat.completions.with_streaming_response`"""
+
+    def __init__(self, resource: ChatCompletions) -> None:
+        self._resource = resource
+        self.create = streaming_response_wrapper(resource.create)
+
+
 class StreamingFixture(SyncAPIClient):
     """Client for Streaming fixture.
 
@@ -175,7 +207,16 @@ class StreamingFixture(SyncAPIClient):
     authorization: `Authorization`
     base_url: default https://api.example.test/v1; also the default of every other server group
     gateway_url: default https://api.example.test/v1
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env STREAMINGFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "STREAMINGFIXTURE_LOG"
 
     def __init__(
         self,
@@ -189,6 +230,7 @@ class StreamingFixture(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         self.example_api_key = example_api_key
         if (
@@ -221,6 +263,7 @@ class StreamingFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -235,6 +278,7 @@ class StreamingFixture(SyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -272,6 +316,7 @@ class StreamingFixture(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         if not isinstance(example_api_key, NotGiven):
             new.example_api_key = example_api_key
@@ -299,6 +344,11 @@ class AsyncChat(AsyncResource):
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncChatWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncChatWithStreamingResponse(self)
+
 
 class AsyncChatWithRawResponse:
     """`client.chat.with_raw_response`"""
@@ -311,6 +361,17 @@ class AsyncChatWithRawResponse:
         return AsyncChatCompletionsWithRawResponse(self._resource.completions)
 
 
+class AsyncChatWithStreamingResponse:
+    """`client.chat.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncChat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> AsyncChatCompletionsWithStreamingResponse:
+        return AsyncChatCompletionsWithStreamingResponse(self._resource.completions)
+
+
 class AsyncChatCompletions(AsyncResource):
     """`client.chat.completions`"""
 
@@ -318,6 +379,11 @@ class AsyncChatCompletions(AsyncResource):
     def with_raw_response(self) -> AsyncChatCompletionsWithRawResponse:
         """The same methods, returning the raw response (status, headers, `.parse()`)."""
         return AsyncChatCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatCompletionsWithStreamingResponse:
+        """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
+        return AsyncChatCompletionsWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -413,6 +479,14 @@ class AsyncChatCompletionsWithRawResponse:
         self.create = async_raw_response_wrapper(resource.create)
 
 
+class AsyncChatCompletionsWithStreamingResponse:
+    """`client.chat.completions.with_streaming_response`"""
+
+    def __init__(self, resource: AsyncChatCompletions) -> None:
+        self._resource = resource
+        self.create = async_streaming_response_wrapper(resource.create)
+
+
 class AsyncStreamingFixture(AsyncAPIClient):
     """Async client for Streaming fixture.
 
@@ -421,7 +495,16 @@ class AsyncStreamingFixture(AsyncAPIClient):
     authorization: `Authorization`
     base_url: default https://api.example.test/v1; also the default of every other server group
     gateway_url: default https://api.example.test/v1
+    strict_response_validation: True raises `APIResponseValidationError` for any response that
+    does not match the spec; by default such a response is still returned, unknown values kept
+    as they arrived (new enum values, unknown union members, nulls, missing fields as None).
+
+    Logging of requests and retries: env STREAMINGFIXTURE_LOG=info or debug.
     """
+
+    client_name = "portkey-codegen-client"
+    client_version = "0.1.0"
+    log_env = "STREAMINGFIXTURE_LOG"
 
     def __init__(
         self,
@@ -435,6 +518,7 @@ class AsyncStreamingFixture(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         self.example_api_key = example_api_key
         if (
@@ -467,6 +551,7 @@ class AsyncStreamingFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
 
     def copy(
@@ -481,6 +566,7 @@ class AsyncStreamingFixture(AsyncAPIClient):
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
         base_urls: Mapping[str, str] | None = None,
         auth_headers: Mapping[str, object] | None = None,
     ) -> Self:
@@ -518,6 +604,7 @@ class AsyncStreamingFixture(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             http_client=http_client,
+            strict_response_validation=strict_response_validation,
         )
         if not isinstance(example_api_key, NotGiven):
             new.example_api_key = example_api_key
