@@ -188,18 +188,61 @@ def _requirement_only(members: list[Any]) -> bool:
     return all(isinstance(m, dict) and set(m) <= {"required", "description", "title"} for m in members)
 
 
-def _single_ref_allof(node: Mapping[str, Any]) -> bool:
-    """``allOf: [{$ref}]`` with nothing that would make it a new object (OpenAPI 3.0 idiom)."""
+# Keys that describe a schema without constraining it: an ``allOf`` part holding only these
+# (``allOf: [{$ref: X}, {description: ...}]``, the OpenAPI 3.0 way to describe a $ref) adds no type.
+_ANNOTATIONS = frozenset(
+    {"description", "title", "nullable", "default", "example", "examples", "deprecated", "readOnly", "writeOnly",
+     "externalDocs", "$comment"}
+)  # fmt: skip
+
+
+def _annotation_only(part: Any) -> bool:
+    return isinstance(part, dict) and "$ref" not in part and all(k in _ANNOTATIONS or str(k).startswith("x-") for k in part)
+
+
+def _allof_core(node: Mapping[str, Any]) -> list[tuple[int, Any]]:
+    """The ``allOf`` parts that carry a type, with their index (annotation-only parts left out)."""
     parts = node.get("allOf")
+    if not isinstance(parts, list):
+        return []
+    return [(i, part) for i, part in enumerate(parts) if not _annotation_only(part)]
+
+
+def _allof_annotations(node: Mapping[str, Any]) -> dict[str, Any]:
+    """What the annotation-only ``allOf`` parts say (the first part saying it wins)."""
+    found: dict[str, Any] = {}
+    for part in node.get("allOf") or []:
+        if _annotation_only(part):
+            for key, value in part.items():
+                found.setdefault(key, value)
+    return found
+
+
+def _single_ref_allof(node: Mapping[str, Any]) -> bool:
+    """``allOf: [{$ref}]`` (plus annotation-only parts) with nothing that would make it a new
+    object (OpenAPI 3.0 idiom for describing a reference)."""
+    core = _allof_core(node)
     return (
-        isinstance(parts, list)
-        and len(parts) == 1
-        and isinstance(parts[0], dict)
-        and isinstance(parts[0].get("$ref"), str)
+        len(core) == 1
+        and isinstance(core[0][1], dict)
+        and isinstance(core[0][1].get("$ref"), str)
         and not node.get("properties")
         and not node.get("oneOf")
         and not node.get("anyOf")
     )
+
+
+def _single_ref_part(node: Mapping[str, Any]) -> tuple[int, dict]:
+    """(index, part) of the reference in a `_single_ref_allof` node."""
+    return _allof_core(node)[0]
+
+
+def _as_ref_use(node: Mapping[str, Any]) -> dict:
+    """A `_single_ref_allof` node as the equivalent ``{$ref, description...}`` use of the reference."""
+    _, part = _single_ref_part(node)
+    merged = {k: v for k, v in _allof_annotations(node).items()}
+    merged.update({k: v for k, v in node.items() if k != "allOf"})
+    return {**part, **merged, "$ref": part["$ref"]}
 
 
 # --- the planner -------------------------------------------------------------------------------
@@ -362,7 +405,7 @@ class _Planner:
         if isinstance(node.get("$ref"), str):
             return self.ref(node, ptr, candidates, site)
         if _single_ref_allof(node) and site != "root":
-            return self.ref({**node["allOf"][0], **{k: v for k, v in node.items() if k != "allOf"}}, ptr, candidates, site)
+            return self.ref(_as_ref_use(node), ptr, candidates, site)
         if self.needs_class(node, site):
             name = self.hoist(node, ptr, candidates, self.kind_suffix(node))
             return self.use_site(name, node)
@@ -430,8 +473,13 @@ class _Planner:
             return self.ref(node, ptr, [name], "root")  # an alias: a RootModel around the target
         return self.rewrite(node, ptr, name, "root")
 
-    def rewrite(self, node: Mapping[str, Any], ptr: str, ctx: str, site: str) -> dict:
-        """Copy the known keywords of `node`, rewriting subschemas (which may hoist classes)."""
+    def rewrite(
+        self, node: Mapping[str, Any], ptr: str, ctx: str, site: str, known: frozenset[str] | None = None
+    ) -> dict:
+        """Copy the known keywords of `node`, rewriting subschemas (which may hoist classes).
+
+        `known`: property names the enclosing ``allOf`` defines (for an ``allOf`` part).
+        """
         out: dict[str, Any] = {}
         t = node.get("type")
         if isinstance(t, str) and t in _TYPES:
@@ -500,9 +548,9 @@ class _Planner:
                 )
             out["properties"] = props
         if isinstance(node.get("required"), list):
-            req = [str(r) or EMPTY_WIRE for r in node["required"] if isinstance(r, str)]
+            req = self.required_names(node, ptr, known)
             if req:
-                out["required"] = list(dict.fromkeys(req))
+                out["required"] = req
         if "items" in node:
             items = node["items"]
             if isinstance(items, dict):
@@ -514,9 +562,7 @@ class _Planner:
             out["additionalProperties"] = self.schema(ap, jp.child(ptr, "additionalProperties"), [ctx + "Value"], "value")
 
         if isinstance(node.get("allOf"), list):
-            out["allOf"] = [
-                self.allof_part(part, jp.child(ptr, "allOf", i), ctx) for i, part in enumerate(node["allOf"])
-            ]
+            self.all_of(node, ptr, ctx, out)
         for key in ("oneOf", "anyOf"):
             if isinstance(node.get(key), list) and node[key]:
                 if _requirement_only(node[key]):
@@ -530,12 +576,159 @@ class _Planner:
                         out["discriminator"] = disc
         return out
 
-    def allof_part(self, part: Any, ptr: str, ctx: str) -> dict:
+    def allof_part(self, part: Any, ptr: str, ctx: str, known: frozenset[str] | None = None) -> dict:
         """An ``allOf`` part: refs stay refs; inline parts are merged by dcg into the class itself,
         so their inner schemas are named after the class (``ctx``)."""
         if isinstance(part, dict) and not isinstance(part.get("$ref"), str):
-            return self.rewrite(part, ptr, ctx, "allof")
+            return self.rewrite(part, ptr, ctx, "allof", known)
         return self.schema(part, ptr, [ctx + "Base"], "allof")
+
+    def required_names(self, node: Mapping[str, Any], ptr: str, known: frozenset[str] | None) -> list[str]:
+        """`required` without the names no property defines (dcg would invent an ``Any`` field for
+        each, and a typo such as ``accessed`` for ``access`` would then reject every response)."""
+        req = list(dict.fromkeys(str(r) or EMPTY_WIRE for r in node["required"] if isinstance(r, str)))
+        shape = self.object_shape(node)
+        if (shape is None and known is None and not _has_properties(node)) or node.get("oneOf") or node.get("anyOf"):
+            return req  # nothing to compare with (a map, or a union's requirement)
+        defined = set(known or ()) | set(shape[0] if shape is not None else ()) | set(_mapping(node.get("properties")))
+        defined = {name or EMPTY_WIRE for name in defined}
+        missing = [r for r in req if r not in defined]
+        if missing:
+            shown = ", ".join(repr("" if r == EMPTY_WIRE else r) for r in missing)
+            self.warnings.append(
+                Diagnostic(
+                    "warning",
+                    f"required names {shown}, which no property of this schema defines; "
+                    "the models do not require it",
+                    pointer=jp.child(ptr, "required"),
+                    hint="add the property, or remove the name from `required` (an overlay can do it)",
+                    code="models",
+                )
+            )
+        return [r for r in req if r in defined]
+
+    def all_of(self, node: Mapping[str, Any], ptr: str, ctx: str, out: dict[str, Any]) -> None:
+        """``allOf`` of `node` into `out`: parts as dcg merges them (refs become base classes).
+
+        Annotation-only parts are folded into `out`; an ``allOf`` holding one union and objects
+        becomes a union of combined classes (`distribute`); a reference whose properties an inline
+        part redefines with another schema is copied in instead of inherited (a subclass may not
+        change a field's type).
+        """
+        notes = _allof_annotations(node)
+        if "description" not in out and (desc := clean_text(notes.get("description"))) is not None:
+            out["description"] = desc
+        if notes.get("nullable") is True:
+            out["nullable"] = True
+        core = _allof_core(node)
+        if self.distribute(node, ptr, ctx, core, out):
+            return
+        shape = self.object_shape(node)
+        known = frozenset(shape[0]) if shape is not None else None
+        inline_props: dict[str, Any] = dict(_mapping(node.get("properties")))
+        for _, part in core:
+            if isinstance(part, dict) and "$ref" not in part:
+                inline_props.update({str(k): v for k, v in _mapping(part.get("properties")).items()})
+        parts: list[dict] = []
+        for i, part in core:
+            part_ptr = jp.child(ptr, "allOf", i)
+            conflicts = self.redefined(part, inline_props)
+            if not conflicts:
+                parts.append(self.allof_part(part, part_ptr, ctx, known))
+                continue
+            target = part["$ref"]
+            base = self.component_class.get(jp.unescape(target[len(_SCHEMAS) :])) or target
+            self.warnings.append(
+                Diagnostic(
+                    "warning",
+                    f"{ctx} redefines {', '.join(repr(c) for c in conflicts)} of {base} with another schema; "
+                    f"{ctx} copies the properties of {base} instead of inheriting from it",
+                    pointer=part_ptr,
+                    hint="give the property the same schema in both (an overlay can do it) to keep the subclass",
+                    code="models",
+                )
+            )
+            copied = self.rewrite(self.deref(part), target, ctx, "allof", known)
+            props = {k: v for k, v in _mapping(copied.get("properties")).items() if k not in conflicts}
+            copied["properties"] = props
+            if "required" in copied:
+                copied["required"] = [r for r in copied["required"] if r not in conflicts]
+            parts.append(copied)
+        out["allOf"] = parts
+
+    def redefined(self, part: Any, inline_props: Mapping[str, Any]) -> list[str]:
+        """Properties of the referenced object `part` that `inline_props` give another schema."""
+        if not isinstance(part, dict) or not isinstance(part.get("$ref"), str) or not inline_props:
+            return []
+        shape = self.object_shape(part)
+        if shape is None:
+            return []
+
+        def essence(schema: Any) -> Any:
+            schema = self.deref(schema) if isinstance(schema, dict) and "$ref" in schema else schema
+            if isinstance(schema, dict):
+                return {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+            return schema
+
+        return [
+            name
+            for name, schema in inline_props.items()
+            if name in shape[0] and schema is not shape[0][name] and essence(schema) != essence(shape[0][name])
+        ]
+
+    def distribute(
+        self, node: Mapping[str, Any], ptr: str, ctx: str, core: list[tuple[int, Any]], out: dict[str, Any]
+    ) -> bool:
+        """``allOf: [anyOf: [A, B], {f}]`` → ``anyOf: [<ctx>A, <ctx>B]`` with ``class <ctx>A(A, <ctx>Common)``.
+
+        Only when exactly one part is a union (inline, or a reference to a union schema) whose
+        members are all objects, the other parts are objects, and `node` has no properties or
+        union of its own; otherwise False and nothing is planned.
+        """
+        if node.get("properties") or node.get("oneOf") or node.get("anyOf") or len(core) < 2:
+            return False
+        unions = []
+        for i, part in core:
+            target = self.deref(part)
+            if isinstance(target, dict) and (target.get("oneOf") or target.get("anyOf")) and not target.get("properties"):
+                unions.append((i, part, target))
+        if len(unions) != 1:
+            return False
+        u_index, u_part, u_node = unions[0]
+        key = "oneOf" if u_node.get("oneOf") else "anyOf"
+        members = u_node[key]
+        u_ptr = u_part["$ref"] if isinstance(u_part, dict) and "$ref" in u_part else jp.child(ptr, "allOf", u_index)
+        others = [(i, part) for i, part in core if i != u_index]
+        if not isinstance(members, list) or not all(self.object_shape(m) is not None for m in members):
+            return False
+        if not all(self.object_shape(part) is not None for _, part in others):
+            return False
+        commons: list[dict] = []
+        for i, part in others:
+            part_ptr = jp.child(ptr, "allOf", i)
+            if isinstance(part, dict) and "$ref" in part:
+                commons.append(self.schema(part, part_ptr, [ctx + "Base"], "allof"))
+            else:
+                commons.append({"$ref": _SCHEMAS + self.hoist(part, part_ptr, [ctx + "Common", ctx + "Shared"], "Object")})
+        labels = self.member_candidates(members, ctx, None)
+        combined: list[dict] = []
+        for i, member in enumerate(members):
+            m_ptr = jp.child(u_ptr, key, i)
+            if isinstance(member, dict) and isinstance(member.get("$ref"), str):
+                target = member["$ref"]
+                ref_name = self.component_class.get(jp.unescape(target[len(_SCHEMAS) :])) if target.startswith(_SCHEMAS) else None
+                cands = ([ctx + ref_name] if ref_name else []) + labels[i]
+            else:
+                cands = labels[i]
+            member_out = self.schema(member, m_ptr, [c + "Member" for c in cands[:1]] + cands, "allof")
+            name = next((c for c in dict.fromkeys(cands) if c not in self.out), None) or unique_name(cands[0], self.out)
+            self.origin[name] = {"allOf": [member, *[p for _, p in others]]}
+            self.origin_ptr[name] = m_ptr
+            self.out[name] = {"allOf": [member_out, *commons]}
+            combined.append({"$ref": _SCHEMAS + name})
+        out.pop("type", None)
+        out[key] = combined
+        return True
 
     def pattern_ok(self, pattern: str, ptr: str) -> bool:
         try:
@@ -573,6 +766,8 @@ class _Planner:
         required: set[str] = set()
         found = False
         for part in node.get("allOf") or []:
+            if _annotation_only(part):
+                continue
             sub = self.object_shape(part, depth + 1)
             if sub is None:
                 return None
@@ -1051,7 +1246,11 @@ def type_hint(plan: SchemaPlan, schema: Any, pointer: str) -> str:
 def _hint(plan: SchemaPlan, schema: Any, pointer: str, depth: int) -> str:
     if not isinstance(schema, dict) or depth > 40:
         return "Any"
-    nullable = schema.get("nullable") is True or (isinstance(schema.get("enum"), list) and None in schema["enum"])
+    nullable = (
+        schema.get("nullable") is True
+        or _allof_annotations(schema).get("nullable") is True
+        or (isinstance(schema.get("enum"), list) and None in schema["enum"])
+    )
     hint = _hint_inner(plan, schema, pointer, depth)
     if isinstance(schema.get("type"), list) and "null" in schema["type"]:
         nullable = True
@@ -1074,7 +1273,8 @@ def _hint_inner(plan: SchemaPlan, schema: dict, pointer: str, depth: int) -> str
             return "Any"
         return _hint(plan, target, ref, depth + 1)
     if _single_ref_allof(schema):
-        return _hint(plan, schema["allOf"][0], jp.child(pointer, "allOf", 0), depth + 1)
+        index, part = _single_ref_part(schema)
+        return _hint(plan, part, jp.child(pointer, "allOf", index), depth + 1)
     for key in ("oneOf", "anyOf"):
         if isinstance(schema.get(key), list) and schema[key]:
             parts = [_hint(plan, m, jp.child(pointer, key, i), depth + 1) for i, m in enumerate(schema[key])]
