@@ -46,15 +46,22 @@ MODES = (
 )
 
 
-def cast_expression(hint: str) -> str:
-    """A runtime value for `cast_to` that mypy types as `type[hint]`."""
+def cast_expression(hint: str, shadowed: frozenset[str] = frozenset()) -> str:
+    """A runtime value for `cast_to` that mypy types as `type[hint]`.
+
+    `shadowed`: builtin names the method's own parameters take (a query parameter `type`): the
+    expression, evaluated in the method body, says `builtins.type` for those.
+    """
     if hint in _SIMPLE_CASTS:
-        return _SIMPLE_CASTS[hint]
+        return qualify(_SIMPLE_CASTS[hint], shadowed)
     if hint.startswith("_models.") and hint.replace("_models.", "", 1).isidentifier():
         return hint
-    if re.fullmatch(r"list\[_models\.\w+\]", hint):  # already a `type[list[X]]` to mypy
+    hint = qualify(hint, shadowed)
+    # mypy already types a `list[X]` expression as `type[list[X]]` (a cast would be redundant);
+    # not so `dict[...]` nor a union
+    if re.match(r"(builtins\.)?list\[", hint) and hint.endswith("]") and not _has_top_level_union(hint):
         return hint
-    return f'cast("type[{hint}]", {hint})'
+    return f'cast("{qualify("type", shadowed)}[{hint}]", {hint})'
 
 
 def operation_doc(op: Operation) -> str:
@@ -82,12 +89,14 @@ def view(op: Operation) -> OperationView:
     if success.kind == "sse" and op.streaming:
         ret = op.streaming.chunk_type_hint
     response = ret
-    cast_expr = cast_expression(ret)
+    names = {p.py_name for p in op.params} | {f.py_name for f in (op.body.fields if op.body else ())}
+    shadowed = frozenset(names & _BUILTIN_NAMES)
+    cast_expr = cast_expression(ret, shadowed)
     chunk_cast = stream_return = None
     overloads = False
     async_ret = ret
     if op.streaming:
-        chunk_cast = cast_expression(op.streaming.chunk_type_hint)
+        chunk_cast = cast_expression(op.streaming.chunk_type_hint, shadowed)
         stream_return = f"Stream[{op.streaming.chunk_type_hint}]"
         if op.streaming.flag_field:
             overloads = True
