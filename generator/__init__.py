@@ -127,13 +127,17 @@ def _load(config: Config, timer: Timer, cache: Any) -> tuple[Any, dict, str | No
                 document, overlay_mod.load_overlay(Path(config.overlay)), overlay_path=Path(config.overlay)
             )
     with timer.stage("resolve"):
+        origins: dict[str, Any] = {}
         document = refs.resolve_refs(
             document,
             base_dir=spec_path.parent,
             spec_file=spec_path,
             allow_remote=config.allow_remote_refs,
             source=loaded,
+            origins=origins,
         )
+    if origins:  # a multi-file spec: diagnostics name the file each bundled part comes from
+        loaded = refs.BundledSource(loaded, origins)
     return loaded, document, (_doc_json(document) if cache.enabled else None)
 
 

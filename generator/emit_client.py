@@ -193,6 +193,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "views": views,
         "servers": api.servers,
         "schemes": api.security_schemes,
+        "auth_headers": auth_header_items(api),
     }
     env.globals["param"] = param
     env.globals["hint"] = lambda text, op: qualify(text, shadowed.get(op.resource, frozenset()))
@@ -205,6 +206,16 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         f"{pkg}/client/_client.py": _drop_unused_builtins(render(env, "client/client.py.j2", **ctx)),
         f"{pkg}/client/_runtime.py": header + "\n" + runtime,
     }
+
+
+def auth_header_items(api: Api) -> list[tuple[str, str]]:
+    """(header, constructor expression) for the auth headers, once per header: schemes sharing
+    one (basic and bearer `Authorization`) send whichever argument was given."""
+    by_wire: dict[str, list[str]] = {}
+    for s in api.security_schemes:
+        if s.kind in ("header", "bearer", "basic"):
+            by_wire.setdefault(s.wire_name, []).append(s.py_name)
+    return [(wire, " or ".join(names)) for wire, names in by_wire.items()]
 
 
 def resource_label(res: Resource) -> str:

@@ -131,6 +131,39 @@ def _enum_values(node: Mapping[str, Any]) -> list[Any] | None:
     return list(dict.fromkeys(v for v in values if _is_json_value(v)))
 
 
+_PY_TYPES: dict[str, Any] = {
+    "string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict,
+}  # fmt: skip
+
+
+def _default_fits(node: Mapping[str, Any], value: Any) -> bool:
+    """Whether `value` is of the schema's type and in its enum: a default that is not would make
+    the generated field's annotation and default disagree (mypy rejects it). The validator has
+    reported it (an error in OpenAPI 3.0, a warning in 3.1 where `default` is an annotation)."""
+    types = node.get("type")
+    names = [types] if isinstance(types, str) else [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+    if value is None:
+        return node.get("nullable") is True or "null" in names or not names or (
+            isinstance(node.get("enum"), list) and None in node["enum"]
+        )
+    values = _enum_values(node)
+    if values is not None and value not in values:
+        return False
+    if not names or "null" in names and len(names) == 1:
+        return not names
+    for name in names:
+        expected = _PY_TYPES.get(name)
+        if expected is None:
+            if name == "null":
+                continue  # the value is not None (see above)
+            return True
+        if isinstance(value, bool) and name != "boolean":
+            continue
+        if isinstance(value, expected):
+            return True
+    return False
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -419,7 +452,9 @@ class _Planner:
         if (desc := clean_text(node.get("description"))) is not None:
             out["description"] = desc
         if "default" in node and (default := _jsonable(node["default"])) is not _DROP:
-            out["default"] = default
+            target = self.deref(node) if isinstance(node.get("$ref"), str) else node
+            if not isinstance(target, dict) or _default_fits({**target, "nullable": node.get("nullable") is True or target.get("nullable") is True}, default):
+                out["default"] = default
         if extra:
             out.update(extra)
         return out
@@ -505,7 +540,7 @@ class _Planner:
                 elif not isinstance(value, (int, float)) or isinstance(value, bool):
                     continue
                 out[key] = value
-        if "default" in node and (default := _jsonable(node["default"])) is not _DROP:
+        if "default" in node and (default := _jsonable(node["default"])) is not _DROP and _default_fits(node, default):
             out["default"] = default
         if "example" in node and site in ("root", "property") and (example := _jsonable(node["example"])) is not _DROP:
             out["example"] = example
