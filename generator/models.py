@@ -685,9 +685,7 @@ class _Planner:
             )
             copied = self.rewrite(self.deref(part), target, ctx, "allof", known)
             props = {k: v for k, v in _mapping(copied.get("properties")).items() if k not in conflicts}
-            copied["properties"] = props
-            if "required" in copied:
-                copied["required"] = [r for r in copied["required"] if r not in conflicts]
+            copied["properties"] = props  # `required` stays: allOf requires the name whichever part defines it
             parts.append(copied)
         out["allOf"] = parts
 
