@@ -13,6 +13,10 @@ is already final, so its own naming is the identity on ours:
    would need extra packages are dropped, descriptions are normalised, invalid discriminators
    are dropped with a warning, enum member names are set with ``x-enum-varnames``, single-value
    enums become ``Literal`` (``x-enum-field-as-literal``) and field names are chosen by us.
+   ``allOf`` is normalised into what dcg names predictably: annotation-only parts fold into the
+   use of the reference, a union part is distributed over combined classes (`_Planner.distribute`),
+   a base whose property an inline part redefines is copied in, and ``required`` names without a
+   property are dropped (warnings say so).
 2. ``render_models`` runs dcg on that copy and checks with ``ast`` that the classes (and fields)
    it wrote are exactly the planned ones; any difference is an error naming the difference.
 3. ``type_hint`` gives the Python hint for a schema anywhere in the original document
