@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .config import Config, load_config
-from .diagnostics import Diagnostic, GeneratorError, Report, error
+from .diagnostics import Diagnostic, GeneratorError, InternalError, Report, error
 
 __version__ = "0.1.0"
 __all__ = ["generate", "prepare", "render_tree", "Config", "load_config", "Result", "GeneratorError"]
@@ -139,13 +139,17 @@ def _load(config: Config, timer: Timer, cache: Any) -> tuple[Any, dict, str | No
                 document, overlay_mod.load_overlay(Path(config.overlay)), overlay_path=Path(config.overlay)
             )
     with timer.stage("resolve"):
+        origins: dict[str, Any] = {}
         document = refs.resolve_refs(
             document,
             base_dir=spec_path.parent,
             spec_file=spec_path,
             allow_remote=config.allow_remote_refs,
             source=loaded,
+            origins=origins,
         )
+    if origins:  # a multi-file spec: diagnostics name the file each bundled part comes from
+        loaded = refs.BundledSource(loaded, origins)
     return loaded, document, (_doc_json(document) if cache.enabled else None)
 
 
@@ -254,35 +258,39 @@ def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -
             _validate_store(cache, keys, found)
         return _accept(found or [], config)
 
+    early: tuple[Diagnostic, ...] = ()
     if pending is None:
-        validated()  # known now: errors stop the run before any later stage, as in `prepare`
+        early = validated()  # known now: errors stop the run before any later stage, as in `prepare`
     prepared = Prepared(document, loaded.path, loaded.sha256, (), document_json)
     try:
         result = _render_prepared(config, prepared, timer, cache, validated, children, len(loaded.text))
     except Exception as exc:
         if pending is not None:
-            validated()  # a validation error explains the failure better: raised instead
+            early = validated()  # a validation error explains the failure better: raised instead
         if isinstance(exc, GeneratorError):
-            raise _located(exc, loaded) from None
+            # --lenient: the validation warnings come first, they often explain the failure
+            raise _located(exc, loaded, prefix=early) from None
         raise
     finally:
         for child in children:
             child.kill()
+    result.diagnostics = [_locate(d, loaded) for d in result.diagnostics]
     return result
 
 
-def _located(exc: GeneratorError, loaded: Any) -> GeneratorError:
-    """The same error, its diagnostics given the spec's file:line where they only had a pointer."""
+def _locate(d: Diagnostic, loaded: Any) -> Diagnostic:
+    """`d` with the spec's file:line when it only had a pointer."""
     import dataclasses
 
-    return GeneratorError(
-        [
-            dataclasses.replace(d, **loaded.where(d.pointer))
-            if d.pointer and d.file is None and d.line is None
-            else d
-            for d in exc.diagnostics
-        ]
-    )
+    if d.pointer and d.file is None and d.line is None:
+        return dataclasses.replace(d, **loaded.where(d.pointer))
+    return d
+
+
+def _located(exc: GeneratorError, loaded: Any, prefix: tuple[Diagnostic, ...] = ()) -> GeneratorError:
+    """The same error (same class), `prefix` first, its diagnostics given file:line where they
+    only had a pointer."""
+    return type(exc)([_locate(d, loaded) for d in (*prefix, *exc.diagnostics)])
 
 
 def _validate_job(document: dict, loaded: Any) -> list[dict[str, Any]]:
@@ -420,7 +428,10 @@ class _Forked:
                 try:
                     message: dict[str, Any] = {"value": job()}
                 except GeneratorError as exc:
-                    message = {"error": [asdict(d) for d in exc.diagnostics]}
+                    message = {
+                        "error": [asdict(d) for d in exc.diagnostics],
+                        "internal": isinstance(exc, InternalError),
+                    }
                 data = json.dumps(message).encode("utf-8", "surrogatepass")
                 view = memoryview(data)
                 while view:
@@ -457,11 +468,12 @@ class _Forked:
             message = json.loads(b"".join(chunks).decode("utf-8", "surrogatepass"))
             if "error" in message:
                 found = [Diagnostic(**d) for d in message["error"]]
+                internal = message.get("internal") is True
             else:
                 return message["value"]
         except (ValueError, TypeError, KeyError):
             return None
-        raise GeneratorError(found)
+        raise (InternalError if internal else GeneratorError)(found)
 
     def kill(self) -> None:
         """Stop and reap a child that is no longer wanted (an exception or Ctrl-C on the way)."""

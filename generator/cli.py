@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import __version__, generate
 from .config import load_config
-from .diagnostics import GeneratorError
+from .diagnostics import GeneratorError, InternalError
 from .formatting import FormattingError
 
 EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -203,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
                 _print_timings(timer.stages, sys.stderr)
             return EXIT_OK
         result = generate(config, check=args.command == "check")
+    except InternalError as exc:  # a generator bug: exit 3, with where in the spec it happened
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        print("please report it with the spec that caused it", file=sys.stderr)
+        return EXIT_INTERNAL
     except GeneratorError as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)

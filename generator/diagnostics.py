@@ -48,6 +48,11 @@ class GeneratorError(Exception):
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
+class InternalError(GeneratorError):
+    """A generator bug (its own output is not what it planned), never the spec's fault: the CLI
+    exits 3. The diagnostics still say where in the spec it happened, to report it with."""
+
+
 def error(message: str, **where: object) -> GeneratorError:
     """Shorthand: ``raise error("...", pointer=..., hint=...)``."""
     return GeneratorError(Diagnostic("error", message, **where))  # type: ignore[arg-type]

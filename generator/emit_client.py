@@ -58,15 +58,22 @@ MODES = (
 )
 
 
-def cast_expression(hint: str) -> str:
-    """A runtime value for `cast_to` that mypy types as `type[hint]`."""
+def cast_expression(hint: str, shadowed: frozenset[str] = frozenset()) -> str:
+    """A runtime value for `cast_to` that mypy types as `type[hint]`.
+
+    `shadowed`: builtin names the method's own parameters take (a query parameter `type`): the
+    expression, evaluated in the method body, says `builtins.type` for those.
+    """
     if hint in _SIMPLE_CASTS:
-        return _SIMPLE_CASTS[hint]
+        return qualify(_SIMPLE_CASTS[hint], shadowed)
     if hint.startswith("_models.") and hint.replace("_models.", "", 1).isidentifier():
         return hint
-    if re.fullmatch(r"list\[_models\.\w+\]", hint):  # already a `type[list[X]]` to mypy
+    hint = qualify(hint, shadowed)
+    # mypy already types a `list[X]` expression as `type[list[X]]` (a cast would be redundant);
+    # not so `dict[...]` nor a union
+    if re.match(r"(builtins\.)?list\[", hint) and hint.endswith("]") and not _has_top_level_union(hint):
         return hint
-    return f'cast("type[{hint}]", {hint})'
+    return f'cast("{qualify("type", shadowed)}[{hint}]", {hint})'
 
 
 def operation_doc(op: Operation) -> str:
@@ -102,7 +109,9 @@ def view(op: Operation) -> OperationView:
     if success.kind == "sse" and op.streaming:
         ret = op.streaming.chunk_type_hint
     response = ret
-    cast_expr = cast_expression(ret)
+    names = {p.py_name for p in op.params} | {f.py_name for f in (op.body.fields if op.body else ())}
+    shadowed = frozenset(names & _BUILTIN_NAMES)
+    cast_expr = cast_expression(ret, shadowed)
     chunk_cast = stream_return = None
     overloads = False
     async_ret = ret
@@ -110,7 +119,7 @@ def view(op: Operation) -> OperationView:
         item = op.pagination.item_type_hint
         ret, async_ret = f"SyncPage[{ret}, {item}]", f"AsyncPaginator[{ret}, {item}]"
     if op.streaming:
-        chunk_cast = cast_expression(op.streaming.chunk_type_hint)
+        chunk_cast = cast_expression(op.streaming.chunk_type_hint, shadowed)
         stream_return = f"Stream[{op.streaming.chunk_type_hint}]"
         if op.streaming.flag_field:
             overloads = True
@@ -207,6 +216,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "views": views,
         "servers": api.servers,
         "schemes": api.security_schemes,
+        "auth_headers": auth_header_items(api),
     }
     env.globals["param"] = param
     env.globals["hint"] = lambda text, op: qualify(text, shadowed.get(op.resource, frozenset()))
@@ -221,6 +231,16 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         f"{pkg}/client/_runtime.py": header + "\n" + runtime,
         f"{pkg}/client/_pagination.py": header + "\n" + pagination,
     }
+
+
+def auth_header_items(api: Api) -> list[tuple[str, str]]:
+    """(header, constructor expression) for the auth headers, once per header: schemes sharing
+    one (basic and bearer `Authorization`) send whichever argument was given."""
+    by_wire: dict[str, list[str]] = {}
+    for s in api.security_schemes:
+        if s.kind in ("header", "bearer", "basic"):
+            by_wire.setdefault(s.wire_name, []).append(s.py_name)
+    return [(wire, " or ".join(names)) for wire, names in by_wire.items()]
 
 
 def resource_label(res: Resource) -> str:

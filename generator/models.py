@@ -13,6 +13,10 @@ is already final, so its own naming is the identity on ours:
    would need extra packages are dropped, descriptions are normalised, invalid discriminators
    are dropped with a warning, enum member names are set with ``x-enum-varnames``, single-value
    enums become ``Literal`` (``x-enum-field-as-literal``) and field names are chosen by us.
+   ``allOf`` is normalised into what dcg names predictably: annotation-only parts fold into the
+   use of the reference, a union part is distributed over combined classes (`_Planner.distribute`),
+   a base whose property an inline part redefines is copied in, and ``required`` names without a
+   property are dropped (warnings say so).
 2. ``render_models`` runs dcg on that copy and checks with ``ast`` that the classes (and fields)
    it wrote are exactly the planned ones; any difference is an error naming the difference.
 3. ``type_hint`` gives the Python hint for a schema anywhere in the original document
@@ -34,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import pointer as jp
-from .diagnostics import Diagnostic, GeneratorError
+from .diagnostics import Diagnostic, GeneratorError, InternalError
 from .naming import class_name, enum_member_names, model_field_name, unique_name, words
 
 __all__ = ["SchemaPlan", "check_rendered", "dcg_options", "plan_models", "render_models", "type_hint"]
@@ -132,6 +136,39 @@ def _enum_values(node: Mapping[str, Any]) -> list[Any] | None:
     return list(dict.fromkeys(v for v in values if _is_json_value(v)))
 
 
+_PY_TYPES: dict[str, Any] = {
+    "string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict,
+}  # fmt: skip
+
+
+def _default_fits(node: Mapping[str, Any], value: Any) -> bool:
+    """Whether `value` is of the schema's type and in its enum: a default that is not would make
+    the generated field's annotation and default disagree (mypy rejects it). The validator has
+    reported it (an error in OpenAPI 3.0, a warning in 3.1 where `default` is an annotation)."""
+    types = node.get("type")
+    names = [types] if isinstance(types, str) else [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+    if value is None:
+        return node.get("nullable") is True or "null" in names or not names or (
+            isinstance(node.get("enum"), list) and None in node["enum"]
+        )
+    values = _enum_values(node)
+    if values is not None and value not in values:
+        return False
+    if not names or "null" in names and len(names) == 1:
+        return not names
+    for name in names:
+        expected = _PY_TYPES.get(name)
+        if expected is None:
+            if name == "null":
+                continue  # the value is not None (see above)
+            return True
+        if isinstance(value, bool) and name != "boolean":
+            continue
+        if isinstance(value, expected):
+            return True
+    return False
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -189,18 +226,61 @@ def _requirement_only(members: list[Any]) -> bool:
     return all(isinstance(m, dict) and set(m) <= {"required", "description", "title"} for m in members)
 
 
-def _single_ref_allof(node: Mapping[str, Any]) -> bool:
-    """``allOf: [{$ref}]`` with nothing that would make it a new object (OpenAPI 3.0 idiom)."""
+# Keys that describe a schema without constraining it: an ``allOf`` part holding only these
+# (``allOf: [{$ref: X}, {description: ...}]``, the OpenAPI 3.0 way to describe a $ref) adds no type.
+_ANNOTATIONS = frozenset(
+    {"description", "title", "nullable", "default", "example", "examples", "deprecated", "readOnly", "writeOnly",
+     "externalDocs", "$comment"}
+)  # fmt: skip
+
+
+def _annotation_only(part: Any) -> bool:
+    return isinstance(part, dict) and "$ref" not in part and all(k in _ANNOTATIONS or str(k).startswith("x-") for k in part)
+
+
+def _allof_core(node: Mapping[str, Any]) -> list[tuple[int, Any]]:
+    """The ``allOf`` parts that carry a type, with their index (annotation-only parts left out)."""
     parts = node.get("allOf")
+    if not isinstance(parts, list):
+        return []
+    return [(i, part) for i, part in enumerate(parts) if not _annotation_only(part)]
+
+
+def _allof_annotations(node: Mapping[str, Any]) -> dict[str, Any]:
+    """What the annotation-only ``allOf`` parts say (the first part saying it wins)."""
+    found: dict[str, Any] = {}
+    for part in node.get("allOf") or []:
+        if _annotation_only(part):
+            for key, value in part.items():
+                found.setdefault(key, value)
+    return found
+
+
+def _single_ref_allof(node: Mapping[str, Any]) -> bool:
+    """``allOf: [{$ref}]`` (plus annotation-only parts) with nothing that would make it a new
+    object (OpenAPI 3.0 idiom for describing a reference)."""
+    core = _allof_core(node)
     return (
-        isinstance(parts, list)
-        and len(parts) == 1
-        and isinstance(parts[0], dict)
-        and isinstance(parts[0].get("$ref"), str)
+        len(core) == 1
+        and isinstance(core[0][1], dict)
+        and isinstance(core[0][1].get("$ref"), str)
         and not node.get("properties")
         and not node.get("oneOf")
         and not node.get("anyOf")
     )
+
+
+def _single_ref_part(node: Mapping[str, Any]) -> tuple[int, dict]:
+    """(index, part) of the reference in a `_single_ref_allof` node."""
+    return _allof_core(node)[0]
+
+
+def _as_ref_use(node: Mapping[str, Any]) -> dict:
+    """A `_single_ref_allof` node as the equivalent ``{$ref, description...}`` use of the reference."""
+    _, part = _single_ref_part(node)
+    merged = {k: v for k, v in _allof_annotations(node).items()}
+    merged.update({k: v for k, v in node.items() if k != "allOf"})
+    return {**part, **merged, "$ref": part["$ref"]}
 
 
 # --- the planner -------------------------------------------------------------------------------
@@ -363,7 +443,7 @@ class _Planner:
         if isinstance(node.get("$ref"), str):
             return self.ref(node, ptr, candidates, site)
         if _single_ref_allof(node) and site != "root":
-            return self.ref({**node["allOf"][0], **{k: v for k, v in node.items() if k != "allOf"}}, ptr, candidates, site)
+            return self.ref(_as_ref_use(node), ptr, candidates, site)
         if self.needs_class(node, site):
             name = self.hoist(node, ptr, candidates, self.kind_suffix(node))
             return self.use_site(name, node)
@@ -377,7 +457,9 @@ class _Planner:
         if (desc := clean_text(node.get("description"))) is not None:
             out["description"] = desc
         if "default" in node and (default := _jsonable(node["default"])) is not _DROP:
-            out["default"] = default
+            target = self.deref(node) if isinstance(node.get("$ref"), str) else node
+            if not isinstance(target, dict) or _default_fits({**target, "nullable": node.get("nullable") is True or target.get("nullable") is True}, default):
+                out["default"] = default
         if extra:
             out.update(extra)
         return out
@@ -431,8 +513,13 @@ class _Planner:
             return self.ref(node, ptr, [name], "root")  # an alias: a RootModel around the target
         return self.rewrite(node, ptr, name, "root")
 
-    def rewrite(self, node: Mapping[str, Any], ptr: str, ctx: str, site: str) -> dict:
-        """Copy the known keywords of `node`, rewriting subschemas (which may hoist classes)."""
+    def rewrite(
+        self, node: Mapping[str, Any], ptr: str, ctx: str, site: str, known: frozenset[str] | None = None
+    ) -> dict:
+        """Copy the known keywords of `node`, rewriting subschemas (which may hoist classes).
+
+        `known`: property names the enclosing ``allOf`` defines (for an ``allOf`` part).
+        """
         out: dict[str, Any] = {}
         t = node.get("type")
         if isinstance(t, str) and t in _TYPES:
@@ -458,7 +545,7 @@ class _Planner:
                 elif not isinstance(value, (int, float)) or isinstance(value, bool):
                     continue
                 out[key] = value
-        if "default" in node and (default := _jsonable(node["default"])) is not _DROP:
+        if "default" in node and (default := _jsonable(node["default"])) is not _DROP and _default_fits(node, default):
             out["default"] = default
         if "example" in node and site in ("root", "property") and (example := _jsonable(node["example"])) is not _DROP:
             out["example"] = example
@@ -501,9 +588,9 @@ class _Planner:
                 )
             out["properties"] = props
         if isinstance(node.get("required"), list):
-            req = [str(r) or EMPTY_WIRE for r in node["required"] if isinstance(r, str)]
+            req = self.required_names(node, ptr, known)
             if req:
-                out["required"] = list(dict.fromkeys(req))
+                out["required"] = req
         if "items" in node:
             items = node["items"]
             if isinstance(items, dict):
@@ -515,9 +602,7 @@ class _Planner:
             out["additionalProperties"] = self.schema(ap, jp.child(ptr, "additionalProperties"), [ctx + "Value"], "value")
 
         if isinstance(node.get("allOf"), list):
-            out["allOf"] = [
-                self.allof_part(part, jp.child(ptr, "allOf", i), ctx) for i, part in enumerate(node["allOf"])
-            ]
+            self.all_of(node, ptr, ctx, out)
         for key in ("oneOf", "anyOf"):
             if isinstance(node.get(key), list) and node[key]:
                 if _requirement_only(node[key]):
@@ -531,12 +616,157 @@ class _Planner:
                         out["discriminator"] = disc
         return out
 
-    def allof_part(self, part: Any, ptr: str, ctx: str) -> dict:
+    def allof_part(self, part: Any, ptr: str, ctx: str, known: frozenset[str] | None = None) -> dict:
         """An ``allOf`` part: refs stay refs; inline parts are merged by dcg into the class itself,
         so their inner schemas are named after the class (``ctx``)."""
         if isinstance(part, dict) and not isinstance(part.get("$ref"), str):
-            return self.rewrite(part, ptr, ctx, "allof")
+            return self.rewrite(part, ptr, ctx, "allof", known)
         return self.schema(part, ptr, [ctx + "Base"], "allof")
+
+    def required_names(self, node: Mapping[str, Any], ptr: str, known: frozenset[str] | None) -> list[str]:
+        """`required` without the names no property defines (dcg would invent an ``Any`` field for
+        each, and a typo such as ``accessed`` for ``access`` would then reject every response)."""
+        req = list(dict.fromkeys(str(r) or EMPTY_WIRE for r in node["required"] if isinstance(r, str)))
+        shape = self.object_shape(node)
+        if (shape is None and known is None and not _has_properties(node)) or node.get("oneOf") or node.get("anyOf"):
+            return req  # nothing to compare with (a map, or a union's requirement)
+        defined = set(known or ()) | set(shape[0] if shape is not None else ()) | set(_mapping(node.get("properties")))
+        defined = {name or EMPTY_WIRE for name in defined}
+        missing = [r for r in req if r not in defined]
+        if missing:
+            shown = ", ".join(repr("" if r == EMPTY_WIRE else r) for r in missing)
+            self.warnings.append(
+                Diagnostic(
+                    "warning",
+                    f"required names {shown}, which no property of this schema defines; "
+                    "the models do not require it",
+                    pointer=jp.child(ptr, "required"),
+                    hint="add the property, or remove the name from `required` (an overlay can do it)",
+                    code="models",
+                )
+            )
+        return [r for r in req if r in defined]
+
+    def all_of(self, node: Mapping[str, Any], ptr: str, ctx: str, out: dict[str, Any]) -> None:
+        """``allOf`` of `node` into `out`: parts as dcg merges them (refs become base classes).
+
+        Annotation-only parts are folded into `out`; an ``allOf`` holding one union and objects
+        becomes a union of combined classes (`distribute`); a reference whose properties an inline
+        part redefines with another schema is copied in instead of inherited (a subclass may not
+        change a field's type).
+        """
+        notes = _allof_annotations(node)
+        if "description" not in out and (desc := clean_text(notes.get("description"))) is not None:
+            out["description"] = desc
+        if notes.get("nullable") is True:
+            out["nullable"] = True
+        core = _allof_core(node)
+        if self.distribute(node, ptr, ctx, core, out):
+            return
+        shape = self.object_shape(node)
+        known = frozenset(shape[0]) if shape is not None else None
+        inline_props: dict[str, Any] = dict(_mapping(node.get("properties")))
+        for _, part in core:
+            if isinstance(part, dict) and "$ref" not in part:
+                inline_props.update({str(k): v for k, v in _mapping(part.get("properties")).items()})
+        parts: list[dict] = []
+        for i, part in core:
+            part_ptr = jp.child(ptr, "allOf", i)
+            conflicts = self.redefined(part, inline_props)
+            if not conflicts:
+                parts.append(self.allof_part(part, part_ptr, ctx, known))
+                continue
+            target = part["$ref"]
+            base = self.component_class.get(jp.unescape(target[len(_SCHEMAS) :])) or target
+            self.warnings.append(
+                Diagnostic(
+                    "warning",
+                    f"{ctx} redefines {', '.join(repr(c) for c in conflicts)} of {base} with another schema; "
+                    f"{ctx} copies the properties of {base} instead of inheriting from it",
+                    pointer=part_ptr,
+                    hint="give the property the same schema in both (an overlay can do it) to keep the subclass",
+                    code="models",
+                )
+            )
+            copied = self.rewrite(self.deref(part), target, ctx, "allof", known)
+            props = {k: v for k, v in _mapping(copied.get("properties")).items() if k not in conflicts}
+            copied["properties"] = props  # `required` stays: allOf requires the name whichever part defines it
+            parts.append(copied)
+        out["allOf"] = parts
+
+    def redefined(self, part: Any, inline_props: Mapping[str, Any]) -> list[str]:
+        """Properties of the referenced object `part` that `inline_props` give another schema."""
+        if not isinstance(part, dict) or not isinstance(part.get("$ref"), str) or not inline_props:
+            return []
+        shape = self.object_shape(part)
+        if shape is None:
+            return []
+
+        def essence(schema: Any) -> Any:
+            schema = self.deref(schema) if isinstance(schema, dict) and "$ref" in schema else schema
+            if isinstance(schema, dict):
+                return {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+            return schema
+
+        return [
+            name
+            for name, schema in inline_props.items()
+            if name in shape[0] and schema is not shape[0][name] and essence(schema) != essence(shape[0][name])
+        ]
+
+    def distribute(
+        self, node: Mapping[str, Any], ptr: str, ctx: str, core: list[tuple[int, Any]], out: dict[str, Any]
+    ) -> bool:
+        """``allOf: [anyOf: [A, B], {f}]`` → ``anyOf: [<ctx>A, <ctx>B]`` with ``class <ctx>A(A, <ctx>Common)``.
+
+        Only when exactly one part is a union (inline, or a reference to a union schema) whose
+        members are all objects, the other parts are objects, and `node` has no properties or
+        union of its own; otherwise False and nothing is planned.
+        """
+        if node.get("properties") or node.get("oneOf") or node.get("anyOf") or len(core) < 2:
+            return False
+        unions = []
+        for i, part in core:
+            target = self.deref(part)
+            if isinstance(target, dict) and (target.get("oneOf") or target.get("anyOf")) and not target.get("properties"):
+                unions.append((i, part, target))
+        if len(unions) != 1:
+            return False
+        u_index, u_part, u_node = unions[0]
+        key = "oneOf" if u_node.get("oneOf") else "anyOf"
+        members = u_node[key]
+        u_ptr = u_part["$ref"] if isinstance(u_part, dict) and "$ref" in u_part else jp.child(ptr, "allOf", u_index)
+        others = [(i, part) for i, part in core if i != u_index]
+        if not isinstance(members, list) or not all(self.object_shape(m) is not None for m in members):
+            return False
+        if not all(self.object_shape(part) is not None for _, part in others):
+            return False
+        commons: list[dict] = []
+        for i, part in others:
+            part_ptr = jp.child(ptr, "allOf", i)
+            if isinstance(part, dict) and "$ref" in part:
+                commons.append(self.schema(part, part_ptr, [ctx + "Base"], "allof"))
+            else:
+                commons.append({"$ref": _SCHEMAS + self.hoist(part, part_ptr, [ctx + "Common", ctx + "Shared"], "Object")})
+        labels = self.member_candidates(members, ctx, None)
+        combined: list[dict] = []
+        for i, member in enumerate(members):
+            m_ptr = jp.child(u_ptr, key, i)
+            if isinstance(member, dict) and isinstance(member.get("$ref"), str):
+                target = member["$ref"]
+                ref_name = self.component_class.get(jp.unescape(target[len(_SCHEMAS) :])) if target.startswith(_SCHEMAS) else None
+                cands = ([ctx + ref_name] if ref_name else []) + labels[i]
+            else:
+                cands = labels[i]
+            member_out = self.schema(member, m_ptr, [c + "Member" for c in cands[:1]] + cands, "allof")
+            name = next((c for c in dict.fromkeys(cands) if c not in self.out), None) or unique_name(cands[0], self.out)
+            self.origin[name] = {"allOf": [member, *[p for _, p in others]]}
+            self.origin_ptr[name] = m_ptr
+            self.out[name] = {"allOf": [member_out, *commons]}
+            combined.append({"$ref": _SCHEMAS + name})
+        out.pop("type", None)
+        out[key] = combined
+        return True
 
     def pattern_ok(self, pattern: str, ptr: str) -> bool:
         try:
@@ -574,6 +804,8 @@ class _Planner:
         required: set[str] = set()
         found = False
         for part in node.get("allOf") or []:
+            if _annotation_only(part):
+                continue
             sub = self.object_shape(part, depth + 1)
             if sub is None:
                 return None
@@ -921,16 +1153,16 @@ def render_models(plan: SchemaPlan, *, header: str) -> str:
             warnings.simplefilter("ignore")  # dcg warns about formats we dropped on purpose
             source = generate(plan.spec, aliases=aliases, **dcg_options())
     except DcgError as exc:
-        raise GeneratorError(
+        raise InternalError(
             Diagnostic(
                 "error",
-                f"datamodel-code-generator failed: {exc}",
+                f"internal error: datamodel-code-generator failed: {exc}",
                 hint="the schemas use a construct the models step does not support; report it with the schema",
                 code="models",
             )
         ) from None
     if not isinstance(source, str):
-        raise GeneratorError(Diagnostic("error", "datamodel-code-generator returned several modules", code="models"))
+        raise InternalError(Diagnostic("error", "internal error: datamodel-code-generator returned several modules", code="internal"))
     lines = source.splitlines(keepends=True)
     while lines and (lines[0].startswith("# generated by datamodel-codegen") or lines[0].startswith("#   filename:")):
         lines.pop(0)
@@ -981,8 +1213,8 @@ def escape_raw_characters(source: str) -> str:
                     new = _RAW_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", tok.string)
             edits.append((starts[tok.start[0] - 1] + tok.start[1], starts[tok.end[0] - 1] + tok.end[1], new))
     except (tokenize.TokenError, SyntaxError, ValueError) as exc:
-        raise GeneratorError(
-            Diagnostic("error", f"the generated models module does not tokenize: {exc}", code="models")
+        raise InternalError(
+            Diagnostic("error", f"internal error: the generated models module does not tokenize: {exc}", code="internal")
         ) from None
     for begin, end, new in reversed(edits):
         source = source[:begin] + new + source[end:]
@@ -1014,8 +1246,8 @@ def check_rendered(plan: SchemaPlan, source: str) -> None:
     try:
         classes = rendered_classes(source)
     except SyntaxError as exc:
-        raise GeneratorError(
-            Diagnostic("error", f"the generated models module does not parse: {exc}", code="models")
+        raise InternalError(
+            Diagnostic("error", f"internal error: the generated models module does not parse: {exc}", code="internal")
         ) from None
     planned = set(plan.class_names)
     missing = sorted(planned - set(classes))
@@ -1031,12 +1263,18 @@ def check_rendered(plan: SchemaPlan, source: str) -> None:
         if odd:
             problems.append(f"{cls}: unexpected field names {', '.join(odd)} (planned: {', '.join(sorted(expected))})")
     if problems:
-        raise GeneratorError(
+        origin = {cls: ptr for ptr, cls in sorted(plan.class_for_pointer.items(), reverse=True)}
+        culprit = next((origin[c] for c in sorted(set(classes)) if c in origin and any(c in p for p in problems)), None)
+        if culprit is None:  # an invented name: the planned class it was made from is its prefix
+            culprit = next((origin[c] for c in sorted(origin, key=len, reverse=True) if any(f" {c}" in p for p in problems)), None)
+        raise InternalError(
             Diagnostic(
                 "error",
-                "datamodel-code-generator did not keep the planned names:\n    " + "\n    ".join(problems),
-                hint="a schema construct the planner does not hoist; report it with the schema",
-                code="models",
+                "internal error: datamodel-code-generator did not keep the planned names:\n    " + "\n    ".join(problems),
+                pointer=culprit,
+                hint="a schema construct the planner does not hoist (a generator bug): report it with the schema "
+                "at this location; until fixed, an overlay can simplify that schema",
+                code="internal",
             )
         )
 
@@ -1059,7 +1297,11 @@ def type_hint(plan: SchemaPlan, schema: Any, pointer: str) -> str:
 def _hint(plan: SchemaPlan, schema: Any, pointer: str, depth: int) -> str:
     if not isinstance(schema, dict) or depth > 40:
         return "Any"
-    nullable = schema.get("nullable") is True or (isinstance(schema.get("enum"), list) and None in schema["enum"])
+    nullable = (
+        schema.get("nullable") is True
+        or _allof_annotations(schema).get("nullable") is True
+        or (isinstance(schema.get("enum"), list) and None in schema["enum"])
+    )
     hint = _hint_inner(plan, schema, pointer, depth)
     if isinstance(schema.get("type"), list) and "null" in schema["type"]:
         nullable = True
@@ -1082,7 +1324,8 @@ def _hint_inner(plan: SchemaPlan, schema: dict, pointer: str, depth: int) -> str
             return "Any"
         return _hint(plan, target, ref, depth + 1)
     if _single_ref_allof(schema):
-        return _hint(plan, schema["allOf"][0], jp.child(pointer, "allOf", 0), depth + 1)
+        index, part = _single_ref_part(schema)
+        return _hint(plan, part, jp.child(pointer, "allOf", index), depth + 1)
     for key in ("oneOf", "anyOf"):
         if isinstance(schema.get(key), list) and schema[key]:
             parts = [_hint(plan, m, jp.child(pointer, key, i), depth + 1) for i, m in enumerate(schema[key])]

@@ -524,17 +524,20 @@ def resolve_refs(
     spec_file: Path,
     allow_remote: bool = False,
     source: LoadedSpec | None = None,
+    origins: dict[str, tuple[Path, str, str]] | None = None,
 ) -> dict[str, Any]:
     """`document` with every ``$ref`` internal (see the module docstring).
 
     `spec_file` is the file `document` came from (relative refs start there), `base_dir` the
     folder no referenced file may leave. `source`, when given, adds line numbers to errors.
     Raises GeneratorError listing every bad ref. Returns `document` itself when it has no
-    file refs.
+    file refs. `origins`, when given, receives where each bundled node came from: pointer in
+    the result -> (file, pointer fragment in that file, the file's text); see `BundledSource`.
     """
     state = _State(Path(base_dir), Path(spec_file), allow_remote, source, document)
     spec_dir = Path(spec_file).resolve().parent
     replacements: dict[int, Any] = {}
+    holder_pointers: dict[int, str] = {}  # main-document holders of file refs -> their pointer
 
     def visit(root: Any, base: Path, in_file: _File | None, prefix: str) -> None:
         for pointer, holder in _holders(root):
@@ -580,6 +583,8 @@ def resolve_refs(
                     target,
                     holder,
                 )  # finished once names are known
+                if in_file is None:
+                    holder_pointers[id(holder)] = full
 
     visit(document, spec_dir, None, "")
     # Bundled files may refer to more files: keep going until no new target appears.
@@ -620,6 +625,8 @@ def resolve_refs(
             else:
                 inline[key] = (target, holder)
     for key, (target, holder) in inline.items():
+        if origins is not None and key in holder_pointers:
+            origins[holder_pointers[key]] = (target.file.path, target.fragment, target.file.text)
         content = _substitute(target.node, replacements)
         if not isinstance(content, dict):
             state.error(
@@ -639,6 +646,9 @@ def resolve_refs(
     components = dict(result.get("components") or {})
     for target in state.targets.values():
         if target.section:
+            if origins is not None:
+                where = jp.join("components", target.section, target.name)
+                origins[where] = (target.file.path, target.fragment, target.file.text)
             section = dict(components.get(target.section) or {})
             section[target.name] = _substitute(target.node, replacements)
             components[target.section] = section
@@ -648,3 +658,26 @@ def resolve_refs(
     if state.diagnostics:
         raise GeneratorError(state.diagnostics)
     return result
+
+
+class BundledSource:
+    """A LoadedSpec whose `where` knows the files `resolve_refs` bundled: a pointer into a bundled
+    component (or inlined path item) is reported at its own file and line, not the main spec's."""
+
+    def __init__(self, loaded: LoadedSpec, origins: dict[str, tuple[Path, str, str]]) -> None:
+        self._loaded = loaded
+        # longest first, so a nested origin wins over its container's
+        self._origins = sorted(origins.items(), key=lambda item: len(item[0]), reverse=True)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loaded, name)
+
+    def where(self, pointer: str) -> dict[str, Any]:
+        from .sourcemap import locate
+
+        for prefix, (path, fragment, text) in self._origins:
+            if pointer == prefix or pointer.startswith(prefix + "/"):
+                inner = "#" + fragment + pointer[len(prefix) :]
+                pos = locate(text, inner, nearest=True)
+                return {"file": str(path), "line": pos[0] if pos else None, "column": pos[1] if pos else None}
+        return self._loaded.where(pointer)

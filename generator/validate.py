@@ -26,6 +26,58 @@ if TYPE_CHECKING:
     from .load import LoadedSpec
 
 _ATTR = "_portkey_pointer"  # set on an error object once its location is known
+_DEFAULT = "_portkey_default"  # set on errors about a `default` value not matching its schema
+
+_FALLBACK_HINT = (
+    "fix the spec at this location; to leave the upstream file untouched, an overlay "
+    "(spec/overlay.yaml) can change it"
+)
+# What to do, by the JSON-schema keyword of the OpenAPI meta-schema that failed.
+_KEYWORD_HINTS = {
+    "required": "add the missing key, which the OpenAPI specification requires here",
+    "type": "change the value to the type the OpenAPI specification expects here",
+    "enum": "use one of the values the OpenAPI specification allows here",
+    "const": "use the value the OpenAPI specification requires here",
+    "uniqueItems": "remove the duplicate entries",
+    "additionalProperties": "remove the unknown keys (extensions must start with 'x-')",
+    "unevaluatedProperties": "remove the unknown keys (extensions must start with 'x-')",
+    "patternProperties": "rename the keys to the form the OpenAPI specification allows here",
+    "propertyNames": "rename the keys to the form the OpenAPI specification allows here",
+    "pattern": "write the value in the form the OpenAPI specification requires here",
+    "format": "write the value in the format the OpenAPI specification requires here",
+    "minItems": "add at least one entry, or remove the key",
+    "minProperties": "add at least one entry, or remove the key",
+    "oneOf": "make the object one of the allowed forms: usually a misspelled, misplaced or missing key",
+    "anyOf": "make the object one of the allowed forms: usually a misspelled, misplaced or missing key",
+    "not": "remove the key the OpenAPI specification forbids here",
+    "dependentRequired": "add the key that the one present requires",
+}
+
+
+def _hint_for(err: Any) -> str:
+    """How to fix a validator error: every reported error says it."""
+    from openapi_spec_validator.validation.exceptions import (
+        DuplicateOperationIDError,
+        ExtraParametersError,
+        ParameterDuplicateError,
+        UnresolvableParameterError,
+    )
+
+    if getattr(err, _DEFAULT, False):
+        return (
+            "make the default match the schema (its type, enum and limits), or remove it; "
+            "a default of another type or outside the enum is left out of the generated models"
+        )
+    if isinstance(err, DuplicateOperationIDError):
+        return "give each operation its own operationId"
+    if isinstance(err, ExtraParametersError):
+        return "add the property under `properties`, or remove the name from `required`"
+    if isinstance(err, ParameterDuplicateError):
+        return "remove one of the two parameters with this name and location"
+    if isinstance(err, UnresolvableParameterError):
+        return "declare the path parameter under `parameters` (in: path, required: true), or remove it from the path"
+    keyword = getattr(err, "validator", None)
+    return _KEYWORD_HINTS.get(str(keyword), _FALLBACK_HINT) if keyword is not None else _FALLBACK_HINT
 
 
 def _container_pointers(document: Any) -> dict[int, str]:
@@ -91,6 +143,11 @@ def _located(
 
     def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
         for err in base.__call__(self, *args, **kwargs):
+            if where is _default_where and getattr(err, _DEFAULT, None) is None:
+                try:
+                    setattr(err, _DEFAULT, True)
+                except Exception:  # never let tagging an error hide the error itself
+                    pass
             if getattr(err, _ATTR, None) is None:
                 try:
                     setattr(err, _ATTR, where(locator, args, err))
@@ -224,14 +281,14 @@ def validate(
     An empty list means valid.
     """
 
-    def diag(message: str, pointer: str | None, hint: str | None = None) -> Diagnostic:
+    def diag(message: str, pointer: str | None, hint: str | None = None, severity: str = "error") -> Diagnostic:
         where: dict[str, Any] = {}
         if source is not None:
             where = {"file": str(source.path)}
             if pointer is not None:
                 where = source.where(pointer)
         return Diagnostic(
-            "error", message, pointer=pointer, hint=hint, code="validate", **where
+            severity, message, pointer=pointer, hint=hint or _FALLBACK_HINT, code="validate", **where  # type: ignore[arg-type]
         )
 
     if not isinstance(document, dict):
@@ -280,10 +337,14 @@ def validate(
     results: list[Diagnostic] = []
     seen: set[tuple[str | None, str]] = set()
 
-    def add(message: str, pointer: str | None, hint: str | None = None) -> None:
+    def add(message: str, pointer: str | None, hint: str | None = None, severity: str = "error") -> None:
         if (pointer, message) not in seen:
             seen.add((pointer, message))
-            results.append(diag(message, pointer, hint))
+            results.append(diag(message, pointer, hint, severity))
+
+    # In OpenAPI 3.1 (JSON Schema 2020-12) `default` is an annotation that need not validate;
+    # 3.0 says it MUST conform. The models leave a mismatched default out either way.
+    lenient_defaults = version.startswith("3.1.")
 
     # Check internal refs first: the validator stops at the first one it cannot resolve.
     from .refs import check_internal_refs
@@ -310,12 +371,18 @@ def validate(
                     instance = None
                 wrappers.append((pointer, _wrapper_message(validator.schema_validator.schema, err, keyword[0], instance)))
                 continue
-            add(_message(err), pointer)
+            add(_message(err), pointer, _hint_for(err))
         for err in validator.root_validator(validator.schema_path):
-            add(_message(err), getattr(err, _ATTR, None))
+            is_default = bool(getattr(err, _DEFAULT, False))
+            add(
+                _message(err),
+                getattr(err, _ATTR, None),
+                _hint_for(err),
+                "warning" if is_default and lenient_defaults else "error",
+            )
         for pointer, message in wrappers:
             if not any(d.pointer and (d.pointer == pointer or d.pointer.startswith(pointer + "/")) for d in results):
-                add(message, pointer)
+                add(message, pointer, _KEYWORD_HINTS["oneOf"])
     except RecursionError:
         add(
             "the spec is nested too deeply to validate",
@@ -345,5 +412,9 @@ def validate(
                     "URLs are never fetched",
                 )
         else:
-            add(f"the validator stopped: {type(exc).__name__}: {exc}", None)
+            add(
+                f"the validator stopped: {type(exc).__name__}: {exc}",
+                None,
+                "fix the errors reported before this one; if there are none, report this spec",
+            )
     return results

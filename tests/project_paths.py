@@ -47,3 +47,8 @@ def skip_or_fail(reason: str) -> None:
     if os.environ.get(NO_SKIPS, "").strip() not in ("", "0"):
         pytest.fail(f"{reason} (skips are failures here: {NO_SKIPS} is set)", pytrace=False)
     pytest.skip(reason)
+
+
+# Minimal reproducers of real-world spec shapes, shared between worktrees (may be absent).
+SHARED_REPRO = REPO.parent / "shared" / "repro"
+REALWORLD = REPO / "tests" / "realworld"

@@ -649,3 +649,48 @@ def test_real_spec_examples_validate(real, owner, prop, where, example):
     field = model.model_fields[real.plan.field_names[model.__name__][prop]]
     annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
     TypeAdapter(annotation).validate_python(example)
+
+
+@pytest.mark.parametrize(
+    "schema, value, fits",
+    [
+        ({"type": "integer"}, 3, True),
+        ({"type": "integer"}, "3", False),
+        ({"type": "integer"}, True, False),
+        ({"type": "number"}, 3, True),
+        ({"type": ["integer", "null"]}, "many", False),
+        ({"type": ["integer", "null"]}, None, True),
+        ({"type": "string"}, None, False),
+        ({"type": "string", "nullable": True}, None, True),
+        ({"type": "string", "enum": ["a", "b"]}, "c", False),
+        ({"type": "string", "enum": ["a", "b"]}, "a", True),
+        ({}, {"any": "thing"}, True),
+    ],
+)
+def test_default_fits(schema, value, fits):
+    from generator.models import _default_fits
+
+    assert _default_fits(schema, value) is fits
+
+
+def test_mismatched_defaults_are_left_out_of_the_plan():
+    document = {
+        "openapi": "3.1.0",
+        "components": {
+            "schemas": {
+                "E": {"type": "string", "enum": ["a", "b"]},
+                "P": {
+                    "type": "object",
+                    "properties": {
+                        "n": {"type": "integer", "default": "ten"},
+                        "ok": {"type": "integer", "default": 10},
+                        "e": {"$ref": "#/components/schemas/E", "default": "z"},
+                        "e_ok": {"$ref": "#/components/schemas/E", "default": "a"},
+                    },
+                },
+            }
+        },
+    }
+    props = plan_models(document).spec["components"]["schemas"]["P"]["properties"]
+    assert "default" not in props["n"] and props["ok"]["default"] == 10
+    assert "default" not in props["e"] and props["e_ok"]["default"] == "a"

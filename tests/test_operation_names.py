@@ -127,3 +127,40 @@ def test_real_spec_all_operations_named(portkey_spec_path):
     fn = function_names(raws, names)
     assert len(set(fn.values())) == 224
     assert fn["POST /chat/completions"] == "create_chat_completion"
+
+
+def _raws_with_ids(**ops: str | None):
+    """{"PUT /pet": "updatePet", ...} -> raw operations with those operationIds (None: none)."""
+    doc: dict = {"paths": {}}
+    for key, op_id in ops.items():
+        method, path = key.split(" ")
+        op = {"responses": {}}
+        if op_id is not None:
+            op["operationId"] = op_id
+        doc["paths"].setdefault(path, {})[method.lower()] = op
+    return iter_operations(doc)
+
+
+def test_collision_falls_back_to_operation_ids():
+    # PUT /pet and POST /pet/{petId} (an item: it has GET) are both pet.update by the rule
+    raws = _raws_with_ids(
+        **{"PUT /pet": "updatePet", "POST /pet/{petId}": "updatePetWithForm", "GET /pet/{petId}": "getPetById"}
+    )
+    names = assign_names(raws, NamingRules())
+    assert names["PUT /pet"] == (("pet",), "update_pet")
+    assert names["POST /pet/{petId}"] == (("pet",), "update_pet_with_form")
+    assert names["GET /pet/{petId}"] == (("pet",), "retrieve")  # no collision: the rule's name
+
+
+def test_fallback_leaves_overrides_alone_and_still_refuses_what_collides():
+    raws = _raws_with_ids(**{"PUT /pet": "updatePet", "POST /pet/{petId}": "updatePetWithForm", "GET /pet/{petId}": None})
+    rules = NamingRules(operations={"PUT /pet": "pet.update"})
+    names = assign_names(raws, rules)
+    assert names["PUT /pet"] == (("pet",), "update")
+    assert names["POST /pet/{petId}"] == (("pet",), "update_pet_with_form")
+    # one side has no operationId: its rule name still collides with the other's
+    raws = _raws_with_ids(**{"POST /threads/runs": None, "POST /threads/{id}/runs": "create"})
+    with pytest.raises(GeneratorError) as exc:
+        assign_names(raws, NamingRules())
+    assert "both map to client.threads.runs.create()" in str(exc.value)
+    assert "operationId" in str(exc.value)

@@ -288,3 +288,51 @@ def test_valid_spec():
         )
         == []
     )
+
+
+def test_openapi_31_default_mismatch_is_a_warning_30_an_error():
+    schemas = {"Bad": {"type": "integer", "default": "ten"}, "Enum": {"type": "string", "enum": ["a"], "default": "b"}}
+    doc31 = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": schemas}}
+    found31 = validate(doc31)
+    assert [(d.pointer, d.severity) for d in found31] == [
+        ("#/components/schemas/Bad/default", "warning"),
+        ("#/components/schemas/Enum/default", "warning"),
+    ]
+    assert all("left out of the generated models" in (d.hint or "") for d in found31)
+    found30 = validate({**doc31, "openapi": "3.0.3"})
+    assert [d.severity for d in found30] == ["error", "error"]
+
+
+def test_every_validation_error_says_how_to_fix_it():
+    broken = [
+        spec(
+            paths={
+                "/a/{id}": {"get": {"operationId": "same", "responses": ok_response()}},
+                "/b": {
+                    "get": {
+                        "operationId": "same",
+                        "responses": ok_response({"$ref": "#/components/schemas/Missing"}),
+                        "parameters": [
+                            {"name": "q", "in": "query", "schema": {"type": "string"}},
+                            {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        ],
+                    }
+                },
+            },
+            components={"schemas": {"E": {"allOf": [{"type": "object"}], "required": ["zz", "zz"]}}},
+        ),
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "t"},
+            "paths": {"/a": {"get": {"responses": {"200": {}}, "bogus": 1}}},
+            "components": {"schemas": {"A": {"type": "object", "properties": {"x": {"type": 5, "nope": 1}}}}},
+        },
+        {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": {"responses": 5}}}},
+        {"swagger": "2.0"},
+    ]
+    seen = 0
+    for document in broken:
+        for d in validate(document):
+            seen += 1
+            assert d.hint and len(d.hint) > 20, d.format()
+    assert seen >= 8

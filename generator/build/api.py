@@ -100,7 +100,27 @@ def _free_group_name(name: str, groups: Mapping[str, Any]) -> str:
     return name
 
 
-def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: str | None) -> dict[str, SecurityScheme]:
+def _distinct_scheme_names(
+    schemes: dict[str, SecurityScheme], derived: Mapping[str, bool], env_prefix: str | None
+) -> dict[str, SecurityScheme]:
+    """Schemes whose rule-made argument names coincide (Stripe's basic and bearer are both
+    `authorization`) are named after their keys instead (`basic_auth`, `bearer_auth`)."""
+    count: dict[str, int] = {}
+    for s in schemes.values():
+        count[s.py_name] = count.get(s.py_name, 0) + 1
+    out = {}
+    for key, s in schemes.items():
+        if count[s.py_name] > 1 and derived.get(key):
+            name = py_name(key)
+            env = f"{env_prefix}_{name.upper()}" if s.env_var is not None and env_prefix else None
+            s = dataclasses.replace(s, py_name=name, env_var=env)
+        out[key] = s
+    return out
+
+
+def build_security(
+    document: Mapping[str, Any], rules: NamingRules, env_prefix: str | None, report: Report | None = None
+) -> dict[str, SecurityScheme]:
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     header_names = [
         str(s.get("name", "")).lower()
@@ -109,6 +129,8 @@ def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: 
     ]
     prefix = _common_dash_prefix(header_names) if len(header_names) >= 2 else ""
     result: dict[str, SecurityScheme] = {}
+    derived: dict[str, bool] = {}  # scheme key -> its name came from the rule (not spec/names.yaml)
+    unsupported: dict[str, str] = {}
     for key, scheme in schemes.items():
         if not isinstance(scheme, dict):
             continue
@@ -123,14 +145,30 @@ def build_security(document: Mapping[str, Any], rules: NamingRules, env_prefix: 
             wire = "Authorization"
             kind = str(scheme.get("scheme")).lower()
             base = "authorization"
+        elif typ in ("oauth2", "openIdConnect"):
+            # The client takes the access token (getting one is the user's business) and sends it
+            # as a bearer token, which is how both schemes present it to the API.
+            wire, kind, base = "Authorization", "bearer", "access_token"
         else:
-            continue  # oauth2/openIdConnect/mutualTLS: the user passes headers themselves
+            unsupported[str(key)] = str(typ)
+            continue  # mutualTLS, or an unknown type: the user configures it on the http client
+        derived[str(key)] = str(key) not in rules.security
         py = py_name(rules.security.get(str(key)) or base)
         env = f"{env_prefix}_{py.upper()}" if env_prefix and kind == "header" else None
         desc = scheme.get("description") if isinstance(scheme.get("description"), str) else None
         result[str(key)] = SecurityScheme(
             str(key), py, kind, wire, desc, env, str(key) in rules.json_security  # type: ignore[arg-type]
         )
+    result = _distinct_scheme_names(result, derived, env_prefix)
+    if report is not None:
+        for key, typ in unsupported.items():
+            report.warn(
+                f"security scheme {key!r} of type {typ!r} has no constructor argument; operations that "
+                "require it get no credentials from the client",
+                pointer=jp.join("components", "securitySchemes", key),
+                hint="pass what it needs yourself (http_client=, default_headers=), or describe it as an "
+                "apiKey/http scheme (an overlay can do it)",
+            )
     used: dict[str, str] = {}
     for s in result.values():
         if s.py_name in used or s.py_name in RESERVED_CLIENT_ARGS:
@@ -273,7 +311,7 @@ def build_api(
     info = document.get("info") if isinstance(document.get("info"), dict) else {}
     env_prefix = rules.env_prefix
     groups, group_for = build_servers(document, rules, env_prefix)
-    schemes = build_security(document, rules, env_prefix)
+    schemes = build_security(document, rules, env_prefix, report)
     header_prefix = _security_header_prefix(document)
     known_params = ((document.get("components") or {}).get("parameters") or {})
     common = tuple(n for n in rules.common_headers if n in known_params)
@@ -286,6 +324,7 @@ def build_api(
     builder = OperationBuilder(document, type_hint, class_for_pointer)
     page_overrides = check_overrides(rules.pagination, {raw.key for raw in raws}, report)
     top_security = document.get("security")
+    known_schemes = set((document.get("components") or {}).get("securitySchemes") or {})
     ops: list[Operation] = []
     for raw in raws:
         group = group_for(raw.op, raw.path_item)
@@ -307,7 +346,7 @@ def build_api(
             if isinstance(alt, dict):
                 security.append(tuple(schemes[k].py_name for k in alt if k in schemes))
             for k in alt if isinstance(alt, dict) else ():
-                if k not in schemes:
+                if k not in schemes and k not in known_schemes:  # a known one unsupported: warned once
                     report.warn(f"security requirement names unknown scheme {k!r}", pointer=jp.child(raw.pointer, "security"))
         query_params = tuple(p for p in params if p.location == "query")
         pagination = (

@@ -5,6 +5,8 @@ Method names come from a rule over the path and HTTP method, never from a counte
   POST /configs           -> configs.create        PUT|PATCH /configs/{x} -> configs.update
   DELETE /configs/{slug}  -> configs.delete        POST /assistants/{id}  -> assistants.update
   POST /batches/{id}/cancel -> batches.cancel      (an "action": see spec/names.yaml)
+When the rule gives two operations one name, each is named after its operationId instead
+(PUT /pet and POST /pet/{petId}: pet.update_pet, pet.update_pet_with_form).
 spec/names.yaml overrides any of them by "METHOD /path".
 """
 
@@ -160,21 +162,22 @@ def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tupl
             names[raw.key] = derive_name(
                 raw.method, raw.path, rules.actions, all_paths, frozenset(methods[raw.path])
             )
+    for key, name in names.items():
+        if not name[0]:
+            names[key] = (("root",), name[1])  # a path like "/" has no resource: give it one
+    _fall_back_to_operation_ids(raws, names, rules)
     owners: dict[tuple[tuple[str, ...], str], str] = {}
     problems = []
     pointers = {raw.key: raw.pointer for raw in raws}
     for key, name in names.items():
-        if not name[0]:
-            name = (("root",), name[1])  # a path like "/" has no resource: give it one
-            names[key] = name
         if name in owners:
             problems.append(
                 Diagnostic(
                     "error",
                     f"operations {owners[name]!r} and {key!r} both map to client.{'.'.join(name[0])}.{name[1]}()",
                     pointer=pointers.get(key),
-                    hint=f'add an override such as "{key}": {".".join(name[0])}.<other_name> under `operations:` '
-                    "in the naming overrides (spec/names.yaml)",
+                    hint=f'give both a distinct operationId, or add an override such as "{key}": '
+                    f'{".".join(name[0])}.<other_name> under `operations:` in the naming overrides (spec/names.yaml)',
                 )
             )
         owners[name] = key
@@ -194,6 +197,26 @@ def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tupl
     if problems:
         raise GeneratorError(problems)
     return names
+
+
+def _fall_back_to_operation_ids(
+    raws: list[RawOperation], names: dict[str, tuple[tuple[str, ...], str]], rules: NamingRules
+) -> None:
+    """Operations the path rule gives one name (``PUT /pet`` and ``POST /pet/{petId}`` are both
+    ``pet.update``) are named after their operationId instead (``pet.update_pet``,
+    ``pet.update_pet_with_form``), all of them: which one would deserve the plain name is a guess.
+    Overrides are never changed; what still collides is reported by the caller."""
+    by_name: dict[tuple[tuple[str, ...], str], list[RawOperation]] = {}
+    for raw in raws:
+        by_name.setdefault(names[raw.key], []).append(raw)
+    for name, group in by_name.items():
+        if len(group) < 2:
+            continue
+        for raw in group:
+            op_id = raw.op.get("operationId")
+            if raw.key in rules.operations or not isinstance(op_id, str) or not snake_name(op_id).strip("_"):
+                continue
+            names[raw.key] = (name[0], py_name(op_id))
 
 
 def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str, ...], str]]) -> dict[str, str]:
