@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any, Mapping
 
@@ -351,6 +352,7 @@ def build_api(
         model_names=model_names,
         client_name=client_name,
         enum_models=enum_models,
+        openapi_json=json.dumps(document, indent=1, ensure_ascii=False) + "\n",
     )
 
 
