@@ -23,7 +23,7 @@ from collections.abc import (
 )
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 import anyio
 from fastapi import FastAPI, Request, params
@@ -33,7 +33,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import JsonSchemaMode
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.datastructures import FormData, ImmutableMultiDict
+from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -640,23 +640,26 @@ class GuardedRoute(APIRoute):
         return guarded
 
 
-class _FormFields(ImmutableMultiDict[str, Any]):
-    """The parsed form, as FastAPI reads it: an empty text field stays a value ("") rather than
-    counting as missing, which FastAPI does for FormData only."""
+class _EmptyText(str):
+    """A form field sent empty. FastAPI takes `value == ""` in a form for a missing field (an HTML
+    form's untouched input); an API client that sends `prompt=` did send a value, which the spec
+    then judges (minLength, enum...)."""
 
-    def __init__(self, form: FormData) -> None:
-        super().__init__(form.multi_items())
-        self._form = form
+    def __eq__(self, other: object) -> bool:
+        return False if other == "" else str.__eq__(self, other)
 
-    async def close(self) -> None:
-        await self._form.close()
+    __hash__ = str.__hash__
 
 
 async def _keep_empty_fields(request: Request) -> Any:
     form = await request.form()
-    if isinstance(form, FormData):
-        request._form = _FormFields(form)  # type: ignore[assignment]  # Starlette's form cache
-    return request._form
+    if any(value == "" for _, value in form.multi_items()):
+        kept = FormData(
+            [(k, _EmptyText() if v == "" else v) for k, v in form.multi_items()]
+        )
+        request._form = kept  # Starlette's parsed-form cache, which FastAPI reads next
+        return kept
+    return form
 
 
 # Path variables hold one segment, which may contain "/" sent as %2F: EncodedSlashes turns such a
@@ -699,7 +702,9 @@ class EncodedSlashes:
             from urllib.parse import unquote
 
             path = raw.split(b"?", 1)[0].decode("latin-1")
-            segments = [unquote(part).replace("/", _SLASH_STAND_IN) for part in path.split("/")]
+            segments = [
+                unquote(part).replace("/", _SLASH_STAND_IN) for part in path.split("/")
+            ]
             scope = {**scope, "path": "/".join(segments)}
         await self.app(scope, receive, send)
 
@@ -708,7 +713,9 @@ def allowed_methods(request: Request) -> list[str]:
     """The methods of every generated route whose path matches the request's (a 405's Allow)."""
     docs: Sequence[RouteDoc] = getattr(request.app.state, "route_docs", ())
     path = request.scope.get("path", "")
-    methods = {d.method.upper() for d in docs if _path_pattern(d.route_path).fullmatch(path)}
+    methods = {
+        d.method.upper() for d in docs if _path_pattern(d.route_path).fullmatch(path)
+    }
     if "GET" in methods:
         methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
     return sorted(methods)
@@ -717,7 +724,9 @@ def allowed_methods(request: Request) -> list[str]:
 @lru_cache(maxsize=4096)
 def _path_pattern(route_path: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^{}]+\})", route_path)
-    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+    return re.compile(
+        "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+    )
 
 
 def install_contract(owner: Any, contract: Contract, docs: Iterable[RouteDoc]) -> None:
@@ -1045,7 +1054,9 @@ def mock_result(spec: OperationSpec, stream: bool, route: Any = None) -> Any:
     if spec.chunk_type is not None and (stream or spec.kind == "sse"):
         chunk = None
         if found is not None:
-            chunk = _from_contract(found[0], found[1], spec, "text/event-stream", spec.chunk_type)
+            chunk = _from_contract(
+                found[0], found[1], spec, "text/event-stream", spec.chunk_type
+            )
         if chunk is None:
             chunk = synthesise(spec.chunk_type)
         events = [chunk] * _MOCK_CHUNKS
@@ -1064,7 +1075,9 @@ def mock_result(spec: OperationSpec, stream: bool, route: Any = None) -> Any:
     if spec.kind == "empty" or spec.response_type is None:
         return Response(status_code=spec.status) if spec.kind == "empty" else {}
     if found is not None:
-        value = _from_contract(found[0], found[1], spec, "application/json", spec.response_type)
+        value = _from_contract(
+            found[0], found[1], spec, "application/json", spec.response_type
+        )
         if value is not None:
             return value
     return synthesise(spec.response_type)
@@ -1074,7 +1087,11 @@ _MOCK_CHUNKS = 3
 
 
 def _from_contract(
-    contract: Contract, operation: OperationContract, spec: OperationSpec, media: str, tp: Any
+    contract: Contract,
+    operation: OperationContract,
+    spec: OperationSpec,
+    media: str,
+    tp: Any,
 ) -> Any:
     key = (id(contract), operation.method, operation.path, media)
     if key not in _MOCKS:
@@ -1086,7 +1103,11 @@ _MOCKS: dict[tuple[Any, ...], Any] = {}
 
 
 def _mock_from_spec(
-    contract: Contract, operation: OperationContract, spec: OperationSpec, media: str, tp: Any
+    contract: Contract,
+    operation: OperationContract,
+    spec: OperationSpec,
+    media: str,
+    tp: Any,
 ) -> Any:
     responses = operation.operation.get("responses") or {}
     response = contract.checker.resolve(responses.get(str(spec.status)) or {})
@@ -1116,8 +1137,6 @@ def _mock_from_spec(
     return None
 
 
-
-
 @lru_cache(maxsize=None)
 def synthesise(tp: Any) -> Any:
     """A minimal valid instance of `tp` (a pydantic model or any type pydantic can validate).
@@ -1143,7 +1162,9 @@ class _Strategy:
     examples: bool  # use "examples"/"example"/"default" found in the schema
     prefer_null: bool  # for unions allowing null, pick null
     last_member: bool  # for unions, pick the last member rather than the first
-    full: bool = False  # optional properties too, and one item in arrays that may be empty
+    full: bool = (
+        False  # optional properties too, and one item in arrays that may be empty
+    )
 
 
 _STRATEGIES = (
@@ -1306,7 +1327,12 @@ class _Synth:
         if isinstance(prefix, list):
             return [self.value(item, depth + 1) for item in prefix]
         count = int(schema.get("minItems") or 0)
-        if count == 0 and self.strategy.full and depth < 8 and schema.get("maxItems") != 0:
+        if (
+            count == 0
+            and self.strategy.full
+            and depth < 8
+            and schema.get("maxItems") != 0
+        ):
             count = 1
         if count == 0:
             return []
@@ -1439,13 +1465,17 @@ def install_openapi(
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _served_spec(document: Mapping[str, Any], docs: Sequence[RouteDoc]) -> dict[str, Any]:
-    spec = json.loads(json.dumps(document))  # a copy: the contract keeps the original
+def _served_spec(
+    document: Mapping[str, Any], docs: Sequence[RouteDoc]
+) -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(
+        json.dumps(document)
+    )  # a copy: the contract keeps the original
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    name = "ServerErrorResponse"
+    name = "ErrorResponse"
     while name in schemas and schemas[name] != ERROR_SCHEMA:
-        name = "_" + name
-    schemas[name] = {**ERROR_SCHEMA, "title": name}
+        name = "Server" + name  # the spec has its own ErrorResponse
+    schemas[name] = ERROR_SCHEMA
     error_ref = {"$ref": f"#/components/schemas/{name}"}
     answers = {
         "400": "Invalid request",
@@ -1469,14 +1499,40 @@ def _served_spec(document: Mapping[str, Any], docs: Sequence[RouteDoc]) -> dict[
                 continue
             responses.setdefault(
                 status,
-                {"description": description, "content": {"application/json": {"schema": error_ref}}},
+                {
+                    "description": description,
+                    "content": {"application/json": {"schema": error_ref}},
+                },
             )
+        for response in responses.values():
+            stream = (response.get("content") or {}).get("text/event-stream")
+            if isinstance(stream, dict) and isinstance(stream.get("schema"), dict):
+                stream["schema"] = _event_of(
+                    stream["schema"], stream.get("x-stream-terminator")
+                )
     # This server first (relative to where the document is served), then the spec's own.
     prefix = next((d.prefix for d in docs if d.prefix), "")
-    spec["servers"] = [{"url": prefix or "/", "description": "This server"}] + list(
-        spec.get("servers") or []
-    )
+    here = {"url": prefix or "/", "description": "This server"}
+    spec["servers"] = [here] + list(spec.get("servers") or [])
+    # Path- and operation-level servers override the top level: this server comes first there too.
+    for item in paths.values():
+        for node in [item, *(v for v in item.values() if isinstance(v, dict))]:
+            if isinstance(node, dict) and isinstance(node.get("servers"), list):
+                node["servers"] = [here] + node["servers"]
     return spec
+
+
+def _event_of(data_schema: dict[str, Any], terminator: Any) -> dict[str, Any]:
+    """The schema of one server-sent event whose `data` is JSON of `data_schema` (OpenAPI < 3.2:
+    the `text/event-stream` schema describes each event, so the spec's chunk schema moves into
+    `data`), or the terminator."""
+    if data_schema.get("required") == ["data"]:
+        return data_schema  # already an event
+    content = {"contentMediaType": "application/json", "contentSchema": data_schema}
+    data: dict[str, Any] = {"type": "string", **content}
+    if isinstance(terminator, str):
+        data = {"type": "string", "if": {"const": terminator}, "else": content}
+    return {"type": "object", "required": ["data"], "properties": {"data": data}}
 
 
 def _install_patched_openapi(
@@ -1696,7 +1752,11 @@ class SchemaChecker:
             return
         if value is None:
             if schema.get("nullable") is True or not _constrains_type(schema):
-                if "enum" not in schema or None in schema["enum"] or schema.get("nullable") is True:
+                if (
+                    "enum" not in schema
+                    or None in schema["enum"]
+                    or schema.get("nullable") is True
+                ):
                     return
             raise Invalid(where, "null is not allowed here")
         if "enum" in schema and isinstance(schema["enum"], list):
@@ -1732,8 +1792,10 @@ class SchemaChecker:
         ok = {
             "string": isinstance(value, str),
             "boolean": isinstance(value, bool),
-            "integer": isinstance(value, int) and not isinstance(value, bool)
-            or isinstance(value, float) and value.is_integer(),
+            "integer": isinstance(value, int)
+            and not isinstance(value, bool)
+            or isinstance(value, float)
+            and value.is_integer(),
             "number": isinstance(value, (int, float)) and not isinstance(value, bool),
             "array": isinstance(value, list),
             "object": isinstance(value, dict),
@@ -1749,9 +1811,14 @@ class SchemaChecker:
                 return
             except Invalid as exc:
                 first = first or exc
-        raise Invalid(where, f"matches none of the allowed schemas ({first.message if first else ''})")
+        raise Invalid(
+            where,
+            f"matches none of the allowed schemas ({first.message if first else ''})",
+        )
 
-    def _one(self, value: Any, schema: Mapping[str, Any], where: str, depth: int) -> None:
+    def _one(
+        self, value: Any, schema: Mapping[str, Any], where: str, depth: int
+    ) -> None:
         members = schema["oneOf"]
         discriminator = schema.get("discriminator")
         if isinstance(discriminator, Mapping) and isinstance(value, dict):
@@ -1760,7 +1827,11 @@ class SchemaChecker:
             tag = value.get(prop) if isinstance(prop, str) else None
             if isinstance(tag, str) and isinstance(mapping, Mapping) and tag in mapping:
                 target = mapping[tag]
-                chosen = [m for m in members if isinstance(m, Mapping) and m.get("$ref") == target]
+                chosen = [
+                    m
+                    for m in members
+                    if isinstance(m, Mapping) and m.get("$ref") == target
+                ]
                 if len(chosen) == 1:
                     self.check(value, chosen[0], where, depth + 1)
                     return
@@ -1773,9 +1844,14 @@ class SchemaChecker:
             except Invalid as exc:
                 first = first or exc
         if matched == 0:
-            raise Invalid(where, f"matches none of the allowed schemas ({first.message if first else ''})")
+            raise Invalid(
+                where,
+                f"matches none of the allowed schemas ({first.message if first else ''})",
+            )
         if matched > 1:
-            raise Invalid(where, f"matches {matched} of the schemas where exactly one must match")
+            raise Invalid(
+                where, f"matches {matched} of the schemas where exactly one must match"
+            )
 
     def _string(self, value: str, schema: Mapping[str, Any], where: str) -> None:
         low, high = schema.get("minLength"), schema.get("maxLength")
@@ -1792,7 +1868,10 @@ class SchemaChecker:
 
     def _number(self, value: float, schema: Mapping[str, Any], where: str) -> None:
         low, high = schema.get("minimum"), schema.get("maximum")
-        exclusive_low, exclusive_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+        exclusive_low, exclusive_high = (
+            schema.get("exclusiveMinimum"),
+            schema.get("exclusiveMaximum"),
+        )
         if _is_number(low):
             if exclusive_low is True and value <= low:
                 raise Invalid(where, f"must be greater than {low}")
@@ -1813,7 +1892,9 @@ class SchemaChecker:
             if abs(quotient - round(quotient)) > 1e-9:
                 raise Invalid(where, f"must be a multiple of {step}")
 
-    def _array(self, value: list[Any], schema: Mapping[str, Any], where: str, depth: int) -> None:
+    def _array(
+        self, value: list[Any], schema: Mapping[str, Any], where: str, depth: int
+    ) -> None:
         low, high = schema.get("minItems"), schema.get("maxItems")
         if isinstance(low, int) and len(value) < low:
             raise Invalid(where, f"must have at least {low} items")
@@ -1828,12 +1909,21 @@ class SchemaChecker:
             for i, item in enumerate(value):
                 self.check(item, items, f"{where}.{i}", depth + 1)
 
-    def _object(self, value: dict[str, Any], schema: Mapping[str, Any], where: str, depth: int) -> None:
-        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+    def _object(
+        self, value: dict[str, Any], schema: Mapping[str, Any], where: str, depth: int
+    ) -> None:
+        props = (
+            schema.get("properties")
+            if isinstance(schema.get("properties"), Mapping)
+            else {}
+        )
         assert isinstance(props, Mapping)
         for name in schema.get("required") or ():
             if name not in value:
-                if self.request and self.resolve(props.get(name, {})).get("readOnly") is True:
+                if (
+                    self.request
+                    and self.resolve(props.get(name, {})).get("readOnly") is True
+                ):
                     continue
                 raise Invalid(f"{where}.{name}", "is required")
         low, high = schema.get("minProperties"), schema.get("maxProperties")
@@ -1854,7 +1944,9 @@ class SchemaChecker:
 def _constrains_type(schema: Mapping[str, Any]) -> bool:
     # OpenAPI 3.0: null is a value only where `nullable: true` says so; a schema with no type
     # (and no composition) accepts anything.
-    return any(k in schema for k in ("type", "allOf", "anyOf", "oneOf", "enum", "properties"))
+    return any(
+        k in schema for k in ("type", "allOf", "anyOf", "oneOf", "enum", "properties")
+    )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -1866,10 +1958,14 @@ def _json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -1878,7 +1974,9 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
     try:
         return re.compile(pattern)
     except re.error:
-        return None  # an ECMA-only construct: not checked rather than refusing everything
+        return (
+            None  # an ECMA-only construct: not checked rather than refusing everything
+        )
 
 
 def _matches(pattern: str, value: str) -> bool:
@@ -1918,17 +2016,27 @@ class Contract:
             return None
         op = item[method]
         merged: dict[tuple[str, str], Mapping[str, Any]] = {}
-        for raw in list(item.get("parameters") or []) + list(op.get("parameters") or []):
+        for raw in list(item.get("parameters") or []) + list(
+            op.get("parameters") or []
+        ):
             param = self.checker.resolve(raw)
             if isinstance(param, Mapping) and isinstance(param.get("name"), str):
                 merged[(str(param.get("in")), param["name"])] = param
         body = self.checker.resolve(op.get("requestBody"))
         return OperationContract(
-            method, path, op, tuple(merged.values()), body if isinstance(body, Mapping) else None
+            method,
+            path,
+            op,
+            tuple(merged.values()),
+            body if isinstance(body, Mapping) else None,
         )
 
     def check_request(
-        self, contract: OperationContract, request: Request, renames: Mapping[str, str], body: Any
+        self,
+        contract: OperationContract,
+        request: Request,
+        renames: Mapping[str, str],
+        body: Any,
     ) -> None:
         """Raise Invalid for the first parameter or body value that breaks the spec."""
         path_values = {renames.get(k, k): v for k, v in request.path_params.items()}
@@ -1963,12 +2071,17 @@ class Contract:
             )
             schema = entry.get("schema") if isinstance(entry, Mapping) else None
             if schema is not None:
-                if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
+                if media in (
+                    "multipart/form-data",
+                    "application/x-www-form-urlencoded",
+                ):
                     self._check_form(body, schema)
                 else:
                     self.checker.check(body, schema, "body")
 
-    def _from_text(self, values: list[str], schema: Any, param: Mapping[str, Any], label: str) -> Any:
+    def _from_text(
+        self, values: list[str], schema: Any, param: Mapping[str, Any], label: str
+    ) -> Any:
         schema = schema if isinstance(schema, Mapping) else {}
         typ = schema.get("type")
         if typ == "array":
@@ -2003,7 +2116,11 @@ class Contract:
         schema = self.checker.resolve(schema)
         if not isinstance(schema, Mapping) or not hasattr(form, "getlist"):
             return
-        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        props = (
+            schema.get("properties")
+            if isinstance(schema.get("properties"), Mapping)
+            else {}
+        )
         assert isinstance(props, Mapping)
         for name in schema.get("required") or ():
             if name not in form:
@@ -2017,7 +2134,9 @@ class Contract:
                 continue
             label = f"body.{name}"
             typ = resolved.get("type") if isinstance(resolved, Mapping) else None
-            if typ in ("object",) or (typ == "array" and len(values) == 1 and values[0][:1] in "[{"):
+            if typ in ("object",) or (
+                typ == "array" and len(values) == 1 and values[0][:1] in "[{"
+            ):
                 try:
                     value = json.loads(values[0])
                 except ValueError:
@@ -2046,7 +2165,11 @@ def contract_response(exc: Invalid) -> JSONResponse:
     param = name or exc.where
     return error_response(
         400,
-        f"Invalid {place} {param!r}: {exc.message}." if name else f"Invalid request body: {exc.message}.",
+        (
+            f"Invalid {place} {param!r}: {exc.message}."
+            if name
+            else f"Invalid request body: {exc.message}."
+        ),
         param=param,
         code="invalid_value",
     )
@@ -2054,7 +2177,8 @@ def contract_response(exc: Invalid) -> JSONResponse:
 
 def install_docs(app: FastAPI, url: str) -> None:
     """`url` answers an HTML page listing every operation of app.openapi(): no script, no
-    stylesheet from elsewhere, so it works offline (Swagger UI would load its assets from a CDN)."""
+    stylesheet from elsewhere, so it works offline (Swagger UI would load its assets from a CDN).
+    """
     from html import escape
 
     from starlette.responses import HTMLResponse
