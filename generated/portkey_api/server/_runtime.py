@@ -26,7 +26,7 @@ from collections.abc import (
 )
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 import anyio
 from fastapi import FastAPI, Request, params
@@ -36,7 +36,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import JsonSchemaMode
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.datastructures import FormData, ImmutableMultiDict
+from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -643,23 +643,26 @@ class GuardedRoute(APIRoute):
         return guarded
 
 
-class _FormFields(ImmutableMultiDict[str, Any]):
-    """The parsed form, as FastAPI reads it: an empty text field stays a value ("") rather than
-    counting as missing, which FastAPI does for FormData only."""
+class _EmptyText(str):
+    """A form field sent empty. FastAPI takes `value == ""` in a form for a missing field (an HTML
+    form's untouched input); an API client that sends `prompt=` did send a value, which the spec
+    then judges (minLength, enum...)."""
 
-    def __init__(self, form: FormData) -> None:
-        super().__init__(form.multi_items())
-        self._form = form
+    def __eq__(self, other: object) -> bool:
+        return False if other == "" else str.__eq__(self, other)
 
-    async def close(self) -> None:
-        await self._form.close()
+    __hash__ = str.__hash__
 
 
 async def _keep_empty_fields(request: Request) -> Any:
     form = await request.form()
-    if isinstance(form, FormData):
-        request._form = _FormFields(form)  # type: ignore[assignment]  # Starlette's form cache
-    return request._form
+    if any(value == "" for _, value in form.multi_items()):
+        kept = FormData(
+            [(k, _EmptyText() if v == "" else v) for k, v in form.multi_items()]
+        )
+        request._form = kept  # Starlette's parsed-form cache, which FastAPI reads next
+        return kept
+    return form
 
 
 # Path variables hold one segment, which may contain "/" sent as %2F: EncodedSlashes turns such a
@@ -1468,12 +1471,14 @@ def install_openapi(
 def _served_spec(
     document: Mapping[str, Any], docs: Sequence[RouteDoc]
 ) -> dict[str, Any]:
-    spec = json.loads(json.dumps(document))  # a copy: the contract keeps the original
+    spec: dict[str, Any] = json.loads(
+        json.dumps(document)
+    )  # a copy: the contract keeps the original
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    name = "ServerErrorResponse"
+    name = "ErrorResponse"
     while name in schemas and schemas[name] != ERROR_SCHEMA:
-        name = "_" + name
-    schemas[name] = {**ERROR_SCHEMA, "title": name}
+        name = "Server" + name  # the spec has its own ErrorResponse
+    schemas[name] = ERROR_SCHEMA
     error_ref = {"$ref": f"#/components/schemas/{name}"}
     answers = {
         "400": "Invalid request",
@@ -1502,12 +1507,35 @@ def _served_spec(
                     "content": {"application/json": {"schema": error_ref}},
                 },
             )
+        for response in responses.values():
+            stream = (response.get("content") or {}).get("text/event-stream")
+            if isinstance(stream, dict) and isinstance(stream.get("schema"), dict):
+                stream["schema"] = _event_of(
+                    stream["schema"], stream.get("x-stream-terminator")
+                )
     # This server first (relative to where the document is served), then the spec's own.
     prefix = next((d.prefix for d in docs if d.prefix), "")
-    spec["servers"] = [{"url": prefix or "/", "description": "This server"}] + list(
-        spec.get("servers") or []
-    )
+    here = {"url": prefix or "/", "description": "This server"}
+    spec["servers"] = [here] + list(spec.get("servers") or [])
+    # Path- and operation-level servers override the top level: this server comes first there too.
+    for item in paths.values():
+        for node in [item, *(v for v in item.values() if isinstance(v, dict))]:
+            if isinstance(node, dict) and isinstance(node.get("servers"), list):
+                node["servers"] = [here] + node["servers"]
     return spec
+
+
+def _event_of(data_schema: dict[str, Any], terminator: Any) -> dict[str, Any]:
+    """The schema of one server-sent event whose `data` is JSON of `data_schema` (OpenAPI < 3.2:
+    the `text/event-stream` schema describes each event, so the spec's chunk schema moves into
+    `data`), or the terminator."""
+    if data_schema.get("required") == ["data"]:
+        return data_schema  # already an event
+    content = {"contentMediaType": "application/json", "contentSchema": data_schema}
+    data: dict[str, Any] = {"type": "string", **content}
+    if isinstance(terminator, str):
+        data = {"type": "string", "if": {"const": terminator}, "else": content}
+    return {"type": "object", "required": ["data"], "properties": {"data": data}}
 
 
 def _install_patched_openapi(
@@ -1933,10 +1961,14 @@ def _json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -2136,9 +2168,11 @@ def contract_response(exc: Invalid) -> JSONResponse:
     param = name or exc.where
     return error_response(
         400,
-        f"Invalid {place} {param!r}: {exc.message}."
-        if name
-        else f"Invalid request body: {exc.message}.",
+        (
+            f"Invalid {place} {param!r}: {exc.message}."
+            if name
+            else f"Invalid request body: {exc.message}."
+        ),
         param=param,
         code="invalid_value",
     )
@@ -2146,7 +2180,8 @@ def contract_response(exc: Invalid) -> JSONResponse:
 
 def install_docs(app: FastAPI, url: str) -> None:
     """`url` answers an HTML page listing every operation of app.openapi(): no script, no
-    stylesheet from elsewhere, so it works offline (Swagger UI would load its assets from a CDN)."""
+    stylesheet from elsewhere, so it works offline (Swagger UI would load its assets from a CDN).
+    """
     from html import escape
 
     from starlette.responses import HTMLResponse
