@@ -713,15 +713,27 @@ class EncodedSlashes:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """The methods of every generated route whose path matches the request's (a 405's Allow)."""
+    """The methods of the spec path the request's path is (for a 405's Allow).
+
+    Of the route templates matching the path, the most literal one is that path: `/users/invites`
+    is `/users/invites`, not `/users/{userId}`, though a DELETE there would reach the latter.
+    """
     docs: Sequence[RouteDoc] = getattr(request.app.state, "route_docs", ())
     path = request.scope.get("path", "")
+    matching = [d for d in docs if _path_pattern(d.route_path).fullmatch(path)]
+    if not matching:
+        return []
+    best = max(_literal_segments(d.route_path) for d in matching)
     methods = {
-        d.method.upper() for d in docs if _path_pattern(d.route_path).fullmatch(path)
+        d.method.upper() for d in matching if _literal_segments(d.route_path) == best
     }
     if "GET" in methods:
         methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
     return sorted(methods)
+
+
+def _literal_segments(route_path: str) -> tuple[bool, ...]:
+    return tuple("{" not in part for part in route_path.split("/"))
 
 
 @lru_cache(maxsize=4096)
@@ -1181,6 +1193,7 @@ _STRATEGIES = (
 _MOCK_STRATEGIES = (
     _Strategy(examples=True, prefer_null=False, last_member=False, full=True),
     _Strategy(examples=False, prefer_null=False, last_member=False, full=True),
+    _Strategy(examples=False, prefer_null=False, last_member=True, full=True),
     _Strategy(examples=True, prefer_null=False, last_member=False),
     _Strategy(examples=False, prefer_null=False, last_member=False),
     _Strategy(examples=False, prefer_null=False, last_member=True),
@@ -1750,18 +1763,24 @@ class SchemaChecker:
         return schema
 
     def check(self, value: Any, schema: Any, where: str, depth: int = 0) -> None:
+        # `nullable` next to a $ref counts (as tools read it), though 3.0 ignores $ref siblings.
+        nullable = isinstance(schema, Mapping) and schema.get("nullable") is True
         schema = self.resolve(schema)
         if not isinstance(schema, Mapping) or depth > 200:
             return
+        nullable = nullable or schema.get("nullable") is True
         if value is None:
-            if schema.get("nullable") is True or not _constrains_type(schema):
-                if (
-                    "enum" not in schema
-                    or None in schema["enum"]
-                    or schema.get("nullable") is True
-                ):
+            enum = schema.get("enum")
+            if isinstance(enum, list):
+                # OpenAPI 3.0.3: an enum must list null for null to be allowed.
+                if None in enum:
                     return
-            raise Invalid(where, "null is not allowed here")
+                raise Invalid(where, "null is not allowed here")
+            if nullable or not _constrains_type(schema):
+                return
+            if "type" in schema or "properties" in schema:
+                raise Invalid(where, "null is not allowed here")
+            # A composition: its members decide (one of them may be nullable).
         if "enum" in schema and isinstance(schema["enum"], list):
             if not any(_same(value, option) for option in schema["enum"]):
                 options = ", ".join(json.dumps(o) for o in schema["enum"][:8])
@@ -1816,7 +1835,7 @@ class SchemaChecker:
                 first = first or exc
         raise Invalid(
             where,
-            f"matches none of the allowed schemas ({first.message if first else ''})",
+            _none_matched(first),
         )
 
     def _one(
@@ -1849,7 +1868,7 @@ class SchemaChecker:
         if matched == 0:
             raise Invalid(
                 where,
-                f"matches none of the allowed schemas ({first.message if first else ''})",
+                _none_matched(first),
             )
         if matched > 1:
             raise Invalid(
@@ -1942,6 +1961,11 @@ class SchemaChecker:
                 raise Invalid(f"{where}.{name}", "is not a known property")
             elif isinstance(extra, Mapping):
                 self.check(item, extra, f"{where}.{name}", depth + 1)
+
+
+def _none_matched(first: Invalid | None) -> str:
+    detail = f" (the first: {first.where} {first.message})" if first else ""
+    return "matches none of the allowed schemas" + detail
 
 
 def _constrains_type(schema: Mapping[str, Any]) -> bool:
@@ -2128,22 +2152,36 @@ class Contract:
         for name in schema.get("required") or ():
             if name not in form:
                 raise Invalid(f"body.{name}", "is required")
+        if schema.get("additionalProperties") is False:
+            for name in form:
+                if name not in props:
+                    raise Invalid(f"body.{name}", "is not a known field")
         for name, prop in props.items():
             values = [v for v in form.getlist(name) if isinstance(v, str)]
             if not values:
                 continue
             resolved = self.checker.resolve(prop)
-            if resolved.get("format") in ("binary", "byte"):
+            if not isinstance(resolved, Mapping) or resolved.get("format") in (
+                "binary",
+                "byte",
+            ):
                 continue
             label = f"body.{name}"
-            typ = resolved.get("type") if isinstance(resolved, Mapping) else None
-            if typ in ("object",) or (
-                typ == "array" and len(values) == 1 and values[0][:1] in "[{"
-            ):
+            typ = resolved.get("type")
+            nullable = resolved.get("nullable") is True or (
+                isinstance(prop, Mapping) and prop.get("nullable") is True
+            )
+            value: Any
+            if values == ["null"] and typ != "string" and nullable:
+                value = None
+            elif typ in ("object", "array", None) and values[0][:1] in ("[", "{"):
+                # Structured fields travel as JSON text (as the generated client sends them).
                 try:
                     value = json.loads(values[0])
                 except ValueError:
-                    raise Invalid(label, "must be JSON") from None
+                    value = values[0]
+                if typ == "array" and not isinstance(value, list):
+                    value = self._from_text(values, resolved, {"in": "query"}, label)
             else:
                 value = self._from_text(values, resolved, {"in": "query"}, label)
             self.checker.check(value, prop, label)
