@@ -35,6 +35,7 @@ paths:
         - {name: search, in: query, schema: {type: string, maxLength: 5}}
         - {name: page, in: query, schema: {type: integer, minimum: 0}}
         - {name: since, in: query, schema: {type: string, format: date-time}}
+        - {name: x-meta, in: header, schema: {type: object}}
       responses:
         "200":
           description: ok
@@ -246,6 +247,12 @@ def test_request_bodies_within_the_spec_pass(server):
     assert c.post("/labels", json=body, headers=KEY).status_code == 200
 
 
+@pytest.mark.parametrize(("value", "status"), [('{"a": "1"}', 200), ("a,1,b,2", 200), ("a=1,b=2", 200), ("a", 400), ("{", 400)])
+def test_object_header_takes_json_or_the_simple_style(server, value, status):
+    r = client(server[0], mock=True).get("/labels", headers={**KEY, "x-meta": value})
+    assert r.status_code == status, r.text
+
+
 def test_empty_multipart_text_field_is_a_value(server):
     srv, models = server
     seen: list[Any] = []
@@ -260,6 +267,8 @@ def test_empty_multipart_text_field_is_a_value(server):
     r = c.post("/uploads", data={"prompt": ""}, files=files, headers=KEY)
     assert r.status_code == 200, r.text
     assert seen == [("", None)]
+    r = c.post("/uploads", data={"prompt": "p", "n": "null"}, files=files, headers=KEY)
+    assert r.status_code == 200 and seen[-1] == ("p", None)  # nullable: "null" is null
     r = c.post("/uploads", data={"prompt": "p", "n": "0"}, files=files, headers=KEY)
     assert r.status_code == 400 and r.json()["error"]["param"] == "n"
     r = c.post("/uploads", data={"n": "2"}, files=files, headers=KEY)
