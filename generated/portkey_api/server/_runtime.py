@@ -635,9 +635,13 @@ class GuardedRoute(APIRoute):
             if self.contract is not None:
                 contract, operation, renames = self.contract
                 try:
-                    contract.check_request(operation, request, renames, value)
+                    nulls = contract.check_request(operation, request, renames, value)
                 except Invalid as exc:
                     return contract_response(exc)
+                if nulls and isinstance(value, FormData):
+                    request._form = FormData(
+                        [(k, v) for k, v in value.multi_items() if k not in nulls]
+                    )
             return await handler(request)
 
         return guarded
@@ -765,6 +769,10 @@ def json_param(raw: Any, tp: Any, name: str, location: str) -> Any:
     if raw is None:
         return None
     try:
+        if location in ("header", "path") and not str(raw).lstrip().startswith("{"):
+            plain = simple_object(str(raw), explode=False)
+            if plain is not None:
+                return _adapter(tp).validate_python(plain)
         return _adapter(tp).validate_json(raw)
     except ValidationError as exc:
         errors = exc.errors()
@@ -775,6 +783,27 @@ def json_param(raw: Any, tp: Any, name: str, location: str) -> Any:
             param=name,
             code=errors[0]["type"] if errors else "invalid_value",
         ) from None
+
+
+def simple_object(text: str, *, explode: bool) -> Any:
+    """An object parameter's value: JSON text (what Portkey clients send), or OpenAPI's `simple`
+    style, the spec's default for headers (`k1,v1,k2,v2`; exploded: `k1=v1,k2=v2`). None if neither.
+    """
+    if text.lstrip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+    if text == "":
+        return {}
+    parts = text.split(",")
+    if explode or all("=" in part for part in parts):
+        pairs = [part.partition("=") for part in parts]
+        return {k: v for k, _, v in pairs} if all(sep for _, sep, _ in pairs) else None
+    if len(parts) % 2:
+        return None
+    return dict(zip(parts[::2], parts[1::2]))
 
 
 async def read_body(request: Request, kind: str) -> Any:
@@ -2064,8 +2093,10 @@ class Contract:
         request: Request,
         renames: Mapping[str, str],
         body: Any,
-    ) -> None:
-        """Raise Invalid for the first parameter or body value that breaks the spec."""
+    ) -> set[str]:
+        """Raise Invalid for the first parameter or body value that breaks the spec; return the
+        form fields sent as `null`, which the route then drops (FastAPI would parse "null").
+        """
         path_values = {renames.get(k, k): v for k, v in request.path_params.items()}
         for param in contract.parameters:
             where, name = str(param.get("in")), str(param["name"])
@@ -2102,9 +2133,9 @@ class Contract:
                     "multipart/form-data",
                     "application/x-www-form-urlencoded",
                 ):
-                    self._check_form(body, schema)
-                else:
-                    self.checker.check(body, schema, "body")
+                    return self._check_form(body, schema)
+                self.checker.check(body, schema, "body")
+        return set()
 
     def _from_text(
         self, values: list[str], schema: Any, param: Mapping[str, Any], label: str
@@ -2117,10 +2148,10 @@ class Contract:
                 values = [part for v in values for part in v.split(",")]
             return [self._scalar(v, items, label) for v in values]
         if typ == "object":
-            try:
-                return json.loads(values[-1])
-            except ValueError:
-                raise Invalid(label, "must be a JSON object") from None
+            value = simple_object(values[-1], explode=param.get("explode") is True)
+            if value is None:
+                raise Invalid(label, "must be a JSON object (or key,value pairs)")
+            return value
         return self._scalar(values[-1], schema, label)
 
     def _scalar(self, text: str, schema: Mapping[str, Any], label: str) -> Any:
@@ -2139,10 +2170,12 @@ class Contract:
             return text == "true"
         return text
 
-    def _check_form(self, form: Any, schema: Any) -> None:
+    def _check_form(self, form: Any, schema: Any) -> set[str]:
+        """Check the form's fields; the names of those sent as `null` (nullable, not strings)."""
+        nulls: set[str] = set()
         schema = self.checker.resolve(schema)
         if not isinstance(schema, Mapping) or not hasattr(form, "getlist"):
-            return
+            return nulls
         props = (
             schema.get("properties")
             if isinstance(schema.get("properties"), Mapping)
@@ -2174,6 +2207,7 @@ class Contract:
             value: Any
             if values == ["null"] and typ != "string" and nullable:
                 value = None
+                nulls.add(name)
             elif typ in ("object", "array", None) and values[0][:1] in ("[", "{"):
                 # Structured fields travel as JSON text (as the generated client sends them).
                 try:
@@ -2185,6 +2219,7 @@ class Contract:
             else:
                 value = self._from_text(values, resolved, {"in": "query"}, label)
             self.checker.check(value, prop, label)
+        return nulls
 
 
 _NO_BODY = object()
