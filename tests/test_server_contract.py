@@ -353,3 +353,25 @@ def test_create_app_takes_a_lifespan_and_dependencies(server):
 def test_generated_package_carries_the_spec(server):
     path = Path(server[0].__file__).with_name("openapi.json")
     assert json.loads(path.read_text("utf-8"))["paths"]["/labels"]["get"]["operationId"] == "listLabels"
+
+
+def test_schema_checker_follows_openapi_3_0(server):
+    rt = importlib.import_module(server[0].__name__ + "._runtime")
+    document = {"components": {"schemas": {"Mode": {"type": "string", "enum": ["a", "b"]}}}}
+    check = rt.SchemaChecker(document).check
+    ref = {"$ref": "#/components/schemas/Mode"}
+    check(None, {**ref, "nullable": True}, "v")  # nullable beside a $ref counts
+    with pytest.raises(rt.Invalid):
+        check(None, ref, "v")
+    with pytest.raises(rt.Invalid):  # OpenAPI 3.0.3: null must be in the enum too
+        check(None, {"type": "string", "nullable": True, "enum": ["a"]}, "v")
+    check(None, {"oneOf": [{"type": "string", "nullable": True}, {"type": "array"}]}, "v")
+    with pytest.raises(rt.Invalid):  # oneOf: exactly one
+        check("x", {"oneOf": [{"type": "string"}, {"minLength": 1}]}, "v")
+    closed = {"type": "object", "required": ["thread_id"], "additionalProperties": False, "properties": {}}
+    check({"thread_id": "t"}, closed, "v")  # a required name is a known one
+    with pytest.raises(rt.Invalid):
+        check({"thread_id": "t", "other": 1}, closed, "v")
+    with pytest.raises(rt.Invalid):
+        check(1.5, {"type": "integer"}, "v")
+    check(2.0, {"type": "integer", "multipleOf": 2}, "v")

@@ -21,10 +21,23 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from project_paths import REPO
 
 STATEFUL_OR_AUTH_CHECKS = ("ignored_auth", "use_after_free", "ensure_resource_availability")
+# Findings that are the spec's (or schemathesis's), not the server's; each one is asserted to
+# still occur, so a fix upstream shows up here. (schemathesis code, operation): why.
+KNOWN = {
+    ("ST108", "GET /mcp-integrations/{mcpIntegrationId}/workspaces"): (
+        "oneOf of two object schemas with no required property and no additionalProperties: every "
+        "object the mock can give matches both, and oneOf wants exactly one"
+    ),
+    ("ST201", "POST /fine_tuning/jobs"): (
+        "the body is anyOf OpenAI/Bedrock/Portkey job: a batch_size over the OpenAI maximum still "
+        "satisfies the Bedrock member, so the request is valid; schemathesis mutates one member only"
+    ),
+}
 SEED = 13
 CASES_PER_OPERATION = 2
 HEADERS = {"x-portkey-api-key": "pk-test", "x-portkey-virtual-key": "vk-test"}
@@ -49,6 +62,7 @@ def wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
     raise AssertionError("the mock server did not start within 60 s")
 
 
+@pytest.mark.timeout(600)  # ~2.5 min of CPU; slower when the machine is shared
 def test_schemathesis_passes_every_stateless_check_on_all_operations(tmp_path: Path) -> None:
     (tmp_path / "mock_app.py").write_text(
         textwrap.dedent(
@@ -70,8 +84,12 @@ def test_schemathesis_passes_every_stateless_check_on_all_operations(tmp_path: P
     report = tmp_path / "report.json"
     try:
         wait_until_up(f"http://127.0.0.1:{port}/openapi.json", server)
+        # Wrong methods are probed with OPTIONS only (one 405 per path, its Allow checked), not
+        # with all eight methods per operation: the same answer 1,500 more times.
+        config = tmp_path / "schemathesis.toml"
+        config.write_text('[phases.coverage]\nunexpected-methods = ["options"]\n', "utf-8")
         command = [
-            str(Path(sys.executable).with_name("schemathesis")), "run",
+            str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run",
             f"http://127.0.0.1:{port}/openapi.json", "--url", f"http://127.0.0.1:{port}/v1",
             *(arg for name, value in HEADERS.items() for arg in ("-H", f"{name}: {value}")),
             "--checks", "all", "--exclude-checks", ",".join(STATEFUL_OR_AUTH_CHECKS),
@@ -90,8 +108,8 @@ def test_schemathesis_passes_every_stateless_check_on_all_operations(tmp_path: P
             server.wait(timeout=5)
     summary = json.loads(report.read_text("utf-8"))
     assert summary["operations"]["tested"] == 224, summary["operations"]
-    failures = {f["code"] + " " + f["title"]: f["operations"][:10] for f in summary["failures"]}
-    assert run.returncode == 0 and not failures and not summary["errors"], (
-        json.dumps(failures, indent=1) + "\n" + run.stdout[-6000:]
+    found = {(f["code"], op) for f in summary["failures"] for op in f["operations"]}
+    assert found == set(KNOWN) and not summary["errors"], (
+        json.dumps(sorted(found - set(KNOWN)), indent=1) + "\n" + run.stdout[-6000:]
     )
     assert summary["test_cases"]["generated"] > 2000  # the coverage phase really ran
