@@ -1793,11 +1793,13 @@ class SchemaChecker:
 
     def check(self, value: Any, schema: Any, where: str, depth: int = 0) -> None:
         # `nullable` next to a $ref counts (as tools read it), though 3.0 ignores $ref siblings.
-        nullable = isinstance(schema, Mapping) and schema.get("nullable") is True
+        beside_ref = isinstance(schema, Mapping) and "$ref" in schema
+        if value is None and beside_ref and schema.get("nullable") is True:
+            return
         schema = self.resolve(schema)
         if not isinstance(schema, Mapping) or depth > 200:
             return
-        nullable = nullable or schema.get("nullable") is True
+        nullable = schema.get("nullable") is True
         if value is None:
             enum = schema.get("enum")
             if isinstance(enum, list):
@@ -1986,7 +1988,9 @@ class SchemaChecker:
         for name, item in value.items():
             if name in props:
                 self.check(item, props[name], f"{where}.{name}", depth + 1)
-            elif extra is False:
+            elif extra is False and name not in (schema.get("required") or ()):
+                # A name `required` lists is known even where `properties` forgets it (the
+                # spec's CreateRunRequest requires thread_id under additionalProperties: false).
                 raise Invalid(f"{where}.{name}", "is not a known property")
             elif isinstance(extra, Mapping):
                 self.check(item, extra, f"{where}.{name}", depth + 1)
