@@ -773,6 +773,13 @@ def json_param(raw: Any, tp: Any, name: str, location: str) -> Any:
             plain = simple_object(str(raw), explode=False)
             if plain is not None:
                 return _adapter(tp).validate_python(plain)
+        if _nests_deeper(str(raw).encode("utf-8", "surrogatepass"), MAX_JSON_DEPTH):
+            raise HTTPError(
+                400,
+                f"Invalid {location} parameter {name!r}: JSON nested deeper than {MAX_JSON_DEPTH} levels",
+                param=name,
+                code="json_too_deep",
+            )
         return _adapter(tp).validate_json(raw)
     except ValidationError as exc:
         errors = exc.errors()
@@ -790,9 +797,11 @@ def simple_object(text: str, *, explode: bool) -> Any:
     style, the spec's default for headers (`k1,v1,k2,v2`; exploded: `k1=v1,k2=v2`). None if neither.
     """
     if text.lstrip().startswith("{"):
+        if _nests_deeper(text.encode("utf-8", "surrogatepass"), MAX_JSON_DEPTH):
+            return None
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return value if isinstance(value, dict) else None
     if text == "":
