@@ -375,3 +375,32 @@ def test_schema_checker_follows_openapi_3_0(server):
     with pytest.raises(rt.Invalid):
         check(1.5, {"type": "integer"}, "v")
     check(2.0, {"type": "integer", "multipleOf": 2}, "v")
+
+
+def test_generated_client_retrieves_a_model_id_holding_a_slash_from_the_generated_server():
+    import asyncio
+
+    import httpx
+
+    sys.path.insert(0, str(REPO / "generated"))
+    try:
+        from portkey_api import models as pk_models
+        from portkey_api.client import AsyncPortkey
+        from portkey_api.server import ModelsService, create_app
+    finally:
+        sys.path.remove(str(REPO / "generated"))
+    asked: list[str] = []
+
+    class Models(ModelsService):
+        async def retrieve_model(self, request, ctx):
+            asked.append(request.model)
+            return pk_models.Model(id=request.model, created=0, object="model", owned_by="openai")
+
+    async def main() -> str:
+        transport = httpx.ASGITransport(app=create_app(models=Models()))
+        async with httpx.AsyncClient(transport=transport) as http:
+            client = AsyncPortkey(api_key="pk", virtual_key="vk", base_url="http://testserver", http_client=http)
+            return (await client.models.retrieve("@openai/gpt-4o")).id
+
+    assert asyncio.run(main()) == "@openai/gpt-4o"
+    assert asked == ["@openai/gpt-4o"]
