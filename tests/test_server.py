@@ -864,7 +864,7 @@ def test_portkey_mock_answers_every_get_with_a_valid_body(portkey_server, portke
 
     server, models, api = portkey_server
     rt = importlib.import_module("pk_server_api.server._runtime")
-    rt_contract = importlib.import_module("pk_server_api.server.app").CONTRACT
+    rt_contract = rt.load_contract(importlib.import_module("pk_server_api.server.app").__file__)
     document = rt_contract.document
     client = TestClient(portkey_mock_app)
     gets = [op for op in api.operations if op.http_method == "get"]

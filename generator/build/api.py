@@ -352,7 +352,8 @@ def build_api(
         model_names=model_names,
         client_name=client_name,
         enum_models=enum_models,
-        openapi_json=json.dumps(document, indent=1, ensure_ascii=False) + "\n",
+        # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
+        openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
     )
 
 
