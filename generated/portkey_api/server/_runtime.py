@@ -2238,6 +2238,14 @@ class Contract:
 _NO_BODY = object()
 
 
+@lru_cache(maxsize=None)
+def load_contract(module_file: str) -> Contract:
+    """The Contract of the spec shipped beside `module_file` (the package's openapi.json), read once."""
+    from pathlib import Path
+
+    return Contract.load(Path(module_file).with_name("openapi.json"))
+
+
 def _media_matches(declared: str, media: str) -> bool:
     declared = declared.lower()
     if declared in ("*/*", media):
