@@ -4,7 +4,6 @@
 """create_app(): the FastAPI application, one service per top-level resource."""
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,11 +17,7 @@ from .services import (
     MessagesService,
 )
 
-__all__ = ["create_app", "CONTRACT"]
-
-# The spec this package was generated from (after the overlay): served as /openapi.json and
-# enforced on every request.
-CONTRACT = _rt.Contract.load(Path(__file__).with_name("openapi.json"))
+__all__ = ["create_app"]
 
 
 def create_app(
@@ -61,17 +56,20 @@ def create_app(
     _rt.install_body_limit(_app, max_body_size)
     _app.add_middleware(_rt.EncodedSlashes)
     _prefix = _rt.normalise_prefix(prefix)
+    # The spec this package was generated from (openapi.json beside this file, after the
+    # overlay): served as /openapi.json and enforced on every request.
+    _contract = _rt.load_contract(__file__)
     _docs: list[_rt.RouteDoc] = []
     _router = _messages_routes.build_router(
         _rt.given_or(messages, MessagesService), _mock=mock
     )
-    _rt.install_contract(_router, CONTRACT, _messages_routes.ROUTES)
+    _rt.install_contract(_router, _contract, _messages_routes.ROUTES)
     _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_messages_routes.ROUTES, _prefix)
     _rt.install_contract(
-        _app, CONTRACT, _docs
+        _app, _contract, _docs
     )  # older FastAPI copies routes when including them
-    _rt.install_openapi(_app, _docs, SECURITY_SCHEMES, CONTRACT)
+    _rt.install_openapi(_app, _docs, SECURITY_SCHEMES, _contract)
     if docs_url is not None:
         _rt.install_docs(_app, docs_url)
     return _app
