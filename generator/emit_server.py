@@ -13,7 +13,8 @@ Layout of the generated package (all imports relative, so it can be vendored any
   server/inputs.py           one frozen dataclass per operation: its parameters and body
   server/services.py         one base class per top-level resource: one async method per operation
   server/routes/<res>.py     one APIRouter per top-level resource, built around a service instance
-  server/app.py              create_app(*, <resource>=..., mock=False, prefix="")
+  server/app.py              create_app(*, <resource>=..., mock=False, prefix="", lifespan, dependencies)
+  server/openapi.json        the spec after the overlay: served as /openapi.json, enforced on requests
 """
 
 from __future__ import annotations
@@ -464,4 +465,6 @@ def emit_server(api: Api, env: jinja2.Environment, header: str, user_templates: 
             env, "server/routes.py.j2", service=svc, typing_names=names, **ctx
         )
     files[f"{base}/app.py"] = render(env, "server/app.py.j2", **ctx)
+    # The spec itself (data, not code): app.py serves it as /openapi.json and enforces it.
+    files[f"{base}/openapi.json"] = api.openapi_json or "{}\n"
     return files

@@ -170,3 +170,5 @@ class Api:
     model_names: tuple[str, ...] = field(default=())
     client_name: str = "Client"  # sync client class; the async one is "Async" + this
     enum_models: frozenset[str] = frozenset()  # model classes that are Enums (accept their str values too)
+    # The spec after overlay, as JSON text: the generated server serves it and enforces it.
+    openapi_json: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any, Mapping
 
@@ -402,6 +403,8 @@ def build_api(
         model_names=model_names,
         client_name=client_name,
         enum_models=enum_models,
+        # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
+        openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
     )
 
 

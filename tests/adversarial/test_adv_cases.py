@@ -32,6 +32,7 @@ FIXED_FILES = {
     "pkg/client/_pagination.py",
     "pkg/server/__init__.py", "pkg/server/_runtime.py", "pkg/server/app.py", "pkg/server/context.py",
     "pkg/server/inputs.py", "pkg/server/services.py", "pkg/server/routes/__init__.py",
+    "pkg/server/openapi.json",
 }  # fmt: skip
 ROUTE_FILE = re.compile(r"pkg/server/routes/([a-z][a-z0-9_]*)\.py")
 NEVER_MODULES = {"conftest", "sitecustomize", "usercustomize", "__init__", "__main__"}

@@ -24,9 +24,9 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 import anyio
 from fastapi import FastAPI, Request, params
@@ -35,7 +35,10 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import JsonSchemaMode
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
@@ -239,6 +242,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, RequestBodyTooLarge):
             return exc.response()
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route matching the path only.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return error_response(exc.status_code, str(exc.detail), headers=headers)
 
     async def on_bad_response(request: Request, exc: Exception) -> Response:
@@ -580,9 +586,18 @@ class GuardedRoute(APIRoute):
 
     the route's security check (401, so nothing is parsed for a caller without credentials), the
     body's media type (415: JSON bodies need application/json or */*+json, form bodies
-    multipart/form-data or application/x-www-form-urlencoded), and for JSON a parse whose errors
-    (syntax, not UTF-8, nested too deeply, oversized numbers) answer 400 with a precise message.
+    multipart/form-data or application/x-www-form-urlencoded), for JSON a parse whose errors
+    (syntax, not UTF-8, nested too deeply, oversized numbers) answer 400 with a precise message,
+    then the spec itself (`contract`, set by install_contract): every parameter and the body
+    against their schemas, 400 naming the first value that breaks them.
+
+    Path variables match one segment, which may hold an encoded slash (`%2F`, see EncodedSlashes).
     """
+
+    contract: tuple[Contract, OperationContract, Mapping[str, str]] | None = None
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(_with_segment_convertor(path), endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -602,10 +617,13 @@ class GuardedRoute(APIRoute):
                     await check(request)
             except HTTPError as exc:
                 return exc.response()
+            value: Any = _NO_BODY
             if body == "json":
                 problem = await check_json_body(request)
                 if problem is not None:
                     return problem
+                if await request.body():
+                    value = await request.json()
             elif body == "form" and _has_body(request):
                 media = _media_type(request)
                 if media not in (
@@ -613,9 +631,136 @@ class GuardedRoute(APIRoute):
                     "application/x-www-form-urlencoded",
                 ):
                     return _unsupported(media, "multipart/form-data")
+                value = await _keep_empty_fields(request)
+            if self.contract is not None:
+                contract, operation, renames = self.contract
+                try:
+                    nulls = contract.check_request(operation, request, renames, value)
+                except Invalid as exc:
+                    return contract_response(exc)
+                if nulls and isinstance(value, FormData):
+                    request._form = FormData(
+                        [(k, v) for k, v in value.multi_items() if k not in nulls]
+                    )
             return await handler(request)
 
         return guarded
+
+
+class _EmptyText(str):
+    """A form field sent empty. FastAPI takes `value == ""` in a form for a missing field (an HTML
+    form's untouched input); an API client that sends `prompt=` did send a value, which the spec
+    then judges (minLength, enum...)."""
+
+    def __eq__(self, other: object) -> bool:
+        return False if other == "" else str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+async def _keep_empty_fields(request: Request) -> Any:
+    form = await request.form()
+    if any(value == "" for _, value in form.multi_items()):
+        kept = FormData(
+            [(k, _EmptyText() if v == "" else v) for k, v in form.multi_items()]
+        )
+        request._form = kept  # Starlette's parsed-form cache, which FastAPI reads next
+        return kept
+    return form
+
+
+# Path variables hold one segment, which may contain "/" sent as %2F: EncodedSlashes turns such a
+# slash into this character before routing, the convertor turns it back in the value.
+_SLASH_STAND_IN = "\x00"
+_SEGMENT = "portkey_segment"
+_PLACEHOLDER = re.compile(r"\{([^{}:]+)\}")
+
+
+class _SegmentConvertor(Convertor[str]):
+    regex = "[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value.replace(_SLASH_STAND_IN, "/")
+
+    def to_string(self, value: str) -> str:
+        return str(value).replace("/", _SLASH_STAND_IN)
+
+
+register_url_convertor(_SEGMENT, _SegmentConvertor())
+
+
+def _with_segment_convertor(path: str) -> str:
+    return _PLACEHOLDER.sub(lambda m: "{" + m.group(1) + ":" + _SEGMENT + "}", path)
+
+
+class EncodedSlashes:
+    """ASGI middleware: a `%2F` inside a path segment stays inside that segment.
+
+    Servers decode the path before routing, so `/models/%40openai%2Fgpt-4o` would become three
+    segments and miss `/models/{model}`; from the raw path, each segment is decoded on its own.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path") if scope["type"] == "http" else None
+        if isinstance(raw, bytes) and b"%2f" in raw.lower() and b"%00" not in raw:
+            from urllib.parse import unquote
+
+            path = raw.split(b"?", 1)[0].decode("latin-1")
+            segments = [
+                unquote(part).replace("/", _SLASH_STAND_IN) for part in path.split("/")
+            ]
+            scope = {**scope, "path": "/".join(segments)}
+        await self.app(scope, receive, send)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods of the spec path the request's path is (for a 405's Allow).
+
+    Of the route templates matching the path, the most literal one is that path: `/users/invites`
+    is `/users/invites`, not `/users/{userId}`, though a DELETE there would reach the latter.
+    """
+    docs: Sequence[RouteDoc] = getattr(request.app.state, "route_docs", ())
+    path = request.scope.get("path", "")
+    matching = [d for d in docs if _path_pattern(d.route_path).fullmatch(path)]
+    if not matching:
+        return []
+    best = max(_literal_segments(d.route_path) for d in matching)
+    methods = {
+        d.method.upper() for d in matching if _literal_segments(d.route_path) == best
+    }
+    if "GET" in methods:
+        methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+    return sorted(methods)
+
+
+def _literal_segments(route_path: str) -> tuple[bool, ...]:
+    return tuple("{" not in part for part in route_path.split("/"))
+
+
+@lru_cache(maxsize=4096)
+def _path_pattern(route_path: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^{}]+\})", route_path)
+    return re.compile(
+        "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+    )
+
+
+def install_contract(owner: Any, contract: Contract, docs: Iterable[RouteDoc]) -> None:
+    """Attach the spec's operation to each generated route of `owner` (an app or a router)."""
+    by_route = {(d.method.upper(), d.route_path): d for d in docs}
+    for route in getattr(owner, "routes", ()):
+        if not isinstance(route, GuardedRoute):
+            continue
+        for method in route.methods or ():
+            doc = by_route.get((method, route.path_format))
+            if doc is None:
+                continue
+            operation = contract.operation(doc.method, doc.spec_path[len(doc.prefix) :])
+            if operation is not None:
+                route.contract = (contract, operation, dict(doc.renames))
 
 
 # -- request helpers ----------------------------------------------------------------------------
@@ -624,6 +769,17 @@ def json_param(raw: Any, tp: Any, name: str, location: str) -> Any:
     if raw is None:
         return None
     try:
+        if location in ("header", "path") and not str(raw).lstrip().startswith("{"):
+            plain = simple_object(str(raw), explode=False)
+            if plain is not None:
+                return _adapter(tp).validate_python(plain)
+        if _nests_deeper(str(raw).encode("utf-8", "surrogatepass"), MAX_JSON_DEPTH):
+            raise HTTPError(
+                400,
+                f"Invalid {location} parameter {name!r}: JSON nested deeper than {MAX_JSON_DEPTH} levels",
+                param=name,
+                code="json_too_deep",
+            )
         return _adapter(tp).validate_json(raw)
     except ValidationError as exc:
         errors = exc.errors()
@@ -634,6 +790,29 @@ def json_param(raw: Any, tp: Any, name: str, location: str) -> Any:
             param=name,
             code=errors[0]["type"] if errors else "invalid_value",
         ) from None
+
+
+def simple_object(text: str, *, explode: bool) -> Any:
+    """An object parameter's value: JSON text (what Portkey clients send), or OpenAPI's `simple`
+    style, the spec's default for headers (`k1,v1,k2,v2`; exploded: `k1=v1,k2=v2`). None if neither.
+    """
+    if text.lstrip().startswith("{"):
+        if _nests_deeper(text.encode("utf-8", "surrogatepass"), MAX_JSON_DEPTH):
+            return None
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        return value if isinstance(value, dict) else None
+    if text == "":
+        return {}
+    parts = text.split(",")
+    if explode or all("=" in part for part in parts):
+        pairs = [part.partition("=") for part in parts]
+        return {k: v for k, _, v in pairs} if all(sep for _, sep, _ in pairs) else None
+    if len(parts) % 2:
+        return None
+    return dict(zip(parts[::2], parts[1::2]))
 
 
 async def read_body(request: Request, kind: str) -> Any:
@@ -704,18 +883,23 @@ async def dispatch(
         result = await handler(request_obj, ctx)
     except HTTPError as exc:
         if mock and exc.status == 501 and exc.code == "not_implemented":
-            return mock_result(spec, stream)
+            return mock_result(spec, stream, _route_of(ctx))
         return exc.response()
     except StarletteHTTPException:
         raise  # fastapi.HTTPException from user code: the installed handler shapes it
     except NotImplementedError:
         if mock:
-            return mock_result(spec, stream)
+            return mock_result(spec, stream, _route_of(ctx))
         return not_implemented(spec.name).response()
     except Exception:
         logger.exception("unhandled error in operation %s", spec.name)
         return internal_error()
     return shape_result(spec, result, stream)
+
+
+def _route_of(ctx: Any) -> Any:
+    request = getattr(ctx, "request", None)
+    return request.scope.get("route") if request is not None else None
 
 
 def shape_result(spec: OperationSpec, result: Any, stream: bool) -> Any:
@@ -912,13 +1096,27 @@ class _BytesStreamResponse(Response):
 
 
 # -- mock mode ----------------------------------------------------------------------------------
-def mock_result(spec: OperationSpec, stream: bool) -> Any:
-    """A response for `spec` that validates against its response type (mock mode)."""
+def mock_result(spec: OperationSpec, stream: bool, route: Any = None) -> Any:
+    """A response for `spec` that validates against its response type (mock mode).
+
+    With the route's contract (the spec), the operation's own example comes first when it is
+    valid; otherwise a value generated from the spec's schema (every property, formats honoured),
+    then one from the response model alone. A stream sends a few chunks.
+    """
+    found = getattr(route, "contract", None)
     if spec.chunk_type is not None and (stream or spec.kind == "sse"):
-        chunk = synthesise(spec.chunk_type)
+        chunk = None
+        if found is not None:
+            chunk = _from_contract(
+                found[0], found[1], spec, "text/event-stream", spec.chunk_type
+            )
+        if chunk is None:
+            chunk = synthesise(spec.chunk_type)
+        events = [chunk] * _MOCK_CHUNKS
 
         async def chunks() -> AsyncIterator[Any]:
-            yield chunk
+            for event in events:
+                yield event
 
         return EventStreamResponse(
             chunks(), spec.chunk_type, spec.terminator, operation=spec.name
@@ -929,7 +1127,67 @@ def mock_result(spec: OperationSpec, stream: bool) -> Any:
         return Response("mock", status_code=spec.status, media_type=spec.media_type)
     if spec.kind == "empty" or spec.response_type is None:
         return Response(status_code=spec.status) if spec.kind == "empty" else {}
+    if found is not None:
+        value = _from_contract(
+            found[0], found[1], spec, "application/json", spec.response_type
+        )
+        if value is not None:
+            return value
     return synthesise(spec.response_type)
+
+
+_MOCK_CHUNKS = 3
+
+
+def _from_contract(
+    contract: Contract,
+    operation: OperationContract,
+    spec: OperationSpec,
+    media: str,
+    tp: Any,
+) -> Any:
+    key = (id(contract), operation.method, operation.path, media)
+    if key not in _MOCKS:
+        _MOCKS[key] = _mock_from_spec(contract, operation, spec, media, tp)
+    return _MOCKS[key]
+
+
+_MOCKS: dict[tuple[Any, ...], Any] = {}
+
+
+def _mock_from_spec(
+    contract: Contract,
+    operation: OperationContract,
+    spec: OperationSpec,
+    media: str,
+    tp: Any,
+) -> Any:
+    responses = operation.operation.get("responses") or {}
+    response = contract.checker.resolve(responses.get(str(spec.status)) or {})
+    content = (response.get("content") or {}) if isinstance(response, Mapping) else {}
+    entry = content.get(media)
+    if not isinstance(entry, Mapping):
+        return None
+    schema = entry.get("schema") or {}
+    checker = SchemaChecker(contract.document, request=False)
+    candidates: list[Any] = []
+    if "example" in entry:
+        candidates.append(entry["example"])
+    for example in (entry.get("examples") or {}).values():
+        example = contract.checker.resolve(example)
+        if isinstance(example, Mapping) and "value" in example:
+            candidates.append(example["value"])
+    for strategy in _MOCK_STRATEGIES:
+        candidates.append(_Synth(contract.document, strategy).value(schema, 0))
+    adapter = _adapter(tp)
+    for candidate in candidates:
+        try:
+            checker.check(candidate, schema, "response")
+            adapter.validate_python(candidate)
+        except (Invalid, ValidationError, RecursionError):
+            continue
+        return candidate
+    return None
 
 
 @lru_cache(maxsize=None)
@@ -957,6 +1215,9 @@ class _Strategy:
     examples: bool  # use "examples"/"example"/"default" found in the schema
     prefer_null: bool  # for unions allowing null, pick null
     last_member: bool  # for unions, pick the last member rather than the first
+    full: bool = (
+        False  # optional properties too, and one item in arrays that may be empty
+    )
 
 
 _STRATEGIES = (
@@ -964,6 +1225,15 @@ _STRATEGIES = (
     _Strategy(examples=False, prefer_null=False, last_member=False),
     _Strategy(examples=False, prefer_null=True, last_member=False),
     _Strategy(examples=False, prefer_null=True, last_member=True),
+    _Strategy(examples=False, prefer_null=False, last_member=True),
+)
+
+_MOCK_STRATEGIES = (
+    _Strategy(examples=True, prefer_null=False, last_member=False, full=True),
+    _Strategy(examples=False, prefer_null=False, last_member=False, full=True),
+    _Strategy(examples=False, prefer_null=False, last_member=True, full=True),
+    _Strategy(examples=True, prefer_null=False, last_member=False),
+    _Strategy(examples=False, prefer_null=False, last_member=False),
     _Strategy(examples=False, prefer_null=False, last_member=True),
 )
 
@@ -1098,7 +1368,11 @@ class _Synth:
         assert isinstance(props, Mapping)
         required = [r for r in schema.get("required") or [] if isinstance(r, str)]
         out: dict[str, Any] = {}
-        for name in required:
+        names = list(props) if self.strategy.full and depth < 8 else required
+        for name in names:
+            if name not in required and isinstance(props[name], Mapping):
+                if self.resolve(props[name]).get("writeOnly") is True:
+                    continue
             out[name] = self.value(props.get(name, {}), depth + 1)
         return out
 
@@ -1107,6 +1381,13 @@ class _Synth:
         if isinstance(prefix, list):
             return [self.value(item, depth + 1) for item in prefix]
         count = int(schema.get("minItems") or 0)
+        if (
+            count == 0
+            and self.strategy.full
+            and depth < 8
+            and schema.get("maxItems") != 0
+        ):
+            count = 1
         if count == 0:
             return []
         item = self.value(schema.get("items", {}), depth + 1)
@@ -1187,21 +1468,17 @@ class RouteDoc:
         None  # type of one server-sent event's data, when the operation streams
     )
     terminator: str | None = None  # final event data ("[DONE]")
+    prefix: str = ""  # what with_prefix put in front of both paths
 
 
 def with_prefix(docs: Iterable[RouteDoc], prefix: str) -> list[RouteDoc]:
     """The route docs of an app mounted under `prefix` ("" or "/v1")."""
     return [
-        RouteDoc(
-            d.method,
-            prefix + d.route_path,
-            prefix + d.spec_path,
-            d.renames,
-            d.secured,
-            d.streams,
-            d.json_params,
-            d.chunk_type,
-            d.terminator,
+        replace(
+            d,
+            route_path=prefix + d.route_path,
+            spec_path=prefix + d.spec_path,
+            prefix=prefix + d.prefix,
         )
         for d in docs
     ]
@@ -1215,10 +1492,106 @@ def normalise_prefix(prefix: str) -> str:
 
 
 def install_openapi(
-    app: FastAPI, docs: Iterable[RouteDoc], security_schemes: Mapping[str, Any]
+    app: FastAPI,
+    docs: Iterable[RouteDoc],
+    security_schemes: Mapping[str, Any],
+    contract: Contract | None = None,
 ) -> None:
-    """Make `app.openapi()` show the spec's paths, security schemes and error responses."""
+    """Make `app.openapi()` the spec itself (after the overlay), with what the server adds.
+
+    Everything of the spec stays as written (operationIds, tags, servers, examples, schemas); the
+    server adds only the error answers it can give on top of the documented ones (400, 401 when
+    secured, 413/415 when there is a body, 500, 501), and the prefix it is mounted under. Without
+    a contract (a package generated before the spec was shipped) FastAPI's own schema is patched.
+    """
     docs = tuple(docs)
+    app.state.route_docs = docs  # for the Allow header of 405 answers
+    if contract is None or not contract.document.get("paths"):
+        _install_patched_openapi(app, docs, security_schemes)
+        return
+    cached: list[dict[str, Any]] = []
+
+    def openapi() -> dict[str, Any]:
+        if not cached:
+            cached.append(_served_spec(contract.document, docs))
+        return cached[0]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _served_spec(
+    document: Mapping[str, Any], docs: Sequence[RouteDoc]
+) -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(
+        json.dumps(document)
+    )  # a copy: the contract keeps the original
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    name = "ErrorResponse"
+    while name in schemas and schemas[name] != ERROR_SCHEMA:
+        name = "Server" + name  # the spec has its own ErrorResponse
+    schemas[name] = ERROR_SCHEMA
+    error_ref = {"$ref": f"#/components/schemas/{name}"}
+    answers = {
+        "400": "Invalid request",
+        "401": "Missing credentials",
+        "413": "Request body too large",
+        "415": "Unsupported media type",
+        "500": "Server error",
+        "501": "Not implemented by this server",
+    }
+    paths = spec.get("paths") or {}
+    for doc in docs:
+        item = paths.get(doc.spec_path[len(doc.prefix) :])
+        if not isinstance(item, dict) or not isinstance(item.get(doc.method), dict):
+            continue
+        responses = item[doc.method].setdefault("responses", {})
+        has_body = "requestBody" in item[doc.method]
+        for status, description in answers.items():
+            if status == "401" and not doc.secured:
+                continue
+            if status in ("413", "415") and not has_body:
+                continue
+            responses.setdefault(
+                status,
+                {
+                    "description": description,
+                    "content": {"application/json": {"schema": error_ref}},
+                },
+            )
+        for response in responses.values():
+            stream = (response.get("content") or {}).get("text/event-stream")
+            if isinstance(stream, dict) and isinstance(stream.get("schema"), dict):
+                stream["schema"] = _event_of(
+                    stream["schema"], stream.get("x-stream-terminator")
+                )
+    # This server first (relative to where the document is served), then the spec's own.
+    prefix = next((d.prefix for d in docs if d.prefix), "")
+    here = {"url": prefix or "/", "description": "This server"}
+    spec["servers"] = [here] + list(spec.get("servers") or [])
+    # Path- and operation-level servers override the top level: this server comes first there too.
+    for item in paths.values():
+        for node in [item, *(v for v in item.values() if isinstance(v, dict))]:
+            if isinstance(node, dict) and isinstance(node.get("servers"), list):
+                node["servers"] = [here] + node["servers"]
+    return spec
+
+
+def _event_of(data_schema: dict[str, Any], terminator: Any) -> dict[str, Any]:
+    """The schema of one server-sent event whose `data` is JSON of `data_schema` (OpenAPI < 3.2:
+    the `text/event-stream` schema describes each event, so the spec's chunk schema moves into
+    `data`), or the terminator."""
+    if data_schema.get("required") == ["data"]:
+        return data_schema  # already an event
+    content = {"contentMediaType": "application/json", "contentSchema": data_schema}
+    data: dict[str, Any] = {"type": "string", **content}
+    if isinstance(terminator, str):
+        data = {"type": "string", "if": {"const": terminator}, "else": content}
+    return {"type": "object", "required": ["data"], "properties": {"data": data}}
+
+
+def _install_patched_openapi(
+    app: FastAPI, docs: Sequence[RouteDoc], security_schemes: Mapping[str, Any]
+) -> None:
     done: set[int] = set()
     generate = app.openapi
 
@@ -1346,3 +1719,599 @@ def serve(
     import uvicorn
 
     uvicorn.run(app, host=host, port=port, **options)
+
+
+# -- the contract: the spec itself, enforced on requests ---------------------------------------
+# OpenAPI 3.0 schema keywords are checked here, on the raw wire values, before the pydantic
+# models see them: the models are lenient on purpose (they coerce "3" to 3.0, accept null for any
+# optional field, ignore formats) because the client reads responses with them; a server must
+# hold requests to the letter of the spec.
+_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
+_INTEGER_TEXT = re.compile(r"^-?\d+$")
+_NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def _valid_date(text: str) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
+
+
+def _format_ok(fmt: str, text: str) -> bool:
+    if fmt == "date-time":
+        return bool(_DATE_TIME.match(text)) and _valid_date(text)
+    if fmt == "date":
+        return bool(_DATE.match(text)) and _valid_date(text)
+    if fmt == "uuid":
+        return bool(_UUID.match(text))
+    if fmt == "email":
+        return bool(_EMAIL.match(text))
+    if fmt in ("uri", "url"):
+        return bool(_URI.match(text))
+    if fmt in ("ipv4", "ipv6"):
+        import ipaddress
+
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            return False
+        return address.version == (4 if fmt == "ipv4" else 6)
+    return True  # formats the spec only uses as documentation (binary, password, ...)
+
+
+class Invalid(Exception):
+    """A value that breaks the contract: `where` is its path ("body.messages.0.role")."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+class SchemaChecker:
+    """Validates JSON values against OpenAPI 3.0 schemas of one document (local $refs)."""
+
+    def __init__(self, document: Mapping[str, Any], *, request: bool = True) -> None:
+        self.document = document
+        self.request = request  # readOnly properties are not required in requests
+
+    def resolve(self, schema: Any) -> Any:
+        seen = 0
+        while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
+            ref = schema["$ref"]
+            if not ref.startswith("#/") or seen > 64:
+                return {}
+            node: Any = self.document
+            for part in ref[2:].split("/"):
+                part = part.replace("~1", "/").replace("~0", "~")
+                node = node.get(part) if isinstance(node, Mapping) else None
+            schema, seen = node if isinstance(node, Mapping) else {}, seen + 1
+        return schema
+
+    def check(self, value: Any, schema: Any, where: str, depth: int = 0) -> None:
+        # `nullable` next to a $ref counts (as tools read it), though 3.0 ignores $ref siblings.
+        beside_ref = isinstance(schema, Mapping) and "$ref" in schema
+        if value is None and beside_ref and schema.get("nullable") is True:
+            return
+        schema = self.resolve(schema)
+        if not isinstance(schema, Mapping) or depth > 200:
+            return
+        nullable = schema.get("nullable") is True
+        if value is None:
+            enum = schema.get("enum")
+            if isinstance(enum, list):
+                # OpenAPI 3.0.3: an enum must list null for null to be allowed.
+                if None in enum:
+                    return
+                raise Invalid(where, "null is not allowed here")
+            if nullable or not _constrains_type(schema):
+                return
+            if "type" in schema or "properties" in schema:
+                raise Invalid(where, "null is not allowed here")
+            # A composition: its members decide (one of them may be nullable).
+        if "enum" in schema and isinstance(schema["enum"], list):
+            if not any(_same(value, option) for option in schema["enum"]):
+                options = ", ".join(json.dumps(o) for o in schema["enum"][:8])
+                raise Invalid(where, f"must be one of {options}")
+        typ = schema.get("type")
+        if isinstance(typ, str):
+            self._type(value, typ, where)
+        for part in schema.get("allOf") or ():
+            self.check(value, part, where, depth + 1)
+        if isinstance(schema.get("anyOf"), list) and schema["anyOf"]:
+            self._any(value, schema["anyOf"], where, depth)
+        if isinstance(schema.get("oneOf"), list) and schema["oneOf"]:
+            self._one(value, schema, where, depth)
+        if isinstance(schema.get("not"), Mapping):
+            try:
+                self.check(value, schema["not"], where, depth + 1)
+            except Invalid:
+                pass
+            else:
+                raise Invalid(where, "matches a schema it must not match")
+        if isinstance(value, str):
+            self._string(value, schema, where)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            self._number(value, schema, where)
+        elif isinstance(value, list):
+            self._array(value, schema, where, depth)
+        elif isinstance(value, dict):
+            self._object(value, schema, where, depth)
+
+    def _type(self, value: Any, typ: str, where: str) -> None:
+        ok = {
+            "string": isinstance(value, str),
+            "boolean": isinstance(value, bool),
+            "integer": isinstance(value, int)
+            and not isinstance(value, bool)
+            or isinstance(value, float)
+            and value.is_integer(),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "array": isinstance(value, list),
+            "object": isinstance(value, dict),
+        }.get(typ, True)
+        if not ok:
+            raise Invalid(where, f"must be of type {typ}, not {_json_type(value)}")
+
+    def _any(self, value: Any, members: list[Any], where: str, depth: int) -> None:
+        first: Invalid | None = None
+        for member in members:
+            try:
+                self.check(value, member, where, depth + 1)
+                return
+            except Invalid as exc:
+                first = first or exc
+        raise Invalid(
+            where,
+            _none_matched(first),
+        )
+
+    def _one(
+        self, value: Any, schema: Mapping[str, Any], where: str, depth: int
+    ) -> None:
+        members = schema["oneOf"]
+        discriminator = schema.get("discriminator")
+        if isinstance(discriminator, Mapping) and isinstance(value, dict):
+            prop = discriminator.get("propertyName")
+            mapping = discriminator.get("mapping")
+            tag = value.get(prop) if isinstance(prop, str) else None
+            if isinstance(tag, str) and isinstance(mapping, Mapping) and tag in mapping:
+                target = mapping[tag]
+                chosen = [
+                    m
+                    for m in members
+                    if isinstance(m, Mapping) and m.get("$ref") == target
+                ]
+                if len(chosen) == 1:
+                    self.check(value, chosen[0], where, depth + 1)
+                    return
+        matched = 0
+        first: Invalid | None = None
+        for member in members:
+            try:
+                self.check(value, member, where, depth + 1)
+                matched += 1
+            except Invalid as exc:
+                first = first or exc
+        if matched == 0:
+            raise Invalid(
+                where,
+                _none_matched(first),
+            )
+        if matched > 1:
+            raise Invalid(
+                where, f"matches {matched} of the schemas where exactly one must match"
+            )
+
+    def _string(self, value: str, schema: Mapping[str, Any], where: str) -> None:
+        low, high = schema.get("minLength"), schema.get("maxLength")
+        if isinstance(low, int) and len(value) < low:
+            raise Invalid(where, f"must be at least {low} characters long")
+        if isinstance(high, int) and len(value) > high:
+            raise Invalid(where, f"must be at most {high} characters long")
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and not _matches(pattern, value):
+            raise Invalid(where, f"must match the pattern {pattern!r}")
+        fmt = schema.get("format")
+        if isinstance(fmt, str) and not _format_ok(fmt, value):
+            raise Invalid(where, f"is not a valid {fmt}")
+
+    def _number(self, value: float, schema: Mapping[str, Any], where: str) -> None:
+        low, high = schema.get("minimum"), schema.get("maximum")
+        exclusive_low, exclusive_high = (
+            schema.get("exclusiveMinimum"),
+            schema.get("exclusiveMaximum"),
+        )
+        if _is_number(low):
+            if exclusive_low is True and value <= low:
+                raise Invalid(where, f"must be greater than {low}")
+            if value < low:
+                raise Invalid(where, f"must be at least {low}")
+        if _is_number(high):
+            if exclusive_high is True and value >= high:
+                raise Invalid(where, f"must be less than {high}")
+            if value > high:
+                raise Invalid(where, f"must be at most {high}")
+        if _is_number(exclusive_low) and value <= exclusive_low:
+            raise Invalid(where, f"must be greater than {exclusive_low}")
+        if _is_number(exclusive_high) and value >= exclusive_high:
+            raise Invalid(where, f"must be less than {exclusive_high}")
+        step = schema.get("multipleOf")
+        if _is_number(step) and step > 0:
+            quotient = value / step
+            if abs(quotient - round(quotient)) > 1e-9:
+                raise Invalid(where, f"must be a multiple of {step}")
+
+    def _array(
+        self, value: list[Any], schema: Mapping[str, Any], where: str, depth: int
+    ) -> None:
+        low, high = schema.get("minItems"), schema.get("maxItems")
+        if isinstance(low, int) and len(value) < low:
+            raise Invalid(where, f"must have at least {low} items")
+        if isinstance(high, int) and len(value) > high:
+            raise Invalid(where, f"must have at most {high} items")
+        if schema.get("uniqueItems") is True:
+            seen = [json.dumps(v, sort_keys=True) for v in value]
+            if len(set(seen)) != len(seen):
+                raise Invalid(where, "must not repeat items")
+        items = schema.get("items")
+        if isinstance(items, Mapping):
+            for i, item in enumerate(value):
+                self.check(item, items, f"{where}.{i}", depth + 1)
+
+    def _object(
+        self, value: dict[str, Any], schema: Mapping[str, Any], where: str, depth: int
+    ) -> None:
+        props = (
+            schema.get("properties")
+            if isinstance(schema.get("properties"), Mapping)
+            else {}
+        )
+        assert isinstance(props, Mapping)
+        for name in schema.get("required") or ():
+            if name not in value:
+                if (
+                    self.request
+                    and self.resolve(props.get(name, {})).get("readOnly") is True
+                ):
+                    continue
+                raise Invalid(f"{where}.{name}", "is required")
+        low, high = schema.get("minProperties"), schema.get("maxProperties")
+        if isinstance(low, int) and len(value) < low:
+            raise Invalid(where, f"must have at least {low} properties")
+        if isinstance(high, int) and len(value) > high:
+            raise Invalid(where, f"must have at most {high} properties")
+        extra = schema.get("additionalProperties", True)
+        for name, item in value.items():
+            if name in props:
+                self.check(item, props[name], f"{where}.{name}", depth + 1)
+            elif extra is False and name not in (schema.get("required") or ()):
+                # A name `required` lists is known even where `properties` forgets it (the
+                # spec's CreateRunRequest requires thread_id under additionalProperties: false).
+                raise Invalid(f"{where}.{name}", "is not a known property")
+            elif isinstance(extra, Mapping):
+                self.check(item, extra, f"{where}.{name}", depth + 1)
+
+
+def _none_matched(first: Invalid | None) -> str:
+    detail = f" (the first: {first.where} {first.message})" if first else ""
+    return "matches none of the allowed schemas" + detail
+
+
+def _constrains_type(schema: Mapping[str, Any]) -> bool:
+    # OpenAPI 3.0: null is a value only where `nullable: true` says so; a schema with no type
+    # (and no composition) accepts anything.
+    return any(
+        k in schema for k in ("type", "allOf", "anyOf", "oneOf", "enum", "properties")
+    )
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return (
+            None  # an ECMA-only construct: not checked rather than refusing everything
+        )
+
+
+def _matches(pattern: str, value: str) -> bool:
+    compiled = _compiled(pattern)
+    return compiled is None or compiled.search(value) is not None
+
+
+@dataclass(frozen=True)
+class OperationContract:
+    """One operation of the spec: its parameters (path-level merged in) and request body."""
+
+    method: str
+    path: str
+    operation: Mapping[str, Any]
+    parameters: tuple[Mapping[str, Any], ...]
+    body: Mapping[str, Any] | None
+
+
+class Contract:
+    """The spec document the server was generated from: served as /openapi.json, enforced on requests."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self.checker = SchemaChecker(document)
+
+    @classmethod
+    def load(cls, path: Any) -> "Contract":
+        from pathlib import Path
+
+        file = Path(path)
+        return cls(json.loads(file.read_text("utf-8")) if file.is_file() else {})
+
+    def operation(self, method: str, path: str) -> OperationContract | None:
+        item = (self.document.get("paths") or {}).get(path)
+        item = self.checker.resolve(item)
+        if not isinstance(item, Mapping) or not isinstance(item.get(method), Mapping):
+            return None
+        op = item[method]
+        merged: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for raw in list(item.get("parameters") or []) + list(
+            op.get("parameters") or []
+        ):
+            param = self.checker.resolve(raw)
+            if isinstance(param, Mapping) and isinstance(param.get("name"), str):
+                merged[(str(param.get("in")), param["name"])] = param
+        body = self.checker.resolve(op.get("requestBody"))
+        return OperationContract(
+            method,
+            path,
+            op,
+            tuple(merged.values()),
+            body if isinstance(body, Mapping) else None,
+        )
+
+    def check_request(
+        self,
+        contract: OperationContract,
+        request: Request,
+        renames: Mapping[str, str],
+        body: Any,
+    ) -> set[str]:
+        """Raise Invalid for the first parameter or body value that breaks the spec; return the
+        form fields sent as `null`, which the route then drops (FastAPI would parse "null").
+        """
+        path_values = {renames.get(k, k): v for k, v in request.path_params.items()}
+        for param in contract.parameters:
+            where, name = str(param.get("in")), str(param["name"])
+            schema = param.get("schema")
+            if where == "path":
+                raw: Any = path_values.get(name)
+                values = [] if raw is None else [str(raw)]
+            elif where == "query":
+                values = request.query_params.getlist(name)
+            elif where == "header":
+                values = request.headers.getlist(name)
+            elif where == "cookie":
+                values = [request.cookies[name]] if name in request.cookies else []
+            else:
+                continue
+            label = f"{where}.{name}"
+            if not values:
+                if param.get("required") is True or where == "path":
+                    raise Invalid(label, "is required")
+                continue
+            if schema is None:
+                continue
+            value = self._from_text(values, self.checker.resolve(schema), param, label)
+            self.checker.check(value, schema, label)
+        if contract.body is not None and body is not _NO_BODY:
+            content = contract.body.get("content") or {}
+            media = _media_type(request)
+            entry = content.get(media) or next(
+                (v for k, v in content.items() if _media_matches(k, media)), None
+            )
+            schema = entry.get("schema") if isinstance(entry, Mapping) else None
+            if schema is not None:
+                if media in (
+                    "multipart/form-data",
+                    "application/x-www-form-urlencoded",
+                ):
+                    return self._check_form(body, schema)
+                self.checker.check(body, schema, "body")
+        return set()
+
+    def _from_text(
+        self, values: list[str], schema: Any, param: Mapping[str, Any], label: str
+    ) -> Any:
+        schema = schema if isinstance(schema, Mapping) else {}
+        typ = schema.get("type")
+        if typ == "array":
+            items = self.checker.resolve(schema.get("items") or {})
+            if param.get("explode") is False or param.get("in") in ("path", "header"):
+                values = [part for v in values for part in v.split(",")]
+            return [self._scalar(v, items, label) for v in values]
+        if typ == "object":
+            value = simple_object(values[-1], explode=param.get("explode") is True)
+            if value is None:
+                raise Invalid(label, "must be a JSON object (or key,value pairs)")
+            return value
+        return self._scalar(values[-1], schema, label)
+
+    def _scalar(self, text: str, schema: Mapping[str, Any], label: str) -> Any:
+        typ = schema.get("type")
+        if typ == "integer":
+            if not _INTEGER_TEXT.match(text):
+                raise Invalid(label, f"must be an integer, not {text!r}")
+            return int(text)
+        if typ == "number":
+            if not _NUMBER_TEXT.match(text):
+                raise Invalid(label, f"must be a number, not {text!r}")
+            return float(text)
+        if typ == "boolean":
+            if text not in ("true", "false"):
+                raise Invalid(label, f"must be true or false, not {text!r}")
+            return text == "true"
+        return text
+
+    def _check_form(self, form: Any, schema: Any) -> set[str]:
+        """Check the form's fields; the names of those sent as `null` (nullable, not strings)."""
+        nulls: set[str] = set()
+        schema = self.checker.resolve(schema)
+        if not isinstance(schema, Mapping) or not hasattr(form, "getlist"):
+            return nulls
+        props = (
+            schema.get("properties")
+            if isinstance(schema.get("properties"), Mapping)
+            else {}
+        )
+        assert isinstance(props, Mapping)
+        for name in schema.get("required") or ():
+            if name not in form:
+                raise Invalid(f"body.{name}", "is required")
+        if schema.get("additionalProperties") is False:
+            for name in form:
+                if name not in props:
+                    raise Invalid(f"body.{name}", "is not a known field")
+        for name, prop in props.items():
+            values = [v for v in form.getlist(name) if isinstance(v, str)]
+            if not values:
+                continue
+            resolved = self.checker.resolve(prop)
+            if not isinstance(resolved, Mapping) or resolved.get("format") in (
+                "binary",
+                "byte",
+            ):
+                continue
+            label = f"body.{name}"
+            typ = resolved.get("type")
+            nullable = resolved.get("nullable") is True or (
+                isinstance(prop, Mapping) and prop.get("nullable") is True
+            )
+            value: Any
+            if values == ["null"] and typ != "string" and nullable:
+                value = None
+                nulls.add(name)
+            elif typ in ("object", "array", None) and values[0][:1] in ("[", "{"):
+                # Structured fields travel as JSON text (as the generated client sends them).
+                try:
+                    value = json.loads(values[0])
+                except ValueError:
+                    value = values[0]
+                if typ == "array" and not isinstance(value, list):
+                    value = self._from_text(values, resolved, {"in": "query"}, label)
+            else:
+                value = self._from_text(values, resolved, {"in": "query"}, label)
+            self.checker.check(value, prop, label)
+        return nulls
+
+
+_NO_BODY = object()
+
+
+@lru_cache(maxsize=None)
+def load_contract(module_file: str) -> Contract:
+    """The Contract of the spec shipped beside `module_file` (the package's openapi.json), read once."""
+    from pathlib import Path
+
+    return Contract.load(Path(module_file).with_name("openapi.json"))
+
+
+def _media_matches(declared: str, media: str) -> bool:
+    declared = declared.lower()
+    if declared in ("*/*", media):
+        return True
+    if declared.endswith("/*"):
+        return media.startswith(declared[:-1])
+    return declared == "application/json" and media.endswith("+json")
+
+
+def contract_response(exc: Invalid) -> JSONResponse:
+    where, _, name = exc.where.partition(".")
+    place = {"body": "body field", "query": "query parameter", "path": "path parameter",
+             "header": "header", "cookie": "cookie"}.get(where, "value")  # fmt: skip
+    param = name or exc.where
+    return error_response(
+        400,
+        (
+            f"Invalid {place} {param!r}: {exc.message}."
+            if name
+            else f"Invalid request body: {exc.message}."
+        ),
+        param=param,
+        code="invalid_value",
+    )
+
+
+def install_docs(app: FastAPI, url: str) -> None:
+    """`url` answers an HTML page listing every operation of app.openapi(): no script, no
+    stylesheet from elsewhere, so it works offline (Swagger UI would load its assets from a CDN).
+    """
+    from html import escape
+
+    from starlette.responses import HTMLResponse
+
+    async def docs(request: Request) -> Response:
+        spec = app.openapi()
+        info = spec.get("info") or {}
+        rows = []
+        for path, item in (spec.get("paths") or {}).items():
+            for method, op in item.items():
+                if not isinstance(op, dict) or method not in _HTTP_METHODS:
+                    continue
+                rows.append(
+                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>".format(
+                        escape(method.upper()),
+                        escape(path),
+                        escape(str(op.get("operationId") or "")),
+                        escape(str(op.get("summary") or "")),
+                    )
+                )
+        openapi_url = escape(app.openapi_url or "")
+        page = (
+            "<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+            "<h1>{title} {version}</h1><p>{description}</p><p>The contract: <a href='{url}'>{url}</a></p>"
+            "<table><tr><th>method</th><th>path</th><th>operationId</th><th>summary</th></tr>{rows}</table>"
+            "</body></html>"
+        ).format(
+            title=escape(str(info.get("title") or "")),
+            version=escape(str(info.get("version") or "")),
+            description=escape(str(info.get("description") or "")),
+            url=openapi_url,
+            rows="".join(rows),
+        )
+        return HTMLResponse(page)
+
+    app.add_route(url, docs, include_in_schema=False)
+
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")

@@ -3,6 +3,9 @@
 
 """create_app(): the FastAPI application, one service per top-level resource."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import FastAPI
 
 from . import _runtime as _rt
@@ -124,6 +127,9 @@ def create_app(
     max_body_size: int | None = _rt.DEFAULT_MAX_BODY_SIZE,
     title: str = "Portkey API",
     version: str = "2.0.0",
+    lifespan: Any = None,
+    dependencies: Sequence[Any] | None = None,
+    docs_url: str | None = "/docs",
 ) -> FastAPI:
     """The FastAPI app serving every operation of the spec.
 
@@ -131,225 +137,226 @@ def create_app(
     the operations of the others answer 501, or, with `mock=True`, a response synthesised from the
     response model. `prefix` mounts every route under a path such as "/v1".
     A request body over `max_body_size` bytes (default 64 MiB; None: no limit) answers 413.
+
+    `lifespan` (an async context manager factory taking the app) opens and closes what the
+    services share, such as a database pool; `dependencies` (FastAPI `Depends(...)`) run before
+    every route, e.g. an auth provider that raises `HTTPError(401, ...)`. `/docs` is a page
+    listing the operations, served without any external asset; `docs_url=None` turns it off.
     """
-    _app = FastAPI(title=title, version=version)
+    _app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        dependencies=list(dependencies or ()),
+        docs_url=None,
+        redoc_url=None,
+    )
     _rt.install_error_handlers(_app)
     _rt.install_body_limit(_app, max_body_size)
+    _app.add_middleware(_rt.EncodedSlashes)
     _prefix = _rt.normalise_prefix(prefix)
+    # The spec this package was generated from (openapi.json beside this file, after the
+    # overlay): served as /openapi.json and enforced on every request.
+    _contract = _rt.load_contract(__file__)
     _docs: list[_rt.RouteDoc] = []
-    _app.include_router(
-        _admin_routes.build_router(_rt.given_or(admin, AdminService), _mock=mock),
-        prefix=_prefix,
-    )
+    _router = _admin_routes.build_router(_rt.given_or(admin, AdminService), _mock=mock)
+    _rt.install_contract(_router, _contract, _admin_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_admin_routes.ROUTES, _prefix)
-    _app.include_router(
-        _analytics_routes.build_router(
-            _rt.given_or(analytics, AnalyticsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _analytics_routes.build_router(
+        _rt.given_or(analytics, AnalyticsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _analytics_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_analytics_routes.ROUTES, _prefix)
-    _app.include_router(
-        _api_keys_routes.build_router(
-            _rt.given_or(api_keys, ApiKeysService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _api_keys_routes.build_router(
+        _rt.given_or(api_keys, ApiKeysService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _api_keys_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_api_keys_routes.ROUTES, _prefix)
-    _app.include_router(
-        _assistants_routes.build_router(
-            _rt.given_or(assistants, AssistantsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _assistants_routes.build_router(
+        _rt.given_or(assistants, AssistantsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _assistants_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_assistants_routes.ROUTES, _prefix)
-    _app.include_router(
-        _audio_routes.build_router(_rt.given_or(audio, AudioService), _mock=mock),
-        prefix=_prefix,
-    )
+    _router = _audio_routes.build_router(_rt.given_or(audio, AudioService), _mock=mock)
+    _rt.install_contract(_router, _contract, _audio_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_audio_routes.ROUTES, _prefix)
-    _app.include_router(
-        _audit_logs_routes.build_router(
-            _rt.given_or(audit_logs, AuditLogsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _audit_logs_routes.build_router(
+        _rt.given_or(audit_logs, AuditLogsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _audit_logs_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_audit_logs_routes.ROUTES, _prefix)
-    _app.include_router(
-        _batches_routes.build_router(_rt.given_or(batches, BatchesService), _mock=mock),
-        prefix=_prefix,
+    _router = _batches_routes.build_router(
+        _rt.given_or(batches, BatchesService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _batches_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_batches_routes.ROUTES, _prefix)
-    _app.include_router(
-        _chat_routes.build_router(_rt.given_or(chat, ChatService), _mock=mock),
-        prefix=_prefix,
-    )
+    _router = _chat_routes.build_router(_rt.given_or(chat, ChatService), _mock=mock)
+    _rt.install_contract(_router, _contract, _chat_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_chat_routes.ROUTES, _prefix)
-    _app.include_router(
-        _collections_routes.build_router(
-            _rt.given_or(collections, CollectionsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _collections_routes.build_router(
+        _rt.given_or(collections, CollectionsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _collections_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_collections_routes.ROUTES, _prefix)
-    _app.include_router(
-        _completions_routes.build_router(
-            _rt.given_or(completions, CompletionsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _completions_routes.build_router(
+        _rt.given_or(completions, CompletionsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _completions_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_completions_routes.ROUTES, _prefix)
-    _app.include_router(
-        _configs_routes.build_router(_rt.given_or(configs, ConfigsService), _mock=mock),
-        prefix=_prefix,
+    _router = _configs_routes.build_router(
+        _rt.given_or(configs, ConfigsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _configs_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_configs_routes.ROUTES, _prefix)
-    _app.include_router(
-        _embeddings_routes.build_router(
-            _rt.given_or(embeddings, EmbeddingsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _embeddings_routes.build_router(
+        _rt.given_or(embeddings, EmbeddingsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _embeddings_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_embeddings_routes.ROUTES, _prefix)
-    _app.include_router(
-        _feedback_routes.build_router(
-            _rt.given_or(feedback, FeedbackService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _feedback_routes.build_router(
+        _rt.given_or(feedback, FeedbackService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _feedback_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_feedback_routes.ROUTES, _prefix)
-    _app.include_router(
-        _files_routes.build_router(_rt.given_or(files, FilesService), _mock=mock),
-        prefix=_prefix,
-    )
+    _router = _files_routes.build_router(_rt.given_or(files, FilesService), _mock=mock)
+    _rt.install_contract(_router, _contract, _files_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_files_routes.ROUTES, _prefix)
-    _app.include_router(
-        _fine_tuning_routes.build_router(
-            _rt.given_or(fine_tuning, FineTuningService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _fine_tuning_routes.build_router(
+        _rt.given_or(fine_tuning, FineTuningService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _fine_tuning_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_fine_tuning_routes.ROUTES, _prefix)
-    _app.include_router(
-        _guardrails_routes.build_router(
-            _rt.given_or(guardrails, GuardrailsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _guardrails_routes.build_router(
+        _rt.given_or(guardrails, GuardrailsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _guardrails_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_guardrails_routes.ROUTES, _prefix)
-    _app.include_router(
-        _images_routes.build_router(_rt.given_or(images, ImagesService), _mock=mock),
-        prefix=_prefix,
+    _router = _images_routes.build_router(
+        _rt.given_or(images, ImagesService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _images_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_images_routes.ROUTES, _prefix)
-    _app.include_router(
-        _integrations_routes.build_router(
-            _rt.given_or(integrations, IntegrationsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _integrations_routes.build_router(
+        _rt.given_or(integrations, IntegrationsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _integrations_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_integrations_routes.ROUTES, _prefix)
-    _app.include_router(
-        _labels_routes.build_router(_rt.given_or(labels, LabelsService), _mock=mock),
-        prefix=_prefix,
+    _router = _labels_routes.build_router(
+        _rt.given_or(labels, LabelsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _labels_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_labels_routes.ROUTES, _prefix)
-    _app.include_router(
-        _logs_routes.build_router(_rt.given_or(logs, LogsService), _mock=mock),
-        prefix=_prefix,
-    )
+    _router = _logs_routes.build_router(_rt.given_or(logs, LogsService), _mock=mock)
+    _rt.install_contract(_router, _contract, _logs_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_logs_routes.ROUTES, _prefix)
-    _app.include_router(
-        _mcp_integrations_routes.build_router(
-            _rt.given_or(mcp_integrations, McpIntegrationsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _mcp_integrations_routes.build_router(
+        _rt.given_or(mcp_integrations, McpIntegrationsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _mcp_integrations_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_mcp_integrations_routes.ROUTES, _prefix)
-    _app.include_router(
-        _mcp_servers_routes.build_router(
-            _rt.given_or(mcp_servers, McpServersService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _mcp_servers_routes.build_router(
+        _rt.given_or(mcp_servers, McpServersService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _mcp_servers_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_mcp_servers_routes.ROUTES, _prefix)
-    _app.include_router(
-        _model_configs_routes.build_router(
-            _rt.given_or(model_configs, ModelConfigsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _model_configs_routes.build_router(
+        _rt.given_or(model_configs, ModelConfigsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _model_configs_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_model_configs_routes.ROUTES, _prefix)
-    _app.include_router(
-        _models_routes.build_router(_rt.given_or(models, ModelsService), _mock=mock),
-        prefix=_prefix,
+    _router = _models_routes.build_router(
+        _rt.given_or(models, ModelsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _models_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_models_routes.ROUTES, _prefix)
-    _app.include_router(
-        _moderations_routes.build_router(
-            _rt.given_or(moderations, ModerationsService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _moderations_routes.build_router(
+        _rt.given_or(moderations, ModerationsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _moderations_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_moderations_routes.ROUTES, _prefix)
-    _app.include_router(
-        _policies_routes.build_router(
-            _rt.given_or(policies, PoliciesService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _policies_routes.build_router(
+        _rt.given_or(policies, PoliciesService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _policies_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_policies_routes.ROUTES, _prefix)
-    _app.include_router(
-        _prompts_routes.build_router(_rt.given_or(prompts, PromptsService), _mock=mock),
-        prefix=_prefix,
+    _router = _prompts_routes.build_router(
+        _rt.given_or(prompts, PromptsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _prompts_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_prompts_routes.ROUTES, _prefix)
-    _app.include_router(
-        _providers_routes.build_router(
-            _rt.given_or(providers, ProvidersService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _providers_routes.build_router(
+        _rt.given_or(providers, ProvidersService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _providers_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_providers_routes.ROUTES, _prefix)
-    _app.include_router(
-        _realtime_routes.build_router(
-            _rt.given_or(realtime, RealtimeService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _realtime_routes.build_router(
+        _rt.given_or(realtime, RealtimeService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _realtime_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_realtime_routes.ROUTES, _prefix)
-    _app.include_router(
-        _responses_routes.build_router(
-            _rt.given_or(responses, ResponsesService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _responses_routes.build_router(
+        _rt.given_or(responses, ResponsesService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _responses_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_responses_routes.ROUTES, _prefix)
-    _app.include_router(
-        _secret_references_routes.build_router(
-            _rt.given_or(secret_references, SecretReferencesService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _secret_references_routes.build_router(
+        _rt.given_or(secret_references, SecretReferencesService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _secret_references_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_secret_references_routes.ROUTES, _prefix)
-    _app.include_router(
-        _threads_routes.build_router(_rt.given_or(threads, ThreadsService), _mock=mock),
-        prefix=_prefix,
+    _router = _threads_routes.build_router(
+        _rt.given_or(threads, ThreadsService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _threads_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_threads_routes.ROUTES, _prefix)
-    _app.include_router(
-        _vector_stores_routes.build_router(
-            _rt.given_or(vector_stores, VectorStoresService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _vector_stores_routes.build_router(
+        _rt.given_or(vector_stores, VectorStoresService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _vector_stores_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_vector_stores_routes.ROUTES, _prefix)
-    _app.include_router(
-        _virtual_keys_routes.build_router(
-            _rt.given_or(virtual_keys, VirtualKeysService), _mock=mock
-        ),
-        prefix=_prefix,
+    _router = _virtual_keys_routes.build_router(
+        _rt.given_or(virtual_keys, VirtualKeysService), _mock=mock
     )
+    _rt.install_contract(_router, _contract, _virtual_keys_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_virtual_keys_routes.ROUTES, _prefix)
-    _rt.install_openapi(_app, _docs, SECURITY_SCHEMES)
+    _rt.install_contract(
+        _app, _contract, _docs
+    )  # older FastAPI copies routes when including them
+    _rt.install_openapi(_app, _docs, SECURITY_SCHEMES, _contract)
+    if docs_url is not None:
+        _rt.install_docs(_app, docs_url)
     return _app

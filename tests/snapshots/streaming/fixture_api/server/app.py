@@ -3,6 +3,9 @@
 
 """create_app(): the FastAPI application, one service per top-level resource."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import FastAPI
 
 from . import _runtime as _rt
@@ -25,6 +28,9 @@ def create_app(
     max_body_size: int | None = _rt.DEFAULT_MAX_BODY_SIZE,
     title: str = "Streaming fixture",
     version: str = "1.0",
+    lifespan: Any = None,
+    dependencies: Sequence[Any] | None = None,
+    docs_url: str | None = "/docs",
 ) -> FastAPI:
     """The FastAPI app serving every operation of the spec.
 
@@ -32,16 +38,36 @@ def create_app(
     the operations of the others answer 501, or, with `mock=True`, a response synthesised from the
     response model. `prefix` mounts every route under a path such as "/v1".
     A request body over `max_body_size` bytes (default 64 MiB; None: no limit) answers 413.
+
+    `lifespan` (an async context manager factory taking the app) opens and closes what the
+    services share, such as a database pool; `dependencies` (FastAPI `Depends(...)`) run before
+    every route, e.g. an auth provider that raises `HTTPError(401, ...)`. `/docs` is a page
+    listing the operations, served without any external asset; `docs_url=None` turns it off.
     """
-    _app = FastAPI(title=title, version=version)
+    _app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        dependencies=list(dependencies or ()),
+        docs_url=None,
+        redoc_url=None,
+    )
     _rt.install_error_handlers(_app)
     _rt.install_body_limit(_app, max_body_size)
+    _app.add_middleware(_rt.EncodedSlashes)
     _prefix = _rt.normalise_prefix(prefix)
+    # The spec this package was generated from (openapi.json beside this file, after the
+    # overlay): served as /openapi.json and enforced on every request.
+    _contract = _rt.load_contract(__file__)
     _docs: list[_rt.RouteDoc] = []
-    _app.include_router(
-        _chat_routes.build_router(_rt.given_or(chat, ChatService), _mock=mock),
-        prefix=_prefix,
-    )
+    _router = _chat_routes.build_router(_rt.given_or(chat, ChatService), _mock=mock)
+    _rt.install_contract(_router, _contract, _chat_routes.ROUTES)
+    _app.include_router(_router, prefix=_prefix)
     _docs += _rt.with_prefix(_chat_routes.ROUTES, _prefix)
-    _rt.install_openapi(_app, _docs, SECURITY_SCHEMES)
+    _rt.install_contract(
+        _app, _contract, _docs
+    )  # older FastAPI copies routes when including them
+    _rt.install_openapi(_app, _docs, SECURITY_SCHEMES, _contract)
+    if docs_url is not None:
+        _rt.install_docs(_app, docs_url)
     return _app
