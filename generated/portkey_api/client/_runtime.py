@@ -59,6 +59,7 @@ import logging
 import os
 import platform
 import random
+import threading
 import time
 import types
 import uuid
@@ -1440,6 +1441,34 @@ def async_raw_response_wrapper(
 # Clients
 
 
+_H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
+
+
+class _Pool(Generic[_H]):
+    """The httpx client a client and its copies share, created on first use: creating one loads
+    the TLS certificates (~50 ms), which a client that never sends a request should not pay."""
+
+    def __init__(self, http: _H | None, make: Callable[[], _H] | None = None) -> None:
+        self._made: _H | None = http  # given by the user, else made on first use
+        self._make: Callable[[], _H] | None = make
+        self._lock = threading.Lock()
+
+    @property
+    def made(self) -> _H | None:
+        return self._made
+
+    def get(self) -> _H:
+        http = self._made
+        if http is None:
+            with self._lock:  # two threads' first requests must not make two pools
+                if self._made is None and self._make is not None:
+                    self._made = self._make()
+                http = self._made
+            if http is None:
+                raise RuntimeError("no HTTP client given and none to make")
+        return http
+
+
 class _BaseClient:
     """Configuration and request building shared by the sync and async clients."""
 
@@ -1451,7 +1480,7 @@ class _BaseClient:
     max_retries: int
     clock: Callable[[], float]
     strict_response_validation: bool
-    _http: httpx.Client | httpx.AsyncClient
+    _pool: _Pool[httpx.Client] | _Pool[httpx.AsyncClient]
     _owns_http: bool
     # Set by the generated client: its User-Agent product and the variable enabling logging.
     client_name: str = "openapi-client"
@@ -1491,6 +1520,10 @@ class _BaseClient:
         self.clock = clock or time.time
         self.strict_response_validation = strict_response_validation
         self._configure()
+
+    @property
+    def _http(self) -> httpx.Client | httpx.AsyncClient:
+        return self._pool.get()
 
     @property
     def user_agent(self) -> str:
@@ -1543,8 +1576,10 @@ class _BaseClient:
             self.max_retries = max_retries
         if not isinstance(strict_response_validation, NotGiven):
             self.strict_response_validation = strict_response_validation
-        if http_client is not None:
-            self._http = http_client
+        if isinstance(http_client, httpx.AsyncClient):
+            self._pool = _Pool(http_client)
+        elif http_client is not None:
+            self._pool = _Pool(http_client)
         self._owns_http = False  # the pool belongs to the client that created it
         self._configure()
 
@@ -1754,7 +1789,7 @@ def _log_retry(request: httpx.Request, what: object, delay: float, left: int) ->
 class SyncAPIClient(_BaseClient):
     """Synchronous client over ``httpx.Client``; generated clients subclass it."""
 
-    _http: httpx.Client
+    _pool: _Pool[httpx.Client]
     sleep: Callable[[float], None]
     _stream_cls = Stream
 
@@ -1785,9 +1820,14 @@ class SyncAPIClient(_BaseClient):
         )
         self.sleep = sleep or time.sleep
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=self.timeout, follow_redirects=True
+        timeout_ = self.timeout
+        self._pool = _Pool(
+            http_client, lambda: httpx.Client(timeout=timeout_, follow_redirects=True)
         )
+
+    @property
+    def _http(self) -> httpx.Client:
+        return self._pool.get()
 
     def copy(
         self,
@@ -1819,8 +1859,9 @@ class SyncAPIClient(_BaseClient):
     with_options = copy
 
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        http = self._pool.made
+        if self._owns_http and http is not None:
+            http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -2012,7 +2053,7 @@ class SyncAPIClient(_BaseClient):
 class AsyncAPIClient(_BaseClient):
     """Asynchronous client over ``httpx.AsyncClient``; call signatures match SyncAPIClient."""
 
-    _http: httpx.AsyncClient
+    _pool: _Pool[httpx.AsyncClient]
     sleep: Callable[[float], Awaitable[None]]
     _stream_cls = AsyncStream
 
@@ -2043,9 +2084,15 @@ class AsyncAPIClient(_BaseClient):
         )
         self.sleep = sleep or asyncio.sleep
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self.timeout, follow_redirects=True
+        timeout_ = self.timeout
+        self._pool = _Pool(
+            http_client,
+            lambda: httpx.AsyncClient(timeout=timeout_, follow_redirects=True),
         )
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        return self._pool.get()
 
     def copy(
         self,
@@ -2077,8 +2124,9 @@ class AsyncAPIClient(_BaseClient):
     with_options = copy
 
     async def close(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        http = self._pool.made
+        if self._owns_http and http is not None:
+            await http.aclose()
 
     aclose = close
 
