@@ -146,6 +146,7 @@ def test_resource_modules_load_on_first_access(before: tuple[Path, dict[str, str
         client = Modules(base_url="http://127.0.0.1:9", http_client=httpx.Client(transport=transport))
         seen["constructed"] = loaded()
         seen["models"] = "{PKG}.models" in sys.modules
+        seen["pydantic"] = "pydantic" in sys.modules  # imported by the first parse, not before
         seen["notes"] = client.alpha.items.notes.list("i1")
         seen["after_alpha"] = loaded()
         seen["async_type"] = type(AsyncModules(base_url="http://127.0.0.1:9").with_options(max_retries=0).beta).__name__
@@ -158,7 +159,7 @@ def test_resource_modules_load_on_first_access(before: tuple[Path, dict[str, str
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout)
-    assert seen["constructed"] == [] and seen["models"] is False
+    assert seen["constructed"] == [] and seen["models"] is False and seen["pydantic"] is False
     assert seen["notes"] == ["a"] and seen["sent"] == ["/alpha/items/i1/notes"]
     assert seen["after_alpha"] == ["alpha"]
     assert seen["async_type"] == "AsyncBeta"
