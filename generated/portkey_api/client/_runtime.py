@@ -59,6 +59,7 @@ import logging
 import os
 import platform
 import random
+import sys
 import threading
 import time
 import types
@@ -94,12 +95,37 @@ from typing import (
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
 if (
     TYPE_CHECKING
 ):  # type-only: typing.Self needs 3.11, and nothing is imported at run time
+    from pydantic import BaseModel, TypeAdapter, ValidationError
     from typing_extensions import Self
+
+# pydantic is imported when a response is first parsed, not with the client (~50 ms of its
+# start-up). Until then no model class or instance can exist, so these checks need not import it.
+
+
+def _is_model(value: object) -> TypeGuard[BaseModel]:
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
+
+
+def _is_model_class(tp: object) -> TypeGuard[type[BaseModel]]:
+    pydantic = sys.modules.get("pydantic")
+    return (
+        pydantic is not None
+        and isinstance(tp, type)
+        and issubclass(tp, pydantic.BaseModel)
+    )
+
+
+def _pydantic_error() -> type[ValidationError]:
+    """pydantic's ValidationError (an `except` clause evaluates this only for an exception)."""
+    from pydantic import ValidationError
+
+    return ValidationError
+
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -435,7 +461,7 @@ def _transport_error(
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    if _is_model(value):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, enum.Enum):
         return value.value
@@ -477,7 +503,7 @@ def _to_str(value: object) -> str:
         return str(value)
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
-    if isinstance(value, (dict, list, tuple, BaseModel)):
+    if isinstance(value, (dict, list, tuple)) or _is_model(value):
         return _JSON.encode(value)
     return str(value)
 
@@ -488,7 +514,7 @@ def _header_value(value: object) -> str | None:
         return None
     if type(value) is str:
         return value
-    if isinstance(value, (dict, list, tuple, BaseModel)):
+    if isinstance(value, (dict, list, tuple)) or _is_model(value):
         return _JSON_ASCII.encode(value)
     return _to_str(value)
 
@@ -526,7 +552,7 @@ def _encode_query(*parts: Mapping[str, object] | None) -> str:
 def _encode_json_body(body: object, extra: Mapping[str, object] | None) -> bytes:
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if v is not NOT_GIVEN}
-    elif extra and isinstance(body, BaseModel):
+    elif extra and _is_model(body):
         body = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if extra:
         extra = {k: v for k, v in extra.items() if v is not NOT_GIVEN}
@@ -638,6 +664,8 @@ _ADAPTERS: dict[object, TypeAdapter[Any]] = {}
 
 
 def _adapter(tp: Any) -> TypeAdapter[Any]:
+    from pydantic import TypeAdapter
+
     try:
         return _ADAPTERS[tp]
     except KeyError:
@@ -674,11 +702,7 @@ def _overlap(model: type[BaseModel], value: Mapping[str, Any]) -> int:
 
 
 def _is_root_model(tp: Any) -> bool:
-    return (
-        isinstance(tp, type)
-        and issubclass(tp, BaseModel)
-        and bool(tp.__pydantic_root_model__)
-    )
+    return _is_model_class(tp) and bool(tp.__pydantic_root_model__)
 
 
 def _lenient_union(members: tuple[Any, ...], value: Any) -> Any:
@@ -687,8 +711,7 @@ def _lenient_union(members: tuple[Any, ...], value: Any) -> Any:
         models = [
             m
             for m in plain
-            if isinstance(m, type)
-            and issubclass(m, BaseModel)
+            if _is_model_class(m)
             and not m.__pydantic_root_model__
             and not _literal_mismatch(m, value)
         ]
@@ -709,11 +732,11 @@ def _lenient(tp: Any, value: Any) -> Any:
     """`value` (parsed JSON) as `tp` as far as it fits; what does not fit is kept raw."""
     try:
         return _adapter(tp).validate_python(value)
-    except (ValidationError, TypeError):
+    except (_pydantic_error(), TypeError):
         pass
     tp = _strip_annotated(tp)
     origin = get_origin(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+    if _is_model_class(tp):
         if tp.__pydantic_root_model__:
             root = tp.model_fields["root"].annotation
             return tp.model_construct(_lenient(root, value))
@@ -744,7 +767,7 @@ def _lenient(tp: Any, value: Any) -> Any:
 
 
 def _strict_json_validator(tp: Any) -> Callable[[bytes], Any]:
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+    if _is_model_class(tp):
         return tp.model_validate_json
     if tp is bytes:
         return bytes
@@ -756,7 +779,7 @@ def _strict_json_validator(tp: Any) -> Callable[[bytes], Any]:
 def _fits_outline(tp: Any, value: Any) -> bool:
     """Whether a whole body can stand for `tp` at all: an object for a model, an array for a list."""
     tp = _strip_annotated(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+    if _is_model_class(tp):
         return tp.__pydantic_root_model__ or isinstance(value, dict)
     origin = get_origin(tp)
     if origin in (list, Sequence):
@@ -770,7 +793,7 @@ def _tolerant(tp: Any, strict: Callable[[bytes], Any]) -> Callable[[bytes], Any]
     def parse(data: bytes) -> Any:
         try:
             return strict(data)
-        except ValidationError:
+        except _pydantic_error():
             try:
                 value = json.loads(data)
             except ValueError:
@@ -836,7 +859,7 @@ def _validation_error(
 
 def _set_request_id(result: Any, response: httpx.Response) -> Any:
     # Instance __dict__, not a field: invisible to model_dump()/==, read by request_id().
-    if isinstance(result, BaseModel):
+    if _is_model(result):
         result.__dict__["_request_id"] = _request_id(response.headers)
     return result
 
@@ -844,7 +867,7 @@ def _set_request_id(result: Any, response: httpx.Response) -> Any:
 def _parse_body(response: httpx.Response, cast_to: Any, strict: bool = False) -> Any:
     try:
         return _set_request_id(_parser(cast_to, strict)(response), response)
-    except (ValidationError, ValueError) as exc:
+    except (_pydantic_error(), ValueError) as exc:
         raise _validation_error(
             exc, response, "response body", _decode_error_body(response)
         ) from exc
@@ -1103,7 +1126,7 @@ class Stream(Generic[T]):
                 raise _incomplete_stream(response, end)
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
-        except (ValidationError, ValueError) as exc:
+        except (_pydantic_error(), ValueError) as exc:
             raise _validation_error(
                 exc, response, "stream chunk", data.decode("utf-8", "replace")
             ) from exc
@@ -1195,7 +1218,7 @@ class AsyncStream(Generic[T]):
                 raise _incomplete_stream(response, end)
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
-        except (ValidationError, ValueError) as exc:
+        except (_pydantic_error(), ValueError) as exc:
             raise _validation_error(
                 exc, response, "stream chunk", data.decode("utf-8", "replace")
             ) from exc
