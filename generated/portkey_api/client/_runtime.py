@@ -1468,8 +1468,9 @@ _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
 
 
 class _Pool(Generic[_H]):
-    """The httpx client a client and its copies share, created on first use: creating one loads
-    the TLS certificates (~50 ms), which a client that never sends a request should not pay."""
+    """The httpx client that a client and its copies share, made on first use: making one
+    loads the TLS certificates (~50 ms), which a client that sends nothing should not pay.
+    """
 
     def __init__(self, http: _H | None, make: Callable[[], _H] | None = None) -> None:
         self._made: _H | None = http  # given by the user, else made on first use
