@@ -203,15 +203,16 @@ def _drop_unused_builtins(source: str) -> str:
 
 
 def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: Path | None) -> dict[str, str]:
+    """The client package: `_client.py` (the client classes), one module per top-level resource
+    under `resources/` (imported on first use, so a spec change rewrites only the modules of the
+    resources it concerns), and the static runtime copied as it is under the header."""
     pkg = api.package_name.replace(".", "/")
-    resources = [r for r in api.root.walk() if r.path]
     views = {op.key: view(op) for op in api.operations}
-    shadowed = {res.path: shadowed_builtins(res) for res in resources}
+    shadowed = {res.path: shadowed_builtins(res) for res in api.root.walk() if res.path}
     ctx = {
         "api": api,
         "header": header,
         "modes": MODES,
-        "resources": resources,
         "top": api.root.children,
         "views": views,
         "servers": api.servers,
@@ -225,12 +226,25 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
     )
     runtime = static_file("client/_runtime.py", user_templates)
     pagination = static_file("client/_pagination.py", user_templates)
-    return {
+    files = {
         f"{pkg}/client/__init__.py": render(env, "client/__init__.py.j2", **ctx),
-        f"{pkg}/client/_client.py": _drop_unused_builtins(render(env, "client/client.py.j2", **ctx)),
+        f"{pkg}/client/_client.py": render(env, "client/client.py.j2", **ctx),
         f"{pkg}/client/_runtime.py": header + "\n" + runtime,
         f"{pkg}/client/_pagination.py": header + "\n" + pagination,
+        f"{pkg}/client/resources/__init__.py": render(env, "client/resources_init.py.j2", **ctx),
     }
+    for top in api.root.children:
+        resources = list(top.walk())
+        module = render(
+            env,
+            "client/resource.py.j2",
+            **ctx,
+            top_resource=top,
+            resources=resources,
+            paginated=any(op.pagination is not None for res in resources for op in res.operations),
+        )
+        files[f"{pkg}/client/resources/{top.module}.py"] = _drop_unused_builtins(module)
+    return files
 
 
 def auth_header_items(api: Api) -> list[tuple[str, str]]:

@@ -148,6 +148,7 @@ class Resource:
     class_name: str  # "ChatCompletions"; unique
     operations: tuple[Operation, ...] = ()
     children: tuple["Resource", ...] = ()
+    module: str = ""  # top-level resources: the client module that holds them (client/resources/<module>.py)
 
     def walk(self):
         yield self

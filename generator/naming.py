@@ -14,6 +14,8 @@ Schema/class/enum/field naming (used by the models step):
 * ``safe_identifier(name, reserved=...)``: append ``_`` until the name is no keyword and not in
   ``reserved`` (e.g. :data:`MODEL_FIELD_RESERVED` for pydantic model fields).
 * ``unique_name(name, taken)``: deterministic de-duplication for the rare true collision.
+* ``module_names(names, suffix=...)``: file names for modules named after identifiers (one
+  client module per top-level resource), clear of :data:`MODULE_RESERVED`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ __all__ = [
     "enum_member_names",
     "is_pascal_case",
     "model_field_name",
+    "module_names",
+    "MODULE_RESERVED",
     "safe_identifier",
     "snake_name",
     "unique_name",
@@ -83,6 +87,12 @@ CLASS_RESERVED = frozenset(
     }
     | {name for name in dir(builtins) if name[:1].isupper()}  # Exception, ValueError, ...
 )  # fmt: skip
+
+#: Module names a generated module named after the spec must not take: files Python or pytest
+#: run on their own, and the runtime modules the generated client ships.
+MODULE_RESERVED = frozenset(
+    {"__init__", "__main__", "conftest", "sitecustomize", "usercustomize", "_runtime", "_pagination", "_client"}
+)
 
 # --- splitting text into words ---------------------------------------------------------------
 
@@ -269,4 +279,31 @@ def enum_member_names(values: Iterable[object]) -> list[str]:
                 name = unique_name(name, taken, sep="_")
         taken.add(name)
         result.append(name)
+    return result
+
+
+def module_names(names: Iterable[str], *, suffix: str) -> dict[str, str]:
+    """A module (file) name for each identifier of `names`: the name itself, or `name + suffix`
+    when it is in :data:`MODULE_RESERVED` (``conftest`` → ``conftest_resource``).
+
+    The results are distinct even on a case-insensitive file system; a name kept as it is wins
+    over a suffixed one, and the rare remaining clash is numbered. Deterministic: the result
+    depends on the set of names, not on their order.
+    """
+    ordered = sorted(set(names))
+    for name in ordered:
+        if not name.isidentifier():
+            raise ValueError(f"not an identifier: {name!r}")
+    result: dict[str, str] = {}
+    used: set[str] = set()
+    for name in ordered:
+        if name not in MODULE_RESERVED and name.casefold() not in used:
+            result[name] = name
+            used.add(name.casefold())
+    for name in ordered:
+        if name in result:
+            continue
+        module = unique_name(name + suffix, lambda m: m.casefold() in used or m in MODULE_RESERVED, sep="_")
+        result[name] = module
+        used.add(module.casefold())
     return result

@@ -362,8 +362,10 @@ def test_only_streams_that_declare_a_terminator_require_it(portkey_result):
         "POST /completions": "[DONE]",
         "POST /responses": None,  # the Responses event stream ends with the body
     }
-    client_code = next(text for path, text in portkey_result.files.items() if path.endswith("client/_client.py"))
-    assert client_code.count('stream_terminator="[DONE]"') == 4  # two operations, sync and async
+    modules = {path.rsplit("/", 1)[1]: text for path, text in portkey_result.files.items() if "/client/resources/" in path}
+    counts = {name: text.count('stream_terminator="[DONE]"') for name, text in modules.items()}
+    # two operations, sync and async, each in its resource's module
+    assert {name: n for name, n in counts.items() if n} == {"chat.py": 2, "completions.py": 2}
 
 
 @pytest.mark.parametrize("value", ["", "a\nb", "x" * 65, 42, "\x00"])
@@ -399,7 +401,7 @@ def test_hostile_stream_terminator_comes_out_as_the_same_string(tmp_path):
     media = yaml.safe_load(spec.read_text())["paths"]["/events"]["post"]["responses"]["200"]["content"]
     wanted = media["text/event-stream"]["x-stream-terminator"]
     result = render_tree(Config(spec=spec, out=tmp_path / "out", package_name="pkg"))
-    for path in ("pkg/client/_client.py", "pkg/server/routes/events.py"):
+    for path in ("pkg/client/resources/events.py", "pkg/server/routes/events.py"):
         found = [
             node.value.value
             for node in ast.walk(ast.parse(result.files[path]))

@@ -1047,6 +1047,53 @@ def test_copy_with_options_shares_the_pool_and_recreates_resources() -> None:
     assert cap.last.extensions["timeout"]["read"] == 5.0
 
 
+def test_connection_pool_is_made_on_first_use_and_shared_by_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[httpx.Client] = []
+
+    class Counting(httpx.Client):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs, transport=httpx.MockTransport(lambda r: ok_json()))
+            made.append(self)
+
+    monkeypatch.setattr(rt.httpx, "Client", Counting)
+    client = rt.SyncAPIClient(base_urls={"default": BASE}, timeout=4.0)
+    copy = client.copy(max_retries=0)  # copied before any request: still one pool
+    assert made == []  # constructing (and copying) a client loads no TLS certificates
+    copy.request("get", "/x", cast_to=dict)
+    client.request("get", "/y", cast_to=dict)
+    assert len(made) == 1 and client._http is copy._http is made[0]
+    assert made[0].timeout.read == 4.0
+    client.close()
+    assert made[0].is_closed
+    unused = rt.SyncAPIClient(base_urls={"default": BASE})
+    unused.close()  # nothing was made: nothing to close, nothing made now
+    assert len(made) == 1
+
+
+def test_async_connection_pool_is_made_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[httpx.AsyncClient] = []
+
+    class Counting(httpx.AsyncClient):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs, transport=httpx.MockTransport(lambda r: ok_json()))
+            made.append(self)
+
+    monkeypatch.setattr(rt.httpx, "AsyncClient", Counting)
+
+    async def main() -> None:
+        client = rt.AsyncAPIClient(base_urls={"default": BASE})
+        copy = client.copy()
+        assert made == []
+        await copy.request("get", "/x", cast_to=dict)
+        assert len(made) == 1 and client._http is made[0]
+        await copy.close()  # a copy never closes the shared pool
+        assert not made[0].is_closed
+        await client.close()
+        assert made[0].is_closed
+
+    asyncio.run(main())
+
+
 def test_close_owned_vs_injected_http_client() -> None:
     injected = httpx.Client(transport=httpx.MockTransport(lambda r: ok_json()))
     with rt.SyncAPIClient(base_urls={"default": BASE}, http_client=injected) as client:

@@ -1,7 +1,8 @@
 """`mypy --strict` on the generated client package and on typed usage of it.
 
 One mypy run checks together:
-- the generated `client` package (`_client.py`, `_runtime.py`, `__init__.py`);
+- the generated `client` package (`_client.py`, `resources/*.py`, `_runtime.py`, `_pagination.py`,
+  `__init__.py`);
 - tests/typing/client_usage.py: the documented calls with `assert_type` on every result;
 - a small file of wrong calls that must each be reported on its own line (so the check cannot
   pass because everything became `Any`).

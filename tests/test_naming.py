@@ -12,10 +12,12 @@ from generator.naming import (
     BASE_MODEL_ATTRIBUTES,
     CLASS_RESERVED,
     MODEL_FIELD_RESERVED,
+    MODULE_RESERVED,
     class_name,
     enum_member_name,
     enum_member_names,
     is_pascal_case,
+    module_names,
     safe_identifier,
     snake_name,
     unique_name,
@@ -139,6 +141,34 @@ def test_unique_name():
     assert unique_name("Foo", {"Bar"}) == "Foo"
     assert unique_name("Foo", {"Foo", "Foo2"}) == "Foo3"
     assert unique_name("x", {"x"}, sep="_") == "x_2"
+
+
+def test_module_names():
+    # kept as they are unless Python/pytest would run the file or it is a runtime module
+    assert module_names(["chat", "api_keys", "models"], suffix="_resource") == {
+        "chat": "chat", "api_keys": "api_keys", "models": "models"
+    }  # fmt: skip
+    renamed = module_names(["conftest", "sitecustomize", "usercustomize", "_client", "_runtime"], suffix="_x")
+    assert renamed == {
+        "conftest": "conftest_x", "sitecustomize": "sitecustomize_x", "usercustomize": "usercustomize_x",
+        "_client": "_client_x", "_runtime": "_runtime_x",
+    }  # fmt: skip
+    # a name the renaming would pick is taken by a resource of that name: numbered, never shared
+    assert module_names(["conftest", "conftest_x"], suffix="_x") == {"conftest": "conftest_x_2", "conftest_x": "conftest_x"}
+    # distinct on a case-insensitive file system
+    both = module_names(["Chat", "chat"], suffix="_x")
+    assert len({m.casefold() for m in both.values()}) == 2
+    with pytest.raises(ValueError):
+        module_names(["a-b"], suffix="_x")
+
+
+@given(st.lists(st.sampled_from(["a", "A", "conftest", "conftest_m", "conftest_m_2", "_client", "b"]), max_size=7))
+def test_module_names_are_distinct_safe_and_order_free(names):
+    result = module_names(names, suffix="_m")
+    assert set(result) == set(names)
+    assert len({m.casefold() for m in result.values()}) == len(result)
+    assert not set(result.values()) & MODULE_RESERVED
+    assert module_names(list(reversed(names)), suffix="_m") == result
 
 
 def test_words():

@@ -13,13 +13,13 @@ spec/names.yaml overrides any of them by "METHOD /path".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError
 from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming
-from ..naming import class_name, safe_identifier, snake_name
+from ..naming import class_name, module_names, safe_identifier, snake_name
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Per-call options every generated method takes: no parameter may use these names.
@@ -255,6 +255,7 @@ CLIENT_MODULE_NAMES = frozenset(
         "Any", "Literal", "Mapping", "Sequence", "TYPE_CHECKING", "lazy_module", "cast", "overload", "os", "httpx", "cached_property",
         "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
         "SyncResource", "AsyncResource", "Root", "SyncPage", "AsyncPaginator", "PageRule",
+        "Self", "BinaryResponse", "NOT_GIVEN", "DEFAULT_MAX_RETRIES",
     }
 )  # fmt: skip
 # Attributes of the generated client classes: a top-level resource must not take one.
@@ -285,6 +286,9 @@ def build_resource_tree(operations: Iterable[Operation], client_name: str = "Cli
         return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids))
 
     root = make(())
+    # One client module per top-level resource, named after its attribute.
+    modules = module_names((top.name for top in root.children), suffix="_resource")
+    root = replace(root, children=tuple(replace(top, module=modules[top.name]) for top in root.children))
     for top in root.children:
         if top.name in CLIENT_ATTRIBUTES:
             raise GeneratorError(

@@ -34,11 +34,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Itera
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel
-
-from ._runtime import NOT_GIVEN, NotGiven, RawResponse
+from ._runtime import NOT_GIVEN, NotGiven, RawResponse, _is_model
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from typing_extensions import Self
 
 __all__ = ["AsyncPage", "AsyncPaginator", "PageRule", "SyncPage"]
@@ -99,7 +98,7 @@ def _attribute(cls: type[BaseModel], wire: str) -> str | None:
 
 def _field(obj: object, wire: str) -> Any:
     """``obj[wire]`` for a parsed response or item: a model (by alias), or a plain mapping."""
-    if isinstance(obj, BaseModel):
+    if _is_model(obj):
         name = _attribute(type(obj), wire)
         if name is not None:
             return getattr(obj, name)

@@ -56,6 +56,8 @@ import logging
 import os
 import platform
 import random
+import sys
+import threading
 import time
 import types
 import uuid
@@ -90,12 +92,37 @@ from typing import (
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
 if (
     TYPE_CHECKING
 ):  # type-only: typing.Self needs 3.11, and nothing is imported at run time
+    from pydantic import BaseModel, TypeAdapter, ValidationError
     from typing_extensions import Self
+
+# pydantic is imported when a response is first parsed, not with the client (~50 ms of its
+# start-up). Until then no model class or instance can exist, so these checks need not import it.
+
+
+def _is_model(value: object) -> TypeGuard[BaseModel]:
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
+
+
+def _is_model_class(tp: object) -> TypeGuard[type[BaseModel]]:
+    pydantic = sys.modules.get("pydantic")
+    return (
+        pydantic is not None
+        and isinstance(tp, type)
+        and issubclass(tp, pydantic.BaseModel)
+    )
+
+
+def _pydantic_error() -> type[ValidationError]:
+    """pydantic's ValidationError (an `except` clause evaluates this only for an exception)."""
+    from pydantic import ValidationError
+
+    return ValidationError
+
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -431,7 +458,7 @@ def _transport_error(
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    if _is_model(value):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, enum.Enum):
         return value.value
@@ -473,7 +500,7 @@ def _to_str(value: object) -> str:
         return str(value)
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
-    if isinstance(value, (dict, list, tuple, BaseModel)):
+    if isinstance(value, (dict, list, tuple)) or _is_model(value):
         return _JSON.encode(value)
     return str(value)
 
@@ -484,7 +511,7 @@ def _header_value(value: object) -> str | None:
         return None
     if type(value) is str:
         return value
-    if isinstance(value, (dict, list, tuple, BaseModel)):
+    if isinstance(value, (dict, list, tuple)) or _is_model(value):
         return _JSON_ASCII.encode(value)
     return _to_str(value)
 
@@ -522,7 +549,7 @@ def _encode_query(*parts: Mapping[str, object] | None) -> str:
 def _encode_json_body(body: object, extra: Mapping[str, object] | None) -> bytes:
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if v is not NOT_GIVEN}
-    elif extra and isinstance(body, BaseModel):
+    elif extra and _is_model(body):
         body = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if extra:
         extra = {k: v for k, v in extra.items() if v is not NOT_GIVEN}
@@ -634,6 +661,8 @@ _ADAPTERS: dict[object, TypeAdapter[Any]] = {}
 
 
 def _adapter(tp: Any) -> TypeAdapter[Any]:
+    from pydantic import TypeAdapter
+
     try:
         return _ADAPTERS[tp]
     except KeyError:
@@ -670,11 +699,7 @@ def _overlap(model: type[BaseModel], value: Mapping[str, Any]) -> int:
 
 
 def _is_root_model(tp: Any) -> bool:
-    return (
-        isinstance(tp, type)
-        and issubclass(tp, BaseModel)
-        and bool(tp.__pydantic_root_model__)
-    )
+    return _is_model_class(tp) and bool(tp.__pydantic_root_model__)
 
 
 def _lenient_union(members: tuple[Any, ...], value: Any) -> Any:
@@ -683,8 +708,7 @@ def _lenient_union(members: tuple[Any, ...], value: Any) -> Any:
         models = [
             m
             for m in plain
-            if isinstance(m, type)
-            and issubclass(m, BaseModel)
+            if _is_model_class(m)
             and not m.__pydantic_root_model__
             and not _literal_mismatch(m, value)
         ]
@@ -705,11 +729,11 @@ def _lenient(tp: Any, value: Any) -> Any:
     """`value` (parsed JSON) as `tp` as far as it fits; what does not fit is kept raw."""
     try:
         return _adapter(tp).validate_python(value)
-    except (ValidationError, TypeError):
+    except (_pydantic_error(), TypeError):
         pass
     tp = _strip_annotated(tp)
     origin = get_origin(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+    if _is_model_class(tp):
         if tp.__pydantic_root_model__:
             root = tp.model_fields["root"].annotation
             return tp.model_construct(_lenient(root, value))
@@ -740,7 +764,7 @@ def _lenient(tp: Any, value: Any) -> Any:
 
 
 def _strict_json_validator(tp: Any) -> Callable[[bytes], Any]:
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+    if _is_model_class(tp):
         return tp.model_validate_json
     if tp is bytes:
         return bytes
@@ -752,7 +776,7 @@ def _strict_json_validator(tp: Any) -> Callable[[bytes], Any]:
 def _fits_outline(tp: Any, value: Any) -> bool:
     """Whether a whole body can stand for `tp` at all: an object for a model, an array for a list."""
     tp = _strip_annotated(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+    if _is_model_class(tp):
         return tp.__pydantic_root_model__ or isinstance(value, dict)
     origin = get_origin(tp)
     if origin in (list, Sequence):
@@ -766,7 +790,7 @@ def _tolerant(tp: Any, strict: Callable[[bytes], Any]) -> Callable[[bytes], Any]
     def parse(data: bytes) -> Any:
         try:
             return strict(data)
-        except ValidationError:
+        except _pydantic_error():
             try:
                 value = json.loads(data)
             except ValueError:
@@ -832,7 +856,7 @@ def _validation_error(
 
 def _set_request_id(result: Any, response: httpx.Response) -> Any:
     # Instance __dict__, not a field: invisible to model_dump()/==, read by request_id().
-    if isinstance(result, BaseModel):
+    if _is_model(result):
         result.__dict__["_request_id"] = _request_id(response.headers)
     return result
 
@@ -840,7 +864,7 @@ def _set_request_id(result: Any, response: httpx.Response) -> Any:
 def _parse_body(response: httpx.Response, cast_to: Any, strict: bool = False) -> Any:
     try:
         return _set_request_id(_parser(cast_to, strict)(response), response)
-    except (ValidationError, ValueError) as exc:
+    except (_pydantic_error(), ValueError) as exc:
         raise _validation_error(
             exc, response, "response body", _decode_error_body(response)
         ) from exc
@@ -1099,7 +1123,7 @@ class Stream(Generic[T]):
                 raise _incomplete_stream(response, end)
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
-        except (ValidationError, ValueError) as exc:
+        except (_pydantic_error(), ValueError) as exc:
             raise _validation_error(
                 exc, response, "stream chunk", data.decode("utf-8", "replace")
             ) from exc
@@ -1191,7 +1215,7 @@ class AsyncStream(Generic[T]):
                 raise _incomplete_stream(response, end)
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
-        except (ValidationError, ValueError) as exc:
+        except (_pydantic_error(), ValueError) as exc:
             raise _validation_error(
                 exc, response, "stream chunk", data.decode("utf-8", "replace")
             ) from exc
@@ -1437,6 +1461,35 @@ def async_raw_response_wrapper(
 # Clients
 
 
+_H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
+
+
+class _Pool(Generic[_H]):
+    """The httpx client that a client and its copies share, made on first use: making one
+    loads the TLS certificates (~50 ms), which a client that sends nothing should not pay.
+    """
+
+    def __init__(self, http: _H | None, make: Callable[[], _H] | None = None) -> None:
+        self._made: _H | None = http  # given by the user, else made on first use
+        self._make: Callable[[], _H] | None = make
+        self._lock = threading.Lock()
+
+    @property
+    def made(self) -> _H | None:
+        return self._made
+
+    def get(self) -> _H:
+        http = self._made
+        if http is None:
+            with self._lock:  # two threads' first requests must not make two pools
+                if self._made is None and self._make is not None:
+                    self._made = self._make()
+                http = self._made
+            if http is None:
+                raise RuntimeError("no HTTP client given and none to make")
+        return http
+
+
 class _BaseClient:
     """Configuration and request building shared by the sync and async clients."""
 
@@ -1448,7 +1501,7 @@ class _BaseClient:
     max_retries: int
     clock: Callable[[], float]
     strict_response_validation: bool
-    _http: httpx.Client | httpx.AsyncClient
+    _pool: _Pool[httpx.Client] | _Pool[httpx.AsyncClient]
     _owns_http: bool
     # Set by the generated client: its User-Agent product and the variable enabling logging.
     client_name: str = "openapi-client"
@@ -1488,6 +1541,10 @@ class _BaseClient:
         self.clock = clock or time.time
         self.strict_response_validation = strict_response_validation
         self._configure()
+
+    @property
+    def _http(self) -> httpx.Client | httpx.AsyncClient:
+        return self._pool.get()
 
     @property
     def user_agent(self) -> str:
@@ -1540,8 +1597,10 @@ class _BaseClient:
             self.max_retries = max_retries
         if not isinstance(strict_response_validation, NotGiven):
             self.strict_response_validation = strict_response_validation
-        if http_client is not None:
-            self._http = http_client
+        if isinstance(http_client, httpx.AsyncClient):
+            self._pool = _Pool(http_client)
+        elif http_client is not None:
+            self._pool = _Pool(http_client)
         self._owns_http = False  # the pool belongs to the client that created it
         self._configure()
 
@@ -1751,7 +1810,7 @@ def _log_retry(request: httpx.Request, what: object, delay: float, left: int) ->
 class SyncAPIClient(_BaseClient):
     """Synchronous client over ``httpx.Client``; generated clients subclass it."""
 
-    _http: httpx.Client
+    _pool: _Pool[httpx.Client]
     sleep: Callable[[float], None]
     _stream_cls = Stream
 
@@ -1782,9 +1841,14 @@ class SyncAPIClient(_BaseClient):
         )
         self.sleep = sleep or time.sleep
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=self.timeout, follow_redirects=True
+        timeout_ = self.timeout
+        self._pool = _Pool(
+            http_client, lambda: httpx.Client(timeout=timeout_, follow_redirects=True)
         )
+
+    @property
+    def _http(self) -> httpx.Client:
+        return self._pool.get()
 
     def copy(
         self,
@@ -1816,8 +1880,9 @@ class SyncAPIClient(_BaseClient):
     with_options = copy
 
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        http = self._pool.made
+        if self._owns_http and http is not None:
+            http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -2009,7 +2074,7 @@ class SyncAPIClient(_BaseClient):
 class AsyncAPIClient(_BaseClient):
     """Asynchronous client over ``httpx.AsyncClient``; call signatures match SyncAPIClient."""
 
-    _http: httpx.AsyncClient
+    _pool: _Pool[httpx.AsyncClient]
     sleep: Callable[[float], Awaitable[None]]
     _stream_cls = AsyncStream
 
@@ -2040,9 +2105,15 @@ class AsyncAPIClient(_BaseClient):
         )
         self.sleep = sleep or asyncio.sleep
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self.timeout, follow_redirects=True
+        timeout_ = self.timeout
+        self._pool = _Pool(
+            http_client,
+            lambda: httpx.AsyncClient(timeout=timeout_, follow_redirects=True),
         )
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        return self._pool.get()
 
     def copy(
         self,
@@ -2074,8 +2145,9 @@ class AsyncAPIClient(_BaseClient):
     with_options = copy
 
     async def close(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        http = self._pool.made
+        if self._owns_http and http is not None:
+            await http.aclose()
 
     aclose = close
 

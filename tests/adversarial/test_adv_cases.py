@@ -24,24 +24,25 @@ from adv_oracle import expected_plan, round_trip_problems
 from conftest import SPEC_CASES, SpecCase
 
 _ERROR_LINE = re.compile(r"^(?:\S.*?: )?error: ", re.M)
-# The only files a generation may write (package "pkg"): a fixed set, plus one route module per
-# top-level resource, whose name is a sanitised identifier that Python would never run on its own.
+# The only files a generation may write (package "pkg"): a fixed set, plus one route module and
+# one client resource module per top-level resource, whose name is a sanitised identifier that
+# Python would never run on its own nor confuse with a runtime module.
 FIXED_FILES = {
     "API.md", "pkg/__init__.py", "pkg/models.py", "pkg/py.typed", "pkg/RUNTIME-REQUIREMENTS.txt",
     "pkg/client/__init__.py", "pkg/client/_client.py", "pkg/client/_runtime.py",
-    "pkg/client/_pagination.py",
+    "pkg/client/_pagination.py", "pkg/client/resources/__init__.py",
     "pkg/server/__init__.py", "pkg/server/_runtime.py", "pkg/server/app.py", "pkg/server/context.py",
     "pkg/server/inputs.py", "pkg/server/services.py", "pkg/server/routes/__init__.py",
     "pkg/server/openapi.json",
 }  # fmt: skip
-ROUTE_FILE = re.compile(r"pkg/server/routes/([a-z][a-z0-9_]*)\.py")
-NEVER_MODULES = {"conftest", "sitecustomize", "usercustomize", "__init__", "__main__"}
+PER_RESOURCE_FILE = re.compile(r"pkg/(?:server/routes|client/resources)/([a-z][a-z0-9_]*)\.py")
+NEVER_MODULES = {"conftest", "sitecustomize", "usercustomize", "__init__", "__main__", "_runtime", "_pagination", "_client"}
 
 
 def unexpected_files(names: list[str]) -> list[str]:
     odd = []
     for name in names:
-        m = ROUTE_FILE.fullmatch(name)
+        m = PER_RESOURCE_FILE.fullmatch(name)
         if name not in FIXED_FILES and not (m and m.group(1) not in NEVER_MODULES):
             odd.append(name)
     return odd

@@ -27,6 +27,11 @@ class Generated:
     def text(self, rel: str) -> str:
         return self.files[f"{self.package}/{rel}"]
 
+    def resource_modules(self) -> str:
+        """The client's resource modules (client/resources/*.py), one text."""
+        prefix = f"{self.package}/client/resources/"
+        return "".join(text for rel, text in sorted(self.files.items()) if rel.startswith(prefix))
+
     def messages(self) -> list[str]:
         return [d.format() for d in self.diagnostics]
 

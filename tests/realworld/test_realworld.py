@@ -124,7 +124,7 @@ def test_api_key_and_oauth2_on_authorization(generated: dict[str, Generated]) ->
 
 
 def test_parameter_named_type_beside_an_array_response(generated: dict[str, Generated]) -> None:
-    client_source = generated["music_catalog"].text("client/_client.py")
+    client_source = generated["music_catalog"].resource_modules()
     assert "        type: Literal[" in client_source
     assert "cast_to=list[bool]," in client_source
 

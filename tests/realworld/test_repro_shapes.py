@@ -165,7 +165,7 @@ def test_required_missing_property(shapes: dict[str, Generated]) -> None:
 
 
 def test_param_named_type(shapes: dict[str, Generated]) -> None:
-    client = shapes["param_named_type"].text("client/_client.py")
+    client = shapes["param_named_type"].resource_modules()
     assert "cast_to=list[bool]," in client
     assert "        type: Literal[" in client and "        str: str | NotGiven" in client
 
