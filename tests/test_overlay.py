@@ -416,6 +416,12 @@ def test_project_overlay_on_the_real_spec(real_spec):
     responses = result["paths"]["/responses"]["post"]["responses"]["200"]["content"]
     assert set(responses) == set(chat) == {"application/json", "text/event-stream"}
 
+    # oneOf of the two workspace-list shapes: each requires its own array, so exactly one matches
+    schemas = result["components"]["schemas"]
+    assert schemas["McpIntegrationWorkspacesListResponse"]["required"] == ["data"]
+    assert schemas["McpIntegrationWorkspacesLegacyResponse"]["required"] == ["workspaces"]
+    assert "required" not in real_spec.document["components"]["schemas"]["McpIntegrationWorkspacesListResponse"]
+
 
 def test_real_spec_is_not_deep_copied(real_spec):
     result = apply_overlay(real_spec.document, load_overlay(OVERLAY))

@@ -29,10 +29,6 @@ STATEFUL_OR_AUTH_CHECKS = ("ignored_auth", "use_after_free", "ensure_resource_av
 # Findings that are the spec's (or schemathesis's), not the server's; each one is asserted to
 # still occur, so a fix upstream shows up here. (schemathesis code, operation): why.
 KNOWN = {
-    ("ST108", "GET /mcp-integrations/{mcpIntegrationId}/workspaces"): (
-        "oneOf of two object schemas with no required property and no additionalProperties: every "
-        "object the mock can give matches both, and oneOf wants exactly one"
-    ),
     ("ST201", "POST /fine_tuning/jobs"): (
         "the body is anyOf OpenAI/Bedrock/Portkey job: a batch_size over the OpenAI maximum still "
         "satisfies the Bedrock member, so the request is valid; schemathesis mutates one member only"

@@ -5226,7 +5226,7 @@ class McpIntegrationWorkspacesLegacyResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    workspaces: list[McpIntegrationWorkspaceItem] | None = None
+    workspaces: list[McpIntegrationWorkspaceItem]
     global_workspace_access: dict[str, Any] | None = None
 
 
@@ -5235,7 +5235,7 @@ class McpIntegrationWorkspacesListResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    data: list[McpIntegrationWorkspaceItem] | None = None
+    data: list[McpIntegrationWorkspaceItem]
     global_workspace_access: dict[str, Any] | None = None
     total: int | None = None
 
