@@ -29,7 +29,7 @@ import jinja2
 
 from .diagnostics import Diagnostic, GeneratorError
 from .ir import Api, Operation, Param, Resource
-from .naming import class_name, safe_identifier, snake_name
+from .naming import class_name, module_names, safe_identifier, snake_name
 from .render import render, static_file
 
 __all__ = ["emit_server", "plan_server", "ServerPlan"]
@@ -104,9 +104,6 @@ class OperationView:
         return bool(self.security) and all(self.security)
 
 
-_RUN_AT_START_UP = frozenset({"conftest", "sitecustomize", "usercustomize", "__init__", "__main__"})
-
-
 @dataclass(frozen=True)
 class ServiceView:
     resource: Resource
@@ -116,8 +113,10 @@ class ServiceView:
 
     @property
     def module(self) -> str:
-        """Route module name: the keyword, unless Python or pytest would run a file of that name."""
-        return f"{self.keyword}_routes" if self.keyword in _RUN_AT_START_UP else self.keyword
+        """Module name in routes/, inputs/ and services/: the client's (`Resource.module`, from
+        `naming.module_names`), so one resource has one module name on both sides."""
+        # An IR built by hand (tests) may leave it unset: the same rule for this name alone.
+        return self.resource.module or module_names([self.keyword], suffix="_resource")[self.keyword]
 
 
 @dataclass(frozen=True)
