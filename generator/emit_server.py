@@ -10,9 +10,11 @@ Layout of the generated package (all imports relative, so it can be vendored any
   server/__init__.py         re-exports: create_app, RequestContext, HTTPError, services, inputs
   server/_runtime.py         static: errors, security check, dispatch, SSE, mock synthesiser
   server/context.py          RequestContext (security schemes + tracing headers) and its dependency
-  server/inputs.py           one frozen dataclass per operation: its parameters and body
-  server/services.py         one base class per top-level resource: one async method per operation
+  server/inputs/<res>.py     one frozen dataclass per operation of the resource: its parameters and body
+  server/services/<res>.py   the resource's base class: one async method per operation
   server/routes/<res>.py     one APIRouter per top-level resource, built around a service instance
+  (inputs/ and services/ re-export their names in __init__.py; the three per-resource modules share
+  one name, so a spec change touches only the modules of the resources it concerns)
   server/app.py              create_app(*, <resource>=..., mock=False, prefix="", lifespan, dependencies)
   server/openapi.json        the spec after the overlay: served as /openapi.json, enforced on requests
 """
@@ -27,7 +29,7 @@ import jinja2
 
 from .diagnostics import Diagnostic, GeneratorError
 from .ir import Api, Operation, Param, Resource
-from .naming import class_name, safe_identifier, snake_name
+from .naming import class_name, module_names, safe_identifier, snake_name
 from .render import render, static_file
 
 __all__ = ["emit_server", "plan_server", "ServerPlan"]
@@ -102,9 +104,6 @@ class OperationView:
         return bool(self.security) and all(self.security)
 
 
-_RUN_AT_START_UP = frozenset({"conftest", "sitecustomize", "usercustomize", "__init__", "__main__"})
-
-
 @dataclass(frozen=True)
 class ServiceView:
     resource: Resource
@@ -114,8 +113,10 @@ class ServiceView:
 
     @property
     def module(self) -> str:
-        """Route module name: the keyword, unless Python or pytest would run a file of that name."""
-        return f"{self.keyword}_routes" if self.keyword in _RUN_AT_START_UP else self.keyword
+        """Module name in routes/, inputs/ and services/: the client's (`Resource.module`, from
+        `naming.module_names`), so one resource has one module name on both sides."""
+        # An IR built by hand (tests) may leave it unset: the same rule for this name alone.
+        return self.resource.module or module_names([self.keyword], suffix="_resource")[self.keyword]
 
 
 @dataclass(frozen=True)
@@ -440,21 +441,29 @@ def emit_server(api: Api, env: jinja2.Environment, header: str, user_templates: 
     base = f"{pkg}/server"
     ctx = {"api": api, "header": header, "plan": plan}
     files: dict[str, str] = {}
-    all_ops = [v for s in plan.services for v in s.operations]
-    input_hints = [a.field_annotation for v in all_ops for a in v.args]
     files[f"{base}/__init__.py"] = render(env, "server/__init__.py.j2", **ctx)
     # Static runtime, copied as is under the header (a user template of the same name wins).
     files[f"{base}/_runtime.py"] = header + "\n" + static_file("server/_runtime.py", user_templates)
     files[f"{base}/context.py"] = render(env, "server/context.py.j2", **ctx)
-    files[f"{base}/inputs.py"] = render(
-        env, "server/inputs.py.j2", typing_names=_typing_names(input_hints), operations=all_ops, **ctx
-    )
-    files[f"{base}/services.py"] = render(
-        env,
-        "server/services.py.j2",
-        typing_names=_typing_names([v.return_hint for v in all_ops]),
-        **ctx,
-    )
+    files[f"{base}/inputs/__init__.py"] = render(env, "server/inputs_init.py.j2", **ctx)
+    files[f"{base}/services/__init__.py"] = render(env, "server/services_init.py.j2", **ctx)
+    for svc in plan.services:
+        input_hints = [a.field_annotation for v in svc.operations for a in v.args]
+        files[f"{base}/inputs/{svc.module}.py"] = render(
+            env,
+            "server/inputs.py.j2",
+            service=svc,
+            typing_names=_typing_names(input_hints),
+            upload_file=any(re.search(r"\bUploadFile\b", h) for h in input_hints),
+            **ctx,
+        )
+        files[f"{base}/services/{svc.module}.py"] = render(
+            env,
+            "server/services.py.j2",
+            service=svc,
+            typing_names=_typing_names([v.return_hint for v in svc.operations]),
+            **ctx,
+        )
     files[f"{base}/routes/__init__.py"] = render(env, "server/routes_init.py.j2", **ctx)
     for svc in plan.services:
         texts = [a.annotation for v in svc.operations for a in v.args]

@@ -24,18 +24,18 @@ from adv_oracle import expected_plan, round_trip_problems
 from conftest import SPEC_CASES, SpecCase
 
 _ERROR_LINE = re.compile(r"^(?:\S.*?: )?error: ", re.M)
-# The only files a generation may write (package "pkg"): a fixed set, plus one route module and
-# one client resource module per top-level resource, whose name is a sanitised identifier that
-# Python would never run on its own nor confuse with a runtime module.
+# The only files a generation may write (package "pkg"): a fixed set, plus per top-level resource
+# one client resource module and server routes/inputs/services modules, whose name is a sanitised
+# identifier that Python would never run on its own nor confuse with a runtime module.
 FIXED_FILES = {
     "API.md", "pkg/__init__.py", "pkg/models.py", "pkg/py.typed", "pkg/RUNTIME-REQUIREMENTS.txt",
     "pkg/client/__init__.py", "pkg/client/_client.py", "pkg/client/_runtime.py",
     "pkg/client/_pagination.py", "pkg/client/resources/__init__.py",
     "pkg/server/__init__.py", "pkg/server/_runtime.py", "pkg/server/app.py", "pkg/server/context.py",
-    "pkg/server/inputs.py", "pkg/server/services.py", "pkg/server/routes/__init__.py",
+    "pkg/server/inputs/__init__.py", "pkg/server/services/__init__.py", "pkg/server/routes/__init__.py",
     "pkg/server/openapi.json",
 }  # fmt: skip
-PER_RESOURCE_FILE = re.compile(r"pkg/(?:server/routes|client/resources)/([a-z][a-z0-9_]*)\.py")
+PER_RESOURCE_FILE = re.compile(r"pkg/(?:server/(?:routes|inputs|services)|client/resources)/([a-z][a-z0-9_]*)\.py")
 NEVER_MODULES = {"conftest", "sitecustomize", "usercustomize", "__init__", "__main__", "_runtime", "_pagination", "_client"}
 
 

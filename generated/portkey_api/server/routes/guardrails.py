@@ -22,12 +22,12 @@ from fastapi.responses import Response
 
 from ... import models as _models
 from .. import _runtime as _rt
-from .. import inputs as _inputs
 
 # Aliased: an operation named like an import would shadow it inside build_router().
 from ..context import RequestContext as _RequestContext
 from ..context import require as _require
-from ..services import GuardrailsService as _Service
+from ..inputs import guardrails as _inputs
+from ..services.guardrails import GuardrailsService as _Service
 
 __all__ = ["build_router", "OPERATIONS", "ROUTES"]
 
