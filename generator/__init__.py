@@ -344,9 +344,14 @@ def _render_prepared(
             package_name=config.package_name,
             generator_version=__version__,
             model_names=plan.class_names,
-            enum_models=_enum_classes(plan),
             report=report,
         )
+        if "client" in config.parts:
+            from dataclasses import replace
+
+            from .build.params import build_params
+
+            api = replace(api, params=build_params(plan, api.operations))
     with timer.stage("models-render"):
         finish_models = _start_models(plan, file_header(api), cache, children, spec_size)
     with timer.stage("render"):
@@ -670,12 +675,6 @@ def _emit(api: Any, models_source: str, config: Config, cache: Any) -> dict[str,
     if key is not None:
         cache.put("render", key, files)
     return files
-
-
-def _enum_classes(plan: Any) -> frozenset[str]:
-    """Model classes generated as Enums (their schema in the rewritten spec has `enum`)."""
-    schemas = (plan.spec.get("components") or {}).get("schemas") or {}
-    return frozenset(name for name, schema in schemas.items() if isinstance(schema, dict) and "enum" in schema)
 
 
 def file_header(api: Any) -> str:

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-import builtins
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from .ir import Api, Operation, Resource
+from . import typeref as tr
+from .build.params import param_name
+from .ir import Api, Operation, ParamType, Resource, TypeRef
 from .render import render, static_file
 
-# Type-hint text -> runtime expression for `cast_to` when the hint is not a plain class.
-_SIMPLE_CASTS = {"None": "type(None)", "bytes": "bytes", "str": "str", "BinaryResponse": "BinaryResponse"}
+NOT_GIVEN_TYPE = tr.name("NotGiven")
+# The stream flag's type in each overload of a streaming operation, with its default.
+_FLAG_VARIANTS = {
+    "false": (TypeRef("union", args=(tr.literal([False]), tr.NONE, NOT_GIVEN_TYPE)), "NOT_GIVEN"),
+    "true": (tr.literal([True]), None),
+    "any": (TypeRef("union", args=(tr.BOOL, tr.NONE, NOT_GIVEN_TYPE)), "NOT_GIVEN"),
+}
 
 
 @dataclass(frozen=True)
 class OperationView:
     op: Operation
+    arguments: dict[str, tuple[str, ...]]  # overload variant ("false", "true", "any") -> argument lines
     response_hint: str  # the parsed (non-streamed) result
+    stream_hint: str | None  # the overload with stream=True: "Stream[...]" (sync)
+    async_stream_hint: str | None
     return_hint: str  # sync return annotation
     async_return_hint: str
     cast_expr: str
     chunk_cast: str | None
-    stream_return: str | None  # "Stream[...]" (sync); the template swaps in AsyncStream
     doc: str
     overloads: bool  # a stream flag switches the return type
 
@@ -58,24 +65,6 @@ MODES = (
 )
 
 
-def cast_expression(hint: str, shadowed: frozenset[str] = frozenset()) -> str:
-    """A runtime value for `cast_to` that mypy types as `type[hint]`.
-
-    `shadowed`: builtin names the method's own parameters take (a query parameter `type`): the
-    expression, evaluated in the method body, says `builtins.type` for those.
-    """
-    if hint in _SIMPLE_CASTS:
-        return qualify(_SIMPLE_CASTS[hint], shadowed)
-    if hint.startswith("_models.") and hint.replace("_models.", "", 1).isidentifier():
-        return hint
-    hint = qualify(hint, shadowed)
-    # mypy already types a `list[X]` expression as `type[list[X]]` (a cast would be redundant);
-    # not so `dict[...]` nor a union
-    if re.match(r"(builtins\.)?list\[", hint) and hint.endswith("]") and not _has_top_level_union(hint):
-        return hint
-    return f'cast("{qualify("type", shadowed)}[{hint}]", {hint})'
-
-
 def operation_doc(op: Operation) -> str:
     lines = [op.docstring] if op.docstring else []
     lines.append(f"`{op.http_method.upper()} {op.path}`")
@@ -100,43 +89,94 @@ def operation_doc(op: Operation) -> str:
     return "\n\n".join(lines)
 
 
-def view(op: Operation) -> OperationView:
+def argument_type(t: TypeRef) -> TypeRef:
+    """What an argument of type `t` accepts (model instances or their Params, see typeref)."""
+    return tr.request_form(t, param_name)
+
+
+def optional_argument(t: TypeRef) -> TypeRef:
+    """An argument that may be left out: `t | NotGiven` (NotGiven last, after None)."""
+    return TypeRef("union", args=(*tr.members(t), NOT_GIVEN_TYPE))
+
+
+def argument_lines(op: Operation, shadowed: frozenset[str], flag: tuple[TypeRef, str | None]) -> tuple[str, ...]:
+    """The method's parameter lines after `self`, laid out (see `param`)."""
+
+    def line(name: str, t: TypeRef, default: str | None = None) -> str:
+        return param(name, tr.render(t, shadowed=shadowed), default)
+
+    lines = [line(p.py_name, argument_type(p.type)) for p in op.path_params]
+    lines.append("*")
+    body = op.body
+    if body is not None and body.fields:
+        for f in body.fields:
+            if op.streaming and op.streaming.flag_field == f.py_name:
+                lines.append(line(f.py_name, *flag))
+            elif f.required:
+                lines.append(line(f.py_name, argument_type(f.type)))
+            else:
+                lines.append(line(f.py_name, optional_argument(argument_type(f.type)), "NOT_GIVEN"))
+    elif body is not None:
+        if body.required:
+            lines.append(line("body", argument_type(body.type)))
+        else:
+            lines.append(line("body", optional_argument(argument_type(body.type)), "NOT_GIVEN"))
+    for p in op.query_params + op.header_params:
+        if p.required:
+            lines.append(line(p.py_name, argument_type(p.type)))
+        else:
+            lines.append(line(p.py_name, optional_argument(argument_type(p.type)), "NOT_GIVEN"))
+    return tuple(lines)
+
+
+def view(op: Operation, shadowed: frozenset[str] = frozenset()) -> OperationView:
+    """Everything the template writes for `op`; `shadowed`: builtin names its resource class
+    redefines (annotations there say `builtins.<name>`)."""
     success = op.success
-    ret = success.type_hint if success.kind != "empty" else "None"
+    ret = success.type if success.kind != "empty" else tr.NONE
     if success.kind == "binary":
         # An object with read()/iter_bytes()/write_to_file(), as the openai SDK returns.
-        ret = "BinaryResponse"
+        ret = tr.name("BinaryResponse")
     if success.kind == "sse" and op.streaming:
-        ret = op.streaming.chunk_type_hint
+        ret = op.streaming.chunk_type
     response = ret
     names = {p.py_name for p in op.params} | {f.py_name for f in (op.body.fields if op.body else ())}
-    shadowed = frozenset(names & _BUILTIN_NAMES)
-    cast_expr = cast_expression(ret, shadowed)
-    chunk_cast = stream_return = None
+    in_method = frozenset(names & tr.BUILTIN_NAMES)
+    cast_expr = tr.cast_target(ret, in_method)
+    chunk_cast = stream = async_stream = None
     overloads = False
-    async_ret = ret
+    sync_ret = async_ret = ret
     if op.pagination is not None:  # never with streaming (see build/api.py)
-        item = op.pagination.item_type_hint
-        ret, async_ret = f"SyncPage[{ret}, {item}]", f"AsyncPaginator[{ret}, {item}]"
+        item = op.pagination.item_type
+        sync_ret, async_ret = tr.generic("SyncPage", ret, item), tr.generic("AsyncPaginator", ret, item)
     if op.streaming:
-        chunk_cast = cast_expression(op.streaming.chunk_type_hint, shadowed)
-        stream_return = f"Stream[{op.streaming.chunk_type_hint}]"
+        chunk = op.streaming.chunk_type
+        chunk_cast = tr.cast_target(chunk, in_method)
+        stream, async_stream = tr.generic("Stream", chunk), tr.generic("AsyncStream", chunk)
         if op.streaming.flag_field:
             overloads = True
-            ret, async_ret = f"{ret} | {stream_return}", f"{ret} | Async{stream_return}"
+            sync_ret, async_ret = tr.union(sync_ret, stream), tr.union(async_ret, async_stream)
         else:
-            ret, async_ret = stream_return, f"Async{stream_return}"
-    return OperationView(op, response, ret, async_ret, cast_expr, chunk_cast, stream_return, operation_doc(op), overloads)
+            sync_ret, async_ret = stream, async_stream
+    variants = _FLAG_VARIANTS if overloads else {"any": _FLAG_VARIANTS["any"]}
+    arguments = {key: argument_lines(op, shadowed, flag) for key, flag in variants.items()}
 
+    def text(t: TypeRef | None) -> str | None:
+        return None if t is None else tr.render(t, shadowed=shadowed)
 
-def _has_top_level_union(hint: str) -> bool:
-    depth = 0
-    for ch in hint:
-        depth += ch in "[("
-        depth -= ch in "])"
-        if ch == "|" and depth == 0:
-            return True
-    return False
+    return OperationView(
+        op,
+        arguments,
+        tr.render(response, shadowed=shadowed),
+        text(stream),
+        text(async_stream),
+        tr.render(sync_ret, shadowed=shadowed),
+        tr.render(async_ret, shadowed=shadowed),
+        cast_expr,
+        chunk_cast,
+        operation_doc(op),
+        overloads,
+    )
 
 
 def param(name: str, hint: str, default: str | None = None, indent: int = 8) -> str:
@@ -151,28 +191,14 @@ def param(name: str, hint: str, default: str | None = None, indent: int = 8) -> 
     return line
 
 
-_BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
-
-
-_MODEL_REF = re.compile(r"\b_models\.([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def accept_plain_values(hint: str, enum_models: frozenset[str]) -> str:
-    """Argument hints also take what the wire takes: a dict for a model, a str for an enum.
-
-    `messages=[{"role": "user", "content": "hi"}]` then type-checks as it does with the openai SDK;
-    the runtime sends dicts as they are and dumps models by alias.
-    """
-
-    def widen(m: re.Match[str]) -> str:
-        name = m.group(1)
-        return f"{m.group(0)} | str" if name in enum_models else f"{m.group(0)} | Mapping[str, Any]"
-
-    # Sequence/Mapping are covariant: a list[Model] variable is accepted where a
-    # Sequence[Model | Mapping[str, Any]] is expected (a list parameter would refuse it).
-    hint = re.sub(r"(?<![\w.])list\[", "Sequence[", hint)
-    hint = re.sub(r"(?<![\w.])dict\[", "Mapping[", hint)
-    return _MODEL_REF.sub(widen, hint)
+def _has_top_level_union(hint: str) -> bool:
+    depth = 0
+    for ch in hint:
+        depth += ch in "[("
+        depth -= ch in "])"
+        if ch == "|" and depth == 0:
+            return True
+    return False
 
 
 def shadowed_builtins(res: Resource) -> frozenset[str]:
@@ -182,17 +208,7 @@ def shadowed_builtins(res: Resource) -> frozenset[str]:
     class with a `list` method names the method: such annotations say `builtins.list[...]`.
     """
     names = {op.method_name for op in res.operations} | {child.name for child in res.children}
-    return frozenset(names & _BUILTIN_NAMES)
-
-
-def qualify(hint: str, shadowed: frozenset[str]) -> str:
-    """`hint` with every shadowed builtin name written as `builtins.<name>`."""
-    if not shadowed:
-        return hint
-    name = re.compile(r"(?<![\w.])(" + "|".join(sorted(re.escape(n) for n in shadowed)) + r")\b")
-    # Only outside string literals (`Literal['a list']`) and not after a dot (`_models.list`).
-    pieces = re.split(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""", hint)
-    return "".join(p if i % 2 else name.sub(r"builtins.\1", p) for i, p in enumerate(pieces))
+    return frozenset(names & tr.BUILTIN_NAMES)
 
 
 def _drop_unused_builtins(source: str) -> str:
@@ -202,13 +218,33 @@ def _drop_unused_builtins(source: str) -> str:
     return source.replace("import builtins\n", "", 1)
 
 
+@dataclass(frozen=True)
+class ParamTypeView:
+    name: str
+    doc: str  # the model's description, else a line naming the model
+    typed_dict: bool
+    functional: bool
+    keys: tuple[tuple[str, str], ...]  # (key, annotation): `Required[...]` for required keys
+    alias: str
+    quoted: bool
+
+
+def param_type_view(p: ParamType) -> ParamTypeView:
+    def text(t: TypeRef) -> str:
+        return tr.render(t, params="")  # inside the params module its own names are bare
+
+    doc = p.description or f"What a request may pass for `models.{p.model}`."
+    keys = tuple((k.wire_name, f"Required[{text(k.type)}]" if k.required else text(k.type)) for k in p.keys)
+    alias = text(p.alias) if p.alias is not None else ""
+    return ParamTypeView(p.name, doc, p.alias is None, p.functional, keys, alias, p.quoted)
+
+
 def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: Path | None) -> dict[str, str]:
     """The client package: `_client.py` (the client classes), one module per top-level resource
     under `resources/` (imported on first use, so a spec change rewrites only the modules of the
     resources it concerns), and the static runtime copied as it is under the header."""
     pkg = api.package_name.replace(".", "/")
-    views = {op.key: view(op) for op in api.operations}
-    shadowed = {res.path: shadowed_builtins(res) for res in api.root.walk() if res.path}
+    views = {op.key: view(op, shadowed_builtins(res)) for res in api.root.walk() for op in res.operations}
     ctx = {
         "api": api,
         "header": header,
@@ -220,10 +256,6 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "auth_headers": auth_header_items(api),
     }
     env.globals["param"] = param
-    env.globals["hint"] = lambda text, op: qualify(text, shadowed.get(op.resource, frozenset()))
-    env.globals["arg_hint"] = lambda text, op: qualify(
-        accept_plain_values(text, api.enum_models), shadowed.get(op.resource, frozenset())
-    )
     runtime = static_file("client/_runtime.py", user_templates)
     pagination = static_file("client/_pagination.py", user_templates)
     files = {
@@ -232,6 +264,9 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         f"{pkg}/client/_runtime.py": header + "\n" + runtime,
         f"{pkg}/client/_pagination.py": header + "\n" + pagination,
         f"{pkg}/client/resources/__init__.py": render(env, "client/resources_init.py.j2", **ctx),
+        f"{pkg}/client/params.py": render(
+            env, "client/params.py.j2", **ctx, params=[param_type_view(p) for p in api.params]
+        ),
     }
     for top in api.root.children:
         resources = list(top.walk())

@@ -1,7 +1,8 @@
 """The intermediate representation: plain frozen data carrying every final decision.
 
-Templates only lay this out. Type hints are final Python source text: model classes are written
-as ``_models.ClassName`` (generated modules import the models module under that alias, so a spec
+Templates only lay this out. Types are `TypeRef` trees (generator/typeref.py builds, transforms
+and renders them); model classes render as ``_models.ClassName`` and request TypedDicts as
+``_params.ClassNameParam`` (generated modules import those modules under these aliases, so a spec
 name can never shadow a runtime name).
 """
 
@@ -9,6 +10,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+TypeKind = Literal["name", "model", "param", "literal", "generic", "union"]
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A Python type as a tree, rendered once (generator/typeref.py); never patched as text.
+
+    - ``name``: a builtin, typing or runtime name (``str``, ``Any``, ``None``, ``FileTypes``);
+    - ``model``: a class of the models module (``enum``: an Enum class);
+    - ``param``: a request type of the params module (TypedDict or alias, ``...Param``);
+    - ``literal``: ``Literal[values]``;
+    - ``generic``: ``name[args]`` (``list``, ``dict``, ``Sequence``, ``Mapping``, ``Stream``...);
+    - ``union``: ``args`` joined by ``|``: flat, no member twice, ``None`` last (typeref.union).
+    """
+
+    kind: TypeKind
+    name: str = ""
+    args: tuple["TypeRef", ...] = ()
+    values: tuple[str | int | float | bool, ...] = ()
+    enum: bool = False
+
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 BodyKind = Literal["json", "multipart", "form", "binary", "text"]
@@ -21,33 +44,45 @@ class Param:
     py_name: str
     location: ParamLocation
     required: bool
-    type_hint: str  # without "| None" for optional-ness; the template decides the default
+    type: TypeRef  # without "| None" for optional-ness; the template decides the default
     description: str | None = None
     deprecated: bool = False
     explode: bool = True
     pointer: str = ""
+
+    @property
+    def type_hint(self) -> str:
+        return _render(self.type)
 
 
 @dataclass(frozen=True)
 class BodyField:
     wire_name: str
     py_name: str
-    type_hint: str
+    type: TypeRef
     required: bool
     description: str | None = None
     is_file: bool = False
     nullable: bool = False
+
+    @property
+    def type_hint(self) -> str:
+        return _render(self.type)
 
 
 @dataclass(frozen=True)
 class RequestBody:
     media_type: str
     kind: BodyKind
-    type_hint: str  # the whole body, e.g. "_models.CreateChatCompletionRequest"
+    type: TypeRef  # the whole body, e.g. _models.CreateChatCompletionRequest
     model: str | None  # class name when the body is a generated model
     required: bool
     fields: tuple[BodyField, ...] = ()  # top-level properties when the body is an object
     description: str | None = None
+
+    @property
+    def type_hint(self) -> str:
+        return _render(self.type)
 
 
 @dataclass(frozen=True)
@@ -55,9 +90,13 @@ class Response:
     status: str  # "200", "2XX", "default"
     media_type: str | None
     kind: ResponseKind
-    type_hint: str  # "None", "bytes", "str", "_models.X", "dict[str, Any]"
+    type: TypeRef  # None, bytes, str, _models.X, dict[str, Any]
     model: str | None
     description: str | None = None
+
+    @property
+    def type_hint(self) -> str:
+        return _render(self.type)
 
 
 @dataclass(frozen=True)
@@ -65,9 +104,13 @@ class Streaming:
     """How an operation streams server-sent events."""
 
     flag_field: str | None  # body field that switches to SSE ("stream"); None: always streams
-    chunk_type_hint: str
+    chunk_type: TypeRef
     chunk_model: str | None
     terminator: str | None = None  # `data:` payload that must end the stream (x-stream-terminator)
+
+    @property
+    def chunk_type_hint(self) -> str:
+        return _render(self.chunk_type)
 
 
 @dataclass(frozen=True)
@@ -80,7 +123,7 @@ class Pagination:
 
     style: Literal["cursor", "page"]
     items_field: str  # the response's list ("data")
-    item_type_hint: str  # one element of that list
+    item_type: TypeRef  # one element of that list
     param: str  # query parameter that selects the page: cursor ("after") or page number ("current_page")
     param_py: str  # that parameter's Python name in the method
     has_more_field: str | None = None  # boolean "more pages follow"
@@ -88,6 +131,10 @@ class Pagination:
     item_id_field: str | None = None  # "id"
     total_field: str | None = None  # item count over all pages (page style)
     first_page: int = 0  # page number the server starts from when the parameter is left out
+
+    @property
+    def item_type_hint(self) -> str:
+        return _render(self.item_type)
 
 
 @dataclass(frozen=True)
@@ -170,6 +217,42 @@ class Api:
     root: Resource
     model_names: tuple[str, ...] = field(default=())
     client_name: str = "Client"  # sync client class; the async one is "Async" + this
-    enum_models: frozenset[str] = frozenset()  # model classes that are Enums (accept their str values too)
     # The spec after overlay, as JSON text: the generated server serves it and enforces it.
     openapi_json: str = ""
+    # The request types (TypedDicts and aliases) of the params module, in definition order.
+    params: tuple["ParamType", ...] = ()
+
+
+@dataclass(frozen=True)
+class ParamKey:
+    """One key of a request TypedDict."""
+
+    wire_name: str
+    type: TypeRef  # in request form: models also accept their Param
+    required: bool
+
+
+@dataclass(frozen=True)
+class ParamType:
+    """What a request may pass for one model class: ``<Class>Param`` in the params module.
+
+    A TypedDict (``keys``) for an object class, so mypy checks dict literals key by key;
+    otherwise an alias (``alias``) of the class's type in request form (an enum's Literal, a
+    union of member Params...). ``functional``: keys that cannot be class-body names use the
+    ``TypedDict("Name", {...})`` form. ``quoted``: an alias that refers to an alias defined later
+    (a cycle) is written as a string.
+    """
+
+    name: str  # "ChatCompletionRequestUserMessageParam"
+    model: str  # "ChatCompletionRequestUserMessage"
+    description: str | None = None
+    keys: tuple[ParamKey, ...] = ()
+    alias: TypeRef | None = None
+    functional: bool = False
+    quoted: bool = False
+
+
+def _render(t: TypeRef) -> str:
+    from .typeref import render
+
+    return render(t)

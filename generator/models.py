@@ -39,9 +39,11 @@ from typing import Any
 
 from . import pointer as jp
 from .diagnostics import Diagnostic, GeneratorError, InternalError
+from . import typeref as tr
+from .ir import TypeRef
 from .naming import class_name, enum_member_names, model_field_name, unique_name, words
 
-__all__ = ["SchemaPlan", "check_rendered", "dcg_options", "plan_models", "render_models", "type_hint"]
+__all__ = ["SchemaPlan", "check_rendered", "dcg_options", "plan_models", "render_models", "type_hint", "class_type"]
 
 _SCHEMAS = "#/components/schemas/"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -1282,97 +1284,76 @@ def check_rendered(plan: SchemaPlan, source: str) -> None:
 # --- type hints for the client/server builders ---------------------------------------------------
 
 
-def type_hint(plan: SchemaPlan, schema: Any, pointer: str) -> str:
-    """Python type-hint text for `schema`, found at ORIGINAL `pointer` in the document.
+def type_hint(plan: SchemaPlan, schema: Any, pointer: str) -> TypeRef:
+    """The Python type (an `ir.TypeRef`) of `schema`, found at ORIGINAL `pointer` in the document.
 
-    Classes are ``_models.ClassName``; other names used are builtins plus ``Any`` and
-    ``Literal`` (the consumer imports them from typing). Formats are not reflected except
-    ``binary`` (``bytes``): parameters travel as text, so ``date-time`` is ``str`` here.
-    Constraint-carrying wrappers (``SchemaPlan.wrappers``) give their plain type: a signature
-    says ``str | list[str] | None`` and the model validates the constraints.
+    Classes are models (``_models.ClassName`` once rendered); other names used are builtins
+    plus ``Any`` and ``Literal``. Formats are not reflected except ``binary`` (``bytes``):
+    parameters travel as text, so ``date-time`` is ``str`` here. Constraint-carrying wrappers
+    (``SchemaPlan.wrappers``) give their plain type: a signature says ``str | list[str] | None``
+    and the model validates the constraints.
     """
     return _hint(plan, schema, pointer, 0)
 
 
-def _hint(plan: SchemaPlan, schema: Any, pointer: str, depth: int) -> str:
+def class_type(plan: SchemaPlan, cls: str) -> TypeRef:
+    """The model class `cls` as a type (an Enum class is marked: arguments also take its values)."""
+    schema = _mapping(_mapping(plan.spec.get("components")).get("schemas")).get(cls)
+    return tr.model(cls, enum=isinstance(schema, Mapping) and "enum" in schema)
+
+
+def _hint(plan: SchemaPlan, schema: Any, pointer: str, depth: int) -> TypeRef:
     if not isinstance(schema, dict) or depth > 40:
-        return "Any"
+        return tr.ANY
     nullable = (
         schema.get("nullable") is True
         or _allof_annotations(schema).get("nullable") is True
         or (isinstance(schema.get("enum"), list) and None in schema["enum"])
+        or (isinstance(schema.get("type"), list) and "null" in schema["type"])
     )
     hint = _hint_inner(plan, schema, pointer, depth)
-    if isinstance(schema.get("type"), list) and "null" in schema["type"]:
-        nullable = True
-    if nullable and hint != "Any" and not hint.endswith("| None") and hint != "None":
-        hint += " | None"
-    return hint
+    return tr.optional(hint) if nullable else hint
 
 
-def _hint_inner(plan: SchemaPlan, schema: dict, pointer: str, depth: int) -> str:
+def _hint_inner(plan: SchemaPlan, schema: dict, pointer: str, depth: int) -> TypeRef:
     cls = plan.class_for_pointer.get(pointer)
     if cls is not None and cls not in plan.wrappers:
-        return f"_models.{cls}"
+        return class_type(plan, cls)
     ref = schema.get("$ref")
     if isinstance(ref, str):
         if ref in plan.class_for_pointer:
-            return f"_models.{plan.class_for_pointer[ref]}"
+            return class_type(plan, plan.class_for_pointer[ref])
         try:
             target = jp.resolve(plan.source, ref)
         except (KeyError, IndexError, ValueError):
-            return "Any"
+            return tr.ANY
         return _hint(plan, target, ref, depth + 1)
     if _single_ref_allof(schema):
         index, part = _single_ref_part(schema)
         return _hint(plan, part, jp.child(pointer, "allOf", index), depth + 1)
     for key in ("oneOf", "anyOf"):
         if isinstance(schema.get(key), list) and schema[key]:
-            parts = [_hint(plan, m, jp.child(pointer, key, i), depth + 1) for i, m in enumerate(schema[key])]
-            flat = [piece for part in parts for piece in _split_union(part)]
-            if "Any" in flat:
-                return "Any"
-            unique = list(dict.fromkeys(p for p in flat if p != "None"))
-            if "None" in flat:
-                unique.append("None")
-            return " | ".join(unique) if unique else "Any"
+            return tr.union(*(_hint(plan, m, jp.child(pointer, key, i), depth + 1) for i, m in enumerate(schema[key])))
     values = _enum_values(schema)
     if values is not None and values and all(_is_json_value(v) for v in values):
-        from .textsafe import py_literal
-
-        return "Literal[" + ", ".join(py_literal(v) for v in values) + "]"
+        return tr.literal(values)
     kind = _type_of(schema)
     if kind == "string":
-        return "bytes" if schema.get("format") == "binary" else "str"
+        return tr.BYTES if schema.get("format") == "binary" else tr.STR
     if kind == "integer":
-        return "int"
+        return tr.INT
     if kind == "number":
-        return "float"
+        return tr.FLOAT
     if kind == "boolean":
-        return "bool"
+        return tr.BOOL
     if kind == "null":
-        return "None"
+        return tr.NONE
     if kind == "array":
         items = schema.get("items")
-        return f"list[{_hint(plan, items, jp.child(pointer, 'items'), depth + 1)}]" if isinstance(items, dict) else "list[Any]"
+        return tr.list_of(_hint(plan, items, jp.child(pointer, "items"), depth + 1) if isinstance(items, dict) else tr.ANY)
     if kind == "object" or schema.get("allOf"):
         ap = schema.get("additionalProperties")
         if isinstance(ap, dict) and not _has_properties(schema):
-            return f"dict[str, {_hint(plan, ap, jp.child(pointer, 'additionalProperties'), depth + 1)}]"
-        return "dict[str, Any]"
-    return "Any"
-
-
-def _split_union(hint: str) -> list[str]:
-    """``"list[int | str] | None"`` → ``["list[int | str]", "None"]`` (top-level ``|`` only)."""
-    pieces, depth, start = [], 0, 0
-    for i, ch in enumerate(hint):
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            pieces.append(hint[start:i].strip())
-            start = i + 1
-    pieces.append(hint[start:].strip())
-    return [p for p in pieces if p]
+            return tr.dict_of(_hint(plan, ap, jp.child(pointer, "additionalProperties"), depth + 1))
+        return tr.dict_of(tr.ANY)
+    return tr.ANY

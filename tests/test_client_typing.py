@@ -51,6 +51,15 @@ client.with_options(max_retries=None)  # E
 client.batches.list().items[0].no_such_field  # E
 for batch in client.batches.list(): batch.no_such_field  # E
 client.batches.list(after=3)  # E
+# Request dicts are TypedDicts (client/params.py): what the openai SDK's params catch, mypy reports.
+client.chat.completions.create(model="m", messages=[{"role": "user", "contnet": "hi"}])  # E: misspelt key
+client.chat.completions.create(model="m", messages=[{"role": "usr", "content": "hi"}])  # E: no such role
+client.chat.completions.create(model="m", messages=[{"role": "user"}])  # E: required key missing
+client.chat.completions.create(model="m", messages=[{"role": "user", "content": 3}])  # E: wrong value type
+client.chat.completions.create(model="m", messages=messages, response_format={"type": "json_objekt"})  # E
+client.chat.completions.create(model="m", messages=messages, stream_options={"include_usage": "yes"})  # E
+client.chat.completions.create(model="m", messages=messages, tool_choice="sometimes")  # E: not an enum value
+client.chat.completions.create(model="m", messages=messages, tools=[{"type": "function", "function": {"nam": "f"}}])  # E
 """
 
 

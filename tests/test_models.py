@@ -23,8 +23,9 @@ from generator.models import (
     plan_models,
     render_models,
     rendered_classes,
-    type_hint,
 )
+from generator.models import type_hint as type_ref
+from generator.typeref import render
 from project_paths import SHARED_SPEC
 
 DATA = Path(__file__).resolve().parent / "data" / "models"
@@ -467,6 +468,11 @@ def test_valid_discriminators_kept(discriminators):
 
 
 # --- type hints ----------------------------------------------------------------------------------
+
+
+def type_hint(plan: SchemaPlan, schema: object, pointer: str) -> str:
+    """The type of `schema` as the client writes it."""
+    return render(type_ref(plan, schema, pointer))
 
 
 def test_type_hint(naming, fields):

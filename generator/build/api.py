@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any, Mapping
 
+from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import Api, BodyField, Operation, Param, SecurityScheme, ServerGroup, Streaming
@@ -240,7 +241,7 @@ _METHOD_BODY_NAMES = frozenset({"cast", "bool", "isinstance", "page_query", "Syn
 def _body_builtins(success: Any) -> frozenset[str]:
     """Names the method body of an operation with this success response uses: `type(None)` is
     the cast target of an operation without a response body."""
-    if success.kind == "empty" or success.type_hint == "None":
+    if success.kind == "empty" or success.type == tr.NONE:
         return _METHOD_BODY_NAMES | {"type"}
     return _METHOD_BODY_NAMES
 
@@ -305,7 +306,6 @@ def build_api(
     package_name: str,
     generator_version: str,
     model_names: tuple[str, ...] = (),
-    enum_models: frozenset[str] = frozenset(),
     report: Report | None = None,
 ) -> Api:
     report = report or Report()
@@ -339,7 +339,7 @@ def build_api(
         if body is not None:
             body = dataclasses.replace(body, fields=tuple(fields))
         if streaming is not None and body is not None:
-            flag = next((f for f in body.fields if f.wire_name == "stream" and f.type_hint.startswith("bool")), None)
+            flag = next((f for f in body.fields if f.wire_name == "stream" and tr.BOOL in tr.members(f.type)), None)
             streaming = dataclasses.replace(streaming, flag_field=flag.py_name if flag else None)
         security_src = raw.op.get("security", top_security)
         security = []
@@ -402,7 +402,6 @@ def build_api(
         root=root,
         model_names=model_names,
         client_name=client_name,
-        enum_models=enum_models,
         # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
         openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
     )

@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
+from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError
-from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming
+from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming, TypeRef
 from ..naming import class_name, module_names, safe_identifier, snake_name
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -28,7 +29,7 @@ RESERVED_PARAMS = frozenset(
 )
 _PARAM_IN_PATH = re.compile(r"^\{([^{}]+)\}$")
 
-TypeHinter = Callable[[dict, str], str]  # (schema, pointer) -> type hint text
+TypeHinter = Callable[[dict, str], TypeRef]  # (schema, pointer) -> type
 
 
 @dataclass(frozen=True)
@@ -355,9 +356,9 @@ class OperationBuilder:
             return self.class_for_pointer.get(self.deref(schema, ptr)[1])
         return self.class_for_pointer.get(ptr)
 
-    def hint(self, schema: Any, ptr: str) -> str:
+    def hint(self, schema: Any, ptr: str) -> TypeRef:
         if not isinstance(schema, dict):
-            return "Any"
+            return tr.ANY
         return self.type_hint(schema, ptr)
 
     # -- parameters ----------------------------------------------------------------------------
@@ -383,14 +384,14 @@ class OperationBuilder:
             if schema is None and isinstance(node.get("content"), dict) and node["content"]:
                 media = next(iter(node["content"].values()))
                 schema = media.get("schema") if isinstance(media, dict) else None
-            hint = self.hint(schema, jp.child(ptr, "schema")) if schema is not None else "str"
+            hint = self.hint(schema, jp.child(ptr, "schema")) if schema is not None else tr.STR
             params.append(
                 Param(
                     wire_name=name,
                     py_name="",
                     location=location,  # type: ignore[arg-type]
                     required=bool(node.get("required")) or location == "path",
-                    type_hint=hint,
+                    type=hint,
                     description=node.get("description") if isinstance(node.get("description"), str) else None,
                     deprecated=bool(node.get("deprecated")),
                     explode=node.get("explode", True) is not False,
@@ -402,7 +403,7 @@ class OperationBuilder:
         params.sort(key=lambda p: (0, order.index(p.wire_name)) if p.location == "path" and p.wire_name in order else (1, 0))
         missing = [s for s in order if s not in {p.wire_name for p in params if p.location == "path"}]
         for name in missing:  # a template variable nobody declared: still callable, typed as str
-            params.insert(order.index(name), Param(name, "", "path", True, "str", None, False, True, raw.pointer))
+            params.insert(order.index(name), Param(name, "", "path", True, tr.STR, None, False, True, raw.pointer))
         return params
 
     # -- bodies ----------------------------------------------------------------------------------
@@ -423,16 +424,16 @@ class OperationBuilder:
             schema = {"type": "string", "format": "binary"} if kind == "binary" else {}
         model = self.model_of(schema, schema_ptr)
         if kind == "binary":
-            hint = "bytes"
+            hint = tr.BYTES
         elif kind == "text":
-            hint = "str"
+            hint = tr.STR
         else:
-            hint = self.hint(schema, schema_ptr) if schema else "dict[str, Any]"
+            hint = self.hint(schema, schema_ptr) if schema else tr.dict_of(tr.ANY)
         fields = self.body_fields(schema, schema_ptr, multipart=kind in ("multipart", "form"))
         return RequestBody(
             media_type=media_type,
             kind=kind,
-            type_hint=hint,
+            type=hint,
             model=model,
             required=bool(rb.get("required")),
             fields=tuple(fields),
@@ -479,12 +480,12 @@ class OperationBuilder:
             is_file = multipart and _is_binary(resolved, self)
             hint = self.hint(prop, pptr)
             if is_file:
-                hint = "FileTypes" if not _is_array(resolved) else "list[FileTypes]"
+                hint = tr.FILE if not _is_array(resolved) else tr.list_of(tr.FILE)
             fields.append(
                 BodyField(
                     wire_name=name,
                     py_name="",
-                    type_hint=hint,
+                    type=hint,
                     required=name in required,
                     description=_description(resolved) or _description(prop),
                     is_file=is_file,
@@ -503,7 +504,7 @@ class OperationBuilder:
             content = resp.get("content") if isinstance(resp, dict) else None
             desc = resp.get("description") if isinstance(resp, dict) and isinstance(resp.get("description"), str) else None
             if not isinstance(content, dict) or not content:
-                out.append(Response(str(status), None, "empty", "None", None, desc))
+                out.append(Response(str(status), None, "empty", tr.NONE, None, desc))
                 continue
             media_types = [m for m in content if m != "text/event-stream"] or list(content)
             media_type = _pick_media_type({m: content[m] for m in media_types})
@@ -511,14 +512,12 @@ class OperationBuilder:
             media = content[media_type] if isinstance(content[media_type], dict) else {}
             sptr = jp.child(rptr, "content", media_type, "schema")
             schema = media.get("schema")
-            if kind == "sse":
-                hint, model = "bytes", None
-            elif kind == "binary":
-                hint, model = "bytes", None
+            if kind in ("sse", "binary"):
+                hint, model = tr.BYTES, None
             elif kind == "text":
-                hint, model = "str", None
+                hint, model = tr.STR, None
             else:
-                hint = self.hint(schema, sptr) if schema else "Any"
+                hint = self.hint(schema, sptr) if schema else tr.ANY
                 model = self.model_of(schema, sptr) if schema else None
             out.append(Response(str(status), media_type, kind, hint, model, desc))
             if "text/event-stream" in content and str(status).startswith("2") and streaming is None:
@@ -527,13 +526,13 @@ class OperationBuilder:
                 chunk = sse.get("schema")
                 streaming = Streaming(
                     flag_field=None,
-                    chunk_type_hint=self.hint(chunk, ssptr) if chunk else "Any",
+                    chunk_type=self.hint(chunk, ssptr) if chunk else tr.ANY,
                     chunk_model=self.model_of(chunk, ssptr) if chunk else None,
                     terminator=_stream_terminator(sse, jp.child(rptr, "content", "text/event-stream")),
                 )
         success = next((r for r in out if r.status.startswith("2")), None)
         if success is None:
-            success = next((r for r in out if r.status == "default"), Response("default", None, "empty", "None", None))
+            success = next((r for r in out if r.status == "default"), Response("default", None, "empty", tr.NONE, None))
         return out, success, streaming
 
 

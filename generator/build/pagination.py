@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import Pagination, Param
@@ -150,7 +151,7 @@ def detect(
             "name the query parameter that selects the page with `param:`",
         )
     item_node, item_ptr = _array_items(builder, *schemas[items])
-    item_hint = builder.hint(item_node, item_ptr) if isinstance(item_node, dict) else "Any"
+    item_hint = builder.hint(item_node, item_ptr) if isinstance(item_node, dict) else tr.ANY
     has_more = field_or_none("has_more", has_more_auto)
     if style == "cursor":
         cursor = field_or_none("cursor", "last_id" if "last_id" in props else None)
@@ -173,8 +174,8 @@ def detect(
 
 
 def prop_type_of_param(param: Param) -> str | None:
-    # Param keeps only its type hint: an integer parameter is typed `int`.
-    return "integer" if param.type_hint == "int" else None
+    # Param keeps only its type: an integer parameter is typed `int`.
+    return "integer" if param.type == tr.INT else None
 
 
 def _first_page(builder: Any, param: Param) -> int:

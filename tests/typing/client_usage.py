@@ -79,6 +79,27 @@ def sync_usage(stream_flag: bool) -> None:
     )
     assert_type(with_options, models.CreateChatCompletionResponse)
 
+    # Plain dicts and lists, checked key by key against client/params.py (as the openai SDK's
+    # TypedDict params are), mixed freely with model instances.
+    from portkey_api.client.params import ChatCompletionRequestMessageParam
+
+    system: ChatCompletionRequestMessageParam = {"role": "system", "content": "Be brief."}
+    as_dicts = client.chat.completions.create(
+        model="gpt-4o",
+        messages=[
+            system,
+            {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": "u"}}]},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+            {"role": "tool", "content": "42", "tool_call_id": "c1"},
+            user_message("and a model instance"),
+        ],
+        response_format={"type": "json_object"},
+        stream_options={"include_usage": True},
+        tool_choice="auto",
+        tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+    )
+    assert_type(as_dicts, models.CreateChatCompletionResponse)
+
     text = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say")
     assert_type(text, models.CreateCompletionResponse)
     for text_chunk in client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say", stream=True):

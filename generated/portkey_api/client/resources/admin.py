@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -228,7 +230,11 @@ class AdminUsers(SyncResource):
         self,
         user_id: str,
         *,
-        role: _models.UpdateAdminUsersRequestRole | str | NotGiven = NOT_GIVEN,
+        role: (
+            _models.UpdateAdminUsersRequestRole
+            | _params.UpdateAdminUsersRequestRoleParam
+            | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -305,10 +311,12 @@ class AdminUsersInvites(SyncResource):
         self,
         *,
         email: str,
-        workspaces: Sequence[_models.WorkspaceInvite | Mapping[str, Any]],
-        role: _models.InviteRole | str,
+        workspaces: Sequence[_models.WorkspaceInvite | _params.WorkspaceInviteParam],
+        role: _models.InviteRole | _params.InviteRoleParam,
         workspace_api_key_details: (
-            _models.CreateInviteWorkspaceApiKeyDetails | Mapping[str, Any] | NotGiven
+            _models.CreateInviteWorkspaceApiKeyDetails
+            | _params.CreateInviteWorkspaceApiKeyDetailsParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -526,14 +534,16 @@ class AdminWorkspaces(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         defaults: (
-            _models.CreateAdminWorkspacesRequestDefaults | Mapping[str, Any] | NotGiven
+            _models.CreateAdminWorkspacesRequestDefaults
+            | _params.CreateAdminWorkspacesRequestDefaultsParam
+            | NotGiven
         ) = NOT_GIVEN,
         users: Sequence[str] | NotGiven = NOT_GIVEN,
         usage_limits: (
-            Sequence[_models.UsageLimits | Mapping[str, Any]] | NotGiven
+            Sequence[_models.UsageLimits | _params.UsageLimitsParam] | NotGiven
         ) = NOT_GIVEN,
         rate_limits: (
-            Sequence[_models.RateLimits | Mapping[str, Any]] | NotGiven
+            Sequence[_models.RateLimits | _params.RateLimitsParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -679,13 +689,15 @@ class AdminWorkspaces(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         defaults: (
-            _models.UpdateAdminWorkspacesRequestDefaults | Mapping[str, Any] | NotGiven
+            _models.UpdateAdminWorkspacesRequestDefaults
+            | _params.UpdateAdminWorkspacesRequestDefaultsParam
+            | NotGiven
         ) = NOT_GIVEN,
         usage_limits: (
-            Sequence[_models.UsageLimits | Mapping[str, Any]] | NotGiven
+            Sequence[_models.UsageLimits | _params.UsageLimitsParam] | NotGiven
         ) = NOT_GIVEN,
         rate_limits: (
-            Sequence[_models.RateLimits | Mapping[str, Any]] | NotGiven
+            Sequence[_models.RateLimits | _params.RateLimitsParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -771,7 +783,8 @@ class AdminWorkspacesUsers(SyncResource):
         *,
         users: (
             Sequence[
-                _models.CreateAdminWorkspacesUsersRequestUsersItem | Mapping[str, Any]
+                _models.CreateAdminWorkspacesUsersRequestUsersItem
+                | _params.CreateAdminWorkspacesUsersRequestUsersItemParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
@@ -910,7 +923,9 @@ class AdminWorkspacesUsers(SyncResource):
         user_id: str,
         *,
         role: (
-            _models.UpdateAdminWorkspacesUsersRequestRole | str | NotGiven
+            _models.UpdateAdminWorkspacesUsersRequestRole
+            | _params.UpdateAdminWorkspacesUsersRequestRoleParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1143,7 +1158,11 @@ class AsyncAdminUsers(AsyncResource):
         self,
         user_id: str,
         *,
-        role: _models.UpdateAdminUsersRequestRole | str | NotGiven = NOT_GIVEN,
+        role: (
+            _models.UpdateAdminUsersRequestRole
+            | _params.UpdateAdminUsersRequestRoleParam
+            | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1220,10 +1239,12 @@ class AsyncAdminUsersInvites(AsyncResource):
         self,
         *,
         email: str,
-        workspaces: Sequence[_models.WorkspaceInvite | Mapping[str, Any]],
-        role: _models.InviteRole | str,
+        workspaces: Sequence[_models.WorkspaceInvite | _params.WorkspaceInviteParam],
+        role: _models.InviteRole | _params.InviteRoleParam,
         workspace_api_key_details: (
-            _models.CreateInviteWorkspaceApiKeyDetails | Mapping[str, Any] | NotGiven
+            _models.CreateInviteWorkspaceApiKeyDetails
+            | _params.CreateInviteWorkspaceApiKeyDetailsParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1441,14 +1462,16 @@ class AsyncAdminWorkspaces(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         defaults: (
-            _models.CreateAdminWorkspacesRequestDefaults | Mapping[str, Any] | NotGiven
+            _models.CreateAdminWorkspacesRequestDefaults
+            | _params.CreateAdminWorkspacesRequestDefaultsParam
+            | NotGiven
         ) = NOT_GIVEN,
         users: Sequence[str] | NotGiven = NOT_GIVEN,
         usage_limits: (
-            Sequence[_models.UsageLimits | Mapping[str, Any]] | NotGiven
+            Sequence[_models.UsageLimits | _params.UsageLimitsParam] | NotGiven
         ) = NOT_GIVEN,
         rate_limits: (
-            Sequence[_models.RateLimits | Mapping[str, Any]] | NotGiven
+            Sequence[_models.RateLimits | _params.RateLimitsParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1594,13 +1617,15 @@ class AsyncAdminWorkspaces(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         defaults: (
-            _models.UpdateAdminWorkspacesRequestDefaults | Mapping[str, Any] | NotGiven
+            _models.UpdateAdminWorkspacesRequestDefaults
+            | _params.UpdateAdminWorkspacesRequestDefaultsParam
+            | NotGiven
         ) = NOT_GIVEN,
         usage_limits: (
-            Sequence[_models.UsageLimits | Mapping[str, Any]] | NotGiven
+            Sequence[_models.UsageLimits | _params.UsageLimitsParam] | NotGiven
         ) = NOT_GIVEN,
         rate_limits: (
-            Sequence[_models.RateLimits | Mapping[str, Any]] | NotGiven
+            Sequence[_models.RateLimits | _params.RateLimitsParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1686,7 +1711,8 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
         *,
         users: (
             Sequence[
-                _models.CreateAdminWorkspacesUsersRequestUsersItem | Mapping[str, Any]
+                _models.CreateAdminWorkspacesUsersRequestUsersItem
+                | _params.CreateAdminWorkspacesUsersRequestUsersItemParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
@@ -1825,7 +1851,9 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
         user_id: str,
         *,
         role: (
-            _models.UpdateAdminWorkspacesUsersRequestRole | str | NotGiven
+            _models.UpdateAdminWorkspacesUsersRequestRole
+            | _params.UpdateAdminWorkspacesUsersRequestRoleParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,

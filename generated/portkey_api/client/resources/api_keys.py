@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -66,13 +68,20 @@ class ApiKeys(SyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         user_id: str | NotGiven = NOT_GIVEN,
         rate_limits: (
-            Sequence[_models.CreateApiKeyObjectRateLimitsItem | Mapping[str, Any]]
+            Sequence[
+                _models.CreateApiKeyObjectRateLimitsItem
+                | _params.CreateApiKeyObjectRateLimitsItemParam
+            ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         scopes: Sequence[str],
         defaults: (
-            _models.CreateApiKeyObjectDefaults | Mapping[str, Any] | NotGiven
+            _models.CreateApiKeyObjectDefaults
+            | _params.CreateApiKeyObjectDefaultsParam
+            | NotGiven
         ) = NOT_GIVEN,
         alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
@@ -224,13 +233,20 @@ class ApiKeys(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         rate_limits: (
-            Sequence[_models.UpdateApiKeyObjectRateLimitsItem | Mapping[str, Any]]
+            Sequence[
+                _models.UpdateApiKeyObjectRateLimitsItem
+                | _params.UpdateApiKeyObjectRateLimitsItemParam
+            ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         scopes: Sequence[str] | NotGiven = NOT_GIVEN,
         defaults: (
-            _models.UpdateApiKeyObjectDefaults | Mapping[str, Any] | NotGiven
+            _models.UpdateApiKeyObjectDefaults
+            | _params.UpdateApiKeyObjectDefaultsParam
+            | NotGiven
         ) = NOT_GIVEN,
         alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -317,13 +333,20 @@ class AsyncApiKeys(AsyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         user_id: str | NotGiven = NOT_GIVEN,
         rate_limits: (
-            Sequence[_models.CreateApiKeyObjectRateLimitsItem | Mapping[str, Any]]
+            Sequence[
+                _models.CreateApiKeyObjectRateLimitsItem
+                | _params.CreateApiKeyObjectRateLimitsItemParam
+            ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         scopes: Sequence[str],
         defaults: (
-            _models.CreateApiKeyObjectDefaults | Mapping[str, Any] | NotGiven
+            _models.CreateApiKeyObjectDefaults
+            | _params.CreateApiKeyObjectDefaultsParam
+            | NotGiven
         ) = NOT_GIVEN,
         alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
@@ -475,13 +498,20 @@ class AsyncApiKeys(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         rate_limits: (
-            Sequence[_models.UpdateApiKeyObjectRateLimitsItem | Mapping[str, Any]]
+            Sequence[
+                _models.UpdateApiKeyObjectRateLimitsItem
+                | _params.UpdateApiKeyObjectRateLimitsItemParam
+            ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         scopes: Sequence[str] | NotGiven = NOT_GIVEN,
         defaults: (
-            _models.UpdateApiKeyObjectDefaults | Mapping[str, Any] | NotGiven
+            _models.UpdateApiKeyObjectDefaults
+            | _params.UpdateApiKeyObjectDefaultsParam
+            | NotGiven
         ) = NOT_GIVEN,
         alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,

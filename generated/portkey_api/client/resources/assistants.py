@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -59,24 +61,28 @@ class Assistants(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateAssistantRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateAssistantRequestModelEnum
+            | _params.CreateAssistantRequestModelEnumParam
+        ),
         name: str | None | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
             Sequence[
                 _models.AssistantToolsCode
-                | Mapping[str, Any]
+                | _params.AssistantToolsCodeParam
                 | _models.AssistantToolsFileSearch
-                | Mapping[str, Any]
+                | _params.AssistantToolsFileSearchParam
                 | _models.AssistantToolsFunction
-                | Mapping[str, Any]
+                | _params.AssistantToolsFunctionParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
             _models.CreateAssistantRequestToolResources
-            | Mapping[str, Any]
+            | _params.CreateAssistantRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -85,7 +91,7 @@ class Assistants(SyncResource):
         top_p: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.AssistantsApiResponseFormatOption
-            | Mapping[str, Any]
+            | _params.AssistantsApiResponseFormatOptionParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -356,17 +362,17 @@ class Assistants(SyncResource):
         tools: (
             Sequence[
                 _models.AssistantToolsCode
-                | Mapping[str, Any]
+                | _params.AssistantToolsCodeParam
                 | _models.AssistantToolsFileSearch
-                | Mapping[str, Any]
+                | _params.AssistantToolsFileSearchParam
                 | _models.AssistantToolsFunction
-                | Mapping[str, Any]
+                | _params.AssistantToolsFunctionParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
             _models.ModifyAssistantRequestToolResources
-            | Mapping[str, Any]
+            | _params.ModifyAssistantRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -375,7 +381,7 @@ class Assistants(SyncResource):
         top_p: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.AssistantsApiResponseFormatOption
-            | Mapping[str, Any]
+            | _params.AssistantsApiResponseFormatOptionParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -493,24 +499,28 @@ class AsyncAssistants(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateAssistantRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateAssistantRequestModelEnum
+            | _params.CreateAssistantRequestModelEnumParam
+        ),
         name: str | None | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
             Sequence[
                 _models.AssistantToolsCode
-                | Mapping[str, Any]
+                | _params.AssistantToolsCodeParam
                 | _models.AssistantToolsFileSearch
-                | Mapping[str, Any]
+                | _params.AssistantToolsFileSearchParam
                 | _models.AssistantToolsFunction
-                | Mapping[str, Any]
+                | _params.AssistantToolsFunctionParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
             _models.CreateAssistantRequestToolResources
-            | Mapping[str, Any]
+            | _params.CreateAssistantRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -519,7 +529,7 @@ class AsyncAssistants(AsyncResource):
         top_p: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.AssistantsApiResponseFormatOption
-            | Mapping[str, Any]
+            | _params.AssistantsApiResponseFormatOptionParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -790,17 +800,17 @@ class AsyncAssistants(AsyncResource):
         tools: (
             Sequence[
                 _models.AssistantToolsCode
-                | Mapping[str, Any]
+                | _params.AssistantToolsCodeParam
                 | _models.AssistantToolsFileSearch
-                | Mapping[str, Any]
+                | _params.AssistantToolsFileSearchParam
                 | _models.AssistantToolsFunction
-                | Mapping[str, Any]
+                | _params.AssistantToolsFunctionParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
             _models.ModifyAssistantRequestToolResources
-            | Mapping[str, Any]
+            | _params.ModifyAssistantRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -809,7 +819,7 @@ class AsyncAssistants(AsyncResource):
         top_p: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.AssistantsApiResponseFormatOption
-            | Mapping[str, Any]
+            | _params.AssistantsApiResponseFormatOptionParam
             | None
             | NotGiven
         ) = NOT_GIVEN,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -128,11 +130,17 @@ class AudioSpeech(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateSpeechRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateSpeechRequestModelEnum
+            | _params.CreateSpeechRequestModelEnumParam
+        ),
         input: str,
-        voice: _models.CreateSpeechRequestVoice | str,
+        voice: _models.CreateSpeechRequestVoice | _params.CreateSpeechRequestVoiceParam,
         response_format: (
-            _models.CreateSpeechRequestResponseFormat | str | NotGiven
+            _models.CreateSpeechRequestResponseFormat
+            | _params.CreateSpeechRequestResponseFormatParam
+            | NotGiven
         ) = NOT_GIVEN,
         speed: float | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -232,11 +240,16 @@ class AudioTranscriptions(SyncResource):
         language: str | NotGiven = NOT_GIVEN,
         prompt: str | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateTranscriptionRequestResponseFormat | str | NotGiven
+            _models.CreateTranscriptionRequestResponseFormat
+            | _params.CreateTranscriptionRequestResponseFormatParam
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | NotGiven = NOT_GIVEN,
         timestamp_granularities: (
-            Sequence[_models.CreateTranscriptionRequestTimestampGranularitiesItem | str]
+            Sequence[
+                _models.CreateTranscriptionRequestTimestampGranularitiesItem
+                | _params.CreateTranscriptionRequestTimestampGranularitiesItemParam
+            ]
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -516,11 +529,17 @@ class AsyncAudioSpeech(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateSpeechRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateSpeechRequestModelEnum
+            | _params.CreateSpeechRequestModelEnumParam
+        ),
         input: str,
-        voice: _models.CreateSpeechRequestVoice | str,
+        voice: _models.CreateSpeechRequestVoice | _params.CreateSpeechRequestVoiceParam,
         response_format: (
-            _models.CreateSpeechRequestResponseFormat | str | NotGiven
+            _models.CreateSpeechRequestResponseFormat
+            | _params.CreateSpeechRequestResponseFormatParam
+            | NotGiven
         ) = NOT_GIVEN,
         speed: float | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -620,11 +639,16 @@ class AsyncAudioTranscriptions(AsyncResource):
         language: str | NotGiven = NOT_GIVEN,
         prompt: str | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateTranscriptionRequestResponseFormat | str | NotGiven
+            _models.CreateTranscriptionRequestResponseFormat
+            | _params.CreateTranscriptionRequestResponseFormatParam
+            | NotGiven
         ) = NOT_GIVEN,
         temperature: float | NotGiven = NOT_GIVEN,
         timestamp_granularities: (
-            Sequence[_models.CreateTranscriptionRequestTimestampGranularitiesItem | str]
+            Sequence[
+                _models.CreateTranscriptionRequestTimestampGranularitiesItem
+                | _params.CreateTranscriptionRequestTimestampGranularitiesItemParam
+            ]
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,

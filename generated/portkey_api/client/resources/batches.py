@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -116,13 +118,13 @@ class Batches(SyncResource):
         *,
         body: (
             _models.OpenAIBatchJob
-            | Mapping[str, Any]
+            | _params.OpenAIBatchJobParam
             | _models.BedrockBatchJob
-            | Mapping[str, Any]
+            | _params.BedrockBatchJobParam
             | _models.VertexBatchJob
-            | Mapping[str, Any]
+            | _params.VertexBatchJobParam
             | _models.PortkeyBatchJob
-            | Mapping[str, Any]
+            | _params.PortkeyBatchJobParam
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -451,13 +453,13 @@ class AsyncBatches(AsyncResource):
         *,
         body: (
             _models.OpenAIBatchJob
-            | Mapping[str, Any]
+            | _params.OpenAIBatchJobParam
             | _models.BedrockBatchJob
-            | Mapping[str, Any]
+            | _params.BedrockBatchJobParam
             | _models.VertexBatchJob
-            | Mapping[str, Any]
+            | _params.VertexBatchJobParam
             | _models.PortkeyBatchJob
-            | Mapping[str, Any]
+            | _params.PortkeyBatchJobParam
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -101,8 +103,15 @@ class ChatCompletions(SyncResource):
     def create(
         self,
         *,
-        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
-        model: str | _models.CreateChatCompletionRequestModelEnum | str,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
         logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
@@ -113,46 +122,54 @@ class ChatCompletions(SyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
-            | Mapping[str, Any]
+            | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonSchemaParam
             | _models.ResponseFormatJsonObject
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonObjectParam
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         thinking: (
             _models.CreateChatCompletionRequestThinking
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestThinkingParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         tools: (
-            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
-            | str
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
             | _models.ChatCompletionFunctionCallOption
-            | Mapping[str, Any]
+            | _params.ChatCompletionFunctionCallOptionParam
             | NotGiven
         ) = NOT_GIVEN,
         functions: (
-            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -172,8 +189,15 @@ class ChatCompletions(SyncResource):
     def create(
         self,
         *,
-        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
-        model: str | _models.CreateChatCompletionRequestModelEnum | str,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
         logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
@@ -184,46 +208,54 @@ class ChatCompletions(SyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
-            | Mapping[str, Any]
+            | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonSchemaParam
             | _models.ResponseFormatJsonObject
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonObjectParam
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         thinking: (
             _models.CreateChatCompletionRequestThinking
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestThinkingParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         tools: (
-            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
-            | str
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
             | _models.ChatCompletionFunctionCallOption
-            | Mapping[str, Any]
+            | _params.ChatCompletionFunctionCallOptionParam
             | NotGiven
         ) = NOT_GIVEN,
         functions: (
-            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -243,8 +275,15 @@ class ChatCompletions(SyncResource):
     def create(
         self,
         *,
-        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
-        model: str | _models.CreateChatCompletionRequestModelEnum | str,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
         logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
@@ -255,46 +294,54 @@ class ChatCompletions(SyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
-            | Mapping[str, Any]
+            | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonSchemaParam
             | _models.ResponseFormatJsonObject
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonObjectParam
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         thinking: (
             _models.CreateChatCompletionRequestThinking
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestThinkingParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         tools: (
-            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
-            | str
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
             | _models.ChatCompletionFunctionCallOption
-            | Mapping[str, Any]
+            | _params.ChatCompletionFunctionCallOptionParam
             | NotGiven
         ) = NOT_GIVEN,
         functions: (
-            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -316,8 +363,15 @@ class ChatCompletions(SyncResource):
     def create(
         self,
         *,
-        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
-        model: str | _models.CreateChatCompletionRequestModelEnum | str,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
         logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
@@ -328,46 +382,54 @@ class ChatCompletions(SyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
-            | Mapping[str, Any]
+            | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonSchemaParam
             | _models.ResponseFormatJsonObject
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonObjectParam
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         thinking: (
             _models.CreateChatCompletionRequestThinking
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestThinkingParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         tools: (
-            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
-            | str
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
             | _models.ChatCompletionFunctionCallOption
-            | Mapping[str, Any]
+            | _params.ChatCompletionFunctionCallOptionParam
             | NotGiven
         ) = NOT_GIVEN,
         functions: (
-            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -546,8 +608,15 @@ class AsyncChatCompletions(AsyncResource):
     async def create(
         self,
         *,
-        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
-        model: str | _models.CreateChatCompletionRequestModelEnum | str,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
         logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
@@ -558,46 +627,54 @@ class AsyncChatCompletions(AsyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
-            | Mapping[str, Any]
+            | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonSchemaParam
             | _models.ResponseFormatJsonObject
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonObjectParam
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         thinking: (
             _models.CreateChatCompletionRequestThinking
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestThinkingParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         tools: (
-            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
-            | str
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
             | _models.ChatCompletionFunctionCallOption
-            | Mapping[str, Any]
+            | _params.ChatCompletionFunctionCallOptionParam
             | NotGiven
         ) = NOT_GIVEN,
         functions: (
-            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -617,8 +694,15 @@ class AsyncChatCompletions(AsyncResource):
     async def create(
         self,
         *,
-        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
-        model: str | _models.CreateChatCompletionRequestModelEnum | str,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
         logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
@@ -629,46 +713,54 @@ class AsyncChatCompletions(AsyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
-            | Mapping[str, Any]
+            | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonSchemaParam
             | _models.ResponseFormatJsonObject
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonObjectParam
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         thinking: (
             _models.CreateChatCompletionRequestThinking
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestThinkingParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         tools: (
-            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
-            | str
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
             | _models.ChatCompletionFunctionCallOption
-            | Mapping[str, Any]
+            | _params.ChatCompletionFunctionCallOptionParam
             | NotGiven
         ) = NOT_GIVEN,
         functions: (
-            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -688,8 +780,15 @@ class AsyncChatCompletions(AsyncResource):
     async def create(
         self,
         *,
-        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
-        model: str | _models.CreateChatCompletionRequestModelEnum | str,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
         logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
@@ -700,46 +799,54 @@ class AsyncChatCompletions(AsyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
-            | Mapping[str, Any]
+            | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonSchemaParam
             | _models.ResponseFormatJsonObject
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonObjectParam
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         thinking: (
             _models.CreateChatCompletionRequestThinking
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestThinkingParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         tools: (
-            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
-            | str
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
             | _models.ChatCompletionFunctionCallOption
-            | Mapping[str, Any]
+            | _params.ChatCompletionFunctionCallOptionParam
             | NotGiven
         ) = NOT_GIVEN,
         functions: (
-            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -761,8 +868,15 @@ class AsyncChatCompletions(AsyncResource):
     async def create(
         self,
         *,
-        messages: Sequence[_models.ChatCompletionRequestMessage | Mapping[str, Any]],
-        model: str | _models.CreateChatCompletionRequestModelEnum | str,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
         logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
@@ -773,46 +887,54 @@ class AsyncChatCompletions(AsyncResource):
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
             _models.ResponseFormatText
-            | Mapping[str, Any]
+            | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonSchemaParam
             | _models.ResponseFormatJsonObject
-            | Mapping[str, Any]
+            | _params.ResponseFormatJsonObjectParam
             | NotGiven
         ) = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         thinking: (
             _models.CreateChatCompletionRequestThinking
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestThinkingParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         tools: (
-            Sequence[_models.ChatCompletionTool | Mapping[str, Any]] | NotGiven
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.ChatCompletionToolChoiceOption | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         function_call: (
             _models.CreateChatCompletionRequestFunctionCallEnum
-            | str
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
             | _models.ChatCompletionFunctionCallOption
-            | Mapping[str, Any]
+            | _params.ChatCompletionFunctionCallOptionParam
             | NotGiven
         ) = NOT_GIVEN,
         functions: (
-            Sequence[_models.ChatCompletionFunctions | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -59,7 +61,11 @@ class Completions(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateCompletionRequestModelEnum
+            | _params.CreateCompletionRequestModelEnumParam
+        ),
         prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
@@ -73,7 +79,9 @@ class Completions(SyncResource):
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -97,7 +105,11 @@ class Completions(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateCompletionRequestModelEnum
+            | _params.CreateCompletionRequestModelEnumParam
+        ),
         prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
@@ -111,7 +123,9 @@ class Completions(SyncResource):
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -135,7 +149,11 @@ class Completions(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateCompletionRequestModelEnum
+            | _params.CreateCompletionRequestModelEnumParam
+        ),
         prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
@@ -149,7 +167,9 @@ class Completions(SyncResource):
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -174,7 +194,11 @@ class Completions(SyncResource):
     def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateCompletionRequestModelEnum
+            | _params.CreateCompletionRequestModelEnumParam
+        ),
         prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
@@ -188,7 +212,9 @@ class Completions(SyncResource):
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -316,7 +342,11 @@ class AsyncCompletions(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateCompletionRequestModelEnum
+            | _params.CreateCompletionRequestModelEnumParam
+        ),
         prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
@@ -330,7 +360,9 @@ class AsyncCompletions(AsyncResource):
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -354,7 +386,11 @@ class AsyncCompletions(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateCompletionRequestModelEnum
+            | _params.CreateCompletionRequestModelEnumParam
+        ),
         prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
@@ -368,7 +404,9 @@ class AsyncCompletions(AsyncResource):
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -392,7 +430,11 @@ class AsyncCompletions(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateCompletionRequestModelEnum
+            | _params.CreateCompletionRequestModelEnumParam
+        ),
         prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
@@ -406,7 +448,9 @@ class AsyncCompletions(AsyncResource):
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -431,7 +475,11 @@ class AsyncCompletions(AsyncResource):
     async def create(
         self,
         *,
-        model: str | _models.CreateCompletionRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateCompletionRequestModelEnum
+            | _params.CreateCompletionRequestModelEnumParam
+        ),
         prompt: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]] | None,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
@@ -445,7 +493,9 @@ class AsyncCompletions(AsyncResource):
         stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: (
-            _models.ChatCompletionStreamOptions | Mapping[str, Any] | NotGiven
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
         ) = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -188,7 +190,9 @@ class Configs(SyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         config: (
-            _models.UpdateConfigRequestConfig | Mapping[str, Any] | NotGiven
+            _models.UpdateConfigRequestConfig
+            | _params.UpdateConfigRequestConfigParam
+            | NotGiven
         ) = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -457,7 +461,9 @@ class AsyncConfigs(AsyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         config: (
-            _models.UpdateConfigRequestConfig | Mapping[str, Any] | NotGiven
+            _models.UpdateConfigRequestConfig
+            | _params.UpdateConfigRequestConfigParam
+            | NotGiven
         ) = NOT_GIVEN,
         status: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -59,9 +61,15 @@ class Embeddings(SyncResource):
         self,
         *,
         input: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]],
-        model: str | _models.CreateEmbeddingRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateEmbeddingRequestModelEnum
+            | _params.CreateEmbeddingRequestModelEnumParam
+        ),
         encoding_format: (
-            _models.CreateEmbeddingRequestEncodingFormat | str | NotGiven
+            _models.CreateEmbeddingRequestEncodingFormat
+            | _params.CreateEmbeddingRequestEncodingFormatParam
+            | NotGiven
         ) = NOT_GIVEN,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -158,9 +166,15 @@ class AsyncEmbeddings(AsyncResource):
         self,
         *,
         input: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]],
-        model: str | _models.CreateEmbeddingRequestModelEnum | str,
+        model: (
+            str
+            | _models.CreateEmbeddingRequestModelEnum
+            | _params.CreateEmbeddingRequestModelEnumParam
+        ),
         encoding_format: (
-            _models.CreateEmbeddingRequestEncodingFormat | str | NotGiven
+            _models.CreateEmbeddingRequestEncodingFormat
+            | _params.CreateEmbeddingRequestEncodingFormatParam
+            | NotGiven
         ) = NOT_GIVEN,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,

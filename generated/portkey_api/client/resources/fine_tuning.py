@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -170,11 +172,11 @@ class FineTuningJobs(SyncResource):
         *,
         body: (
             _models.OpenAIFinetuneJob
-            | Mapping[str, Any]
+            | _params.OpenAIFinetuneJobParam
             | _models.BedrockFinetuneJob
-            | Mapping[str, Any]
+            | _params.BedrockFinetuneJobParam
             | _models.PortkeyFinetuneJob
-            | Mapping[str, Any]
+            | _params.PortkeyFinetuneJobParam
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -720,11 +722,11 @@ class AsyncFineTuningJobs(AsyncResource):
         *,
         body: (
             _models.OpenAIFinetuneJob
-            | Mapping[str, Any]
+            | _params.OpenAIFinetuneJobParam
             | _models.BedrockFinetuneJob
-            | Mapping[str, Any]
+            | _params.BedrockFinetuneJobParam
             | _models.PortkeyFinetuneJob
-            | Mapping[str, Any]
+            | _params.PortkeyFinetuneJobParam
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -62,8 +64,8 @@ class Guardrails(SyncResource):
         name: str,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
-        checks: Sequence[_models.GuardrailCheck | Mapping[str, Any]],
-        actions: _models.GuardrailActions | Mapping[str, Any],
+        checks: Sequence[_models.GuardrailCheck | _params.GuardrailCheckParam],
+        actions: _models.GuardrailActions | _params.GuardrailActionsParam,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -226,9 +228,11 @@ class Guardrails(SyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         checks: (
-            Sequence[_models.GuardrailCheck | Mapping[str, Any]] | NotGiven
+            Sequence[_models.GuardrailCheck | _params.GuardrailCheckParam] | NotGiven
         ) = NOT_GIVEN,
-        actions: _models.GuardrailActions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        actions: (
+            _models.GuardrailActions | _params.GuardrailActionsParam | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -311,8 +315,8 @@ class AsyncGuardrails(AsyncResource):
         name: str,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
-        checks: Sequence[_models.GuardrailCheck | Mapping[str, Any]],
-        actions: _models.GuardrailActions | Mapping[str, Any],
+        checks: Sequence[_models.GuardrailCheck | _params.GuardrailCheckParam],
+        actions: _models.GuardrailActions | _params.GuardrailActionsParam,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -475,9 +479,11 @@ class AsyncGuardrails(AsyncResource):
         *,
         name: str | NotGiven = NOT_GIVEN,
         checks: (
-            Sequence[_models.GuardrailCheck | Mapping[str, Any]] | NotGiven
+            Sequence[_models.GuardrailCheck | _params.GuardrailCheckParam] | NotGiven
         ) = NOT_GIVEN,
-        actions: _models.GuardrailActions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        actions: (
+            _models.GuardrailActions | _params.GuardrailActionsParam | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -133,9 +135,17 @@ class ImagesEdits(SyncResource):
         mask: FileTypes | NotGiven = NOT_GIVEN,
         model: str | Literal["dall-e-2"] | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
-        size: _models.CreateImageEditRequestSize | str | None | NotGiven = NOT_GIVEN,
+        size: (
+            _models.CreateImageEditRequestSize
+            | _params.CreateImageEditRequestSizeParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
         response_format: (
-            _models.CreateImageEditRequestResponseFormat | str | None | NotGiven
+            _models.CreateImageEditRequestResponseFormat
+            | _params.CreateImageEditRequestResponseFormatParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -240,15 +250,36 @@ class ImagesGenerations(SyncResource):
         *,
         prompt: str,
         model: (
-            str | _models.CreateImageRequestModelEnum | str | None | NotGiven
+            str
+            | _models.CreateImageRequestModelEnum
+            | _params.CreateImageRequestModelEnumParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
-        quality: _models.CreateImageRequestQuality | str | NotGiven = NOT_GIVEN,
-        response_format: (
-            _models.CreateImageRequestResponseFormat | str | None | NotGiven
+        quality: (
+            _models.CreateImageRequestQuality
+            | _params.CreateImageRequestQualityParam
+            | NotGiven
         ) = NOT_GIVEN,
-        size: _models.CreateImageRequestSize | str | None | NotGiven = NOT_GIVEN,
-        style: _models.CreateImageRequestStyle | str | None | NotGiven = NOT_GIVEN,
+        response_format: (
+            _models.CreateImageRequestResponseFormat
+            | _params.CreateImageRequestResponseFormatParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        size: (
+            _models.CreateImageRequestSize
+            | _params.CreateImageRequestSizeParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        style: (
+            _models.CreateImageRequestStyle
+            | _params.CreateImageRequestStyleParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -352,10 +383,16 @@ class ImagesVariations(SyncResource):
         model: str | Literal["dall-e-2"] | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateImageVariationRequestResponseFormat | str | None | NotGiven
+            _models.CreateImageVariationRequestResponseFormat
+            | _params.CreateImageVariationRequestResponseFormatParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         size: (
-            _models.CreateImageVariationRequestSize | str | None | NotGiven
+            _models.CreateImageVariationRequestSize
+            | _params.CreateImageVariationRequestSizeParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -523,9 +560,17 @@ class AsyncImagesEdits(AsyncResource):
         mask: FileTypes | NotGiven = NOT_GIVEN,
         model: str | Literal["dall-e-2"] | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
-        size: _models.CreateImageEditRequestSize | str | None | NotGiven = NOT_GIVEN,
+        size: (
+            _models.CreateImageEditRequestSize
+            | _params.CreateImageEditRequestSizeParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
         response_format: (
-            _models.CreateImageEditRequestResponseFormat | str | None | NotGiven
+            _models.CreateImageEditRequestResponseFormat
+            | _params.CreateImageEditRequestResponseFormatParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -630,15 +675,36 @@ class AsyncImagesGenerations(AsyncResource):
         *,
         prompt: str,
         model: (
-            str | _models.CreateImageRequestModelEnum | str | None | NotGiven
+            str
+            | _models.CreateImageRequestModelEnum
+            | _params.CreateImageRequestModelEnumParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
-        quality: _models.CreateImageRequestQuality | str | NotGiven = NOT_GIVEN,
-        response_format: (
-            _models.CreateImageRequestResponseFormat | str | None | NotGiven
+        quality: (
+            _models.CreateImageRequestQuality
+            | _params.CreateImageRequestQualityParam
+            | NotGiven
         ) = NOT_GIVEN,
-        size: _models.CreateImageRequestSize | str | None | NotGiven = NOT_GIVEN,
-        style: _models.CreateImageRequestStyle | str | None | NotGiven = NOT_GIVEN,
+        response_format: (
+            _models.CreateImageRequestResponseFormat
+            | _params.CreateImageRequestResponseFormatParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        size: (
+            _models.CreateImageRequestSize
+            | _params.CreateImageRequestSizeParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        style: (
+            _models.CreateImageRequestStyle
+            | _params.CreateImageRequestStyleParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -742,10 +808,16 @@ class AsyncImagesVariations(AsyncResource):
         model: str | Literal["dall-e-2"] | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         response_format: (
-            _models.CreateImageVariationRequestResponseFormat | str | None | NotGiven
+            _models.CreateImageVariationRequestResponseFormat
+            | _params.CreateImageVariationRequestResponseFormatParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         size: (
-            _models.CreateImageVariationRequestSize | str | None | NotGiven
+            _models.CreateImageVariationRequestSize
+            | _params.CreateImageVariationRequestSizeParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,

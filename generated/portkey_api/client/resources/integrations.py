@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -79,31 +81,31 @@ class Integrations(SyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         configurations: (
             _models.OpenAIConfiguration
-            | Mapping[str, Any]
+            | _params.OpenAIConfigurationParam
             | _models.AzureOpenAIConfiguration
-            | Mapping[str, Any]
+            | _params.AzureOpenAIConfigurationParam
             | _models.BedrockConfiguration
-            | Mapping[str, Any]
+            | _params.BedrockConfigurationParam
             | _models.VertexAIConfiguration
-            | Mapping[str, Any]
+            | _params.VertexAIConfigurationParam
             | _models.AzureAIConfiguration
-            | Mapping[str, Any]
+            | _params.AzureAIConfigurationParam
             | _models.WorkersAIConfiguration
-            | Mapping[str, Any]
+            | _params.WorkersAIConfigurationParam
             | _models.SageMakerConfiguration
-            | Mapping[str, Any]
+            | _params.SageMakerConfigurationParam
             | _models.HuggingFaceConfiguration
-            | Mapping[str, Any]
+            | _params.HuggingFaceConfigurationParam
             | _models.CortexConfiguration
-            | Mapping[str, Any]
+            | _params.CortexConfigurationParam
             | _models.CustomHostConfiguration
-            | Mapping[str, Any]
+            | _params.CustomHostConfigurationParam
             | NotGiven
         ) = NOT_GIVEN,
         create_default_provider: bool | NotGiven = NOT_GIVEN,
         default_provider_slug: str | NotGiven = NOT_GIVEN,
         secret_mappings: (
-            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+            Sequence[_models.SecretMapping | _params.SecretMappingParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -266,29 +268,29 @@ class Integrations(SyncResource):
         description: str | NotGiven = NOT_GIVEN,
         configurations: (
             _models.OpenAIConfiguration
-            | Mapping[str, Any]
+            | _params.OpenAIConfigurationParam
             | _models.AzureOpenAIConfiguration
-            | Mapping[str, Any]
+            | _params.AzureOpenAIConfigurationParam
             | _models.BedrockConfiguration
-            | Mapping[str, Any]
+            | _params.BedrockConfigurationParam
             | _models.VertexAIConfiguration
-            | Mapping[str, Any]
+            | _params.VertexAIConfigurationParam
             | _models.AzureAIConfiguration
-            | Mapping[str, Any]
+            | _params.AzureAIConfigurationParam
             | _models.WorkersAIConfiguration
-            | Mapping[str, Any]
+            | _params.WorkersAIConfigurationParam
             | _models.SageMakerConfiguration
-            | Mapping[str, Any]
+            | _params.SageMakerConfigurationParam
             | _models.HuggingFaceConfiguration
-            | Mapping[str, Any]
+            | _params.HuggingFaceConfigurationParam
             | _models.CortexConfiguration
-            | Mapping[str, Any]
+            | _params.CortexConfigurationParam
             | _models.CustomHostConfiguration
-            | Mapping[str, Any]
+            | _params.CustomHostConfigurationParam
             | NotGiven
         ) = NOT_GIVEN,
         secret_mappings: (
-            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+            Sequence[_models.SecretMapping | _params.SecretMappingParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -456,7 +458,7 @@ class IntegrationsModels(SyncResource):
         self,
         slug: str,
         *,
-        models: Sequence[_models.ModelUpdateRequest | Mapping[str, Any]],
+        models: Sequence[_models.ModelUpdateRequest | _params.ModelUpdateRequestParam],
         allow_all_models: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -563,10 +565,15 @@ class IntegrationsWorkspaces(SyncResource):
         slug: str,
         *,
         workspaces: (
-            Sequence[_models.WorkspaceUpdateRequest | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.WorkspaceUpdateRequest | _params.WorkspaceUpdateRequestParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         global_workspace_access: (
-            _models.GlobalWorkspaceAccess | Mapping[str, Any] | NotGiven
+            _models.GlobalWorkspaceAccess
+            | _params.GlobalWorkspaceAccessParam
+            | NotGiven
         ) = NOT_GIVEN,
         override_existing_workspace_access: bool | NotGiven = NOT_GIVEN,
         create_default_provider: bool | NotGiven = NOT_GIVEN,
@@ -662,31 +669,31 @@ class AsyncIntegrations(AsyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         configurations: (
             _models.OpenAIConfiguration
-            | Mapping[str, Any]
+            | _params.OpenAIConfigurationParam
             | _models.AzureOpenAIConfiguration
-            | Mapping[str, Any]
+            | _params.AzureOpenAIConfigurationParam
             | _models.BedrockConfiguration
-            | Mapping[str, Any]
+            | _params.BedrockConfigurationParam
             | _models.VertexAIConfiguration
-            | Mapping[str, Any]
+            | _params.VertexAIConfigurationParam
             | _models.AzureAIConfiguration
-            | Mapping[str, Any]
+            | _params.AzureAIConfigurationParam
             | _models.WorkersAIConfiguration
-            | Mapping[str, Any]
+            | _params.WorkersAIConfigurationParam
             | _models.SageMakerConfiguration
-            | Mapping[str, Any]
+            | _params.SageMakerConfigurationParam
             | _models.HuggingFaceConfiguration
-            | Mapping[str, Any]
+            | _params.HuggingFaceConfigurationParam
             | _models.CortexConfiguration
-            | Mapping[str, Any]
+            | _params.CortexConfigurationParam
             | _models.CustomHostConfiguration
-            | Mapping[str, Any]
+            | _params.CustomHostConfigurationParam
             | NotGiven
         ) = NOT_GIVEN,
         create_default_provider: bool | NotGiven = NOT_GIVEN,
         default_provider_slug: str | NotGiven = NOT_GIVEN,
         secret_mappings: (
-            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+            Sequence[_models.SecretMapping | _params.SecretMappingParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -849,29 +856,29 @@ class AsyncIntegrations(AsyncResource):
         description: str | NotGiven = NOT_GIVEN,
         configurations: (
             _models.OpenAIConfiguration
-            | Mapping[str, Any]
+            | _params.OpenAIConfigurationParam
             | _models.AzureOpenAIConfiguration
-            | Mapping[str, Any]
+            | _params.AzureOpenAIConfigurationParam
             | _models.BedrockConfiguration
-            | Mapping[str, Any]
+            | _params.BedrockConfigurationParam
             | _models.VertexAIConfiguration
-            | Mapping[str, Any]
+            | _params.VertexAIConfigurationParam
             | _models.AzureAIConfiguration
-            | Mapping[str, Any]
+            | _params.AzureAIConfigurationParam
             | _models.WorkersAIConfiguration
-            | Mapping[str, Any]
+            | _params.WorkersAIConfigurationParam
             | _models.SageMakerConfiguration
-            | Mapping[str, Any]
+            | _params.SageMakerConfigurationParam
             | _models.HuggingFaceConfiguration
-            | Mapping[str, Any]
+            | _params.HuggingFaceConfigurationParam
             | _models.CortexConfiguration
-            | Mapping[str, Any]
+            | _params.CortexConfigurationParam
             | _models.CustomHostConfiguration
-            | Mapping[str, Any]
+            | _params.CustomHostConfigurationParam
             | NotGiven
         ) = NOT_GIVEN,
         secret_mappings: (
-            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+            Sequence[_models.SecretMapping | _params.SecretMappingParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1041,7 +1048,7 @@ class AsyncIntegrationsModels(AsyncResource):
         self,
         slug: str,
         *,
-        models: Sequence[_models.ModelUpdateRequest | Mapping[str, Any]],
+        models: Sequence[_models.ModelUpdateRequest | _params.ModelUpdateRequestParam],
         allow_all_models: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1150,10 +1157,15 @@ class AsyncIntegrationsWorkspaces(AsyncResource):
         slug: str,
         *,
         workspaces: (
-            Sequence[_models.WorkspaceUpdateRequest | Mapping[str, Any]] | NotGiven
+            Sequence[
+                _models.WorkspaceUpdateRequest | _params.WorkspaceUpdateRequestParam
+            ]
+            | NotGiven
         ) = NOT_GIVEN,
         global_workspace_access: (
-            _models.GlobalWorkspaceAccess | Mapping[str, Any] | NotGiven
+            _models.GlobalWorkspaceAccess
+            | _params.GlobalWorkspaceAccessParam
+            | NotGiven
         ) = NOT_GIVEN,
         override_existing_workspace_access: bool | NotGiven = NOT_GIVEN,
         create_default_provider: bool | NotGiven = NOT_GIVEN,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -66,8 +68,8 @@ class Logs(SyncResource):
         *,
         body: (
             _models.CustomLog
-            | Mapping[str, Any]
-            | Sequence[_models.CustomLog | Mapping[str, Any]]
+            | _params.CustomLogParam
+            | Sequence[_models.CustomLog | _params.CustomLogParam]
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -246,8 +248,10 @@ class LogsExports(SyncResource):
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
-        filters: _models.GenerationsFilterSchema | Mapping[str, Any],
-        requested_data: _models.LogExportsRequestedData | Mapping[str, Any],
+        filters: _models.GenerationsFilterSchema | _params.GenerationsFilterSchemaParam,
+        requested_data: (
+            _models.LogExportsRequestedData | _params.LogExportsRequestedDataParam
+        ),
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -396,9 +400,11 @@ class LogsExports(SyncResource):
         export_id: str,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
-        filters: _models.GenerationsFilterSchema | Mapping[str, Any],
+        filters: _models.GenerationsFilterSchema | _params.GenerationsFilterSchemaParam,
         requested_data: (
-            _models.LogExportsRequestedData | Mapping[str, Any] | NotGiven
+            _models.LogExportsRequestedData
+            | _params.LogExportsRequestedDataParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -481,8 +487,8 @@ class AsyncLogs(AsyncResource):
         *,
         body: (
             _models.CustomLog
-            | Mapping[str, Any]
-            | Sequence[_models.CustomLog | Mapping[str, Any]]
+            | _params.CustomLogParam
+            | Sequence[_models.CustomLog | _params.CustomLogParam]
         ),
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -661,8 +667,10 @@ class AsyncLogsExports(AsyncResource):
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
-        filters: _models.GenerationsFilterSchema | Mapping[str, Any],
-        requested_data: _models.LogExportsRequestedData | Mapping[str, Any],
+        filters: _models.GenerationsFilterSchema | _params.GenerationsFilterSchemaParam,
+        requested_data: (
+            _models.LogExportsRequestedData | _params.LogExportsRequestedDataParam
+        ),
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -811,9 +819,11 @@ class AsyncLogsExports(AsyncResource):
         export_id: str,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
-        filters: _models.GenerationsFilterSchema | Mapping[str, Any],
+        filters: _models.GenerationsFilterSchema | _params.GenerationsFilterSchemaParam,
         requested_data: (
-            _models.LogExportsRequestedData | Mapping[str, Any] | NotGiven
+            _models.LogExportsRequestedData
+            | _params.LogExportsRequestedDataParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -77,11 +79,19 @@ class McpIntegrations(SyncResource):
         name: str,
         description: str | None | NotGiven = NOT_GIVEN,
         configurations: (
-            _models.CreateMcpIntegrationConfigurations | Mapping[str, Any] | NotGiven
+            _models.CreateMcpIntegrationConfigurations
+            | _params.CreateMcpIntegrationConfigurationsParam
+            | NotGiven
         ) = NOT_GIVEN,
         url: str,
-        auth_type: _models.CreateMcpIntegrationAuthType | str,
-        transport: _models.CreateMcpIntegrationTransport | str,
+        auth_type: (
+            _models.CreateMcpIntegrationAuthType
+            | _params.CreateMcpIntegrationAuthTypeParam
+        ),
+        transport: (
+            _models.CreateMcpIntegrationTransport
+            | _params.CreateMcpIntegrationTransportParam
+        ),
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -283,11 +293,21 @@ class McpIntegrations(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         configurations: (
-            _models.UpdateMcpIntegrationConfigurations | Mapping[str, Any] | NotGiven
+            _models.UpdateMcpIntegrationConfigurations
+            | _params.UpdateMcpIntegrationConfigurationsParam
+            | NotGiven
         ) = NOT_GIVEN,
         url: str | NotGiven = NOT_GIVEN,
-        auth_type: _models.UpdateMcpIntegrationAuthType | str | NotGiven = NOT_GIVEN,
-        transport: _models.UpdateMcpIntegrationTransport | str | NotGiven = NOT_GIVEN,
+        auth_type: (
+            _models.UpdateMcpIntegrationAuthType
+            | _params.UpdateMcpIntegrationAuthTypeParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        transport: (
+            _models.UpdateMcpIntegrationTransport
+            | _params.UpdateMcpIntegrationTransportParam
+            | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -450,7 +470,7 @@ class McpIntegrationsCapabilities(SyncResource):
         *,
         capabilities: Sequence[
             _models.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem
-            | Mapping[str, Any]
+            | _params.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemParam
         ],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -564,11 +584,12 @@ class McpIntegrationsWorkspaces(SyncResource):
         mcp_integration_id: str,
         *,
         workspaces: Sequence[
-            _models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem | Mapping[str, Any]
+            _models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem
+            | _params.BulkUpdateMcpIntegrationWorkspacesWorkspacesItemParam
         ],
         global_workspace_access: (
             _models.BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess
-            | Mapping[str, Any]
+            | _params.BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccessParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -655,11 +676,19 @@ class AsyncMcpIntegrations(AsyncResource):
         name: str,
         description: str | None | NotGiven = NOT_GIVEN,
         configurations: (
-            _models.CreateMcpIntegrationConfigurations | Mapping[str, Any] | NotGiven
+            _models.CreateMcpIntegrationConfigurations
+            | _params.CreateMcpIntegrationConfigurationsParam
+            | NotGiven
         ) = NOT_GIVEN,
         url: str,
-        auth_type: _models.CreateMcpIntegrationAuthType | str,
-        transport: _models.CreateMcpIntegrationTransport | str,
+        auth_type: (
+            _models.CreateMcpIntegrationAuthType
+            | _params.CreateMcpIntegrationAuthTypeParam
+        ),
+        transport: (
+            _models.CreateMcpIntegrationTransport
+            | _params.CreateMcpIntegrationTransportParam
+        ),
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -863,11 +892,21 @@ class AsyncMcpIntegrations(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         configurations: (
-            _models.UpdateMcpIntegrationConfigurations | Mapping[str, Any] | NotGiven
+            _models.UpdateMcpIntegrationConfigurations
+            | _params.UpdateMcpIntegrationConfigurationsParam
+            | NotGiven
         ) = NOT_GIVEN,
         url: str | NotGiven = NOT_GIVEN,
-        auth_type: _models.UpdateMcpIntegrationAuthType | str | NotGiven = NOT_GIVEN,
-        transport: _models.UpdateMcpIntegrationTransport | str | NotGiven = NOT_GIVEN,
+        auth_type: (
+            _models.UpdateMcpIntegrationAuthType
+            | _params.UpdateMcpIntegrationAuthTypeParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        transport: (
+            _models.UpdateMcpIntegrationTransport
+            | _params.UpdateMcpIntegrationTransportParam
+            | NotGiven
+        ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1034,7 +1073,7 @@ class AsyncMcpIntegrationsCapabilities(AsyncResource):
         *,
         capabilities: Sequence[
             _models.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem
-            | Mapping[str, Any]
+            | _params.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemParam
         ],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1150,11 +1189,12 @@ class AsyncMcpIntegrationsWorkspaces(AsyncResource):
         mcp_integration_id: str,
         *,
         workspaces: Sequence[
-            _models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem | Mapping[str, Any]
+            _models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem
+            | _params.BulkUpdateMcpIntegrationWorkspacesWorkspacesItemParam
         ],
         global_workspace_access: (
             _models.BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess
-            | Mapping[str, Any]
+            | _params.BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccessParam
             | None
             | NotGiven
         ) = NOT_GIVEN,

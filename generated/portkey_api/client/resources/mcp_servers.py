@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -416,7 +418,8 @@ class McpServersCapabilities(SyncResource):
         mcp_server_id: str,
         *,
         capabilities: Sequence[
-            _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem | Mapping[str, Any]
+            _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem
+            | _params.BulkUpdateMcpServerCapabilitiesCapabilitiesItemParam
         ],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -544,12 +547,15 @@ class McpServersUserAccess(SyncResource):
         *,
         user_access: (
             Sequence[
-                _models.BulkUpdateMcpServerUserAccessUserAccessItem | Mapping[str, Any]
+                _models.BulkUpdateMcpServerUserAccessUserAccessItem
+                | _params.BulkUpdateMcpServerUserAccessUserAccessItemParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
         default_user_access: (
-            _models.BulkUpdateMcpServerUserAccessDefaultUserAccess | str | NotGiven
+            _models.BulkUpdateMcpServerUserAccessDefaultUserAccess
+            | _params.BulkUpdateMcpServerUserAccessDefaultUserAccessParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -978,7 +984,8 @@ class AsyncMcpServersCapabilities(AsyncResource):
         mcp_server_id: str,
         *,
         capabilities: Sequence[
-            _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem | Mapping[str, Any]
+            _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem
+            | _params.BulkUpdateMcpServerCapabilitiesCapabilitiesItemParam
         ],
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1106,12 +1113,15 @@ class AsyncMcpServersUserAccess(AsyncResource):
         *,
         user_access: (
             Sequence[
-                _models.BulkUpdateMcpServerUserAccessUserAccessItem | Mapping[str, Any]
+                _models.BulkUpdateMcpServerUserAccessUserAccessItem
+                | _params.BulkUpdateMcpServerUserAccessUserAccessItemParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
         default_user_access: (
-            _models.BulkUpdateMcpServerUserAccessDefaultUserAccess | str | NotGiven
+            _models.BulkUpdateMcpServerUserAccessDefaultUserAccess
+            | _params.BulkUpdateMcpServerUserAccessDefaultUserAccessParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -60,7 +62,10 @@ class Moderations(SyncResource):
         *,
         input: str | Sequence[str],
         model: (
-            str | _models.CreateModerationRequestModelEnum | str | NotGiven
+            str
+            | _models.CreateModerationRequestModelEnum
+            | _params.CreateModerationRequestModelEnumParam
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
@@ -150,7 +155,10 @@ class AsyncModerations(AsyncResource):
         *,
         input: str | Sequence[str],
         model: (
-            str | _models.CreateModerationRequestModelEnum | str | NotGiven
+            str
+            | _models.CreateModerationRequestModelEnum
+            | _params.CreateModerationRequestModelEnumParam
+            | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,

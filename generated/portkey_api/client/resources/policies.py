@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -118,10 +120,16 @@ class PoliciesRateLimits(SyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        conditions: Sequence[_models.Condition | Mapping[str, Any]],
-        group_by: Sequence[_models.GroupBy | Mapping[str, Any]],
-        type: _models.CreateRateLimitsPolicyRequestType | str,
-        unit: _models.CreateRateLimitsPolicyRequestUnit | str,
+        conditions: Sequence[_models.Condition | _params.ConditionParam],
+        group_by: Sequence[_models.GroupBy | _params.GroupByParam],
+        type: (
+            _models.CreateRateLimitsPolicyRequestType
+            | _params.CreateRateLimitsPolicyRequestTypeParam
+        ),
+        unit: (
+            _models.CreateRateLimitsPolicyRequestUnit
+            | _params.CreateRateLimitsPolicyRequestUnitParam
+        ),
         value: float,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -303,7 +311,11 @@ class PoliciesRateLimits(SyncResource):
         rate_limits_policy_id: str,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        unit: _models.UpdateRateLimitsPolicyRequestUnit | str | NotGiven = NOT_GIVEN,
+        unit: (
+            _models.UpdateRateLimitsPolicyRequestUnit
+            | _params.UpdateRateLimitsPolicyRequestUnitParam
+            | NotGiven
+        ) = NOT_GIVEN,
         value: float | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -389,13 +401,19 @@ class PoliciesUsageLimits(SyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        conditions: Sequence[_models.Condition | Mapping[str, Any]],
-        group_by: Sequence[_models.GroupBy | Mapping[str, Any]],
-        type: _models.CreateUsageLimitsPolicyRequestType | str,
+        conditions: Sequence[_models.Condition | _params.ConditionParam],
+        group_by: Sequence[_models.GroupBy | _params.GroupByParam],
+        type: (
+            _models.CreateUsageLimitsPolicyRequestType
+            | _params.CreateUsageLimitsPolicyRequestTypeParam
+        ),
         credit_limit: float,
         alert_threshold: float | None | NotGiven = NOT_GIVEN,
         periodic_reset: (
-            _models.CreateUsageLimitsPolicyRequestPeriodicReset | str | None | NotGiven
+            _models.CreateUsageLimitsPolicyRequestPeriodicReset
+            | _params.CreateUsageLimitsPolicyRequestPeriodicResetParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -582,7 +600,10 @@ class PoliciesUsageLimits(SyncResource):
         credit_limit: float | NotGiven = NOT_GIVEN,
         alert_threshold: float | None | NotGiven = NOT_GIVEN,
         periodic_reset: (
-            _models.UpdateUsageLimitsPolicyRequestPeriodicReset | str | None | NotGiven
+            _models.UpdateUsageLimitsPolicyRequestPeriodicReset
+            | _params.UpdateUsageLimitsPolicyRequestPeriodicResetParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         reset_usage_for_value: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -859,10 +880,16 @@ class AsyncPoliciesRateLimits(AsyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        conditions: Sequence[_models.Condition | Mapping[str, Any]],
-        group_by: Sequence[_models.GroupBy | Mapping[str, Any]],
-        type: _models.CreateRateLimitsPolicyRequestType | str,
-        unit: _models.CreateRateLimitsPolicyRequestUnit | str,
+        conditions: Sequence[_models.Condition | _params.ConditionParam],
+        group_by: Sequence[_models.GroupBy | _params.GroupByParam],
+        type: (
+            _models.CreateRateLimitsPolicyRequestType
+            | _params.CreateRateLimitsPolicyRequestTypeParam
+        ),
+        unit: (
+            _models.CreateRateLimitsPolicyRequestUnit
+            | _params.CreateRateLimitsPolicyRequestUnitParam
+        ),
         value: float,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -1044,7 +1071,11 @@ class AsyncPoliciesRateLimits(AsyncResource):
         rate_limits_policy_id: str,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        unit: _models.UpdateRateLimitsPolicyRequestUnit | str | NotGiven = NOT_GIVEN,
+        unit: (
+            _models.UpdateRateLimitsPolicyRequestUnit
+            | _params.UpdateRateLimitsPolicyRequestUnitParam
+            | NotGiven
+        ) = NOT_GIVEN,
         value: float | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1130,13 +1161,19 @@ class AsyncPoliciesUsageLimits(AsyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        conditions: Sequence[_models.Condition | Mapping[str, Any]],
-        group_by: Sequence[_models.GroupBy | Mapping[str, Any]],
-        type: _models.CreateUsageLimitsPolicyRequestType | str,
+        conditions: Sequence[_models.Condition | _params.ConditionParam],
+        group_by: Sequence[_models.GroupBy | _params.GroupByParam],
+        type: (
+            _models.CreateUsageLimitsPolicyRequestType
+            | _params.CreateUsageLimitsPolicyRequestTypeParam
+        ),
         credit_limit: float,
         alert_threshold: float | None | NotGiven = NOT_GIVEN,
         periodic_reset: (
-            _models.CreateUsageLimitsPolicyRequestPeriodicReset | str | None | NotGiven
+            _models.CreateUsageLimitsPolicyRequestPeriodicReset
+            | _params.CreateUsageLimitsPolicyRequestPeriodicResetParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         organisation_id: str | NotGiven = NOT_GIVEN,
@@ -1325,7 +1362,10 @@ class AsyncPoliciesUsageLimits(AsyncResource):
         credit_limit: float | NotGiven = NOT_GIVEN,
         alert_threshold: float | None | NotGiven = NOT_GIVEN,
         periodic_reset: (
-            _models.UpdateUsageLimitsPolicyRequestPeriodicReset | str | None | NotGiven
+            _models.UpdateUsageLimitsPolicyRequestPeriodicReset
+            | _params.UpdateUsageLimitsPolicyRequestPeriodicResetParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         reset_usage_for_value: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,

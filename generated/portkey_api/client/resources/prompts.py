@@ -19,9 +19,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -254,9 +256,9 @@ class Prompts(SyncResource):
         variables: Mapping[str, Any],
         hyperparameters: (
             _models.CreateChatCompletionRequest
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestParam
             | _models.CreateCompletionRequest
-            | Mapping[str, Any]
+            | _params.CreateCompletionRequestParam
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -363,7 +365,9 @@ class Prompts(SyncResource):
         tools: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         is_raw_template: (
-            _models.UpdatePromptRequestIsRawTemplate | str | NotGiven
+            _models.UpdatePromptRequestIsRawTemplate
+            | _params.UpdatePromptRequestIsRawTemplateParam
+            | NotGiven
         ) = NOT_GIVEN,
         prompt_metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -497,9 +501,9 @@ class PromptsCompletions(SyncResource):
         stream: bool | NotGiven = NOT_GIVEN,
         hyperparameters: (
             _models.CreateChatCompletionRequest
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestParam
             | _models.CreateCompletionRequest
-            | Mapping[str, Any]
+            | _params.CreateCompletionRequestParam
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -1230,9 +1234,9 @@ class AsyncPrompts(AsyncResource):
         variables: Mapping[str, Any],
         hyperparameters: (
             _models.CreateChatCompletionRequest
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestParam
             | _models.CreateCompletionRequest
-            | Mapping[str, Any]
+            | _params.CreateCompletionRequestParam
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -1339,7 +1343,9 @@ class AsyncPrompts(AsyncResource):
         tools: Sequence[Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         tool_choice: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         is_raw_template: (
-            _models.UpdatePromptRequestIsRawTemplate | str | NotGiven
+            _models.UpdatePromptRequestIsRawTemplate
+            | _params.UpdatePromptRequestIsRawTemplateParam
+            | NotGiven
         ) = NOT_GIVEN,
         prompt_metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -1473,9 +1479,9 @@ class AsyncPromptsCompletions(AsyncResource):
         stream: bool | NotGiven = NOT_GIVEN,
         hyperparameters: (
             _models.CreateChatCompletionRequest
-            | Mapping[str, Any]
+            | _params.CreateChatCompletionRequestParam
             | _models.CreateCompletionRequest
-            | Mapping[str, Any]
+            | _params.CreateCompletionRequestParam
             | NotGiven
         ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -64,8 +66,12 @@ class Providers(SyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         slug: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: (
+            _models.RateLimits | _params.RateLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -230,9 +236,11 @@ class Providers(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         note: str | NotGiven = NOT_GIVEN,
         usage_limits: (
-            _models.UsageLimits | Mapping[str, Any] | None | NotGiven
+            _models.UsageLimits | _params.UsageLimitsParam | None | NotGiven
         ) = NOT_GIVEN,
-        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        rate_limits: (
+            _models.RateLimits | _params.RateLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         expires_at: str | None | NotGiven = NOT_GIVEN,
         reset_usage: bool | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
@@ -322,8 +330,12 @@ class AsyncProviders(AsyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         slug: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: (
+            _models.RateLimits | _params.RateLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -488,9 +500,11 @@ class AsyncProviders(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         note: str | NotGiven = NOT_GIVEN,
         usage_limits: (
-            _models.UsageLimits | Mapping[str, Any] | None | NotGiven
+            _models.UsageLimits | _params.UsageLimitsParam | None | NotGiven
         ) = NOT_GIVEN,
-        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        rate_limits: (
+            _models.RateLimits | _params.RateLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         expires_at: str | None | NotGiven = NOT_GIVEN,
         reset_usage: bool | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,

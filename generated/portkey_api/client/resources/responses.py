@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -66,31 +68,42 @@ class Responses(SyncResource):
     def create(
         self,
         *,
-        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | _params.MetadataParam | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses | Mapping[str, Any],
-        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | _params.ModelIdsResponsesParam,
+        reasoning: (
+            _models.Reasoning | _params.ReasoningParam | None | NotGiven
+        ) = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        text: (
+            _models.ResponsePropertiesText
+            | _params.ResponsePropertiesTextParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        tools: Sequence[_models.Tool | _params.ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
-            | str
+            | _params.ToolChoiceOptionsParam
             | _models.ToolChoiceTypes
-            | Mapping[str, Any]
+            | _params.ToolChoiceTypesParam
             | _models.ToolChoiceFunction
-            | Mapping[str, Any]
+            | _params.ToolChoiceFunctionParam
             | NotGiven
         ) = NOT_GIVEN,
         truncation: (
-            _models.ResponsePropertiesTruncation | str | None | NotGiven
+            _models.ResponsePropertiesTruncation
+            | _params.ResponsePropertiesTruncationParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
-        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | _params.InputItemParam],
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | None | NotGiven
+        ) = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
@@ -112,31 +125,42 @@ class Responses(SyncResource):
     def create(
         self,
         *,
-        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | _params.MetadataParam | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses | Mapping[str, Any],
-        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | _params.ModelIdsResponsesParam,
+        reasoning: (
+            _models.Reasoning | _params.ReasoningParam | None | NotGiven
+        ) = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        text: (
+            _models.ResponsePropertiesText
+            | _params.ResponsePropertiesTextParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        tools: Sequence[_models.Tool | _params.ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
-            | str
+            | _params.ToolChoiceOptionsParam
             | _models.ToolChoiceTypes
-            | Mapping[str, Any]
+            | _params.ToolChoiceTypesParam
             | _models.ToolChoiceFunction
-            | Mapping[str, Any]
+            | _params.ToolChoiceFunctionParam
             | NotGiven
         ) = NOT_GIVEN,
         truncation: (
-            _models.ResponsePropertiesTruncation | str | None | NotGiven
+            _models.ResponsePropertiesTruncation
+            | _params.ResponsePropertiesTruncationParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
-        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | _params.InputItemParam],
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | None | NotGiven
+        ) = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
@@ -158,31 +182,42 @@ class Responses(SyncResource):
     def create(
         self,
         *,
-        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | _params.MetadataParam | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses | Mapping[str, Any],
-        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | _params.ModelIdsResponsesParam,
+        reasoning: (
+            _models.Reasoning | _params.ReasoningParam | None | NotGiven
+        ) = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        text: (
+            _models.ResponsePropertiesText
+            | _params.ResponsePropertiesTextParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        tools: Sequence[_models.Tool | _params.ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
-            | str
+            | _params.ToolChoiceOptionsParam
             | _models.ToolChoiceTypes
-            | Mapping[str, Any]
+            | _params.ToolChoiceTypesParam
             | _models.ToolChoiceFunction
-            | Mapping[str, Any]
+            | _params.ToolChoiceFunctionParam
             | NotGiven
         ) = NOT_GIVEN,
         truncation: (
-            _models.ResponsePropertiesTruncation | str | None | NotGiven
+            _models.ResponsePropertiesTruncation
+            | _params.ResponsePropertiesTruncationParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
-        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | _params.InputItemParam],
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | None | NotGiven
+        ) = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
@@ -203,31 +238,42 @@ class Responses(SyncResource):
     def create(
         self,
         *,
-        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | _params.MetadataParam | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses | Mapping[str, Any],
-        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | _params.ModelIdsResponsesParam,
+        reasoning: (
+            _models.Reasoning | _params.ReasoningParam | None | NotGiven
+        ) = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        text: (
+            _models.ResponsePropertiesText
+            | _params.ResponsePropertiesTextParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        tools: Sequence[_models.Tool | _params.ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
-            | str
+            | _params.ToolChoiceOptionsParam
             | _models.ToolChoiceTypes
-            | Mapping[str, Any]
+            | _params.ToolChoiceTypesParam
             | _models.ToolChoiceFunction
-            | Mapping[str, Any]
+            | _params.ToolChoiceFunctionParam
             | NotGiven
         ) = NOT_GIVEN,
         truncation: (
-            _models.ResponsePropertiesTruncation | str | None | NotGiven
+            _models.ResponsePropertiesTruncation
+            | _params.ResponsePropertiesTruncationParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
-        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | _params.InputItemParam],
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | None | NotGiven
+        ) = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
@@ -377,7 +423,9 @@ class Responses(SyncResource):
         self,
         response_id: str,
         *,
-        include: Sequence[_models.Includable | str] | NotGiven = NOT_GIVEN,
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,
@@ -595,31 +643,42 @@ class AsyncResponses(AsyncResource):
     async def create(
         self,
         *,
-        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | _params.MetadataParam | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses | Mapping[str, Any],
-        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | _params.ModelIdsResponsesParam,
+        reasoning: (
+            _models.Reasoning | _params.ReasoningParam | None | NotGiven
+        ) = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        text: (
+            _models.ResponsePropertiesText
+            | _params.ResponsePropertiesTextParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        tools: Sequence[_models.Tool | _params.ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
-            | str
+            | _params.ToolChoiceOptionsParam
             | _models.ToolChoiceTypes
-            | Mapping[str, Any]
+            | _params.ToolChoiceTypesParam
             | _models.ToolChoiceFunction
-            | Mapping[str, Any]
+            | _params.ToolChoiceFunctionParam
             | NotGiven
         ) = NOT_GIVEN,
         truncation: (
-            _models.ResponsePropertiesTruncation | str | None | NotGiven
+            _models.ResponsePropertiesTruncation
+            | _params.ResponsePropertiesTruncationParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
-        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | _params.InputItemParam],
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | None | NotGiven
+        ) = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
@@ -641,31 +700,42 @@ class AsyncResponses(AsyncResource):
     async def create(
         self,
         *,
-        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | _params.MetadataParam | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses | Mapping[str, Any],
-        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | _params.ModelIdsResponsesParam,
+        reasoning: (
+            _models.Reasoning | _params.ReasoningParam | None | NotGiven
+        ) = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        text: (
+            _models.ResponsePropertiesText
+            | _params.ResponsePropertiesTextParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        tools: Sequence[_models.Tool | _params.ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
-            | str
+            | _params.ToolChoiceOptionsParam
             | _models.ToolChoiceTypes
-            | Mapping[str, Any]
+            | _params.ToolChoiceTypesParam
             | _models.ToolChoiceFunction
-            | Mapping[str, Any]
+            | _params.ToolChoiceFunctionParam
             | NotGiven
         ) = NOT_GIVEN,
         truncation: (
-            _models.ResponsePropertiesTruncation | str | None | NotGiven
+            _models.ResponsePropertiesTruncation
+            | _params.ResponsePropertiesTruncationParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
-        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | _params.InputItemParam],
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | None | NotGiven
+        ) = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
@@ -687,31 +757,42 @@ class AsyncResponses(AsyncResource):
     async def create(
         self,
         *,
-        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | _params.MetadataParam | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses | Mapping[str, Any],
-        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | _params.ModelIdsResponsesParam,
+        reasoning: (
+            _models.Reasoning | _params.ReasoningParam | None | NotGiven
+        ) = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        text: (
+            _models.ResponsePropertiesText
+            | _params.ResponsePropertiesTextParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        tools: Sequence[_models.Tool | _params.ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
-            | str
+            | _params.ToolChoiceOptionsParam
             | _models.ToolChoiceTypes
-            | Mapping[str, Any]
+            | _params.ToolChoiceTypesParam
             | _models.ToolChoiceFunction
-            | Mapping[str, Any]
+            | _params.ToolChoiceFunctionParam
             | NotGiven
         ) = NOT_GIVEN,
         truncation: (
-            _models.ResponsePropertiesTruncation | str | None | NotGiven
+            _models.ResponsePropertiesTruncation
+            | _params.ResponsePropertiesTruncationParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
-        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | _params.InputItemParam],
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | None | NotGiven
+        ) = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
@@ -732,31 +813,42 @@ class AsyncResponses(AsyncResource):
     async def create(
         self,
         *,
-        metadata: _models.Metadata | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        metadata: _models.Metadata | _params.MetadataParam | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         previous_response_id: str | None | NotGiven = NOT_GIVEN,
-        model: _models.ModelIdsResponses | Mapping[str, Any],
-        reasoning: _models.Reasoning | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        model: _models.ModelIdsResponses | _params.ModelIdsResponsesParam,
+        reasoning: (
+            _models.Reasoning | _params.ReasoningParam | None | NotGiven
+        ) = NOT_GIVEN,
         max_output_tokens: int | None | NotGiven = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
-        text: _models.ResponsePropertiesText | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tools: Sequence[_models.Tool | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        text: (
+            _models.ResponsePropertiesText
+            | _params.ResponsePropertiesTextParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        tools: Sequence[_models.Tool | _params.ToolParam] | NotGiven = NOT_GIVEN,
         tool_choice: (
             _models.ToolChoiceOptions
-            | str
+            | _params.ToolChoiceOptionsParam
             | _models.ToolChoiceTypes
-            | Mapping[str, Any]
+            | _params.ToolChoiceTypesParam
             | _models.ToolChoiceFunction
-            | Mapping[str, Any]
+            | _params.ToolChoiceFunctionParam
             | NotGiven
         ) = NOT_GIVEN,
         truncation: (
-            _models.ResponsePropertiesTruncation | str | None | NotGiven
+            _models.ResponsePropertiesTruncation
+            | _params.ResponsePropertiesTruncationParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
-        input: str | Sequence[_models.InputItem | Mapping[str, Any]],
-        include: Sequence[_models.Includable | str] | None | NotGiven = NOT_GIVEN,
+        input: str | Sequence[_models.InputItem | _params.InputItemParam],
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | None | NotGiven
+        ) = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         store: bool | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
@@ -906,7 +998,9 @@ class AsyncResponses(AsyncResource):
         self,
         response_id: str,
         *,
-        include: Sequence[_models.Includable | str] | NotGiven = NOT_GIVEN,
+        include: (
+            Sequence[_models.Includable | _params.IncludableParam] | NotGiven
+        ) = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
         parent_span_id: str | NotGiven = NOT_GIVEN,

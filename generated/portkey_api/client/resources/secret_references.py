@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -63,26 +65,29 @@ class SecretReferences(SyncResource):
         name: str,
         slug: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
-        manager_type: _models.CreateSecretReferenceRequestManagerType | str,
+        manager_type: (
+            _models.CreateSecretReferenceRequestManagerType
+            | _params.CreateSecretReferenceRequestManagerTypeParam
+        ),
         auth_config: (
             _models.AwsAccessKeyAuthConfig
-            | Mapping[str, Any]
+            | _params.AwsAccessKeyAuthConfigParam
             | _models.AwsAssumedRoleAuthConfig
-            | Mapping[str, Any]
+            | _params.AwsAssumedRoleAuthConfigParam
             | _models.AwsServiceRoleAuthConfig
-            | Mapping[str, Any]
+            | _params.AwsServiceRoleAuthConfigParam
             | _models.AzureEntraAuthConfig
-            | Mapping[str, Any]
+            | _params.AzureEntraAuthConfigParam
             | _models.AzureManagedAuthConfig
-            | Mapping[str, Any]
+            | _params.AzureManagedAuthConfigParam
             | _models.AzureDefaultAuthConfig
-            | Mapping[str, Any]
+            | _params.AzureDefaultAuthConfigParam
             | _models.HashicorpTokenAuthConfig
-            | Mapping[str, Any]
+            | _params.HashicorpTokenAuthConfigParam
             | _models.HashicorpAppRoleAuthConfig
-            | Mapping[str, Any]
+            | _params.HashicorpAppRoleAuthConfigParam
             | _models.HashicorpKubernetesAuthConfig
-            | Mapping[str, Any]
+            | _params.HashicorpKubernetesAuthConfigParam
         ),
         secret_path: str,
         secret_key: str | None | NotGiven = NOT_GIVEN,
@@ -347,26 +352,29 @@ class AsyncSecretReferences(AsyncResource):
         name: str,
         slug: str | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
-        manager_type: _models.CreateSecretReferenceRequestManagerType | str,
+        manager_type: (
+            _models.CreateSecretReferenceRequestManagerType
+            | _params.CreateSecretReferenceRequestManagerTypeParam
+        ),
         auth_config: (
             _models.AwsAccessKeyAuthConfig
-            | Mapping[str, Any]
+            | _params.AwsAccessKeyAuthConfigParam
             | _models.AwsAssumedRoleAuthConfig
-            | Mapping[str, Any]
+            | _params.AwsAssumedRoleAuthConfigParam
             | _models.AwsServiceRoleAuthConfig
-            | Mapping[str, Any]
+            | _params.AwsServiceRoleAuthConfigParam
             | _models.AzureEntraAuthConfig
-            | Mapping[str, Any]
+            | _params.AzureEntraAuthConfigParam
             | _models.AzureManagedAuthConfig
-            | Mapping[str, Any]
+            | _params.AzureManagedAuthConfigParam
             | _models.AzureDefaultAuthConfig
-            | Mapping[str, Any]
+            | _params.AzureDefaultAuthConfigParam
             | _models.HashicorpTokenAuthConfig
-            | Mapping[str, Any]
+            | _params.HashicorpTokenAuthConfigParam
             | _models.HashicorpAppRoleAuthConfig
-            | Mapping[str, Any]
+            | _params.HashicorpAppRoleAuthConfigParam
             | _models.HashicorpKubernetesAuthConfig
-            | Mapping[str, Any]
+            | _params.HashicorpKubernetesAuthConfigParam
         ),
         secret_path: str,
         secret_key: str | None | NotGiven = NOT_GIVEN,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -74,11 +76,12 @@ class Threads(SyncResource):
         self,
         *,
         messages: (
-            Sequence[_models.CreateMessageRequest | Mapping[str, Any]] | NotGiven
+            Sequence[_models.CreateMessageRequest | _params.CreateMessageRequestParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
             _models.CreateThreadRequestToolResources
-            | Mapping[str, Any]
+            | _params.CreateThreadRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -142,26 +145,32 @@ class Threads(SyncResource):
         self,
         *,
         assistant_id: str,
-        thread: _models.CreateThreadRequest | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        thread: (
+            _models.CreateThreadRequest | _params.CreateThreadRequestParam | NotGiven
+        ) = NOT_GIVEN,
         model: (
-            str | _models.CreateThreadAndRunRequestModelEnum | str | None | NotGiven
+            str
+            | _models.CreateThreadAndRunRequestModelEnum
+            | _params.CreateThreadAndRunRequestModelEnumParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
             Sequence[
                 _models.AssistantToolsCode
-                | Mapping[str, Any]
+                | _params.AssistantToolsCodeParam
                 | _models.AssistantToolsFileSearch
-                | Mapping[str, Any]
+                | _params.AssistantToolsFileSearchParam
                 | _models.AssistantToolsFunction
-                | Mapping[str, Any]
+                | _params.AssistantToolsFunctionParam
             ]
             | None
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
             _models.CreateThreadAndRunRequestToolResources
-            | Mapping[str, Any]
+            | _params.CreateThreadAndRunRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -172,17 +181,20 @@ class Threads(SyncResource):
         max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         truncation_strategy: (
-            _models.TruncationObject | Mapping[str, Any] | None | NotGiven
+            _models.TruncationObject | _params.TruncationObjectParam | None | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.AssistantsApiToolChoiceOption | Mapping[str, Any] | None | NotGiven
+            _models.AssistantsApiToolChoiceOption
+            | _params.AssistantsApiToolChoiceOptionParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         response_format: (
             _models.AssistantsApiResponseFormatOption
-            | Mapping[str, Any]
+            | _params.AssistantsApiResponseFormatOptionParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -383,7 +395,7 @@ class Threads(SyncResource):
         *,
         tool_resources: (
             _models.ModifyThreadRequestToolResources
-            | Mapping[str, Any]
+            | _params.ModifyThreadRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -503,20 +515,23 @@ class ThreadsMessages(SyncResource):
         self,
         thread_id: str,
         *,
-        role: _models.CreateMessageRequestRole | str,
+        role: _models.CreateMessageRequestRole | _params.CreateMessageRequestRoleParam,
         content: (
             str
             | Sequence[
                 _models.MessageContentImageFileObject
-                | Mapping[str, Any]
+                | _params.MessageContentImageFileObjectParam
                 | _models.MessageContentImageUrlObject
-                | Mapping[str, Any]
+                | _params.MessageContentImageUrlObjectParam
                 | _models.MessageRequestContentTextObject
-                | Mapping[str, Any]
+                | _params.MessageRequestContentTextObjectParam
             ]
         ),
         attachments: (
-            Sequence[_models.CreateMessageRequestAttachmentsItem | Mapping[str, Any]]
+            Sequence[
+                _models.CreateMessageRequestAttachmentsItem
+                | _params.CreateMessageRequestAttachmentsItemParam
+            ]
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -951,21 +966,27 @@ class ThreadsRuns(SyncResource):
         *,
         assistant_id: str,
         model: (
-            str | _models.CreateRunRequestModelEnum | str | None | NotGiven
+            str
+            | _models.CreateRunRequestModelEnum
+            | _params.CreateRunRequestModelEnumParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         additional_instructions: str | None | NotGiven = NOT_GIVEN,
         additional_messages: (
-            Sequence[_models.CreateMessageRequest | Mapping[str, Any]] | None | NotGiven
+            Sequence[_models.CreateMessageRequest | _params.CreateMessageRequestParam]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         tools: (
             Sequence[
                 _models.AssistantToolsCode
-                | Mapping[str, Any]
+                | _params.AssistantToolsCodeParam
                 | _models.AssistantToolsFileSearch
-                | Mapping[str, Any]
+                | _params.AssistantToolsFileSearchParam
                 | _models.AssistantToolsFunction
-                | Mapping[str, Any]
+                | _params.AssistantToolsFunctionParam
             ]
             | None
             | NotGiven
@@ -977,17 +998,20 @@ class ThreadsRuns(SyncResource):
         max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         truncation_strategy: (
-            _models.TruncationObject | Mapping[str, Any] | None | NotGiven
+            _models.TruncationObject | _params.TruncationObjectParam | None | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.AssistantsApiToolChoiceOption | Mapping[str, Any] | None | NotGiven
+            _models.AssistantsApiToolChoiceOption
+            | _params.AssistantsApiToolChoiceOptionParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         response_format: (
             _models.AssistantsApiResponseFormatOption
-            | Mapping[str, Any]
+            | _params.AssistantsApiResponseFormatOptionParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -1222,7 +1246,8 @@ class ThreadsRuns(SyncResource):
         run_id: str,
         *,
         tool_outputs: Sequence[
-            _models.SubmitToolOutputsRunRequestToolOutputsItem | Mapping[str, Any]
+            _models.SubmitToolOutputsRunRequestToolOutputsItem
+            | _params.SubmitToolOutputsRunRequestToolOutputsItemParam
         ],
         stream: bool | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
@@ -1587,11 +1612,12 @@ class AsyncThreads(AsyncResource):
         self,
         *,
         messages: (
-            Sequence[_models.CreateMessageRequest | Mapping[str, Any]] | NotGiven
+            Sequence[_models.CreateMessageRequest | _params.CreateMessageRequestParam]
+            | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
             _models.CreateThreadRequestToolResources
-            | Mapping[str, Any]
+            | _params.CreateThreadRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -1655,26 +1681,32 @@ class AsyncThreads(AsyncResource):
         self,
         *,
         assistant_id: str,
-        thread: _models.CreateThreadRequest | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        thread: (
+            _models.CreateThreadRequest | _params.CreateThreadRequestParam | NotGiven
+        ) = NOT_GIVEN,
         model: (
-            str | _models.CreateThreadAndRunRequestModelEnum | str | None | NotGiven
+            str
+            | _models.CreateThreadAndRunRequestModelEnum
+            | _params.CreateThreadAndRunRequestModelEnumParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         tools: (
             Sequence[
                 _models.AssistantToolsCode
-                | Mapping[str, Any]
+                | _params.AssistantToolsCodeParam
                 | _models.AssistantToolsFileSearch
-                | Mapping[str, Any]
+                | _params.AssistantToolsFileSearchParam
                 | _models.AssistantToolsFunction
-                | Mapping[str, Any]
+                | _params.AssistantToolsFunctionParam
             ]
             | None
             | NotGiven
         ) = NOT_GIVEN,
         tool_resources: (
             _models.CreateThreadAndRunRequestToolResources
-            | Mapping[str, Any]
+            | _params.CreateThreadAndRunRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -1685,17 +1717,20 @@ class AsyncThreads(AsyncResource):
         max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         truncation_strategy: (
-            _models.TruncationObject | Mapping[str, Any] | None | NotGiven
+            _models.TruncationObject | _params.TruncationObjectParam | None | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.AssistantsApiToolChoiceOption | Mapping[str, Any] | None | NotGiven
+            _models.AssistantsApiToolChoiceOption
+            | _params.AssistantsApiToolChoiceOptionParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         response_format: (
             _models.AssistantsApiResponseFormatOption
-            | Mapping[str, Any]
+            | _params.AssistantsApiResponseFormatOptionParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -1896,7 +1931,7 @@ class AsyncThreads(AsyncResource):
         *,
         tool_resources: (
             _models.ModifyThreadRequestToolResources
-            | Mapping[str, Any]
+            | _params.ModifyThreadRequestToolResourcesParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -2016,20 +2051,23 @@ class AsyncThreadsMessages(AsyncResource):
         self,
         thread_id: str,
         *,
-        role: _models.CreateMessageRequestRole | str,
+        role: _models.CreateMessageRequestRole | _params.CreateMessageRequestRoleParam,
         content: (
             str
             | Sequence[
                 _models.MessageContentImageFileObject
-                | Mapping[str, Any]
+                | _params.MessageContentImageFileObjectParam
                 | _models.MessageContentImageUrlObject
-                | Mapping[str, Any]
+                | _params.MessageContentImageUrlObjectParam
                 | _models.MessageRequestContentTextObject
-                | Mapping[str, Any]
+                | _params.MessageRequestContentTextObjectParam
             ]
         ),
         attachments: (
-            Sequence[_models.CreateMessageRequestAttachmentsItem | Mapping[str, Any]]
+            Sequence[
+                _models.CreateMessageRequestAttachmentsItem
+                | _params.CreateMessageRequestAttachmentsItemParam
+            ]
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -2464,21 +2502,27 @@ class AsyncThreadsRuns(AsyncResource):
         *,
         assistant_id: str,
         model: (
-            str | _models.CreateRunRequestModelEnum | str | None | NotGiven
+            str
+            | _models.CreateRunRequestModelEnum
+            | _params.CreateRunRequestModelEnumParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         instructions: str | None | NotGiven = NOT_GIVEN,
         additional_instructions: str | None | NotGiven = NOT_GIVEN,
         additional_messages: (
-            Sequence[_models.CreateMessageRequest | Mapping[str, Any]] | None | NotGiven
+            Sequence[_models.CreateMessageRequest | _params.CreateMessageRequestParam]
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         tools: (
             Sequence[
                 _models.AssistantToolsCode
-                | Mapping[str, Any]
+                | _params.AssistantToolsCodeParam
                 | _models.AssistantToolsFileSearch
-                | Mapping[str, Any]
+                | _params.AssistantToolsFileSearchParam
                 | _models.AssistantToolsFunction
-                | Mapping[str, Any]
+                | _params.AssistantToolsFunctionParam
             ]
             | None
             | NotGiven
@@ -2490,17 +2534,20 @@ class AsyncThreadsRuns(AsyncResource):
         max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         truncation_strategy: (
-            _models.TruncationObject | Mapping[str, Any] | None | NotGiven
+            _models.TruncationObject | _params.TruncationObjectParam | None | NotGiven
         ) = NOT_GIVEN,
         tool_choice: (
-            _models.AssistantsApiToolChoiceOption | Mapping[str, Any] | None | NotGiven
+            _models.AssistantsApiToolChoiceOption
+            | _params.AssistantsApiToolChoiceOptionParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         parallel_tool_calls: (
-            _models.ParallelToolCalls | Mapping[str, Any] | NotGiven
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
         ) = NOT_GIVEN,
         response_format: (
             _models.AssistantsApiResponseFormatOption
-            | Mapping[str, Any]
+            | _params.AssistantsApiResponseFormatOptionParam
             | None
             | NotGiven
         ) = NOT_GIVEN,
@@ -2735,7 +2782,8 @@ class AsyncThreadsRuns(AsyncResource):
         run_id: str,
         *,
         tool_outputs: Sequence[
-            _models.SubmitToolOutputsRunRequestToolOutputsItem | Mapping[str, Any]
+            _models.SubmitToolOutputsRunRequestToolOutputsItem
+            | _params.SubmitToolOutputsRunRequestToolOutputsItemParam
         ],
         stream: bool | None | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,

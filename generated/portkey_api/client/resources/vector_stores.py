@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -76,13 +78,15 @@ class VectorStores(SyncResource):
         file_ids: Sequence[str] | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         expires_after: (
-            _models.VectorStoreExpirationAfter | Mapping[str, Any] | NotGiven
+            _models.VectorStoreExpirationAfter
+            | _params.VectorStoreExpirationAfterParam
+            | NotGiven
         ) = NOT_GIVEN,
         chunking_strategy: (
             _models.AutoChunkingStrategyRequestParam
-            | Mapping[str, Any]
+            | _params.AutoChunkingStrategyRequestParamParam
             | _models.StaticChunkingStrategyRequestParam
-            | Mapping[str, Any]
+            | _params.StaticChunkingStrategyRequestParamParam
             | NotGiven
         ) = NOT_GIVEN,
         metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
@@ -246,7 +250,10 @@ class VectorStores(SyncResource):
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         expires_after: (
-            _models.VectorStoreExpirationAfter | Mapping[str, Any] | None | NotGiven
+            _models.VectorStoreExpirationAfter
+            | _params.VectorStoreExpirationAfterParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -384,7 +391,9 @@ class VectorStoresFileBatches(SyncResource):
         *,
         file_ids: Sequence[str],
         chunking_strategy: (
-            _models.ChunkingStrategyRequestParam | Mapping[str, Any] | NotGiven
+            _models.ChunkingStrategyRequestParam
+            | _params.ChunkingStrategyRequestParamParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -602,7 +611,9 @@ class VectorStoresFiles(SyncResource):
         *,
         file_id: str,
         chunking_strategy: (
-            _models.ChunkingStrategyRequestParam | Mapping[str, Any] | NotGiven
+            _models.ChunkingStrategyRequestParam
+            | _params.ChunkingStrategyRequestParamParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -822,13 +833,15 @@ class AsyncVectorStores(AsyncResource):
         file_ids: Sequence[str] | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         expires_after: (
-            _models.VectorStoreExpirationAfter | Mapping[str, Any] | NotGiven
+            _models.VectorStoreExpirationAfter
+            | _params.VectorStoreExpirationAfterParam
+            | NotGiven
         ) = NOT_GIVEN,
         chunking_strategy: (
             _models.AutoChunkingStrategyRequestParam
-            | Mapping[str, Any]
+            | _params.AutoChunkingStrategyRequestParamParam
             | _models.StaticChunkingStrategyRequestParam
-            | Mapping[str, Any]
+            | _params.StaticChunkingStrategyRequestParamParam
             | NotGiven
         ) = NOT_GIVEN,
         metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
@@ -992,7 +1005,10 @@ class AsyncVectorStores(AsyncResource):
         *,
         name: str | None | NotGiven = NOT_GIVEN,
         expires_after: (
-            _models.VectorStoreExpirationAfter | Mapping[str, Any] | None | NotGiven
+            _models.VectorStoreExpirationAfter
+            | _params.VectorStoreExpirationAfterParam
+            | None
+            | NotGiven
         ) = NOT_GIVEN,
         metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -1134,7 +1150,9 @@ class AsyncVectorStoresFileBatches(AsyncResource):
         *,
         file_ids: Sequence[str],
         chunking_strategy: (
-            _models.ChunkingStrategyRequestParam | Mapping[str, Any] | NotGiven
+            _models.ChunkingStrategyRequestParam
+            | _params.ChunkingStrategyRequestParamParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -1356,7 +1374,9 @@ class AsyncVectorStoresFiles(AsyncResource):
         *,
         file_id: str,
         chunking_strategy: (
-            _models.ChunkingStrategyRequestParam | Mapping[str, Any] | NotGiven
+            _models.ChunkingStrategyRequestParam
+            | _params.ChunkingStrategyRequestParamParam
+            | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,

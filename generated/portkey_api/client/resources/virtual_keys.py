@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -60,7 +62,11 @@ class VirtualKeys(SyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        provider: _models.CreateVirtualKeysRequestProvider | str | NotGiven = NOT_GIVEN,
+        provider: (
+            _models.CreateVirtualKeysRequestProvider
+            | _params.CreateVirtualKeysRequestProviderParam
+            | NotGiven
+        ) = NOT_GIVEN,
         key: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
         api_version: str | None | NotGiven = NOT_GIVEN,
@@ -69,15 +75,20 @@ class VirtualKeys(SyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         deployment_config: (
             Sequence[
-                _models.CreateVirtualKeysRequestDeploymentConfigItem | Mapping[str, Any]
+                _models.CreateVirtualKeysRequestDeploymentConfigItem
+                | _params.CreateVirtualKeysRequestDeploymentConfigItemParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: (
+            _models.RateLimits | _params.RateLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
         secret_mappings: (
-            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+            Sequence[_models.SecretMapping | _params.SecretMappingParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -229,13 +240,16 @@ class VirtualKeys(SyncResource):
         note: str | None | NotGiven = NOT_GIVEN,
         deployment_config: (
             Sequence[
-                _models.UpdateVirtualKeysRequestDeploymentConfigItem | Mapping[str, Any]
+                _models.UpdateVirtualKeysRequestDeploymentConfigItem
+                | _params.UpdateVirtualKeysRequestDeploymentConfigItemParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         secret_mappings: (
-            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+            Sequence[_models.SecretMapping | _params.SecretMappingParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -315,7 +329,11 @@ class AsyncVirtualKeys(AsyncResource):
         self,
         *,
         name: str | NotGiven = NOT_GIVEN,
-        provider: _models.CreateVirtualKeysRequestProvider | str | NotGiven = NOT_GIVEN,
+        provider: (
+            _models.CreateVirtualKeysRequestProvider
+            | _params.CreateVirtualKeysRequestProviderParam
+            | NotGiven
+        ) = NOT_GIVEN,
         key: str | NotGiven = NOT_GIVEN,
         note: str | None | NotGiven = NOT_GIVEN,
         api_version: str | None | NotGiven = NOT_GIVEN,
@@ -324,15 +342,20 @@ class AsyncVirtualKeys(AsyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         deployment_config: (
             Sequence[
-                _models.CreateVirtualKeysRequestDeploymentConfigItem | Mapping[str, Any]
+                _models.CreateVirtualKeysRequestDeploymentConfigItem
+                | _params.CreateVirtualKeysRequestDeploymentConfigItemParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        rate_limits: _models.RateLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
+        rate_limits: (
+            _models.RateLimits | _params.RateLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
         secret_mappings: (
-            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+            Sequence[_models.SecretMapping | _params.SecretMappingParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -484,13 +507,16 @@ class AsyncVirtualKeys(AsyncResource):
         note: str | None | NotGiven = NOT_GIVEN,
         deployment_config: (
             Sequence[
-                _models.UpdateVirtualKeysRequestDeploymentConfigItem | Mapping[str, Any]
+                _models.UpdateVirtualKeysRequestDeploymentConfigItem
+                | _params.UpdateVirtualKeysRequestDeploymentConfigItemParam
             ]
             | NotGiven
         ) = NOT_GIVEN,
-        usage_limits: _models.UsageLimits | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        usage_limits: (
+            _models.UsageLimits | _params.UsageLimitsParam | NotGiven
+        ) = NOT_GIVEN,
         secret_mappings: (
-            Sequence[_models.SecretMapping | Mapping[str, Any]] | NotGiven
+            Sequence[_models.SecretMapping | _params.SecretMappingParam] | NotGiven
         ) = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,

@@ -18,9 +18,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -65,7 +67,9 @@ class Files(SyncResource):
         self,
         *,
         file: FileTypes,
-        purpose: _models.UploadFileRequestPurpose | str,
+        purpose: (
+            _models.UploadFileRequestPurpose | _params.UploadFileRequestPurposeParam
+        ),
         tags: Sequence[str] | NotGiven = NOT_GIVEN,
         attachments: Sequence[FileTypes] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
@@ -201,7 +205,9 @@ class AsyncFiles(AsyncResource):
         self,
         *,
         file: FileTypes,
-        purpose: _models.UploadFileRequestPurpose | str,
+        purpose: (
+            _models.UploadFileRequestPurpose | _params.UploadFileRequestPurposeParam
+        ),
         tags: Sequence[str] | NotGiven = NOT_GIVEN,
         attachments: Sequence[FileTypes] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,

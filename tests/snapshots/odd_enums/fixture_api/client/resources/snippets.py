@@ -19,9 +19,11 @@ from .._runtime import lazy_module
 
 if TYPE_CHECKING:
     from ... import models as _models
+    from .. import params as _params
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
+    _params = lazy_module("..params", __package__)
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -59,7 +61,7 @@ class Snippets(SyncResource):
     def list(
         self,
         *,
-        language: _models.Language | str | NotGiven = NOT_GIVEN,
+        language: _models.Language | _params.LanguageParam | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -115,7 +117,7 @@ class AsyncSnippets(AsyncResource):
     async def list(
         self,
         *,
-        language: _models.Language | str | NotGiven = NOT_GIVEN,
+        language: _models.Language | _params.LanguageParam | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,

@@ -1,0 +1,149 @@
+"""The request types of the params module: one ``<Class>Param`` per model class a request can hold.
+
+Arguments accept a model instance or its Param (generator/typeref.py `request_form`). A Param is
+a TypedDict for an object class (required keys marked, no other keys allowed, so mypy rejects a
+misspelt key or a wrong Literal in a dict literal, as the openai SDK's params do) and an alias
+otherwise: an enum's Literal, a union of its members' request forms, a list or map of them.
+Definitions come from the models plan's rewritten schemas, where every class is a named schema,
+so a Param and its model always describe the same class.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from .. import typeref as tr
+from ..ir import Operation, ParamKey, ParamType, TypeRef
+from ..models import EMPTY_WIRE, SchemaPlan, _hint, clean_text
+
+_SCHEMAS = "#/components/schemas/"
+# Names a params module uses in annotations: a TypedDict key with one of these names would
+# shadow it in the class body, so such a TypedDict takes the functional form.
+_MODULE_NAMES = frozenset(
+    {"Any", "Literal", "Mapping", "Sequence", "Required", "TypeAlias", "TypedDict", "_models", "annotations"}
+)
+
+
+def param_name(class_name: str) -> str:
+    return class_name + "Param"
+
+
+def argument_types(op: Operation) -> Iterable[TypeRef]:
+    """The types of everything a caller passes to `op` (before `request_form`)."""
+    for p in op.params:
+        yield p.type
+    if op.body is not None:
+        if op.body.fields:
+            yield from (f.type for f in op.body.fields)
+        else:
+            yield op.body.type
+
+
+def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[ParamType, ...]:
+    """A Param for every model class reachable from the operations' arguments, in the order
+    they are defined: TypedDicts (by name), then aliases, each after the aliases it uses."""
+    schemas: Mapping[str, Any] = ((plan.spec.get("components") or {}).get("schemas")) or {}
+    # The rewritten schemas refer to each class by `#/components/schemas/<Class>`.
+    rewritten = replace(plan, class_for_pointer={_SCHEMAS + n: n for n in schemas}, source=plan.spec)
+
+    def hint(schema: Any, pointer: str) -> TypeRef:
+        return tr.request_form(_hint(rewritten, schema, pointer, 0), param_name)
+
+    todo = sorted({n for op in operations for t in argument_types(op) for n in tr.model_names(t)})
+    made: dict[str, ParamType] = {}
+    while todo:
+        cls = todo.pop()
+        if cls in made or cls not in schemas:
+            continue
+        made[cls] = _define(cls, schemas, hint)
+        used = tr.model_names(made[cls].alias) if made[cls].alias else set()
+        for k in made[cls].keys:
+            used |= tr.model_names(k.type)
+        todo.extend(sorted(used - set(made)))
+    return _ordered(made)
+
+
+def _define(cls: str, schemas: Mapping[str, Any], hint: Any) -> ParamType:
+    schema = schemas[cls]
+    pointer = _SCHEMAS + cls
+    doc = clean_text(schema.get("description")) if isinstance(schema, Mapping) else None
+    if isinstance(schema, Mapping) and ("properties" in schema or "allOf" in schema) and not (
+        schema.get("oneOf") or schema.get("anyOf")
+    ):
+        found = _object_keys(cls, schemas, hint, set())
+        if found is not None:
+            keys, required = found
+            items = tuple(ParamKey(wire, t, wire in required) for wire, t in keys.items())
+            return ParamType(param_name(cls), cls, doc, keys=items, functional=not _class_body_safe(keys))
+    # Anything else is what its model class holds, in request form (an enum: its Literal).
+    whole = dict(schema) if isinstance(schema, Mapping) else {}
+    alias = hint(whole, pointer + "/x-self")  # a pointer no class owns: the schema itself, not its class
+    return ParamType(param_name(cls), cls, doc, alias=alias)
+
+
+def _object_keys(
+    cls: str, schemas: Mapping[str, Any], hint: Any, seen: set[str]
+) -> tuple[dict[str, TypeRef], set[str]] | None:
+    """The keys of an object class, its allOf parts flattened (later parts win), or None when a
+    part is not an object (a union)."""
+    if cls in seen:
+        return None
+    seen = seen | {cls}
+    keys: dict[str, TypeRef] = {}
+    required: set[str] = set()
+    schema = schemas[cls]
+    parts = [(p, f"{_SCHEMAS}{cls}/allOf/{i}") for i, p in enumerate(schema.get("allOf") or [])]
+    for part, pointer in [*parts, (schema, _SCHEMAS + cls)]:
+        if not isinstance(part, Mapping):
+            continue
+        ref = part.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_SCHEMAS) and ref[len(_SCHEMAS):] in schemas:
+            sub = _object_keys(ref[len(_SCHEMAS):], schemas, hint, seen)
+            if sub is None:
+                return None
+            keys.update(sub[0])
+            required |= sub[1]
+            continue
+        if part.get("oneOf") or part.get("anyOf"):
+            return None
+        for wire, prop in (part.get("properties") or {}).items():
+            keys["" if wire == EMPTY_WIRE else str(wire)] = hint(prop, f"{pointer}/properties/{wire}")
+        required |= {"" if r == EMPTY_WIRE else str(r) for r in part.get("required") or () if isinstance(r, str)}
+    return keys, required & set(keys)
+
+
+def _class_body_safe(keys: Mapping[str, TypeRef]) -> bool:
+    """Whether every key can be a name in a TypedDict class body without shadowing a name the
+    annotations use (builtins, the module's imports, other Params)."""
+    used = set(_MODULE_NAMES)
+    for t in keys.values():
+        used |= {n.name for n in tr.walk(t) if n.kind in ("name", "generic", "param")}
+    return all(k.isidentifier() and not keyword.iskeyword(k) and k not in used for k in keys)
+
+
+def _ordered(made: Mapping[str, ParamType]) -> tuple[ParamType, ...]:
+    typed_dicts = [made[c] for c in sorted(made) if made[c].alias is None]
+    aliases = {made[c].name: made[c] for c in sorted(made) if made[c].alias is not None}
+    out: list[ParamType] = []
+    state: dict[str, str] = {}  # name -> "open" | "done"
+
+    def visit(p: ParamType) -> None:
+        state[p.name] = "open"
+        quoted = False
+        for n in sorted({t.name for t in tr.walk(p.alias) if t.kind == "param"} if p.alias else ()):
+            if n not in aliases or state.get(n) == "done":
+                continue
+            if state.get(n) == "open":  # a cycle: this alias must not evaluate what follows it
+                quoted = True
+                continue
+            visit(aliases[n])
+        state[p.name] = "done"
+        out.append(replace(p, quoted=quoted))
+
+    for name in aliases:
+        if name not in state:
+            visit(aliases[name])
+    return (*typed_dicts, *out)
