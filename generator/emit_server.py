@@ -21,14 +21,14 @@ Layout of the generated package (all imports relative, so it can be vendored any
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from .diagnostics import Diagnostic, GeneratorError
-from .ir import Api, Operation, Param, Resource
+from . import typeref as tr
+from .ir import Api, Operation, Param, Resource, TypeRef
 from .naming import class_name, module_names, safe_identifier, snake_name
 from .render import render, static_file
 
@@ -51,8 +51,7 @@ TRACING_PREFIX = "x-portkey-"
 ENDPOINT_LOCALS = frozenset({"_ctx", "_body", "_request", "_service", "_mock", "_router", "_input"})
 # create_app keywords that are not resources.
 APP_KEYWORDS = frozenset({"mock", "prefix", "title", "version"})
-_SIMPLE_HINT = re.compile(r"^(str|int|float|bool|bytes|None|_models\.[A-Za-z_][A-Za-z0-9_]*)$")
-_LITERAL = re.compile(r"Literal\[[^\[\]]*\]")
+_SIMPLE_NAMES = frozenset({"str", "int", "float", "bool", "bytes", "None"})
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,7 @@ class ArgView:
     json_type: str | None  # set when the wire carries JSON text to validate into this type
     location: str  # path | query | header | cookie | body
     description: str | None
+    field_type: TypeRef = tr.ANY  # the type `field_annotation` renders (imports are read from it)
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ class OperationView:
     request_body_doc: tuple[str, bool] | None  # (media type, required) for raw bodies
     spec_kind: str
     chunk_hint: str | None
+    return_type: TypeRef = tr.ANY  # what `return_hint` renders
 
     @property
     def json_params(self) -> tuple[ArgView, ...]:
@@ -136,16 +137,23 @@ class ServerPlan:
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _is_simple(hint: str) -> bool:
-    """A type FastAPI reads from a query/header/form value without help (scalars, literals, lists)."""
-    hint = _LITERAL.sub("str", hint.replace(" ", ""))
-    if hint.startswith("list[") and hint.endswith("]"):
-        hint = hint[5:-1]
-    return all(_SIMPLE_HINT.match(part) for part in hint.split("|"))
+def _is_simple(t: TypeRef) -> bool:
+    """A type FastAPI reads from a query/header/form value without help (scalars, literals, a list of them)."""
+    if _is_list(t):
+        t = t.args[0]
+    return all(m.kind in ("literal", "model") or (m.kind == "name" and m.name in _SIMPLE_NAMES) for m in tr.members(t))
 
 
-def _optional(hint: str) -> str:
-    return hint if hint.endswith("| None") or hint in ("None", "Any") else f"{hint} | None"
+def _is_list(t: TypeRef) -> bool:
+    return t.kind == "generic" and t.name == "list"
+
+
+def _has_list(t: TypeRef) -> bool:
+    return any(_is_list(n) for n in tr.walk(t))
+
+
+def _optional(t: TypeRef) -> str:
+    return tr.render(tr.optional(t))
 
 
 def _status(status: str) -> int:
@@ -159,10 +167,10 @@ def _fail(message: str, op: Operation | None = None, hint: str | None = None) ->
 def _param_arg(p: Param, local: str) -> ArgView:
     marker = {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[p.location]
     required = p.required or p.location == "path"
-    simple = _is_simple(p.type_hint) and not (p.location != "query" and "list[" in p.type_hint)
+    simple = _is_simple(p.type) and not (p.location != "query" and _has_list(p.type))
     # Objects (and lists outside the query string) travel as JSON text: read a string, then
     # validate it into the declared type (a 400 names the parameter when it does not parse).
-    wire_hint = p.type_hint if simple else "str"
+    wire_type = p.type if simple else tr.STR
     alias: str | None = p.wire_name
     if p.location == "path":
         # The route variable is the wire name when that is an identifier (FastAPI matches it through
@@ -171,9 +179,9 @@ def _param_arg(p: Param, local: str) -> ArgView:
     return ArgView(
         local=local,
         field=p.py_name,
-        field_annotation=p.type_hint if required else _optional(p.type_hint),
+        field_annotation=p.type_hint if required else _optional(p.type),
         field_default=None if required else "None",
-        annotation=wire_hint if required else _optional(wire_hint),
+        annotation=tr.render(wire_type) if required else _optional(wire_type),
         marker=marker,
         alias=alias,
         extra=", convert_underscores=False" if p.location == "header" else "",
@@ -181,6 +189,7 @@ def _param_arg(p: Param, local: str) -> ArgView:
         json_type=None if simple else p.type_hint,
         location=p.location,
         description=p.description,
+        field_type=p.type,
     )
 
 
@@ -195,29 +204,29 @@ def _body_args(op: Operation, taken_fields: set[str]) -> tuple[list[ArgView], st
         return [], None
     if body.kind == "json":
         field = safe_identifier("body", reserved=taken_fields)
-        hint = body.type_hint if body.required else _optional(body.type_hint)
+        hint = body.type_hint if body.required else _optional(body.type)
         default = None if body.required else "None"
-        arg = ArgView("_body", field, hint, default, hint, "Body", None, "", default, None, "body", body.description)
+        arg = ArgView("_body", field, hint, default, hint, "Body", None, "", default, None, "body", body.description, body.type)
         return [arg], None
     if body.kind in ("multipart", "form") and body.fields:
         args = []
         for f in body.fields:
             local = _local(f.py_name)
             if f.is_file:
-                hint = "list[UploadFile]" if f.type_hint.startswith("list[") else "UploadFile"
-                marker, wire_hint, json_type = "File", hint, None
+                upload = tr.name("UploadFile")
+                t = tr.list_of(upload) if any(_is_list(m) for m in tr.members(f.type)) else upload
+                marker, wire_type, json_type = "File", t, None
             else:
-                hint, marker = f.type_hint, "Form"
-                simple = _is_simple(hint)
-                wire_hint, json_type = (hint, None) if simple else ("str", hint)
+                t, marker = f.type, "Form"
+                wire_type, json_type = (t, None) if _is_simple(t) else (tr.STR, f.type_hint)
             default = None if f.required else "None"
             args.append(
                 ArgView(
                     local=local,
                     field=f.py_name,
-                    field_annotation=hint if f.required else _optional(hint),
+                    field_annotation=tr.render(t) if f.required else _optional(t),
                     field_default=default,
-                    annotation=wire_hint if f.required else _optional(wire_hint),
+                    annotation=tr.render(wire_type) if f.required else _optional(wire_type),
                     marker=marker,
                     alias=f.wire_name,
                     extra="",
@@ -225,14 +234,16 @@ def _body_args(op: Operation, taken_fields: set[str]) -> tuple[list[ArgView], st
                     json_type=json_type,
                     location="body",
                     description=f.description,
+                    field_type=t,
                 )
             )
         return args, None
     # Binary, text, or a form without a field list: read from the request as it is.
     field = safe_identifier("body", reserved=taken_fields)
     raw = {"binary": "bytes", "text": "str"}.get(body.kind, "form")
-    hint = {"bytes": "bytes", "str": "str", "form": "dict[str, Any]"}[raw]
-    return [ArgView("_body", field, hint, None, hint, "Raw", None, "", None, None, "body", body.description)], raw
+    t = {"bytes": tr.BYTES, "str": tr.STR, "form": tr.dict_of(tr.ANY)}[raw]
+    hint = tr.render(t)
+    return [ArgView("_body", field, hint, None, hint, "Raw", None, "", None, None, "body", body.description, t)], raw
 
 
 def _stream_mode(op: Operation, args: list[ArgView]) -> tuple[str, str | None]:
@@ -250,26 +261,27 @@ def _stream_mode(op: Operation, args: list[ArgView]) -> tuple[str, str | None]:
     return ("form_flag", local) if local else ("never", None)
 
 
-def _success(op: Operation) -> tuple[str, str | None, str | None, list[tuple[str, str]], str]:
-    """(kind, response_model, response_class, extra response content, service return hint)."""
+def _success(op: Operation) -> tuple[str, str | None, str | None, list[tuple[str, str]], TypeRef]:
+    """(kind, response_model, response_class, extra response content, service return type)."""
     success, streaming = op.success, op.streaming
     kind = success.kind
-    chunk_iter = f"AsyncIterator[{streaming.chunk_type_hint}]" if streaming else None
+    chunk_iter = tr.generic("AsyncIterator", streaming.chunk_type) if streaming else None
     if streaming is not None and kind not in ("json", "sse"):
         kind = "json"
     if kind == "json":
-        model = None if success.type_hint in ("Any", "None") else success.type_hint
+        model = None if success.type in (tr.ANY, tr.NONE) else success.type_hint
         if chunk_iter:
-            return kind, model, None, [("text/event-stream", "string")], f"{success.type_hint} | {chunk_iter}"
-        return kind, model, None, [], success.type_hint
+            return kind, model, None, [("text/event-stream", "string")], tr.union(success.type, chunk_iter)
+        return kind, model, None, [], success.type
     if kind == "sse":
-        return kind, None, "Response", [("text/event-stream", "string")], chunk_iter or "AsyncIterator[Any]"
+        iterator = chunk_iter or tr.generic("AsyncIterator", tr.ANY)
+        return kind, None, "Response", [("text/event-stream", "string")], iterator
     if kind == "binary":
         media = success.media_type or "application/octet-stream"
-        return kind, None, "Response", [(media, "binary")], "bytes | AsyncIterator[bytes]"
+        return kind, None, "Response", [(media, "binary")], tr.union(tr.BYTES, tr.generic("AsyncIterator", tr.BYTES))
     if kind == "text":
-        return kind, None, "Response", [(success.media_type or "text/plain", "string")], "str"
-    return "empty", None, "Response", [], "None"
+        return kind, None, "Response", [(success.media_type or "text/plain", "string")], tr.STR
+    return "empty", None, "Response", [], tr.NONE
 
 
 def _operation_view(op: Operation, scheme_keys: dict[str, str]) -> OperationView:
@@ -288,7 +300,7 @@ def _operation_view(op: Operation, scheme_keys: dict[str, str]) -> OperationView
     body_args, raw_body = _body_args(op, {p.py_name for p in op.params})
     args += body_args
     stream_mode, stream_flag = _stream_mode(op, args)
-    kind, response_model, response_class, extra_content, return_hint = _success(op)
+    kind, response_model, response_class, extra_content, return_type = _success(op)
     chunk_hint = op.streaming.chunk_type_hint if op.streaming else None
     return OperationView(
         op=op,
@@ -299,7 +311,7 @@ def _operation_view(op: Operation, scheme_keys: dict[str, str]) -> OperationView
         response_model=response_model,
         response_class=response_class,
         extra_content=tuple(extra_content),
-        return_hint=return_hint,
+        return_hint=tr.render(return_type),
         args=tuple(args),
         raw_body=raw_body,
         stream_mode=stream_mode,
@@ -309,6 +321,7 @@ def _operation_view(op: Operation, scheme_keys: dict[str, str]) -> OperationView
         request_body_doc=(op.body.media_type, op.body.required) if raw_body and op.body else None,
         spec_kind=kind,
         chunk_hint=None if chunk_hint == "Any" else chunk_hint,
+        return_type=return_type,
     )
 
 
@@ -428,9 +441,10 @@ def _order_services(services: list[ServiceView]) -> list[ServiceView]:
     return ordered
 
 
-def _typing_names(texts: list[str]) -> list[str]:
-    joined = "\n".join(texts)
-    return [n for n in ("Any", "Literal") if re.search(rf"\b{n}\b", joined)]
+def _typing_names(types: list[TypeRef]) -> list[str]:
+    """The names a module's annotations take from `typing`."""
+    nodes = [n for t in types for n in tr.walk(t)]
+    return [n for n, used in (("Any", tr.ANY in nodes), ("Literal", any(n.kind == "literal" for n in nodes))) if used]
 
 
 # -- entry point ---------------------------------------------------------------------------------
@@ -448,28 +462,28 @@ def emit_server(api: Api, env: jinja2.Environment, header: str, user_templates: 
     files[f"{base}/inputs/__init__.py"] = render(env, "server/inputs_init.py.j2", **ctx)
     files[f"{base}/services/__init__.py"] = render(env, "server/services_init.py.j2", **ctx)
     for svc in plan.services:
-        input_hints = [a.field_annotation for v in svc.operations for a in v.args]
+        input_types = [a.field_type for v in svc.operations for a in v.args]
         files[f"{base}/inputs/{svc.module}.py"] = render(
             env,
             "server/inputs.py.j2",
             service=svc,
-            typing_names=_typing_names(input_hints),
-            upload_file=any(re.search(r"\bUploadFile\b", h) for h in input_hints),
+            typing_names=_typing_names(input_types),
+            upload_file=any(n == tr.name("UploadFile") for t in input_types for n in tr.walk(t)),
             **ctx,
         )
         files[f"{base}/services/{svc.module}.py"] = render(
             env,
             "server/services.py.j2",
             service=svc,
-            typing_names=_typing_names([v.return_hint for v in svc.operations]),
+            typing_names=_typing_names([v.return_type for v in svc.operations]),
             **ctx,
         )
     files[f"{base}/routes/__init__.py"] = render(env, "server/routes_init.py.j2", **ctx)
     for svc in plan.services:
-        texts = [a.annotation for v in svc.operations for a in v.args]
-        texts += [a.json_type or "" for v in svc.operations for a in v.args]
-        texts += [v.response_model or "" for v in svc.operations]
-        names = sorted({"Annotated", "Any", *_typing_names(texts)})
+        # a route reads each argument as its field type (or as text holding it) and answers the model
+        types = [a.field_type for v in svc.operations for a in v.args]
+        types += [v.op.success.type for v in svc.operations if v.response_model]
+        names = sorted({"Annotated", "Any", *_typing_names(types)})
         files[f"{base}/routes/{svc.module}.py"] = render(
             env, "server/routes.py.j2", service=svc, typing_names=names, **ctx
         )
