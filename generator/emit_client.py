@@ -9,7 +9,8 @@ import jinja2
 
 from . import typeref as tr
 from .build.params import param_name
-from .ir import Api, Operation, ParamType, Resource, TypeRef
+from .ir import Api, Operation, ParamKey, ParamType, Resource, TypeRef
+from .textsafe import py_literal
 from .render import render, static_file
 
 NOT_GIVEN_TYPE = tr.name("NotGiven")
@@ -224,19 +225,22 @@ class ParamTypeView:
     doc: str  # the model's description, else a line naming the model
     typed_dict: bool
     functional: bool
-    keys: tuple[tuple[str, str], ...]  # (key, annotation): `Required[...]` for required keys
-    alias: str
-    quoted: bool
+    keys: tuple[tuple[str, str], ...]  # (key, annotation source): `Required[...]` for required keys
+    alias: str  # the alias's value, as source
 
 
 def param_type_view(p: ParamType) -> ParamTypeView:
     def text(t: TypeRef) -> str:
         return tr.render(t, params="")  # inside the params module its own names are bare
 
+    def annotation(k: ParamKey) -> str:
+        t = py_literal(text(k.type)) if k.forward else text(k.type)
+        return f"Required[{t}]" if k.required else t
+
     doc = p.description or f"What a request may pass for `models.{p.model}`."
-    keys = tuple((k.wire_name, f"Required[{text(k.type)}]" if k.required else text(k.type)) for k in p.keys)
-    alias = text(p.alias) if p.alias is not None else ""
-    return ParamTypeView(p.name, doc, p.alias is None, p.functional, keys, alias, p.quoted)
+    keys = tuple((k.wire_name, annotation(k)) for k in p.keys)
+    alias = "" if p.alias is None else py_literal(text(p.alias)) if p.quoted else text(p.alias)
+    return ParamTypeView(p.name, doc, p.alias is None, p.functional, keys, alias)
 
 
 def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: Path | None) -> dict[str, str]:

@@ -230,6 +230,7 @@ class ParamKey:
     wire_name: str
     type: TypeRef  # in request form: models also accept their Param
     required: bool
+    forward: bool = False  # names a Param defined later (or its own): written as a string
 
 
 @dataclass(frozen=True)
@@ -239,8 +240,9 @@ class ParamType:
     A TypedDict (``keys``) for an object class, so mypy checks dict literals key by key;
     otherwise an alias (``alias``) of the class's type in request form (an enum's Literal, a
     union of member Params...). ``functional``: keys that cannot be class-body names use the
-    ``TypedDict("Name", {...})`` form. ``quoted``: an alias that refers to an alias defined later
-    (a cycle) is written as a string.
+    ``TypedDict("Name", {...})`` form. The module evaluates its annotations (so that ``Required``
+    is seen at run time, by pydantic too): a type naming a Param not defined before it is written
+    as a string (``ParamKey.forward``; ``quoted`` for an alias).
     """
 
     name: str  # "ChatCompletionRequestUserMessageParam"

@@ -44,7 +44,8 @@ def argument_types(op: Operation) -> Iterable[TypeRef]:
 
 def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[ParamType, ...]:
     """A Param for every model class reachable from the operations' arguments, in the order
-    they are defined: TypedDicts (by name), then aliases, each after the aliases it uses."""
+    they are defined: aliases that name no Param, TypedDicts (by name), then the other aliases,
+    each after the aliases it uses."""
     schemas: Mapping[str, Any] = ((plan.spec.get("components") or {}).get("schemas")) or {}
     # The rewritten schemas refer to each class by `#/components/schemas/<Class>`.
     rewritten = replace(plan, class_for_pointer={_SCHEMAS + n: n for n in schemas}, source=plan.spec)
@@ -127,23 +128,33 @@ def _class_body_safe(keys: Mapping[str, TypeRef]) -> bool:
 def _ordered(made: Mapping[str, ParamType]) -> tuple[ParamType, ...]:
     typed_dicts = [made[c] for c in sorted(made) if made[c].alias is None]
     aliases = {made[c].name: made[c] for c in sorted(made) if made[c].alias is not None}
-    out: list[ParamType] = []
-    state: dict[str, str] = {}  # name -> "open" | "done"
+    # Aliases that name no Param (an enum's Literal) first: the TypedDicts then use them unquoted.
+    leaves = [p for p in aliases.values() if p.alias is not None and not _params_named(p.alias)]
+    order: list[ParamType] = [*leaves, *typed_dicts]
+    done: set[str] = {p.name for p in leaves}
 
-    def visit(p: ParamType) -> None:
-        state[p.name] = "open"
-        quoted = False
-        for n in sorted({t.name for t in tr.walk(p.alias) if t.kind == "param"} if p.alias else ()):
-            if n not in aliases or state.get(n) == "done":
-                continue
-            if state.get(n) == "open":  # a cycle: this alias must not evaluate what follows it
-                quoted = True
-                continue
-            visit(aliases[n])
-        state[p.name] = "done"
-        out.append(replace(p, quoted=quoted))
+    def visit(p: ParamType) -> None:  # an alias after the aliases it names (cycles: see below)
+        done.add(p.name)
+        for n in sorted(_params_named(p.alias) if p.alias else ()):
+            if n in aliases and n not in done:
+                visit(aliases[n])
+        order.append(p)
 
     for name in aliases:
-        if name not in state:
+        if name not in done:
             visit(aliases[name])
-    return (*typed_dicts, *out)
+    # What a definition names must exist when the module runs it; anything else is quoted.
+    out, defined = [], set()
+    for p in order:
+        if p.alias is not None:
+            p = replace(p, quoted=not _params_named(p.alias) <= defined)
+        else:
+            keys = tuple(replace(k, forward=not _params_named(k.type) <= defined) for k in p.keys)
+            p = replace(p, keys=keys)
+        defined.add(p.name)
+        out.append(p)
+    return tuple(out)
+
+
+def _params_named(t: TypeRef) -> set[str]:
+    return {n.name for n in tr.walk(t) if n.kind == "param"}

@@ -6,9 +6,10 @@
 An object model's Param is a TypedDict, so a type checker reads a dict literal key by key
 (`{"role": "user", "content": "hi"}`); other models' Params are aliases (an enum's Literal
 values, a union of its members' Params...). Arguments take a model instance or its Param.
-"""
 
-from __future__ import annotations
+The annotations are evaluated when the module runs (so `Required` is seen at run time, by
+pydantic too): a type naming a Param defined further down is written as a string.
+"""
 
 from typing import Any, Literal, Mapping, Sequence
 
@@ -17,6 +18,127 @@ from typing_extensions import Required, TypeAlias, TypedDict
 from .. import models as _models
 
 __all__: list[str] = [
+    "AcuvityScanParametersLanguageValuesParam",
+    "AcuvityScanParametersPiiCategoriesItemParam",
+    "AcuvityScanParametersSecretsCategoriesItemParam",
+    "AllowedRequestTypesParametersAllowedTypesItemParam",
+    "AllowedRequestTypesParametersBlockedTypesItemParam",
+    "AssistantsApiResponseFormatOptionEnumParam",
+    "AssistantsApiResponseFormatTypeParam",
+    "AssistantsApiToolChoiceOptionEnumParam",
+    "AssistantsNamedToolChoiceTypeParam",
+    "AzureAIConfigurationAzureAuthModeParam",
+    "AzureContentSafetyParametersCategoriesItemParam",
+    "AzureOpenAIConfigurationAzureAuthModeParam",
+    "AzurePIIParametersDomainParam",
+    "BasicParametersParam",
+    "BedrockConfigurationAwsAuthTypeParam",
+    "BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemTypeParam",
+    "BulkUpdateMcpServerCapabilitiesCapabilitiesItemTypeParam",
+    "BulkUpdateMcpServerUserAccessDefaultUserAccessParam",
+    "ChatCompletionRequestMessageContentPartImageImageUrlDetailParam",
+    "ChatCompletionToolChoiceOptionEnumParam",
+    "ClickButtonParam",
+    "ComparisonFilterTypeParam",
+    "CompoundFilterTypeParam",
+    "ComputerToolCallOutputStatusParam",
+    "ComputerToolCallStatusParam",
+    "ComputerToolEnvironmentParam",
+    "ContainsCodeParametersFormatParam",
+    "ContainsParametersOperatorParam",
+    "CreateAdminWorkspacesUsersRequestUsersItemRoleParam",
+    "CreateAssistantRequestModelEnumParam",
+    "CreateChatCompletionRequestFunctionCallEnumParam",
+    "CreateChatCompletionRequestModelEnumParam",
+    "CreateChatCompletionRequestStopStringListParam",
+    "CreateChatCompletionRequestThinkingTypeParam",
+    "CreateCompletionRequestModelEnumParam",
+    "CreateCompletionRequestPromptIntegerListParam",
+    "CreateCompletionRequestPromptIntegerListListItemParam",
+    "CreateCompletionRequestStopStringListParam",
+    "CreateEmbeddingRequestEncodingFormatParam",
+    "CreateEmbeddingRequestModelEnumParam",
+    "CreateFileRequestPurposeParam",
+    "CreateImageEditRequestResponseFormatParam",
+    "CreateImageEditRequestSizeParam",
+    "CreateImageRequestModelEnumParam",
+    "CreateImageRequestQualityParam",
+    "CreateImageRequestResponseFormatParam",
+    "CreateImageRequestSizeParam",
+    "CreateImageRequestStyleParam",
+    "CreateImageVariationRequestResponseFormatParam",
+    "CreateImageVariationRequestSizeParam",
+    "CreateMcpIntegrationAuthTypeParam",
+    "CreateMcpIntegrationTransportParam",
+    "CreateMessageRequestRoleParam",
+    "CreateModerationRequestModelEnumParam",
+    "CreateRateLimitsPolicyRequestTypeParam",
+    "CreateRateLimitsPolicyRequestUnitParam",
+    "CreateRunRequestModelEnumParam",
+    "CreateSecretReferenceRequestManagerTypeParam",
+    "CreateSpeechRequestModelEnumParam",
+    "CreateSpeechRequestResponseFormatParam",
+    "CreateSpeechRequestVoiceParam",
+    "CreateThreadAndRunRequestModelEnumParam",
+    "CreateTranscriptionRequestResponseFormatParam",
+    "CreateTranscriptionRequestTimestampGranularitiesItemParam",
+    "CreateUsageLimitsPolicyRequestPeriodicResetParam",
+    "CreateUsageLimitsPolicyRequestTypeParam",
+    "CreateVirtualKeysRequestProviderParam",
+    "EasyInputMessageRoleParam",
+    "FileSearchToolCallStatusParam",
+    "FileSearchToolRankingOptionsRankerParam",
+    "FunctionParametersParam",
+    "FunctionToolCallOutputStatusParam",
+    "FunctionToolCallStatusParam",
+    "GuardrailCheckIdParam",
+    "IncludableParam",
+    "InputImageDetailParam",
+    "InputMessageRoleParam",
+    "InputMessageStatusParam",
+    "InviteRoleParam",
+    "JSONKeysParametersOperatorParam",
+    "LogExportsRequestedDataItemParam",
+    "MessageContentImageFileObjectImageFileDetailParam",
+    "MessageContentImageUrlObjectImageUrlDetailParam",
+    "MetadataParam",
+    "MistralModerationParametersCategoriesItemParam",
+    "ModelIdsResponsesEnumParam",
+    "OpenAIBatchJobCompletionWindowParam",
+    "OpenAIBatchJobEndpointParam",
+    "OpenAIFinetuneJobMethodTypeParam",
+    "OutputMessageStatusParam",
+    "ParallelToolCallsParam",
+    "PillarScanParametersScannersItemParam",
+    "PortkeyLanguageParametersLanguageParam",
+    "PortkeyModerationParametersCategoriesItemParam",
+    "PortkeyPIIParametersCategoriesItemParam",
+    "RateLimitsTypeParam",
+    "RateLimitsUnitParam",
+    "ReasoningEffortParam",
+    "ReasoningGenerateSummaryParam",
+    "ReasoningItemStatusParam",
+    "RequiredMetadataKeysParametersOperatorParam",
+    "ResponseFormatJsonSchemaSchemaParam",
+    "ResponsePropertiesTruncationParam",
+    "ToolChoiceOptionsParam",
+    "ToolChoiceTypesTypeParam",
+    "TruncationObjectTypeParam",
+    "UpdateAdminUsersRequestRoleParam",
+    "UpdateAdminWorkspacesUsersRequestRoleParam",
+    "UpdateMcpIntegrationAuthTypeParam",
+    "UpdateMcpIntegrationTransportParam",
+    "UpdatePromptRequestIsRawTemplateParam",
+    "UpdateRateLimitsPolicyRequestUnitParam",
+    "UpdateUsageLimitsPolicyRequestPeriodicResetParam",
+    "UsageLimitsPeriodicResetParam",
+    "UsageLimitsTypeParam",
+    "VectorStoreFileAttributesValueStringParam",
+    "VertexAIConfigurationVertexAuthTypeParam",
+    "WebSearchContextSizeParam",
+    "WebSearchToolCallStatusParam",
+    "WebSearchToolTypeParam",
+    "WorkspaceInviteRoleParam",
     "AcuvityScanParametersParam",
     "AllowedRequestTypesParametersParam",
     "AporiaParametersParam",
@@ -242,2476 +364,29 @@ __all__: list[str] = [
     "WorkersAIConfigurationParam",
     "WorkspaceInviteParam",
     "WorkspaceUpdateRequestParam",
-    "AcuvityScanParametersLanguageValuesParam",
-    "AcuvityScanParametersPiiCategoriesItemParam",
-    "AcuvityScanParametersSecretsCategoriesItemParam",
-    "AllowedRequestTypesParametersAllowedTypesItemParam",
-    "AllowedRequestTypesParametersBlockedTypesItemParam",
     "AnnotationParam",
     "ChatCompletionRequestMessageContentPartParam",
     "ArrayOfContentPartsParam",
-    "AssistantsApiResponseFormatOptionEnumParam",
     "AssistantsApiResponseFormatOptionParam",
-    "AssistantsApiResponseFormatTypeParam",
-    "AssistantsApiToolChoiceOptionEnumParam",
     "AssistantsApiToolChoiceOptionParam",
-    "AssistantsNamedToolChoiceTypeParam",
-    "AzureAIConfigurationAzureAuthModeParam",
-    "AzureContentSafetyParametersCategoriesItemParam",
-    "AzureOpenAIConfigurationAzureAuthModeParam",
-    "AzurePIIParametersDomainParam",
-    "BasicParametersParam",
-    "BedrockConfigurationAwsAuthTypeParam",
-    "BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemTypeParam",
-    "BulkUpdateMcpServerCapabilitiesCapabilitiesItemTypeParam",
-    "BulkUpdateMcpServerUserAccessDefaultUserAccessParam",
     "ChatCompletionMessageToolCallsParam",
     "ChatCompletionRequestMessageParam",
-    "ChatCompletionRequestMessageContentPartImageImageUrlDetailParam",
-    "ChatCompletionToolChoiceOptionEnumParam",
     "ChatCompletionToolChoiceOptionParam",
     "ChunkingStrategyRequestParamParam",
-    "ClickButtonParam",
-    "ComparisonFilterTypeParam",
-    "CompoundFilterTypeParam",
     "ComputerActionParam",
-    "ComputerToolCallOutputStatusParam",
-    "ComputerToolCallStatusParam",
-    "ComputerToolEnvironmentParam",
-    "ContainsCodeParametersFormatParam",
-    "ContainsParametersOperatorParam",
-    "CreateAdminWorkspacesUsersRequestUsersItemRoleParam",
-    "CreateAssistantRequestModelEnumParam",
-    "CreateChatCompletionRequestFunctionCallEnumParam",
-    "CreateChatCompletionRequestModelEnumParam",
-    "CreateChatCompletionRequestStopStringListParam",
-    "CreateChatCompletionRequestThinkingTypeParam",
-    "CreateCompletionRequestModelEnumParam",
-    "CreateCompletionRequestPromptIntegerListParam",
-    "CreateCompletionRequestPromptIntegerListListItemParam",
     "CreateCompletionRequestPromptIntegerListListParam",
-    "CreateCompletionRequestStopStringListParam",
-    "CreateEmbeddingRequestEncodingFormatParam",
-    "CreateEmbeddingRequestModelEnumParam",
-    "CreateFileRequestPurposeParam",
-    "CreateImageEditRequestResponseFormatParam",
-    "CreateImageEditRequestSizeParam",
-    "CreateImageRequestModelEnumParam",
-    "CreateImageRequestQualityParam",
-    "CreateImageRequestResponseFormatParam",
-    "CreateImageRequestSizeParam",
-    "CreateImageRequestStyleParam",
-    "CreateImageVariationRequestResponseFormatParam",
-    "CreateImageVariationRequestSizeParam",
-    "CreateMcpIntegrationAuthTypeParam",
-    "CreateMcpIntegrationTransportParam",
     "CreateMessageRequestArrayOfContentPartsParam",
-    "CreateMessageRequestRoleParam",
-    "CreateModerationRequestModelEnumParam",
-    "CreateRateLimitsPolicyRequestTypeParam",
-    "CreateRateLimitsPolicyRequestUnitParam",
-    "CreateRunRequestModelEnumParam",
-    "CreateSecretReferenceRequestManagerTypeParam",
-    "CreateSpeechRequestModelEnumParam",
-    "CreateSpeechRequestResponseFormatParam",
-    "CreateSpeechRequestVoiceParam",
-    "CreateThreadAndRunRequestModelEnumParam",
-    "CreateTranscriptionRequestResponseFormatParam",
-    "CreateTranscriptionRequestTimestampGranularitiesItemParam",
-    "CreateUsageLimitsPolicyRequestPeriodicResetParam",
-    "CreateUsageLimitsPolicyRequestTypeParam",
-    "CreateVirtualKeysRequestProviderParam",
-    "EasyInputMessageRoleParam",
-    "FileSearchToolCallStatusParam",
-    "FileSearchToolRankingOptionsRankerParam",
-    "FunctionParametersParam",
-    "FunctionToolCallOutputStatusParam",
-    "FunctionToolCallStatusParam",
-    "GuardrailCheckIdParam",
-    "IncludableParam",
     "InputContentParam",
-    "InputImageDetailParam",
     "ItemParam",
     "InputItemParam",
     "InputMessageContentListParam",
-    "InputMessageRoleParam",
-    "InputMessageStatusParam",
-    "InviteRoleParam",
-    "JSONKeysParametersOperatorParam",
-    "LogExportsRequestedDataItemParam",
     "LogExportsRequestedDataParam",
-    "MessageContentImageFileObjectImageFileDetailParam",
-    "MessageContentImageUrlObjectImageUrlDetailParam",
-    "MetadataParam",
-    "MistralModerationParametersCategoriesItemParam",
-    "ModelIdsResponsesEnumParam",
     "ModelIdsResponsesParam",
-    "OpenAIBatchJobCompletionWindowParam",
-    "OpenAIBatchJobEndpointParam",
-    "OpenAIFinetuneJobMethodTypeParam",
     "OutputContentParam",
-    "OutputMessageStatusParam",
-    "ParallelToolCallsParam",
-    "PillarScanParametersScannersItemParam",
-    "PortkeyLanguageParametersLanguageParam",
-    "PortkeyModerationParametersCategoriesItemParam",
-    "PortkeyPIIParametersCategoriesItemParam",
-    "RateLimitsTypeParam",
-    "RateLimitsUnitParam",
-    "ReasoningEffortParam",
-    "ReasoningGenerateSummaryParam",
-    "ReasoningItemStatusParam",
-    "RequiredMetadataKeysParametersOperatorParam",
-    "ResponseFormatJsonSchemaSchemaParam",
-    "ResponsePropertiesTruncationParam",
     "TextResponseFormatConfigurationParam",
     "ToolParam",
-    "ToolChoiceOptionsParam",
-    "ToolChoiceTypesTypeParam",
-    "TruncationObjectTypeParam",
-    "UpdateAdminUsersRequestRoleParam",
-    "UpdateAdminWorkspacesUsersRequestRoleParam",
-    "UpdateMcpIntegrationAuthTypeParam",
-    "UpdateMcpIntegrationTransportParam",
-    "UpdatePromptRequestIsRawTemplateParam",
-    "UpdateRateLimitsPolicyRequestUnitParam",
-    "UpdateUsageLimitsPolicyRequestPeriodicResetParam",
-    "UsageLimitsPeriodicResetParam",
-    "UsageLimitsTypeParam",
-    "VectorStoreFileAttributesValueStringParam",
     "VectorStoreFileAttributesParam",
-    "VertexAIConfigurationVertexAuthTypeParam",
-    "WebSearchContextSizeParam",
-    "WebSearchToolCallStatusParam",
-    "WebSearchToolTypeParam",
-    "WorkspaceInviteRoleParam",
 ]
-
-
-class AcuvityScanParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.AcuvityScanParameters`."""
-
-    prompt_injection: bool
-    prompt_injection_threshold: float
-    toxic: bool
-    toxic_threshold: float
-    jail_break: bool
-    jail_break_threshold: float
-    malicious_url: bool
-    malicious_url_threshold: float
-    biased: bool
-    biased_threshold: float
-    harmful: bool
-    harmful_threshold: float
-    language: bool
-    language_values: (
-        _models.AcuvityScanParametersLanguageValues
-        | AcuvityScanParametersLanguageValuesParam
-    )
-    pii: bool
-    pii_redact: bool
-    pii_categories: Sequence[
-        _models.AcuvityScanParametersPiiCategoriesItem
-        | AcuvityScanParametersPiiCategoriesItemParam
-    ]
-    secrets: bool
-    secrets_redact: bool
-    secrets_categories: Sequence[
-        _models.AcuvityScanParametersSecretsCategoriesItem
-        | AcuvityScanParametersSecretsCategoriesItemParam
-    ]
-    timeout: float
-
-
-class AllowedRequestTypesParametersParam(TypedDict, total=False):
-    """Parameters for default.allowedRequestTypes check. Restrict which request types are allowed or blocked. You can use either or both; when both are specified, blocked types take precedence."""
-
-    allowedTypes: Sequence[
-        _models.AllowedRequestTypesParametersAllowedTypesItem
-        | AllowedRequestTypesParametersAllowedTypesItemParam
-    ]
-    blockedTypes: Sequence[
-        _models.AllowedRequestTypesParametersBlockedTypesItem
-        | AllowedRequestTypesParametersBlockedTypesItemParam
-    ]
-
-
-class AporiaParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.AporiaParameters`."""
-
-    projectID: Required[str]
-    timeout: float
-
-
-class AssistantToolsCodeParam(TypedDict, total=False):
-    """What a request may pass for `models.AssistantToolsCode`."""
-
-    type: Required[Literal["code_interpreter"]]
-
-
-class AssistantToolsFileSearchParam(TypedDict, total=False):
-    """What a request may pass for `models.AssistantToolsFileSearch`."""
-
-    type: Required[Literal["file_search"]]
-    file_search: (
-        _models.AssistantToolsFileSearchFileSearch
-        | AssistantToolsFileSearchFileSearchParam
-    )
-
-
-class AssistantToolsFileSearchFileSearchParam(TypedDict, total=False):
-    """Overrides for the file search tool."""
-
-    max_num_results: int
-
-
-class AssistantToolsFileSearchTypeOnlyParam(TypedDict, total=False):
-    """What a request may pass for `models.AssistantToolsFileSearchTypeOnly`."""
-
-    type: Required[Literal["file_search"]]
-
-
-class AssistantToolsFunctionParam(TypedDict, total=False):
-    """What a request may pass for `models.AssistantToolsFunction`."""
-
-    type: Required[Literal["function"]]
-    function: Required[_models.FunctionObject | FunctionObjectParam]
-
-
-class AssistantsApiResponseFormatParam(TypedDict, total=False):
-    """An object describing the expected output of the model. If `json_object` only `function` type `tools` are allowed to be passed to the Run. If `text` the model can return text or any value needed."""
-
-    type: _models.AssistantsApiResponseFormatType | AssistantsApiResponseFormatTypeParam
-
-
-class AssistantsNamedToolChoiceParam(TypedDict, total=False):
-    """Specifies a tool the model should use. Use to force the model to call a specific tool."""
-
-    type: Required[
-        _models.AssistantsNamedToolChoiceType | AssistantsNamedToolChoiceTypeParam
-    ]
-    function: (
-        _models.AssistantsNamedToolChoiceFunction
-        | AssistantsNamedToolChoiceFunctionParam
-    )
-
-
-class AssistantsNamedToolChoiceFunctionParam(TypedDict, total=False):
-    """What a request may pass for `models.AssistantsNamedToolChoiceFunction`."""
-
-    name: Required[str]
-
-
-class AutoChunkingStrategyParam(TypedDict, total=False):
-    """The default strategy. This strategy currently uses a `max_chunk_size_tokens` of `800` and `chunk_overlap_tokens` of `400`."""
-
-    type: Required[Literal["auto"]]
-
-
-class AutoChunkingStrategyRequestParamParam(TypedDict, total=False):
-    """The default strategy. This strategy currently uses a `max_chunk_size_tokens` of `800` and `chunk_overlap_tokens` of `400`."""
-
-    type: Required[Literal["auto"]]
-
-
-class AwsAccessKeyAuthConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.AwsAccessKeyAuthConfig`."""
-
-    aws_auth_type: Required[Literal["accessKey"]]
-    aws_access_key_id: Required[str]
-    aws_secret_access_key: Required[str]
-    aws_region: Required[str]
-
-
-class AwsAssumedRoleAuthConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.AwsAssumedRoleAuthConfig`."""
-
-    aws_auth_type: Required[Literal["assumedRole"]]
-    aws_role_arn: Required[str]
-    aws_external_id: str | None
-    aws_region: Required[str]
-
-
-class AwsServiceRoleAuthConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.AwsServiceRoleAuthConfig`."""
-
-    aws_auth_type: Required[Literal["serviceRole"]]
-    aws_region: str
-
-
-class AzureAIConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.AzureAIConfiguration`."""
-
-    azure_auth_mode: Required[
-        _models.AzureAIConfigurationAzureAuthMode
-        | AzureAIConfigurationAzureAuthModeParam
-    ]
-    azure_foundry_url: Required[str]
-    azure_api_version: str
-    azure_deployment_name: str
-    azure_entra_tenant_id: str
-    azure_entra_client_id: str
-    azure_entra_client_secret: str
-    azure_managed_client_id: str
-
-
-class AzureContentSafetyParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.AzureContentSafetyParameters`."""
-
-    blocklistNames: Sequence[str]
-    apiVersion: str
-    severity: float
-    categories: Sequence[
-        _models.AzureContentSafetyParametersCategoriesItem
-        | AzureContentSafetyParametersCategoriesItemParam
-    ]
-    timeout: float
-
-
-class AzureDefaultAuthConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.AzureDefaultAuthConfig`."""
-
-    azure_auth_mode: Required[Literal["default"]]
-    azure_vault_url: Required[str]
-
-
-class AzureDeploymentConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.AzureDeploymentConfig`."""
-
-    alias: str
-    azure_api_version: Required[str]
-    azure_deployment_name: Required[str]
-    is_default: bool
-    azure_model_slug: Required[str]
-
-
-class AzureEntraAuthConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.AzureEntraAuthConfig`."""
-
-    azure_auth_mode: Required[Literal["entra"]]
-    azure_entra_tenant_id: Required[str]
-    azure_entra_client_id: Required[str]
-    azure_entra_client_secret: Required[str]
-    azure_vault_url: Required[str]
-
-
-class AzureManagedAuthConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.AzureManagedAuthConfig`."""
-
-    azure_auth_mode: Required[Literal["managed"]]
-    azure_managed_client_id: str
-    azure_vault_url: Required[str]
-
-
-class AzureOpenAIConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.AzureOpenAIConfiguration`."""
-
-    azure_auth_mode: Required[
-        _models.AzureOpenAIConfigurationAzureAuthMode
-        | AzureOpenAIConfigurationAzureAuthModeParam
-    ]
-    azure_resource_name: Required[str]
-    azure_deployment_config: Required[
-        Sequence[_models.AzureDeploymentConfig | AzureDeploymentConfigParam]
-    ]
-    azure_entra_tenant_id: str
-    azure_entra_client_id: str
-    azure_entra_client_secret: str
-    azure_managed_client_id: str
-
-
-class AzurePIIParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.AzurePIIParameters`."""
-
-    domain: _models.AzurePIIParametersDomain | AzurePIIParametersDomainParam
-    apiVersion: str
-    modelVersion: str
-    redact: bool
-    timeout: float
-
-
-class BedrockBatchJobParam(TypedDict, total=False):
-    """Gateway supported body params for bedrock fine-tuning."""
-
-    input_file_id: Required[str]
-    completion_window: Required[
-        _models.OpenAIBatchJobCompletionWindow | OpenAIBatchJobCompletionWindowParam
-    ]
-    endpoint: Required[_models.OpenAIBatchJobEndpoint | OpenAIBatchJobEndpointParam]
-    metadata: Any
-    job_name: str
-    output_data_config: str
-    model: Required[str]
-    role_arn: Required[str]
-
-
-class BedrockConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.BedrockConfiguration`."""
-
-    aws_auth_type: Required[
-        _models.BedrockConfigurationAwsAuthType | BedrockConfigurationAwsAuthTypeParam
-    ]
-    aws_region: Required[str]
-    aws_access_key_id: str
-    aws_secret_access_key: str
-    aws_role_arn: str
-    aws_external_id: str | None
-
-
-class BedrockFinetuneJobParam(TypedDict, total=False):
-    """Gateway supported body params for bedrock fine-tuning."""
-
-    model: Required[str]
-    training_file: Required[str]
-    validation_file: str
-    suffix: Required[str]
-    method: Required[_models.OpenAIFinetuneJobMethod | OpenAIFinetuneJobMethodParam]
-    job_name: str
-    role_arn: str
-    output_file: str
-
-
-class BedrockGuardParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.BedrockGuardParameters`."""
-
-    guardrailVersion: Required[str]
-    guardrailId: Required[str]
-    redact: bool
-    timeout: float
-
-
-class BedrockOptionsParam(TypedDict, total=False):
-    """What a request may pass for `models.BedrockOptions`."""
-
-    job_name: str
-    output_data_config: str
-    model: Required[str]
-    role_arn: Required[str]
-
-
-class BedrockParamsParam(TypedDict, total=False):
-    """What a request may pass for `models.BedrockParams`."""
-
-    job_name: str
-    role_arn: str
-    output_file: str
-
-
-class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemParam(TypedDict, total=False):
-    """What a request may pass for `models.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem`."""
-
-    name: Required[str]
-    type: Required[
-        _models.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemType
-        | BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemTypeParam
-    ]
-    enabled: Required[bool]
-
-
-class BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccessParam(
-    TypedDict, total=False
-):
-    """What a request may pass for `models.BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess`."""
-
-    enabled: bool
-
-
-class BulkUpdateMcpIntegrationWorkspacesWorkspacesItemParam(TypedDict, total=False):
-    """What a request may pass for `models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem`."""
-
-    id: Required[str]
-    enabled: Required[bool]
-
-
-class BulkUpdateMcpServerCapabilitiesCapabilitiesItemParam(TypedDict, total=False):
-    """What a request may pass for `models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem`."""
-
-    name: Required[str]
-    type: Required[
-        _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItemType
-        | BulkUpdateMcpServerCapabilitiesCapabilitiesItemTypeParam
-    ]
-    enabled: Required[bool]
-
-
-class BulkUpdateMcpServerUserAccessUserAccessItemParam(TypedDict, total=False):
-    """What a request may pass for `models.BulkUpdateMcpServerUserAccessUserAccessItem`."""
-
-    user_id: Required[str]
-    enabled: Required[bool]
-
-
-# What a request may pass for `models.CharacterCountParameters`.
-CharacterCountParametersParam = TypedDict(
-    "CharacterCountParametersParam",
-    {
-        "minCharacters": "float",
-        "maxCharacters": "float",
-        "not": "bool",
-    },
-    total=False,
-)
-
-
-class ChatCompletionFunctionCallOptionParam(TypedDict, total=False):
-    """Specifying a particular function via `{"name": "my_function"}` forces the model to call that function."""
-
-    name: Required[str]
-
-
-class ChatCompletionFunctionsParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionFunctions`."""
-
-    description: str
-    name: Required[str]
-    parameters: _models.FunctionParameters | FunctionParametersParam
-
-
-class ChatCompletionMessageToolCallParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionMessageToolCall`."""
-
-    id: Required[str]
-    type: Required[Literal["function"]]
-    function: Required[
-        _models.ChatCompletionMessageToolCallFunction
-        | ChatCompletionMessageToolCallFunctionParam
-    ]
-
-
-class ChatCompletionMessageToolCallFunctionParam(TypedDict, total=False):
-    """The function that the model called."""
-
-    name: Required[str]
-    arguments: Required[str]
-
-
-class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
-    """Specifies a tool the model should use. Use to force the model to call a specific function."""
-
-    type: Required[Literal["function"]]
-    function: Required[
-        _models.ChatCompletionNamedToolChoiceFunction
-        | ChatCompletionNamedToolChoiceFunctionParam
-    ]
-
-
-class ChatCompletionNamedToolChoiceFunctionParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionNamedToolChoiceFunction`."""
-
-    name: Required[str]
-
-
-class ChatCompletionRequestAssistantMessageParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionRequestAssistantMessage`."""
-
-    content: str | None
-    role: Required[Literal["assistant"]]
-    name: str
-    tool_calls: (
-        _models.ChatCompletionMessageToolCalls | ChatCompletionMessageToolCallsParam
-    )
-    function_call: (
-        _models.ChatCompletionRequestAssistantMessageFunctionCall
-        | ChatCompletionRequestAssistantMessageFunctionCallParam
-        | None
-    )
-
-
-class ChatCompletionRequestAssistantMessageFunctionCallParam(TypedDict, total=False):
-    """Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model."""
-
-    arguments: Required[str]
-    name: Required[str]
-
-
-class ChatCompletionRequestDeveloperMessageParam(TypedDict, total=False):
-    """New role by OpenAI for select models. Must be explicitly used for models that support it. When used with incompatible models or providers, Portkey automatically converts it to a system role."""
-
-    content: Required[str]
-    role: Required[Literal["developer"]]
-    name: str
-
-
-class ChatCompletionRequestFunctionMessageParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionRequestFunctionMessage`."""
-
-    role: Required[Literal["function"]]
-    content: Required[str | None]
-    name: Required[str]
-
-
-class ChatCompletionRequestMessageContentPartImageParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionRequestMessageContentPartImage`."""
-
-    type: Required[Literal["image_url"]]
-    image_url: Required[
-        _models.ChatCompletionRequestMessageContentPartImageImageUrl
-        | ChatCompletionRequestMessageContentPartImageImageUrlParam
-    ]
-
-
-class ChatCompletionRequestMessageContentPartImageImageUrlParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionRequestMessageContentPartImageImageUrl`."""
-
-    url: Required[str]
-    detail: (
-        _models.ChatCompletionRequestMessageContentPartImageImageUrlDetail
-        | ChatCompletionRequestMessageContentPartImageImageUrlDetailParam
-    )
-
-
-class ChatCompletionRequestMessageContentPartTextParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionRequestMessageContentPartText`."""
-
-    type: Required[Literal["text"]]
-    text: Required[str]
-
-
-class ChatCompletionRequestSystemMessageParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionRequestSystemMessage`."""
-
-    content: Required[str]
-    role: Required[Literal["system"]]
-    name: str
-
-
-class ChatCompletionRequestToolMessageParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionRequestToolMessage`."""
-
-    role: Required[Literal["tool"]]
-    content: Required[str]
-    tool_call_id: Required[str]
-
-
-class ChatCompletionRequestUserMessageParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionRequestUserMessage`."""
-
-    content: Required[str | _models.ArrayOfContentParts | ArrayOfContentPartsParam]
-    role: Required[Literal["user"]]
-    name: str
-
-
-class ChatCompletionStreamOptionsParam(TypedDict, total=False):
-    """Options for streaming response. Only set this when you set `stream: true`."""
-
-    include_usage: bool
-
-
-class ChatCompletionToolParam(TypedDict, total=False):
-    """What a request may pass for `models.ChatCompletionTool`."""
-
-    type: Required[Literal["function"]]
-    function: Required[_models.FunctionObject | FunctionObjectParam]
-
-
-class ClickParam(TypedDict, total=False):
-    """A click action."""
-
-    type: Required[Literal["click"]]
-    button: Required[_models.ClickButton | ClickButtonParam]
-    x: Required[int]
-    y: Required[int]
-
-
-class ComparisonFilterParam(TypedDict, total=False):
-    """A filter used to compare a specified attribute key to a given value using a defined comparison operation."""
-
-    type: Required[_models.ComparisonFilterType | ComparisonFilterTypeParam]
-    key: Required[str]
-    value: Required[str | float | bool]
-
-
-class CompoundFilterParam(TypedDict, total=False):
-    """Combine multiple filters using `and` or `or`."""
-
-    type: Required[_models.CompoundFilterType | CompoundFilterTypeParam]
-    filters: Required[
-        Sequence[_models.ComparisonFilter | ComparisonFilterParam | Mapping[str, Any]]
-    ]
-
-
-class ComputerScreenshotImageParam(TypedDict, total=False):
-    """A computer screenshot image used with the computer use tool."""
-
-    type: Required[Literal["computer_screenshot"]]
-    image_url: str
-    file_id: str
-
-
-class ComputerToolParam(TypedDict, total=False):
-    """A tool that controls a virtual computer. Learn more about the
-    [computer tool](/docs/guides/tools-computer-use).
-    """
-
-    type: Required[Literal["computer_use_preview"]]
-    display_width: Required[float]
-    display_height: Required[float]
-    environment: Required[
-        _models.ComputerToolEnvironment | ComputerToolEnvironmentParam
-    ]
-
-
-class ComputerToolCallParam(TypedDict, total=False):
-    """A tool call to a computer use tool. See the
-    [computer use guide](/docs/guides/tools-computer-use) for more information.
-    """
-
-    type: Required[Literal["computer_call"]]
-    id: Required[str]
-    call_id: Required[str]
-    action: Required[_models.ComputerAction | ComputerActionParam]
-    pending_safety_checks: Required[
-        Sequence[_models.ComputerToolCallSafetyCheck | ComputerToolCallSafetyCheckParam]
-    ]
-    status: Required[_models.ComputerToolCallStatus | ComputerToolCallStatusParam]
-
-
-class ComputerToolCallOutputParam(TypedDict, total=False):
-    """The output of a computer tool call."""
-
-    type: Required[Literal["computer_call_output"]]
-    id: str
-    call_id: Required[str]
-    acknowledged_safety_checks: Sequence[
-        _models.ComputerToolCallSafetyCheck | ComputerToolCallSafetyCheckParam
-    ]
-    output: Required[_models.ComputerScreenshotImage | ComputerScreenshotImageParam]
-    status: _models.ComputerToolCallOutputStatus | ComputerToolCallOutputStatusParam
-
-
-class ComputerToolCallSafetyCheckParam(TypedDict, total=False):
-    """A pending safety check for the computer call."""
-
-    id: Required[str]
-    code: Required[str]
-    message: Required[str]
-
-
-class ConditionParam(TypedDict, total=False):
-    """What a request may pass for `models.Condition`."""
-
-    key: Required[str]
-    value: Required[str]
-
-
-# What a request may pass for `models.ContainsCodeParameters`.
-ContainsCodeParametersParam = TypedDict(
-    "ContainsCodeParametersParam",
-    {
-        "format": "Required[_models.ContainsCodeParametersFormat | ContainsCodeParametersFormatParam]",
-        "not": "bool",
-    },
-    total=False,
-)
-
-
-class ContainsParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.ContainsParameters`."""
-
-    words: Required[Sequence[str]]
-    operator: Required[
-        _models.ContainsParametersOperator | ContainsParametersOperatorParam
-    ]
-
-
-class CoordinateParam(TypedDict, total=False):
-    """An x/y coordinate pair, e.g. `{ x: 100, y: 200 }`."""
-
-    x: Required[int]
-    y: Required[int]
-
-
-class CortexConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.CortexConfiguration`."""
-
-    snowflake_account: Required[str]
-
-
-class CreateAdminWorkspacesRequestDefaultsParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateAdminWorkspacesRequestDefaults`."""
-
-    metadata: Mapping[str, str]
-
-
-class CreateAdminWorkspacesUsersRequestUsersItemParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateAdminWorkspacesUsersRequestUsersItem`."""
-
-    id: str
-    role: (
-        _models.CreateAdminWorkspacesUsersRequestUsersItemRole
-        | CreateAdminWorkspacesUsersRequestUsersItemRoleParam
-    )
-
-
-class CreateApiKeyObjectDefaultsParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateApiKeyObjectDefaults`."""
-
-    metadata: Mapping[str, Any]
-    config_id: str
-
-
-class CreateApiKeyObjectRateLimitsItemParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateApiKeyObjectRateLimitsItem`."""
-
-    type: str
-    unit: str
-    value: int
-
-
-class CreateAssistantRequestStaticChunkingStrategyParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateAssistantRequestStaticChunkingStrategy`."""
-
-    type: Required[Literal["static"]]
-    static: Required[
-        _models.CreateAssistantRequestStaticChunkingStrategyStatic
-        | CreateAssistantRequestStaticChunkingStrategyStaticParam
-    ]
-
-
-class CreateAssistantRequestStaticChunkingStrategyStaticParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateAssistantRequestStaticChunkingStrategyStatic`."""
-
-    max_chunk_size_tokens: Required[int]
-    chunk_overlap_tokens: Required[int]
-
-
-class CreateAssistantRequestToolResourcesParam(TypedDict, total=False):
-    """A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
-
-    code_interpreter: (
-        _models.CreateAssistantRequestToolResourcesCodeInterpreter
-        | CreateAssistantRequestToolResourcesCodeInterpreterParam
-    )
-    file_search: (
-        _models.CreateAssistantRequestToolResourcesFileSearch
-        | CreateAssistantRequestToolResourcesFileSearchParam
-    )
-
-
-class CreateAssistantRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateAssistantRequestToolResourcesCodeInterpreter`."""
-
-    file_ids: Sequence[str]
-
-
-class CreateAssistantRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateAssistantRequestToolResourcesFileSearch`."""
-
-    vector_store_ids: Sequence[str]
-    vector_stores: Sequence[
-        _models.CreateAssistantRequestToolResourcesFileSearchVectorStoresItem
-        | CreateAssistantRequestToolResourcesFileSearchVectorStoresItemParam
-    ]
-
-
-class CreateAssistantRequestToolResourcesFileSearchVectorStoresItemParam(
-    TypedDict, total=False
-):
-    """What a request may pass for `models.CreateAssistantRequestToolResourcesFileSearchVectorStoresItem`."""
-
-    file_ids: Sequence[str]
-    chunking_strategy: (
-        _models.AutoChunkingStrategy
-        | AutoChunkingStrategyParam
-        | _models.CreateAssistantRequestStaticChunkingStrategy
-        | CreateAssistantRequestStaticChunkingStrategyParam
-    )
-    metadata: Mapping[str, Any]
-
-
-class CreateChatCompletionRequestParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateChatCompletionRequest`."""
-
-    messages: Required[
-        Sequence[
-            _models.ChatCompletionRequestMessage | ChatCompletionRequestMessageParam
-        ]
-    ]
-    model: Required[
-        str
-        | _models.CreateChatCompletionRequestModelEnum
-        | CreateChatCompletionRequestModelEnumParam
-    ]
-    frequency_penalty: float | None
-    logit_bias: Mapping[str, int] | None
-    logprobs: bool | None
-    top_logprobs: int | None
-    max_tokens: int | None
-    max_completion_tokens: int | None
-    n: int | None
-    presence_penalty: float | None
-    response_format: (
-        _models.ResponseFormatText
-        | ResponseFormatTextParam
-        | _models.ResponseFormatJsonSchema
-        | ResponseFormatJsonSchemaParam
-        | _models.ResponseFormatJsonObject
-        | ResponseFormatJsonObjectParam
-    )
-    seed: int | None
-    stop: (
-        str
-        | _models.CreateChatCompletionRequestStopStringList
-        | CreateChatCompletionRequestStopStringListParam
-        | None
-    )
-    stream: bool | None
-    stream_options: (
-        _models.ChatCompletionStreamOptions | ChatCompletionStreamOptionsParam
-    )
-    thinking: (
-        _models.CreateChatCompletionRequestThinking
-        | CreateChatCompletionRequestThinkingParam
-        | None
-    )
-    temperature: float | None
-    top_p: float | None
-    tools: Sequence[_models.ChatCompletionTool | ChatCompletionToolParam]
-    tool_choice: (
-        _models.ChatCompletionToolChoiceOption | ChatCompletionToolChoiceOptionParam
-    )
-    parallel_tool_calls: _models.ParallelToolCalls | ParallelToolCallsParam
-    user: str
-    function_call: (
-        _models.CreateChatCompletionRequestFunctionCallEnum
-        | CreateChatCompletionRequestFunctionCallEnumParam
-        | _models.ChatCompletionFunctionCallOption
-        | ChatCompletionFunctionCallOptionParam
-    )
-    functions: Sequence[_models.ChatCompletionFunctions | ChatCompletionFunctionsParam]
-
-
-class CreateChatCompletionRequestThinkingParam(TypedDict, total=False):
-    """View the thinking/reasoning tokens as part of your response. Thinking models produce a long internal chain of thought before generating a response. Supported only for specific Claude models on Anthropic, Google Vertex AI, and AWS Bedrock.  Requires setting `strict_openai_compliance = false` in your API call."""
-
-    type: Required[
-        _models.CreateChatCompletionRequestThinkingType
-        | CreateChatCompletionRequestThinkingTypeParam
-    ]
-    budget_tokens: int
-
-
-class CreateCompletionRequestParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateCompletionRequest`."""
-
-    model: Required[
-        str
-        | _models.CreateCompletionRequestModelEnum
-        | CreateCompletionRequestModelEnumParam
-    ]
-    prompt: Required[
-        str
-        | Sequence[str]
-        | _models.CreateCompletionRequestPromptIntegerList
-        | CreateCompletionRequestPromptIntegerListParam
-        | _models.CreateCompletionRequestPromptIntegerListList
-        | CreateCompletionRequestPromptIntegerListListParam
-        | None
-    ]
-    best_of: int | None
-    echo: bool | None
-    frequency_penalty: float | None
-    logit_bias: Mapping[str, int] | None
-    logprobs: int | None
-    max_tokens: int | None
-    n: int | None
-    presence_penalty: float | None
-    seed: int | None
-    stop: (
-        str
-        | _models.CreateCompletionRequestStopStringList
-        | CreateCompletionRequestStopStringListParam
-        | None
-    )
-    stream: bool | None
-    stream_options: (
-        _models.ChatCompletionStreamOptions | ChatCompletionStreamOptionsParam
-    )
-    suffix: str | None
-    temperature: float | None
-    top_p: float | None
-    user: str
-
-
-class CreateInviteWorkspaceApiKeyDetailsParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateInviteWorkspaceApiKeyDetails`."""
-
-    scopes: Required[Sequence[str]]
-
-
-class CreateMcpIntegrationConfigurationsParam(TypedDict, total=False):
-    """Auth/config key-value pairs (e.g. headers, client credentials)"""
-
-    custom_headers: Mapping[str, Any]
-    passthrough_header: Mapping[str, Any]
-
-
-class CreateMessageRequestParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateMessageRequest`."""
-
-    role: Required[_models.CreateMessageRequestRole | CreateMessageRequestRoleParam]
-    content: Required[
-        str
-        | _models.CreateMessageRequestArrayOfContentParts
-        | CreateMessageRequestArrayOfContentPartsParam
-    ]
-    attachments: (
-        Sequence[
-            _models.CreateMessageRequestAttachmentsItem
-            | CreateMessageRequestAttachmentsItemParam
-        ]
-        | None
-    )
-    metadata: Mapping[str, Any] | None
-
-
-class CreateMessageRequestAttachmentsItemParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateMessageRequestAttachmentsItem`."""
-
-    file_id: str
-    tools: Sequence[
-        _models.AssistantToolsCode
-        | AssistantToolsCodeParam
-        | _models.AssistantToolsFileSearchTypeOnly
-        | AssistantToolsFileSearchTypeOnlyParam
-    ]
-
-
-class CreateThreadAndRunRequestToolResourcesParam(TypedDict, total=False):
-    """A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
-
-    code_interpreter: (
-        _models.CreateThreadAndRunRequestToolResourcesCodeInterpreter
-        | CreateThreadAndRunRequestToolResourcesCodeInterpreterParam
-    )
-    file_search: (
-        _models.CreateThreadAndRunRequestToolResourcesFileSearch
-        | CreateThreadAndRunRequestToolResourcesFileSearchParam
-    )
-
-
-class CreateThreadAndRunRequestToolResourcesCodeInterpreterParam(
-    TypedDict, total=False
-):
-    """What a request may pass for `models.CreateThreadAndRunRequestToolResourcesCodeInterpreter`."""
-
-    file_ids: Sequence[str]
-
-
-class CreateThreadAndRunRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateThreadAndRunRequestToolResourcesFileSearch`."""
-
-    vector_store_ids: Sequence[str]
-
-
-class CreateThreadRequestParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateThreadRequest`."""
-
-    messages: Sequence[_models.CreateMessageRequest | CreateMessageRequestParam]
-    tool_resources: (
-        _models.CreateThreadRequestToolResources
-        | CreateThreadRequestToolResourcesParam
-        | None
-    )
-    metadata: Mapping[str, Any] | None
-
-
-class CreateThreadRequestStaticChunkingStrategyParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateThreadRequestStaticChunkingStrategy`."""
-
-    type: Required[Literal["static"]]
-    static: Required[
-        _models.CreateThreadRequestStaticChunkingStrategyStatic
-        | CreateThreadRequestStaticChunkingStrategyStaticParam
-    ]
-
-
-class CreateThreadRequestStaticChunkingStrategyStaticParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateThreadRequestStaticChunkingStrategyStatic`."""
-
-    max_chunk_size_tokens: Required[int]
-    chunk_overlap_tokens: Required[int]
-
-
-class CreateThreadRequestToolResourcesParam(TypedDict, total=False):
-    """A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
-
-    code_interpreter: (
-        _models.CreateThreadRequestToolResourcesCodeInterpreter
-        | CreateThreadRequestToolResourcesCodeInterpreterParam
-    )
-    file_search: (
-        _models.CreateThreadRequestToolResourcesFileSearch
-        | CreateThreadRequestToolResourcesFileSearchParam
-    )
-
-
-class CreateThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateThreadRequestToolResourcesCodeInterpreter`."""
-
-    file_ids: Sequence[str]
-
-
-class CreateThreadRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateThreadRequestToolResourcesFileSearch`."""
-
-    vector_store_ids: Sequence[str]
-    vector_stores: Sequence[
-        _models.CreateThreadRequestToolResourcesFileSearchVectorStoresItem
-        | CreateThreadRequestToolResourcesFileSearchVectorStoresItemParam
-    ]
-
-
-class CreateThreadRequestToolResourcesFileSearchVectorStoresItemParam(
-    TypedDict, total=False
-):
-    """What a request may pass for `models.CreateThreadRequestToolResourcesFileSearchVectorStoresItem`."""
-
-    file_ids: Sequence[str]
-    chunking_strategy: (
-        _models.AutoChunkingStrategy
-        | AutoChunkingStrategyParam
-        | _models.CreateThreadRequestStaticChunkingStrategy
-        | CreateThreadRequestStaticChunkingStrategyParam
-    )
-    metadata: Mapping[str, Any]
-
-
-class CreateVirtualKeysRequestDeploymentConfigItemParam(TypedDict, total=False):
-    """What a request may pass for `models.CreateVirtualKeysRequestDeploymentConfigItem`."""
-
-    apiVersion: Required[str]
-    alias: str
-    is_default: bool
-    deploymentName: Required[str]
-
-
-class CustomHostConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.CustomHostConfiguration`."""
-
-    custom_host: str
-    custom_headers: Mapping[str, str]
-
-
-class CustomLogParam(TypedDict, total=False):
-    """What a request may pass for `models.CustomLog`."""
-
-    request: Required[_models.CustomLogRequest | CustomLogRequestParam]
-    response: Required[_models.CustomLogResponse | CustomLogResponseParam]
-    metadata: _models.CustomLogMetadata | CustomLogMetadataParam
-
-
-class CustomLogMetadataParam(TypedDict, total=False):
-    """What a request may pass for `models.CustomLogMetadata`."""
-
-    trace_id: str
-    span_id: str
-    span_name: str
-    additionalProperties: str
-
-
-class CustomLogRequestParam(TypedDict, total=False):
-    """What a request may pass for `models.CustomLogRequest`."""
-
-    url: Required[str]
-    method: str
-    headers: Mapping[str, str]
-    body: Required[Mapping[str, Any]]
-
-
-class CustomLogResponseParam(TypedDict, total=False):
-    """What a request may pass for `models.CustomLogResponse`."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: Required[Mapping[str, Any]]
-    response_time: int
-
-
-class DoubleClickParam(TypedDict, total=False):
-    """A double click action."""
-
-    type: Required[Literal["double_click"]]
-    x: Required[int]
-    y: Required[int]
-
-
-class DragParam(TypedDict, total=False):
-    """A drag action."""
-
-    type: Required[Literal["drag"]]
-    path: Required[Sequence[_models.Coordinate | CoordinateParam]]
-
-
-class EasyInputMessageParam(TypedDict, total=False):
-    """A message input to the model with a role indicating instruction following
-    hierarchy. Instructions given with the `developer` or `system` role take
-    precedence over instructions given with the `user` role. Messages with the
-    `assistant` role are presumed to have been generated by the model in previous
-    interactions.
-    """
-
-    role: Required[_models.EasyInputMessageRole | EasyInputMessageRoleParam]
-    content: Required[
-        str | _models.InputMessageContentList | InputMessageContentListParam
-    ]
-    type: Literal["message"]
-
-
-# What a request may pass for `models.EndsWithParameters`.
-EndsWithParametersParam = TypedDict(
-    "EndsWithParametersParam",
-    {
-        "suffix": "Required[str]",
-        "not": "bool",
-    },
-    total=False,
-)
-
-
-class FileCitationParam(TypedDict, total=False):
-    """A citation to a file."""
-
-    type: Required[Literal["file_citation"]]
-    index: Required[int]
-    file_id: Required[str]
-
-
-class FilePathParam(TypedDict, total=False):
-    """A path to a file."""
-
-    type: Required[Literal["file_path"]]
-    file_id: Required[str]
-    index: Required[int]
-
-
-class FileSearchToolParam(TypedDict, total=False):
-    """A tool that searches for relevant content from uploaded files.
-    Learn more about the [file search tool](/docs/guides/tools-file-search).
-    """
-
-    type: Required[Literal["file_search"]]
-    vector_store_ids: Required[Sequence[str]]
-    max_num_results: int
-    filters: (
-        _models.ComparisonFilter
-        | ComparisonFilterParam
-        | _models.CompoundFilter
-        | CompoundFilterParam
-    )
-    ranking_options: (
-        _models.FileSearchToolRankingOptions | FileSearchToolRankingOptionsParam
-    )
-
-
-class FileSearchToolCallParam(TypedDict, total=False):
-    """The results of a file search tool call. See the
-    [file search guide](/docs/guides/tools-file-search) for more information.
-    """
-
-    id: Required[str]
-    type: Required[Literal["file_search_call"]]
-    status: Required[_models.FileSearchToolCallStatus | FileSearchToolCallStatusParam]
-    queries: Required[Sequence[str]]
-    results: (
-        Sequence[
-            _models.FileSearchToolCallResultsItem | FileSearchToolCallResultsItemParam
-        ]
-        | None
-    )
-
-
-class FileSearchToolCallResultsItemParam(TypedDict, total=False):
-    """What a request may pass for `models.FileSearchToolCallResultsItem`."""
-
-    file_id: str
-    text: str
-    filename: str
-    attributes: _models.VectorStoreFileAttributes | VectorStoreFileAttributesParam
-    score: float
-
-
-class FileSearchToolRankingOptionsParam(TypedDict, total=False):
-    """Ranking options for search."""
-
-    ranker: (
-        _models.FileSearchToolRankingOptionsRanker
-        | FileSearchToolRankingOptionsRankerParam
-    )
-    score_threshold: float
-
-
-class FunctionObjectParam(TypedDict, total=False):
-    """What a request may pass for `models.FunctionObject`."""
-
-    description: str
-    name: Required[str]
-    parameters: _models.FunctionParameters | FunctionParametersParam
-    strict: bool | None
-
-
-class FunctionToolParam(TypedDict, total=False):
-    """Defines a function in your own code the model can choose to call. Learn more
-    about [function calling](/docs/guides/function-calling).
-    """
-
-    type: Required[Literal["function"]]
-    name: Required[str]
-    description: str | None
-    parameters: Required[Mapping[str, Any]]
-    strict: Required[bool]
-
-
-class FunctionToolCallParam(TypedDict, total=False):
-    """A tool call to run a function. See the
-    [function calling guide](/docs/guides/function-calling) for more information.
-    """
-
-    id: str
-    type: Required[Literal["function_call"]]
-    call_id: Required[str]
-    name: Required[str]
-    arguments: Required[str]
-    status: _models.FunctionToolCallStatus | FunctionToolCallStatusParam
-
-
-class FunctionToolCallOutputParam(TypedDict, total=False):
-    """The output of a function tool call."""
-
-    id: str
-    type: Required[Literal["function_call_output"]]
-    call_id: Required[str]
-    output: Required[str]
-    status: _models.FunctionToolCallOutputStatus | FunctionToolCallOutputStatusParam
-
-
-class GenerationsFilterSchemaParam(TypedDict, total=False):
-    """What a request may pass for `models.GenerationsFilterSchema`."""
-
-    time_of_generation_min: str
-    time_of_generation_max: str
-    total_units_min: int
-    total_units_max: int
-    cost_min: float
-    cost_max: float
-    ai_model: str
-    prompt_token_min: int
-    prompt_token_max: int
-    completion_token_min: int
-    completion_token_max: int
-    status_code: str
-    metadata: Mapping[str, Any]
-    ai_org_model: str
-    weighted_feedback_min: float
-    weighted_feedback_max: float
-    virtual_keys: str
-    trace_id: str
-    configs: str
-    workspace_slug: str
-    prompt_slug: str
-    page_size: float
-    current_page: float
-
-
-class GlobalWorkspaceAccessParam(TypedDict, total=False):
-    """What a request may pass for `models.GlobalWorkspaceAccess`."""
-
-    enabled: Required[bool]
-    usage_limits: Sequence[_models.UsageLimits | UsageLimitsParam] | None
-    rate_limits: Sequence[_models.RateLimits | RateLimitsParam] | None
-
-
-class GroupByParam(TypedDict, total=False):
-    """What a request may pass for `models.GroupBy`."""
-
-    key: Required[str]
-
-
-# Actions to take when guardrail checks fail or pass
-GuardrailActionsParam = TypedDict(
-    "GuardrailActionsParam",
-    {
-        "deny": "Required[bool]",
-        "async": "Required[bool]",
-        "on_success": "Required[_models.GuardrailActionsOnSuccess | GuardrailActionsOnSuccessParam]",
-        "on_fail": "Required[_models.GuardrailActionsOnFail | GuardrailActionsOnFailParam]",
-    },
-    total=False,
-)
-
-
-class GuardrailActionsOnFailParam(TypedDict, total=False):
-    """Actions to take when guardrail check fails"""
-
-    feedback: Required[
-        _models.GuardrailActionsOnFailFeedback | GuardrailActionsOnFailFeedbackParam
-    ]
-
-
-class GuardrailActionsOnFailFeedbackParam(TypedDict, total=False):
-    """Feedback configuration for failed checks"""
-
-    value: Required[float]
-    weight: Required[float]
-    metadata: Required[str]
-
-
-class GuardrailActionsOnSuccessParam(TypedDict, total=False):
-    """Actions to take when guardrail check passes"""
-
-    feedback: Required[
-        _models.GuardrailActionsOnSuccessFeedback
-        | GuardrailActionsOnSuccessFeedbackParam
-    ]
-
-
-class GuardrailActionsOnSuccessFeedbackParam(TypedDict, total=False):
-    """Feedback configuration for successful checks"""
-
-    value: Required[float]
-    weight: Required[float]
-    metadata: Required[str]
-
-
-class GuardrailCheckParam(TypedDict, total=False):
-    """What a request may pass for `models.GuardrailCheck`."""
-
-    id: Required[_models.GuardrailCheckId | GuardrailCheckIdParam]
-    parameters: (
-        _models.JWTParameters
-        | JWTParametersParam
-        | _models.ModelWhitelistParameters
-        | ModelWhitelistParametersParam
-        | _models.RegexMatchParameters
-        | RegexMatchParametersParam
-        | _models.SentenceCountParameters
-        | SentenceCountParametersParam
-        | _models.WordCountParameters
-        | WordCountParametersParam
-        | _models.CharacterCountParameters
-        | CharacterCountParametersParam
-        | _models.JSONSchemaParameters
-        | JSONSchemaParametersParam
-        | _models.JSONKeysParameters
-        | JSONKeysParametersParam
-        | _models.ContainsParameters
-        | ContainsParametersParam
-        | _models.ValidUrlsParameters
-        | ValidUrlsParametersParam
-        | _models.ContainsCodeParameters
-        | ContainsCodeParametersParam
-        | _models.WebhookParameters
-        | WebhookParametersParam
-        | _models.EndsWithParameters
-        | EndsWithParametersParam
-        | _models.UppercaseParameters
-        | UppercaseParametersParam
-        | _models.RequiredMetadataKeysParameters
-        | RequiredMetadataKeysParametersParam
-        | _models.AllowedRequestTypesParameters
-        | AllowedRequestTypesParametersParam
-        | _models.SydeGuardParameters
-        | SydeGuardParametersParam
-        | _models.AporiaParameters
-        | AporiaParametersParam
-        | _models.PillarScanParameters
-        | PillarScanParametersParam
-        | _models.PatronusParameters
-        | PatronusParametersParam
-        | _models.PatronusCustomParameters
-        | PatronusCustomParametersParam
-        | _models.PortkeyModerationParameters
-        | PortkeyModerationParametersParam
-        | _models.PortkeyLanguageParameters
-        | PortkeyLanguageParametersParam
-        | _models.PortkeyPIIParameters
-        | PortkeyPIIParametersParam
-        | _models.MistralModerationParameters
-        | MistralModerationParametersParam
-        | _models.BedrockGuardParameters
-        | BedrockGuardParametersParam
-        | _models.PromptfooParameters
-        | PromptfooParametersParam
-        | _models.AcuvityScanParameters
-        | AcuvityScanParametersParam
-        | _models.AzureContentSafetyParameters
-        | AzureContentSafetyParametersParam
-        | _models.AzurePIIParameters
-        | AzurePIIParametersParam
-        | _models.PANWPrismaParameters
-        | PANWPrismaParametersParam
-        | _models.BasicParameters
-        | BasicParametersParam
-    )
-    name: str
-    is_enabled: bool
-
-
-class HashicorpAppRoleAuthConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.HashicorpAppRoleAuthConfig`."""
-
-    vault_auth_type: Required[Literal["approle"]]
-    vault_addr: Required[str]
-    vault_role_id: Required[str]
-    vault_secret_id: Required[str]
-    vault_namespace: str
-
-
-class HashicorpKubernetesAuthConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.HashicorpKubernetesAuthConfig`."""
-
-    vault_auth_type: Required[Literal["kubernetes"]]
-    vault_addr: Required[str]
-    vault_role: Required[str]
-    vault_namespace: str
-
-
-class HashicorpTokenAuthConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.HashicorpTokenAuthConfig`."""
-
-    vault_auth_type: Required[Literal["token"]]
-    vault_addr: Required[str]
-    vault_token: Required[str]
-    vault_namespace: str
-
-
-class HuggingFaceConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.HuggingFaceConfiguration`."""
-
-    huggingface_base_url: str
-
-
-class InputFileParam(TypedDict, total=False):
-    """A file input to the model."""
-
-    type: Required[Literal["input_file"]]
-    file_id: str
-    filename: str
-    file_data: str
-
-
-class InputImageParam(TypedDict, total=False):
-    """An image input to the model. Learn about [image inputs](/docs/guides/vision)."""
-
-    type: Required[Literal["input_image"]]
-    image_url: str | None
-    file_id: str | None
-    detail: Required[_models.InputImageDetail | InputImageDetailParam]
-
-
-class InputMessageParam(TypedDict, total=False):
-    """A message input to the model with a role indicating instruction following
-    hierarchy. Instructions given with the `developer` or `system` role take
-    precedence over instructions given with the `user` role.
-    """
-
-    type: Literal["message"]
-    role: Required[_models.InputMessageRole | InputMessageRoleParam]
-    status: _models.InputMessageStatus | InputMessageStatusParam
-    content: Required[_models.InputMessageContentList | InputMessageContentListParam]
-
-
-class InputTextParam(TypedDict, total=False):
-    """A text input to the model."""
-
-    type: Required[Literal["input_text"]]
-    text: Required[str]
-
-
-class ItemReferenceParam(TypedDict, total=False):
-    """An internal identifier for an item to reference."""
-
-    id: Required[str]
-    type: Required[Literal["item_reference"]]
-
-
-class JSONKeysParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.JSONKeysParameters`."""
-
-    keys: Required[Sequence[str]]
-    operator: Required[
-        _models.JSONKeysParametersOperator | JSONKeysParametersOperatorParam
-    ]
-
-
-# What a request may pass for `models.JSONSchemaParameters`.
-JSONSchemaParametersParam = TypedDict(
-    "JSONSchemaParametersParam",
-    {
-        "schema": "Required[Mapping[str, Any]]",
-        "not": "bool",
-    },
-    total=False,
-)
-
-
-class JWTParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.JWTParameters`."""
-
-    jwksUri: Required[str]
-    headerKey: Required[str]
-    cacheMaxAge: float
-    clockTolerance: float
-    maxTokenAge: str
-    algorithms: Sequence[str]
-
-
-class KeyPressParam(TypedDict, total=False):
-    """A collection of keypresses the model would like to perform."""
-
-    type: Required[Literal["keypress"]]
-    keys: Required[Sequence[str]]
-
-
-class MessageContentImageFileObjectParam(TypedDict, total=False):
-    """References an image [File](https://platform.openai.com/docs/api-reference/files) in the content of a message."""
-
-    type: Required[Literal["image_file"]]
-    image_file: Required[
-        _models.MessageContentImageFileObjectImageFile
-        | MessageContentImageFileObjectImageFileParam
-    ]
-
-
-class MessageContentImageFileObjectImageFileParam(TypedDict, total=False):
-    """What a request may pass for `models.MessageContentImageFileObjectImageFile`."""
-
-    file_id: Required[str]
-    detail: (
-        _models.MessageContentImageFileObjectImageFileDetail
-        | MessageContentImageFileObjectImageFileDetailParam
-    )
-
-
-class MessageContentImageUrlObjectParam(TypedDict, total=False):
-    """References an image URL in the content of a message."""
-
-    type: Required[Literal["image_url"]]
-    image_url: Required[
-        _models.MessageContentImageUrlObjectImageUrl
-        | MessageContentImageUrlObjectImageUrlParam
-    ]
-
-
-class MessageContentImageUrlObjectImageUrlParam(TypedDict, total=False):
-    """What a request may pass for `models.MessageContentImageUrlObjectImageUrl`."""
-
-    url: Required[str]
-    detail: (
-        _models.MessageContentImageUrlObjectImageUrlDetail
-        | MessageContentImageUrlObjectImageUrlDetailParam
-    )
-
-
-class MessageRequestContentTextObjectParam(TypedDict, total=False):
-    """The text content that is part of a message."""
-
-    type: Required[Literal["text"]]
-    text: Required[str]
-
-
-class MistralModerationParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.MistralModerationParameters`."""
-
-    categories: Required[
-        Sequence[
-            _models.MistralModerationParametersCategoriesItem
-            | MistralModerationParametersCategoriesItemParam
-        ]
-    ]
-    timeout: float
-
-
-class ModelUpdateRequestParam(TypedDict, total=False):
-    """What a request may pass for `models.ModelUpdateRequest`."""
-
-    slug: Required[str]
-    enabled: Required[bool]
-    is_custom: bool | None
-    is_finetune: bool | None
-    base_model_slug: str | None
-    pricing_config: _models.PricingConfig | PricingConfigParam
-
-
-class ModelWhitelistParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.ModelWhitelistParameters`."""
-
-    models: Required[Sequence[str]]
-
-
-class ModifyAssistantRequestToolResourcesParam(TypedDict, total=False):
-    """A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
-
-    code_interpreter: (
-        _models.ModifyAssistantRequestToolResourcesCodeInterpreter
-        | ModifyAssistantRequestToolResourcesCodeInterpreterParam
-    )
-    file_search: (
-        _models.ModifyAssistantRequestToolResourcesFileSearch
-        | ModifyAssistantRequestToolResourcesFileSearchParam
-    )
-
-
-class ModifyAssistantRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    """What a request may pass for `models.ModifyAssistantRequestToolResourcesCodeInterpreter`."""
-
-    file_ids: Sequence[str]
-
-
-class ModifyAssistantRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    """What a request may pass for `models.ModifyAssistantRequestToolResourcesFileSearch`."""
-
-    vector_store_ids: Sequence[str]
-
-
-class ModifyThreadRequestToolResourcesParam(TypedDict, total=False):
-    """A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
-
-    code_interpreter: (
-        _models.ModifyThreadRequestToolResourcesCodeInterpreter
-        | ModifyThreadRequestToolResourcesCodeInterpreterParam
-    )
-    file_search: (
-        _models.ModifyThreadRequestToolResourcesFileSearch
-        | ModifyThreadRequestToolResourcesFileSearchParam
-    )
-
-
-class ModifyThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    """What a request may pass for `models.ModifyThreadRequestToolResourcesCodeInterpreter`."""
-
-    file_ids: Sequence[str]
-
-
-class ModifyThreadRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    """What a request may pass for `models.ModifyThreadRequestToolResourcesFileSearch`."""
-
-    vector_store_ids: Sequence[str]
-
-
-class MoveParam(TypedDict, total=False):
-    """A mouse move action."""
-
-    type: Required[Literal["move"]]
-    x: Required[int]
-    y: Required[int]
-
-
-class OpenAIBatchJobParam(TypedDict, total=False):
-    """Gateway supported body params for OpenAI, Azure OpenAI and VertexAI."""
-
-    input_file_id: Required[str]
-    completion_window: Required[
-        _models.OpenAIBatchJobCompletionWindow | OpenAIBatchJobCompletionWindowParam
-    ]
-    endpoint: Required[_models.OpenAIBatchJobEndpoint | OpenAIBatchJobEndpointParam]
-    metadata: Any
-
-
-class OpenAIConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.OpenAIConfiguration`."""
-
-    openai_organization: str
-    openai_project: str
-
-
-class OpenAIFinetuneJobParam(TypedDict, total=False):
-    """Gateway supported body params for OpenAI, Azure OpenAI and VertexAI."""
-
-    model: Required[str]
-    training_file: Required[str]
-    validation_file: str
-    suffix: Required[str]
-    method: Required[_models.OpenAIFinetuneJobMethod | OpenAIFinetuneJobMethodParam]
-
-
-class OpenAIFinetuneJobMethodParam(TypedDict, total=False):
-    """Hyperparameters for the finetune job"""
-
-    type: Required[
-        _models.OpenAIFinetuneJobMethodType | OpenAIFinetuneJobMethodTypeParam
-    ]
-    supervised: (
-        _models.OpenAIFinetuneJobMethodSupervised
-        | OpenAIFinetuneJobMethodSupervisedParam
-    )
-    dpo: _models.OpenAIFinetuneJobMethodDpo | OpenAIFinetuneJobMethodDpoParam
-
-
-class OpenAIFinetuneJobMethodDpoParam(TypedDict, total=False):
-    """What a request may pass for `models.OpenAIFinetuneJobMethodDpo`."""
-
-    hyperparameters: Required[
-        _models.OpenAIFinetuneJobMethodDpoHyperparameters
-        | OpenAIFinetuneJobMethodDpoHyperparametersParam
-    ]
-
-
-class OpenAIFinetuneJobMethodDpoHyperparametersParam(TypedDict, total=False):
-    """What a request may pass for `models.OpenAIFinetuneJobMethodDpoHyperparameters`."""
-
-    n_epochs: Required[int]
-    learning_rate_multiplier: Required[float]
-    batch_size: Required[int]
-
-
-class OpenAIFinetuneJobMethodSupervisedParam(TypedDict, total=False):
-    """What a request may pass for `models.OpenAIFinetuneJobMethodSupervised`."""
-
-    hyperparameters: Required[
-        _models.OpenAIFinetuneJobMethodSupervisedHyperparameters
-        | OpenAIFinetuneJobMethodSupervisedHyperparametersParam
-    ]
-
-
-class OpenAIFinetuneJobMethodSupervisedHyperparametersParam(TypedDict, total=False):
-    """What a request may pass for `models.OpenAIFinetuneJobMethodSupervisedHyperparameters`."""
-
-    n_epochs: Required[int]
-    learning_rate_multiplier: Required[float]
-    batch_size: Required[int]
-
-
-class OutputMessageParam(TypedDict, total=False):
-    """An output message from the model."""
-
-    id: Required[str]
-    type: Required[Literal["message"]]
-    role: Required[Literal["assistant"]]
-    content: Required[Sequence[_models.OutputContent | OutputContentParam]]
-    status: Required[_models.OutputMessageStatus | OutputMessageStatusParam]
-
-
-# A text output from the model.
-OutputTextParam = TypedDict(
-    "OutputTextParam",
-    {
-        "type": "Required[Literal['output_text']]",
-        "text": "Required[str]",
-        "annotations": "Required[Sequence[_models.Annotation | AnnotationParam]]",
-    },
-    total=False,
-)
-
-
-class PANWPrismaParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.PANWPrismaParameters`."""
-
-    profile_name: Required[str]
-    ai_model: str
-    app_user: str
-
-
-class PatronusCustomParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.PatronusCustomParameters`."""
-
-    profile: Required[str]
-    timeout: float
-
-
-class PatronusParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.PatronusParameters`."""
-
-    redact: bool
-    timeout: float
-
-
-class PayAsYouGoPricingParam(TypedDict, total=False):
-    """What a request may pass for `models.PayAsYouGoPricing`."""
-
-    request_token: _models.TokenPricing | TokenPricingParam
-    response_token: _models.TokenPricing | TokenPricingParam
-
-
-class PillarScanParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.PillarScanParameters`."""
-
-    scanners: Required[
-        Sequence[
-            _models.PillarScanParametersScannersItem
-            | PillarScanParametersScannersItemParam
-        ]
-    ]
-    timeout: float
-
-
-class PortkeyBatchJobParam(TypedDict, total=False):
-    """Gateway supported body params for portkey managed batching."""
-
-    input_file_id: Required[str]
-    completion_window: Required[
-        _models.OpenAIBatchJobCompletionWindow | OpenAIBatchJobCompletionWindowParam
-    ]
-    endpoint: Required[_models.OpenAIBatchJobEndpoint | OpenAIBatchJobEndpointParam]
-    metadata: Any
-    job_name: str
-    output_data_config: str
-    model: Required[str]
-    role_arn: str
-    portkey_options: _models.PortkeyBatchOptions | PortkeyBatchOptionsParam
-    provider_options: (
-        _models.BedrockOptions
-        | BedrockOptionsParam
-        | _models.VertexOptions
-        | VertexOptionsParam
-    )
-
-
-# Options to be passed to the provider, supports all options supported by the provider from gateway.
-PortkeyBatchOptionsParam = TypedDict(
-    "PortkeyBatchOptionsParam",
-    {
-        "x-portkey-virtual-key": "Required[str]",
-        "x-portkey-aws-s3-bucket": "str",
-        "x-portkey-vertex-storage-bucket-name": "str",
-        "x-portkey-provider-model": "str",
-    },
-    total=False,
-)
-
-
-class PortkeyFinetuneJobParam(TypedDict, total=False):
-    """Gateway supported body params for portkey managed fine-tuning."""
-
-    model: Required[str]
-    training_file: Required[str]
-    validation_file: str
-    suffix: Required[str]
-    method: Required[_models.OpenAIFinetuneJobMethod | OpenAIFinetuneJobMethodParam]
-    job_name: str
-    role_arn: str
-    output_file: str
-    portkey_options: _models.PortkeyOptions | PortkeyOptionsParam
-    provider_options: _models.BedrockParams | BedrockParamsParam
-
-
-# What a request may pass for `models.PortkeyLanguageParameters`.
-PortkeyLanguageParametersParam = TypedDict(
-    "PortkeyLanguageParametersParam",
-    {
-        "language": "_models.PortkeyLanguageParametersLanguage | PortkeyLanguageParametersLanguageParam",
-        "not": "bool",
-        "timeout": "float",
-    },
-    total=False,
-)
-
-
-class PortkeyModerationParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.PortkeyModerationParameters`."""
-
-    categories: Required[
-        Sequence[
-            _models.PortkeyModerationParametersCategoriesItem
-            | PortkeyModerationParametersCategoriesItemParam
-        ]
-    ]
-    timeout: float
-
-
-# Options to be passed to the provider, supports all options supported by the provider from gateway.
-PortkeyOptionsParam = TypedDict(
-    "PortkeyOptionsParam",
-    {
-        "x-portkey-virtual-key": "Required[str]",
-        "x-portkey-aws-s3-bucket": "str",
-        "x-portkey-vertex-storage-bucket-name": "str",
-    },
-    total=False,
-)
-
-
-class PortkeyPIIParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.PortkeyPIIParameters`."""
-
-    redact: bool
-    categories: Required[
-        Sequence[
-            _models.PortkeyPIIParametersCategoriesItem
-            | PortkeyPIIParametersCategoriesItemParam
-        ]
-    ]
-    timeout: float
-
-
-class PricingConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.PricingConfig`."""
-
-    type: Literal["static"]
-    pay_as_you_go: _models.PayAsYouGoPricing | PayAsYouGoPricingParam
-
-
-class PromptfooParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.PromptfooParameters`."""
-
-    redact: bool
-    timeout: float
-
-
-class RateLimitsParam(TypedDict, total=False):
-    """What a request may pass for `models.RateLimits`."""
-
-    type: _models.RateLimitsType | RateLimitsTypeParam
-    unit: _models.RateLimitsUnit | RateLimitsUnitParam
-    value: int
-
-
-class ReasoningParam(TypedDict, total=False):
-    """**o-series models only**
-
-    Configuration options for
-    [reasoning models](https://platform.openai.com/docs/guides/reasoning).
-    """
-
-    effort: _models.ReasoningEffort | ReasoningEffortParam
-    generate_summary: (
-        _models.ReasoningGenerateSummary | ReasoningGenerateSummaryParam | None
-    )
-
-
-class ReasoningItemParam(TypedDict, total=False):
-    """A description of the chain of thought used by a reasoning model while generating
-    a response.
-    """
-
-    type: Required[Literal["reasoning"]]
-    id: Required[str]
-    summary: Required[
-        Sequence[_models.ReasoningItemSummaryItem | ReasoningItemSummaryItemParam]
-    ]
-    status: _models.ReasoningItemStatus | ReasoningItemStatusParam
-
-
-class ReasoningItemSummaryItemParam(TypedDict, total=False):
-    """What a request may pass for `models.ReasoningItemSummaryItem`."""
-
-    type: Required[Literal["summary_text"]]
-    text: Required[str]
-
-
-class RefusalParam(TypedDict, total=False):
-    """A refusal from the model."""
-
-    type: Required[Literal["refusal"]]
-    refusal: Required[str]
-
-
-# What a request may pass for `models.RegexMatchParameters`.
-RegexMatchParametersParam = TypedDict(
-    "RegexMatchParametersParam",
-    {
-        "rule": "Required[str]",
-        "not": "bool",
-    },
-    total=False,
-)
-
-
-class RequiredMetadataKeysParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.RequiredMetadataKeysParameters`."""
-
-    metadataKeys: Required[Sequence[str]]
-    operator: Required[
-        _models.RequiredMetadataKeysParametersOperator
-        | RequiredMetadataKeysParametersOperatorParam
-    ]
-
-
-class ResponseFormatJsonObjectParam(TypedDict, total=False):
-    """JSON object response format. An older method of generating JSON responses.
-    Using `json_schema` is recommended for models that support it. Note that the
-    model will not generate JSON without a system or user message instructing it
-    to do so.
-    """
-
-    type: Required[Literal["json_object"]]
-
-
-class ResponseFormatJsonSchemaParam(TypedDict, total=False):
-    """JSON Schema response format. Used to generate structured JSON responses.
-    Learn more about [Structured Outputs](/docs/guides/structured-outputs).
-    """
-
-    type: Required[Literal["json_schema"]]
-    json_schema: Required[
-        _models.ResponseFormatJsonSchemaJsonSchema
-        | ResponseFormatJsonSchemaJsonSchemaParam
-    ]
-
-
-class ResponseFormatJsonSchemaJsonSchemaParam(TypedDict, total=False):
-    """Structured Outputs configuration options, including a JSON Schema."""
-
-    description: str
-    name: Required[str]
-    schema: _models.ResponseFormatJsonSchemaSchema | ResponseFormatJsonSchemaSchemaParam
-    strict: bool | None
-
-
-class ResponseFormatTextParam(TypedDict, total=False):
-    """Default response format. Used to generate text responses."""
-
-    type: Required[Literal["text"]]
-
-
-class ResponsePropertiesTextParam(TypedDict, total=False):
-    """Configuration options for a text response from the model. Can be plain
-    text or structured JSON data. Learn more:
-    - [Text inputs and outputs](/docs/guides/text)
-    - [Structured Outputs](/docs/guides/structured-outputs)
-    """
-
-    format: (
-        _models.TextResponseFormatConfiguration | TextResponseFormatConfigurationParam
-    )
-
-
-class SageMakerConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.SageMakerConfiguration`."""
-
-    aws_auth_type: Required[
-        _models.BedrockConfigurationAwsAuthType | BedrockConfigurationAwsAuthTypeParam
-    ]
-    aws_region: Required[str]
-    aws_access_key_id: str
-    aws_secret_access_key: str
-    aws_role_arn: str
-    aws_external_id: str | None
-    amzn_sagemaker_custom_attributes: str
-    amzn_sagemaker_target_model: str
-    amzn_sagemaker_target_variant: str
-    amzn_sagemaker_target_container_hostname: str
-    amzn_sagemaker_inference_id: str
-    amzn_sagemaker_enable_explanations: str
-    amzn_sagemaker_inference_component: str
-    amzn_sagemaker_session_id: str
-    amzn_sagemaker_model_name: str
-
-
-class ScreenshotParam(TypedDict, total=False):
-    """A screenshot action."""
-
-    type: Required[Literal["screenshot"]]
-
-
-class ScrollParam(TypedDict, total=False):
-    """A scroll action."""
-
-    type: Required[Literal["scroll"]]
-    x: Required[int]
-    y: Required[int]
-    scroll_x: Required[int]
-    scroll_y: Required[int]
-
-
-class SecretMappingParam(TypedDict, total=False):
-    """What a request may pass for `models.SecretMapping`."""
-
-    target_field: Required[str]
-    secret_reference_id: Required[str]
-    secret_key: str | None
-
-
-# What a request may pass for `models.SentenceCountParameters`.
-SentenceCountParametersParam = TypedDict(
-    "SentenceCountParametersParam",
-    {
-        "minSentences": "float",
-        "maxSentences": "float",
-        "not": "bool",
-    },
-    total=False,
-)
-
-
-class StaticChunkingStrategyParam(TypedDict, total=False):
-    """What a request may pass for `models.StaticChunkingStrategy`."""
-
-    max_chunk_size_tokens: Required[int]
-    chunk_overlap_tokens: Required[int]
-
-
-class StaticChunkingStrategyRequestParamParam(TypedDict, total=False):
-    """What a request may pass for `models.StaticChunkingStrategyRequestParam`."""
-
-    type: Required[Literal["static"]]
-    static: Required[_models.StaticChunkingStrategy | StaticChunkingStrategyParam]
-
-
-class SubmitToolOutputsRunRequestToolOutputsItemParam(TypedDict, total=False):
-    """What a request may pass for `models.SubmitToolOutputsRunRequestToolOutputsItem`."""
-
-    tool_call_id: str
-    output: str
-
-
-class SydeGuardParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.SydeGuardParameters`."""
-
-    prompt_injection_threshold: float
-    toxicity_threshold: float
-    evasion_threshold: float
-    timeout: float
-
-
-class TextResponseFormatJsonSchemaParam(TypedDict, total=False):
-    """JSON Schema response format. Used to generate structured JSON responses.
-    Learn more about [Structured Outputs](/docs/guides/structured-outputs).
-    """
-
-    type: Required[Literal["json_schema"]]
-    description: str
-    name: str
-    schema: Required[
-        _models.ResponseFormatJsonSchemaSchema | ResponseFormatJsonSchemaSchemaParam
-    ]
-    strict: bool | None
-
-
-class TokenPricingParam(TypedDict, total=False):
-    """What a request may pass for `models.TokenPricing`."""
-
-    price: float
-
-
-class ToolChoiceFunctionParam(TypedDict, total=False):
-    """Use this option to force the model to call a specific function."""
-
-    type: Required[Literal["function"]]
-    name: Required[str]
-
-
-class ToolChoiceTypesParam(TypedDict, total=False):
-    """Indicates that the model should use a built-in tool to generate a response.
-    [Learn more about built-in tools](/docs/guides/tools).
-    """
-
-    type: Required[_models.ToolChoiceTypesType | ToolChoiceTypesTypeParam]
-
-
-class TruncationObjectParam(TypedDict, total=False):
-    """Controls for how a thread will be truncated prior to the run. Use this to control the intial context window of the run."""
-
-    type: Required[_models.TruncationObjectType | TruncationObjectTypeParam]
-    last_messages: int | None
-
-
-class TypeParam(TypedDict, total=False):
-    """An action to type in text."""
-
-    type: Required[Literal["type"]]
-    text: Required[str]
-
-
-class UpdateAdminWorkspacesRequestDefaultsParam(TypedDict, total=False):
-    """What a request may pass for `models.UpdateAdminWorkspacesRequestDefaults`."""
-
-    metadata: Mapping[str, str]
-    input_guardrails: Sequence[str]
-    output_guardrails: Sequence[str]
-
-
-class UpdateApiKeyObjectDefaultsParam(TypedDict, total=False):
-    """What a request may pass for `models.UpdateApiKeyObjectDefaults`."""
-
-    metadata: Mapping[str, Any]
-    config_id: str
-
-
-class UpdateApiKeyObjectRateLimitsItemParam(TypedDict, total=False):
-    """What a request may pass for `models.UpdateApiKeyObjectRateLimitsItem`."""
-
-    type: str
-    unit: str
-    value: int
-
-
-class UpdateConfigRequestConfigParam(TypedDict, total=False):
-    """What a request may pass for `models.UpdateConfigRequestConfig`."""
-
-    virtual_key: str
-
-
-class UpdateMcpIntegrationConfigurationsParam(TypedDict, total=False):
-    """Auth/config key-value pairs (e.g. headers, client credentials)"""
-
-    custom_headers: Mapping[str, Any]
-    passthrough_header: Mapping[str, Any]
-
-
-class UpdateVirtualKeysRequestDeploymentConfigItemParam(TypedDict, total=False):
-    """What a request may pass for `models.UpdateVirtualKeysRequestDeploymentConfigItem`."""
-
-    apiVersion: Required[str]
-    alias: str
-    is_default: bool
-    deploymentName: Required[str]
-
-
-# What a request may pass for `models.UppercaseParameters`.
-UppercaseParametersParam = TypedDict(
-    "UppercaseParametersParam",
-    {
-        "not": "bool",
-    },
-    total=False,
-)
-
-
-class UrlCitationParam(TypedDict, total=False):
-    """A citation for a web resource used to generate a model response."""
-
-    url: Required[str]
-    title: Required[str]
-    type: Required[Literal["url_citation"]]
-    start_index: Required[int]
-    end_index: Required[int]
-
-
-class UsageLimitsParam(TypedDict, total=False):
-    """What a request may pass for `models.UsageLimits`."""
-
-    credit_limit: int | None
-    type: _models.UsageLimitsType | UsageLimitsTypeParam
-    alert_threshold: int | None
-    periodic_reset: _models.UsageLimitsPeriodicReset | UsageLimitsPeriodicResetParam
-
-
-# What a request may pass for `models.ValidUrlsParameters`.
-ValidUrlsParametersParam = TypedDict(
-    "ValidUrlsParametersParam",
-    {
-        "onlyDNS": "bool",
-        "not": "bool",
-    },
-    total=False,
-)
-
-
-class VectorStoreExpirationAfterParam(TypedDict, total=False):
-    """The expiration policy for a vector store."""
-
-    anchor: Required[Literal["last_active_at"]]
-    days: Required[int]
-
-
-class VertexAIConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.VertexAIConfiguration`."""
-
-    vertex_auth_type: Required[
-        _models.VertexAIConfigurationVertexAuthType
-        | VertexAIConfigurationVertexAuthTypeParam
-    ]
-    vertex_region: Required[str]
-    vertex_project_id: str
-    vertex_service_account_json: Mapping[str, Any]
-
-
-class VertexBatchJobParam(TypedDict, total=False):
-    """Gateway supported body params for Vertext fine-tuning."""
-
-    input_file_id: Required[str]
-    completion_window: Required[
-        _models.OpenAIBatchJobCompletionWindow | OpenAIBatchJobCompletionWindowParam
-    ]
-    endpoint: Required[_models.OpenAIBatchJobEndpoint | OpenAIBatchJobEndpointParam]
-    metadata: Any
-    job_name: str
-    output_data_config: str
-    model: Required[str]
-
-
-class VertexOptionsParam(TypedDict, total=False):
-    """What a request may pass for `models.VertexOptions`."""
-
-    job_name: str
-    output_data_config: str
-    model: Required[str]
-
-
-class WaitParam(TypedDict, total=False):
-    """A wait action."""
-
-    type: Required[Literal["wait"]]
-
-
-class WebSearchToolParam(TypedDict, total=False):
-    """This tool searches the web for relevant results to use in a response.
-    Learn more about the [web search tool](/docs/guides/tools-web-search).
-    """
-
-    type: Required[_models.WebSearchToolType | WebSearchToolTypeParam]
-    user_location: (
-        _models.WebSearchToolUserLocation | WebSearchToolUserLocationParam | None
-    )
-    search_context_size: _models.WebSearchContextSize | WebSearchContextSizeParam
-
-
-class WebSearchToolCallParam(TypedDict, total=False):
-    """The results of a web search tool call. See the
-    [web search guide](/docs/guides/tools-web-search) for more information.
-    """
-
-    id: Required[str]
-    type: Required[Literal["web_search_call"]]
-    status: Required[_models.WebSearchToolCallStatus | WebSearchToolCallStatusParam]
-
-
-class WebSearchToolUserLocationParam(TypedDict, total=False):
-    """What a request may pass for `models.WebSearchToolUserLocation`."""
-
-    country: str
-    region: str
-    city: str
-    timezone: str
-    type: Required[Literal["approximate"]]
-
-
-class WebhookParametersParam(TypedDict, total=False):
-    """What a request may pass for `models.WebhookParameters`."""
-
-    webhookURL: Required[str]
-    headers: Mapping[str, Any]
-    timeout: float
-    failOnError: bool
-
-
-# What a request may pass for `models.WordCountParameters`.
-WordCountParametersParam = TypedDict(
-    "WordCountParametersParam",
-    {
-        "minWords": "float",
-        "maxWords": "float",
-        "not": "bool",
-    },
-    total=False,
-)
-
-
-class WorkersAIConfigurationParam(TypedDict, total=False):
-    """What a request may pass for `models.WorkersAIConfiguration`."""
-
-    workers_ai_account_id: Required[str]
-
-
-class WorkspaceInviteParam(TypedDict, total=False):
-    """What a request may pass for `models.WorkspaceInvite`."""
-
-    id: Required[str]
-    role: Required[_models.WorkspaceInviteRole | WorkspaceInviteRoleParam]
-
-
-class WorkspaceUpdateRequestParam(TypedDict, total=False):
-    """What a request may pass for `models.WorkspaceUpdateRequest`."""
-
-    id: Required[str]
-    enabled: Required[bool]
-    usage_limits: Sequence[_models.UsageLimits | UsageLimitsParam] | None
-    rate_limits: Sequence[_models.RateLimits | RateLimitsParam] | None
-    reset_usage: bool
-    create_default_provider: bool
-    default_provider_slug: str
-
 
 # Language to check
 AcuvityScanParametersLanguageValuesParam: TypeAlias = Literal[
@@ -2810,54 +485,14 @@ AllowedRequestTypesParametersBlockedTypesItemParam: TypeAlias = Literal[
     "messages",
 ]
 
-# What a request may pass for `models.Annotation`.
-AnnotationParam: TypeAlias = (
-    _models.FileCitation
-    | FileCitationParam
-    | _models.UrlCitation
-    | UrlCitationParam
-    | _models.FilePath
-    | FilePathParam
-)
-
-# What a request may pass for `models.ChatCompletionRequestMessageContentPart`.
-ChatCompletionRequestMessageContentPartParam: TypeAlias = (
-    _models.ChatCompletionRequestMessageContentPartText
-    | ChatCompletionRequestMessageContentPartTextParam
-    | _models.ChatCompletionRequestMessageContentPartImage
-    | ChatCompletionRequestMessageContentPartImageParam
-)
-
-# An array of content parts with a defined type, each can be of type `text` or `image_url` when passing in images. You can pass multiple images by adding multiple `image_url` content parts. Image input
-ArrayOfContentPartsParam: TypeAlias = Sequence[
-    _models.ChatCompletionRequestMessageContentPart
-    | ChatCompletionRequestMessageContentPartParam
-]
-
 # `auto` is the default value
 AssistantsApiResponseFormatOptionEnumParam: TypeAlias = Literal["none", "auto"]
-
-# Specifies the format that the model must output. Compatible with [GPT-4o](https://platform.openai.com/docs/models/gpt-4o), [GPT-4 Turbo](https://platform.openai.com/docs/models/gpt-4-turbo-and-gpt-4),
-AssistantsApiResponseFormatOptionParam: TypeAlias = (
-    _models.AssistantsApiResponseFormatOptionEnum
-    | AssistantsApiResponseFormatOptionEnumParam
-    | _models.AssistantsApiResponseFormat
-    | AssistantsApiResponseFormatParam
-)
 
 # Must be one of `text` or `json_object`.
 AssistantsApiResponseFormatTypeParam: TypeAlias = Literal["text", "json_object"]
 
 # `none` means the model will not call any tools and instead generates a message. `auto` means the model can pick between generating a message or calling one or more tools. `required` means the model mu
 AssistantsApiToolChoiceOptionEnumParam: TypeAlias = Literal["none", "auto", "required"]
-
-# Controls which (if any) tool is called by the model. `none` means the model will not call any tools and instead generates a message. `auto` is the default value and means the model can pick between ge
-AssistantsApiToolChoiceOptionParam: TypeAlias = (
-    _models.AssistantsApiToolChoiceOptionEnum
-    | AssistantsApiToolChoiceOptionEnumParam
-    | _models.AssistantsNamedToolChoice
-    | AssistantsNamedToolChoiceParam
-)
 
 # The type of the tool. If type is `function`, the function name must be set
 AssistantsNamedToolChoiceTypeParam: TypeAlias = Literal[
@@ -2903,27 +538,6 @@ BulkUpdateMcpServerUserAccessDefaultUserAccessParam: TypeAlias = Literal[
     "allow", "deny"
 ]
 
-# The tool calls generated by the model, such as function calls.
-ChatCompletionMessageToolCallsParam: TypeAlias = Sequence[
-    _models.ChatCompletionMessageToolCall | ChatCompletionMessageToolCallParam
-]
-
-# What a request may pass for `models.ChatCompletionRequestMessage`.
-ChatCompletionRequestMessageParam: TypeAlias = (
-    _models.ChatCompletionRequestSystemMessage
-    | ChatCompletionRequestSystemMessageParam
-    | _models.ChatCompletionRequestDeveloperMessage
-    | ChatCompletionRequestDeveloperMessageParam
-    | _models.ChatCompletionRequestUserMessage
-    | ChatCompletionRequestUserMessageParam
-    | _models.ChatCompletionRequestAssistantMessage
-    | ChatCompletionRequestAssistantMessageParam
-    | _models.ChatCompletionRequestToolMessage
-    | ChatCompletionRequestToolMessageParam
-    | _models.ChatCompletionRequestFunctionMessage
-    | ChatCompletionRequestFunctionMessageParam
-)
-
 # Specifies the detail level of the image. Learn more in the [Vision guide](https://platform.openai.com/docs/guides/vision/low-or-high-fidelity-image-understanding).
 ChatCompletionRequestMessageContentPartImageImageUrlDetailParam: TypeAlias = Literal[
     "auto", "low", "high"
@@ -2931,22 +545,6 @@ ChatCompletionRequestMessageContentPartImageImageUrlDetailParam: TypeAlias = Lit
 
 # `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or calling one or more tools. `required` means the model mus
 ChatCompletionToolChoiceOptionEnumParam: TypeAlias = Literal["none", "auto", "required"]
-
-# Controls which (if any) tool is called by the model. `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or call
-ChatCompletionToolChoiceOptionParam: TypeAlias = (
-    _models.ChatCompletionToolChoiceOptionEnum
-    | ChatCompletionToolChoiceOptionEnumParam
-    | _models.ChatCompletionNamedToolChoice
-    | ChatCompletionNamedToolChoiceParam
-)
-
-# The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy.
-ChunkingStrategyRequestParamParam: TypeAlias = (
-    _models.AutoChunkingStrategyRequestParam
-    | AutoChunkingStrategyRequestParamParam
-    | _models.StaticChunkingStrategyRequestParam
-    | StaticChunkingStrategyRequestParamParam
-)
 
 # Indicates which mouse button was pressed during the click. One of `left`, `right`, `wheel`, `back`, or `forward`.
 ClickButtonParam: TypeAlias = Literal["left", "right", "wheel", "back", "forward"]
@@ -2956,28 +554,6 @@ ComparisonFilterTypeParam: TypeAlias = Literal["eq", "ne", "gt", "gte", "lt", "l
 
 # Type of operation: `and` or `or`.
 CompoundFilterTypeParam: TypeAlias = Literal["and", "or"]
-
-# What a request may pass for `models.ComputerAction`.
-ComputerActionParam: TypeAlias = (
-    _models.Click
-    | ClickParam
-    | _models.DoubleClick
-    | DoubleClickParam
-    | _models.Drag
-    | DragParam
-    | _models.KeyPress
-    | KeyPressParam
-    | _models.Move
-    | MoveParam
-    | _models.Screenshot
-    | ScreenshotParam
-    | _models.Scroll
-    | ScrollParam
-    | _models.Type
-    | TypeParam
-    | _models.Wait
-    | WaitParam
-)
 
 # The status of the message input. One of `in_progress`, `completed`, or `incomplete`. Populated when input items are returned via API.
 ComputerToolCallOutputStatusParam: TypeAlias = Literal[
@@ -3107,12 +683,6 @@ CreateCompletionRequestPromptIntegerListParam: TypeAlias = Sequence[int]
 # What a request may pass for `models.CreateCompletionRequestPromptIntegerListListItem`.
 CreateCompletionRequestPromptIntegerListListItemParam: TypeAlias = Sequence[int]
 
-# What a request may pass for `models.CreateCompletionRequestPromptIntegerListList`.
-CreateCompletionRequestPromptIntegerListListParam: TypeAlias = Sequence[
-    _models.CreateCompletionRequestPromptIntegerListListItem
-    | CreateCompletionRequestPromptIntegerListListItemParam
-]
-
 # What a request may pass for `models.CreateCompletionRequestStopStringList`.
 CreateCompletionRequestStopStringListParam: TypeAlias = Sequence[str]
 
@@ -3169,16 +739,6 @@ CreateMcpIntegrationAuthTypeParam: TypeAlias = Literal["oauth_auto", "headers", 
 
 # What a request may pass for `models.CreateMcpIntegrationTransport`.
 CreateMcpIntegrationTransportParam: TypeAlias = Literal["http", "sse"]
-
-# An array of content parts with a defined type, each can be of type `text` or images can be passed with `image_url` or `image_file`. Image types are only supported on [Vision-compatible models](https:/
-CreateMessageRequestArrayOfContentPartsParam: TypeAlias = Sequence[
-    _models.MessageContentImageFileObject
-    | MessageContentImageFileObjectParam
-    | _models.MessageContentImageUrlObject
-    | MessageContentImageUrlObjectParam
-    | _models.MessageRequestContentTextObject
-    | MessageRequestContentTextObjectParam
-]
 
 # The role of the entity that is creating the message. Allowed values include: - `user`: Indicates the message is sent by an actual user and should be used in most cases to represent user-generated mess
 CreateMessageRequestRoleParam: TypeAlias = Literal["user", "assistant"]
@@ -3398,55 +958,8 @@ IncludableParam: TypeAlias = Literal[
     "computer_call_output.output.image_url",
 ]
 
-# What a request may pass for `models.InputContent`.
-InputContentParam: TypeAlias = (
-    _models.InputText
-    | InputTextParam
-    | _models.InputImage
-    | InputImageParam
-    | _models.InputFile
-    | InputFileParam
-)
-
 # The detail level of the image to be sent to the model. One of `high`, `low`, or `auto`. Defaults to `auto`.
 InputImageDetailParam: TypeAlias = Literal["high", "low", "auto"]
-
-# Content item used to generate a response.
-ItemParam: TypeAlias = (
-    _models.InputMessage
-    | InputMessageParam
-    | _models.OutputMessage
-    | OutputMessageParam
-    | _models.FileSearchToolCall
-    | FileSearchToolCallParam
-    | _models.ComputerToolCall
-    | ComputerToolCallParam
-    | _models.ComputerToolCallOutput
-    | ComputerToolCallOutputParam
-    | _models.WebSearchToolCall
-    | WebSearchToolCallParam
-    | _models.FunctionToolCall
-    | FunctionToolCallParam
-    | _models.FunctionToolCallOutput
-    | FunctionToolCallOutputParam
-    | _models.ReasoningItem
-    | ReasoningItemParam
-)
-
-# What a request may pass for `models.InputItem`.
-InputItemParam: TypeAlias = (
-    _models.EasyInputMessage
-    | EasyInputMessageParam
-    | _models.Item
-    | ItemParam
-    | _models.ItemReference
-    | ItemReferenceParam
-)
-
-# A list of one or many input items to the model, containing different content types.
-InputMessageContentListParam: TypeAlias = Sequence[
-    _models.InputContent | InputContentParam
-]
 
 # The role of the message input. One of `user`, `system`, or `developer`.
 InputMessageRoleParam: TypeAlias = Literal["user", "system", "developer"]
@@ -3484,11 +997,6 @@ LogExportsRequestedDataItemParam: TypeAlias = Literal[
     "metadata",
 ]
 
-# What a request may pass for `models.LogExportsRequestedData`.
-LogExportsRequestedDataParam: TypeAlias = Sequence[
-    _models.LogExportsRequestedDataItem | LogExportsRequestedDataItemParam
-]
-
 # Specifies the detail level of the image if specified by the user. `low` uses fewer tokens, you can opt in to high resolution using `high`.
 MessageContentImageFileObjectImageFileDetailParam: TypeAlias = Literal[
     "auto", "low", "high"
@@ -3523,11 +1031,6 @@ ModelIdsResponsesEnumParam: TypeAlias = Literal[
     "computer-use-preview-2025-03-11",
 ]
 
-# What a request may pass for `models.ModelIdsResponses`.
-ModelIdsResponsesParam: TypeAlias = (
-    _models.ModelIdsResponsesEnum | ModelIdsResponsesEnumParam | str
-)
-
 # Completion window for the batch job, `immediate` is only supported with Portkey Managed Batching.
 OpenAIBatchJobCompletionWindowParam: TypeAlias = Literal["immediate", "24h"]
 
@@ -3538,11 +1041,6 @@ OpenAIBatchJobEndpointParam: TypeAlias = Literal[
 
 # What a request may pass for `models.OpenAIFinetuneJobMethodType`.
 OpenAIFinetuneJobMethodTypeParam: TypeAlias = Literal["supervised", "dpo"]
-
-# What a request may pass for `models.OutputContent`.
-OutputContentParam: TypeAlias = (
-    _models.OutputText | OutputTextParam | _models.Refusal | RefusalParam
-)
 
 # The status of the message input. One of `in_progress`, `completed`, or `incomplete`. Populated when input items are returned via API.
 OutputMessageStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete"]
@@ -3658,28 +1156,6 @@ ResponseFormatJsonSchemaSchemaParam: TypeAlias = Mapping[str, Any]
 # The truncation strategy to use for the model response. - `auto`: If the context of this response and previous ones exceeds the model's context window size, the model will truncate the response to fit
 ResponsePropertiesTruncationParam: TypeAlias = Literal["auto", "disabled"] | None
 
-# An object specifying the format that the model must output. Configuring `{ "type": "json_schema" }` enables Structured Outputs, which ensures the model will match your supplied JSON schema. Learn more
-TextResponseFormatConfigurationParam: TypeAlias = (
-    _models.ResponseFormatText
-    | ResponseFormatTextParam
-    | _models.TextResponseFormatJsonSchema
-    | TextResponseFormatJsonSchemaParam
-    | _models.ResponseFormatJsonObject
-    | ResponseFormatJsonObjectParam
-)
-
-# What a request may pass for `models.Tool`.
-ToolParam: TypeAlias = (
-    _models.FileSearchTool
-    | FileSearchToolParam
-    | _models.FunctionTool
-    | FunctionToolParam
-    | _models.ComputerTool
-    | ComputerToolParam
-    | _models.WebSearchTool
-    | WebSearchToolParam
-)
-
 # Controls which (if any) tool is called by the model. `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or call
 ToolChoiceOptionsParam: TypeAlias = Literal["none", "auto", "required"]
 
@@ -3728,18 +1204,6 @@ UsageLimitsTypeParam: TypeAlias = Literal["cost", "tokens"]
 # What a request may pass for `models.VectorStoreFileAttributesValueString`.
 VectorStoreFileAttributesValueStringParam: TypeAlias = str
 
-# Set of 16 key-value pairs that can be attached to an object. This can be useful for storing additional information about the object in a structured format, and querying for objects via API or the dash
-VectorStoreFileAttributesParam: TypeAlias = (
-    Mapping[
-        str,
-        _models.VectorStoreFileAttributesValueString
-        | VectorStoreFileAttributesValueStringParam
-        | float
-        | bool,
-    ]
-    | None
-)
-
 # Vertex AI authentication type
 VertexAIConfigurationVertexAuthTypeParam: TypeAlias = Literal["basic", "serviceAccount"]
 
@@ -3758,3 +1222,2379 @@ WebSearchToolTypeParam: TypeAlias = Literal[
 
 # What a request may pass for `models.WorkspaceInviteRole`.
 WorkspaceInviteRoleParam: TypeAlias = Literal["admin", "member", "manager"]
+
+
+class AcuvityScanParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.AcuvityScanParameters`."""
+
+    prompt_injection: bool
+    prompt_injection_threshold: float
+    toxic: bool
+    toxic_threshold: float
+    jail_break: bool
+    jail_break_threshold: float
+    malicious_url: bool
+    malicious_url_threshold: float
+    biased: bool
+    biased_threshold: float
+    harmful: bool
+    harmful_threshold: float
+    language: bool
+    language_values: (
+        _models.AcuvityScanParametersLanguageValues
+        | AcuvityScanParametersLanguageValuesParam
+    )
+    pii: bool
+    pii_redact: bool
+    pii_categories: Sequence[
+        _models.AcuvityScanParametersPiiCategoriesItem
+        | AcuvityScanParametersPiiCategoriesItemParam
+    ]
+    secrets: bool
+    secrets_redact: bool
+    secrets_categories: Sequence[
+        _models.AcuvityScanParametersSecretsCategoriesItem
+        | AcuvityScanParametersSecretsCategoriesItemParam
+    ]
+    timeout: float
+
+
+class AllowedRequestTypesParametersParam(TypedDict, total=False):
+    """Parameters for default.allowedRequestTypes check. Restrict which request types are allowed or blocked. You can use either or both; when both are specified, blocked types take precedence."""
+
+    allowedTypes: Sequence[
+        _models.AllowedRequestTypesParametersAllowedTypesItem
+        | AllowedRequestTypesParametersAllowedTypesItemParam
+    ]
+    blockedTypes: Sequence[
+        _models.AllowedRequestTypesParametersBlockedTypesItem
+        | AllowedRequestTypesParametersBlockedTypesItemParam
+    ]
+
+
+class AporiaParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.AporiaParameters`."""
+
+    projectID: Required[str]
+    timeout: float
+
+
+class AssistantToolsCodeParam(TypedDict, total=False):
+    """What a request may pass for `models.AssistantToolsCode`."""
+
+    type: Required[Literal["code_interpreter"]]
+
+
+class AssistantToolsFileSearchParam(TypedDict, total=False):
+    """What a request may pass for `models.AssistantToolsFileSearch`."""
+
+    type: Required[Literal["file_search"]]
+    file_search: "_models.AssistantToolsFileSearchFileSearch | AssistantToolsFileSearchFileSearchParam"
+
+
+class AssistantToolsFileSearchFileSearchParam(TypedDict, total=False):
+    """Overrides for the file search tool."""
+
+    max_num_results: int
+
+
+class AssistantToolsFileSearchTypeOnlyParam(TypedDict, total=False):
+    """What a request may pass for `models.AssistantToolsFileSearchTypeOnly`."""
+
+    type: Required[Literal["file_search"]]
+
+
+class AssistantToolsFunctionParam(TypedDict, total=False):
+    """What a request may pass for `models.AssistantToolsFunction`."""
+
+    type: Required[Literal["function"]]
+    function: Required["_models.FunctionObject | FunctionObjectParam"]
+
+
+class AssistantsApiResponseFormatParam(TypedDict, total=False):
+    """An object describing the expected output of the model. If `json_object` only `function` type `tools` are allowed to be passed to the Run. If `text` the model can return text or any value needed."""
+
+    type: _models.AssistantsApiResponseFormatType | AssistantsApiResponseFormatTypeParam
+
+
+class AssistantsNamedToolChoiceParam(TypedDict, total=False):
+    """Specifies a tool the model should use. Use to force the model to call a specific tool."""
+
+    type: Required[
+        _models.AssistantsNamedToolChoiceType | AssistantsNamedToolChoiceTypeParam
+    ]
+    function: "_models.AssistantsNamedToolChoiceFunction | AssistantsNamedToolChoiceFunctionParam"
+
+
+class AssistantsNamedToolChoiceFunctionParam(TypedDict, total=False):
+    """What a request may pass for `models.AssistantsNamedToolChoiceFunction`."""
+
+    name: Required[str]
+
+
+class AutoChunkingStrategyParam(TypedDict, total=False):
+    """The default strategy. This strategy currently uses a `max_chunk_size_tokens` of `800` and `chunk_overlap_tokens` of `400`."""
+
+    type: Required[Literal["auto"]]
+
+
+class AutoChunkingStrategyRequestParamParam(TypedDict, total=False):
+    """The default strategy. This strategy currently uses a `max_chunk_size_tokens` of `800` and `chunk_overlap_tokens` of `400`."""
+
+    type: Required[Literal["auto"]]
+
+
+class AwsAccessKeyAuthConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.AwsAccessKeyAuthConfig`."""
+
+    aws_auth_type: Required[Literal["accessKey"]]
+    aws_access_key_id: Required[str]
+    aws_secret_access_key: Required[str]
+    aws_region: Required[str]
+
+
+class AwsAssumedRoleAuthConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.AwsAssumedRoleAuthConfig`."""
+
+    aws_auth_type: Required[Literal["assumedRole"]]
+    aws_role_arn: Required[str]
+    aws_external_id: str | None
+    aws_region: Required[str]
+
+
+class AwsServiceRoleAuthConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.AwsServiceRoleAuthConfig`."""
+
+    aws_auth_type: Required[Literal["serviceRole"]]
+    aws_region: str
+
+
+class AzureAIConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.AzureAIConfiguration`."""
+
+    azure_auth_mode: Required[
+        _models.AzureAIConfigurationAzureAuthMode
+        | AzureAIConfigurationAzureAuthModeParam
+    ]
+    azure_foundry_url: Required[str]
+    azure_api_version: str
+    azure_deployment_name: str
+    azure_entra_tenant_id: str
+    azure_entra_client_id: str
+    azure_entra_client_secret: str
+    azure_managed_client_id: str
+
+
+class AzureContentSafetyParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.AzureContentSafetyParameters`."""
+
+    blocklistNames: Sequence[str]
+    apiVersion: str
+    severity: float
+    categories: Sequence[
+        _models.AzureContentSafetyParametersCategoriesItem
+        | AzureContentSafetyParametersCategoriesItemParam
+    ]
+    timeout: float
+
+
+class AzureDefaultAuthConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.AzureDefaultAuthConfig`."""
+
+    azure_auth_mode: Required[Literal["default"]]
+    azure_vault_url: Required[str]
+
+
+class AzureDeploymentConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.AzureDeploymentConfig`."""
+
+    alias: str
+    azure_api_version: Required[str]
+    azure_deployment_name: Required[str]
+    is_default: bool
+    azure_model_slug: Required[str]
+
+
+class AzureEntraAuthConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.AzureEntraAuthConfig`."""
+
+    azure_auth_mode: Required[Literal["entra"]]
+    azure_entra_tenant_id: Required[str]
+    azure_entra_client_id: Required[str]
+    azure_entra_client_secret: Required[str]
+    azure_vault_url: Required[str]
+
+
+class AzureManagedAuthConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.AzureManagedAuthConfig`."""
+
+    azure_auth_mode: Required[Literal["managed"]]
+    azure_managed_client_id: str
+    azure_vault_url: Required[str]
+
+
+class AzureOpenAIConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.AzureOpenAIConfiguration`."""
+
+    azure_auth_mode: Required[
+        _models.AzureOpenAIConfigurationAzureAuthMode
+        | AzureOpenAIConfigurationAzureAuthModeParam
+    ]
+    azure_resource_name: Required[str]
+    azure_deployment_config: Required[
+        Sequence[_models.AzureDeploymentConfig | AzureDeploymentConfigParam]
+    ]
+    azure_entra_tenant_id: str
+    azure_entra_client_id: str
+    azure_entra_client_secret: str
+    azure_managed_client_id: str
+
+
+class AzurePIIParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.AzurePIIParameters`."""
+
+    domain: _models.AzurePIIParametersDomain | AzurePIIParametersDomainParam
+    apiVersion: str
+    modelVersion: str
+    redact: bool
+    timeout: float
+
+
+class BedrockBatchJobParam(TypedDict, total=False):
+    """Gateway supported body params for bedrock fine-tuning."""
+
+    input_file_id: Required[str]
+    completion_window: Required[
+        _models.OpenAIBatchJobCompletionWindow | OpenAIBatchJobCompletionWindowParam
+    ]
+    endpoint: Required[_models.OpenAIBatchJobEndpoint | OpenAIBatchJobEndpointParam]
+    metadata: Any
+    job_name: str
+    output_data_config: str
+    model: Required[str]
+    role_arn: Required[str]
+
+
+class BedrockConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.BedrockConfiguration`."""
+
+    aws_auth_type: Required[
+        _models.BedrockConfigurationAwsAuthType | BedrockConfigurationAwsAuthTypeParam
+    ]
+    aws_region: Required[str]
+    aws_access_key_id: str
+    aws_secret_access_key: str
+    aws_role_arn: str
+    aws_external_id: str | None
+
+
+class BedrockFinetuneJobParam(TypedDict, total=False):
+    """Gateway supported body params for bedrock fine-tuning."""
+
+    model: Required[str]
+    training_file: Required[str]
+    validation_file: str
+    suffix: Required[str]
+    method: Required["_models.OpenAIFinetuneJobMethod | OpenAIFinetuneJobMethodParam"]
+    job_name: str
+    role_arn: str
+    output_file: str
+
+
+class BedrockGuardParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.BedrockGuardParameters`."""
+
+    guardrailVersion: Required[str]
+    guardrailId: Required[str]
+    redact: bool
+    timeout: float
+
+
+class BedrockOptionsParam(TypedDict, total=False):
+    """What a request may pass for `models.BedrockOptions`."""
+
+    job_name: str
+    output_data_config: str
+    model: Required[str]
+    role_arn: Required[str]
+
+
+class BedrockParamsParam(TypedDict, total=False):
+    """What a request may pass for `models.BedrockParams`."""
+
+    job_name: str
+    role_arn: str
+    output_file: str
+
+
+class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemParam(TypedDict, total=False):
+    """What a request may pass for `models.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem`."""
+
+    name: Required[str]
+    type: Required[
+        _models.BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemType
+        | BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemTypeParam
+    ]
+    enabled: Required[bool]
+
+
+class BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccessParam(
+    TypedDict, total=False
+):
+    """What a request may pass for `models.BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess`."""
+
+    enabled: bool
+
+
+class BulkUpdateMcpIntegrationWorkspacesWorkspacesItemParam(TypedDict, total=False):
+    """What a request may pass for `models.BulkUpdateMcpIntegrationWorkspacesWorkspacesItem`."""
+
+    id: Required[str]
+    enabled: Required[bool]
+
+
+class BulkUpdateMcpServerCapabilitiesCapabilitiesItemParam(TypedDict, total=False):
+    """What a request may pass for `models.BulkUpdateMcpServerCapabilitiesCapabilitiesItem`."""
+
+    name: Required[str]
+    type: Required[
+        _models.BulkUpdateMcpServerCapabilitiesCapabilitiesItemType
+        | BulkUpdateMcpServerCapabilitiesCapabilitiesItemTypeParam
+    ]
+    enabled: Required[bool]
+
+
+class BulkUpdateMcpServerUserAccessUserAccessItemParam(TypedDict, total=False):
+    """What a request may pass for `models.BulkUpdateMcpServerUserAccessUserAccessItem`."""
+
+    user_id: Required[str]
+    enabled: Required[bool]
+
+
+# What a request may pass for `models.CharacterCountParameters`.
+CharacterCountParametersParam = TypedDict(
+    "CharacterCountParametersParam",
+    {
+        "minCharacters": float,
+        "maxCharacters": float,
+        "not": bool,
+    },
+    total=False,
+)
+
+
+class ChatCompletionFunctionCallOptionParam(TypedDict, total=False):
+    """Specifying a particular function via `{"name": "my_function"}` forces the model to call that function."""
+
+    name: Required[str]
+
+
+class ChatCompletionFunctionsParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionFunctions`."""
+
+    description: str
+    name: Required[str]
+    parameters: _models.FunctionParameters | FunctionParametersParam
+
+
+class ChatCompletionMessageToolCallParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionMessageToolCall`."""
+
+    id: Required[str]
+    type: Required[Literal["function"]]
+    function: Required[
+        "_models.ChatCompletionMessageToolCallFunction | ChatCompletionMessageToolCallFunctionParam"
+    ]
+
+
+class ChatCompletionMessageToolCallFunctionParam(TypedDict, total=False):
+    """The function that the model called."""
+
+    name: Required[str]
+    arguments: Required[str]
+
+
+class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
+    """Specifies a tool the model should use. Use to force the model to call a specific function."""
+
+    type: Required[Literal["function"]]
+    function: Required[
+        "_models.ChatCompletionNamedToolChoiceFunction | ChatCompletionNamedToolChoiceFunctionParam"
+    ]
+
+
+class ChatCompletionNamedToolChoiceFunctionParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionNamedToolChoiceFunction`."""
+
+    name: Required[str]
+
+
+class ChatCompletionRequestAssistantMessageParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionRequestAssistantMessage`."""
+
+    content: str | None
+    role: Required[Literal["assistant"]]
+    name: str
+    tool_calls: (
+        "_models.ChatCompletionMessageToolCalls | ChatCompletionMessageToolCallsParam"
+    )
+    function_call: "_models.ChatCompletionRequestAssistantMessageFunctionCall | ChatCompletionRequestAssistantMessageFunctionCallParam | None"
+
+
+class ChatCompletionRequestAssistantMessageFunctionCallParam(TypedDict, total=False):
+    """Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model."""
+
+    arguments: Required[str]
+    name: Required[str]
+
+
+class ChatCompletionRequestDeveloperMessageParam(TypedDict, total=False):
+    """New role by OpenAI for select models. Must be explicitly used for models that support it. When used with incompatible models or providers, Portkey automatically converts it to a system role."""
+
+    content: Required[str]
+    role: Required[Literal["developer"]]
+    name: str
+
+
+class ChatCompletionRequestFunctionMessageParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionRequestFunctionMessage`."""
+
+    role: Required[Literal["function"]]
+    content: Required[str | None]
+    name: Required[str]
+
+
+class ChatCompletionRequestMessageContentPartImageParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionRequestMessageContentPartImage`."""
+
+    type: Required[Literal["image_url"]]
+    image_url: Required[
+        "_models.ChatCompletionRequestMessageContentPartImageImageUrl | ChatCompletionRequestMessageContentPartImageImageUrlParam"
+    ]
+
+
+class ChatCompletionRequestMessageContentPartImageImageUrlParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionRequestMessageContentPartImageImageUrl`."""
+
+    url: Required[str]
+    detail: (
+        _models.ChatCompletionRequestMessageContentPartImageImageUrlDetail
+        | ChatCompletionRequestMessageContentPartImageImageUrlDetailParam
+    )
+
+
+class ChatCompletionRequestMessageContentPartTextParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionRequestMessageContentPartText`."""
+
+    type: Required[Literal["text"]]
+    text: Required[str]
+
+
+class ChatCompletionRequestSystemMessageParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionRequestSystemMessage`."""
+
+    content: Required[str]
+    role: Required[Literal["system"]]
+    name: str
+
+
+class ChatCompletionRequestToolMessageParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionRequestToolMessage`."""
+
+    role: Required[Literal["tool"]]
+    content: Required[str]
+    tool_call_id: Required[str]
+
+
+class ChatCompletionRequestUserMessageParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionRequestUserMessage`."""
+
+    content: Required["str | _models.ArrayOfContentParts | ArrayOfContentPartsParam"]
+    role: Required[Literal["user"]]
+    name: str
+
+
+class ChatCompletionStreamOptionsParam(TypedDict, total=False):
+    """Options for streaming response. Only set this when you set `stream: true`."""
+
+    include_usage: bool
+
+
+class ChatCompletionToolParam(TypedDict, total=False):
+    """What a request may pass for `models.ChatCompletionTool`."""
+
+    type: Required[Literal["function"]]
+    function: Required["_models.FunctionObject | FunctionObjectParam"]
+
+
+class ClickParam(TypedDict, total=False):
+    """A click action."""
+
+    type: Required[Literal["click"]]
+    button: Required[_models.ClickButton | ClickButtonParam]
+    x: Required[int]
+    y: Required[int]
+
+
+class ComparisonFilterParam(TypedDict, total=False):
+    """A filter used to compare a specified attribute key to a given value using a defined comparison operation."""
+
+    type: Required[_models.ComparisonFilterType | ComparisonFilterTypeParam]
+    key: Required[str]
+    value: Required[str | float | bool]
+
+
+class CompoundFilterParam(TypedDict, total=False):
+    """Combine multiple filters using `and` or `or`."""
+
+    type: Required[_models.CompoundFilterType | CompoundFilterTypeParam]
+    filters: Required[
+        Sequence[_models.ComparisonFilter | ComparisonFilterParam | Mapping[str, Any]]
+    ]
+
+
+class ComputerScreenshotImageParam(TypedDict, total=False):
+    """A computer screenshot image used with the computer use tool."""
+
+    type: Required[Literal["computer_screenshot"]]
+    image_url: str
+    file_id: str
+
+
+class ComputerToolParam(TypedDict, total=False):
+    """A tool that controls a virtual computer. Learn more about the
+    [computer tool](/docs/guides/tools-computer-use).
+    """
+
+    type: Required[Literal["computer_use_preview"]]
+    display_width: Required[float]
+    display_height: Required[float]
+    environment: Required[
+        _models.ComputerToolEnvironment | ComputerToolEnvironmentParam
+    ]
+
+
+class ComputerToolCallParam(TypedDict, total=False):
+    """A tool call to a computer use tool. See the
+    [computer use guide](/docs/guides/tools-computer-use) for more information.
+    """
+
+    type: Required[Literal["computer_call"]]
+    id: Required[str]
+    call_id: Required[str]
+    action: Required["_models.ComputerAction | ComputerActionParam"]
+    pending_safety_checks: Required[
+        "Sequence[_models.ComputerToolCallSafetyCheck | ComputerToolCallSafetyCheckParam]"
+    ]
+    status: Required[_models.ComputerToolCallStatus | ComputerToolCallStatusParam]
+
+
+class ComputerToolCallOutputParam(TypedDict, total=False):
+    """The output of a computer tool call."""
+
+    type: Required[Literal["computer_call_output"]]
+    id: str
+    call_id: Required[str]
+    acknowledged_safety_checks: "Sequence[_models.ComputerToolCallSafetyCheck | ComputerToolCallSafetyCheckParam]"
+    output: Required[_models.ComputerScreenshotImage | ComputerScreenshotImageParam]
+    status: _models.ComputerToolCallOutputStatus | ComputerToolCallOutputStatusParam
+
+
+class ComputerToolCallSafetyCheckParam(TypedDict, total=False):
+    """A pending safety check for the computer call."""
+
+    id: Required[str]
+    code: Required[str]
+    message: Required[str]
+
+
+class ConditionParam(TypedDict, total=False):
+    """What a request may pass for `models.Condition`."""
+
+    key: Required[str]
+    value: Required[str]
+
+
+# What a request may pass for `models.ContainsCodeParameters`.
+ContainsCodeParametersParam = TypedDict(
+    "ContainsCodeParametersParam",
+    {
+        "format": Required[
+            _models.ContainsCodeParametersFormat | ContainsCodeParametersFormatParam
+        ],
+        "not": bool,
+    },
+    total=False,
+)
+
+
+class ContainsParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.ContainsParameters`."""
+
+    words: Required[Sequence[str]]
+    operator: Required[
+        _models.ContainsParametersOperator | ContainsParametersOperatorParam
+    ]
+
+
+class CoordinateParam(TypedDict, total=False):
+    """An x/y coordinate pair, e.g. `{ x: 100, y: 200 }`."""
+
+    x: Required[int]
+    y: Required[int]
+
+
+class CortexConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.CortexConfiguration`."""
+
+    snowflake_account: Required[str]
+
+
+class CreateAdminWorkspacesRequestDefaultsParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateAdminWorkspacesRequestDefaults`."""
+
+    metadata: Mapping[str, str]
+
+
+class CreateAdminWorkspacesUsersRequestUsersItemParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateAdminWorkspacesUsersRequestUsersItem`."""
+
+    id: str
+    role: (
+        _models.CreateAdminWorkspacesUsersRequestUsersItemRole
+        | CreateAdminWorkspacesUsersRequestUsersItemRoleParam
+    )
+
+
+class CreateApiKeyObjectDefaultsParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateApiKeyObjectDefaults`."""
+
+    metadata: Mapping[str, Any]
+    config_id: str
+
+
+class CreateApiKeyObjectRateLimitsItemParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateApiKeyObjectRateLimitsItem`."""
+
+    type: str
+    unit: str
+    value: int
+
+
+class CreateAssistantRequestStaticChunkingStrategyParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateAssistantRequestStaticChunkingStrategy`."""
+
+    type: Required[Literal["static"]]
+    static: Required[
+        "_models.CreateAssistantRequestStaticChunkingStrategyStatic | CreateAssistantRequestStaticChunkingStrategyStaticParam"
+    ]
+
+
+class CreateAssistantRequestStaticChunkingStrategyStaticParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateAssistantRequestStaticChunkingStrategyStatic`."""
+
+    max_chunk_size_tokens: Required[int]
+    chunk_overlap_tokens: Required[int]
+
+
+class CreateAssistantRequestToolResourcesParam(TypedDict, total=False):
+    """A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
+
+    code_interpreter: "_models.CreateAssistantRequestToolResourcesCodeInterpreter | CreateAssistantRequestToolResourcesCodeInterpreterParam"
+    file_search: "_models.CreateAssistantRequestToolResourcesFileSearch | CreateAssistantRequestToolResourcesFileSearchParam"
+
+
+class CreateAssistantRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateAssistantRequestToolResourcesCodeInterpreter`."""
+
+    file_ids: Sequence[str]
+
+
+class CreateAssistantRequestToolResourcesFileSearchParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateAssistantRequestToolResourcesFileSearch`."""
+
+    vector_store_ids: Sequence[str]
+    vector_stores: "Sequence[_models.CreateAssistantRequestToolResourcesFileSearchVectorStoresItem | CreateAssistantRequestToolResourcesFileSearchVectorStoresItemParam]"
+
+
+class CreateAssistantRequestToolResourcesFileSearchVectorStoresItemParam(
+    TypedDict, total=False
+):
+    """What a request may pass for `models.CreateAssistantRequestToolResourcesFileSearchVectorStoresItem`."""
+
+    file_ids: Sequence[str]
+    chunking_strategy: (
+        _models.AutoChunkingStrategy
+        | AutoChunkingStrategyParam
+        | _models.CreateAssistantRequestStaticChunkingStrategy
+        | CreateAssistantRequestStaticChunkingStrategyParam
+    )
+    metadata: Mapping[str, Any]
+
+
+class CreateChatCompletionRequestParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateChatCompletionRequest`."""
+
+    messages: Required[
+        "Sequence[_models.ChatCompletionRequestMessage | ChatCompletionRequestMessageParam]"
+    ]
+    model: Required[
+        str
+        | _models.CreateChatCompletionRequestModelEnum
+        | CreateChatCompletionRequestModelEnumParam
+    ]
+    frequency_penalty: float | None
+    logit_bias: Mapping[str, int] | None
+    logprobs: bool | None
+    top_logprobs: int | None
+    max_tokens: int | None
+    max_completion_tokens: int | None
+    n: int | None
+    presence_penalty: float | None
+    response_format: "_models.ResponseFormatText | ResponseFormatTextParam | _models.ResponseFormatJsonSchema | ResponseFormatJsonSchemaParam | _models.ResponseFormatJsonObject | ResponseFormatJsonObjectParam"
+    seed: int | None
+    stop: (
+        str
+        | _models.CreateChatCompletionRequestStopStringList
+        | CreateChatCompletionRequestStopStringListParam
+        | None
+    )
+    stream: bool | None
+    stream_options: (
+        _models.ChatCompletionStreamOptions | ChatCompletionStreamOptionsParam
+    )
+    thinking: "_models.CreateChatCompletionRequestThinking | CreateChatCompletionRequestThinkingParam | None"
+    temperature: float | None
+    top_p: float | None
+    tools: Sequence[_models.ChatCompletionTool | ChatCompletionToolParam]
+    tool_choice: (
+        "_models.ChatCompletionToolChoiceOption | ChatCompletionToolChoiceOptionParam"
+    )
+    parallel_tool_calls: _models.ParallelToolCalls | ParallelToolCallsParam
+    user: str
+    function_call: (
+        _models.CreateChatCompletionRequestFunctionCallEnum
+        | CreateChatCompletionRequestFunctionCallEnumParam
+        | _models.ChatCompletionFunctionCallOption
+        | ChatCompletionFunctionCallOptionParam
+    )
+    functions: Sequence[_models.ChatCompletionFunctions | ChatCompletionFunctionsParam]
+
+
+class CreateChatCompletionRequestThinkingParam(TypedDict, total=False):
+    """View the thinking/reasoning tokens as part of your response. Thinking models produce a long internal chain of thought before generating a response. Supported only for specific Claude models on Anthropic, Google Vertex AI, and AWS Bedrock.  Requires setting `strict_openai_compliance = false` in your API call."""
+
+    type: Required[
+        _models.CreateChatCompletionRequestThinkingType
+        | CreateChatCompletionRequestThinkingTypeParam
+    ]
+    budget_tokens: int
+
+
+class CreateCompletionRequestParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateCompletionRequest`."""
+
+    model: Required[
+        str
+        | _models.CreateCompletionRequestModelEnum
+        | CreateCompletionRequestModelEnumParam
+    ]
+    prompt: Required[
+        "str | Sequence[str] | _models.CreateCompletionRequestPromptIntegerList | CreateCompletionRequestPromptIntegerListParam | _models.CreateCompletionRequestPromptIntegerListList | CreateCompletionRequestPromptIntegerListListParam | None"
+    ]
+    best_of: int | None
+    echo: bool | None
+    frequency_penalty: float | None
+    logit_bias: Mapping[str, int] | None
+    logprobs: int | None
+    max_tokens: int | None
+    n: int | None
+    presence_penalty: float | None
+    seed: int | None
+    stop: (
+        str
+        | _models.CreateCompletionRequestStopStringList
+        | CreateCompletionRequestStopStringListParam
+        | None
+    )
+    stream: bool | None
+    stream_options: (
+        _models.ChatCompletionStreamOptions | ChatCompletionStreamOptionsParam
+    )
+    suffix: str | None
+    temperature: float | None
+    top_p: float | None
+    user: str
+
+
+class CreateInviteWorkspaceApiKeyDetailsParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateInviteWorkspaceApiKeyDetails`."""
+
+    scopes: Required[Sequence[str]]
+
+
+class CreateMcpIntegrationConfigurationsParam(TypedDict, total=False):
+    """Auth/config key-value pairs (e.g. headers, client credentials)"""
+
+    custom_headers: Mapping[str, Any]
+    passthrough_header: Mapping[str, Any]
+
+
+class CreateMessageRequestParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateMessageRequest`."""
+
+    role: Required[_models.CreateMessageRequestRole | CreateMessageRequestRoleParam]
+    content: Required[
+        "str | _models.CreateMessageRequestArrayOfContentParts | CreateMessageRequestArrayOfContentPartsParam"
+    ]
+    attachments: "Sequence[_models.CreateMessageRequestAttachmentsItem | CreateMessageRequestAttachmentsItemParam] | None"
+    metadata: Mapping[str, Any] | None
+
+
+class CreateMessageRequestAttachmentsItemParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateMessageRequestAttachmentsItem`."""
+
+    file_id: str
+    tools: Sequence[
+        _models.AssistantToolsCode
+        | AssistantToolsCodeParam
+        | _models.AssistantToolsFileSearchTypeOnly
+        | AssistantToolsFileSearchTypeOnlyParam
+    ]
+
+
+class CreateThreadAndRunRequestToolResourcesParam(TypedDict, total=False):
+    """A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
+
+    code_interpreter: "_models.CreateThreadAndRunRequestToolResourcesCodeInterpreter | CreateThreadAndRunRequestToolResourcesCodeInterpreterParam"
+    file_search: "_models.CreateThreadAndRunRequestToolResourcesFileSearch | CreateThreadAndRunRequestToolResourcesFileSearchParam"
+
+
+class CreateThreadAndRunRequestToolResourcesCodeInterpreterParam(
+    TypedDict, total=False
+):
+    """What a request may pass for `models.CreateThreadAndRunRequestToolResourcesCodeInterpreter`."""
+
+    file_ids: Sequence[str]
+
+
+class CreateThreadAndRunRequestToolResourcesFileSearchParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateThreadAndRunRequestToolResourcesFileSearch`."""
+
+    vector_store_ids: Sequence[str]
+
+
+class CreateThreadRequestParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateThreadRequest`."""
+
+    messages: Sequence[_models.CreateMessageRequest | CreateMessageRequestParam]
+    tool_resources: "_models.CreateThreadRequestToolResources | CreateThreadRequestToolResourcesParam | None"
+    metadata: Mapping[str, Any] | None
+
+
+class CreateThreadRequestStaticChunkingStrategyParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateThreadRequestStaticChunkingStrategy`."""
+
+    type: Required[Literal["static"]]
+    static: Required[
+        "_models.CreateThreadRequestStaticChunkingStrategyStatic | CreateThreadRequestStaticChunkingStrategyStaticParam"
+    ]
+
+
+class CreateThreadRequestStaticChunkingStrategyStaticParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateThreadRequestStaticChunkingStrategyStatic`."""
+
+    max_chunk_size_tokens: Required[int]
+    chunk_overlap_tokens: Required[int]
+
+
+class CreateThreadRequestToolResourcesParam(TypedDict, total=False):
+    """A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
+
+    code_interpreter: "_models.CreateThreadRequestToolResourcesCodeInterpreter | CreateThreadRequestToolResourcesCodeInterpreterParam"
+    file_search: "_models.CreateThreadRequestToolResourcesFileSearch | CreateThreadRequestToolResourcesFileSearchParam"
+
+
+class CreateThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateThreadRequestToolResourcesCodeInterpreter`."""
+
+    file_ids: Sequence[str]
+
+
+class CreateThreadRequestToolResourcesFileSearchParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateThreadRequestToolResourcesFileSearch`."""
+
+    vector_store_ids: Sequence[str]
+    vector_stores: "Sequence[_models.CreateThreadRequestToolResourcesFileSearchVectorStoresItem | CreateThreadRequestToolResourcesFileSearchVectorStoresItemParam]"
+
+
+class CreateThreadRequestToolResourcesFileSearchVectorStoresItemParam(
+    TypedDict, total=False
+):
+    """What a request may pass for `models.CreateThreadRequestToolResourcesFileSearchVectorStoresItem`."""
+
+    file_ids: Sequence[str]
+    chunking_strategy: (
+        _models.AutoChunkingStrategy
+        | AutoChunkingStrategyParam
+        | _models.CreateThreadRequestStaticChunkingStrategy
+        | CreateThreadRequestStaticChunkingStrategyParam
+    )
+    metadata: Mapping[str, Any]
+
+
+class CreateVirtualKeysRequestDeploymentConfigItemParam(TypedDict, total=False):
+    """What a request may pass for `models.CreateVirtualKeysRequestDeploymentConfigItem`."""
+
+    apiVersion: Required[str]
+    alias: str
+    is_default: bool
+    deploymentName: Required[str]
+
+
+class CustomHostConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.CustomHostConfiguration`."""
+
+    custom_host: str
+    custom_headers: Mapping[str, str]
+
+
+class CustomLogParam(TypedDict, total=False):
+    """What a request may pass for `models.CustomLog`."""
+
+    request: Required["_models.CustomLogRequest | CustomLogRequestParam"]
+    response: Required["_models.CustomLogResponse | CustomLogResponseParam"]
+    metadata: "_models.CustomLogMetadata | CustomLogMetadataParam"
+
+
+class CustomLogMetadataParam(TypedDict, total=False):
+    """What a request may pass for `models.CustomLogMetadata`."""
+
+    trace_id: str
+    span_id: str
+    span_name: str
+    additionalProperties: str
+
+
+class CustomLogRequestParam(TypedDict, total=False):
+    """What a request may pass for `models.CustomLogRequest`."""
+
+    url: Required[str]
+    method: str
+    headers: Mapping[str, str]
+    body: Required[Mapping[str, Any]]
+
+
+class CustomLogResponseParam(TypedDict, total=False):
+    """What a request may pass for `models.CustomLogResponse`."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Required[Mapping[str, Any]]
+    response_time: int
+
+
+class DoubleClickParam(TypedDict, total=False):
+    """A double click action."""
+
+    type: Required[Literal["double_click"]]
+    x: Required[int]
+    y: Required[int]
+
+
+class DragParam(TypedDict, total=False):
+    """A drag action."""
+
+    type: Required[Literal["drag"]]
+    path: Required[Sequence[_models.Coordinate | CoordinateParam]]
+
+
+class EasyInputMessageParam(TypedDict, total=False):
+    """A message input to the model with a role indicating instruction following
+    hierarchy. Instructions given with the `developer` or `system` role take
+    precedence over instructions given with the `user` role. Messages with the
+    `assistant` role are presumed to have been generated by the model in previous
+    interactions.
+    """
+
+    role: Required[_models.EasyInputMessageRole | EasyInputMessageRoleParam]
+    content: Required[
+        "str | _models.InputMessageContentList | InputMessageContentListParam"
+    ]
+    type: Literal["message"]
+
+
+# What a request may pass for `models.EndsWithParameters`.
+EndsWithParametersParam = TypedDict(
+    "EndsWithParametersParam",
+    {
+        "suffix": Required[str],
+        "not": bool,
+    },
+    total=False,
+)
+
+
+class FileCitationParam(TypedDict, total=False):
+    """A citation to a file."""
+
+    type: Required[Literal["file_citation"]]
+    index: Required[int]
+    file_id: Required[str]
+
+
+class FilePathParam(TypedDict, total=False):
+    """A path to a file."""
+
+    type: Required[Literal["file_path"]]
+    file_id: Required[str]
+    index: Required[int]
+
+
+class FileSearchToolParam(TypedDict, total=False):
+    """A tool that searches for relevant content from uploaded files.
+    Learn more about the [file search tool](/docs/guides/tools-file-search).
+    """
+
+    type: Required[Literal["file_search"]]
+    vector_store_ids: Required[Sequence[str]]
+    max_num_results: int
+    filters: (
+        _models.ComparisonFilter
+        | ComparisonFilterParam
+        | _models.CompoundFilter
+        | CompoundFilterParam
+    )
+    ranking_options: (
+        "_models.FileSearchToolRankingOptions | FileSearchToolRankingOptionsParam"
+    )
+
+
+class FileSearchToolCallParam(TypedDict, total=False):
+    """The results of a file search tool call. See the
+    [file search guide](/docs/guides/tools-file-search) for more information.
+    """
+
+    id: Required[str]
+    type: Required[Literal["file_search_call"]]
+    status: Required[_models.FileSearchToolCallStatus | FileSearchToolCallStatusParam]
+    queries: Required[Sequence[str]]
+    results: "Sequence[_models.FileSearchToolCallResultsItem | FileSearchToolCallResultsItemParam] | None"
+
+
+class FileSearchToolCallResultsItemParam(TypedDict, total=False):
+    """What a request may pass for `models.FileSearchToolCallResultsItem`."""
+
+    file_id: str
+    text: str
+    filename: str
+    attributes: "_models.VectorStoreFileAttributes | VectorStoreFileAttributesParam"
+    score: float
+
+
+class FileSearchToolRankingOptionsParam(TypedDict, total=False):
+    """Ranking options for search."""
+
+    ranker: (
+        _models.FileSearchToolRankingOptionsRanker
+        | FileSearchToolRankingOptionsRankerParam
+    )
+    score_threshold: float
+
+
+class FunctionObjectParam(TypedDict, total=False):
+    """What a request may pass for `models.FunctionObject`."""
+
+    description: str
+    name: Required[str]
+    parameters: _models.FunctionParameters | FunctionParametersParam
+    strict: bool | None
+
+
+class FunctionToolParam(TypedDict, total=False):
+    """Defines a function in your own code the model can choose to call. Learn more
+    about [function calling](/docs/guides/function-calling).
+    """
+
+    type: Required[Literal["function"]]
+    name: Required[str]
+    description: str | None
+    parameters: Required[Mapping[str, Any]]
+    strict: Required[bool]
+
+
+class FunctionToolCallParam(TypedDict, total=False):
+    """A tool call to run a function. See the
+    [function calling guide](/docs/guides/function-calling) for more information.
+    """
+
+    id: str
+    type: Required[Literal["function_call"]]
+    call_id: Required[str]
+    name: Required[str]
+    arguments: Required[str]
+    status: _models.FunctionToolCallStatus | FunctionToolCallStatusParam
+
+
+class FunctionToolCallOutputParam(TypedDict, total=False):
+    """The output of a function tool call."""
+
+    id: str
+    type: Required[Literal["function_call_output"]]
+    call_id: Required[str]
+    output: Required[str]
+    status: _models.FunctionToolCallOutputStatus | FunctionToolCallOutputStatusParam
+
+
+class GenerationsFilterSchemaParam(TypedDict, total=False):
+    """What a request may pass for `models.GenerationsFilterSchema`."""
+
+    time_of_generation_min: str
+    time_of_generation_max: str
+    total_units_min: int
+    total_units_max: int
+    cost_min: float
+    cost_max: float
+    ai_model: str
+    prompt_token_min: int
+    prompt_token_max: int
+    completion_token_min: int
+    completion_token_max: int
+    status_code: str
+    metadata: Mapping[str, Any]
+    ai_org_model: str
+    weighted_feedback_min: float
+    weighted_feedback_max: float
+    virtual_keys: str
+    trace_id: str
+    configs: str
+    workspace_slug: str
+    prompt_slug: str
+    page_size: float
+    current_page: float
+
+
+class GlobalWorkspaceAccessParam(TypedDict, total=False):
+    """What a request may pass for `models.GlobalWorkspaceAccess`."""
+
+    enabled: Required[bool]
+    usage_limits: "Sequence[_models.UsageLimits | UsageLimitsParam] | None"
+    rate_limits: "Sequence[_models.RateLimits | RateLimitsParam] | None"
+
+
+class GroupByParam(TypedDict, total=False):
+    """What a request may pass for `models.GroupBy`."""
+
+    key: Required[str]
+
+
+# Actions to take when guardrail checks fail or pass
+GuardrailActionsParam = TypedDict(
+    "GuardrailActionsParam",
+    {
+        "deny": Required[bool],
+        "async": Required[bool],
+        "on_success": Required[
+            "_models.GuardrailActionsOnSuccess | GuardrailActionsOnSuccessParam"
+        ],
+        "on_fail": Required[
+            "_models.GuardrailActionsOnFail | GuardrailActionsOnFailParam"
+        ],
+    },
+    total=False,
+)
+
+
+class GuardrailActionsOnFailParam(TypedDict, total=False):
+    """Actions to take when guardrail check fails"""
+
+    feedback: Required[
+        "_models.GuardrailActionsOnFailFeedback | GuardrailActionsOnFailFeedbackParam"
+    ]
+
+
+class GuardrailActionsOnFailFeedbackParam(TypedDict, total=False):
+    """Feedback configuration for failed checks"""
+
+    value: Required[float]
+    weight: Required[float]
+    metadata: Required[str]
+
+
+class GuardrailActionsOnSuccessParam(TypedDict, total=False):
+    """Actions to take when guardrail check passes"""
+
+    feedback: Required[
+        "_models.GuardrailActionsOnSuccessFeedback | GuardrailActionsOnSuccessFeedbackParam"
+    ]
+
+
+class GuardrailActionsOnSuccessFeedbackParam(TypedDict, total=False):
+    """Feedback configuration for successful checks"""
+
+    value: Required[float]
+    weight: Required[float]
+    metadata: Required[str]
+
+
+class GuardrailCheckParam(TypedDict, total=False):
+    """What a request may pass for `models.GuardrailCheck`."""
+
+    id: Required[_models.GuardrailCheckId | GuardrailCheckIdParam]
+    parameters: "_models.JWTParameters | JWTParametersParam | _models.ModelWhitelistParameters | ModelWhitelistParametersParam | _models.RegexMatchParameters | RegexMatchParametersParam | _models.SentenceCountParameters | SentenceCountParametersParam | _models.WordCountParameters | WordCountParametersParam | _models.CharacterCountParameters | CharacterCountParametersParam | _models.JSONSchemaParameters | JSONSchemaParametersParam | _models.JSONKeysParameters | JSONKeysParametersParam | _models.ContainsParameters | ContainsParametersParam | _models.ValidUrlsParameters | ValidUrlsParametersParam | _models.ContainsCodeParameters | ContainsCodeParametersParam | _models.WebhookParameters | WebhookParametersParam | _models.EndsWithParameters | EndsWithParametersParam | _models.UppercaseParameters | UppercaseParametersParam | _models.RequiredMetadataKeysParameters | RequiredMetadataKeysParametersParam | _models.AllowedRequestTypesParameters | AllowedRequestTypesParametersParam | _models.SydeGuardParameters | SydeGuardParametersParam | _models.AporiaParameters | AporiaParametersParam | _models.PillarScanParameters | PillarScanParametersParam | _models.PatronusParameters | PatronusParametersParam | _models.PatronusCustomParameters | PatronusCustomParametersParam | _models.PortkeyModerationParameters | PortkeyModerationParametersParam | _models.PortkeyLanguageParameters | PortkeyLanguageParametersParam | _models.PortkeyPIIParameters | PortkeyPIIParametersParam | _models.MistralModerationParameters | MistralModerationParametersParam | _models.BedrockGuardParameters | BedrockGuardParametersParam | _models.PromptfooParameters | PromptfooParametersParam | _models.AcuvityScanParameters | AcuvityScanParametersParam | _models.AzureContentSafetyParameters | AzureContentSafetyParametersParam | _models.AzurePIIParameters | AzurePIIParametersParam | _models.PANWPrismaParameters | PANWPrismaParametersParam | _models.BasicParameters | BasicParametersParam"
+    name: str
+    is_enabled: bool
+
+
+class HashicorpAppRoleAuthConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.HashicorpAppRoleAuthConfig`."""
+
+    vault_auth_type: Required[Literal["approle"]]
+    vault_addr: Required[str]
+    vault_role_id: Required[str]
+    vault_secret_id: Required[str]
+    vault_namespace: str
+
+
+class HashicorpKubernetesAuthConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.HashicorpKubernetesAuthConfig`."""
+
+    vault_auth_type: Required[Literal["kubernetes"]]
+    vault_addr: Required[str]
+    vault_role: Required[str]
+    vault_namespace: str
+
+
+class HashicorpTokenAuthConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.HashicorpTokenAuthConfig`."""
+
+    vault_auth_type: Required[Literal["token"]]
+    vault_addr: Required[str]
+    vault_token: Required[str]
+    vault_namespace: str
+
+
+class HuggingFaceConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.HuggingFaceConfiguration`."""
+
+    huggingface_base_url: str
+
+
+class InputFileParam(TypedDict, total=False):
+    """A file input to the model."""
+
+    type: Required[Literal["input_file"]]
+    file_id: str
+    filename: str
+    file_data: str
+
+
+class InputImageParam(TypedDict, total=False):
+    """An image input to the model. Learn about [image inputs](/docs/guides/vision)."""
+
+    type: Required[Literal["input_image"]]
+    image_url: str | None
+    file_id: str | None
+    detail: Required[_models.InputImageDetail | InputImageDetailParam]
+
+
+class InputMessageParam(TypedDict, total=False):
+    """A message input to the model with a role indicating instruction following
+    hierarchy. Instructions given with the `developer` or `system` role take
+    precedence over instructions given with the `user` role.
+    """
+
+    type: Literal["message"]
+    role: Required[_models.InputMessageRole | InputMessageRoleParam]
+    status: _models.InputMessageStatus | InputMessageStatusParam
+    content: Required["_models.InputMessageContentList | InputMessageContentListParam"]
+
+
+class InputTextParam(TypedDict, total=False):
+    """A text input to the model."""
+
+    type: Required[Literal["input_text"]]
+    text: Required[str]
+
+
+class ItemReferenceParam(TypedDict, total=False):
+    """An internal identifier for an item to reference."""
+
+    id: Required[str]
+    type: Required[Literal["item_reference"]]
+
+
+class JSONKeysParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.JSONKeysParameters`."""
+
+    keys: Required[Sequence[str]]
+    operator: Required[
+        _models.JSONKeysParametersOperator | JSONKeysParametersOperatorParam
+    ]
+
+
+# What a request may pass for `models.JSONSchemaParameters`.
+JSONSchemaParametersParam = TypedDict(
+    "JSONSchemaParametersParam",
+    {
+        "schema": Required[Mapping[str, Any]],
+        "not": bool,
+    },
+    total=False,
+)
+
+
+class JWTParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.JWTParameters`."""
+
+    jwksUri: Required[str]
+    headerKey: Required[str]
+    cacheMaxAge: float
+    clockTolerance: float
+    maxTokenAge: str
+    algorithms: Sequence[str]
+
+
+class KeyPressParam(TypedDict, total=False):
+    """A collection of keypresses the model would like to perform."""
+
+    type: Required[Literal["keypress"]]
+    keys: Required[Sequence[str]]
+
+
+class MessageContentImageFileObjectParam(TypedDict, total=False):
+    """References an image [File](https://platform.openai.com/docs/api-reference/files) in the content of a message."""
+
+    type: Required[Literal["image_file"]]
+    image_file: Required[
+        "_models.MessageContentImageFileObjectImageFile | MessageContentImageFileObjectImageFileParam"
+    ]
+
+
+class MessageContentImageFileObjectImageFileParam(TypedDict, total=False):
+    """What a request may pass for `models.MessageContentImageFileObjectImageFile`."""
+
+    file_id: Required[str]
+    detail: (
+        _models.MessageContentImageFileObjectImageFileDetail
+        | MessageContentImageFileObjectImageFileDetailParam
+    )
+
+
+class MessageContentImageUrlObjectParam(TypedDict, total=False):
+    """References an image URL in the content of a message."""
+
+    type: Required[Literal["image_url"]]
+    image_url: Required[
+        "_models.MessageContentImageUrlObjectImageUrl | MessageContentImageUrlObjectImageUrlParam"
+    ]
+
+
+class MessageContentImageUrlObjectImageUrlParam(TypedDict, total=False):
+    """What a request may pass for `models.MessageContentImageUrlObjectImageUrl`."""
+
+    url: Required[str]
+    detail: (
+        _models.MessageContentImageUrlObjectImageUrlDetail
+        | MessageContentImageUrlObjectImageUrlDetailParam
+    )
+
+
+class MessageRequestContentTextObjectParam(TypedDict, total=False):
+    """The text content that is part of a message."""
+
+    type: Required[Literal["text"]]
+    text: Required[str]
+
+
+class MistralModerationParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.MistralModerationParameters`."""
+
+    categories: Required[
+        Sequence[
+            _models.MistralModerationParametersCategoriesItem
+            | MistralModerationParametersCategoriesItemParam
+        ]
+    ]
+    timeout: float
+
+
+class ModelUpdateRequestParam(TypedDict, total=False):
+    """What a request may pass for `models.ModelUpdateRequest`."""
+
+    slug: Required[str]
+    enabled: Required[bool]
+    is_custom: bool | None
+    is_finetune: bool | None
+    base_model_slug: str | None
+    pricing_config: "_models.PricingConfig | PricingConfigParam"
+
+
+class ModelWhitelistParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.ModelWhitelistParameters`."""
+
+    models: Required[Sequence[str]]
+
+
+class ModifyAssistantRequestToolResourcesParam(TypedDict, total=False):
+    """A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
+
+    code_interpreter: "_models.ModifyAssistantRequestToolResourcesCodeInterpreter | ModifyAssistantRequestToolResourcesCodeInterpreterParam"
+    file_search: "_models.ModifyAssistantRequestToolResourcesFileSearch | ModifyAssistantRequestToolResourcesFileSearchParam"
+
+
+class ModifyAssistantRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+    """What a request may pass for `models.ModifyAssistantRequestToolResourcesCodeInterpreter`."""
+
+    file_ids: Sequence[str]
+
+
+class ModifyAssistantRequestToolResourcesFileSearchParam(TypedDict, total=False):
+    """What a request may pass for `models.ModifyAssistantRequestToolResourcesFileSearch`."""
+
+    vector_store_ids: Sequence[str]
+
+
+class ModifyThreadRequestToolResourcesParam(TypedDict, total=False):
+    """A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs."""
+
+    code_interpreter: "_models.ModifyThreadRequestToolResourcesCodeInterpreter | ModifyThreadRequestToolResourcesCodeInterpreterParam"
+    file_search: "_models.ModifyThreadRequestToolResourcesFileSearch | ModifyThreadRequestToolResourcesFileSearchParam"
+
+
+class ModifyThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+    """What a request may pass for `models.ModifyThreadRequestToolResourcesCodeInterpreter`."""
+
+    file_ids: Sequence[str]
+
+
+class ModifyThreadRequestToolResourcesFileSearchParam(TypedDict, total=False):
+    """What a request may pass for `models.ModifyThreadRequestToolResourcesFileSearch`."""
+
+    vector_store_ids: Sequence[str]
+
+
+class MoveParam(TypedDict, total=False):
+    """A mouse move action."""
+
+    type: Required[Literal["move"]]
+    x: Required[int]
+    y: Required[int]
+
+
+class OpenAIBatchJobParam(TypedDict, total=False):
+    """Gateway supported body params for OpenAI, Azure OpenAI and VertexAI."""
+
+    input_file_id: Required[str]
+    completion_window: Required[
+        _models.OpenAIBatchJobCompletionWindow | OpenAIBatchJobCompletionWindowParam
+    ]
+    endpoint: Required[_models.OpenAIBatchJobEndpoint | OpenAIBatchJobEndpointParam]
+    metadata: Any
+
+
+class OpenAIConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.OpenAIConfiguration`."""
+
+    openai_organization: str
+    openai_project: str
+
+
+class OpenAIFinetuneJobParam(TypedDict, total=False):
+    """Gateway supported body params for OpenAI, Azure OpenAI and VertexAI."""
+
+    model: Required[str]
+    training_file: Required[str]
+    validation_file: str
+    suffix: Required[str]
+    method: Required["_models.OpenAIFinetuneJobMethod | OpenAIFinetuneJobMethodParam"]
+
+
+class OpenAIFinetuneJobMethodParam(TypedDict, total=False):
+    """Hyperparameters for the finetune job"""
+
+    type: Required[
+        _models.OpenAIFinetuneJobMethodType | OpenAIFinetuneJobMethodTypeParam
+    ]
+    supervised: "_models.OpenAIFinetuneJobMethodSupervised | OpenAIFinetuneJobMethodSupervisedParam"
+    dpo: "_models.OpenAIFinetuneJobMethodDpo | OpenAIFinetuneJobMethodDpoParam"
+
+
+class OpenAIFinetuneJobMethodDpoParam(TypedDict, total=False):
+    """What a request may pass for `models.OpenAIFinetuneJobMethodDpo`."""
+
+    hyperparameters: Required[
+        "_models.OpenAIFinetuneJobMethodDpoHyperparameters | OpenAIFinetuneJobMethodDpoHyperparametersParam"
+    ]
+
+
+class OpenAIFinetuneJobMethodDpoHyperparametersParam(TypedDict, total=False):
+    """What a request may pass for `models.OpenAIFinetuneJobMethodDpoHyperparameters`."""
+
+    n_epochs: Required[int]
+    learning_rate_multiplier: Required[float]
+    batch_size: Required[int]
+
+
+class OpenAIFinetuneJobMethodSupervisedParam(TypedDict, total=False):
+    """What a request may pass for `models.OpenAIFinetuneJobMethodSupervised`."""
+
+    hyperparameters: Required[
+        "_models.OpenAIFinetuneJobMethodSupervisedHyperparameters | OpenAIFinetuneJobMethodSupervisedHyperparametersParam"
+    ]
+
+
+class OpenAIFinetuneJobMethodSupervisedHyperparametersParam(TypedDict, total=False):
+    """What a request may pass for `models.OpenAIFinetuneJobMethodSupervisedHyperparameters`."""
+
+    n_epochs: Required[int]
+    learning_rate_multiplier: Required[float]
+    batch_size: Required[int]
+
+
+class OutputMessageParam(TypedDict, total=False):
+    """An output message from the model."""
+
+    id: Required[str]
+    type: Required[Literal["message"]]
+    role: Required[Literal["assistant"]]
+    content: Required["Sequence[_models.OutputContent | OutputContentParam]"]
+    status: Required[_models.OutputMessageStatus | OutputMessageStatusParam]
+
+
+# A text output from the model.
+OutputTextParam = TypedDict(
+    "OutputTextParam",
+    {
+        "type": Required[Literal["output_text"]],
+        "text": Required[str],
+        "annotations": Required["Sequence[_models.Annotation | AnnotationParam]"],
+    },
+    total=False,
+)
+
+
+class PANWPrismaParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.PANWPrismaParameters`."""
+
+    profile_name: Required[str]
+    ai_model: str
+    app_user: str
+
+
+class PatronusCustomParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.PatronusCustomParameters`."""
+
+    profile: Required[str]
+    timeout: float
+
+
+class PatronusParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.PatronusParameters`."""
+
+    redact: bool
+    timeout: float
+
+
+class PayAsYouGoPricingParam(TypedDict, total=False):
+    """What a request may pass for `models.PayAsYouGoPricing`."""
+
+    request_token: "_models.TokenPricing | TokenPricingParam"
+    response_token: "_models.TokenPricing | TokenPricingParam"
+
+
+class PillarScanParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.PillarScanParameters`."""
+
+    scanners: Required[
+        Sequence[
+            _models.PillarScanParametersScannersItem
+            | PillarScanParametersScannersItemParam
+        ]
+    ]
+    timeout: float
+
+
+class PortkeyBatchJobParam(TypedDict, total=False):
+    """Gateway supported body params for portkey managed batching."""
+
+    input_file_id: Required[str]
+    completion_window: Required[
+        _models.OpenAIBatchJobCompletionWindow | OpenAIBatchJobCompletionWindowParam
+    ]
+    endpoint: Required[_models.OpenAIBatchJobEndpoint | OpenAIBatchJobEndpointParam]
+    metadata: Any
+    job_name: str
+    output_data_config: str
+    model: Required[str]
+    role_arn: str
+    portkey_options: "_models.PortkeyBatchOptions | PortkeyBatchOptionsParam"
+    provider_options: "_models.BedrockOptions | BedrockOptionsParam | _models.VertexOptions | VertexOptionsParam"
+
+
+# Options to be passed to the provider, supports all options supported by the provider from gateway.
+PortkeyBatchOptionsParam = TypedDict(
+    "PortkeyBatchOptionsParam",
+    {
+        "x-portkey-virtual-key": Required[str],
+        "x-portkey-aws-s3-bucket": str,
+        "x-portkey-vertex-storage-bucket-name": str,
+        "x-portkey-provider-model": str,
+    },
+    total=False,
+)
+
+
+class PortkeyFinetuneJobParam(TypedDict, total=False):
+    """Gateway supported body params for portkey managed fine-tuning."""
+
+    model: Required[str]
+    training_file: Required[str]
+    validation_file: str
+    suffix: Required[str]
+    method: Required[_models.OpenAIFinetuneJobMethod | OpenAIFinetuneJobMethodParam]
+    job_name: str
+    role_arn: str
+    output_file: str
+    portkey_options: "_models.PortkeyOptions | PortkeyOptionsParam"
+    provider_options: _models.BedrockParams | BedrockParamsParam
+
+
+# What a request may pass for `models.PortkeyLanguageParameters`.
+PortkeyLanguageParametersParam = TypedDict(
+    "PortkeyLanguageParametersParam",
+    {
+        "language": _models.PortkeyLanguageParametersLanguage
+        | PortkeyLanguageParametersLanguageParam,
+        "not": bool,
+        "timeout": float,
+    },
+    total=False,
+)
+
+
+class PortkeyModerationParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.PortkeyModerationParameters`."""
+
+    categories: Required[
+        Sequence[
+            _models.PortkeyModerationParametersCategoriesItem
+            | PortkeyModerationParametersCategoriesItemParam
+        ]
+    ]
+    timeout: float
+
+
+# Options to be passed to the provider, supports all options supported by the provider from gateway.
+PortkeyOptionsParam = TypedDict(
+    "PortkeyOptionsParam",
+    {
+        "x-portkey-virtual-key": Required[str],
+        "x-portkey-aws-s3-bucket": str,
+        "x-portkey-vertex-storage-bucket-name": str,
+    },
+    total=False,
+)
+
+
+class PortkeyPIIParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.PortkeyPIIParameters`."""
+
+    redact: bool
+    categories: Required[
+        Sequence[
+            _models.PortkeyPIIParametersCategoriesItem
+            | PortkeyPIIParametersCategoriesItemParam
+        ]
+    ]
+    timeout: float
+
+
+class PricingConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.PricingConfig`."""
+
+    type: Literal["static"]
+    pay_as_you_go: _models.PayAsYouGoPricing | PayAsYouGoPricingParam
+
+
+class PromptfooParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.PromptfooParameters`."""
+
+    redact: bool
+    timeout: float
+
+
+class RateLimitsParam(TypedDict, total=False):
+    """What a request may pass for `models.RateLimits`."""
+
+    type: _models.RateLimitsType | RateLimitsTypeParam
+    unit: _models.RateLimitsUnit | RateLimitsUnitParam
+    value: int
+
+
+class ReasoningParam(TypedDict, total=False):
+    """**o-series models only**
+
+    Configuration options for
+    [reasoning models](https://platform.openai.com/docs/guides/reasoning).
+    """
+
+    effort: _models.ReasoningEffort | ReasoningEffortParam
+    generate_summary: (
+        _models.ReasoningGenerateSummary | ReasoningGenerateSummaryParam | None
+    )
+
+
+class ReasoningItemParam(TypedDict, total=False):
+    """A description of the chain of thought used by a reasoning model while generating
+    a response.
+    """
+
+    type: Required[Literal["reasoning"]]
+    id: Required[str]
+    summary: Required[
+        "Sequence[_models.ReasoningItemSummaryItem | ReasoningItemSummaryItemParam]"
+    ]
+    status: _models.ReasoningItemStatus | ReasoningItemStatusParam
+
+
+class ReasoningItemSummaryItemParam(TypedDict, total=False):
+    """What a request may pass for `models.ReasoningItemSummaryItem`."""
+
+    type: Required[Literal["summary_text"]]
+    text: Required[str]
+
+
+class RefusalParam(TypedDict, total=False):
+    """A refusal from the model."""
+
+    type: Required[Literal["refusal"]]
+    refusal: Required[str]
+
+
+# What a request may pass for `models.RegexMatchParameters`.
+RegexMatchParametersParam = TypedDict(
+    "RegexMatchParametersParam",
+    {
+        "rule": Required[str],
+        "not": bool,
+    },
+    total=False,
+)
+
+
+class RequiredMetadataKeysParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.RequiredMetadataKeysParameters`."""
+
+    metadataKeys: Required[Sequence[str]]
+    operator: Required[
+        _models.RequiredMetadataKeysParametersOperator
+        | RequiredMetadataKeysParametersOperatorParam
+    ]
+
+
+class ResponseFormatJsonObjectParam(TypedDict, total=False):
+    """JSON object response format. An older method of generating JSON responses.
+    Using `json_schema` is recommended for models that support it. Note that the
+    model will not generate JSON without a system or user message instructing it
+    to do so.
+    """
+
+    type: Required[Literal["json_object"]]
+
+
+class ResponseFormatJsonSchemaParam(TypedDict, total=False):
+    """JSON Schema response format. Used to generate structured JSON responses.
+    Learn more about [Structured Outputs](/docs/guides/structured-outputs).
+    """
+
+    type: Required[Literal["json_schema"]]
+    json_schema: Required[
+        "_models.ResponseFormatJsonSchemaJsonSchema | ResponseFormatJsonSchemaJsonSchemaParam"
+    ]
+
+
+class ResponseFormatJsonSchemaJsonSchemaParam(TypedDict, total=False):
+    """Structured Outputs configuration options, including a JSON Schema."""
+
+    description: str
+    name: Required[str]
+    schema: _models.ResponseFormatJsonSchemaSchema | ResponseFormatJsonSchemaSchemaParam
+    strict: bool | None
+
+
+class ResponseFormatTextParam(TypedDict, total=False):
+    """Default response format. Used to generate text responses."""
+
+    type: Required[Literal["text"]]
+
+
+class ResponsePropertiesTextParam(TypedDict, total=False):
+    """Configuration options for a text response from the model. Can be plain
+    text or structured JSON data. Learn more:
+    - [Text inputs and outputs](/docs/guides/text)
+    - [Structured Outputs](/docs/guides/structured-outputs)
+    """
+
+    format: (
+        "_models.TextResponseFormatConfiguration | TextResponseFormatConfigurationParam"
+    )
+
+
+class SageMakerConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.SageMakerConfiguration`."""
+
+    aws_auth_type: Required[
+        _models.BedrockConfigurationAwsAuthType | BedrockConfigurationAwsAuthTypeParam
+    ]
+    aws_region: Required[str]
+    aws_access_key_id: str
+    aws_secret_access_key: str
+    aws_role_arn: str
+    aws_external_id: str | None
+    amzn_sagemaker_custom_attributes: str
+    amzn_sagemaker_target_model: str
+    amzn_sagemaker_target_variant: str
+    amzn_sagemaker_target_container_hostname: str
+    amzn_sagemaker_inference_id: str
+    amzn_sagemaker_enable_explanations: str
+    amzn_sagemaker_inference_component: str
+    amzn_sagemaker_session_id: str
+    amzn_sagemaker_model_name: str
+
+
+class ScreenshotParam(TypedDict, total=False):
+    """A screenshot action."""
+
+    type: Required[Literal["screenshot"]]
+
+
+class ScrollParam(TypedDict, total=False):
+    """A scroll action."""
+
+    type: Required[Literal["scroll"]]
+    x: Required[int]
+    y: Required[int]
+    scroll_x: Required[int]
+    scroll_y: Required[int]
+
+
+class SecretMappingParam(TypedDict, total=False):
+    """What a request may pass for `models.SecretMapping`."""
+
+    target_field: Required[str]
+    secret_reference_id: Required[str]
+    secret_key: str | None
+
+
+# What a request may pass for `models.SentenceCountParameters`.
+SentenceCountParametersParam = TypedDict(
+    "SentenceCountParametersParam",
+    {
+        "minSentences": float,
+        "maxSentences": float,
+        "not": bool,
+    },
+    total=False,
+)
+
+
+class StaticChunkingStrategyParam(TypedDict, total=False):
+    """What a request may pass for `models.StaticChunkingStrategy`."""
+
+    max_chunk_size_tokens: Required[int]
+    chunk_overlap_tokens: Required[int]
+
+
+class StaticChunkingStrategyRequestParamParam(TypedDict, total=False):
+    """What a request may pass for `models.StaticChunkingStrategyRequestParam`."""
+
+    type: Required[Literal["static"]]
+    static: Required[_models.StaticChunkingStrategy | StaticChunkingStrategyParam]
+
+
+class SubmitToolOutputsRunRequestToolOutputsItemParam(TypedDict, total=False):
+    """What a request may pass for `models.SubmitToolOutputsRunRequestToolOutputsItem`."""
+
+    tool_call_id: str
+    output: str
+
+
+class SydeGuardParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.SydeGuardParameters`."""
+
+    prompt_injection_threshold: float
+    toxicity_threshold: float
+    evasion_threshold: float
+    timeout: float
+
+
+class TextResponseFormatJsonSchemaParam(TypedDict, total=False):
+    """JSON Schema response format. Used to generate structured JSON responses.
+    Learn more about [Structured Outputs](/docs/guides/structured-outputs).
+    """
+
+    type: Required[Literal["json_schema"]]
+    description: str
+    name: str
+    schema: Required[
+        _models.ResponseFormatJsonSchemaSchema | ResponseFormatJsonSchemaSchemaParam
+    ]
+    strict: bool | None
+
+
+class TokenPricingParam(TypedDict, total=False):
+    """What a request may pass for `models.TokenPricing`."""
+
+    price: float
+
+
+class ToolChoiceFunctionParam(TypedDict, total=False):
+    """Use this option to force the model to call a specific function."""
+
+    type: Required[Literal["function"]]
+    name: Required[str]
+
+
+class ToolChoiceTypesParam(TypedDict, total=False):
+    """Indicates that the model should use a built-in tool to generate a response.
+    [Learn more about built-in tools](/docs/guides/tools).
+    """
+
+    type: Required[_models.ToolChoiceTypesType | ToolChoiceTypesTypeParam]
+
+
+class TruncationObjectParam(TypedDict, total=False):
+    """Controls for how a thread will be truncated prior to the run. Use this to control the intial context window of the run."""
+
+    type: Required[_models.TruncationObjectType | TruncationObjectTypeParam]
+    last_messages: int | None
+
+
+class TypeParam(TypedDict, total=False):
+    """An action to type in text."""
+
+    type: Required[Literal["type"]]
+    text: Required[str]
+
+
+class UpdateAdminWorkspacesRequestDefaultsParam(TypedDict, total=False):
+    """What a request may pass for `models.UpdateAdminWorkspacesRequestDefaults`."""
+
+    metadata: Mapping[str, str]
+    input_guardrails: Sequence[str]
+    output_guardrails: Sequence[str]
+
+
+class UpdateApiKeyObjectDefaultsParam(TypedDict, total=False):
+    """What a request may pass for `models.UpdateApiKeyObjectDefaults`."""
+
+    metadata: Mapping[str, Any]
+    config_id: str
+
+
+class UpdateApiKeyObjectRateLimitsItemParam(TypedDict, total=False):
+    """What a request may pass for `models.UpdateApiKeyObjectRateLimitsItem`."""
+
+    type: str
+    unit: str
+    value: int
+
+
+class UpdateConfigRequestConfigParam(TypedDict, total=False):
+    """What a request may pass for `models.UpdateConfigRequestConfig`."""
+
+    virtual_key: str
+
+
+class UpdateMcpIntegrationConfigurationsParam(TypedDict, total=False):
+    """Auth/config key-value pairs (e.g. headers, client credentials)"""
+
+    custom_headers: Mapping[str, Any]
+    passthrough_header: Mapping[str, Any]
+
+
+class UpdateVirtualKeysRequestDeploymentConfigItemParam(TypedDict, total=False):
+    """What a request may pass for `models.UpdateVirtualKeysRequestDeploymentConfigItem`."""
+
+    apiVersion: Required[str]
+    alias: str
+    is_default: bool
+    deploymentName: Required[str]
+
+
+# What a request may pass for `models.UppercaseParameters`.
+UppercaseParametersParam = TypedDict(
+    "UppercaseParametersParam",
+    {
+        "not": bool,
+    },
+    total=False,
+)
+
+
+class UrlCitationParam(TypedDict, total=False):
+    """A citation for a web resource used to generate a model response."""
+
+    url: Required[str]
+    title: Required[str]
+    type: Required[Literal["url_citation"]]
+    start_index: Required[int]
+    end_index: Required[int]
+
+
+class UsageLimitsParam(TypedDict, total=False):
+    """What a request may pass for `models.UsageLimits`."""
+
+    credit_limit: int | None
+    type: _models.UsageLimitsType | UsageLimitsTypeParam
+    alert_threshold: int | None
+    periodic_reset: _models.UsageLimitsPeriodicReset | UsageLimitsPeriodicResetParam
+
+
+# What a request may pass for `models.ValidUrlsParameters`.
+ValidUrlsParametersParam = TypedDict(
+    "ValidUrlsParametersParam",
+    {
+        "onlyDNS": bool,
+        "not": bool,
+    },
+    total=False,
+)
+
+
+class VectorStoreExpirationAfterParam(TypedDict, total=False):
+    """The expiration policy for a vector store."""
+
+    anchor: Required[Literal["last_active_at"]]
+    days: Required[int]
+
+
+class VertexAIConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.VertexAIConfiguration`."""
+
+    vertex_auth_type: Required[
+        _models.VertexAIConfigurationVertexAuthType
+        | VertexAIConfigurationVertexAuthTypeParam
+    ]
+    vertex_region: Required[str]
+    vertex_project_id: str
+    vertex_service_account_json: Mapping[str, Any]
+
+
+class VertexBatchJobParam(TypedDict, total=False):
+    """Gateway supported body params for Vertext fine-tuning."""
+
+    input_file_id: Required[str]
+    completion_window: Required[
+        _models.OpenAIBatchJobCompletionWindow | OpenAIBatchJobCompletionWindowParam
+    ]
+    endpoint: Required[_models.OpenAIBatchJobEndpoint | OpenAIBatchJobEndpointParam]
+    metadata: Any
+    job_name: str
+    output_data_config: str
+    model: Required[str]
+
+
+class VertexOptionsParam(TypedDict, total=False):
+    """What a request may pass for `models.VertexOptions`."""
+
+    job_name: str
+    output_data_config: str
+    model: Required[str]
+
+
+class WaitParam(TypedDict, total=False):
+    """A wait action."""
+
+    type: Required[Literal["wait"]]
+
+
+class WebSearchToolParam(TypedDict, total=False):
+    """This tool searches the web for relevant results to use in a response.
+    Learn more about the [web search tool](/docs/guides/tools-web-search).
+    """
+
+    type: Required[_models.WebSearchToolType | WebSearchToolTypeParam]
+    user_location: (
+        "_models.WebSearchToolUserLocation | WebSearchToolUserLocationParam | None"
+    )
+    search_context_size: _models.WebSearchContextSize | WebSearchContextSizeParam
+
+
+class WebSearchToolCallParam(TypedDict, total=False):
+    """The results of a web search tool call. See the
+    [web search guide](/docs/guides/tools-web-search) for more information.
+    """
+
+    id: Required[str]
+    type: Required[Literal["web_search_call"]]
+    status: Required[_models.WebSearchToolCallStatus | WebSearchToolCallStatusParam]
+
+
+class WebSearchToolUserLocationParam(TypedDict, total=False):
+    """What a request may pass for `models.WebSearchToolUserLocation`."""
+
+    country: str
+    region: str
+    city: str
+    timezone: str
+    type: Required[Literal["approximate"]]
+
+
+class WebhookParametersParam(TypedDict, total=False):
+    """What a request may pass for `models.WebhookParameters`."""
+
+    webhookURL: Required[str]
+    headers: Mapping[str, Any]
+    timeout: float
+    failOnError: bool
+
+
+# What a request may pass for `models.WordCountParameters`.
+WordCountParametersParam = TypedDict(
+    "WordCountParametersParam",
+    {
+        "minWords": float,
+        "maxWords": float,
+        "not": bool,
+    },
+    total=False,
+)
+
+
+class WorkersAIConfigurationParam(TypedDict, total=False):
+    """What a request may pass for `models.WorkersAIConfiguration`."""
+
+    workers_ai_account_id: Required[str]
+
+
+class WorkspaceInviteParam(TypedDict, total=False):
+    """What a request may pass for `models.WorkspaceInvite`."""
+
+    id: Required[str]
+    role: Required[_models.WorkspaceInviteRole | WorkspaceInviteRoleParam]
+
+
+class WorkspaceUpdateRequestParam(TypedDict, total=False):
+    """What a request may pass for `models.WorkspaceUpdateRequest`."""
+
+    id: Required[str]
+    enabled: Required[bool]
+    usage_limits: Sequence[_models.UsageLimits | UsageLimitsParam] | None
+    rate_limits: Sequence[_models.RateLimits | RateLimitsParam] | None
+    reset_usage: bool
+    create_default_provider: bool
+    default_provider_slug: str
+
+
+# What a request may pass for `models.Annotation`.
+AnnotationParam: TypeAlias = (
+    _models.FileCitation
+    | FileCitationParam
+    | _models.UrlCitation
+    | UrlCitationParam
+    | _models.FilePath
+    | FilePathParam
+)
+
+# What a request may pass for `models.ChatCompletionRequestMessageContentPart`.
+ChatCompletionRequestMessageContentPartParam: TypeAlias = (
+    _models.ChatCompletionRequestMessageContentPartText
+    | ChatCompletionRequestMessageContentPartTextParam
+    | _models.ChatCompletionRequestMessageContentPartImage
+    | ChatCompletionRequestMessageContentPartImageParam
+)
+
+# An array of content parts with a defined type, each can be of type `text` or `image_url` when passing in images. You can pass multiple images by adding multiple `image_url` content parts. Image input
+ArrayOfContentPartsParam: TypeAlias = Sequence[
+    _models.ChatCompletionRequestMessageContentPart
+    | ChatCompletionRequestMessageContentPartParam
+]
+
+# Specifies the format that the model must output. Compatible with [GPT-4o](https://platform.openai.com/docs/models/gpt-4o), [GPT-4 Turbo](https://platform.openai.com/docs/models/gpt-4-turbo-and-gpt-4),
+AssistantsApiResponseFormatOptionParam: TypeAlias = (
+    _models.AssistantsApiResponseFormatOptionEnum
+    | AssistantsApiResponseFormatOptionEnumParam
+    | _models.AssistantsApiResponseFormat
+    | AssistantsApiResponseFormatParam
+)
+
+# Controls which (if any) tool is called by the model. `none` means the model will not call any tools and instead generates a message. `auto` is the default value and means the model can pick between ge
+AssistantsApiToolChoiceOptionParam: TypeAlias = (
+    _models.AssistantsApiToolChoiceOptionEnum
+    | AssistantsApiToolChoiceOptionEnumParam
+    | _models.AssistantsNamedToolChoice
+    | AssistantsNamedToolChoiceParam
+)
+
+# The tool calls generated by the model, such as function calls.
+ChatCompletionMessageToolCallsParam: TypeAlias = Sequence[
+    _models.ChatCompletionMessageToolCall | ChatCompletionMessageToolCallParam
+]
+
+# What a request may pass for `models.ChatCompletionRequestMessage`.
+ChatCompletionRequestMessageParam: TypeAlias = (
+    _models.ChatCompletionRequestSystemMessage
+    | ChatCompletionRequestSystemMessageParam
+    | _models.ChatCompletionRequestDeveloperMessage
+    | ChatCompletionRequestDeveloperMessageParam
+    | _models.ChatCompletionRequestUserMessage
+    | ChatCompletionRequestUserMessageParam
+    | _models.ChatCompletionRequestAssistantMessage
+    | ChatCompletionRequestAssistantMessageParam
+    | _models.ChatCompletionRequestToolMessage
+    | ChatCompletionRequestToolMessageParam
+    | _models.ChatCompletionRequestFunctionMessage
+    | ChatCompletionRequestFunctionMessageParam
+)
+
+# Controls which (if any) tool is called by the model. `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or call
+ChatCompletionToolChoiceOptionParam: TypeAlias = (
+    _models.ChatCompletionToolChoiceOptionEnum
+    | ChatCompletionToolChoiceOptionEnumParam
+    | _models.ChatCompletionNamedToolChoice
+    | ChatCompletionNamedToolChoiceParam
+)
+
+# The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy.
+ChunkingStrategyRequestParamParam: TypeAlias = (
+    _models.AutoChunkingStrategyRequestParam
+    | AutoChunkingStrategyRequestParamParam
+    | _models.StaticChunkingStrategyRequestParam
+    | StaticChunkingStrategyRequestParamParam
+)
+
+# What a request may pass for `models.ComputerAction`.
+ComputerActionParam: TypeAlias = (
+    _models.Click
+    | ClickParam
+    | _models.DoubleClick
+    | DoubleClickParam
+    | _models.Drag
+    | DragParam
+    | _models.KeyPress
+    | KeyPressParam
+    | _models.Move
+    | MoveParam
+    | _models.Screenshot
+    | ScreenshotParam
+    | _models.Scroll
+    | ScrollParam
+    | _models.Type
+    | TypeParam
+    | _models.Wait
+    | WaitParam
+)
+
+# What a request may pass for `models.CreateCompletionRequestPromptIntegerListList`.
+CreateCompletionRequestPromptIntegerListListParam: TypeAlias = Sequence[
+    _models.CreateCompletionRequestPromptIntegerListListItem
+    | CreateCompletionRequestPromptIntegerListListItemParam
+]
+
+# An array of content parts with a defined type, each can be of type `text` or images can be passed with `image_url` or `image_file`. Image types are only supported on [Vision-compatible models](https:/
+CreateMessageRequestArrayOfContentPartsParam: TypeAlias = Sequence[
+    _models.MessageContentImageFileObject
+    | MessageContentImageFileObjectParam
+    | _models.MessageContentImageUrlObject
+    | MessageContentImageUrlObjectParam
+    | _models.MessageRequestContentTextObject
+    | MessageRequestContentTextObjectParam
+]
+
+# What a request may pass for `models.InputContent`.
+InputContentParam: TypeAlias = (
+    _models.InputText
+    | InputTextParam
+    | _models.InputImage
+    | InputImageParam
+    | _models.InputFile
+    | InputFileParam
+)
+
+# Content item used to generate a response.
+ItemParam: TypeAlias = (
+    _models.InputMessage
+    | InputMessageParam
+    | _models.OutputMessage
+    | OutputMessageParam
+    | _models.FileSearchToolCall
+    | FileSearchToolCallParam
+    | _models.ComputerToolCall
+    | ComputerToolCallParam
+    | _models.ComputerToolCallOutput
+    | ComputerToolCallOutputParam
+    | _models.WebSearchToolCall
+    | WebSearchToolCallParam
+    | _models.FunctionToolCall
+    | FunctionToolCallParam
+    | _models.FunctionToolCallOutput
+    | FunctionToolCallOutputParam
+    | _models.ReasoningItem
+    | ReasoningItemParam
+)
+
+# What a request may pass for `models.InputItem`.
+InputItemParam: TypeAlias = (
+    _models.EasyInputMessage
+    | EasyInputMessageParam
+    | _models.Item
+    | ItemParam
+    | _models.ItemReference
+    | ItemReferenceParam
+)
+
+# A list of one or many input items to the model, containing different content types.
+InputMessageContentListParam: TypeAlias = Sequence[
+    _models.InputContent | InputContentParam
+]
+
+# What a request may pass for `models.LogExportsRequestedData`.
+LogExportsRequestedDataParam: TypeAlias = Sequence[
+    _models.LogExportsRequestedDataItem | LogExportsRequestedDataItemParam
+]
+
+# What a request may pass for `models.ModelIdsResponses`.
+ModelIdsResponsesParam: TypeAlias = (
+    _models.ModelIdsResponsesEnum | ModelIdsResponsesEnumParam | str
+)
+
+# What a request may pass for `models.OutputContent`.
+OutputContentParam: TypeAlias = (
+    _models.OutputText | OutputTextParam | _models.Refusal | RefusalParam
+)
+
+# An object specifying the format that the model must output. Configuring `{ "type": "json_schema" }` enables Structured Outputs, which ensures the model will match your supplied JSON schema. Learn more
+TextResponseFormatConfigurationParam: TypeAlias = (
+    _models.ResponseFormatText
+    | ResponseFormatTextParam
+    | _models.TextResponseFormatJsonSchema
+    | TextResponseFormatJsonSchemaParam
+    | _models.ResponseFormatJsonObject
+    | ResponseFormatJsonObjectParam
+)
+
+# What a request may pass for `models.Tool`.
+ToolParam: TypeAlias = (
+    _models.FileSearchTool
+    | FileSearchToolParam
+    | _models.FunctionTool
+    | FunctionToolParam
+    | _models.ComputerTool
+    | ComputerToolParam
+    | _models.WebSearchTool
+    | WebSearchToolParam
+)
+
+# Set of 16 key-value pairs that can be attached to an object. This can be useful for storing additional information about the object in a structured format, and querying for objects via API or the dash
+VectorStoreFileAttributesParam: TypeAlias = (
+    Mapping[
+        str,
+        _models.VectorStoreFileAttributesValueString
+        | VectorStoreFileAttributesValueStringParam
+        | float
+        | bool,
+    ]
+    | None
+)

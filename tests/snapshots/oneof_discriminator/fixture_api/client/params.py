@@ -6,9 +6,10 @@
 An object model's Param is a TypedDict, so a type checker reads a dict literal key by key
 (`{"role": "user", "content": "hi"}`); other models' Params are aliases (an enum's Literal
 values, a union of its members' Params...). Arguments take a model instance or its Param.
-"""
 
-from __future__ import annotations
+The annotations are evaluated when the module runs (so `Required` is seen at run time, by
+pydantic too): a type naming a Param defined further down is written as a string.
+"""
 
 from typing import Any, Literal, Mapping, Sequence
 
