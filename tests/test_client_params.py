@@ -1,8 +1,8 @@
 """Request TypedDicts (`client/params.py`) on a small spec with the awkward shapes.
 
 tests/data/params/request_types.yaml has a recursive object, a `oneOf` whose member refers back
-to the union, keys that cannot be class-body names (`not`, `from`, `x-extra`), an enum with
-quotes in a value, a map of an `allOf` class. Checked three ways: the generated module's
+to the union, keys that cannot be class-body names (`not`, `from`, `x-extra`, one with quotes and
+a line break), an enum with quotes in a value, a map of an `allOf` class. Checked three ways: the generated module's
 annotations resolve at run time, dicts go on the wire as they are, and mypy accepts correct dict
 literals and reports each wrong one on its own line.
 """
@@ -76,7 +76,8 @@ def test_typed_dicts_resolve_at_run_time_with_their_required_keys(generated: Pat
             if isinstance(value, type):
                 typing.get_type_hints(value)  # every forward reference resolves
                 required[name] = sorted(value.__required_keys__)
-        print(json.dumps({{"required": required, "mode": list(typing.get_args(params.ModeParam))}}))
+        keys = sorted(typing.get_type_hints(params.ComparisonParam))
+        print(json.dumps({{"required": required, "mode": list(typing.get_args(params.ModeParam)), "keys": keys}}))
         """,
     )
     found = json.loads(out)
@@ -87,6 +88,7 @@ def test_typed_dicts_resolve_at_run_time_with_their_required_keys(generated: Pat
         "NodeParam": ["name"],
     }
     assert found["mode"] == ["fast", 'it\'s "slow"']
+    assert found["keys"] == sorted(["key", "value", "not", "x-extra", "quote\"and'\nnewline"])
 
 
 def test_dicts_go_on_the_wire_as_they_are(generated: Path) -> None:
