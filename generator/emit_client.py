@@ -9,7 +9,7 @@ import jinja2
 
 from . import typeref as tr
 from .build.params import param_name
-from .ir import Api, Operation, ParamKey, ParamType, Resource, TypeRef
+from .ir import Api, Operation, Param, ParamKey, ParamType, Resource, TypeRef
 from .textsafe import py_literal
 from .render import render, static_file
 
@@ -35,6 +35,7 @@ class OperationView:
     chunk_cast: str | None
     doc: str
     overloads: bool  # a stream flag switches the return type
+    query_items: tuple[tuple[str, str], ...]  # (wire name literal, value expression) of the query dict
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,22 @@ def operation_doc(op: Operation) -> str:
     if args:
         lines.append("Args:\n" + "\n".join(f"    {name}: {' '.join(text.split())}" for name, text in args))
     return "\n\n".join(lines)
+
+
+# OpenAPI styles that join an array's items into one query value, with their separator.
+_DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+def query_value(p: Param) -> str:
+    """The expression a query parameter's value is sent as: the runtime encodes `Delimited`
+    (`explode: false`, `spaceDelimited`, `pipeDelimited`) and `DeepObject` (`name[key]=value`);
+    anything else repeats the key per item (the OpenAPI default)."""
+    if p.style == "deepObject":
+        return f"DeepObject({p.py_name})"
+    delimiter = _DELIMITERS.get(p.style, "," if not p.explode else None)
+    if delimiter is not None:
+        return f"Delimited({p.py_name}, {py_literal(delimiter)})"
+    return p.py_name
 
 
 def argument_type(t: TypeRef) -> TypeRef:
@@ -177,6 +194,7 @@ def view(op: Operation, shadowed: frozenset[str] = frozenset()) -> OperationView
         chunk_cast,
         operation_doc(op),
         overloads,
+        tuple((py_literal(p.wire_name), query_value(p)) for p in op.query_params),
     )
 
 

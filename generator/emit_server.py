@@ -52,6 +52,7 @@ ENDPOINT_LOCALS = frozenset({"_ctx", "_body", "_request", "_service", "_mock", "
 # create_app keywords that are not resources.
 APP_KEYWORDS = frozenset({"mock", "prefix", "title", "version"})
 _SIMPLE_NAMES = frozenset({"str", "int", "float", "bool", "bytes", "None"})
+_DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ class ArgView:
     location: str  # path | query | header | cookie | body
     description: str | None
     field_type: TypeRef = tr.ANY  # the type `field_annotation` renders (imports are read from it)
+    # How the route turns the wire text into `json_type`: "json" (JSON text, or the `simple`
+    # style for objects), "delimited" (items joined by `delimiter`), "deep" (`name[key]=value`
+    # query pairs, or JSON text); "" when FastAPI reads the value itself.
+    decode: str = ""
+    delimiter: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,12 @@ class OperationView:
     @property
     def json_params(self) -> tuple[ArgView, ...]:
         """Query/header/cookie parameters carrying JSON text (form fields are documented by FastAPI)."""
-        return tuple(a for a in self.args if a.json_type and a.location in ("query", "header", "cookie"))
+        return tuple(a for a in self.args if a.decode == "json" and a.location in ("query", "header", "cookie"))
+
+    @property
+    def reads_request(self) -> bool:
+        """The route reads the request itself: a raw body, or a deepObject's `name[key]` pairs."""
+        return bool(self.raw_body) or any(a.decode == "deep" for a in self.args)
 
     @property
     def secured(self) -> bool:
@@ -138,10 +149,15 @@ class ServerPlan:
 
 # -- helpers ------------------------------------------------------------------------------------
 def _is_simple(t: TypeRef) -> bool:
-    """A type FastAPI reads from a query/header/form value without help (scalars, literals, a list of them)."""
+    """A type FastAPI reads from a query/header/form value without help (scalars, literals, enums,
+    a list of them). Not an object model: FastAPI would read a model in `Query` from the whole
+    query string."""
     if _is_list(t):
         t = t.args[0]
-    return all(m.kind in ("literal", "model") or (m.kind == "name" and m.name in _SIMPLE_NAMES) for m in tr.members(t))
+    return all(
+        m.kind == "literal" or (m.kind == "model" and m.enum) or (m.kind == "name" and m.name in _SIMPLE_NAMES)
+        for m in tr.members(t)
+    )
 
 
 def _is_list(t: TypeRef) -> bool:
@@ -170,6 +186,13 @@ def _param_arg(p: Param, local: str) -> ArgView:
     simple = _is_simple(p.type) and not (p.location != "query" and _has_list(p.type))
     # Objects (and lists outside the query string) travel as JSON text: read a string, then
     # validate it into the declared type (a 400 names the parameter when it does not parse).
+    # Query arrays in one value (`explode: false`, space/pipe-delimited) are split; a deepObject
+    # is gathered from its `name[key]` pairs.
+    decode, delimiter = ("" if simple else "json"), ""
+    if p.location == "query" and p.style == "deepObject":
+        simple, decode = False, "deep"
+    elif p.location == "query" and _has_list(p.type) and (not p.explode or p.style in _DELIMITERS):
+        simple, decode, delimiter = False, "delimited", _DELIMITERS.get(p.style, ",")
     wire_type = p.type if simple else tr.STR
     alias: str | None = p.wire_name
     if p.location == "path":
@@ -190,6 +213,8 @@ def _param_arg(p: Param, local: str) -> ArgView:
         location=p.location,
         description=p.description,
         field_type=p.type,
+        decode=decode,
+        delimiter=delimiter,
     )
 
 

@@ -49,6 +49,9 @@ class Param:
     deprecated: bool = False
     explode: bool = True
     pointer: str = ""
+    # OpenAPI serialisation style: "form" (query/cookie default), "simple" (path/header default),
+    # "deepObject", "spaceDelimited", "pipeDelimited"...
+    style: str = ""
 
     @property
     def type_hint(self) -> str:

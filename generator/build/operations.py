@@ -28,6 +28,8 @@ RESERVED_PARAMS = frozenset(
     {"self", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "cls"}
 )
 _PARAM_IN_PATH = re.compile(r"^\{([^{}]+)\}$")
+# OpenAPI 3: the style a parameter has when it names none.
+_DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
 TypeHinter = Callable[[dict, str], TypeRef]  # (schema, pointer) -> type
 
@@ -394,8 +396,9 @@ class OperationBuilder:
                     type=hint,
                     description=node.get("description") if isinstance(node.get("description"), str) else None,
                     deprecated=bool(node.get("deprecated")),
-                    explode=node.get("explode", True) is not False,
+                    explode=node.get("explode", node.get("style") in (None, "form")) is not False,
                     pointer=ptr,
+                    style=str(node["style"]) if isinstance(node.get("style"), str) else _DEFAULT_STYLE[location],
                 )
             )
         # Path parameters in the order they appear in the path; then the rest as declared.

@@ -146,6 +146,8 @@ __all__ = [
     "BadRequestError",
     "BinaryResponse",
     "ConflictError",
+    "DeepObject",
+    "Delimited",
     "FileContent",
     "FileTypes",
     "InternalServerError",
@@ -531,6 +533,58 @@ def _merge_headers(target: dict[str, str], source: Mapping[str, object]) -> None
             target[key.lower()] = text
 
 
+class Delimited:
+    """A query value sent as one `key=a,b,c` pair: an array's items (or an object's keys
+    and values) joined by `delimiter` (`explode: false`, space/pipe-delimited)."""
+
+    __slots__ = ("value", "delimiter")
+
+    def __init__(self, value: object, delimiter: str) -> None:
+        self.value, self.delimiter = value, delimiter
+
+
+class DeepObject:
+    """An object sent as `key[name]=value` pairs (OpenAPI `style: deepObject`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+def _object_items(value: object) -> list[tuple[str, object]] | None:
+    """A dict's or model's (wire name, value) pairs, leaving out None and NOT_GIVEN; else None."""
+    if _is_model(value):
+        value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if not isinstance(value, Mapping):
+        return None
+    return [
+        (str(k), v) for k, v in value.items() if v is not None and v is not NOT_GIVEN
+    ]
+
+
+def _styled_query(key: str, value: Delimited | DeepObject, out: list[str]) -> None:
+    items = _object_items(value.value)
+    if isinstance(value, DeepObject) and items is not None:
+        for name, item in items:
+            for one in item if isinstance(item, (list, tuple)) else (item,):
+                out.append(
+                    quote(f"{key}[{name}]", safe="")
+                    + "="
+                    + quote(_to_str(one), safe="")
+                )
+        return
+    inner = value.value
+    if items is not None:
+        parts = [text for name, item in items for text in (name, _to_str(item))]
+    elif isinstance(inner, (list, tuple, set, frozenset)):
+        parts = [_to_str(item) for item in inner]
+    else:
+        parts = [_to_str(inner)]
+    delimiter = value.delimiter if isinstance(value, Delimited) else ","
+    out.append(quote(key, safe="") + "=" + quote(delimiter.join(parts), safe=""))
+
+
 def _encode_query(*parts: Mapping[str, object] | None) -> str:
     merged: dict[str, object] = {}
     for part in parts:
@@ -538,6 +592,10 @@ def _encode_query(*parts: Mapping[str, object] | None) -> str:
             merged.update(part)
     out: list[str] = []
     for key, value in merged.items():
+        if isinstance(value, (Delimited, DeepObject)):
+            if value.value is not None and value.value is not NOT_GIVEN:
+                _styled_query(key, value, out)
+            continue
         if value is None or value is NOT_GIVEN:
             continue
         k = quote(key, safe="")

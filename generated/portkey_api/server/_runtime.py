@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import types
+import typing
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -781,6 +783,85 @@ def json_param(raw: Any, tp: Any, name: str, location: str) -> Any:
                 code="json_too_deep",
             )
         return _adapter(tp).validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        detail = errors[0]["msg"] if errors else "invalid value"
+        raise HTTPError(
+            400,
+            f"Invalid {location} parameter {name!r}: {detail}",
+            param=name,
+            code=errors[0]["type"] if errors else "invalid_value",
+        ) from None
+
+
+def delimited_param(raw: str | None, tp: Any, name: str, delimiter: str) -> Any:
+    """A query array sent as one value, its items joined by `delimiter` (`explode: false`,
+    spaceDelimited, pipeDelimited), validated into `tp`."""
+    if raw is None:
+        return None
+    parts = raw.split(delimiter) if raw != "" else []
+    return _validated(parts, tp, name, "query")
+
+
+def deep_object_param(request: Request, raw: str | None, tp: Any, name: str) -> Any:
+    """A deepObject query parameter: its `name[key]=value` pairs (a key sent twice gives a
+    list), or JSON text under `name`; validated into `tp`. None if neither was sent."""
+    if raw is not None:
+        return json_param(raw, tp, name, "query")
+    found = deep_object_pairs(request.query_params.multi_items(), name)
+    if found is None:
+        return None
+    # one `name[key]=v` pair for a list field is a list of one
+    for key in _list_fields(tp):
+        if isinstance(found.get(key), str):
+            found[key] = [found[key]]
+    return _validated(found, tp, name, "query")
+
+
+def _list_fields(tp: Any) -> set[str]:
+    """Wire names of the list-typed fields of the model(s) in `tp` (a model, or a union with one)."""
+    out: set[str] = set()
+    for member in typing.get_args(tp) or (tp,):
+        fields = getattr(member, "model_fields", None)
+        if not isinstance(fields, Mapping):
+            continue
+        for field_name, info in fields.items():
+            annotation = info.annotation
+            options = (
+                typing.get_args(annotation) if _is_union(annotation) else (annotation,)
+            )
+            if any(typing.get_origin(o) in (list, set, tuple) for o in options):
+                out.add(info.alias or field_name)
+    return out
+
+
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+
+
+def deep_object_pairs(
+    items: Iterable[tuple[str, str]], name: str
+) -> dict[str, Any] | None:
+    """The `name[key]=value` pairs among query `items` as a dict; None if there are none."""
+    found: dict[str, Any] = {}
+    prefix = name + "["
+    for key, value in items:
+        if not (key.startswith(prefix) and key.endswith("]")):
+            continue
+        sub = key[len(prefix) : -1]
+        if sub in found:
+            previous = found[sub]
+            found[sub] = (
+                [*previous, value] if isinstance(previous, list) else [previous, value]
+            )
+        else:
+            found[sub] = value
+    return found or None
+
+
+def _validated(value: Any, tp: Any, name: str, location: str) -> Any:
+    try:
+        return _adapter(tp).validate_python(value)
     except ValidationError as exc:
         errors = exc.errors()
         detail = errors[0]["msg"] if errors else "invalid value"
@@ -1735,6 +1816,10 @@ _UUID = re.compile(
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
+_QUERY_DELIMITERS = {
+    "spaceDelimited": " ",
+    "pipeDelimited": "|",
+}  # OpenAPI styles of one-value arrays
 _INTEGER_TEXT = re.compile(r"^-?\d+$")
 _NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
 
@@ -2119,6 +2204,15 @@ class Contract:
                 values = [] if raw is None else [str(raw)]
             elif where == "query":
                 values = request.query_params.getlist(name)
+                if not values and param.get("style") == "deepObject":
+                    deep = deep_object_pairs(request.query_params.multi_items(), name)
+                    if deep is not None:
+                        label = f"{where}.{name}"
+                        value = self._deep_object(
+                            deep, self.checker.resolve(schema), label
+                        )
+                        self.checker.check(value, schema, label)
+                        continue
             elif where == "header":
                 values = request.headers.getlist(name)
             elif where == "cookie":
@@ -2157,8 +2251,13 @@ class Contract:
         typ = schema.get("type")
         if typ == "array":
             items = self.checker.resolve(schema.get("items") or {})
-            if param.get("explode") is False or param.get("in") in ("path", "header"):
-                values = [part for v in values for part in v.split(",")]
+            delimiter = _QUERY_DELIMITERS.get(str(param.get("style")), ",")
+            if (
+                param.get("explode") is False
+                or param.get("in") in ("path", "header")
+                or param.get("style") in _QUERY_DELIMITERS
+            ):
+                values = [part for v in values for part in v.split(delimiter)]
             return [self._scalar(v, items, label) for v in values]
         if typ == "object":
             value = simple_object(values[-1], explode=param.get("explode") is True)
@@ -2166,6 +2265,25 @@ class Contract:
                 raise Invalid(label, "must be a JSON object (or key,value pairs)")
             return value
         return self._scalar(values[-1], schema, label)
+
+    def _deep_object(self, pairs: Mapping[str, Any], schema: Any, label: str) -> Any:
+        """A deepObject's `name[key]` texts, each read as its property's type."""
+        props = schema.get("properties") if isinstance(schema, Mapping) else None
+        props = props if isinstance(props, Mapping) else {}
+        out: dict[str, Any] = {}
+        for key, text in pairs.items():
+            prop = self.checker.resolve(props.get(key) or {})
+            prop = prop if isinstance(prop, Mapping) else {}
+            where = f"{label}.{key}"
+            if prop.get("type") == "array":
+                item = self.checker.resolve(prop.get("items") or {})
+                texts = text if isinstance(text, list) else [text]
+                out[key] = [self._scalar(t, item, where) for t in texts]
+            elif isinstance(text, list):
+                raise Invalid(where, "is given more than once")
+            else:
+                out[key] = self._scalar(text, prop, where)
+        return out
 
     def _scalar(self, text: str, schema: Mapping[str, Any], label: str) -> Any:
         typ = schema.get("type")

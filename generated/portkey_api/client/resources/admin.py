@@ -28,6 +28,8 @@ from .._runtime import (
     AsyncResource,
     AsyncStream,
     BinaryResponse,
+    DeepObject,
+    Delimited,
     FileTypes,
     NotGiven,
     Stream,

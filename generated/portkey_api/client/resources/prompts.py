@@ -29,6 +29,8 @@ from .._runtime import (
     AsyncResource,
     AsyncStream,
     BinaryResponse,
+    DeepObject,
+    Delimited,
     FileTypes,
     NotGiven,
     Stream,
