@@ -1,7 +1,8 @@
 """End to end: the generated client, sync and async, through the real Portkey gateway.
 
-The gateway is npm `@portkey-ai/gateway`, pinned in tests/e2e/package.json. On first use these
-tests install it into `.e2e/` themselves (`npm install`, once; again when the pin changes). It runs
+The gateway is npm `@portkey-ai/gateway`, pinned in tests/e2e/package.json with every package
+below it locked in tests/e2e/package-lock.json. On first use these tests install it into `.e2e/`
+themselves (`npm ci`, once; again when the pin or the lock changes). It runs
 on a free 127.0.0.1 port (a preload script pins the host: its start script binds every interface)
 and forwards to a fake OpenAI upstream (tests/fakes/) named by the client's `custom_host`. Each
 test checks what the client got back and what the upstream received (path, JSON body, provider
@@ -33,9 +34,12 @@ from project_paths import skip_or_fail
 REPO = Path(__file__).resolve().parents[1]
 E2E = REPO / ".e2e"
 PINNED_PACKAGE = REPO / "tests" / "e2e" / "package.json"
+PINNED_LOCK = REPO / "tests" / "e2e" / "package-lock.json"
 GATEWAY_SCRIPT = E2E / "node_modules" / "@portkey-ai" / "gateway" / "build" / "start-server.js"
 LOOPBACK_PRELOAD = Path(__file__).resolve().parent / "fakes" / "loopback.cjs"
-INSTALL_COMMAND = "mkdir -p .e2e && cp tests/e2e/package.json .e2e/ && npm install --prefix .e2e --no-audit --no-fund"
+INSTALL_COMMAND = (
+    "mkdir -p .e2e && cp tests/e2e/package.json tests/e2e/package-lock.json .e2e/ && npm ci --prefix .e2e --no-audit --no-fund"
+)
 INSTALL_TIMEOUT = 600.0
 STARTUP_TIMEOUT = 30.0
 PROVIDER_KEY = "sk-test"
@@ -83,9 +87,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _installed() -> bool:
-    """The gateway is there and was installed from the current pin."""
-    copy = E2E / "package.json"
-    return GATEWAY_SCRIPT.is_file() and copy.is_file() and copy.read_bytes() == PINNED_PACKAGE.read_bytes()
+    """The gateway is there and was installed from the current pin and lock."""
+    return GATEWAY_SCRIPT.is_file() and all(
+        (E2E / pinned.name).is_file() and (E2E / pinned.name).read_bytes() == pinned.read_bytes()
+        for pinned in (PINNED_PACKAGE, PINNED_LOCK)
+    )
 
 
 def ensure_gateway() -> str | None:
@@ -105,9 +111,10 @@ def ensure_gateway() -> str | None:
         if _installed():
             return None
         shutil.copyfile(PINNED_PACKAGE, E2E / "package.json")
+        shutil.copyfile(PINNED_LOCK, E2E / "package-lock.json")
         try:
             done = subprocess.run(
-                [npm, "install", "--prefix", str(E2E), "--no-audit", "--no-fund", "--loglevel=error"],
+                [npm, "ci", "--prefix", str(E2E), "--no-audit", "--no-fund", "--loglevel=error"],
                 cwd=E2E, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
