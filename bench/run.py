@@ -43,7 +43,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SPEC = REPO.parent / "shared" / "spec" / "portkey-openapi.yaml"
+SPEC = Path()  # the pinned spec; set by main() (see pinned_spec.py)
 PEERS = BENCH / ".peers"
 PEER_VENV = PEERS / "venv"
 WORK = PEERS / "work"
@@ -692,8 +692,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-probe", action="store_true", help="do not search for the largest size under 60 s")
     ap.add_argument("--json", type=Path, help="also write the numbers as JSON here")
     args = ap.parse_args(argv)
-    if not SPEC.is_file():
-        print(f"the pinned spec is expected at {SPEC}", file=sys.stderr)
+    global SPEC
+    from pinned_spec import pinned_spec
+
+    try:
+        SPEC = pinned_spec()
+    except Exception as exc:  # a GeneratorError: offline, no mirror, a wrong sha256
+        print(f"cannot get the pinned spec: {exc}; run `portkey-codegen fetch` first", file=sys.stderr)
         return 2
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "commands.log").write_text("")

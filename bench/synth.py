@@ -20,15 +20,18 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SPEC = REPO.parent / "shared" / "spec" / "portkey-openapi.yaml"
 OVERLAY = REPO / "spec" / "overlay.yaml"
 NAMES = REPO / "spec" / "names.yaml"
 SCHEMA_REF = "#/components/schemas/"
 
 
-def base_document(spec: Path = SPEC, overlay: Path | None = OVERLAY) -> dict[str, Any]:
-    """The spec as JSON data, overlay applied, aliases expanded (a plain tree)."""
+def base_document(spec: Path | None = None, overlay: Path | None = OVERLAY) -> dict[str, Any]:
+    """The spec (default: the pinned one) as JSON data, overlay applied, aliases expanded."""
     sys.path.insert(0, str(REPO))
+    if spec is None:
+        from pinned_spec import pinned_spec
+
+        spec = pinned_spec()
     from generator import overlay as overlay_mod
     from generator.load import load_spec
 
