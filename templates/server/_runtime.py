@@ -781,14 +781,7 @@ def json_param(raw: Any, tp: Any, name: str, location: str) -> Any:
             )
         return _adapter(tp).validate_json(raw)
     except ValidationError as exc:
-        errors = exc.errors()
-        detail = errors[0]["msg"] if errors else "invalid value"
-        raise HTTPError(
-            400,
-            f"Invalid {location} parameter {name!r}: {detail}",
-            param=name,
-            code=errors[0]["type"] if errors else "invalid_value",
-        ) from None
+        raise _invalid_param(exc, name, location) from None
 
 
 def delimited_param(raw: str | None, tp: Any, name: str, delimiter: str) -> Any:
@@ -860,14 +853,19 @@ def _validated(value: Any, tp: Any, name: str, location: str) -> Any:
     try:
         return _adapter(tp).validate_python(value)
     except ValidationError as exc:
-        errors = exc.errors()
-        detail = errors[0]["msg"] if errors else "invalid value"
-        raise HTTPError(
-            400,
-            f"Invalid {location} parameter {name!r}: {detail}",
-            param=name,
-            code=errors[0]["type"] if errors else "invalid_value",
-        ) from None
+        raise _invalid_param(exc, name, location) from None
+
+
+def _invalid_param(exc: ValidationError, name: str, location: str) -> HTTPError:
+    """The 400 for a parameter that does not validate, naming it and pydantic's first error."""
+    errors = exc.errors()
+    detail = errors[0]["msg"] if errors else "invalid value"
+    return HTTPError(
+        400,
+        f"Invalid {location} parameter {name!r}: {detail}",
+        param=name,
+        code=errors[0]["type"] if errors else "invalid_value",
+    )
 
 
 def simple_object(text: str, *, explode: bool) -> Any:
