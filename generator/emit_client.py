@@ -91,19 +91,14 @@ def operation_doc(op: Operation) -> str:
     return "\n\n".join(lines)
 
 
-# OpenAPI styles that join an array's items into one query value, with their separator.
-_DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
-
-
 def query_value(p: Param) -> str:
     """The expression a query parameter's value is sent as: the runtime encodes `Delimited`
     (`explode: false`, `spaceDelimited`, `pipeDelimited`) and `DeepObject` (`name[key]=value`);
     anything else repeats the key per item (the OpenAPI default)."""
     if p.style == "deepObject":
         return f"DeepObject({p.py_name})"
-    delimiter = _DELIMITERS.get(p.style, "," if not p.explode else None)
-    if delimiter is not None:
-        return f"Delimited({p.py_name}, {py_literal(delimiter)})"
+    if p.delimiter is not None:
+        return f"Delimited({p.py_name}, {py_literal(p.delimiter)})"
     return p.py_name
 
 

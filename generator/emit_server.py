@@ -52,7 +52,6 @@ ENDPOINT_LOCALS = frozenset({"_ctx", "_body", "_request", "_service", "_mock", "
 # create_app keywords that are not resources.
 APP_KEYWORDS = frozenset({"mock", "prefix", "title", "version"})
 _SIMPLE_NAMES = frozenset({"str", "int", "float", "bool", "bytes", "None"})
-_DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
 
 
 @dataclass(frozen=True)
@@ -191,8 +190,8 @@ def _param_arg(p: Param, local: str) -> ArgView:
     decode, delimiter = ("" if simple else "json"), ""
     if p.location == "query" and p.style == "deepObject":
         simple, decode = False, "deep"
-    elif p.location == "query" and _has_list(p.type) and (not p.explode or p.style in _DELIMITERS):
-        simple, decode, delimiter = False, "delimited", _DELIMITERS.get(p.style, ",")
+    elif p.location == "query" and _has_list(p.type) and p.delimiter is not None:
+        simple, decode, delimiter = False, "delimited", p.delimiter
     wire_type = p.type if simple else tr.STR
     alias: str | None = p.wire_name
     if p.location == "path":

@@ -57,6 +57,12 @@ class Param:
     def type_hint(self) -> str:
         return _render(self.type)
 
+    @property
+    def delimiter(self) -> str | None:
+        """What joins the items of this query value into one (`explode: false`, spaceDelimited,
+        pipeDelimited); None when each item repeats the key (the default)."""
+        return {"spaceDelimited": " ", "pipeDelimited": "|"}.get(self.style, None if self.explode else ",")
+
 
 @dataclass(frozen=True)
 class BodyField:

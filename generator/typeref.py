@@ -9,7 +9,7 @@ that turns a tree into source text. `union` keeps unions flat, without repeated 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .ir import TypeRef
 from .textsafe import py_literal
@@ -116,7 +116,7 @@ def render(
     return go(t)
 
 
-def request_form(t: TypeRef, param_name: "ParamNamer") -> TypeRef:
+def request_form(t: TypeRef, param_name: Callable[[str], str]) -> TypeRef:
     """What an argument of type `t` accepts: a model instance or its ``...Param`` (a TypedDict
     for an object, the Literal of an enum), read-only `Sequence`/`Mapping` for containers (they
     are covariant: a ``list[Model]`` variable is accepted where ``Sequence[Model | Param]`` is)."""
@@ -130,21 +130,11 @@ def request_form(t: TypeRef, param_name: "ParamNamer") -> TypeRef:
     return t
 
 
-class ParamNamer:
-    """Model class name -> its Param type name (``X`` -> ``XParam``), recording every class asked
-    for, so the params module defines exactly what the signatures use."""
-
-    def __init__(self) -> None:
-        self.used: dict[str, str] = {}
-
-    def __call__(self, class_name: str) -> str:
-        return self.used.setdefault(class_name, class_name + "Param")
-
-
 def cast_target(t: TypeRef, shadowed: frozenset[str] = frozenset()) -> str:
     """A runtime value for `cast_to` that mypy types as ``type[t]``."""
+    type_name = render(name("type"), shadowed=shadowed)
     if t == NONE:
-        return render(name("type"), shadowed=shadowed) + "(None)"
+        return type_name + "(None)"
     if t.kind == "name" and t.name in ("str", "bytes", "BinaryResponse"):
         return render(t, shadowed=shadowed)
     if t.kind == "model":
@@ -154,5 +144,4 @@ def cast_target(t: TypeRef, shadowed: frozenset[str] = frozenset()) -> str:
     # not so `dict[...]` nor a union
     if t.kind == "generic" and t.name == "list":
         return text
-    type_name = "builtins.type" if "type" in shadowed else "type"
     return f'cast("{type_name}[{text}]", {text})'
