@@ -17,9 +17,8 @@ from typing import Any
 
 from .. import typeref as tr
 from ..ir import Operation, ParamKey, ParamType, TypeRef
-from ..models import EMPTY_WIRE, SchemaPlan, _hint, clean_text
+from ..models import _SCHEMAS, EMPTY_WIRE, SchemaPlan, _hint, clean_text
 
-_SCHEMAS = "#/components/schemas/"
 # Names a params module uses in annotations: a TypedDict key with one of these names would
 # shadow it in the class body, so such a TypedDict takes the functional form.
 _MODULE_NAMES = frozenset(
