@@ -525,7 +525,7 @@ def scale_section(factors: list[int], probe: bool) -> tuple[list[ScalePoint], st
     folder = WORK / "scale"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    base = synth.base_document()
+    base = synth.base_document(SPEC)
     cli = our_cli()
 
     def run(factor: int, timeout: float) -> ScalePoint:

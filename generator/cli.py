@@ -146,8 +146,8 @@ def _config(args: argparse.Namespace):
         args.config,
         without=without,
         spec=args.spec,
-        overlay=None if getattr(args, "no_overlay", False) else args.overlay,
-        names=None if getattr(args, "no_names", False) else getattr(args, "names", None),
+        overlay=args.overlay,  # `without` clears it again for --no-overlay (likewise names)
+        names=getattr(args, "names", None),
         out=getattr(args, "out", None),
         package_name=getattr(args, "package_name", None),
         templates=getattr(args, "templates", None),
@@ -203,14 +203,12 @@ def main(argv: list[str] | None = None) -> int:
                 _print_timings(timer.stages, sys.stderr)
             return EXIT_OK
         result = generate(config, check=args.command == "check")
-    except InternalError as exc:  # a generator bug: exit 3, with where in the spec it happened
-        for d in exc.diagnostics:
-            print(d.format(), file=sys.stderr)
-        print("please report it with the spec that caused it", file=sys.stderr)
-        return EXIT_INTERNAL
     except GeneratorError as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
+        if isinstance(exc, InternalError):  # a generator bug: exit 3, with where in the spec it happened
+            print("please report it with the spec that caused it", file=sys.stderr)
+            return EXIT_INTERNAL
         return EXIT_BAD_INPUT
     except FormattingError as exc:
         # Generated code that does not parse is our bug, never the spec's: say so plainly.
@@ -318,7 +316,7 @@ def _update(args: argparse.Namespace) -> int:
     """Everything is checked and rendered before anything is written; a bad spec changes nothing."""
     from . import Timer, render_tree
     from .diff import main_diff
-    from .fetch import fetch_pinned, is_url, resolve_spec, store
+    from .fetch import cached_spec_path, fetch_pinned, is_url, resolve_spec, store
     from .output import write_tree
     from .pin import update_pin
 
@@ -345,7 +343,7 @@ def _update(args: argparse.Namespace) -> int:
         print(text)
     written = write_tree(Path(config.out), result.files)
     if config.pin is not None:
-        if current.spec is None:
+        if current.spec is None and new_spec != cached_spec_path(result.spec_sha256):
             store(new_spec.read_bytes())  # the pin now names it: later runs find it in the cache
             if not args.commit:
                 print(

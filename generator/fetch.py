@@ -213,10 +213,11 @@ def fetch_pinned(pin: Path, *, commit: str | None = None, refresh: bool = False)
         if _verified(cached, source.sha256):
             return cached
     url = source.url()
+    mirrored = mirror_base() != UPSTREAM
     try:
-        data = download(url, allow_loopback_http=bool(os.environ.get(ENV_MIRROR, "").strip()))
+        data = download(url, allow_loopback_http=mirrored)
     except DownloadError as exc:
-        hint = f" (or set {ENV_MIRROR} to a mirror)" if ENV_MIRROR not in os.environ else f" (mirror from {ENV_MIRROR})"
+        hint = f" (mirror from {ENV_MIRROR})" if mirrored else f" (or set {ENV_MIRROR} to a mirror)"
         raise error(
             f"cannot download the pinned spec {url}: {exc}; {source.describe()}; "
             f"pass --spec FILE to use a local copy{hint}"

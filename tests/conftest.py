@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from project_paths import FIXTURES, NEXT_SPEC, NO_SKIPS, PIN, REPO, SHARED_SPEC  # noqa: F401
+from project_paths import FIXTURES, NEXT_SPEC, NO_SKIPS, PIN, REPO, SHARED_SPEC, pinned_sha256  # noqa: F401
 
 _spec_problem: list[str] = []  # why the pinned spec could not be had, when it could not
 
@@ -39,14 +39,11 @@ def private_cache(tmp_path_factory):
     old = os.environ.get("PORTKEY_CODEGEN_CACHE_DIR")
     os.environ["PORTKEY_CODEGEN_CACHE_DIR"] = str(folder)
     if SHARED_SPEC.is_file():
-        from generator.fetch import cached_spec_path, read_pinned_source
+        from generator.fetch import store
 
         data = SHARED_SPEC.read_bytes()
-        pinned = read_pinned_source(PIN).sha256
-        if hashlib.sha256(data).hexdigest() == pinned:  # else the pin check reports it where used
-            seeded = cached_spec_path(pinned)
-            seeded.parent.mkdir(parents=True)
-            seeded.write_bytes(data)
+        if hashlib.sha256(data).hexdigest() == pinned_sha256():  # else the pin check reports it where used
+            store(data)
     yield folder
     if old is None:
         os.environ.pop("PORTKEY_CODEGEN_CACHE_DIR", None)

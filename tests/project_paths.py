@@ -16,18 +16,19 @@ NEXT_SPEC = REPO.parent / "shared" / "spec" / "portkey-openapi.next.yaml"  # run
 FIXTURES = REPO / "tests" / "fixtures"
 
 
-def _pinned_sha256() -> str:
-    import re
+def pinned_sha256() -> str:
+    """The sha256 spec/pin.yaml records, read as the generator reads it."""
+    from generator.fetch import read_pinned_source
 
-    found = re.search(r"(?m)^sha256:\s*([0-9a-f]{64})\s*$", PIN.read_text("utf-8"))
-    assert found, f"{PIN} has no sha256"
-    return found.group(1)
+    source = read_pinned_source(PIN)
+    assert source is not None and source.sha256, f"{PIN} has no sha256"
+    return source.sha256
 
 
 def _user_cache_copy() -> Path:
     from generator.fetch import cached_spec_path
 
-    return cached_spec_path(_pinned_sha256())
+    return cached_spec_path(pinned_sha256())
 
 
 # Resolved at import, before conftest points PORTKEY_CODEGEN_CACHE_DIR at a private folder.
