@@ -99,14 +99,16 @@ class LoadedSpec:
         """``file``/``line``/``column`` keyword arguments for a Diagnostic about `pointer`
         (the nearest existing ancestor's line when the node itself is not in the text).
         """
-        from .sourcemap import locate
+        return where_in(self.path, self.text, pointer)
 
-        pos = locate(self.text, pointer, nearest=True)
-        return {
-            "file": str(self.path),
-            "line": pos[0] if pos else None,
-            "column": pos[1] if pos else None,
-        }
+
+def where_in(path: Path, text: str, pointer: str) -> dict[str, Any]:
+    """``file``/``line``/``column`` of `pointer` in the YAML `text` read from `path` (the nearest
+    existing ancestor's position when the node itself is not in the text)."""
+    from .sourcemap import locate
+
+    pos = locate(text, pointer, nearest=True)
+    return {"file": str(path), "line": pos[0] if pos else None, "column": pos[1] if pos else None}
 
 
 def _too_deep(

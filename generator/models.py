@@ -156,8 +156,8 @@ def _default_fits(node: Mapping[str, Any], value: Any) -> bool:
     values = _enum_values(node)
     if values is not None and value not in values:
         return False
-    if not names or "null" in names and len(names) == 1:
-        return not names
+    if not names:
+        return True
     for name in names:
         expected = _PY_TYPES.get(name)
         if expected is None:

@@ -673,11 +673,9 @@ class BundledSource:
         return getattr(self._loaded, name)
 
     def where(self, pointer: str) -> dict[str, Any]:
-        from .sourcemap import locate
+        from .load import where_in
 
         for prefix, (path, fragment, text) in self._origins:
             if pointer == prefix or pointer.startswith(prefix + "/"):
-                inner = "#" + fragment + pointer[len(prefix) :]
-                pos = locate(text, inner, nearest=True)
-                return {"file": str(path), "line": pos[0] if pos else None, "column": pos[1] if pos else None}
+                return where_in(path, text, "#" + fragment + pointer[len(prefix) :])
         return self._loaded.where(pointer)

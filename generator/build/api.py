@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections import Counter
 from typing import Any, Mapping
 
 from .. import typeref as tr
@@ -103,21 +104,23 @@ def _free_group_name(name: str, groups: Mapping[str, Any]) -> str:
 
 
 def _distinct_scheme_names(
-    schemes: dict[str, SecurityScheme], derived: Mapping[str, bool], env_prefix: str | None
+    schemes: dict[str, SecurityScheme], named: Mapping[str, str], env_prefix: str | None
 ) -> dict[str, SecurityScheme]:
     """Schemes whose rule-made argument names coincide (Stripe's basic and bearer are both
-    `authorization`) are named after their keys instead (`basic_auth`, `bearer_auth`)."""
-    count: dict[str, int] = {}
-    for s in schemes.values():
-        count[s.py_name] = count.get(s.py_name, 0) + 1
+    `authorization`) are named after their keys instead (`basic_auth`, `bearer_auth`); a name
+    given in spec/names.yaml (`named`) stays."""
+    count = Counter(s.py_name for s in schemes.values())
     out = {}
     for key, s in schemes.items():
-        if count[s.py_name] > 1 and derived.get(key):
-            name = py_name(key)
-            env = f"{env_prefix}_{name.upper()}" if s.env_var is not None and env_prefix else None
-            s = dataclasses.replace(s, py_name=name, env_var=env)
+        if count[s.py_name] > 1 and key not in named:
+            s = dataclasses.replace(s, py_name=py_name(key), env_var=_env_var(env_prefix, py_name(key), s.kind))
         out[key] = s
     return out
+
+
+def _env_var(env_prefix: str | None, name: str, kind: str) -> str | None:
+    """The environment variable a header credential falls back to (PORTKEY_API_KEY)."""
+    return f"{env_prefix}_{name.upper()}" if env_prefix and kind == "header" else None
 
 
 def build_security(
@@ -131,7 +134,6 @@ def build_security(
     ]
     prefix = _common_dash_prefix(header_names) if len(header_names) >= 2 else ""
     result: dict[str, SecurityScheme] = {}
-    derived: dict[str, bool] = {}  # scheme key -> its name came from the rule (not spec/names.yaml)
     unsupported: dict[str, str] = {}
     for key, scheme in schemes.items():
         if not isinstance(scheme, dict):
@@ -154,14 +156,13 @@ def build_security(
         else:
             unsupported[str(key)] = str(typ)
             continue  # mutualTLS, or an unknown type: the user configures it on the http client
-        derived[str(key)] = str(key) not in rules.security
         py = py_name(rules.security.get(str(key)) or base)
-        env = f"{env_prefix}_{py.upper()}" if env_prefix and kind == "header" else None
+        env = _env_var(env_prefix, py, kind)
         desc = scheme.get("description") if isinstance(scheme.get("description"), str) else None
         result[str(key)] = SecurityScheme(
             str(key), py, kind, wire, desc, env, str(key) in rules.json_security  # type: ignore[arg-type]
         )
-    result = _distinct_scheme_names(result, derived, env_prefix)
+    result = _distinct_scheme_names(result, rules.security, env_prefix)
     if report is not None:
         for key, typ in unsupported.items():
             report.warn(
@@ -411,10 +412,10 @@ def build_api(
 # like one of these (title "Stream", "Not Given"...) would shadow the runtime's class in
 # _client.py and be shadowed by it in client/__init__.py.
 _CLIENT_TAKEN = CLIENT_MODULE_NAMES | {
-    "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "raw_response_wrapper", "async_raw_response_wrapper",
+    "raw_response_wrapper", "async_raw_response_wrapper",
     "streaming_response_wrapper", "async_streaming_response_wrapper", "request_id",
     "APIConnectionError", "APIError", "APIResponseValidationError", "APIStatusError",
-    "APIStreamError", "APITimeoutError", "AuthenticationError", "BadRequestError", "BinaryResponse",
+    "APIStreamError", "APITimeoutError", "AuthenticationError", "BadRequestError",
     "ConflictError", "InternalServerError", "NotFoundError", "PermissionDeniedError",
     "RateLimitError", "RawResponse", "UnprocessableEntityError",
 }  # fmt: skip

@@ -258,7 +258,7 @@ CLIENT_MODULE_NAMES = frozenset(
         "Any", "Literal", "Mapping", "Sequence", "TYPE_CHECKING", "lazy_module", "cast", "overload", "os", "httpx", "cached_property",
         "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
         "SyncResource", "AsyncResource", "Root", "SyncPage", "AsyncPaginator", "PageRule",
-        "Self", "BinaryResponse", "NOT_GIVEN", "DEFAULT_MAX_RETRIES",
+        "Self", "BinaryResponse", "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "DeepObject", "Delimited",
     }
 )  # fmt: skip
 # Attributes of the generated client classes: a top-level resource must not take one.
