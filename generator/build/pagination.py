@@ -98,12 +98,11 @@ def detect(
     forced: Mapping[str, Any] = override if isinstance(override, Mapping) else {}
     if raw.method != "get" and not forced:
         return None
-    found = _response_object(builder, raw)
-    if found is None:
+    props = _response_object(builder, raw)
+    if props is None:
         if forced:
             raise _error(raw.key, "its 2xx response is not a JSON object", "remove the override (it cannot page)")
         return None
-    props, _ptr = found
     schemas = {name: builder.deref(prop, pptr) for name, (prop, pptr) in props.items()}
     params = {p.wire_name: p for p in query_params}
 
@@ -130,7 +129,7 @@ def detect(
 
     style = forced.get("style")
     cursor_param = next((p for p in CURSOR_PARAMS if p in params), None)
-    page_param = next((p for p in PAGE_PARAMS if p in params and prop_type_of_param(params[p]) == "integer"), None)
+    page_param = next((p for p in PAGE_PARAMS if p in params and params[p].type == tr.INT), None)
     has_more_auto = "has_more" if prop_type("has_more") == "boolean" else None
     total_auto = "total" if prop_type("total") == "integer" else None
     if style is None:
@@ -150,7 +149,7 @@ def detect(
             + f" (query parameters: {sorted(params)})",
             "name the query parameter that selects the page with `param:`",
         )
-    item_node, item_ptr = _array_items(builder, *schemas[items])
+    item_node, item_ptr = _array_items(*schemas[items])
     item_hint = builder.hint(item_node, item_ptr) if isinstance(item_node, dict) else tr.ANY
     has_more = field_or_none("has_more", has_more_auto)
     if style == "cursor":
@@ -173,11 +172,6 @@ def detect(
     return Pagination("page", items, item_hint, param, params[param].py_name, has_more, None, None, total, first)
 
 
-def prop_type_of_param(param: Param) -> str | None:
-    # Param keeps only its type: an integer parameter is typed `int`.
-    return "integer" if param.type == tr.INT else None
-
-
 def _first_page(builder: Any, param: Param) -> int:
     """The page a server answers without the parameter: its default, else its minimum, else 0."""
     try:
@@ -193,14 +187,14 @@ def _first_page(builder: Any, param: Param) -> int:
     return 0
 
 
-def _array_items(builder: Any, node: Any, ptr: str) -> tuple[Any, str]:
+def _array_items(node: Any, ptr: str) -> tuple[Any, str]:
     items = node.get("items") if isinstance(node, dict) else None
     if items is None:
         return None, ""
     return items, jp.child(ptr, "items")
 
 
-def _response_object(builder: Any, raw: Any) -> tuple[dict[str, tuple[dict, str]], str] | None:
+def _response_object(builder: Any, raw: Any) -> dict[str, tuple[dict, str]] | None:
     """Properties of the first 2xx application/json response, when it is an object."""
     responses = raw.op.get("responses") or {}
     for status in sorted(responses, key=str):
@@ -213,5 +207,5 @@ def _response_object(builder: Any, raw: Any) -> tuple[dict[str, tuple[dict, str]
             return None
         sptr = jp.child(rptr, "content", "application/json", "schema")
         found = builder.object_properties(media["schema"], sptr)
-        return (found[0], sptr) if found is not None else None
+        return found[0] if found is not None else None
     return None

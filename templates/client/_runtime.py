@@ -1655,6 +1655,7 @@ class _BaseClient:
             self.max_retries = max_retries
         if not isinstance(strict_response_validation, NotGiven):
             self.strict_response_validation = strict_response_validation
+        # Two branches with one body: each narrows the union to one of _H's constraints for mypy.
         if isinstance(http_client, httpx.AsyncClient):
             self._pool = _Pool(http_client)
         elif http_client is not None:
@@ -2107,12 +2108,10 @@ class SyncAPIClient(_BaseClient):
                 delay = self._retry_delay(None, done)
                 _log_retry(request, repr(exc), delay, retries - done)
             else:
-                if 200 <= response.status_code < 300:
-                    if _log.isEnabledFor(logging.INFO):
-                        _log_response(request, response)
-                    return response
                 if _log.isEnabledFor(logging.INFO):
                     _log_response(request, response)
+                if 200 <= response.status_code < 300:
+                    return response
                 if done >= retries or not _should_retry(response):
                     try:
                         if stream:
@@ -2374,12 +2373,10 @@ class AsyncAPIClient(_BaseClient):
                 delay = self._retry_delay(None, done)
                 _log_retry(request, repr(exc), delay, retries - done)
             else:
-                if 200 <= response.status_code < 300:
-                    if _log.isEnabledFor(logging.INFO):
-                        _log_response(request, response)
-                    return response
                 if _log.isEnabledFor(logging.INFO):
                     _log_response(request, response)
+                if 200 <= response.status_code < 300:
+                    return response
                 if done >= retries or not _should_retry(response):
                     try:
                         if stream:

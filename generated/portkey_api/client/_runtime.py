@@ -1658,6 +1658,7 @@ class _BaseClient:
             self.max_retries = max_retries
         if not isinstance(strict_response_validation, NotGiven):
             self.strict_response_validation = strict_response_validation
+        # Two branches with one body: each narrows the union to one of _H's constraints for mypy.
         if isinstance(http_client, httpx.AsyncClient):
             self._pool = _Pool(http_client)
         elif http_client is not None:
@@ -2110,12 +2111,10 @@ class SyncAPIClient(_BaseClient):
                 delay = self._retry_delay(None, done)
                 _log_retry(request, repr(exc), delay, retries - done)
             else:
-                if 200 <= response.status_code < 300:
-                    if _log.isEnabledFor(logging.INFO):
-                        _log_response(request, response)
-                    return response
                 if _log.isEnabledFor(logging.INFO):
                     _log_response(request, response)
+                if 200 <= response.status_code < 300:
+                    return response
                 if done >= retries or not _should_retry(response):
                     try:
                         if stream:
@@ -2377,12 +2376,10 @@ class AsyncAPIClient(_BaseClient):
                 delay = self._retry_delay(None, done)
                 _log_retry(request, repr(exc), delay, retries - done)
             else:
-                if 200 <= response.status_code < 300:
-                    if _log.isEnabledFor(logging.INFO):
-                        _log_response(request, response)
-                    return response
                 if _log.isEnabledFor(logging.INFO):
                     _log_response(request, response)
+                if 200 <= response.status_code < 300:
+                    return response
                 if done >= retries or not _should_retry(response):
                     try:
                         if stream:
