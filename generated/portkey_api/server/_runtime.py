@@ -40,7 +40,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
@@ -811,7 +810,8 @@ def deep_object_param(request: Request, raw: str | None, tp: Any, name: str) -> 
     return _validated(found, tp, name, "query")
 
 
-def _list_fields(tp: Any) -> set[str]:
+@lru_cache(maxsize=None)
+def _list_fields(tp: Any) -> frozenset[str]:
     """Wire names of the list-typed fields of the model(s) in `tp` (a model, or a union with one)."""
     out: set[str] = set()
     for member in typing.get_args(tp) or (tp,):
@@ -825,7 +825,7 @@ def _list_fields(tp: Any) -> set[str]:
             )
             if any(typing.get_origin(o) in (list, set, tuple) for o in options):
                 out.add(info.alias or field_name)
-    return out
+    return frozenset(out)
 
 
 def _is_union(tp: Any) -> bool:
@@ -1307,14 +1307,9 @@ _STRATEGIES = (
     _Strategy(examples=False, prefer_null=False, last_member=True),
 )
 
-_MOCK_STRATEGIES = (
-    _Strategy(examples=True, prefer_null=False, last_member=False, full=True),
-    _Strategy(examples=False, prefer_null=False, last_member=False, full=True),
-    _Strategy(examples=False, prefer_null=False, last_member=True, full=True),
-    _Strategy(examples=True, prefer_null=False, last_member=False),
-    _Strategy(examples=False, prefer_null=False, last_member=False),
-    _Strategy(examples=False, prefer_null=False, last_member=True),
-)
+# The mock answers with every property first (`full`), then as the checks do; never null-first.
+_MOCK_BASE = (_STRATEGIES[0], _STRATEGIES[1], _STRATEGIES[4])
+_MOCK_STRATEGIES = tuple(replace(s, full=True) for s in _MOCK_BASE) + _MOCK_BASE
 
 _MAX_DEPTH = 24
 _FORMATS: Mapping[str, Any] = {
@@ -1661,9 +1656,18 @@ def _event_of(data_schema: dict[str, Any], terminator: Any) -> dict[str, Any]:
     `data`), or the terminator."""
     if data_schema.get("required") == ["data"]:
         return data_schema  # already an event
+    return _event_envelope(
+        data_schema, terminator if isinstance(terminator, str) else None
+    )
+
+
+def _event_envelope(
+    data_schema: dict[str, Any], terminator: str | None
+) -> dict[str, Any]:
+    """An event whose `data` is JSON of `data_schema`, or the terminator when there is one."""
     content = {"contentMediaType": "application/json", "contentSchema": data_schema}
     data: dict[str, Any] = {"type": "string", **content}
-    if isinstance(terminator, str):
+    if terminator is not None:
         data = {"type": "string", "if": {"const": terminator}, "else": content}
     return {"type": "object", "required": ["data"], "properties": {"data": data}}
 
@@ -1749,14 +1753,9 @@ def _patch_openapi(
 def _event_schema(doc: RouteDoc, components: dict[str, Any]) -> dict[str, Any]:
     """One server-sent event (OpenAPI < 3.2: `schema` describes each event): JSON chunk data,
     or the terminator."""
-    content = {
-        "contentMediaType": "application/json",
-        "contentSchema": _json_schema(doc.chunk_type, components, "serialization"),
-    }
-    data: dict[str, Any] = {"type": "string", **content}
-    if doc.terminator is not None:
-        data = {"type": "string", "if": {"const": doc.terminator}, "else": content}
-    return {"type": "object", "required": ["data"], "properties": {"data": data}}
+    return _event_envelope(
+        _json_schema(doc.chunk_type, components, "serialization"), doc.terminator
+    )
 
 
 def _drop_null(param: dict[str, Any]) -> None:
