@@ -828,6 +828,12 @@ def _list_fields(tp: Any) -> frozenset[str]:
     return frozenset(out)
 
 
+def _properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An object schema's `properties` (empty when absent or not a mapping)."""
+    props = schema.get("properties")
+    return props if isinstance(props, Mapping) else {}
+
+
 def _is_union(tp: Any) -> bool:
     return typing.get_origin(tp) in (typing.Union, types.UnionType)
 
@@ -1434,12 +1440,7 @@ class _Synth:
         return value
 
     def object(self, schema: Mapping[str, Any], depth: int) -> dict[str, Any]:
-        props = (
-            schema.get("properties")
-            if isinstance(schema.get("properties"), Mapping)
-            else {}
-        )
-        assert isinstance(props, Mapping)
+        props = _properties(schema)
         required = [r for r in schema.get("required") or [] if isinstance(r, str)]
         out: dict[str, Any] = {}
         names = list(props) if self.strategy.full and depth < 8 else required
@@ -2056,12 +2057,7 @@ class SchemaChecker:
     def _object(
         self, value: dict[str, Any], schema: Mapping[str, Any], where: str, depth: int
     ) -> None:
-        props = (
-            schema.get("properties")
-            if isinstance(schema.get("properties"), Mapping)
-            else {}
-        )
-        assert isinstance(props, Mapping)
+        props = _properties(schema)
         for name in schema.get("required") or ():
             if name not in value:
                 if (
@@ -2265,8 +2261,7 @@ class Contract:
 
     def _deep_object(self, pairs: Mapping[str, Any], schema: Any, label: str) -> Any:
         """A deepObject's `name[key]` texts, each read as its property's type."""
-        props = schema.get("properties") if isinstance(schema, Mapping) else None
-        props = props if isinstance(props, Mapping) else {}
+        props = _properties(schema) if isinstance(schema, Mapping) else {}
         out: dict[str, Any] = {}
         for key, text in pairs.items():
             prop = self.checker.resolve(props.get(key) or {})
@@ -2304,12 +2299,7 @@ class Contract:
         schema = self.checker.resolve(schema)
         if not isinstance(schema, Mapping) or not hasattr(form, "getlist"):
             return nulls
-        props = (
-            schema.get("properties")
-            if isinstance(schema.get("properties"), Mapping)
-            else {}
-        )
-        assert isinstance(props, Mapping)
+        props = _properties(schema)
         for name in schema.get("required") or ():
             if name not in form:
                 raise Invalid(f"body.{name}", "is required")
