@@ -32,7 +32,7 @@ COST_CENTRES = [
     ("YAML load (spec, pin, names)", "generator/load.py", "load_spec"),
     ("$ref resolution", "generator/refs.py", "resolve_refs"),
     ("models plan", "generator/models.py", "plan_models"),
-    ("IR build", "generator/build/api.py", "build_api"),
+    ("IR build", "generator/lower/api.py", "build_api"),
     ("render (Jinja templates)", "generator/emit.py", "emit_files"),
     ("format (ruff)", "generator/formatting.py", "format_tree"),
     ("write + manifest", "generator/output.py", "write_tree"),
@@ -79,10 +79,10 @@ def run(mode: str, save: Path | None) -> pstats.Stats:
     if mode == "warm":  # fill the cache in a child process, profile the second run
         import subprocess
 
-        subprocess.run([sys.executable, "-m", "generator", *args], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "portkey_codegen", *args], check=True, capture_output=True)
     profiler = cProfile.Profile()
     profiler.enable()
-    from generator.cli import main
+    from portkey_codegen.cli import main
 
     with open(os.devnull, "w") as sink:
         stderr, sys.stderr = sys.stderr, sink

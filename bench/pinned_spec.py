@@ -12,11 +12,11 @@ RUNNER_COPY = REPO.parent / "shared" / "spec" / "portkey-openapi.yaml"
 def pinned_spec() -> Path:
     """This CI runner's copy in ../shared when there is one, else the user cache: downloaded once
     through spec/pin.yaml, sha256-checked, as `portkey-codegen fetch` does (honouring
-    $PORTKEY_CODEGEN_SPEC_MIRROR). Raises generator.GeneratorError when it cannot be fetched."""
+    $PORTKEY_CODEGEN_SPEC_MIRROR). Raises portkey_codegen.GeneratorError when it cannot be fetched."""
     if RUNNER_COPY.is_file():
         return RUNNER_COPY
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from generator.fetch import fetch_pinned
+    from portkey_codegen.fetch import fetch_pinned
 
     return fetch_pinned(REPO / "spec" / "pin.yaml")

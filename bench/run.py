@@ -215,7 +215,7 @@ def installed_versions(python: Path, names: list[str]) -> dict[str, str]:
 
 def our_cli() -> list[str]:
     script = REPO / ".venv" / "bin" / "portkey-codegen"
-    return [str(script)] if script.exists() else [str(OUR_PY), "-m", "generator"]
+    return [str(script)] if script.exists() else [str(OUR_PY), "-m", "portkey_codegen"]
 
 
 def variant(text: str, old: str, tag: str) -> Path:

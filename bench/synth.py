@@ -32,8 +32,8 @@ def base_document(spec: Path | None = None, overlay: Path | None = OVERLAY) -> d
         from pinned_spec import pinned_spec
 
         spec = pinned_spec()
-    from generator import overlay as overlay_mod
-    from generator.load import load_spec
+    from portkey_codegen import overlay as overlay_mod
+    from portkey_codegen.load import load_spec
 
     document = load_spec(spec).document
     if overlay is not None and overlay.is_file():

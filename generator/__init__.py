@@ -217,7 +217,7 @@ def _validate_store(cache: Any, keys: list[tuple[str, str]], found: list[Diagnos
 
 
 def _naming_rules(config: Config):
-    from .build.operations import NamingRules
+    from .lower.operations import NamingRules
     from .load import load_spec
 
     if config.names is not None and Path(config.names).is_file():
@@ -324,7 +324,7 @@ def _render_prepared(
             cache=cache.summary(),
         )
     from . import models as models_mod
-    from .build.api import build_api, operation_class_names
+    from .lower.api import build_api, operation_class_names
     from .formatting import format_tree
 
     report = Report([])
@@ -349,7 +349,7 @@ def _render_prepared(
         if "client" in config.parts:
             from dataclasses import replace
 
-            from .build.params import build_params
+            from .lower.params import build_params
 
             api = replace(api, params=build_params(plan, api.operations))
     with timer.stage("models-render"):

@@ -138,10 +138,10 @@ def fingerprint() -> str:
     h.update(f"python {sys.version_info[:3]}\0".encode())
     package = Path(__file__).resolve().parent
     h.update(tree_digest(package).encode())
-    try:  # editable installs map generator.templates to templates/ outside the package folder
+    try:  # editable installs map portkey_codegen.templates to templates/ outside the package folder
         from importlib import resources
 
-        templates = Path(str(resources.files("generator.templates"))).resolve()
+        templates = Path(str(resources.files("portkey_codegen.templates"))).resolve()
         if package not in templates.parents:
             h.update(tree_digest(templates).encode())
     except (ImportError, TypeError, OSError):
@@ -480,7 +480,7 @@ def fill_docstrings(source: str, texts: dict[str, str]) -> str | None:
 # --- the IR as JSON -------------------------------------------------------------------------------------
 #
 # The whole-tree entry (see generator/__init__.py) stores the IR so that a hit can still return a
-# real `ir.Api`. Only dataclasses defined in generator.ir are rebuilt (by name, from that module),
+# real `ir.Api`. Only dataclasses defined in portkey_codegen.ir are rebuilt (by name, from that module),
 # plus tuples, frozensets, lists, string-keyed dicts and JSON scalars; anything else is refused.
 # A dataclass is ``{"$ir": [name, value, value...]}`` (positional: the payload is half the size
 # and decodes twice as fast); `encode_ir` also returns each class's field names, which

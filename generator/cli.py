@@ -17,7 +17,7 @@ nothing written; 3 internal error (please report it).
 run `portkey-codegen COMMAND --help` for a command's flags.
 """
 
-# The docstring above is the user's `--help`. For developers: a thin layer over generator.generate();
+# The docstring above is the user's `--help`. For developers: a thin layer over portkey_codegen.generate();
 # the pinned spec's download lives in generator/fetch.py.
 
 from __future__ import annotations

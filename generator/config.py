@@ -152,7 +152,7 @@ def check_package_name(name: str) -> None:
         not name
         or any(not p.isidentifier() or keyword.iskeyword(p) or not p.isascii() for p in parts)
         or parts[0] in sys.stdlib_module_names
-        or parts[0] in ("generator", "sitecustomize", "usercustomize", "conftest", "__init__", "__main__")
+        or parts[0] in ("portkey_codegen", "sitecustomize", "usercustomize", "conftest", "__init__", "__main__")
         or parts[0] in RUNTIME_IMPORTS
     )
     if bad:

@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 
 from . import typeref as tr
-from .build.params import param_name
+from .lower.params import param_name
 from .ir import Api, Operation, Param, ParamKey, ParamType, Resource, TypeRef
 from .textsafe import py_literal
 from .render import render, static_file
@@ -159,7 +159,7 @@ def view(op: Operation, shadowed: frozenset[str] = frozenset()) -> OperationView
     chunk_cast = stream = async_stream = None
     overloads = False
     sync_ret = async_ret = ret
-    if op.pagination is not None:  # never with streaming (see build/api.py)
+    if op.pagination is not None:  # never with streaming (see lower/api.py)
         item = op.pagination.item_type
         sync_ret, async_ret = tr.generic("SyncPage", ret, item), tr.generic("AsyncPaginator", ret, item)
     if op.streaming:

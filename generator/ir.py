@@ -127,7 +127,7 @@ class Pagination:
     """How a list operation pages: the client returns a page object that iterates every item.
 
     Field names are wire names (the runtime reads them from the parsed response by alias). Chosen
-    by generator/build/pagination.py from the spec; spec/names.yaml `pagination:` overrides.
+    by generator/lower/pagination.py from the spec; spec/names.yaml `pagination:` overrides.
     """
 
     style: Literal["cursor", "page"]

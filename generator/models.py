@@ -1099,7 +1099,7 @@ def _status_word(status: str) -> str:
 def _dcg_templates() -> Path:
     from importlib import resources
 
-    return Path(str(resources.files("generator.templates"))) / "models"
+    return Path(str(resources.files("portkey_codegen.templates"))) / "models"
 
 
 def dcg_options() -> dict[str, Any]:

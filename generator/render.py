@@ -10,7 +10,7 @@ import jinja2
 
 from . import textsafe
 
-BUILTIN_TEMPLATES = "generator.templates"
+BUILTIN_TEMPLATES = "portkey_codegen.templates"
 
 
 def builtin_template_dir() -> Path:

@@ -17,8 +17,8 @@ def pytest_configure(config):
     (through $PORTKEY_CODEGEN_SPEC_MIRROR when set) exactly as `portkey-codegen fetch` does."""
     if SHARED_SPEC.is_file():
         return
-    from generator.diagnostics import GeneratorError
-    from generator.fetch import fetch_pinned
+    from portkey_codegen.diagnostics import GeneratorError
+    from portkey_codegen.fetch import fetch_pinned
 
     try:
         got = fetch_pinned(PIN)
@@ -39,7 +39,7 @@ def private_cache(tmp_path_factory):
     old = os.environ.get("PORTKEY_CODEGEN_CACHE_DIR")
     os.environ["PORTKEY_CODEGEN_CACHE_DIR"] = str(folder)
     if SHARED_SPEC.is_file():
-        from generator.fetch import store
+        from portkey_codegen.fetch import store
 
         data = SHARED_SPEC.read_bytes()
         if hashlib.sha256(data).hexdigest() == pinned_sha256():  # else the pin check reports it where used
@@ -69,8 +69,8 @@ def portkey_spec_path() -> Path:
 
 @pytest.fixture(scope="session")
 def portkey_result(portkey_spec_path):
-    """generator.render_tree on the pinned spec with the project's own configuration (no writes)."""
-    from generator import load_config, render_tree
+    """portkey_codegen.render_tree on the pinned spec with the project's own configuration (no writes)."""
+    from portkey_codegen import load_config, render_tree
 
     config = load_config(REPO / "pyproject.toml")
     return render_tree(config)
@@ -79,7 +79,7 @@ def portkey_result(portkey_spec_path):
 @pytest.fixture(scope="session")
 def portkey_package(portkey_result, tmp_path_factory):
     """The generated package written to a temp folder and put on sys.path; yields its import name."""
-    from generator.output import write_tree
+    from portkey_codegen.output import write_tree
 
     out = tmp_path_factory.mktemp("generated")
     write_tree(out, portkey_result.files)

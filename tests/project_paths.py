@@ -18,7 +18,7 @@ FIXTURES = REPO / "tests" / "fixtures"
 
 def pinned_sha256() -> str:
     """The sha256 spec/pin.yaml records, read as the generator reads it."""
-    from generator.fetch import read_pinned_source
+    from portkey_codegen.fetch import read_pinned_source
 
     source = read_pinned_source(PIN)
     assert source is not None and source.sha256, f"{PIN} has no sha256"
@@ -26,7 +26,7 @@ def pinned_sha256() -> str:
 
 
 def _user_cache_copy() -> Path:
-    from generator.fetch import cached_spec_path
+    from portkey_codegen.fetch import cached_spec_path
 
     return cached_spec_path(pinned_sha256())
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import typeref as tr
-from generator.ir import TypeRef
+from portkey_codegen import typeref as tr
+from portkey_codegen.ir import TypeRef
 from project_paths import REPO
 
 GENERATED = REPO / "generated"

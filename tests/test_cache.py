@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import Config, load_config, open_cache, render_tree
-from generator import models as models_mod
-from generator.cache import (
+from portkey_codegen import Config, load_config, open_cache, render_tree
+from portkey_codegen import models as models_mod
+from portkey_codegen.cache import (
     MISS,
     Cache,
     default_dir,
@@ -22,8 +22,8 @@ from generator.cache import (
     template_descriptions,
     tree_digest,
 )
-from generator.diagnostics import GeneratorError
-from generator.formatting import format_tree
+from portkey_codegen.diagnostics import GeneratorError
+from portkey_codegen.formatting import format_tree
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -376,8 +376,8 @@ ADVERSARIAL = {
 
 
 def plan_for(spec_path: Path):
-    from generator import _naming_rules, prepare
-    from generator.build.api import operation_class_names
+    from portkey_codegen import _naming_rules, prepare
+    from portkey_codegen.lower.api import operation_class_names
 
     config = config_for(spec_path, spec_path.parent / "out")
     prepared = prepare(config, cache=Cache(None))
@@ -425,8 +425,8 @@ def test_schema_description_change_hits_models_and_matches_slow_path(tmp_path):
 
 
 def test_ir_codec_roundtrip_and_refusals(tmp_path):
-    from generator import ir
-    from generator.cache import decode_ir, encode_ir
+    from portkey_codegen import ir
+    from portkey_codegen.cache import decode_ir, encode_ir
 
     result = render_tree(config_for(write_spec(tmp_path, small_spec()), tmp_path / "out"), cache=Cache(None))
     encoded = encode_ir(result.api)
@@ -448,7 +448,7 @@ def test_ir_codec_roundtrip_and_refusals(tmp_path):
     bad_layout["layouts"]["Param"] = ["wire_name"]  # fields changed since the entry was written
     with pytest.raises(ValueError):
         decode_ir(bad_layout)
-    foreign = {"layouts": {"Path": []}, "value": {"$ir": ["Path"]}}  # only generator.ir classes
+    foreign = {"layouts": {"Path": []}, "value": {"$ir": ["Path"]}}  # only portkey_codegen.ir classes
     with pytest.raises(ValueError):
         decode_ir(foreign)
     with pytest.raises(ValueError):
@@ -496,8 +496,8 @@ def test_real_spec_output_is_identical_with_and_without_cache(tmp_path, portkey_
     config2 = replace(config, spec=spec2, spec_changed=True)
     fast = render_tree(config2, cache=Cache(store))
     assert fast.cache["models"] == "hit" and fast.cache["validate-prose"] == "hit"
-    from generator import file_header
-    from generator.formatting import format_python
+    from portkey_codegen import file_header
+    from portkey_codegen.formatting import format_python
 
     slow_models = models_mod.render_models(plan_for_config(config2), header=file_header(fast.api))
 
@@ -506,8 +506,8 @@ def test_real_spec_output_is_identical_with_and_without_cache(tmp_path, portkey_
 
 
 def plan_for_config(config: Config):
-    from generator import _naming_rules, prepare
-    from generator.build.api import operation_class_names
+    from portkey_codegen import _naming_rules, prepare
+    from portkey_codegen.lower.api import operation_class_names
 
     prepared = prepare(config, cache=Cache(None))
     return models_mod.plan_models(
@@ -538,9 +538,9 @@ def big_invalid_spec(tmp_path: Path, *, clash: bool = False) -> Path:
 ISOLATED = """
 import hashlib, json, os, sys
 from pathlib import Path
-from generator import Config, Timer, render_tree
-from generator.cache import Cache
-from generator.diagnostics import GeneratorError
+from portkey_codegen import Config, Timer, render_tree
+from portkey_codegen.cache import Cache
+from portkey_codegen.diagnostics import GeneratorError
 
 forks = []
 real_fork = os.fork
@@ -562,7 +562,7 @@ try:
 except GeneratorError as exc:
     out = {"error": [d.format() for d in exc.diagnostics]}
 out["forks"] = len(forks)
-from generator.cache import fingerprint
+from portkey_codegen.cache import fingerprint
 out["fingerprint"] = fingerprint()
 print(json.dumps(out))
 """
@@ -629,7 +629,7 @@ def test_forked_validation_result_is_cached(tmp_path, monkeypatch):
     store = tmp_path / "c"
     monkeypatch.setenv("PORTKEY_CODEGEN_CACHE_DIR", str(store))
     monkeypatch.delenv("PORTKEY_CODEGEN_NO_CACHE", raising=False)
-    code = "from generator import Config, render_tree; from pathlib import Path; import sys; p = Path(sys.argv[1]); render_tree(Config(spec=p, out=p.parent / 'out', package_name='cachepkg', root=p.parent))"
+    code = "from portkey_codegen import Config, render_tree; from pathlib import Path; import sys; p = Path(sys.argv[1]); render_tree(Config(spec=p, out=p.parent / 'out', package_name='cachepkg', root=p.parent))"
     import subprocess
     import sys
 

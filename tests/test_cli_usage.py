@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.cli import main
+from portkey_codegen.cli import main
 from project_paths import REPO
 
 FIXTURE = REPO / "tests" / "fixtures" / "streaming.yaml"
@@ -17,7 +17,7 @@ FIXTURE = REPO / "tests" / "fixtures" / "streaming.yaml"
 
 def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "portkey_codegen", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
 

@@ -370,9 +370,9 @@ def test_only_streams_that_declare_a_terminator_require_it(portkey_result):
 
 @pytest.mark.parametrize("value", ["", "a\nb", "x" * 65, 42, "\x00"])
 def test_unusable_stream_terminator_is_refused_with_its_pointer(tmp_path, value):
-    from generator import generate
-    from generator.config import Config
-    from generator.diagnostics import GeneratorError
+    from portkey_codegen import generate
+    from portkey_codegen.config import Config
+    from portkey_codegen.diagnostics import GeneratorError
     from project_paths import FIXTURES
 
     text = (FIXTURES / "streaming.yaml").read_text()
@@ -393,8 +393,8 @@ def test_hostile_stream_terminator_comes_out_as_the_same_string(tmp_path):
 
     import yaml
 
-    from generator import render_tree
-    from generator.config import Config
+    from portkey_codegen import render_tree
+    from portkey_codegen.config import Config
     from project_paths import REPO
 
     spec = REPO / "tests" / "adversarial" / "specs" / "inj_stream_terminator.yaml"

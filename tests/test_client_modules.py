@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import Config, render_tree
-from generator.output import write_tree
+from portkey_codegen import Config, render_tree
+from portkey_codegen.output import write_tree
 
 REPO = Path(__file__).resolve().parents[1]
 PKG = "modpkg"

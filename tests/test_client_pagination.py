@@ -24,10 +24,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from generator import render_tree
-from generator.config import Config
-from generator.diagnostics import GeneratorError
-from generator.output import write_tree
+from portkey_codegen import render_tree
+from portkey_codegen.config import Config
+from portkey_codegen.diagnostics import GeneratorError
+from portkey_codegen.output import write_tree
 
 DATA = Path(__file__).resolve().parent / "data" / "pagination"
 ITEMS = [{"id": f"t{i}", "name": f"thing {i}"} for i in range(1, 8)]  # 7 items: pages of 3, 3, 1

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from generator import Config, render_tree
-from generator.output import write_tree
+from portkey_codegen import Config, render_tree
+from portkey_codegen.output import write_tree
 
 SPEC = Path(__file__).resolve().parent / "data" / "params" / "request_types.yaml"
 PACKAGE = "request_types_api"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.diagnostics import GeneratorError
-from generator.diff import (
+from portkey_codegen.diagnostics import GeneratorError
+from portkey_codegen.diff import (
     FAIL_ON,
     classify,
     diff_documents,
@@ -422,7 +422,7 @@ def portkey_docs():
     if not NEXT_SPEC.is_file():
         # A later upstream revision that only this repository's CI runner keeps (no pin to fetch it by).
         skip_or_fail(f"the runner's copy {NEXT_SPEC} is not here; .ci/run runs this test")
-    from generator.diff import load_for_diff
+    from portkey_codegen.diff import load_for_diff
 
     return load_for_diff(OLD_SPEC), load_for_diff(NEXT_SPEC)
 

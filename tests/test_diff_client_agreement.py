@@ -16,9 +16,9 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from generator import Config, render_tree
-from generator.diff import diff_documents
-from generator.output import write_tree
+from portkey_codegen import Config, render_tree
+from portkey_codegen.diff import diff_documents
+from portkey_codegen.output import write_tree
 
 OLD: dict[str, Any] = {
     "openapi": "3.0.3",

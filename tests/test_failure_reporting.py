@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import Config, GeneratorError, render_tree
-from generator.cli import main
-from generator.diagnostics import Diagnostic, InternalError
-from generator.models import check_rendered, plan_models
+from portkey_codegen import Config, GeneratorError, render_tree
+from portkey_codegen.cli import main
+from portkey_codegen.diagnostics import Diagnostic, InternalError
+from portkey_codegen.models import check_rendered, plan_models
 
 LENIENT_THEN_FAILS = """\
 openapi: 3.0.3
@@ -67,7 +67,7 @@ def test_internal_error_exits_3_and_bad_input_2(tmp_path: Path, monkeypatch: pyt
     def broken(*_a: object, **_k: object) -> str:
         raise InternalError(Diagnostic("error", "internal error: boom", pointer="#/components/schemas/P"))
 
-    monkeypatch.setattr("generator.models.render_models", broken)
+    monkeypatch.setattr("portkey_codegen.models.render_models", broken)
     assert main([*args, "--lenient"]) == 3
     err = capsys.readouterr().err
     assert "internal error: boom" in err and f"{spec}:6:" in err and "please report it" in err

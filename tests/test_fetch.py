@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from fakes.spec_mirror import Route, SpecMirror
-from generator import fetch
-from generator.config import Config
-from generator.diagnostics import GeneratorError
+from portkey_codegen import fetch
+from portkey_codegen.config import Config
+from portkey_codegen.diagnostics import GeneratorError
 from project_paths import REPO, skip_or_fail
 
 SPEC = (REPO / "tests" / "fixtures" / "streaming.yaml").read_bytes()
@@ -317,7 +317,7 @@ def make_project(tmp_path: Path) -> Path:
 def cli(proj: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if k != fetch.ENV_MIRROR}
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args], cwd=proj, env={**full, **env},
+        [sys.executable, "-m", "portkey_codegen", *args], cwd=proj, env={**full, **env},
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 

@@ -5,7 +5,7 @@ The slice: a few paths of the pinned spec plus every component they reach (extra
 deterministically, so each example generates in about a second instead of ~5 s for the whole spec).
 Each example applies 1-3 mutations - drop a key, swap a value's type, rename a key (names of
 schemas, properties, paths...) to an odd string, put an odd string into text (descriptions,
-titles, operationIds, defaults, enum values), break a $ref - and runs ``generator.generate``:
+titles, operationIds, defaults, enum values), break a $ref - and runs ``portkey_codegen.generate``:
 
 * it either raises GeneratorError, whose diagnostics each say what and where (pointer, file or
   line), and then nothing was written; or it returns, the files on disk are exactly the files it
@@ -83,7 +83,7 @@ def _refs(node: Any) -> set[str]:
 def sub_spec(document: dict, paths: tuple[str, ...] = PATHS) -> dict:
     """`document` cut down to `paths` and the components they reach (transitively). Paths missing
     upstream are skipped; the slice is a fresh copy (the loaded document stays untouched)."""
-    from generator import pointer as jp
+    from portkey_codegen import pointer as jp
 
     chosen = {p: document["paths"][p] for p in paths if p in document.get("paths", {})}
     if len(chosen) < 3:  # the upstream spec changed a lot: take the first paths instead
@@ -110,7 +110,7 @@ def sub_spec(document: dict, paths: tuple[str, ...] = PATHS) -> dict:
 
 @pytest.fixture(scope="module")
 def base_spec() -> dict:
-    from generator.load import load_spec
+    from portkey_codegen.load import load_spec
 
     if not SPEC.is_file():
         pytest.fail(f"the pinned Portkey spec is expected at {SPEC}")
@@ -197,8 +197,8 @@ def mutate(spec: dict, op: str, index: int, odd: str) -> str:
 
 def generate_and_check(spec: dict, folder: Path, what: str) -> bool:
     """Run the generator on `spec`; assert the contract. True when code was generated."""
-    from generator import Config, generate
-    from generator.diagnostics import GeneratorError
+    from portkey_codegen import Config, generate
+    from portkey_codegen.diagnostics import GeneratorError
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "openapi.json"

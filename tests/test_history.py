@@ -57,7 +57,7 @@ def _no_stage_cache():
 
 
 def generate(name: str, out: Path):
-    from generator import Config, generate as run
+    from portkey_codegen import Config, generate as run
 
     config = Config(
         spec=HISTORY / f"{name}.yaml",

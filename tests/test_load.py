@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-import generator.load as load_module
-from generator.diagnostics import GeneratorError
-from generator.load import load_spec, load_yaml_text, resolve_plain
+import portkey_codegen.load as load_module
+from portkey_codegen.diagnostics import GeneratorError
+from portkey_codegen.load import load_spec, load_yaml_text, resolve_plain
 from project_paths import SHARED_SPEC
 
 SPEC = SHARED_SPEC

@@ -1,4 +1,4 @@
-"""generator.models: naming plan, dcg rendering, type hints; small specs plus the real Portkey spec."""
+"""portkey_codegen.models: naming plan, dcg rendering, type hints; small specs plus the real Portkey spec."""
 
 from __future__ import annotations
 
@@ -15,17 +15,17 @@ import pytest
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from generator import pointer as jp
-from generator.diagnostics import GeneratorError
-from generator.models import (
+from portkey_codegen import pointer as jp
+from portkey_codegen.diagnostics import GeneratorError
+from portkey_codegen.models import (
     SchemaPlan,
     check_rendered,
     plan_models,
     render_models,
     rendered_classes,
 )
-from generator.models import type_hint as type_ref
-from generator.typeref import render
+from portkey_codegen.models import type_hint as type_ref
+from portkey_codegen.typeref import render
 from project_paths import SHARED_SPEC
 
 DATA = Path(__file__).resolve().parent / "data" / "models"
@@ -595,7 +595,7 @@ def test_real_spec_plan_is_deterministic_and_pure(real, real_doc):
 
 _RENDER_SCRIPT = """
 import sys, yaml
-from generator.models import plan_models, render_models
+from portkey_codegen.models import plan_models, render_models
 doc = yaml.load(open(sys.argv[1], encoding="utf-8").read(), Loader=yaml.CSafeLoader)
 sys.stdout.write(render_models(plan_models(doc), header=sys.argv[2]))
 """
@@ -674,7 +674,7 @@ def test_real_spec_examples_validate(real, owner, prop, where, example):
     ],
 )
 def test_default_fits(schema, value, fits):
-    from generator.models import _default_fits
+    from portkey_codegen.models import _default_fits
 
     assert _default_fits(schema, value) is fits
 

@@ -1,4 +1,4 @@
-"""generator.naming: class, field and enum-member names."""
+"""portkey_codegen.naming: class, field and enum-member names."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.naming import (
+from portkey_codegen.naming import (
     BASE_MODEL_ATTRIBUTES,
     CLASS_RESERVED,
     MODEL_FIELD_RESERVED,

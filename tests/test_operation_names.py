@@ -2,7 +2,7 @@
 
 import pytest
 
-from generator.build.operations import (
+from portkey_codegen.lower.operations import (
     NamingRules,
     RawOperation,
     assign_names,
@@ -11,7 +11,7 @@ from generator.build.operations import (
     function_names,
     iter_operations,
 )
-from generator.diagnostics import GeneratorError
+from portkey_codegen.diagnostics import GeneratorError
 
 ACTIONS = frozenset({"cancel", "content", "makeDefault"})
 
@@ -109,7 +109,7 @@ def test_names_are_identifiers_for_hostile_paths():
 def test_real_spec_all_operations_named(portkey_spec_path):
     import yaml
 
-    from generator.load import load_spec
+    from portkey_codegen.load import load_spec
 
     doc = load_spec(portkey_spec_path).document
     from project_paths import REPO

@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from generator.diagnostics import GeneratorError
-from generator.output import MANIFEST, check_relpath, stale_diff, write_tree
+from portkey_codegen.diagnostics import GeneratorError
+from portkey_codegen.output import MANIFEST, check_relpath, stale_diff, write_tree
 
 
 @pytest.mark.parametrize(

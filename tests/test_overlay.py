@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import GeneratorError
-from generator.load import load_spec, load_yaml_text
-from generator.overlay import (
+from portkey_codegen.diagnostics import GeneratorError
+from portkey_codegen.load import load_spec, load_yaml_text
+from portkey_codegen.overlay import (
     JsonPathError,
     apply_overlay,
     check_overlay,

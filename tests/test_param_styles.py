@@ -18,8 +18,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from generator import Config, render_tree
-from generator.output import write_tree
+from portkey_codegen import Config, render_tree
+from portkey_codegen.output import write_tree
 
 SPEC = Path(__file__).resolve().parent / "data" / "params" / "styles.yaml"
 PACKAGE = "styles_api"

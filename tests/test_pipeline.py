@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from project_paths import REPO, SHARED_SPEC
-from generator import generate, render_tree
-from generator.config import Config, load_config
-from generator.diagnostics import GeneratorError
-from generator.output import stale_diff
+from portkey_codegen import generate, render_tree
+from portkey_codegen.config import Config, load_config
+from portkey_codegen.diagnostics import GeneratorError
+from portkey_codegen.output import stale_diff
 
 PKG = "portkey_api"
 PY = sys.executable
-CLI = [PY, "-m", "generator"]
+CLI = [PY, "-m", "portkey_codegen"]
 
 
 def run_cli(*args: str, cwd: Path = REPO, timeout: int = 300) -> subprocess.CompletedProcess[str]:
@@ -59,7 +59,7 @@ def test_every_component_schema_is_a_class(portkey_result, portkey_package):
 
     models = importlib.import_module(f"{portkey_package}.models")
     spec = yaml.load(SHARED_SPEC.read_text(), Loader=yaml.CSafeLoader)
-    from generator.naming import class_name
+    from portkey_codegen.naming import class_name
 
     missing = [n for n in spec["components"]["schemas"] if not hasattr(models, class_name(n))]
     assert missing == []
@@ -88,7 +88,7 @@ def test_committed_output_is_current(portkey_result):
 
 
 def test_output_is_black_clean(portkey_result, tmp_path):
-    from generator.output import write_tree
+    from portkey_codegen.output import write_tree
 
     write_tree(tmp_path, portkey_result.files)
     proc = subprocess.run(
@@ -202,18 +202,18 @@ def test_templates_ship_in_a_non_editable_install(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         zf.extractall(site)
-    assert "generator/templates/client/client.py.j2" in names
-    assert "generator/templates/client/_runtime.py" in names
+    assert "portkey_codegen/templates/client/client.py.j2" in names
+    assert "portkey_codegen/templates/client/_runtime.py" in names
     env = {**os.environ, "PYTHONPATH": str(site)}
     work = tmp_path / "work"
     work.mkdir()
     proc = subprocess.run(
-        [PY, "-c", "import generator, sys; print(generator.__file__)"],
+        [PY, "-c", "import portkey_codegen, sys; print(portkey_codegen.__file__)"],
         cwd=work, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert proc.stdout.strip().startswith(str(site)), proc.stdout + proc.stderr
     proc = subprocess.run(
-        [PY, "-m", "generator", "generate", "--spec", str(REPO / "tests/fixtures/streaming.yaml"),
+        [PY, "-m", "portkey_codegen", "generate", "--spec", str(REPO / "tests/fixtures/streaming.yaml"),
          "--out", str(work / "out"), "--package-name", "fx", "--parts", "models,client"],
         cwd=work, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip

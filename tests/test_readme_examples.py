@@ -40,7 +40,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def package_dir(portkey_result, tmp_path_factory) -> Path:
     """The generated package for the pinned spec, as `portkey-codegen generate` writes it."""
-    from generator.output import write_tree
+    from portkey_codegen.output import write_tree
 
     out = tmp_path_factory.mktemp("readme-generated")
     write_tree(out, portkey_result.files)

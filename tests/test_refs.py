@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import GeneratorError
-from generator.load import load_spec
-from generator.refs import check_internal_refs, iter_refs, resolve_refs
-from generator.validate import validate
+from portkey_codegen.diagnostics import GeneratorError
+from portkey_codegen.load import load_spec
+from portkey_codegen.refs import check_internal_refs, iter_refs, resolve_refs
+from portkey_codegen.validate import validate
 from project_paths import SHARED_SPEC
 
 SPEC = SHARED_SPEC

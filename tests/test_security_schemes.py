@@ -1,12 +1,12 @@
-"""Security schemes -> constructor arguments (build.api.build_security)."""
+"""Security schemes -> constructor arguments (lower.api.build_security)."""
 
 from __future__ import annotations
 
 import pytest
 
-from generator.build.api import build_security
-from generator.build.operations import NamingRules
-from generator.diagnostics import GeneratorError, Report
+from portkey_codegen.lower.api import build_security
+from portkey_codegen.lower.operations import NamingRules
+from portkey_codegen.diagnostics import GeneratorError, Report
 
 
 def _schemes(schemes: dict, rules: NamingRules | None = None, report: Report | None = None):

@@ -21,7 +21,7 @@ def free_port() -> int:
 def test_serve_mock_answers_on_loopback(tmp_path):
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "--mock", "--port", str(port), "--prefix", "/v1",
+        [sys.executable, "-m", "portkey_codegen", "serve", "--mock", "--port", str(port), "--prefix", "/v1",
          "--spec", str(REPO / "tests/fixtures/streaming.yaml")],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -22,12 +22,12 @@ from typing import Any, Literal
 import pytest
 import yaml
 
-from generator import Config, render_tree
-from generator.emit import header_lines
-from generator.emit_server import emit_server, plan_server
-from generator.formatting import format_python, format_tree
-from generator.output import write_tree
-from generator.render import make_env
+from portkey_codegen import Config, render_tree
+from portkey_codegen.emit import header_lines
+from portkey_codegen.emit_server import emit_server, plan_server
+from portkey_codegen.formatting import format_python, format_tree
+from portkey_codegen.output import write_tree
+from portkey_codegen.render import make_env
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = sorted((REPO / "tests" / "fixtures").glob("*.yaml"))
@@ -811,7 +811,7 @@ def test_routers_are_ordered_so_no_route_swallows_another_routers_path(tmp_path_
 
 
 def test_routes_that_shadow_each_other_both_ways_are_a_clear_error(srv):
-    from generator.diagnostics import GeneratorError
+    from portkey_codegen.diagnostics import GeneratorError
 
     api = srv[3]
     by_key = {op.key: op for op in api.operations}
@@ -826,7 +826,7 @@ def test_routes_that_shadow_each_other_both_ways_are_a_clear_error(srv):
         dataclasses.replace(special, resource=("b",)),
         dataclasses.replace(kind, resource=("b",)),
     )
-    from generator.build.operations import build_resource_tree
+    from portkey_codegen.lower.operations import build_resource_tree
 
     broken = dataclasses.replace(api, operations=ops, root=build_resource_tree(ops))
     with pytest.raises(GeneratorError) as info:

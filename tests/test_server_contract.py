@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from fastapi import Depends, Request
 
-from generator import Config, render_tree
-from generator.output import write_tree
+from portkey_codegen import Config, render_tree
+from portkey_codegen.output import write_tree
 from project_paths import REPO
 
 CONTRACT_SPEC = """

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import Config, render_tree
-from generator.output import write_tree
+from portkey_codegen import Config, render_tree
+from portkey_codegen.output import write_tree
 
 PKG = "srvmods"
 SERVER = f"{PKG}/server"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import render_tree
-from generator.config import Config
-from generator.output import write_tree
+from portkey_codegen import render_tree
+from portkey_codegen.config import Config
+from portkey_codegen.output import write_tree
 
 HERE = Path(__file__).parent
 FIXTURES = sorted((HERE / "fixtures").glob("*.yaml"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator import sourcemap
-from generator.load import load_spec
-from generator.sourcemap import locate
+from portkey_codegen import sourcemap
+from portkey_codegen.load import load_spec
+from portkey_codegen.sourcemap import locate
 
 from project_paths import SHARED_SPEC
 

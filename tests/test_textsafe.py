@@ -2,7 +2,7 @@ import ast
 
 import pytest
 
-from generator.textsafe import comment, docstring_body, markdown_cell, py_literal
+from portkey_codegen.textsafe import comment, docstring_body, markdown_cell, py_literal
 
 HOSTILE = [
     'a """ b',

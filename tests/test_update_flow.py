@@ -31,7 +31,7 @@ def make_project(tmp_path: Path) -> Path:
 
 def cli(proj: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args], cwd=proj, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "portkey_codegen", *args], cwd=proj, capture_output=True, text=True, timeout=300
     )
 
 

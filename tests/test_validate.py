@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.load import load_spec
-from generator.overlay import apply_overlay, load_overlay
-from generator.validate import validate
+from portkey_codegen.load import load_spec
+from portkey_codegen.overlay import apply_overlay, load_overlay
+from portkey_codegen.validate import validate
 from project_paths import SHARED_SPEC
 
 ROOT = Path(__file__).resolve().parents[1]

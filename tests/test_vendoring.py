@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from project_paths import REPO
-from generator import generate
-from generator.config import Config
+from portkey_codegen import generate
+from portkey_codegen.config import Config
 
 FIXTURE = REPO / "tests" / "fixtures" / "streaming.yaml"
 
@@ -63,10 +63,10 @@ def test_only_relative_imports_and_no_generator(runtime_venv):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 0:
-                assert node.module.split(".")[0] not in ("generator", "portkey_api", "myapp"), (path, node.module)
+                assert node.module.split(".")[0] not in ("portkey_codegen", "generator", "portkey_api", "myapp"), (path, node.module)
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    assert alias.name.split(".")[0] not in ("generator", "portkey_api", "myapp"), path
+                    assert alias.name.split(".")[0] not in ("portkey_codegen", "generator", "portkey_api", "myapp"), path
     assert (pkg / "py.typed").is_file()
 
 
@@ -77,7 +77,7 @@ def test_client_works_in_a_fresh_venv(runtime_venv):
         import json, sys
         import httpx
         from myapp._vendor.portkey.client import StreamingFixture
-        assert "generator" not in sys.modules
+        assert "portkey_codegen" not in sys.modules
         def handler(request):
             body = json.loads(request.content)
             return httpx.Response(200, json={"id": "c1", "text": body["model"]})
@@ -96,7 +96,7 @@ def test_server_works_in_a_fresh_venv(runtime_venv):
         import sys
         from fastapi.testclient import TestClient
         from myapp._vendor.portkey.server import create_app
-        assert "generator" not in sys.modules
+        assert "portkey_codegen" not in sys.modules
         app = create_app(mock=True)
         client = TestClient(app)
         r = client.post("/chat/completions", json={"model": "m", "messages": []},

@@ -1,7 +1,7 @@
 """Pages of list operations: ``for item in client.x.list()`` walks every item across pages.
 
 Spec-independent; copied verbatim into the generated package next to ``_runtime.py``. The
-generator decides which operations page and how (generator/build/pagination.py, overridable in
+generator decides which operations page and how (generator/lower/pagination.py, overridable in
 spec/names.yaml) and hands that to :class:`PageRule`. Two styles:
 
 * ``cursor``: the next page is asked for with ``<param>=<cursor>``, the cursor being the response's

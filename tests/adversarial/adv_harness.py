@@ -2,7 +2,7 @@
 
 Two ways in:
 
-* `run_cases` drives the real CLI (``python -m generator generate ...``) in subprocesses, several
+* `run_cases` drives the real CLI (``python -m portkey_codegen generate ...``) in subprocesses, several
   at a time, each under ``RLIMIT_AS`` = 1 GiB and a wall-clock bound, in its own work folder::
 
       <work>/pyproject.toml      empty [tool.portkey-codegen] table, passed with --config
@@ -15,10 +15,10 @@ Two ways in:
       <work>/out                 --out
 
   An audit hook (installed by a ``sitecustomize`` the subprocess finds on PYTHONPATH, so the
-  command stays exactly ``python -m generator``) logs every file the generator opens, every
+  command stays exactly ``python -m portkey_codegen``) logs every file the generator opens, every
   socket it connects or resolves and every process it starts.
 
-* `render` runs `generator.render_tree` in-process (no subprocess, no writes) for the many small
+* `render` runs `portkey_codegen.render_tree` in-process (no subprocess, no writes) for the many small
   programmatic cases.
 
 `probe_import` imports a generated package in a fresh interpreter and reports what is needed to
@@ -195,7 +195,7 @@ def cli_command(
     package: str = "pkg", parts: Iterable[str] = PARTS, extra_args: Iterable[str] = (), spec: str = "spec/openapi.yaml"
 ) -> list[str]:
     return [
-        PYTHON, "-m", "generator", "generate",
+        PYTHON, "-m", "portkey_codegen", "generate",
         "--spec", spec, "--out", "out", "--package-name", package,
         "--config", "pyproject.toml", "--parts", ",".join(parts), *extra_args,
     ]  # fmt: skip
@@ -303,9 +303,9 @@ def _read_audit(log: Path) -> list[tuple[str, ...]]:
 
 
 def render(spec: str | bytes | dict, folder: Path, *, parts: Iterable[str] = PARTS, package: str = "pkg", name: str = "openapi"):
-    """`generator.render_tree` on `spec` written to `folder` (JSON for a dict). Returns the Result;
+    """`portkey_codegen.render_tree` on `spec` written to `folder` (JSON for a dict). Returns the Result;
     GeneratorError propagates."""
-    from generator import Config, render_tree
+    from portkey_codegen import Config, render_tree
 
     folder.mkdir(parents=True, exist_ok=True)
     if isinstance(spec, dict):
@@ -318,7 +318,7 @@ def render(spec: str | bytes | dict, folder: Path, *, parts: Iterable[str] = PAR
 
 
 def write_files(out: Path, files: Mapping[str, str]) -> None:
-    from generator.output import write_tree
+    from portkey_codegen.output import write_tree
 
     write_tree(out, files)
 

@@ -5,7 +5,7 @@ plan (which class and field each schema/property became). `round_trip_problems` 
 with what a fresh interpreter reported after importing the package (adv_harness.probe_import)
 and with the models source (field docstrings are only in the source).
 
-What "unchanged" means for text that becomes a docstring: `generator.models.clean_text` (NFC,
+What "unchanged" means for text that becomes a docstring: `portkey_codegen.models.clean_text` (NFC,
 line breaks as newlines, control characters dropped, outer whitespace stripped) - a documented
 normalisation, checked here exactly. Every other value (enum values, defaults, examples,
 patterns, wire names) must be *equal*, NaN included.
@@ -23,10 +23,10 @@ from adv_harness import same
 
 def expected_plan(spec_path: Path) -> tuple[dict, Any]:
     """(prepared document, SchemaPlan) for a spec, as the generator makes them."""
-    from generator import Config, prepare
-    from generator.build.api import operation_class_names
-    from generator.build.operations import NamingRules
-    from generator.models import plan_models
+    from portkey_codegen import Config, prepare
+    from portkey_codegen.lower.api import operation_class_names
+    from portkey_codegen.lower.operations import NamingRules
+    from portkey_codegen.models import plan_models
 
     prepared = prepare(Config(spec=spec_path))
     plan = plan_models(prepared.document, operation_names=operation_class_names(prepared.document, NamingRules()))
@@ -62,8 +62,8 @@ def _unwrap_default(value: Any) -> Any:
 
 
 def round_trip_problems(document: dict, plan: Any, report: dict, models_source: str) -> list[str]:
-    from generator import pointer as jp
-    from generator.models import _enum_values, _jsonable, clean_text
+    from portkey_codegen import pointer as jp
+    from portkey_codegen.models import _enum_values, _jsonable, clean_text
 
     problems: list[str] = []
     classes = report["classes"]

@@ -68,8 +68,8 @@ def test_the_memory_limit_is_real() -> None:
     ids=["alias-bomb-12x12", "alias-bomb-mappings", "deep-flow-mappings", "deep-block-sequences"],
 )
 def test_loader_refuses_bombs_in_process(text: str, words: str) -> None:
-    from generator.diagnostics import GeneratorError
-    from generator.load import load_yaml_text
+    from portkey_codegen.diagnostics import GeneratorError
+    from portkey_codegen.load import load_yaml_text
 
     with pytest.raises(GeneratorError) as info:
         load_yaml_text(text, file="bomb.yaml")

@@ -30,7 +30,7 @@ paths:
 REFUSED = [
     "../evil", "/abs/pkg", "a/b", "a\\b", "a..b", ".a", "a.", "", " ", "a-b", "1abc", "a.1b", "class",
     "a.class", "os", "json", "os.path", "sitecustomize", "usercustomize", "conftest", "__init__",
-    "__main__", "generator", "ünïcode", "~pkg", "a b", "ﬁle",
+    "__main__", "portkey_codegen", "ünïcode", "~pkg", "a b", "ﬁle",
 ]  # fmt: skip
 # Shadowing what the generated code imports: refused by the contract, accepted by the CLI today.
 SHADOWING = ["pydantic", "httpx", "fastapi", "typing_extensions"]

@@ -132,7 +132,7 @@ def test_client_and_server_keep_the_spec_exact(name: str, tmp_path: Path) -> Non
     out = tmp_path / "out"
     write_files(out, result.files)
     report = drive(result, out)
-    from generator.textsafe import docstring_body
+    from portkey_codegen.textsafe import docstring_body
 
     for op in result.api.operations:
         call = report["calls"][op.key]

@@ -131,7 +131,7 @@ def test_cli_runs_do_not_pick_up_the_repository_config(tmp_path: Path) -> None:
     """Run from a temp folder, the generator finds no pyproject.toml (so neither the repo's pin,
     overlay nor names apply); the cases also pass --config with an empty table to be sure."""
     code = (
-        "from pathlib import Path; from generator.config import find_pyproject, load_config; "
+        "from pathlib import Path; from portkey_codegen.config import find_pyproject, load_config; "
         "c = load_config(); print(find_pyproject(Path.cwd()), c.pin, c.overlay, c.names, c.root)"
     )
     proc = subprocess.run(
@@ -156,7 +156,7 @@ def test_cli_config_of_a_case_is_the_empty_table(spec_runs) -> None:
     ['Body """', 'x"', 'x\\"', '\\"""', 'x\\\\"', '"', '""', 'a\u202eb', '\u2066x\u2069"', 'end\\', '"""'],
 )
 def test_docstring_body_round_trips(text: str) -> None:
-    from generator.textsafe import docstring_body
+    from portkey_codegen.textsafe import docstring_body
 
     body = docstring_body(text)
     tree = ast.parse(f'def f():\n    """{body}"""\n    return 1\n')
@@ -166,7 +166,7 @@ def test_docstring_body_round_trips(text: str) -> None:
 
 
 def test_comment_drops_bidi_controls() -> None:
-    from generator.textsafe import comment
+    from portkey_codegen.textsafe import comment
 
     assert comment("a\u202eb\u2066c") == "abc"
 
@@ -184,7 +184,7 @@ def test_comment_drops_bidi_controls() -> None:
 )
 def test_models_escape_raw_characters_keeps_values(source: str) -> None:
     from adv_astcheck import BAD_CHARS
-    from generator.models import escape_raw_characters
+    from portkey_codegen.models import escape_raw_characters
 
     out = escape_raw_characters(source)
     assert not BAD_CHARS.search(out)

@@ -96,7 +96,7 @@ class SpecMirror:
 
 def pinned_route(pin: Path) -> str:
     """``/<repository>/<commit>/<path>`` for the pin, as generator/fetch.py asks for it."""
-    from generator.fetch import read_pinned_source
+    from portkey_codegen.fetch import read_pinned_source
 
     source = read_pinned_source(pin)
     assert source is not None, f"{pin} has no source"

@@ -10,9 +10,9 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import Config, GeneratorError, render_tree
-from generator.diagnostics import Diagnostic
-from generator.output import write_tree
+from portkey_codegen import Config, GeneratorError, render_tree
+from portkey_codegen.diagnostics import Diagnostic
+from portkey_codegen.output import write_tree
 
 
 @dataclass

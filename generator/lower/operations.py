@@ -46,7 +46,7 @@ class NamingRules:
     # components/parameters added to every operation of the listed server groups that lacks them
     common_headers: tuple[str, ...] = ()
     common_headers_servers: tuple[str, ...] = ()
-    # "METHOD /path" -> pagination override (a mapping, or false); checked in build/pagination.py
+    # "METHOD /path" -> pagination override (a mapping, or false); checked in lower/pagination.py
     pagination: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
