@@ -107,10 +107,6 @@ class _Spec:
             raise self.fail(f"expected a list, found {_kind_name(node)}", pointer)
         return node
 
-    def deref(self, node: Any, pointer: str) -> tuple[Any, str]:
-        """Follow `$ref`s from `node` (at `pointer`) to the object they name, and its pointer."""
-        return self.index.deref(node, pointer)
-
     # the parts of an operation, resolved
 
     def params(self, op: _Op) -> dict[tuple[str, str], _Param]:
@@ -125,14 +121,14 @@ class _Spec:
     def body(self, op: _Op) -> tuple[Mapping[str, Any], str] | None:
         if op.op.get("requestBody") is None:
             return None
-        node, pointer = self.deref(op.op["requestBody"], jp.child(op.pointer, "requestBody"))
+        node, pointer = self.index.deref(op.op["requestBody"], jp.child(op.pointer, "requestBody"))
         return self.mapping(node, pointer), pointer
 
     def responses(self, op: _Op) -> dict[str, tuple[Mapping[str, Any], str]]:
         raw = self.mapping(op.op.get("responses") or {}, jp.child(op.pointer, "responses"))
         found = {}
         for code, response in raw.items():
-            node, pointer = self.deref(response, jp.child(op.pointer, "responses", code))
+            node, pointer = self.index.deref(response, jp.child(op.pointer, "responses", code))
             found[str(code)] = (self.mapping(node, pointer), pointer)
         return found
 
@@ -223,7 +219,7 @@ class _Spec:
                         found.add(name)
                     elif ref not in seen:
                         seen.add(ref)
-                        stack.append((self.deref(current, pointer)[0], depth + 1))
+                        stack.append((self.index.deref(current, pointer)[0], depth + 1))
                     continue
                 stack.extend((v, depth + 1) for v in current.values())
             elif isinstance(current, list):

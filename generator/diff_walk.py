@@ -138,8 +138,8 @@ class _Differ:
             elif name not in new:
                 self.facts.append(_Fact("security-scheme.removed", "info", pointer, "old", subject, "removed"))
             else:
-                s0, _ = self.old.deref(old[name], pointer)
-                s1, _ = self.new.deref(new[name], pointer)
+                s0, _ = self.old.index.deref(old[name], pointer)
+                s1, _ = self.new.index.deref(new[name], pointer)
                 s0, s1 = self.old.mapping(s0, pointer), self.new.mapping(s1, pointer)
                 for key in ("type", "in", "name", "scheme", "bearerFormat", "openIdConnectUrl", "flows"):
                     v0, v1 = s0.get(key), s1.get(key)
@@ -290,8 +290,8 @@ class _Differ:
         use0, use1 = self.old_usage[1], self.new_usage[1]
         for name in sorted(set(map(str, self.old.parameters)) & set(map(str, self.new.parameters))):
             pointer = jp.join("components", "parameters", name)
-            n0, q0 = self.old.deref(self.old.parameters[name], pointer)
-            n1, q1 = self.new.deref(self.new.parameters[name], pointer)
+            n0, q0 = self.old.index.deref(self.old.parameters[name], pointer)
+            n1, q1 = self.new.index.deref(self.new.parameters[name], pointer)
             n0, n1 = self.old.mapping(n0, q0), self.new.mapping(n1, q1)
             p0 = _Param(str(n0.get("name")), str(n0.get("in")), n0, q0, name)
             p1 = _Param(str(n1.get("name")), str(n1.get("in")), n1, q1, name)
@@ -376,8 +376,8 @@ class _Differ:
             if pair in seen:
                 return
             seen = seen | {pair}
-            s0, p0 = self.old.deref(s0, p0)
-            s1, p1 = self.new.deref(s1, p1)
+            s0, p0 = self.old.index.deref(s0, p0)
+            s1, p1 = self.new.index.deref(s1, p1)
         s0, s1 = _as_schema(self.old, s0, p0), _as_schema(self.new, s1, p1)
         where = _where(ctx, path)
         self._types(s0, p0, s1, p1, where, ctx)

@@ -331,12 +331,9 @@ class OperationBuilder:
         self.class_for_pointer = class_for_pointer
 
     # -- helpers -------------------------------------------------------------------------------
-    def deref(self, node: Any, ptr: str) -> tuple[Any, str]:
-        return self.index.deref(node, ptr)
-
     def model_of(self, schema: Any, ptr: str) -> str | None:
         if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-            return self.class_for_pointer.get(self.deref(schema, ptr)[1])
+            return self.class_for_pointer.get(self.index.deref(schema, ptr)[1])
         return self.class_for_pointer.get(ptr)
 
     def hint(self, schema: Any, ptr: str) -> TypeRef:
@@ -381,7 +378,7 @@ class OperationBuilder:
         rb = raw.op.get("requestBody")
         if rb is None:
             return None
-        rb, rb_ptr = self.deref(rb, jp.child(raw.pointer, "requestBody"))
+        rb, rb_ptr = self.index.deref(rb, jp.child(raw.pointer, "requestBody"))
         content = rb.get("content") if isinstance(rb, dict) else None
         if not isinstance(content, dict) or not content:
             return None
@@ -417,7 +414,7 @@ class OperationBuilder:
         props, required = found
         fields = []
         for name, (prop, pptr) in props.items():
-            resolved, _ = self.deref(prop, pptr)
+            resolved, _ = self.index.deref(prop, pptr)
             is_file = multipart and _is_binary(resolved, self)
             hint = self.hint(prop, pptr)
             if is_file:
@@ -441,7 +438,7 @@ class OperationBuilder:
         streaming = None
         responses = raw.op.get("responses") or {}
         for status in sorted(responses, key=_status_order):
-            resp, rptr = self.deref(responses[status], jp.child(raw.pointer, "responses", status))
+            resp, rptr = self.index.deref(responses[status], jp.child(raw.pointer, "responses", status))
             content = resp.get("content") if isinstance(resp, dict) else None
             desc = resp.get("description") if isinstance(resp, dict) and isinstance(resp.get("description"), str) else None
             if not isinstance(content, dict) or not content:
@@ -517,7 +514,7 @@ def _is_binary(schema: Any, builder: OperationBuilder) -> bool:
     if not isinstance(schema, dict):
         return False
     if schema.get("type") == "array":
-        items, _ = builder.deref(schema.get("items"), "")
+        items, _ = builder.index.deref(schema.get("items"), "")
         return _is_binary(items, builder)
     return schema.get("type") == "string" and schema.get("format") in ("binary", "byte") and schema.get("format") == "binary"
 

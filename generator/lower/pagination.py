@@ -127,20 +127,13 @@ def detect(
             raise _error(raw.key, f"{key} {name!r} is not a field of the response (fields: {sorted(props)})", f"fix `{key}:`")
         return name
 
-    style = forced.get("style")
     cursor_param = next((p for p in CURSOR_PARAMS if p in params), None)
     page_param = next((p for p in PAGE_PARAMS if p in params and params[p].type == tr.INT), None)
     has_more_auto = "has_more" if prop_type("has_more") == "boolean" else None
     total_auto = "total" if prop_type("total") == "integer" else None
+    style = _style(raw.key, forced, cursor_param, page_param, has_more_auto, total_auto)
     if style is None:
-        if cursor_param and has_more_auto:
-            style = "cursor"
-        elif page_param and (total_auto or has_more_auto):
-            style = "page"
-        elif forced:
-            raise _error(raw.key, "no style could be detected", "give `style: cursor` or `style: page` and `param:`")
-        else:
-            return None
+        return None
     param = forced.get("param") or (cursor_param if style == "cursor" else page_param)
     if param is None or param not in params:
         raise _error(
@@ -170,6 +163,21 @@ def detect(
     if first is None:
         first = _first_page(builder, params[param])
     return Pagination("page", items, item_hint, param, params[param].py_name, has_more, None, None, total, first)
+
+
+def _style(
+    key: str, forced: Mapping[str, Any], cursor: str | None, page: str | None, has_more: str | None, total: str | None
+) -> str | None:
+    """"cursor" or "page", as the override says or the spec shows; None: the operation does not page."""
+    if forced.get("style") is not None:
+        return str(forced["style"])
+    if cursor and has_more:
+        return "cursor"
+    if page and (total or has_more):
+        return "page"
+    if forced:
+        raise _error(key, "no style could be detected", "give `style: cursor` or `style: page` and `param:`")
+    return None
 
 
 def _first_page(builder: Any, param: Param) -> int:
