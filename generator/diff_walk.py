@@ -176,12 +176,7 @@ class _Differ:
     def _operation(self, key: str, op0: _Op, op1: _Op) -> None:
         id0, id1 = op0.op.get("operationId"), op1.op.get("operationId")
         if id0 != id1:
-            if id0 is None:
-                text = f"operationId {_code(id1)} added"
-            elif id1 is None:
-                text = f"operationId {_code(id0)} removed"
-            else:
-                text = f"operationId changed from {_code(id0)} to {_code(id1)}"
+            text = _change_text("operationId", id0, id1)
             self.emit_op(key, "operation.id-changed", "info", jp.child(op1.pointer, "operationId")
                          if id1 is not None else jp.child(op0.pointer, "operationId"),
                          "new" if id1 is not None else "old", text)
@@ -392,12 +387,7 @@ class _Differ:
             self._composition(keyword, s0, p0, s1, p1, path, ctx, seen, depth)
         d0, d1 = s0.get("default", _MISSING), s1.get("default", _MISSING)
         if (d0 is _MISSING) != (d1 is _MISSING) or (d0 is not _MISSING and _value_key(d0) != _value_key(d1)):
-            if d0 is _MISSING:
-                text = f"default {_code(d1)} added"
-            elif d1 is _MISSING:
-                text = f"default {_code(d0)} removed"
-            else:
-                text = f"default changed from {_code(d0)} to {_code(d1)}"
+            text = _change_text("default", d0, d1, missing=_MISSING)
             self.emit(ctx, "default-changed", "info", p1 if d1 is _MISSING else jp.child(p1, "default"), "new",
                       f"{where} {text}".strip())
         if s1.get("deprecated") is True and s0.get("deprecated") is not True:
@@ -424,12 +414,7 @@ class _Differ:
                 effect = "info"
             else:
                 effect = "narrow" if f0 is None else "widen" if f1 is None else "change"
-            if f0 is None:
-                text = f"format {_code(f1)} added"
-            elif f1 is None:
-                text = f"format {_code(f0)} removed"
-            else:
-                text = f"format changed from {_code(f0)} to {_code(f1)}"
+            text = _change_text("format", f0, f1)
             self.emit(ctx, "format-changed", effect, jp.child(p1, "format"), "new", f"{where} {text}".strip())
         null0, null1 = _nullable(s0), _nullable(s1)
         if null1 and not null0:
@@ -469,12 +454,12 @@ class _Differ:
                 v0, v1 = (None if v is False else v for v in (v0, v1))
             if v0 == v1:
                 continue
+            text = _change_text(key, v0, v1)
             if v0 is None:
-                effect, text = "narrow", f"{key} {_code(v1)} added"
+                effect = "narrow"
             elif v1 is None:
-                effect, text = "widen", f"{key} {_code(v0)} removed"
+                effect = "widen"
             else:
-                text = f"{key} changed from {_code(v0)} to {_code(v1)}"
                 numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (v0, v1))
                 if numeric and key in _LOWER:
                     effect = "narrow" if v1 > v0 else "widen"
@@ -628,3 +613,13 @@ def _where(ctx: _Ctx, path: str) -> str:
     if path:
         parts.append(("property " if not path.startswith(("[", "*")) else "") + _code(path))
     return " ".join(parts)
+
+
+def _change_text(what: str, old: Any, new: Any, missing: Any = None) -> str:
+    """"`what` NEW added", "`what` OLD removed" or "`what` changed from OLD to NEW" (`missing`
+    stands for an absent value)."""
+    if old is missing:
+        return f"{what} {_code(new)} added"
+    if new is missing:
+        return f"{what} {_code(old)} removed"
+    return f"{what} changed from {_code(old)} to {_code(new)}"

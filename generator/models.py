@@ -43,7 +43,8 @@ from .naming import class_name, enum_member_names, model_field_name, unique_name
 from .schema import DROP as _DROP, SCHEMAS as _SCHEMAS, SchemaIndex, ignored_header
 from .schema import ANNOTATIONS as _ANNOTATIONS, annotation_only as _annotation_only, enum_values as _enum_values
 from .schema import is_json_value as _is_json_value, jsonable as _jsonable
-from .textsafe import RAW_UNSAFE as _RAW_UNSAFE, clean_text, escape_raw_characters  # noqa: F401 (cache.py reads _RAW_UNSAFE)
+# _RAW_UNSAFE: cache.py still imports it from here
+from .textsafe import RAW_UNSAFE as _RAW_UNSAFE, clean_text, escape_raw_characters  # noqa: F401
 
 __all__ = ["SchemaPlan", "check_rendered", "dcg_options", "plan_models", "render_models", "type_hint", "class_type"]
 
