@@ -94,8 +94,11 @@ class SchemaPlan:
     source: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
-def plan_models(document: Mapping[str, Any], *, operation_names: Mapping[str, str] | None = None) -> SchemaPlan:
-    """Plan the models module for a validated, refs-internal `document` (not mutated).
+def plan_models(
+    document: Mapping[str, Any] | SchemaIndex, *, operation_names: Mapping[str, str] | None = None
+) -> SchemaPlan:
+    """Plan the models module for a validated, refs-internal `document` (not mutated; pass its
+    SchemaIndex to share the reading with the other stages).
 
     `operation_names` maps an operation pointer (``#/paths/~1chat~1completions/post``) to a
     PascalCase name used for its inline bodies (``<Name>Request``/``<Name>Response``); without
@@ -223,10 +226,10 @@ def _as_ref_use(node: Mapping[str, Any]) -> dict:
 
 
 class _Planner:
-    def __init__(self, document: Mapping[str, Any], operation_names: Mapping[str, str]):
-        self.doc = document
-        self.index = SchemaIndex(document)
-        self.src: Mapping[str, Any] = _mapping(_mapping(document.get("components")).get("schemas"))
+    def __init__(self, document: Mapping[str, Any] | SchemaIndex, operation_names: Mapping[str, str]):
+        self.index = document if isinstance(document, SchemaIndex) else SchemaIndex(document)
+        self.doc = self.index.document
+        self.src: Mapping[str, Any] = _mapping(_mapping(self.doc.get("components")).get("schemas"))
         self.operation_names = operation_names
         self.out: dict[str, dict] = {}  # class name -> rewritten schema (None while being built)
         self.origin: dict[str, Any] = {}  # class name -> the original node it came from
