@@ -103,7 +103,7 @@ def drain(pkg: Any, mode: str, handler: Handler, call: Callable[[Any], Any],
     if mode == "sync":
         try:
             for item in call(client(pkg, mode, handler, **options)):
-                items.append(item)
+                items.append(item)  # noqa: PERF402 - the items before an error are kept
         except Exception as exc:  # noqa: BLE001 - returned for the test to judge
             return items, exc
         return items, None
@@ -128,7 +128,7 @@ def openai_drain(handler: Handler, call: Callable[[openai.OpenAI], Any]) -> tupl
     items: list[Any] = []
     try:
         for item in call(openai_client(handler)):
-            items.append(item)
+            items.append(item)  # noqa: PERF402 - the items before an error are kept
     except Exception as exc:  # noqa: BLE001
         return items, exc
     return items, None

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from client_fixtures import clean_portkey_env, sample  # noqa: F401  (autouse fixture)
 from issue21_support import MODES, client, json_reply, openai_client
 

@@ -15,12 +15,11 @@ import json
 import sys
 import types
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
 from client_fixtures import clean_portkey_env  # noqa: F401  (autouse fixture)
 from fakes.fake_openai_upstream import chat_chunks, chat_completion
 from issue21_support import (
@@ -236,7 +235,7 @@ def surrogate_chunks() -> list[bytes]:
 @pytest.mark.parametrize("strict", xfail_when_strict(9, "strict mode rejects a surrogate pair split across stream chunks"))
 @pytest.mark.parametrize("mode", MODES)
 def test_split_surrogate_pair_read_like_openai(pkg, mode, strict):
-    stream = lambda c: c.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)  # noqa: E731
+    stream = lambda c: c.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
     theirs, their_exc = openai_drain(sse_reply(surrogate_chunks()), stream)
     assert their_exc is None
     got = run(pkg, mode, sse_reply(surrogate_chunks()), stream, strict_response_validation=strict)

@@ -18,7 +18,6 @@ import types
 from typing import Any
 
 import pytest
-
 from client_fixtures import clean_portkey_env  # noqa: F401  (autouse fixture)
 from fakes.fake_openai_upstream import chat_chunks, chat_completion
 from issue21_support import (

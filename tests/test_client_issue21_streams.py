@@ -13,10 +13,17 @@ import importlib
 import types
 
 import pytest
-
 from client_fixtures import clean_portkey_env  # noqa: F401  (autouse fixture)
 from fakes.fake_openai_upstream import chat_chunks
-from issue21_support import MESSAGES, MODES, delta_texts, drain, openai_drain, sse_events, sse_reply
+from issue21_support import (
+    MESSAGES,
+    MODES,
+    delta_texts,
+    drain,
+    openai_drain,
+    sse_events,
+    sse_reply,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
