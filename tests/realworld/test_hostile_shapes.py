@@ -158,3 +158,87 @@ def test_null_default_on_a_union_is_left_out(shapes: dict[str, Generated]) -> No
     models = shapes["null_default_on_union"].text("models.py")
     assert "    root: str | TicketWithCode\n" in models
     assert "until: str | list[str] | None = None" in models
+
+
+# --- multi-file specs: only what OpenAPI lets a $ref name is bundled ------------------------------
+
+ROOT = "openapi: 3.0.3\ninfo: {title: bundle, version: '1'}\n"
+LIST_OP = """\
+      operationId: listBooks
+      responses:
+        '200':
+          description: the books
+          content:
+            application/json:
+              schema: {type: object, properties: {title: {type: string}}}
+"""
+BUNDLES = {
+    # a media type's example and an extension's value taken from other files: data, copied in
+    "data_refs": {
+        "root.yaml": ROOT + "paths:\n  /books:\n    get:\n" + LIST_OP
+        + "              example: {$ref: 'samples/book.yaml#/first'}\n"
+        + "      x-codeSamples:\n        - $ref: 'samples/curl.yaml'\n",
+        "samples/book.yaml": "first:\n  title: Dune\n",
+        "samples/curl.yaml": "lang: shell\nsource: curl https://example.test/books\n",
+    },
+    # an Operation written as a $ref (OpenAPI has no Reference Object there)
+    "operation_ref": {
+        "root.yaml": ROOT + "paths:\n  /books:\n    get: {$ref: 'ops/list.yaml'}\n",
+        "ops/list.yaml": "operationId: listBooks\nresponses:\n  '404': {$ref: 'errors.yaml#/missing'}\n",
+        "ops/errors.yaml": "missing:\n  description: no such book\n  content:\n    application/json:\n"
+        "      schema: {type: object, properties: {reason: {type: string}}}\n",
+    },
+    # a tag's description written as a $ref to a text in another file
+    "tag_text_ref": {
+        "root.yaml": ROOT + "tags:\n  - name: Books\n    description: {$ref: 'text.yaml#/books'}\n"
+        + "paths:\n  /books:\n    get:\n      tags: [Books]\n" + LIST_OP,
+        "text.yaml": "books: |\n  Everything about *books*.\n",
+    },
+}
+
+
+def _write_bundle(folder: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    return folder / "root.yaml"
+
+
+def test_refs_to_data_are_copied_in_and_generate(tmp_path: Path) -> None:
+    from portkey_codegen.refs import resolve_refs
+    import yaml
+
+    spec = _write_bundle(tmp_path / "data", BUNDLES["data_refs"])
+    g = generate_package(spec, "bundle_data", tmp_path / "out")
+    assert not [d for d in g.diagnostics if d.severity == "error"]
+    import_all(g)
+    assert not mypy_strict([g], tmp_path)
+    bundled = resolve_refs(yaml.safe_load(spec.read_text()), base_dir=spec.parent, spec_file=spec)
+    get = bundled["paths"]["/books"]["get"]
+    assert get["responses"]["200"]["content"]["application/json"]["example"] == {"title": "Dune"}
+    assert get["x-codeSamples"] == [{"lang": "shell", "source": "curl https://example.test/books"}]
+    assert "schemas" not in bundled.get("components", {})
+
+
+@pytest.mark.parametrize(
+    "name, messages",
+    [
+        ("operation_ref", ['"responses" is a required property', "('$ref' was unexpected)"]),
+        ("tag_text_ref", ['{"$ref":"text.yaml#/books"} is not of type "string"']),
+    ],
+)
+def test_misplaced_refs_are_refused_where_written(tmp_path: Path, name: str, messages: list[str]) -> None:
+    from realworld_support import refused
+
+    spec = _write_bundle(tmp_path, BUNDLES[name])
+    exc = refused(spec)
+    assert len(exc.diagnostics) == len(messages), exc  # no follow-on errors from the referenced files
+    assert all(any(m in d.message for d in exc.diagnostics) for m in messages), exc
+    for d in exc.diagnostics:
+        assert d.file == str(spec) and d.line and "Reference Object" in (d.hint or ""), d.format()
+    # --lenient: the errors are warnings and the code generates
+    g = generate_package(spec, f"bundle_{name}", tmp_path / "out", lenient=True)
+    assert len([d for d in g.diagnostics if d.severity == "warning" and d.file == str(spec)]) == len(messages)
+    import_all(g)
+    assert not mypy_strict([g], tmp_path)
+
