@@ -73,6 +73,15 @@ _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
+# The schema ``false`` (OpenAPI 3.1: no value is valid), as one pydantic and mypy can take: no
+# string is at least 1 and at most 0 characters long, and a str field takes no other JSON value.
+_NO_VALUE = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 0,
+    "description": "No value is valid here (the schema is `false`): any value is rejected.",
+}
+
 # A property named "" (valid JSON) is handed to dcg under this name: dcg drops empty aliases.
 EMPTY_WIRE = "portkey-codegen-empty-property-name"
 
@@ -505,15 +514,7 @@ class _Planner:
         if node is True or node is None:
             return {}
         if node is False:
-            raise GeneratorError(
-                Diagnostic(
-                    "error",
-                    "boolean schema false (no value is valid) has no Python type",
-                    pointer=ptr,
-                    hint="remove the property (or the schema), or describe the values it allows",
-                    code="models",
-                )
-            )
+            return self.schema(dict(_NO_VALUE), ptr, candidates, site)
         if not isinstance(node, dict):
             raise GeneratorError(
                 Diagnostic(

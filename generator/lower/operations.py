@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from .. import typeref as tr
 from .. import pointer as jp
-from ..diagnostics import Diagnostic, GeneratorError
+from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming, TypeRef
 from ..naming import class_name, module_names, safe_identifier, snake_name
 
@@ -147,8 +147,11 @@ def derive_name(
     return resource, verb
 
 
-def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tuple[tuple[str, ...], str]]:
-    """Resource path + method name for every operation; all unique, or an error naming the clash."""
+def assign_names(
+    raws: list[RawOperation], rules: NamingRules, report: Report | None = None
+) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Resource path + method name for every operation; all unique, or an error naming the clash.
+    `report` receives the warning naming operations whose punctuation is spelled out."""
     all_paths = frozenset(r.path.rstrip("/") for r in raws)
     methods: dict[str, set[str]] = {}
     for raw in raws:
@@ -169,6 +172,7 @@ def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tupl
         if not name[0]:
             names[key] = (("root",), name[1])  # a path like "/" has no resource: give it one
     _fall_back_to_operation_ids(raws, names, rules)
+    _spell_out_punctuation(raws, names, rules, report)
     owners: dict[tuple[tuple[str, ...], str], str] = {}
     problems = []
     pointers = {raw.key: raw.pointer for raw in raws}
@@ -220,6 +224,58 @@ def _fall_back_to_operation_ids(
             if raw.key in rules.operations or not isinstance(op_id, str) or not snake_name(op_id).strip("_"):
                 continue
             names[raw.key] = (name[0], py_name(op_id))
+
+
+# How a character of a path segment is spelled when it alone tells two names apart.
+_SPELLED = {
+    "-": "dash", ".": "dot", "~": "tilde", "+": "plus", ":": "colon", "@": "at", "!": "bang", "$": "dollar",
+    ",": "comma", ";": "semicolon", "=": "equals", "*": "star", "'": "quote", "&": "and", "%": "percent",
+}  # fmt: skip
+
+
+def _spelled(segment: str) -> str:
+    """``a-b`` → ``a_dash_b``, ``a.b`` → ``a_dot_b``: the segment with its punctuation as words."""
+    import unicodedata
+
+    words = [
+        ch if ch.isalnum() or ch == "_" else f"_{_SPELLED.get(ch) or unicodedata.name(ch, f'u{ord(ch):04x}')}_"
+        for ch in segment
+    ]
+    return py_name("".join(words))
+
+
+def _spell_out_punctuation(
+    raws: list[RawOperation], names: dict[str, tuple[tuple[str, ...], str]], rules: NamingRules, report: Report | None
+) -> None:
+    """Operations without operationId that the path rule gives one name because their paths differ
+    only in punctuation (``/a-b``, ``/a_b``, ``/a.b``: ``client.a_b.list()``) are named from their
+    paths with that punctuation spelled out (``client.a_dash_b.list()``, ``client.a_dot_b.list()``;
+    ``/a_b`` keeps ``a_b``). A warning names the rule; names.yaml overrides still win."""
+    all_paths = frozenset(r.path.rstrip("/") for r in raws)
+    by_name: dict[tuple[tuple[str, ...], str], list[RawOperation]] = {}
+    for raw in raws:
+        by_name.setdefault(names[raw.key], []).append(raw)
+    for name, group in by_name.items():
+        if len(group) < 2:
+            continue
+        renamed = []
+        for raw in group:
+            if raw.key in rules.operations or isinstance(raw.op.get("operationId"), str):
+                continue
+            spelled_path = "/".join(seg if not seg or _PARAM_IN_PATH.match(seg) else _spelled(seg) for seg in raw.path.split("/"))
+            methods = frozenset(m for m in HTTP_METHODS if isinstance(raw.path_item.get(m), dict))
+            new = derive_name(raw.method, spelled_path, rules.actions, all_paths, methods)
+            if new != name:
+                names[raw.key] = (new[0] or ("root",), new[1])
+                renamed.append(f"{raw.key} → client.{'.'.join(names[raw.key][0])}.{new[1]}()")
+        if renamed and report is not None:
+            report.warn(
+                f"operations {', '.join(r.key for r in group)} have no operationId and the path rule names them all "
+                f"client.{'.'.join(name[0])}.{name[1]}(); the punctuation that tells their paths apart is spelled "
+                f"out: {'; '.join(renamed)}",
+                pointer=group[0].pointer,
+                hint="give them operationIds, or name them under `operations:` in the naming overrides (spec/names.yaml)",
+            )
 
 
 def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str, ...], str]]) -> dict[str, str]:
@@ -280,12 +336,17 @@ def build_resource_tree(operations: Iterable[Operation], client_name: str = "Cli
         for i in range(1, len(op.resource)):
             ops_by_path.setdefault(op.resource[:i], [])
 
+    classes: set[str] = set()
+
     def make(path: tuple[str, ...]) -> Resource:
         kids = sorted(p for p in ops_by_path if len(p) == len(path) + 1 and p[: len(path)] == path)
         ops = tuple(sorted(ops_by_path.get(path, []), key=lambda o: o.method_name))
         cls = class_name("_".join(path)) if path else "Root"
-        if path and (cls in taken or cls.startswith("Async")):
-            cls += "Resource"  # keep clear of the module's own names and of the async twins
+        if path and (cls in taken or cls.startswith("Async") or cls.casefold() in classes):
+            # keep clear of the module's own names, of the async twins, and of a resource named
+            # alike (client.a_b and client.a.b are both AB: the later one in path order is ABResource)
+            cls += "Resource"
+        classes.add(cls.casefold())
         return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids))
 
     root = make(())

@@ -103,6 +103,19 @@ SHAPES = {
                 - type: string
                 - {type: array, items: {type: string}}
         """),
+    # operations without operationId whose paths differ only in punctuation; `false` schemas
+    "punctuation_and_false": "openapi: 3.1.0\ninfo: {title: hostile, version: '1'}\npaths:\n" + "".join(
+        f"  {path}:\n    get: {{responses: {{'204': {{description: ok}}}}}}\n" for path in ("/a-b", "/a_b", "/a.b", "/a/b")
+    ) + textwrap.dedent("""\
+        components:
+          schemas:
+            Nothing: false
+            Box:
+              type: object
+              properties:
+                label: {type: string}
+                forbidden: false
+        """),
 }
 
 
@@ -242,3 +255,52 @@ def test_misplaced_refs_are_refused_where_written(tmp_path: Path, name: str, mes
     import_all(g)
     assert not mypy_strict([g], tmp_path)
 
+
+def test_paths_differing_in_punctuation_are_named_by_a_stated_rule(shapes: dict[str, Generated]) -> None:
+    g = shapes["punctuation_and_false"]
+    names = {op.key: (op.resource, op.method_name) for op in g.api.operations}  # type: ignore[attr-defined]
+    assert names == {
+        "GET /a-b": (("a_dash_b",), "list"),
+        "GET /a_b": (("a_b",), "list"),
+        "GET /a.b": (("a_dot_b",), "list"),
+        "GET /a/b": (("a", "b"), "list"),
+    }
+    (warning,) = [d for d in g.diagnostics if "no operationId" in d.message]
+    assert warning.severity == "warning" and warning.line and "spelled out" in warning.message
+    assert "names.yaml" in (warning.hint or "")
+
+
+def test_names_yaml_still_overrides_the_punctuation_rule() -> None:
+    from portkey_codegen.diagnostics import Report
+    from portkey_codegen.lower.operations import NamingRules, assign_names, iter_operations
+    import yaml
+
+    document = yaml.safe_load(SHAPES["punctuation_and_false"])
+    rules = NamingRules.from_mapping({"operations": {"GET /a-b": "hyphenated.list"}})
+    report = Report()
+    names = assign_names(iter_operations(document), rules, report)
+    assert names["GET /a-b"] == (("hyphenated",), "list")
+    assert names["GET /a.b"] == (("a_dot_b",), "list") and names["GET /a_b"] == (("a_b",), "list")
+    assert len(report.warnings) == 1
+
+
+def test_false_schema_is_a_type_that_rejects_every_value(shapes: dict[str, Generated]) -> None:
+    import subprocess
+
+    g = shapes["punctuation_and_false"]
+    code = (
+        f"from {g.package}.models import Box, Nothing\n"
+        "import pydantic\n"
+        "for value in ('', 'x', 0, 1.5, True, None, [], {}):\n"
+        "    # an optional field takes None as 'not given' (every optional field of the models does)\n"
+        "    checks = [lambda: Nothing.model_validate(value)] + [lambda: Box.model_validate({'forbidden': value})] * (value is not None)\n"
+        "    for check in checks:\n"
+        "        try:\n"
+        "            check()\n"
+        "        except pydantic.ValidationError:\n"
+        "            continue\n"
+        "        raise SystemExit(f'accepted {value!r}')\n"
+        "print(Box.model_validate({'label': 'ok'}).label)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=g.root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout == "ok\n", proc.stdout + proc.stderr
