@@ -667,6 +667,11 @@ class _Planner:
                 elif not isinstance(value, (int, float)) or isinstance(value, bool):
                     continue
                 out[key] = value
+        for bound in ("Minimum", "Maximum"):  # OpenAPI 3.0's boolean form (3.1 takes it under --lenient)
+            limit = node.get(bound.lower())
+            if node.get("exclusive" + bound) is True and isinstance(limit, (int, float)) and not isinstance(limit, bool):
+                out.pop(bound.lower(), None)
+                out["exclusive" + bound] = limit
         if "default" in node and (default := _jsonable(node["default"])) is not _DROP and _default_fits(node, default):
             out["default"] = default
         if "example" in node and site in ("root", "property") and (example := _jsonable(node["example"])) is not _DROP:

@@ -304,3 +304,40 @@ def test_false_schema_is_a_type_that_rejects_every_value(shapes: dict[str, Gener
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=g.root, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout == "ok\n", proc.stdout + proc.stderr
+
+
+# --- --lenient delivers code for a spec with genuine 3.1 violations --------------------------------
+
+INVALID_31 = _spec("3.1.0", """\
+    Price:
+      anyOf:
+        - type: string
+        - {type: number, minimum: 10, exclusiveMinimum: true}
+    Tree:
+      $recursiveAnchor: true
+      type: object
+      properties:
+        name: {type: string}
+    Account:
+      type: object
+      required: [login, login]
+      properties:
+        login: {type: string}
+    """)
+
+
+def test_lenient_generates_clean_code_for_31_violations(tmp_path: Path) -> None:
+    from realworld_support import refused
+
+    spec = tmp_path / "invalid.yaml"
+    spec.write_text(INVALID_31)
+    exc = refused(spec)
+    assert len(exc.diagnostics) == 3, exc
+    assert all(d.severity == "error" and d.file == str(spec) and d.line and d.hint for d in exc.diagnostics), exc
+    g = generate_package(spec, "hostile_lenient", tmp_path / "out", lenient=True)
+    assert [d.line for d in g.diagnostics if d.severity == "warning"] == [d.line for d in exc.diagnostics]
+    import_all(g)
+    assert not mypy_strict([g], tmp_path)
+    models = g.text("models.py")
+    assert "Field(gt=10" in models  # the 3.0 form kept its meaning: more than 10
+    assert "    login: str\n" in models
