@@ -6,7 +6,11 @@ Method names come from a rule over the path and HTTP method, never from a counte
   DELETE /configs/{slug}  -> configs.delete        POST /assistants/{id}  -> assistants.update
   POST /batches/{id}/cancel -> batches.cancel      (an "action": see spec/names.yaml)
 When the rule gives two operations one name, each is named after its operationId instead
-(PUT /pet and POST /pet/{petId}: pet.update_pet, pet.update_pet_with_form).
+(PUT /pet and POST /pet/{petId}: pet.update_pet, pet.update_pet_with_form); operations without
+one whose paths differ only in punctuation get it spelled out (/a-b: a_dash_b.list).
+With config `naming = "operation-id"` an operation with an operationId is
+<first static path segment>.<operationId in snake_case> (GET /user/login loginUser:
+user.login_user); the rule above names the others.
 spec/names.yaml overrides any of them by "METHOD /path".
 """
 
@@ -48,11 +52,13 @@ class NamingRules:
     common_headers_servers: tuple[str, ...] = ()
     # "METHOD /path" -> pagination override (a mapping, or false); checked in lower/pagination.py
     pagination: Mapping[str, Any] = field(default_factory=dict)
+    naming: str = "path"  # "operation-id": methods named after operationIds (config `naming`)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None) -> "NamingRules":
+    def from_mapping(cls, data: Mapping[str, Any] | None, naming: str = "path") -> "NamingRules":
         data = data or {}
         return cls(
+            naming=naming,
             actions=frozenset(str(a) for a in data.get("actions") or ()),
             operations={str(k): str(v) for k, v in (data.get("operations") or {}).items()},
             servers={str(k): str(v) for k, v in (data.get("servers") or {}).items()},
@@ -164,6 +170,10 @@ def assign_names(
             if not parts:
                 raise GeneratorError(Diagnostic("error", f"empty name override for {raw.key}", file="spec/names.yaml"))
             names[raw.key] = (tuple(parts[:-1]), parts[-1])
+        elif rules.naming == "operation-id" and _usable_id(raw):
+            # client.<first path segment>.<operationId>: GET /user/login loginUser -> user.login_user
+            first = next((py_name(seg) for seg, is_param in _segments(raw.path) if not is_param), "root")
+            names[raw.key] = ((first,), py_name(raw.op["operationId"]))
         else:
             names[raw.key] = derive_name(
                 raw.method, raw.path, rules.actions, all_paths, frozenset(methods[raw.path])
@@ -204,6 +214,11 @@ def assign_names(
     if problems:
         raise GeneratorError(problems)
     return names
+
+
+def _usable_id(raw: RawOperation) -> bool:
+    op_id = raw.op.get("operationId")
+    return isinstance(op_id, str) and bool(snake_name(op_id).strip("_"))
 
 
 def _fall_back_to_operation_ids(
