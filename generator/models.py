@@ -655,23 +655,7 @@ class _Planner:
             out["nullable"] = True
         if (desc := clean_text(node.get("description"))) is not None:
             out["description"] = desc
-        for key in _CONSTRAINTS:
-            if key in node:
-                value = node[key]
-                if key == "pattern":
-                    if not isinstance(value, str) or not self.pattern_ok(value, ptr):
-                        continue
-                elif key == "uniqueItems":
-                    # dcg would make a set; JSON arrays stay lists (items may be unhashable models)
-                    continue
-                elif not isinstance(value, (int, float)) or isinstance(value, bool):
-                    continue
-                out[key] = value
-        for bound in ("Minimum", "Maximum"):  # OpenAPI 3.0's boolean form (3.1 takes it under --lenient)
-            limit = node.get(bound.lower())
-            if node.get("exclusive" + bound) is True and isinstance(limit, (int, float)) and not isinstance(limit, bool):
-                out.pop(bound.lower(), None)
-                out["exclusive" + bound] = limit
+        self.constraints(node, ptr, out)
         if "default" in node and (default := _jsonable(node["default"])) is not _DROP and _default_fits(node, default):
             out["default"] = default
         if "example" in node and site in ("root", "property") and (example := _jsonable(node["example"])) is not _DROP:
@@ -696,6 +680,33 @@ class _Planner:
                 )  # fmt: skip
             return out
 
+        self.rewrite_shape(node, ptr, ctx, known, out)
+        return out
+
+    def constraints(self, node: Mapping[str, Any], ptr: str, out: dict[str, Any]) -> None:
+        """The constraint keywords of `node` dcg can write, into `out`."""
+        for key in _CONSTRAINTS:
+            if key in node:
+                value = node[key]
+                if key == "pattern":
+                    if not isinstance(value, str) or not self.pattern_ok(value, ptr):
+                        continue
+                elif key == "uniqueItems":
+                    # dcg would make a set; JSON arrays stay lists (items may be unhashable models)
+                    continue
+                elif not isinstance(value, (int, float)) or isinstance(value, bool):
+                    continue
+                out[key] = value
+        for bound in ("Minimum", "Maximum"):  # OpenAPI 3.0's boolean form (3.1 takes it under --lenient)
+            limit = node.get(bound.lower())
+            if node.get("exclusive" + bound) is True and isinstance(limit, (int, float)) and not isinstance(limit, bool):
+                out.pop(bound.lower(), None)
+                out["exclusive" + bound] = limit
+
+    def rewrite_shape(
+        self, node: Mapping[str, Any], ptr: str, ctx: str, known: frozenset[str] | None, out: dict[str, Any]
+    ) -> None:
+        """The subschemas of `node` (properties, items, maps, allOf, unions), rewritten into `out`."""
         if isinstance(node.get("properties"), dict):
             props = {}
             for pname, pnode in node["properties"].items():
@@ -741,7 +752,6 @@ class _Planner:
                     disc = self.discriminator(node, key, ptr, out[key])
                     if disc is not None:
                         out["discriminator"] = disc
-        return out
 
     def allof_part(self, part: Any, ptr: str, ctx: str, known: frozenset[str] | None = None) -> dict:
         """An ``allOf`` part: refs stay refs; inline parts are merged by dcg into the class itself,

@@ -269,7 +269,10 @@ _FIELDS: dict[str, dict[str, str]] = {
     "example": {"value": "data"},
     "link": {"parameters": "data", "requestBody": "data"},
     "schema": {
-        **dict.fromkeys(("properties", "patternProperties", "definitions", "$defs", "dependentSchemas"), "map:schema"),
+        **dict.fromkeys(
+            ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "dependencies"),
+            "map:schema",
+        ),
         **dict.fromkeys(("allOf", "oneOf", "anyOf", "prefixItems"), "list:schema"),
         **dict.fromkeys(
             ("items", "additionalItems", "additionalProperties", "not", "contains", "if", "then", "else",

@@ -58,7 +58,7 @@ def test_planned_names_not_kept_is_an_internal_error_naming_the_schema() -> None
 
 def test_internal_error_exits_3_and_bad_input_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     spec = tmp_path / "spec.yaml"
-    spec.write_text(LENIENT_THEN_FAILS.replace("        never: false\n", ""))
+    spec.write_text(LENIENT_THEN_FAILS.replace("        portkey-codegen-empty-property-name: {type: string}\n", ""))
     monkeypatch.chdir(tmp_path)  # no pyproject.toml: no pin
     args = ["generate", "--spec", str(spec), "--out", str(tmp_path / "out"), "--no-cache"]
     assert main(args) == 2  # `required: [a, a]`

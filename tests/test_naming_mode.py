@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from portkey_codegen import Config, GeneratorError, render_tree
 from portkey_codegen.config import load_config
 

@@ -216,6 +216,16 @@ def assign_names(
     return names
 
 
+def _clashes(
+    raws: list[RawOperation], names: Mapping[str, tuple[tuple[str, ...], str]]
+) -> list[tuple[tuple[tuple[str, ...], str], list[RawOperation]]]:
+    """(name, operations) for each name more than one operation has, in document order."""
+    by_name: dict[tuple[tuple[str, ...], str], list[RawOperation]] = {}
+    for raw in raws:
+        by_name.setdefault(names[raw.key], []).append(raw)
+    return [(name, group) for name, group in by_name.items() if len(group) > 1]
+
+
 def _usable_id(raw: RawOperation) -> bool:
     op_id = raw.op.get("operationId")
     return isinstance(op_id, str) and bool(snake_name(op_id).strip("_"))
@@ -228,12 +238,7 @@ def _fall_back_to_operation_ids(
     ``pet.update``) are named after their operationId instead (``pet.update_pet``,
     ``pet.update_pet_with_form``), all of them: which one would deserve the plain name is a guess.
     Overrides are never changed; what still collides is reported by the caller."""
-    by_name: dict[tuple[tuple[str, ...], str], list[RawOperation]] = {}
-    for raw in raws:
-        by_name.setdefault(names[raw.key], []).append(raw)
-    for name, group in by_name.items():
-        if len(group) < 2:
-            continue
+    for name, group in _clashes(raws, names):
         for raw in group:
             op_id = raw.op.get("operationId")
             if raw.key in rules.operations or not isinstance(op_id, str) or not snake_name(op_id).strip("_"):
@@ -267,12 +272,7 @@ def _spell_out_punctuation(
     paths with that punctuation spelled out (``client.a_dash_b.list()``, ``client.a_dot_b.list()``;
     ``/a_b`` keeps ``a_b``). A warning names the rule; names.yaml overrides still win."""
     all_paths = frozenset(r.path.rstrip("/") for r in raws)
-    by_name: dict[tuple[tuple[str, ...], str], list[RawOperation]] = {}
-    for raw in raws:
-        by_name.setdefault(names[raw.key], []).append(raw)
-    for name, group in by_name.items():
-        if len(group) < 2:
-            continue
+    for name, group in _clashes(raws, names):
         renamed = []
         for raw in group:
             if raw.key in rules.operations or isinstance(raw.op.get("operationId"), str):
