@@ -220,10 +220,10 @@ def _naming_rules(config: Config):
     from .lower.operations import NamingRules
     from .load import load_spec
 
+    data = None
     if config.names is not None and Path(config.names).is_file():
         data = load_spec(Path(config.names)).document
-        return NamingRules.from_mapping(data)
-    return NamingRules()
+    return NamingRules.from_mapping(data, naming=config.naming)
 
 
 def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -> Result:

@@ -15,6 +15,7 @@ else:  # pragma: no cover
 from .diagnostics import error
 
 PARTS = ("models", "client", "server")
+NAMING_MODES = ("path", "operation-id")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Config:
     templates: Path | None = None  # user templates overriding built-in ones by file name
     spec_changed: bool = False  # accept a spec whose sha256 differs from the pin
     lenient: bool = False  # validation errors become warnings
+    naming: str = "path"  # method names: "path" (the path rule) or "operation-id" (see README)
     allow_remote_refs: bool = False
     verbose: bool = False
     no_cache: bool = False  # skip the stage cache (see generator/cache.py)
@@ -45,6 +47,7 @@ KEYS = {
     "parts": "parts",
     "templates": "templates",
     "lenient": "lenient",
+    "naming": "naming",
     "allow-remote-refs": "allow_remote_refs",
 }
 PATH_KEYS = {"spec", "pin", "overlay", "names", "out", "templates"}
@@ -125,6 +128,11 @@ def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (),
         check_package_name(str(values["package_name"]))
     known = {f.name for f in fields(Config)}
     cfg = Config(**{k: v for k, v in values.items() if k in known})
+    if cfg.naming not in NAMING_MODES:
+        raise error(
+            f"invalid naming {cfg.naming!r} (from {origin.get('naming', 'naming')})",
+            hint="naming is one of: " + ", ".join(NAMING_MODES),
+        )
     bad = [p for p in cfg.parts if p not in PARTS]
     if bad or "models" not in cfg.parts:
         raise error(
