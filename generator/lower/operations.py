@@ -25,7 +25,7 @@ from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming, TypeRef
 from ..naming import class_name, module_names, safe_identifier, snake_name
-from ..schema import SchemaIndex, SpecOperation
+from ..schema import HTTP_METHODS, SchemaIndex, SpecOperation
 
 # The spec's operations, as every stage reads them (generator/schema.py).
 RawOperation = SpecOperation
