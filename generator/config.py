@@ -33,6 +33,9 @@ class Config:
     verbose: bool = False
     no_cache: bool = False  # skip the stage cache (see generator/cache.py)
     root: Path = Path(".")  # folder relative paths in the config file are taken from
+    preset: str | None = None  # "portkey" when pin/overlay/names came from the shipped preset
+    warnings_as_errors: bool = False  # any warning is an error (exit 2, nothing written)
+    quiet: bool = False  # print errors only
 
 
 KEYS = {
@@ -46,7 +49,11 @@ KEYS = {
     "templates": "templates",
     "lenient": "lenient",
     "allow-remote-refs": "allow_remote_refs",
+    "preset": "preset",
+    "warnings-as-errors": "warnings_as_errors",
 }
+PRESETS = ("portkey", "none")
+PRESET_FILES = ("pin", "overlay", "names")  # spec/pin.yaml etc., shipped as portkey_codegen.preset
 PATH_KEYS = {"spec", "pin", "overlay", "names", "out", "templates"}
 
 
@@ -112,6 +119,7 @@ def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (),
         values[name] = value
     for name in without:
         values.pop(name, None)
+    _apply_preset(values, origin, without)
     for name in ("overlay", "names"):
         if name in values and not Path(values[name]).is_file():
             raise error(
@@ -132,6 +140,34 @@ def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (),
             hint="parts are chosen from models, client, server; models is always needed",
         )
     return cfg
+
+
+def preset_file(name: str) -> Path:
+    """The shipped Portkey preset's `pin`, `overlay` or `names` file (package data)."""
+    from importlib import resources
+
+    return Path(str(resources.files("portkey_codegen.preset"))) / f"{name}.yaml"
+
+
+def _apply_preset(values: dict[str, Any], origin: dict[str, str], without: tuple[str, ...]) -> None:
+    """The Portkey preset fills pin, overlay and names when the project pins nothing of its own and
+    gives no spec (an explicit ``preset = "portkey"`` applies it to a `--spec` file as well: the
+    pin then checks that file). ``preset = "none"`` turns it off."""
+    preset = values.get("preset", "portkey")
+    if preset not in PRESETS:
+        raise error(
+            f"unknown preset {preset!r} (from {origin.get('preset', 'preset')})",
+            hint="known presets: " + ", ".join(PRESETS),
+        )
+    explicit = "preset" in values
+    values.pop("preset", None)
+    if preset == "none" or "pin" in values or (values.get("spec") is not None and not explicit):
+        return
+    for name in PRESET_FILES:
+        if name not in values and name not in without:
+            values[name] = preset_file(name)
+            origin[name] = f"the {preset} preset"
+    values["preset"] = preset
 
 
 # Top-level modules the generated code imports at run time: a package of that name would shadow them.

@@ -18,7 +18,7 @@ def emit_files(api: Api, models_source: str, config: Config) -> dict[str, str]:
         f"{pkg}/__init__.py": render(env, "package/__init__.py.j2", **ctx),
         f"{pkg}/models.py": models_source,
         f"{pkg}/py.typed": "",
-        "API.md": render(env, "API.md.j2", **ctx),
+        f"{pkg}/API.md": render(env, "API.md.j2", **ctx),
     }
     header = header_lines(api)
     files[f"{pkg}/RUNTIME-REQUIREMENTS.txt"] = runtime_requirements(api, config.parts)
