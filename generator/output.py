@@ -167,13 +167,15 @@ def _prune_empty_dirs(folder: Path, stop: Path) -> None:
 
 
 def repository_root(folder: Path) -> Path:
-    """The nearest folder at or above `folder` holding `.git` (else the working directory): check's
-    diff names files from there, so that ``git apply -R`` takes it from the repository root."""
+    """The nearest folder at or above `folder` holding `.git`: check's diff names files from there,
+    so that ``git apply -R`` takes it from the repository root. Outside a repository: the working
+    directory when `folder` is inside it, else `folder` itself."""
     folder = folder.resolve()
     for candidate in (folder, *folder.parents):
         if (candidate / ".git").exists():
             return candidate
-    return Path.cwd().resolve()
+    cwd = Path.cwd().resolve()
+    return cwd if folder.is_relative_to(cwd) else folder
 
 
 def stale_diff(out: Path, files: Mapping[str, str], max_lines: int = 60) -> list[str]:
