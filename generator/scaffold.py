@@ -99,6 +99,7 @@ def pre_commit_block(plan: Plan) -> str:
         "    hooks:\n"
         "      - id: portkey-codegen-check\n"
         f"        files: ^({files})\n"
+        "        always_run: false\n"
         f"{END}\n"
     )
 
