@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .diagnostics import error
+from .diagnostics import GeneratorError, error
 
 if TYPE_CHECKING:
     from .config import Config
@@ -266,7 +266,10 @@ def spec_record(config: "Config", sha256: str, commit: str | None = None) -> dic
     the upstream source."""
     record = {"sha256": sha256}
     if config.pin is not None:
-        source = read_pinned_source(Path(config.pin))
+        try:
+            source = read_pinned_source(Path(config.pin))
+        except GeneratorError:
+            return record  # a pin used only for its sha256 (`spec` set) need not say where to download
         if source is not None and (source.sha256 == sha256 or commit):
             record.update(repository=source.repository, path=source.path, commit=commit or source.commit)
     return record
