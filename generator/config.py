@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,10 @@ class Config:
     verbose: bool = False
     no_cache: bool = False  # skip the stage cache (see generator/cache.py)
     root: Path = Path(".")  # folder relative paths in the config file are taken from
-    preset: str | None = None  # "portkey" when pin/overlay/names came from the shipped preset
-    warnings_as_errors: bool = False  # any warning is an error (exit 2, nothing written)
-    quiet: bool = False  # print errors only
+    # What only steers the run, not the output: left out of repr(), which the stage cache keys on.
+    preset: str | None = field(default=None, repr=False)  # "portkey": pin/overlay/names are the shipped preset's
+    warnings_as_errors: bool = field(default=False, repr=False)  # any warning is an error (exit 2, nothing written)
+    quiet: bool = field(default=False, repr=False)  # print errors only
 
 
 KEYS = {
