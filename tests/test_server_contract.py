@@ -356,7 +356,7 @@ def test_generated_package_carries_the_spec(server):
 
 
 def test_schema_checker_follows_openapi_3_0(server):
-    rt = importlib.import_module(server[0].__name__ + "._runtime")
+    rt = importlib.import_module(server[0].__name__ + "._runtime.schema")
     document = {"components": {"schemas": {"Mode": {"type": "string", "enum": ["a", "b"]}}}}
     check = rt.SchemaChecker(document).check
     ref = {"$ref": "#/components/schemas/Mode"}
