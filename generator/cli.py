@@ -258,9 +258,13 @@ def _bind(host: str, port: int):
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise _BindError(f"cannot bind --host {host}: {exc.strerror}") from None
-    family, _, _, _, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    family, _, proto, _, address = infos[0]
+    # With the protocol (IPPROTO_TCP) asyncio sets TCP_NODELAY on each accepted connection; the
+    # option on the listening socket is inherited too. Without it, Nagle's algorithm and delayed
+    # ACKs hold every keep-alive response ~40 ms.
+    sock = socket.socket(family, socket.SOCK_STREAM, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind(address)
     except OSError as exc:
