@@ -33,7 +33,7 @@ paths:
       tags: [Labels]
       parameters:
         - {name: search, in: query, schema: {type: string, maxLength: 5}}
-        - {name: page, in: query, schema: {type: integer, minimum: 0}}
+        - {name: page, in: query, schema: {type: integer, format: int32, minimum: 0}}
         - {name: since, in: query, schema: {type: string, format: date-time}}
         - {name: x-meta, in: header, schema: {type: object}}
       responses:
@@ -141,6 +141,10 @@ components:
         status: {type: string, enum: [active, archived]}
         email: {type: string, format: email}
         note: {type: string, nullable: true}
+        count: {type: integer, format: int32}
+        size: {type: integer, format: int64}
+        ratio: {type: number, format: float}
+        batch: {anyOf: [{type: string, enum: [auto]}, {type: integer, format: int32, maximum: 256}, {type: integer, format: int32}]}
     LabelList:
       type: object
       required: [data]
@@ -205,6 +209,7 @@ def test_path_parameter_holding_an_encoded_slash_is_routed(server):
         ("/labels?search=abcdef", "search"),  # maxLength 5
         ("/labels?page=-1", "page"),  # minimum 0
         ("/labels?page=one", "page"),
+        ("/labels?page=2147483648", "page"),  # int32
         ("/labels?since=yesterday", "since"),  # date-time
         ("/labels?since=2024-13-01T00:00:00Z", "since"),
         ("/labels/not-a-uuid", "labelId"),
@@ -218,7 +223,7 @@ def test_parameter_constraints_are_enforced(server, url, param):
 
 def test_parameters_within_their_constraints_pass(server):
     c = client(server[0], mock=True)
-    assert c.get("/labels?search=abcde&page=0&since=2024-01-01T00:00:00Z", headers=KEY).status_code == 200
+    assert c.get("/labels?search=abcde&page=2147483647&since=2024-01-01T00:00:00Z", headers=KEY).status_code == 200
     assert c.get(f"/labels/{LABEL_ID}", headers=KEY).status_code == 200
 
 
@@ -233,6 +238,11 @@ def test_parameters_within_their_constraints_pass(server):
         ({"name": ""}, "name"),  # minLength 1
         ({"name": "x", "status": "deleted"}, "status"),
         ({}, "name"),
+        ({"name": "x", "count": 2**31}, "count"),  # int32
+        ({"name": "x", "count": -(2**31) - 1}, "count"),
+        ({"name": "x", "size": 2**63}, "size"),  # int64
+        ({"name": "x", "ratio": 1e39}, "ratio"),  # float
+        ({"name": "x", "batch": 99999999999999}, "batch"),  # int32 in every member of the anyOf
     ],
 )
 def test_request_bodies_are_strict(server, body, param):
@@ -245,6 +255,8 @@ def test_request_bodies_within_the_spec_pass(server):
     c = client(server[0], mock=True)
     body = {"name": "x", "weight": 3, "status": "active", "email": "a@example.com", "note": None}
     assert c.post("/labels", json=body, headers=KEY).status_code == 200
+    edges = {"count": 2**31 - 1, "size": -(2**63), "ratio": 3.4e38, "batch": 2**31 - 1}
+    assert c.post("/labels", json={"name": "x", **edges}, headers=KEY).status_code == 200
 
 
 @pytest.mark.parametrize(("value", "status"), [('{"a": "1"}', 200), ("a,1,b,2", 200), ("a=1,b=2", 200), ("a", 400), ("{", 400)])

@@ -29,6 +29,16 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
 
 
+# The OpenAPI number formats that bound a value: a server that stores it in that type must not
+# receive a value it cannot hold (`batch_size: 99999999999999` in an int32 field).
+_FLOAT_MAX = 3.4028234663852886e38
+_FORMAT_RANGES: Mapping[str, tuple[float, float]] = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "float": (-_FLOAT_MAX, _FLOAT_MAX),
+}
+
+
 def _valid_date(text: str) -> bool:
     import datetime
 
@@ -233,6 +243,10 @@ class SchemaChecker:
             raise Invalid(where, f"is not a valid {fmt}")
 
     def _number(self, value: float, schema: Mapping[str, Any], where: str) -> None:
+        fmt = schema.get("format")
+        fits = _FORMAT_RANGES.get(fmt) if isinstance(fmt, str) else None
+        if fits is not None and not fits[0] <= value <= fits[1]:
+            raise Invalid(where, f"must fit in {fmt} ({fits[0]} to {fits[1]})")
         low, high = schema.get("minimum"), schema.get("maximum")
         exclusive_low, exclusive_high = (
             schema.get("exclusiveMinimum"),
