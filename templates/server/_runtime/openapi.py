@@ -15,7 +15,7 @@ from pydantic.json_schema import JsonSchemaMode
 
 from .adapters import type_adapter
 from .contract import Contract
-from .errors import ERROR_SCHEMA
+from .errors import error_schema
 from .paths import RouteDoc
 
 
@@ -53,11 +53,12 @@ def _served_spec(
     spec: dict[str, Any] = json.loads(
         json.dumps(document)
     )  # a copy: the contract keeps the original
+    openapi_31 = str(spec.get("openapi", "")).startswith("3.1")
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    name = "ErrorResponse"
-    while name in schemas and schemas[name] != ERROR_SCHEMA:
+    name, errors = "ErrorResponse", error_schema(openapi_31)
+    while name in schemas and schemas[name] != errors:
         name = "Server" + name  # the spec has its own ErrorResponse
-    schemas[name] = ERROR_SCHEMA
+    schemas[name] = errors
     error_ref = {"$ref": f"#/components/schemas/{name}"}
     answers = {
         "400": "Invalid request",
@@ -89,9 +90,8 @@ def _served_spec(
         for response in responses.values():
             stream = (response.get("content") or {}).get("text/event-stream")
             if isinstance(stream, dict) and isinstance(stream.get("schema"), dict):
-                stream["schema"] = _event_of(
-                    stream["schema"], stream.get("x-stream-terminator")
-                )
+                terminator = stream.get("x-stream-terminator")
+                stream["schema"] = _event_of(stream["schema"], terminator, openapi_31)
     # This server first (relative to where the document is served), then the spec's own.
     prefix = next((d.prefix for d in docs if d.prefix), "")
     here = {"url": prefix or "/", "description": "This server"}
@@ -104,25 +104,43 @@ def _served_spec(
     return spec
 
 
-def _event_of(data_schema: dict[str, Any], terminator: Any) -> dict[str, Any]:
+def _event_of(
+    data_schema: dict[str, Any], terminator: Any, openapi_31: bool
+) -> dict[str, Any]:
     """The schema of one server-sent event whose `data` is JSON of `data_schema` (OpenAPI < 3.2:
     the `text/event-stream` schema describes each event, so the spec's chunk schema moves into
     `data`), or the terminator."""
     if data_schema.get("required") == ["data"]:
         return data_schema  # already an event
     return _event_envelope(
-        data_schema, terminator if isinstance(terminator, str) else None
+        data_schema, terminator if isinstance(terminator, str) else None, openapi_31
     )
 
 
 def _event_envelope(
-    data_schema: dict[str, Any], terminator: str | None
+    data_schema: dict[str, Any], terminator: str | None, openapi_31: bool
 ) -> dict[str, Any]:
-    """An event whose `data` is JSON of `data_schema`, or the terminator when there is one."""
-    content = {"contentMediaType": "application/json", "contentSchema": data_schema}
-    data: dict[str, Any] = {"type": "string", **content}
-    if terminator is not None:
-        data = {"type": "string", "if": {"const": terminator}, "else": content}
+    """An event whose `data` is JSON of `data_schema`, or the terminator when there is one.
+
+    3.1 says it in JSON Schema (contentMediaType, contentSchema, if/const); 3.0 has none of these
+    keywords, so there they are extensions beside a description saying the same.
+    """
+    data: dict[str, Any]
+    if openapi_31:
+        content = {"contentMediaType": "application/json", "contentSchema": data_schema}
+        data = {"type": "string", **content}
+        if terminator is not None:
+            data = {"type": "string", "if": {"const": terminator}, "else": content}
+    else:
+        said = "JSON text of one chunk (x-content-schema)"
+        if terminator is not None:
+            said += f", or {json.dumps(terminator)} at the end of the stream"
+        data = {
+            "type": "string",
+            "description": said,
+            "x-content-media-type": "application/json",
+            "x-content-schema": data_schema,
+        }
     return {"type": "object", "required": ["data"], "properties": {"data": data}}
 
 
@@ -149,7 +167,7 @@ def _patch_openapi(
 ) -> None:
     paths: dict[str, Any] = schema.setdefault("paths", {})
     components: dict[str, Any] = schema.setdefault("components", {})
-    components.setdefault("schemas", {})["ErrorResponse"] = ERROR_SCHEMA
+    components.setdefault("schemas", {})["ErrorResponse"] = error_schema(True)  # 3.1
     if security_schemes:
         components["securitySchemes"] = dict(security_schemes)
     error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -208,7 +226,9 @@ def _event_schema(doc: RouteDoc, components: dict[str, Any]) -> dict[str, Any]:
     """One server-sent event (OpenAPI < 3.2: `schema` describes each event): JSON chunk data,
     or the terminator."""
     return _event_envelope(
-        _json_schema(doc.chunk_type, components, "serialization"), doc.terminator
+        _json_schema(doc.chunk_type, components, "serialization"),
+        doc.terminator,
+        openapi_31=True,  # FastAPI's own document is 3.1
     )
 
 

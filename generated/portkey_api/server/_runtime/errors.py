@@ -39,23 +39,32 @@ ERROR_TYPES: Mapping[int, str] = {
     503: "service_unavailable_error",
 }
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "ErrorResponse",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["message", "type"],
-            "properties": {
-                "message": {"type": "string"},
-                "type": {"type": "string"},
-                "param": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                "code": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-            },
-        }
-    },
-}
+
+def error_schema(openapi_31: bool) -> dict[str, Any]:
+    """The JSON schema of the error body, in the keywords of the OpenAPI version it goes into
+    (3.0 spells an optional null `nullable: true`; 3.1 has JSON Schema's type null)."""
+    text_or_null: dict[str, Any] = (
+        {"type": ["string", "null"]}
+        if openapi_31
+        else {"type": "string", "nullable": True}
+    )
+    return {
+        "type": "object",
+        "title": "ErrorResponse",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["message", "type"],
+                "properties": {
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                    "param": text_or_null,
+                    "code": text_or_null,
+                },
+            }
+        },
+    }
 
 
 # -- errors -------------------------------------------------------------------------------------
