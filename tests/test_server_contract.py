@@ -416,3 +416,44 @@ def test_generated_client_retrieves_a_model_id_holding_a_slash_from_the_generate
 
     assert asyncio.run(main()) == "@openai/gpt-4o"
     assert asked == ["@openai/gpt-4o"]
+
+
+UNION_DOCUMENT = {
+    "components": {
+        "schemas": {
+            "System": {
+                "type": "object",
+                "required": ["role", "content"],
+                "properties": {"role": {"type": "string", "enum": ["system"]}, "content": {"type": "string"}},
+            },
+            "User": {
+                "type": "object",
+                "required": ["role", "content"],
+                "properties": {"role": {"const": "user"}, "content": {"type": "string", "minLength": 1}},
+            },
+            "Tool": {
+                "allOf": [{"type": "object", "required": ["role"], "properties": {"role": {"enum": ["tool"]}}}],
+                "required": ["tool_call_id"],
+                "properties": {"tool_call_id": {"type": "string"}},
+            },
+        }
+    }
+}
+MEMBERS = [{"$ref": f"#/components/schemas/{name}"} for name in ("System", "User", "Tool")]
+
+
+@pytest.mark.parametrize(
+    ("value", "union", "named"),
+    [
+        ({"role": "user", "content": None}, {"oneOf": MEMBERS}, 'the one for role "user": v.content null'),
+        ({"role": "user", "content": ""}, {"anyOf": MEMBERS}, 'the one for role "user": v.content must be at least'),
+        ({"role": "tool"}, {"oneOf": MEMBERS}, 'the one for role "tool": v.tool_call_id is required'),
+        ({"role": "User", "content": ""}, {"oneOf": MEMBERS, "discriminator": {"propertyName": "role"}}, 'role "User"'),
+        ({"role": "nobody"}, {"oneOf": MEMBERS}, "the first: v.content is required"),  # no tag matches
+    ],
+)
+def test_union_error_names_the_member_the_tag_selects(server, value, union, named):
+    rt = importlib.import_module(server[0].__name__ + "._runtime.schema")
+    with pytest.raises(rt.Invalid) as info:
+        rt.SchemaChecker(UNION_DOCUMENT).check(value, union, "v")
+    assert named in info.value.message

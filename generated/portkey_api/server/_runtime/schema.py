@@ -180,17 +180,14 @@ class SchemaChecker:
             raise Invalid(where, f"must be of type {typ}, not {_json_type(value)}")
 
     def _any(self, value: Any, members: list[Any], where: str, depth: int) -> None:
-        first: Invalid | None = None
+        failures: list[Invalid] = []
         for member in members:
             try:
                 self.check(value, member, where, depth + 1)
                 return
             except Invalid as exc:
-                first = first or exc
-        raise Invalid(
-            where,
-            _none_matched(first),
-        )
+                failures.append(exc)
+        raise Invalid(where, self._none_matched(value, {}, members, failures))
 
     def _one(
         self, value: Any, schema: Mapping[str, Any], where: str, depth: int
@@ -212,22 +209,93 @@ class SchemaChecker:
                     self.check(value, chosen[0], where, depth + 1)
                     return
         matched = 0
-        first: Invalid | None = None
+        failures: list[Invalid] = []
         for member in members:
             try:
                 self.check(value, member, where, depth + 1)
                 matched += 1
             except Invalid as exc:
-                first = first or exc
+                failures.append(exc)
         if matched == 0:
-            raise Invalid(
-                where,
-                _none_matched(first),
-            )
+            raise Invalid(where, self._none_matched(value, schema, members, failures))
         if matched > 1:
             raise Invalid(
                 where, f"matches {matched} of the schemas where exactly one must match"
             )
+
+    def _none_matched(
+        self,
+        value: Any,
+        schema: Mapping[str, Any],
+        members: list[Any],
+        failures: list[Invalid],
+    ) -> str:
+        """The message when no member matched (each failed, in order): it names the failure of
+        the member the value's tag selects, else the first member's."""
+        chosen = self._selected(value, schema, members)
+        failure, which = (
+            (failures[chosen[0]], chosen[1]) if chosen else (failures[0], "the first")
+        )
+        return f"matches none of the allowed schemas ({which}: {failure.where} {failure.message})"
+
+    def _selected(
+        self, value: Any, schema: Mapping[str, Any], members: list[Any]
+    ) -> tuple[int, str] | None:
+        """The one member whose tag the value carries: by the discriminator (its mapping or the
+        member's schema name), else by required properties whose const/enum the value meets.
+        """
+        if not isinstance(value, dict):
+            return None
+        discriminator = schema.get("discriminator")
+        prop = (
+            discriminator.get("propertyName")
+            if isinstance(discriminator, Mapping)
+            else None
+        )
+        if isinstance(prop, str) and isinstance(value.get(prop), str):
+            mapping = (
+                discriminator.get("mapping")
+                if isinstance(discriminator, Mapping)
+                else None
+            )
+            tag = value[prop]
+            target = mapping.get(tag) if isinstance(mapping, Mapping) else None
+            for i, member in enumerate(members):
+                ref = member.get("$ref") if isinstance(member, Mapping) else None
+                if isinstance(ref, str) and (
+                    ref == target or ref.rsplit("/", 1)[-1] == tag
+                ):
+                    return i, f"the one for {prop} {json.dumps(tag)}"
+        hits = [
+            (i, tags) for i, m in enumerate(members) if (tags := self._tags(m, value))
+        ]
+        if len(hits) != 1:
+            return None
+        index, tags = hits[0]
+        said = ", ".join(f"{name} {json.dumps(value[name])}" for name in tags)
+        return index, f"the one for {said}"
+
+    def _tags(self, member: Any, value: Mapping[str, Any]) -> list[str]:
+        """The member's required const/enum properties, if the value meets every one of them."""
+        member = self.resolve(member)
+        if not isinstance(member, Mapping):
+            return []
+        parts = [member, *(self.resolve(p) for p in member.get("allOf") or ())]
+        tags: list[str] = []
+        for part in parts:
+            if not isinstance(part, Mapping):
+                continue
+            for name in part.get("required") or ():
+                prop = self.resolve(properties(part).get(name))
+                if not isinstance(prop, Mapping):
+                    continue
+                allowed = [prop["const"]] if "const" in prop else prop.get("enum")
+                if not isinstance(allowed, list):
+                    continue
+                if name not in value or not any(_same(value[name], a) for a in allowed):
+                    return []
+                tags.append(name)
+        return tags
 
     def _string(self, value: str, schema: Mapping[str, Any], where: str) -> None:
         low, high = schema.get("minLength"), schema.get("maxLength")
@@ -316,11 +384,6 @@ class SchemaChecker:
                 raise Invalid(f"{where}.{name}", "is not a known property")
             elif isinstance(extra, Mapping):
                 self.check(item, extra, f"{where}.{name}", depth + 1)
-
-
-def _none_matched(first: Invalid | None) -> str:
-    detail = f" (the first: {first.where} {first.message})" if first else ""
-    return "matches none of the allowed schemas" + detail
 
 
 def _constrains_type(schema: Mapping[str, Any]) -> bool:
