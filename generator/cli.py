@@ -100,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1, loopback only)")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--prefix", default="", help="mount the API under this path, e.g. /v1")
+    sv.add_argument("--seed", type=int, default=None, help="with --mock: the same seed gives the same answers")
     d = sub.add_parser("diff", help="compare two specs; classify breaking changes (docs/diff.md)")
     d.add_argument("old", type=Path)
     d.add_argument("new", type=Path)
@@ -309,6 +310,7 @@ def _serve(args: argparse.Namespace) -> int:
             sys.path.insert(0, tmp)
             server = importlib.import_module(f"{config.package_name}.server")
             app = server.create_app(mock=args.mock, prefix=args.prefix)
+            app.state.mock_seed = args.seed  # read by the runtime's mock (None: timestamps are now)
             host, port = sock.getsockname()[:2]
             shown = f"[{host}]" if ":" in host else host
             print(f"serving {len(result.api.operations)} operations on http://{shown}:{port}{args.prefix}", file=sys.stderr)

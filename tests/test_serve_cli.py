@@ -27,13 +27,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(cwd: Path, *args: str) -> Iterator[str]:
-    """`serve --mock --prefix /v1` of the streaming fixture on a free port; yields its base URL once
-    the chat operation answers."""
+def serving(cwd: Path, *args: str, spec: Path = STREAMING_SPEC) -> Iterator[str]:
+    """`serve --mock --prefix /v1` of `spec` (one with POST /chat/completions) on a free port;
+    yields its base URL once the chat operation answers."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "portkey_codegen", "serve", "--mock", "--port", str(port), "--prefix", "/v1",
-         "--spec", str(STREAMING_SPEC), *args],
+         "--spec", str(spec), *args],
         cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}/v1"

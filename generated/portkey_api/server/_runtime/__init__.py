@@ -44,13 +44,13 @@ from .limits import (
     BodySizeLimit,
     install_body_limit,
 )
-from .mock import synthesise
 from .openapi import install_openapi
 from .params import deep_object_param, delimited_param, json_param, read_body
 from .paths import EncodedSlashes, RouteDoc, normalise_prefix, with_prefix
 from .routing import GuardedRoute, install_contract
 from .security import check_security, credential, security_check
 from .sse import EventStreamResponse, encode_event
+from .synth import synthesise
 
 __all__ = [
     "HTTPError",

@@ -76,23 +76,18 @@ async def dispatch(
         result = await handler(request_obj, ctx)
     except HTTPError as exc:
         if mock and exc.status == 501 and exc.code == "not_implemented":
-            return mock_result(spec, stream, _route_of(ctx))
+            return mock_result(spec, stream, ctx, request_obj)
         return exc.response()
     except StarletteHTTPException:
         raise  # fastapi.HTTPException from user code: the installed handler shapes it
     except NotImplementedError:
         if mock:
-            return mock_result(spec, stream, _route_of(ctx))
+            return mock_result(spec, stream, ctx, request_obj)
         return not_implemented(spec.name).response()
     except Exception:
         logger.exception("unhandled error in operation %s", spec.name)
         return internal_error()
     return shape_result(spec, result, stream)
-
-
-def _route_of(ctx: Any) -> Any:
-    request = getattr(ctx, "request", None)
-    return request.scope.get("route") if request is not None else None
 
 
 def shape_result(spec: OperationSpec, result: Any, stream: bool) -> Any:
