@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -334,8 +335,26 @@ def test_docs_page_works_offline(server):
     r = client(server[0], mock=True).get("/docs")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     assert "createLabel" in r.text and "/labels/{labelId}" in r.text
-    assert "<script" not in r.text and "<link" not in r.text and "cdn" not in r.text.lower()
+    # Its script and stylesheet are inline: nothing is fetched from elsewhere.
+    assert not re.search(r"<(script|link|img)[^>]*(src|href)=", r.text) and "cdn" not in r.text.lower()
+    assert "https://" not in r.text.replace("https://api.example.test/v1", "")  # the spec's server only
     assert client(server[0], mock=True, docs_url=None).get("/docs").status_code == 404
+
+
+def test_docs_explorer_tries_every_operation_under_the_prefix(server):
+    c = client(server[0], mock=True, prefix="/v1")
+    page = c.get("/v1/docs")
+    assert page.status_code == 200 and page.text == c.get("/docs").text
+    forms = re.findall(r"<form class='try' data-method='(\w+)' data-path='([^']+)'>", page.text)
+    spec = c.get("/openapi.json").json()
+    assert sorted(forms) == sorted(
+        (method.upper(), "/v1" + path) for path, item in spec["paths"].items() for method in item if method != "parameters"
+    )
+    assert "data-in='query' data-name='search'" in page.text  # a parameter input
+    assert "data-in='header' data-name='x-api-key'" in page.text  # the ApiKey credential
+    assert "<textarea data-in='body'" in page.text and "fetch(" in page.text
+    # What the form sends is served there: the prefixed path answers.
+    assert c.post("/v1/labels", json={"name": "x"}, headers=KEY).status_code == 200
 
 
 def test_create_app_takes_a_lifespan_and_dependencies(server):
