@@ -58,6 +58,19 @@ def test_stream_builds_one_message(server):
     assert {c["id"] for c in chunks} == {chunks[0]["id"]} and {c["model"] for c in chunks} == {"my-model"}
 
 
+def test_typed_event_stream_tells_one_reply(server):
+    response = mock_client(server).post("/responses", json={"model": "m", "stream": True})
+    events = [json.loads(line[len("data: ") :]) for line in response.text.splitlines() if line.startswith("data: ")]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
+    deltas = [e["delta"] for e in events if e["type"] == "response.output_text.delta"]
+    assert len(deltas) > 1 and "response.audio.delta" not in kinds
+    assert kinds[1 : 1 + len(deltas)] == ["response.output_text.delta"] * len(deltas)
+    done = [e for e in events if e["type"] == "response.output_text.done"]
+    assert len(done) == 1 and done[0]["text"] == "".join(deltas)
+    assert len({e["item_id"] for e in events if "item_id" in e}) == 1  # one output item
+
+
 def test_list_counts_and_cursors_match_its_data(server):
     c = mock_client(server)
     page = c.get("/things").json()

@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from .adapters import type_adapter
 from .contract import Contract, OperationContract
-from .schema import Invalid, SchemaChecker
+from .schema import Invalid, SchemaChecker, properties
 from .sse import EventStreamResponse
 from .synth import MOCK_STRATEGIES, Synth, synthesise
 
@@ -62,7 +62,7 @@ def mock_result(
     if spec.kind == "empty" or spec.response_type is None:
         return Response(status_code=spec.status) if spec.kind == "empty" else {}
     if found is not None:
-        made = _from_contract(found[0], found[1], spec, "application/json", seed)
+        made = _from_contract(found, spec, "application/json", seed)
         if made is not None:
             return made.answer(echo)
     return synthesise(spec.response_type)
@@ -156,12 +156,13 @@ class _Made:
 
 
 def _from_contract(
-    contract: Contract,
-    operation: OperationContract,
+    found: tuple[Contract, OperationContract, Any],
     spec: OperationSpec,
     media: str,
     seed: int | None,
 ) -> _Made | None:
+    """The operation's generated value (made once per seed)."""
+    contract, operation = found[0], found[1]
     key = (id(contract), operation.method, operation.path, media, seed)
     if key not in _MOCKS:
         _MOCKS[key] = _mock_from_spec(contract, operation, spec, media, seed)
@@ -178,11 +179,8 @@ def _mock_from_spec(
     media: str,
     seed: int | None,
 ) -> _Made | None:
-    responses = operation.operation.get("responses") or {}
-    response = contract.checker.resolve(responses.get(str(spec.status)) or {})
-    content = (response.get("content") or {}) if isinstance(response, Mapping) else {}
-    entry = content.get(media)
-    if not isinstance(entry, Mapping):
+    entry = _media_entry(contract, operation, spec, media)
+    if entry is None:
         return None
     tp = spec.chunk_type if media == "text/event-stream" else spec.response_type
     made = _Made(
@@ -213,9 +211,15 @@ def _mock_from_spec(
 def _stream(spec: OperationSpec, found: Any, seed: int | None, echo: _Echo) -> Response:
     made = None
     if found is not None:
-        made = _from_contract(found[0], found[1], spec, "text/event-stream", seed)
+        made = _from_contract(found, spec, "text/event-stream", seed)
     chunk = made.answer(echo) if made is not None else synthesise(spec.chunk_type)
-    events = _message(chunk, spec.chunk_type) or [chunk] * _MOCK_CHUNKS
+    events = _message(chunk, spec.chunk_type)
+    if events is None and found is not None:
+        key = (id(found[0]), found[1].method, found[1].path, seed)
+        if key not in _EVENTS:
+            _EVENTS[key] = _typed_events(found[0], found[1], spec, seed)
+        events = _EVENTS[key]
+    events = events or [chunk] * _MOCK_CHUNKS
 
     async def chunks() -> AsyncIterator[Any]:
         for event in events:
@@ -254,3 +258,71 @@ def _message(chunk: Any, chunk_type: Any) -> list[Any] | None:
     except ValidationError:
         return None
     return events
+
+
+_EVENTS: dict[tuple[Any, ...], list[Any] | None] = {}
+
+
+def _media_entry(
+    contract: Contract, operation: OperationContract, spec: OperationSpec, media: str
+) -> Mapping[str, Any] | None:
+    """The media type object of the operation's success answer in `media`."""
+    responses = operation.operation.get("responses") or {}
+    response = contract.checker.resolve(responses.get(str(spec.status)) or {})
+    content = (response.get("content") or {}) if isinstance(response, Mapping) else {}
+    entry = content.get(media)
+    return entry if isinstance(entry, Mapping) else None
+
+
+def _typed_events(
+    contract: Contract,
+    operation: OperationContract,
+    spec: OperationSpec,
+    seed: int | None,
+) -> list[Any] | None:
+    """A stream of events told apart by `type` (a union, as /responses streams): `*.created`,
+    text deltas (`*text.delta`), that text done, then `*.completed`. None when the union has no
+    such members or a made event is not valid."""
+    entry = _media_entry(contract, operation, spec, "text/event-stream")
+    union = contract.checker.resolve(entry.get("schema")) if entry else None
+    members = (
+        (union.get("oneOf") or union.get("anyOf"))
+        if isinstance(union, Mapping)
+        else None
+    )
+    tags: dict[str, Any] = {}
+    for member in members if isinstance(members, list) else ():
+        kind = properties(contract.checker.resolve(member)).get("type")
+        kind = contract.checker.resolve(kind)
+        if not isinstance(kind, Mapping):
+            continue
+        allowed = [kind["const"]] if "const" in kind else kind.get("enum") or []
+        if len(allowed) == 1 and isinstance(allowed[0], str):
+            tags[allowed[0]] = member
+    delta = next((t for t in tags if t.endswith("text.delta")), None)
+    ends = sorted((t for t in tags if t.endswith(".completed")), key=len)
+    start = next((t for t in tags if t.endswith(".created")), None)
+    if delta is None or start is None or not ends:
+        return None
+    rng = random.Random(f"{seed}:{operation.method}:{operation.path}:events")
+    now = time.time() if seed is None else _SEEDED_NOW
+    synth = Synth(contract.document, MOCK_STRATEGIES[0], rng, now)
+    template = synth.value(tags[delta], 0)
+    events = [synth.value(tags[start], 0)]
+    events += [{**template, "delta": word} for word in _WORDS]
+    done = delta[: -len("delta")] + "done"
+    if done in tags:
+        finished = {**synth.value(tags[done], 0), "text": "".join(_WORDS)}
+        same = {k: v for k, v in template.items() if k in finished}  # the same item
+        events.append({**finished, **_pick(same, ("_id", "_index"))})
+    events.append(synth.value(tags[ends[0]], 0))
+    try:
+        for event in events:
+            type_adapter(spec.chunk_type).validate_python(event)
+    except ValidationError:
+        return None
+    return events
+
+
+def _pick(values: Mapping[str, Any], endings: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k.endswith(endings)}
