@@ -73,10 +73,8 @@ def _credentials(spec: Mapping[str, Any]) -> str:
         if not isinstance(scheme, Mapping):
             continue
         if scheme.get("type") == "apiKey":
-            where, wire = (
-                str(scheme.get("in") or "header"),
-                str(scheme.get("name") or name),
-            )
+            where = str(scheme.get("in") or "header")
+            wire = str(scheme.get("name") or name)
         elif scheme.get("type") == "http":
             where, wire = "bearer", "Authorization"
         else:
