@@ -110,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1, loopback only)")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--prefix", default="", help="mount the API under this path, e.g. /v1")
+    sv.add_argument("--seed", type=int, default=None, help="with --mock: the same seed gives the same answers")
     from .scaffold import add_init_parser
     from .apidiff import add_api_diff_parser
 
@@ -313,9 +314,13 @@ def _bind(host: str, port: int):
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise _BindError(f"cannot bind --host {host}: {exc.strerror}") from None
-    family, _, _, _, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    family, _, proto, _, address = infos[0]
+    # With the protocol (IPPROTO_TCP) asyncio sets TCP_NODELAY on each accepted connection; the
+    # option on the listening socket is inherited too. Without it, Nagle's algorithm and delayed
+    # ACKs hold every keep-alive response ~40 ms.
+    sock = socket.socket(family, socket.SOCK_STREAM, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind(address)
     except OSError as exc:
@@ -369,6 +374,7 @@ def _serve(args: argparse.Namespace) -> int:
             sys.path.insert(0, tmp)
             server = importlib.import_module(f"{config.package_name}.server")
             app = server.create_app(mock=args.mock, prefix=args.prefix)
+            app.state.mock_seed = args.seed  # read by the runtime's mock (None: timestamps are now)
             host, port = sock.getsockname()[:2]
             shown = f"[{host}]" if ":" in host else host
             print(f"serving {len(result.api.operations)} operations on http://{shown}:{port}{args.prefix}", file=sys.stderr)

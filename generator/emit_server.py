@@ -8,7 +8,7 @@ annotations and defaults); the templates in templates/server/ only lay them out.
 Layout of the generated package (all imports relative, so it can be vendored anywhere):
 
   server/__init__.py         re-exports: create_app, RequestContext, HTTPError, services, inputs
-  server/_runtime.py         static: errors, security check, dispatch, SSE, mock synthesiser
+  server/_runtime/           static: errors, security, limits, params, schema, dispatch, SSE, mock, served spec
   server/context.py          RequestContext (security schemes + tracing headers) and its dependency
   server/inputs/<res>.py     one frozen dataclass per operation of the resource: its parameters and body
   server/services/<res>.py   the resource's base class: one async method per operation
@@ -30,7 +30,7 @@ from .diagnostics import Diagnostic, GeneratorError
 from . import typeref as tr
 from .ir import Api, Operation, Param, Resource, TypeRef
 from .naming import class_name, module_names, safe_identifier, snake_name
-from .render import render, static_file
+from .render import render, static_folder
 
 __all__ = ["emit_server", "plan_server", "ServerPlan"]
 
@@ -481,7 +481,8 @@ def emit_server(api: Api, env: jinja2.Environment, header: str, user_templates: 
     files: dict[str, str] = {}
     files[f"{base}/__init__.py"] = render(env, "server/__init__.py.j2", **ctx)
     # Static runtime, copied as is under the header (a user template of the same name wins).
-    files[f"{base}/_runtime.py"] = header + "\n" + static_file("server/_runtime.py", user_templates)
+    for name, text in static_folder("server/_runtime", user_templates).items():
+        files[f"{base}/_runtime/{name}"] = header + "\n" + text
     files[f"{base}/context.py"] = render(env, "server/context.py.j2", **ctx)
     files[f"{base}/inputs/__init__.py"] = render(env, "server/inputs_init.py.j2", **ctx)
     files[f"{base}/services/__init__.py"] = render(env, "server/services_init.py.j2", **ctx)

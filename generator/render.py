@@ -48,3 +48,10 @@ def static_file(name: str, user_templates: Path | None = None) -> str:
     if user_templates is not None and (user_templates / name).is_file():
         return (user_templates / name).read_text("utf-8")
     return (builtin_template_dir() / name).read_text("utf-8")
+
+
+def static_folder(name: str, user_templates: Path | None = None) -> dict[str, str]:
+    """A runtime folder's .py files, copied as-is: file name -> text (each file overridable as in
+    static_file, by the same path under the user's templates)."""
+    files = sorted(p.name for p in (builtin_template_dir() / name).glob("*.py"))
+    return {file: static_file(f"{name}/{file}", user_templates) for file in files}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ paths:
       tags: [Labels]
       parameters:
         - {name: search, in: query, schema: {type: string, maxLength: 5}}
-        - {name: page, in: query, schema: {type: integer, minimum: 0}}
+        - {name: page, in: query, schema: {type: integer, format: int32, minimum: 0}}
         - {name: since, in: query, schema: {type: string, format: date-time}}
         - {name: x-meta, in: header, schema: {type: object}}
       responses:
@@ -141,6 +142,10 @@ components:
         status: {type: string, enum: [active, archived]}
         email: {type: string, format: email}
         note: {type: string, nullable: true}
+        count: {type: integer, format: int32}
+        size: {type: integer, format: int64}
+        ratio: {type: number, format: float}
+        batch: {anyOf: [{type: string, enum: [auto]}, {type: integer, format: int32, maximum: 256}, {type: integer, format: int32}]}
     LabelList:
       type: object
       required: [data]
@@ -205,6 +210,7 @@ def test_path_parameter_holding_an_encoded_slash_is_routed(server):
         ("/labels?search=abcdef", "search"),  # maxLength 5
         ("/labels?page=-1", "page"),  # minimum 0
         ("/labels?page=one", "page"),
+        ("/labels?page=2147483648", "page"),  # int32
         ("/labels?since=yesterday", "since"),  # date-time
         ("/labels?since=2024-13-01T00:00:00Z", "since"),
         ("/labels/not-a-uuid", "labelId"),
@@ -218,7 +224,7 @@ def test_parameter_constraints_are_enforced(server, url, param):
 
 def test_parameters_within_their_constraints_pass(server):
     c = client(server[0], mock=True)
-    assert c.get("/labels?search=abcde&page=0&since=2024-01-01T00:00:00Z", headers=KEY).status_code == 200
+    assert c.get("/labels?search=abcde&page=2147483647&since=2024-01-01T00:00:00Z", headers=KEY).status_code == 200
     assert c.get(f"/labels/{LABEL_ID}", headers=KEY).status_code == 200
 
 
@@ -233,6 +239,11 @@ def test_parameters_within_their_constraints_pass(server):
         ({"name": ""}, "name"),  # minLength 1
         ({"name": "x", "status": "deleted"}, "status"),
         ({}, "name"),
+        ({"name": "x", "count": 2**31}, "count"),  # int32
+        ({"name": "x", "count": -(2**31) - 1}, "count"),
+        ({"name": "x", "size": 2**63}, "size"),  # int64
+        ({"name": "x", "ratio": 1e39}, "ratio"),  # float
+        ({"name": "x", "batch": 99999999999999}, "batch"),  # int32 in every member of the anyOf
     ],
 )
 def test_request_bodies_are_strict(server, body, param):
@@ -245,6 +256,8 @@ def test_request_bodies_within_the_spec_pass(server):
     c = client(server[0], mock=True)
     body = {"name": "x", "weight": 3, "status": "active", "email": "a@example.com", "note": None}
     assert c.post("/labels", json=body, headers=KEY).status_code == 200
+    edges = {"count": 2**31 - 1, "size": -(2**63), "ratio": 3.4e38, "batch": 2**31 - 1}
+    assert c.post("/labels", json={"name": "x", **edges}, headers=KEY).status_code == 200
 
 
 @pytest.mark.parametrize(("value", "status"), [('{"a": "1"}', 200), ("a,1,b,2", 200), ("a=1,b=2", 200), ("a", 400), ("{", 400)])
@@ -322,8 +335,26 @@ def test_docs_page_works_offline(server):
     r = client(server[0], mock=True).get("/docs")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     assert "createLabel" in r.text and "/labels/{labelId}" in r.text
-    assert "<script" not in r.text and "<link" not in r.text and "cdn" not in r.text.lower()
+    # Its script and stylesheet are inline: nothing is fetched from elsewhere.
+    assert not re.search(r"<(script|link|img)[^>]*(src|href)=", r.text) and "cdn" not in r.text.lower()
+    assert "https://" not in r.text.replace("https://api.example.test/v1", "")  # the spec's server only
     assert client(server[0], mock=True, docs_url=None).get("/docs").status_code == 404
+
+
+def test_docs_explorer_tries_every_operation_under_the_prefix(server):
+    c = client(server[0], mock=True, prefix="/v1")
+    page = c.get("/v1/docs")
+    assert page.status_code == 200 and page.text == c.get("/docs").text
+    forms = re.findall(r"<form class='try' data-method='(\w+)' data-path='([^']+)'>", page.text)
+    spec = c.get("/openapi.json").json()
+    assert sorted(forms) == sorted(
+        (method.upper(), "/v1" + path) for path, item in spec["paths"].items() for method in item if method != "parameters"
+    )
+    assert "data-in='query' data-name='search'" in page.text  # a parameter input
+    assert "data-in='header' data-name='x-api-key'" in page.text  # the ApiKey credential
+    assert "<textarea data-in='body'" in page.text and "fetch(" in page.text
+    # What the form sends is served there: the prefixed path answers.
+    assert c.post("/v1/labels", json={"name": "x"}, headers=KEY).status_code == 200
 
 
 def test_create_app_takes_a_lifespan_and_dependencies(server):
@@ -356,7 +387,7 @@ def test_generated_package_carries_the_spec(server):
 
 
 def test_schema_checker_follows_openapi_3_0(server):
-    rt = importlib.import_module(server[0].__name__ + "._runtime")
+    rt = importlib.import_module(server[0].__name__ + "._runtime.schema")
     document = {"components": {"schemas": {"Mode": {"type": "string", "enum": ["a", "b"]}}}}
     check = rt.SchemaChecker(document).check
     ref = {"$ref": "#/components/schemas/Mode"}
@@ -404,3 +435,44 @@ def test_generated_client_retrieves_a_model_id_holding_a_slash_from_the_generate
 
     assert asyncio.run(main()) == "@openai/gpt-4o"
     assert asked == ["@openai/gpt-4o"]
+
+
+UNION_DOCUMENT = {
+    "components": {
+        "schemas": {
+            "System": {
+                "type": "object",
+                "required": ["role", "content"],
+                "properties": {"role": {"type": "string", "enum": ["system"]}, "content": {"type": "string"}},
+            },
+            "User": {
+                "type": "object",
+                "required": ["role", "content"],
+                "properties": {"role": {"const": "user"}, "content": {"type": "string", "minLength": 1}},
+            },
+            "Tool": {
+                "allOf": [{"type": "object", "required": ["role"], "properties": {"role": {"enum": ["tool"]}}}],
+                "required": ["tool_call_id"],
+                "properties": {"tool_call_id": {"type": "string"}},
+            },
+        }
+    }
+}
+MEMBERS = [{"$ref": f"#/components/schemas/{name}"} for name in ("System", "User", "Tool")]
+
+
+@pytest.mark.parametrize(
+    ("value", "union", "named"),
+    [
+        ({"role": "user", "content": None}, {"oneOf": MEMBERS}, 'the one for role "user": v.content null'),
+        ({"role": "user", "content": ""}, {"anyOf": MEMBERS}, 'the one for role "user": v.content must be at least'),
+        ({"role": "tool"}, {"oneOf": MEMBERS}, 'the one for role "tool": v.tool_call_id is required'),
+        ({"role": "User", "content": ""}, {"oneOf": MEMBERS, "discriminator": {"propertyName": "role"}}, 'role "User"'),
+        ({"role": "nobody"}, {"oneOf": MEMBERS}, "the first: v.content is required"),  # no tag matches
+    ],
+)
+def test_union_error_names_the_member_the_tag_selects(server, value, union, named):
+    rt = importlib.import_module(server[0].__name__ + "._runtime.schema")
+    with pytest.raises(rt.Invalid) as info:
+        rt.SchemaChecker(UNION_DOCUMENT).check(value, union, "v")
+    assert named in info.value.message

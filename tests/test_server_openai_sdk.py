@@ -10,6 +10,8 @@ import importlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import openai  # dev dependencies (pyproject [dev]): a missing one fails, never skips
@@ -139,14 +141,9 @@ def _function_names(server: Any) -> set[str]:
     return {name for cls in (server.ChatService, server.FilesService) for name in vars(cls)}
 
 
-@pytest.fixture(scope="module")
-def running_server(portkey_package):
-    server = importlib.import_module(f"{portkey_package}.server")
-    models = importlib.import_module(f"{portkey_package}.models")
-    # The implementation overrides methods the generated classes declare (a rename would be silent).
-    assert {"create_chat_completion", "create_file"} <= _function_names(server)
-    seen: dict[str, Any] = {}
-    app = server.create_app(prefix="/v1", **build_services(server, models, seen))
+@contextmanager
+def uvicorn_on_loopback(app: Any) -> Iterator[int]:
+    """`app` served by uvicorn in a thread on 127.0.0.1; yields the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -160,12 +157,39 @@ def running_server(portkey_package):
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}/v1", seen
+        yield port
     finally:
         uv.should_exit = True
         thread.join(timeout=15)
         sock.close()
         assert not thread.is_alive(), "uvicorn did not stop"
+
+
+@pytest.fixture(scope="module")
+def running_server(portkey_package):
+    server = importlib.import_module(f"{portkey_package}.server")
+    models = importlib.import_module(f"{portkey_package}.models")
+    # The implementation overrides methods the generated classes declare (a rename would be silent).
+    assert {"create_chat_completion", "create_file"} <= _function_names(server)
+    seen: dict[str, Any] = {}
+    app = server.create_app(prefix="/v1", **build_services(server, models, seen))
+    with uvicorn_on_loopback(app) as port:
+        yield f"http://127.0.0.1:{port}/v1", seen
+
+
+@pytest.fixture(scope="module")
+def mock_client(portkey_package):
+    """The openai SDK against the generated server in mock mode (what `serve --mock` runs)."""
+    server = importlib.import_module(f"{portkey_package}.server")
+    with uvicorn_on_loopback(server.create_app(prefix="/v1", mock=True)) as port:
+        with openai.OpenAI(
+            api_key="sk-provider-key",
+            base_url=f"http://127.0.0.1:{port}/v1",
+            default_headers=PORTKEY_HEADERS,
+            max_retries=0,
+            timeout=30,
+        ) as c:
+            yield c
 
 
 @pytest.fixture()
@@ -230,3 +254,14 @@ def test_unimplemented_operation_is_a_501_api_error(client):
         client.batches.list()
     assert info.value.status_code == 501
     assert info.value.body["code"] == "not_implemented"  # the SDK unwraps {"error": {...}}
+
+
+@pytest.mark.filterwarnings("ignore:The Assistants API is deprecated:DeprecationWarning")
+def test_thread_runs_are_accepted_from_the_sdk(mock_client):
+    # The upstream spec required an undeclared `thread_id` in both bodies (spec/overlay.yaml).
+    run = mock_client.beta.threads.runs.create(thread_id="thread_abc", assistant_id="asst_abc")
+    assert isinstance(run.id, str) and run.object == "thread.run"
+    run = mock_client.beta.threads.create_and_run(
+        assistant_id="asst_abc", thread={"messages": [{"role": "user", "content": "hi"}]}
+    )
+    assert isinstance(run.id, str) and run.object == "thread.run"
