@@ -128,17 +128,20 @@ def test_oracle_notices_changed_values(spec_runs) -> None:
 
 
 def test_cli_runs_do_not_pick_up_the_repository_config(tmp_path: Path) -> None:
-    """Run from a temp folder, the generator finds no pyproject.toml (so neither the repo's pin,
-    overlay nor names apply); the cases also pass --config with an empty table to be sure."""
+    """Run from a temp folder, the generator finds no pyproject.toml: with no spec the shipped
+    Portkey preset applies (package data, not this repository's spec/ through its config), and with
+    a spec of the case's own (as every case passes) no pin, overlay or names apply at all."""
     code = (
-        "from pathlib import Path; from portkey_codegen.config import find_pyproject, load_config; "
-        "c = load_config(); print(find_pyproject(Path.cwd()), c.pin, c.overlay, c.names, c.root)"
+        "import sys; from pathlib import Path; from portkey_codegen.config import find_pyproject, load_config, preset_file; "
+        "c = load_config(); print(find_pyproject(Path.cwd()), c.pin == preset_file('pin'), "
+        "c.overlay == preset_file('overlay'), c.names == preset_file('names'), c.root); "
+        "c = load_config(spec=Path('case.yaml')); print(c.pin, c.overlay, c.names)"
     )
     proc = subprocess.run(
         [PYTHON, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60, env={"PYTHONPATH": str(REPO)}
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["None", "None", "None", "None", str(tmp_path)]
+    assert proc.stdout.split() == ["None", "True", "True", "True", str(tmp_path), "None", "None", "None"]
 
 
 def test_cli_config_of_a_case_is_the_empty_table(spec_runs) -> None:
