@@ -650,3 +650,15 @@ def load_spec(
             hint="an OpenAPI document starts with 'openapi: 3.x.y'",
         )
     return LoadedSpec(document, path, text, hashlib.sha256(raw).hexdigest())
+
+
+def require_openapi(document: dict[str, Any], spec_path: Path) -> None:
+    """A YAML that is no OpenAPI document at all is told so in one line, before the pin or the
+    overlay trip over it (a bad `openapi` version is validation's to report)."""
+    if "openapi" in document:
+        return
+    if "swagger" in document:
+        what = f"a Swagger {document['swagger']} document, not OpenAPI 3: convert it first (e.g. with swagger2openapi)"
+    else:
+        what = "not an OpenAPI document: it has no top-level `openapi: 3.x` field (OpenAPI 3.0 and 3.1 are read)"
+    raise GeneratorError(Diagnostic("error", what, file=str(spec_path), line=1))
