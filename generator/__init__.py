@@ -222,7 +222,7 @@ def file_header(api: Any) -> str:
 
 def naming_rules(config: Config) -> Any:
     """The naming rules of `config.names` (spec/names.yaml), or the defaults."""
-    from .lower.operations import NamingRules
+    from .lower.operations import NamingRules  # with the IR builder: not on the unchanged-spec path
 
     if config.names is not None and Path(config.names).is_file():
         return NamingRules.from_mapping(load_spec(Path(config.names)).document)

@@ -10,7 +10,7 @@ Where: ``$PORTKEY_CODEGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/portkey-codegen``,
 
 Keys: sha256 over `fingerprint()` (generator version, every file of the generator package and
 its built-in templates, the versions of the tools whose output we store, the Python version),
-the stage name and the stage's own input (the caller adds options and user templates).
+the stage name and the stage's own inputs (which ones, and what is stored: see stages.py).
 
 Trust: an entry is a small header (magic, its own key, the sha256 of the payload) and a JSON
 payload. Anything that does not verify (truncated, corrupt, edited, renamed, another format
@@ -32,6 +32,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def _tool_versions() -> dict[str, str]:
 def fingerprint() -> str:
     """What the generator *is* in this process: any edit to its code or templates, or a new
     version of a tool it drives, changes every key. Computed once per process (~3 ms)."""
-    from . import __version__
+    from . import __version__  # the package imports this module: read at call time, not import time
 
     h = hashlib.sha256()
     h.update(f"portkey-codegen {__version__}\0format {FORMAT_VERSION}\0".encode())
@@ -139,8 +140,6 @@ def fingerprint() -> str:
     package = Path(__file__).resolve().parent
     h.update(tree_digest(package).encode())
     try:  # editable installs map portkey_codegen.templates to templates/ outside the package folder
-        from importlib import resources
-
         templates = Path(str(resources.files("portkey_codegen.templates"))).resolve()
         if package not in templates.parents:
             h.update(tree_digest(templates).encode())
