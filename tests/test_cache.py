@@ -511,7 +511,7 @@ def plan_for_config(config: Config):
 
 def big_invalid_spec(tmp_path: Path, *, clash: bool = False) -> Path:
     spec = small_spec()
-    spec["info"]["description"] = "padding " * 40_000  # over _ForkedValidation.MIN_BYTES
+    spec["info"]["description"] = "padding " * 40_000  # over fork.MIN_BYTES
     spec["paths"]["/pets/{pet_id}"]["get"]["responses"] = {}  # OpenAPI 3.0: responses must not be empty
     spec["paths"]["/pets/{pet_id}"]["get"]["parameters"][0]["schema"] = {"type": "string", "default": 3}
     if clash:  # two operations the IR maps to one method: an error of a later stage
