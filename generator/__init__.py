@@ -86,22 +86,30 @@ def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -
 
     On a big spec validation runs in a child while this process plans, and datamodel-code-generator
     in another while this one renders and formats the client and server. Validation is waited for
-    before the models: a refused spec costs about the validation time. Its errors also win over
-    anything a later stage raises, and nothing is returned before validation has passed.
+    before rendering, and the models never before it: a refused spec costs about the validation
+    time. Its errors also win over anything a later stage raises, and nothing is returned before
+    validation has passed.
     """
     run = stages.Stages(cache if cache is not None else open_cache(config), timer or Timer())
     source, prepared = _read(config, run)
     run.spec_size = len(source.text)
+    early: tuple[Diagnostic, ...] = ()
     with run.timer.stage("validate"):
         validation = stages.validation(run, prepared.document, source, prepared.document_json)
-    early: tuple[Diagnostic, ...] = ()
-    if not validation.running:
-        early = _accept(validation.result(), config)  # errors stop the run here, before any later stage
+        if not validation.running:
+            early = _accept(validation.result(), config)  # errors stop the run here, before any later stage
+
+    def validated() -> tuple[Diagnostic, ...]:
+        if validation.running:
+            with run.timer.stage("validate-wait"):
+                validation.result()
+        return _accept(validation.result(), config)
+
     try:
-        result = _render(config, prepared, run, lambda: _accept(validation.result(), config))
+        result = _render(config, prepared, run, validated)
     except Exception as exc:
         if validation.running:
-            early = _accept(validation.result(), config)  # a validation error explains the failure better
+            early = validated()  # a validation error explains the failure better
         if isinstance(exc, GeneratorError):  # --lenient: the validation warnings first, they often explain it
             raise type(exc)([_locate(d, source) for d in (*early, *exc.diagnostics)]) from None
         raise
@@ -160,19 +168,22 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
     plan, api, report = _lower(config, prepared, run.timer)
     with run.timer.stage("models-render"):
         models = stages.models(run, plan, file_header(api))
+    # Validation first (the models child yields the CPU to it): a refused spec costs about the
+    # validation time. The client and server are then rendered while the models are being made.
+    diagnostics = validated()
     with run.timer.stage("render"):
         files = stages.render(run, api, _MODELS_STAND_IN, config)
     placed = [rel for rel, text in files.items() if _MODELS_STAND_IN in text]
     if len(placed) == 1 and files[placed[0]] == _MODELS_STAND_IN:
         with run.timer.stage("format"):  # the client and server, while the models are still being made
             files = format_tree(files, cache=run.cache, skip=placed)
-        diagnostics = validated()  # before the models: a refused spec does not wait for them
-        files[placed[0]] = models.result()
+        with run.timer.stage("models-wait"):
+            files[placed[0]] = models.result()
         with run.timer.stage("format-models"):
             files.update(format_tree({placed[0]: files[placed[0]]}, cache=run.cache))
     else:  # the templates used the models source for more than its file: render with the real one
-        diagnostics = validated()
-        source = models.result()
+        with run.timer.stage("models-wait"):
+            source = models.result()
         with run.timer.stage("render"):
             files = stages.render(run, api, source, config)
         with run.timer.stage("format"):

@@ -41,8 +41,9 @@ class Forked:
         self.pid, self.fd = pid, fd
 
     @classmethod
-    def start(cls, job: Callable[[], Any], *, size: int) -> "Forked | None":
-        """`job` started in a child, or None where forking is not allowed or fails."""
+    def start(cls, job: Callable[[], Any], *, size: int, nice: int = 0) -> "Forked | None":
+        """`job` started in a child (`nice`: a lower CPU priority), or None where forking is not
+        allowed or fails."""
         if not allowed(size):
             return None
         try:
@@ -57,7 +58,7 @@ class Forked:
             return None
         if pid == 0:  # the child: never returns
             os.close(read_fd)
-            _child(job, write_fd)
+            _child(job, write_fd, nice)
         os.close(write_fd)
         return cls(pid, read_fd)
 
@@ -103,9 +104,11 @@ class Forked:
         self.pid = 0
 
 
-def _child(job: Callable[[], Any], write_fd: int) -> None:
+def _child(job: Callable[[], Any], write_fd: int, nice: int) -> None:
     code = 1
     try:
+        if nice:
+            os.nice(nice)
         try:
             message: dict[str, Any] = {"value": job()}
         except GeneratorError as exc:

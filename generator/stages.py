@@ -51,10 +51,10 @@ def open_cache(config: Config) -> Cache:
 
 class Pending:
     """A stage's value: known (a cache hit), or computed on the first `result()` (joining a child,
-    or running the job here); the wait is timed as `wait` when a timer is given."""
+    or running the job here)."""
 
-    def __init__(self, get: Callable[[], Any], *, forked: bool = False, timer: Timer | None = None, wait: str = "") -> None:
-        self._get, self.forked, self._timer, self._wait = get, forked, timer, wait
+    def __init__(self, get: Callable[[], Any], *, forked: bool = False) -> None:
+        self._get, self.forked = get, forked
         self._done, self._value = False, None
 
     @classmethod
@@ -70,11 +70,7 @@ class Pending:
 
     def result(self) -> Any:
         if not self._done:
-            if self._timer is not None and self._wait:
-                with self._timer.stage(self._wait):
-                    self._value = self._get()
-            else:
-                self._value = self._get()
+            self._value = self._get()
             self._done = True
         return self._value
 
@@ -96,7 +92,7 @@ class Stages:
         compute: Callable[[], Any],
         *,
         fork: bool = False,
-        wait: str = "",
+        nice: int = 0,
         valid: Callable[[Any], bool] = lambda value: True,
         keep: Callable[[Any], bool] = lambda value: True,
         also: Callable[[], tuple[str, Any]] | None = None,
@@ -106,7 +102,7 @@ class Stages:
         `valid` says whether a stored (or child's) value can be used, `keep` whether a computed
         one is stored; `also` gives a second (name, inputs) key, asked only when the first one
         misses, whose hit is copied under the first. With `fork`, a miss starts `compute` in a
-        child now; otherwise it runs on the first `result()`.
+        child now (at CPU priority `nice`); otherwise it runs on the first `result()`.
         """
         keys = [(name, self.key(name, inputs))]
         hit = self._get(*keys[0], valid)
@@ -118,7 +114,7 @@ class Stages:
                 self.cache.put(*keys[0], hit)
         if hit is not MISS:
             return Pending.known(hit)
-        run, forked = self._start(compute, valid) if fork else (compute, False)
+        run, forked = self._start(compute, valid, nice) if fork else (compute, False)
 
         def computed() -> Any:
             value = run()
@@ -128,7 +124,7 @@ class Stages:
                         self.cache.put(kind, key, value)
             return value
 
-        return Pending(computed, forked=forked, timer=self.timer, wait=wait)
+        return Pending(computed, forked=forked)
 
     def _get(self, name: str, key: str | None, valid: Callable[[Any], bool]) -> Any:
         if key is None:
@@ -136,8 +132,8 @@ class Stages:
         value = self.cache.get(name, key)
         return value if value is not MISS and valid(value) else MISS
 
-    def _start(self, compute: Callable[[], Any], valid: Callable[[Any], bool]) -> tuple[Callable[[], Any], bool]:
-        child = fork.Forked.start(compute, size=self.spec_size)
+    def _start(self, compute: Callable[[], Any], valid: Callable[[Any], bool], nice: int) -> tuple[Callable[[], Any], bool]:
+        child = fork.Forked.start(compute, size=self.spec_size, nice=nice)
         if child is None:
             return compute, False
         self.children.append(child)
@@ -184,10 +180,16 @@ def validation(stages: Stages, document: dict, source: Any, exact: str | None, *
         return "validate-prose", None if text is None else (text,)
 
     found = stages.stage(
-        "validate", None if exact is None else (exact,), job, fork=fork, wait="validate-wait",
+        "validate", None if exact is None else (exact,), job, fork=fork,
         valid=lambda value: isinstance(value, list), keep=lambda value: value == [], also=skeleton,
     )  # fmt: skip
     return Pending(lambda: [Diagnostic(**d) for d in found.result()], forked=found.forked)
+
+
+# The models child yields the CPU to validation, which decides whether the run goes on at all: on
+# a busy machine (or one CPU group) the two would otherwise split it and a refusal take twice as
+# long. On an idle one each has a core and this changes nothing.
+MODELS_NICE = 10
 
 
 def models(stages: Stages, plan: Any, header: str) -> Pending:
@@ -205,7 +207,7 @@ def models(stages: Stages, plan: Any, header: str) -> Pending:
         return models_mod.render_models(plan, header=header)
 
     if not stages.cache.enabled:
-        return stages.stage("models", None, plain, fork=True, wait="models-wait", valid=_is_str)
+        return stages.stage("models", None, plain, fork=True, nice=MODELS_NICE, valid=_is_str)
     spec, texts = prose.template_descriptions(plan.spec) or (plan.spec, {})
     try:
         inputs: Any = (
@@ -219,7 +221,7 @@ def models(stages: Stages, plan: Any, header: str) -> Pending:
     # render_models writes `header.rstrip("\n")` and then dcg's output: render without one
     body = stages.stage(
         "models", inputs, lambda: models_mod.render_models(replace(plan, spec=spec), header=""),
-        fork=True, wait="models-wait", valid=_is_str,
+        fork=True, nice=MODELS_NICE, valid=_is_str,
     )  # fmt: skip
 
     def filled() -> str:
