@@ -173,21 +173,13 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
     diagnostics = validated()
     with run.timer.stage("render"):
         files = stages.render(run, api, _MODELS_STAND_IN, config)
-    placed = [rel for rel, text in files.items() if _MODELS_STAND_IN in text]
-    if len(placed) == 1 and files[placed[0]] == _MODELS_STAND_IN:
-        with run.timer.stage("format"):  # the client and server, while the models are still being made
-            files = format_tree(files, cache=run.cache, skip=placed)
-        with run.timer.stage("models-wait"):
-            files[placed[0]] = models.result()
-        with run.timer.stage("format-models"):
-            files.update(format_tree({placed[0]: files[placed[0]]}, cache=run.cache))
-    else:  # the templates used the models source for more than its file: render with the real one
-        with run.timer.stage("models-wait"):
-            source = models.result()
-        with run.timer.stage("render"):
-            files = stages.render(run, api, source, config)
-        with run.timer.stage("format"):
-            files = format_tree(files, cache=run.cache)
+    (placed,) = [rel for rel, text in files.items() if text == _MODELS_STAND_IN]  # models.py
+    with run.timer.stage("format"):  # the client and server, while the models are still being made
+        files = format_tree(files, cache=run.cache, skip=[placed])
+    with run.timer.stage("models-wait"):
+        files[placed] = models.result()
+    with run.timer.stage("format-models"):
+        files.update(format_tree({placed: files[placed]}, cache=run.cache))
     stages.tree_put(run, tree_key, files, api, report.items)
     return _result(prepared, run, files, api, [*diagnostics, *report.items])
 
