@@ -322,19 +322,18 @@ class _Walk:
         self.result_pos: Node | None = None
 
     def run(self, events: Any) -> tuple[Any, Node | None]:
-        scalar, open_, close, alias, attach = self._scalar, self._open, self._close, self._alias, self._attach
+        scalar, open_, close, alias = self._scalar, self._open, self._close, self._alias
         for event in events:
             kind = type(event)
-            # Each branch gives (value, size, mark, position) for a finished node, or `continue`s.
+            # Each handler puts a finished node into its parent (`_attach`).
             if kind is ScalarEvent:
-                done = scalar(event)
+                scalar(event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 open_(event, kind is MappingStartEvent)
-                continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                done = close(event)
+                close(event)
             elif kind is AliasEvent:
-                done = alias(event)
+                alias(event)
             elif kind is DocumentStartEvent:
                 self.documents += 1
                 if self.documents > 1:
@@ -342,18 +341,13 @@ class _Walk:
                         "the file holds more than one YAML document", self.file, *_loc(event.start_mark),
                         hint="a spec is one document: remove '---'",
                     )  # fmt: skip
-                continue
-            elif kind is StreamStartEvent or kind is DocumentEndEvent or kind is StreamEndEvent:
-                continue
-            else:  # pragma: no cover - PyYAML has no other event types
-                raise _fail(f"unexpected YAML event {kind.__name__}", self.file)
-            if done is not None:
-                attach(*done)
+            elif kind is not StreamStartEvent and kind is not DocumentEndEvent and kind is not StreamEndEvent:
+                raise _fail(f"unexpected YAML event {kind.__name__}", self.file)  # pragma: no cover
         if self.result is _NO_KEY:
             raise _fail("the file holds no YAML document", self.file, hint="is the file empty?")
         return self.result, self.result_pos
 
-    def _scalar(self, event: Any) -> tuple[Any, int, Any, Node | None] | None:
+    def _scalar(self, event: Any) -> None:
         self.nodes += 1
         tag, raw, mark, top = event.tag, event.value, event.start_mark, self.top
         pos = (mark.line + 1, mark.column + 1, None) if self.positions else None
@@ -366,7 +360,7 @@ class _Walk:
             top.key_merges = raw == "<<" and tag is None and event.implicit[0]
             if event.anchor is not None:
                 self.anchors[event.anchor] = _Anchor(raw, 1, raw, True, mark, pos)
-            return None
+            return
         if tag is None:
             try:
                 value = resolve_plain(raw) if event.implicit[0] else raw
@@ -383,7 +377,7 @@ class _Walk:
             raise _bad_tag(tag, self.file, mark)
         if event.anchor is not None:
             self.anchors[event.anchor] = _Anchor(value, 1, raw, True, mark, pos)
-        return value, 1, mark, pos
+        self._attach(value, 1, mark, pos)
 
     def _open(self, event: Any, is_map: bool) -> None:
         self.nodes += 1
@@ -404,7 +398,7 @@ class _Walk:
         self.stack.append(frame)
         self.top = frame
 
-    def _close(self, event: Any) -> tuple[Any, int, Any, Node | None]:
+    def _close(self, event: Any) -> None:
         frame = self.stack.pop()
         self.top = self.stack[-1] if self.stack else None
         if frame.merges:
@@ -413,9 +407,9 @@ class _Walk:
             anchor = self.anchors.get(frame.anchor)
             if anchor is not None and anchor.value is frame.obj:
                 anchor.size, anchor.done = frame.size, True
-        return frame.obj, frame.size, event.start_mark, frame.pos
+        self._attach(frame.obj, frame.size, event.start_mark, frame.pos)
 
-    def _alias(self, event: Any) -> tuple[Any, int, Any, Node | None] | None:
+    def _alias(self, event: Any) -> None:
         mark, name, top = event.start_mark, event.anchor, self.top
         anchor = self.anchors.get(name)
         if anchor is None:
@@ -430,14 +424,14 @@ class _Walk:
             if anchor.raw is None:
                 raise _fail(f"alias *{name} used as a mapping key is not a scalar", self.file, *_loc(mark))
             top.key, top.key_mark, top.key_merges = anchor.raw, mark, False
-            return None
+            return
         self.aliased += anchor.size
         if self.aliased > ALIAS_FLOOR + ALIAS_RATIO * self.nodes:
             raise _fail(
                 f"YAML aliases expand to {self.aliased:,} more nodes from only {self.nodes:,} written (an alias bomb?)",
                 self.file, *_loc(mark), hint="a spec uses aliases sparingly; this file looks malformed or hostile",
             )  # fmt: skip
-        return anchor.value, anchor.size, mark, anchor.pos
+        self._attach(anchor.value, anchor.size, mark, anchor.pos)
 
     def _attach(self, value: Any, size: int, mark: Any, pos: Node | None) -> None:
         """Put a finished node into its parent (or make it the document)."""
