@@ -201,7 +201,7 @@ def models(stages: Stages, plan: Any, header: str) -> Pending:
     filled in afterwards (prose.py), so a wording change is a hit. Without the cache, or if filling
     in fails, this is plain ``render_models(plan, header=header)``.
     """
-    from . import models as models_mod  # datamodel-code-generator: not on the unchanged-spec path
+    from . import models as models_mod  # not on the unchanged-spec path (a whole-tree hit)
 
     def plain() -> str:
         return models_mod.render_models(plan, header=header)
