@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from .textsafe import RAW_UNSAFE
+
 # A description/summary directly inside one of these maps is a map *entry* (a property called
 # "description", a discriminator mapping value, an OAuth scope...), not prose: never blanked.
 _MAP_KEYS = frozenset({
@@ -137,10 +139,10 @@ def template_descriptions(spec: Any) -> tuple[Any, dict[str, str]] | None:
     return templated, texts
 
 
-def _docstring(text: str, indent: str, unsafe: re.Pattern[str]) -> str | None:
+def _docstring(text: str, indent: str) -> str | None:
     """The docstring literal dcg writes for `text` at `indent` (multi-line form), or None when
     dcg would write none (blank text) or the text is not plain enough to be sure."""
-    if not text.strip() or "\r" in text or unsafe.search(text):
+    if not text.strip() or "\r" in text or RAW_UNSAFE.search(text):
         return None  # escaped by render_models: take the full path rather than re-implement it
     escaped = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\0", "\\x00")
     if indent:
@@ -151,9 +153,6 @@ def _docstring(text: str, indent: str, unsafe: re.Pattern[str]) -> str | None:
 def fill_docstrings(source: str, texts: dict[str, str]) -> str | None:
     """`source` (dcg output for the templated spec) with each token's docstring replaced by the
     docstring of its text; None if any token appears other than as a whole docstring."""
-    # models.py is only needed once there is dcg output to fill: not on the unchanged-spec path
-    from .models import _RAW_UNSAFE
-
     if not texts:
         return source
     prefix = next(iter(texts))[:7]
@@ -163,7 +162,7 @@ def fill_docstrings(source: str, texts: dict[str, str]) -> str | None:
     def replace(match: "re.Match[str]") -> str:
         nonlocal failed
         text = texts.get(match.group(2))
-        literal = None if text is None else _docstring(text, match.group(1), _RAW_UNSAFE)
+        literal = None if text is None else _docstring(text, match.group(1))
         if literal is None:
             failed = True
             return match.group(0)
