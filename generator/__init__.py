@@ -25,7 +25,7 @@ from .load import LoadedSpec, load_spec, require_openapi
 from .output import stale_diff, write_tree
 from .stages import Timer, open_cache
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["generate", "prepare", "render_tree", "Config", "load_config", "Result", "GeneratorError", "Timer"]
 
 # Stands in for the models module while the client and server are rendered (they only place it).
@@ -61,12 +61,15 @@ def generate(config: Config, *, check: bool = False) -> Result:
     """Render, then write to `config.out` (or, with check=True, only compare and report stale files)."""
     timer = Timer()
     result = render_tree(config, timer)
+    if config.warnings_as_errors and any(d.severity == "warning" for d in result.diagnostics):
+        # --warnings-as-errors: refuse before anything is written
+        raise GeneratorError([dataclasses.replace(d, severity="error") for d in result.diagnostics])
     if check:
         with timer.stage("compare"):
             result.stale = stale_diff(Path(config.out), result.files)
     else:
         with timer.stage("write"):
-            written = write_tree(Path(config.out), result.files)
+            written = write_tree(Path(config.out), result.files, fetch.spec_record(config, result.spec_sha256))
         result.written, result.removed = written.written, written.removed
     result.timings = timer.stages
     return result
@@ -227,9 +230,10 @@ def naming_rules(config: Config) -> Any:
     """The naming rules of `config.names` (spec/names.yaml), or the defaults."""
     from .lower.operations import NamingRules  # with the IR builder: not on the unchanged-spec path
 
+    data = None
     if config.names is not None and Path(config.names).is_file():
-        return NamingRules.from_mapping(load_spec(Path(config.names)).document)
-    return NamingRules()
+        data = load_spec(Path(config.names)).document
+    return NamingRules.from_mapping(data, naming=config.naming)
 
 
 def _result(prepared: Prepared, run: stages.Stages, files: dict[str, str], api: Any, found: list) -> Result:

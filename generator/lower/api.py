@@ -321,7 +321,7 @@ def build_api(
         if n not in known_params:
             report.warn(f"common header parameter {n!r} is not in components/parameters", file="spec/names.yaml")
     raws = iter_operations(document)
-    names = assign_names(raws, rules)
+    names = assign_names(raws, rules, report)
     fnames = function_names(raws, names)
     builder = OperationBuilder(document, type_hint, class_for_pointer)
     page_overrides = check_overrides(rules.pagination, {raw.key for raw in raws}, report)
