@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 COST_CENTRES = [
     ("datamodel-code-generator (models)", "datamodel_code_generator/__init__.py", "generate"),
     ("validation (openapi-spec-validator)", "generator/validate.py", "validate"),
-    ("waiting for forked children (dcg, validation)", "generator/__init__.py", "join"),
+    ("waiting for forked children (dcg, validation)", "generator/fork.py", "join"),
     ("YAML load (spec, pin, names)", "generator/load.py", "load_spec"),
     ("$ref resolution", "generator/refs.py", "resolve_refs"),
     ("models plan", "generator/models.py", "plan_models"),
@@ -37,7 +37,7 @@ COST_CENTRES = [
     ("format (ruff)", "generator/formatting.py", "format_tree"),
     ("write + manifest", "generator/output.py", "write_tree"),
     ("compare (check)", "generator/output.py", "stale_diff"),
-    ("cache lookups (whole tree)", "generator/__init__.py", "_tree_get"),
+    ("cache lookups (whole tree)", "generator/stages.py", "tree_get"),
     ("cache keys + reads + writes", "generator/cache.py", "get"),
     ("cache writes", "generator/cache.py", "put"),
     ("imports (overlaps the rows above)", "<frozen importlib._bootstrap>", "_find_and_load"),

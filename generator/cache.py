@@ -10,7 +10,7 @@ Where: ``$PORTKEY_CODEGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/portkey-codegen``,
 
 Keys: sha256 over `fingerprint()` (generator version, every file of the generator package and
 its built-in templates, the versions of the tools whose output we store, the Python version),
-the stage name and the stage's own input (the caller adds options and user templates).
+the stage name and the stage's own inputs (which ones, and what is stored: see stages.py).
 
 Trust: an entry is a small header (magic, its own key, the sha256 of the payload) and a JSON
 payload. Anything that does not verify (truncated, corrupt, edited, renamed, another format
@@ -32,6 +32,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def _tool_versions() -> dict[str, str]:
 def fingerprint() -> str:
     """What the generator *is* in this process: any edit to its code or templates, or a new
     version of a tool it drives, changes every key. Computed once per process (~3 ms)."""
-    from . import __version__
+    from . import __version__  # the package imports this module: read at call time, not import time
 
     h = hashlib.sha256()
     h.update(f"portkey-codegen {__version__}\0format {FORMAT_VERSION}\0".encode())
@@ -139,8 +140,6 @@ def fingerprint() -> str:
     package = Path(__file__).resolve().parent
     h.update(tree_digest(package).encode())
     try:  # editable installs map portkey_codegen.templates to templates/ outside the package folder
-        from importlib import resources
-
         templates = Path(str(resources.files("portkey_codegen.templates"))).resolve()
         if package not in templates.parents:
             h.update(tree_digest(templates).encode())
@@ -308,256 +307,3 @@ def _decode(blob: bytes, key: str) -> Any:
         return json.loads(payload.decode("utf-8", "surrogatepass"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return MISS
-
-
-# --- keys that ignore prose ----------------------------------------------------------------------
-
-# A description/summary directly inside one of these maps is a map *entry* (a property called
-# "description", a discriminator mapping value, an OAuth scope...), not prose: never blanked.
-_MAP_KEYS = frozenset({
-    "properties", "patternProperties", "mapping", "scopes", "variables", "headers", "links",
-    "content", "encoding", "callbacks", "responses", "paths", "schemas", "parameters",
-    "requestBodies", "securitySchemes", "examples", "definitions", "$defs", "dependentSchemas",
-    "webhooks", "pathItems",
-})  # fmt: skip
-# Free-form JSON values: checked against schemas (defaults) or not at all; left verbatim.
-_VERBATIM_KEYS = frozenset({"default", "example", "examples", "enum", "const"})
-# Arrays the OpenAPI 3.x meta-schemas declare uniqueItems (of objects): blanking prose could make
-# two distinct items equal or equal items distinct, so such a collision disables the skeleton.
-_UNIQUE_ARRAYS = frozenset({"tags", "parameters"})
-_PROSE = ("description", "summary")
-_BLANK = "\x00prose"
-
-
-class _Abstain(Exception):
-    pass
-
-
-def prose_skeleton(document: Any) -> str | None:
-    """JSON of `document` with every prose string (``description``/``summary`` of an OpenAPI or
-    Schema object) replaced by one placeholder, or None when that would not be sound.
-
-    Used as a second key for "this document validates clean": the OpenAPI 3.0/3.1 meta-schemas
-    constrain these fields only to be strings, so two documents with the same skeleton are
-    either both valid or both invalid — except through ``uniqueItems`` arrays (tags,
-    parameters), which is why two items of such an array that become equal here make this
-    return None. Values under ``default``/``example``/``enum``/``x-*`` are never touched (defaults
-    are validated against their schema), nor are map entries that happen to be called
-    ``description`` (see `_MAP_KEYS`).
-    """
-    try:
-        skeleton = _skeleton(document, None, 0)
-        return json.dumps(skeleton, ensure_ascii=False, separators=(",", ":"))
-    except (_Abstain, TypeError, ValueError, RecursionError):
-        return None
-
-
-def _skeleton(node: Any, parent_key: str | None, depth: int) -> Any:
-    if depth > 400:
-        raise _Abstain
-    if isinstance(node, dict):
-        blank = parent_key not in _MAP_KEYS
-        out = {}
-        for key, value in node.items():
-            if not isinstance(key, str):
-                raise _Abstain
-            if blank and key in _PROSE and isinstance(value, str):
-                out[key] = _BLANK
-            elif key in _VERBATIM_KEYS or key.startswith("x-"):
-                out[key] = value
-            else:
-                out[key] = _skeleton(value, key, depth + 1)
-        return out
-    if isinstance(node, list):
-        items = [_skeleton(v, None, depth + 1) for v in node]
-        if parent_key in _UNIQUE_ARRAYS and len(items) > 1 and any(isinstance(i, dict) for i in items):
-            seen = set()
-            for item in items:
-                text = json.dumps(item, sort_keys=False, ensure_ascii=False)
-                if text in seen:
-                    raise _Abstain
-                seen.add(text)
-        return items
-    return node
-
-
-# --- models: docstrings filled in after datamodel-code-generator ---------------------------------
-#
-# dcg writes every schema/property description as a docstring (``use_schema_description`` /
-# ``use_field_description``) and uses it nowhere else. So dcg runs on a copy of the spec in which
-# each description is a token numbered by its position (so the copy does not change when a text
-# does, even one that another schema shares), its output is cached under that copy, and the real texts are put in afterwards exactly as
-# dcg would write them. A change of wording then costs a string substitution instead of a dcg run
-# (~4 s). Anything unexpected (a token outside a docstring, a text dcg would not render as a
-# docstring) makes `fill_docstrings` return None and the caller runs dcg on the real spec.
-# tests/test_cache.py holds this to byte-identity with plain dcg on the Portkey spec and on
-# adversarial descriptions.
-
-_TOKEN_PREFIXES = ("Zq9Pkcg", "Zq8Pkcg", "Zq7Pkcg", "Zq6Pkcg")  # 7 characters each
-
-
-def template_descriptions(spec: Any) -> tuple[Any, dict[str, str]] | None:
-    """(`spec` with each description replaced by a token, token -> text), or None when no
-    token prefix is free (the spec already contains all of them) or nothing is described."""
-    import re
-
-    try:
-        flat = json.dumps(spec, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return None
-    prefix = next((p for p in _TOKEN_PREFIXES if p not in flat), None)
-    if prefix is None:
-        return None
-    texts: dict[str, str] = {}  # token -> text
-    pattern = re.compile(re.escape(prefix) + r"[0-9]{6}X")
-
-    def walk(node: Any, parent_key: str | None) -> Any:
-        if isinstance(node, dict):
-            out = {}
-            for key, value in node.items():
-                if key == "description" and isinstance(value, str) and parent_key not in _MAP_KEYS:
-                    token = f"{prefix}{len(texts):06d}X"
-                    texts[token] = value
-                    out[key] = token
-                elif key in _VERBATIM_KEYS or (isinstance(key, str) and key.startswith("x-")):
-                    out[key] = value
-                else:
-                    out[key] = walk(value, key)
-            return out
-        if isinstance(node, list):
-            return [walk(v, None) for v in node]
-        return node
-
-    try:
-        templated = walk(spec, None)
-    except RecursionError:
-        return None
-    if not texts or len(texts) >= 1_000_000:
-        return None
-    assert all(pattern.fullmatch(t) for t in texts)
-    return templated, texts
-
-
-def _docstring(text: str, indent: str) -> str | None:
-    """The docstring literal dcg writes for `text` at `indent` (multi-line form), or None when
-    dcg would write none (blank text) or the text is not plain enough to be sure."""
-    from .models import _RAW_UNSAFE
-
-    if not text.strip() or "\r" in text or _RAW_UNSAFE.search(text):
-        return None  # escaped by render_models: take the full path rather than re-implement it
-    escaped = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\0", "\\x00")
-    if indent:
-        escaped = "\n".join(f"{indent}{line}" if line else "" for line in escaped.split("\n"))
-    return f'"""\n{escaped}\n{indent}"""'
-
-
-def fill_docstrings(source: str, texts: dict[str, str]) -> str | None:
-    """`source` (dcg output for the templated spec) with each token's docstring replaced by the
-    docstring of its text; None if any token appears other than as a whole docstring."""
-    import re
-
-    if not texts:
-        return source
-    prefix = next(iter(texts))[:7]
-    block = re.compile(r'"""\n( *)(' + re.escape(prefix) + r'[0-9]{6}X)\n\1"""')
-    failed = False
-
-    def replace(match: "re.Match[str]") -> str:
-        nonlocal failed
-        text = texts.get(match.group(2))
-        literal = None if text is None else _docstring(text, match.group(1))
-        if literal is None:
-            failed = True
-            return match.group(0)
-        return literal
-
-    filled = block.sub(replace, source)
-    if failed or prefix in block.sub("", source):
-        return None
-    return filled
-
-
-# --- the IR as JSON -------------------------------------------------------------------------------------
-#
-# The whole-tree entry (see generator/__init__.py) stores the IR so that a hit can still return a
-# real `ir.Api`. Only dataclasses defined in portkey_codegen.ir are rebuilt (by name, from that module),
-# plus tuples, frozensets, lists, string-keyed dicts and JSON scalars; anything else is refused.
-# A dataclass is ``{"$ir": [name, value, value...]}`` (positional: the payload is half the size
-# and decodes twice as fast); `encode_ir` also returns each class's field names, which
-# `decode_ir` checks against the classes it finds.
-
-
-def encode_ir(value: Any) -> dict[str, Any]:
-    import dataclasses
-
-    from . import ir
-
-    layouts: dict[str, list[str]] = {}
-
-    def enc(value: Any) -> Any:
-        if value is None or isinstance(value, (str, bool, int)):
-            return value
-        if isinstance(value, float):
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError("non-finite float")
-            return value
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            cls = type(value)
-            if getattr(ir, cls.__name__, None) is not cls:
-                raise TypeError(f"not an IR class: {cls!r}")
-            fields = dataclasses.fields(value)
-            if any(not f.init for f in fields):
-                raise TypeError(f"{cls.__name__} has fields outside __init__")
-            layouts.setdefault(cls.__name__, [f.name for f in fields])
-            return {"$ir": [cls.__name__, *(enc(getattr(value, f.name)) for f in fields)]}
-        if isinstance(value, tuple):
-            return {"$t": [enc(v) for v in value]}
-        if isinstance(value, frozenset):
-            return {"$fs": [enc(v) for v in value]}
-        if isinstance(value, list):
-            return [enc(v) for v in value]
-        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-            return {"$d": {k: enc(v) for k, v in value.items()}}
-        raise TypeError(f"cannot store {type(value).__name__} in the IR cache")
-
-    encoded = enc(value)
-    return {"layouts": layouts, "value": encoded}
-
-
-def decode_ir(data: dict[str, Any]) -> Any:
-    """The value `encode_ir` encoded; ValueError if anything does not fit the IR classes of now."""
-    import dataclasses
-
-    from . import ir
-
-    classes: dict[str, type] = {}
-    for name, stored in data["layouts"].items():
-        cls = getattr(ir, str(name), None)
-        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == ir.__name__):
-            raise ValueError(f"unknown IR class {name!r}")
-        if [f.name for f in dataclasses.fields(cls) if f.init] != stored:
-            raise ValueError(f"fields of {name} changed")
-        classes[name] = cls
-
-    def dec(data: Any) -> Any:
-        if data is None or isinstance(data, (str, bool, int, float)):
-            return data
-        if isinstance(data, list):
-            return [dec(v) for v in data]
-        if isinstance(data, dict) and len(data) == 1:
-            if "$ir" in data:
-                name, *values = data["$ir"]
-                cls = classes[name]  # KeyError: a class the layouts do not list
-                return cls(*[dec(v) for v in values])
-            if "$t" in data:
-                return tuple([dec(v) for v in data["$t"]])
-            if "$fs" in data:
-                return frozenset([dec(v) for v in data["$fs"]])
-            if "$d" in data and isinstance(data["$d"], dict):
-                return {k: dec(v) for k, v in data["$d"].items()}
-        raise ValueError("not an encoded IR value")
-
-    try:
-        return dec(data["value"])
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"bad IR entry: {exc}") from None

@@ -34,12 +34,6 @@ class FormattingError(RuntimeError):
     """Generated code that does not parse: a generator bug (spec text never reaches code unescaped)."""
 
 
-def __getattr__(name: str) -> Any:  # `formatting.MODE` still works, without importing black up front
-    if name == "MODE":
-        return _black_mode()
-    raise AttributeError(name)
-
-
 @lru_cache(maxsize=1)
 def _black_mode() -> Any:
     import black
@@ -99,10 +93,11 @@ def _formatter() -> tuple[str, str | None]:
     return ("ruff", ruff) if ruff else ("black", None)
 
 
-def formatter_identity(kind: str, binary: str | None) -> str:
+def formatter_identity() -> str:
     """What decides the formatted text besides the input: the tool, its version and arguments.
     (The installed ruff/black versions are also in cache.fingerprint(); a ruff found on PATH is
     identified by its path, size and mtime.)"""
+    kind, binary = _formatter()
     ident = f"{kind} {' '.join(RUFF_ARGS) if kind == 'ruff' else LINE_LENGTH}"
     if binary:
         try:
@@ -113,50 +108,35 @@ def formatter_identity(kind: str, binary: str | None) -> str:
     return ident
 
 
-# Stands in for the spec's sha256 in format-cache keys: same length and alphabet (lower-case hex),
-# so the formatter cannot treat the two differently; a new spec then re-formats only the files
-# whose code changed, not every file whose header names the new sha256.
-_SHA_STAND_IN = "5a" * 32
-
-
 def format_tree(
     files: Mapping[str, str],
     cache: "Cache | None" = None,
-    volatile: str | None = None,
     skip: Iterable[str] = (),
 ) -> dict[str, str]:
     """Format every .py file of the tree but those in `skip`; other files pass through.
 
-    With `cache`, formatted texts are looked up per file. `volatile` (the spec sha256, written in
-    every header) is replaced by a stand-in of the same shape in the key and the stored text.
+    With `cache`, formatted texts are looked up per file, by the formatter and the text.
     """
     skipped = set(skip)
     py = {rel: text for rel, text in files.items() if rel.endswith(".py") and rel not in skipped}
     kind, ruff = _formatter()
     formatted: dict[str, str] = {}
     keys: dict[str, str] = {}
-    swap = volatile if volatile and len(volatile) == 64 and volatile.isalnum() else None
     if cache is not None and cache.enabled and py:
-        ident = formatter_identity(kind, ruff)
+        ident = formatter_identity()
         for rel, text in py.items():
-            if _SHA_STAND_IN in text:
-                continue  # cannot tell the stand-in from real text: not cached
-            stable = text.replace(swap, _SHA_STAND_IN) if swap else text
-            digest = hashlib.sha256(stable.encode("utf-8", "surrogatepass")).hexdigest()
+            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
             keys[rel] = cache.key("format", ident, digest)
             hit = cache.get("format", keys[rel])
             if isinstance(hit, str):
-                formatted[rel] = hit.replace(_SHA_STAND_IN, swap) if swap else hit
+                formatted[rel] = hit
     todo = {rel: text for rel, text in py.items() if rel not in formatted}
     if todo:
         done = _ruff(todo, ruff) if ruff else _black(todo)
         formatted.update(done)
         for rel, text in done.items():
-            if rel not in keys or _SHA_STAND_IN in text:
-                continue
-            if swap and text.count(swap) != py[rel].count(swap):
-                continue  # the formatter moved or split the sha: store nothing
-            cache.put("format", keys[rel], text.replace(swap, _SHA_STAND_IN) if swap else text)  # type: ignore[union-attr]
+            if rel in keys:
+                cache.put("format", keys[rel], text)  # type: ignore[union-attr]
     return {rel: formatted.get(rel, text) for rel, text in files.items()}
 
 

@@ -1,8 +1,9 @@
 """Read the spec YAML safely and fast; map JSON pointers back to lines for error messages.
 
 How: libyaml's event parser (the parser half of ``yaml.CSafeLoader``; PyYAML's pure-Python
-parser when libyaml is missing) feeds one small builder (`_build`) that makes the JSON-like
-document in a single pass. Building it ourselves instead of using PyYAML's composer and
+parser when libyaml is missing) feeds one small walker (`_Walk`) that makes the JSON-like
+document in a single pass (and, for the source map's line:column lookups, the position tree:
+`position_tree`, asked only when a diagnostic needs a line). Building it ourselves instead of using PyYAML's composer and
 constructor is what makes every check below cheap and lets bad input fail *early*:
 
 * nesting deeper than `MAX_DEPTH` is refused at the first event past the limit. PyYAML's C
@@ -252,27 +253,21 @@ def _bad_tag(tag: str, file: str | None, mark: Any) -> GeneratorError:
     )
 
 
-# --- the builder -----------------------------------------------------------------------------
+# --- the walk ----------------------------------------------------------------------------------
 
 _NO_KEY = object()
+
+#: A position node: (line, column, children), 1-based; children is a dict key -> (key_line,
+#: key_column, node) for a mapping, a list of nodes for a sequence, None for a scalar.
+Node = tuple[int, int, Any]
 
 
 class _Frame:
     """One open mapping or sequence."""
 
-    __slots__ = (
-        "obj",
-        "is_map",
-        "key",
-        "key_mark",
-        "key_merges",
-        "key_marks",
-        "anchor",
-        "size",
-        "merges",
-    )
+    __slots__ = ("obj", "is_map", "key", "key_mark", "key_merges", "key_marks", "anchor", "size", "merges", "pos")
 
-    def __init__(self, obj: Any, is_map: bool, anchor: str | None) -> None:
+    def __init__(self, obj: Any, is_map: bool, anchor: str | None, pos: Node | None) -> None:
         self.obj = obj
         self.is_map = is_map
         self.key: Any = _NO_KEY
@@ -281,22 +276,15 @@ class _Frame:
         self.key_marks: dict[str, Any] | None = {} if is_map else None
         self.anchor = anchor
         self.size = 1
-        self.merges: list[tuple[Any, Any]] | None = None
+        self.merges: list[tuple[Any, Any, Node | None]] | None = None  # (value, mark, position)
+        self.pos = pos  # its position node, when positions are wanted
 
 
 class _Anchor:
-    __slots__ = ("value", "size", "raw", "done", "mark")
+    __slots__ = ("value", "size", "raw", "done", "mark", "pos")
 
-    def __init__(
-        self, value: Any, size: int, raw: str | None, done: bool, mark: Any
-    ) -> None:
-        self.value, self.size, self.raw, self.done, self.mark = (
-            value,
-            size,
-            raw,
-            done,
-            mark,
-        )
+    def __init__(self, value: Any, size: int, raw: str | None, done: bool, mark: Any, pos: Node | None) -> None:
+        self.value, self.size, self.raw, self.done, self.mark, self.pos = value, size, raw, done, mark, pos
 
 
 def _events(text: str, loader: type) -> Any:
@@ -314,186 +302,167 @@ def _events(text: str, loader: type) -> Any:
             dispose()
 
 
-def _build(text: str, file: str | None, max_depth: int, loader: type) -> Any:
-    """Turn the YAML event stream into one JSON-like value; see the module docstring."""
-    anchors: dict[str, _Anchor] = {}
-    stack: list[_Frame] = []
-    top: _Frame | None = None
-    nodes = 0  # nodes actually written
-    aliased = 0  # nodes reachable again through aliases
-    documents = 0
-    result: Any = None
-    have_result = False
+def _loc(mark: Any) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
 
-    def loc(mark: Any) -> tuple[int, int]:
-        return mark.line + 1, mark.column + 1
 
-    for event in _events(text, loader):
-        kind = type(event)
-        # Each branch computes (value, size, raw, mark) for a finished node, or `continue`s.
-        if kind is ScalarEvent:
-            nodes += 1
-            tag = event.tag
-            raw = event.value
-            if top is not None and top.is_map and top.key is _NO_KEY:
-                # A mapping key: always its raw text (see module docstring).
-                if tag not in _SCALAR_TAGS:
-                    raise _bad_tag(tag, file, event.start_mark)
-                top.key = raw
-                top.key_mark = event.start_mark
-                # Only a plain, untagged '<<' is a merge key ('<<' quoted is an ordinary key).
-                top.key_merges = raw == "<<" and tag is None and event.implicit[0]
-                if event.anchor is not None:
-                    anchors[event.anchor] = _Anchor(raw, 1, raw, True, event.start_mark)
-                continue
-            if tag is None:
-                try:
-                    value = resolve_plain(raw) if event.implicit[0] else raw
-                except ValueError:  # an integer of more than 4300 digits
+class _Walk:
+    """One pass over the YAML events: the JSON-like document (see the module docstring) and, with
+    `positions`, its position tree for the source map (sourcemap.py), built alongside."""
+
+    def __init__(self, file: str | None, max_depth: int, positions: bool) -> None:
+        self.file, self.max_depth, self.positions = file, max_depth, positions
+        self.anchors: dict[str, _Anchor] = {}
+        self.stack: list[_Frame] = []
+        self.top: _Frame | None = None
+        self.nodes = 0  # nodes actually written
+        self.aliased = 0  # nodes reachable again through aliases
+        self.documents = 0
+        self.result: Any = _NO_KEY
+        self.result_pos: Node | None = None
+
+    def run(self, events: Any) -> tuple[Any, Node | None]:
+        scalar, open_, close, alias = self._scalar, self._open, self._close, self._alias
+        for event in events:
+            kind = type(event)
+            # Each handler puts a finished node into its parent (`_attach`).
+            if kind is ScalarEvent:
+                scalar(event)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                open_(event, kind is MappingStartEvent)
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                close(event)
+            elif kind is AliasEvent:
+                alias(event)
+            elif kind is DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
                     raise _fail(
-                        f"number too long ({len(raw)} characters)",
-                        file,
-                        *loc(event.start_mark),
-                        hint="quote it if it is text",
-                    ) from None
-            elif tag == "!":
-                value = raw
-            elif tag in _SCALAR_TAGS:
-                try:
-                    value = _tagged_scalar(tag, raw)
-                except ValueError as exc:
-                    raise _fail(str(exc), file, *loc(event.start_mark)) from None
-            else:
-                raise _bad_tag(tag, file, event.start_mark)
-            size = 1
-            if event.anchor is not None:
-                anchors[event.anchor] = _Anchor(value, 1, raw, True, event.start_mark)
-            mark = event.start_mark
-        elif kind is MappingStartEvent or kind is SequenceStartEvent:
-            nodes += 1
-            is_map = kind is MappingStartEvent
-            if top is not None and top.is_map and top.key is _NO_KEY:
-                raise _fail(
-                    f"a {'mapping' if is_map else 'sequence'} cannot be a mapping key",
-                    file,
-                    *loc(event.start_mark),
-                    hint="JSON object keys are strings: use a plain or quoted scalar key",
-                )
-            if len(stack) >= max_depth:
-                raise _too_deep(max_depth, file, *loc(event.start_mark))
-            if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
-                raise _bad_tag(event.tag, file, event.start_mark)
-            frame = _Frame({} if is_map else [], is_map, event.anchor)
-            if event.anchor is not None:
-                # Registered open: an alias to it before it closes is a cycle.
-                anchors[event.anchor] = _Anchor(
-                    frame.obj, 0, None, False, event.start_mark
-                )
-            stack.append(frame)
-            top = frame
-            continue
-        elif kind is MappingEndEvent or kind is SequenceEndEvent:
-            frame = stack.pop()
-            top = stack[-1] if stack else None
-            if frame.merges:
-                _apply_merges(frame, file)
-            value, size = frame.obj, frame.size
-            if frame.anchor is not None:
-                anchor = anchors.get(frame.anchor)
-                if anchor is not None and anchor.value is value:
-                    anchor.size, anchor.done = size, True
-            raw = None
-            mark = event.start_mark
-        elif kind is AliasEvent:
-            anchor = anchors.get(event.anchor)
-            if anchor is None:
-                raise _fail(
-                    f"alias *{event.anchor} refers to an undefined anchor",
-                    file,
-                    *loc(event.start_mark),
-                    hint=f"define &{event.anchor} before using it",
-                )
-            if not anchor.done:
-                line = anchor.mark.line + 1
-                raise _fail(
-                    f"alias *{event.anchor} refers to the node that contains it "
-                    f"(anchor &{event.anchor} at line {line}): self-referencing YAML "
-                    "cannot be turned into JSON",
-                    file,
-                    *loc(event.start_mark),
-                    hint="use a $ref for recursive structures",
-                )
-            if top is not None and top.is_map and top.key is _NO_KEY:
-                if anchor.raw is None:
-                    raise _fail(
-                        f"alias *{event.anchor} used as a mapping key is not a scalar",
-                        file,
-                        *loc(event.start_mark),
-                    )
-                top.key = anchor.raw
-                top.key_mark = event.start_mark
-                top.key_merges = False
-                continue
-            aliased += anchor.size
-            if aliased > ALIAS_FLOOR + ALIAS_RATIO * nodes:
-                raise _fail(
-                    f"YAML aliases expand to {aliased:,} more nodes from only {nodes:,} "
-                    "written (an alias bomb?)",
-                    file,
-                    *loc(event.start_mark),
-                    hint="a spec uses aliases sparingly; this file looks malformed or hostile",
-                )
-            value, size, raw = anchor.value, anchor.size, anchor.raw
-            mark = event.start_mark
-        elif kind is DocumentStartEvent:
-            documents += 1
-            if documents > 1:
-                raise _fail(
-                    "the file holds more than one YAML document",
-                    file,
-                    *loc(event.start_mark),
-                    hint="a spec is one document: remove '---'",
-                )
-            continue
-        elif (
-            kind is StreamStartEvent
-            or kind is DocumentEndEvent
-            or kind is StreamEndEvent
-        ):
-            continue
-        else:  # pragma: no cover - PyYAML has no other event types
-            raise _fail(f"unexpected YAML event {kind.__name__}", file)
+                        "the file holds more than one YAML document", self.file, *_loc(event.start_mark),
+                        hint="a spec is one document: remove '---'",
+                    )  # fmt: skip
+            elif kind is not StreamStartEvent and kind is not DocumentEndEvent and kind is not StreamEndEvent:
+                raise _fail(f"unexpected YAML event {kind.__name__}", self.file)  # pragma: no cover
+        if self.result is _NO_KEY:
+            raise _fail("the file holds no YAML document", self.file, hint="is the file empty?")
+        return self.result, self.result_pos
 
-        # Attach the finished node to its parent.
-        if top is None:
-            result, have_result = value, True
-            continue
-        top.size += size
-        if top.is_map:
-            key = top.key
-            top.key = _NO_KEY
-            if top.key_merges:
-                if top.merges is None:
-                    top.merges = []
-                top.merges.append((value, mark))
-                continue
-            obj = top.obj
-            if key in obj:
-                first = top.key_marks[key]  # type: ignore[index]
-                raise _fail(
-                    f"duplicate key {key!r} (first defined at line {first.line + 1})",
-                    file,
-                    *loc(top.key_mark),
-                    hint="keys in a mapping must be unique: remove or merge one of them",
-                )
-            obj[key] = value
-            top.key_marks[key] = top.key_mark  # type: ignore[index]
+    def _scalar(self, event: Any) -> None:
+        self.nodes += 1
+        tag, raw, mark, top = event.tag, event.value, event.start_mark, self.top
+        pos = (mark.line + 1, mark.column + 1, None) if self.positions else None
+        if top is not None and top.is_map and top.key is _NO_KEY:
+            # A mapping key: always its raw text (see module docstring).
+            if tag not in _SCALAR_TAGS:
+                raise _bad_tag(tag, self.file, mark)
+            top.key, top.key_mark = raw, mark
+            # Only a plain, untagged '<<' is a merge key ('<<' quoted is an ordinary key).
+            top.key_merges = raw == "<<" and tag is None and event.implicit[0]
+            if event.anchor is not None:
+                self.anchors[event.anchor] = _Anchor(raw, 1, raw, True, mark, pos)
+            return
+        if tag is None:
+            try:
+                value = resolve_plain(raw) if event.implicit[0] else raw
+            except ValueError:  # an integer of more than 4300 digits
+                raise _fail(f"number too long ({len(raw)} characters)", self.file, *_loc(mark), hint="quote it if it is text") from None
+        elif tag == "!":
+            value = raw
+        elif tag in _SCALAR_TAGS:
+            try:
+                value = _tagged_scalar(tag, raw)
+            except ValueError as exc:
+                raise _fail(str(exc), self.file, *_loc(mark)) from None
         else:
-            top.obj.append(value)
+            raise _bad_tag(tag, self.file, mark)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = _Anchor(value, 1, raw, True, mark, pos)
+        self._attach(value, 1, mark, pos)
 
-    if not have_result:
-        raise _fail("the file holds no YAML document", file, hint="is the file empty?")
-    return result
+    def _open(self, event: Any, is_map: bool) -> None:
+        self.nodes += 1
+        top, mark = self.top, event.start_mark
+        if top is not None and top.is_map and top.key is _NO_KEY:
+            raise _fail(
+                f"a {'mapping' if is_map else 'sequence'} cannot be a mapping key", self.file, *_loc(mark),
+                hint="JSON object keys are strings: use a plain or quoted scalar key",
+            )  # fmt: skip
+        if len(self.stack) >= self.max_depth:
+            raise _too_deep(self.max_depth, self.file, *_loc(mark))
+        if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+            raise _bad_tag(event.tag, self.file, mark)
+        pos = (mark.line + 1, mark.column + 1, {} if is_map else []) if self.positions else None
+        frame = _Frame({} if is_map else [], is_map, event.anchor, pos)
+        if event.anchor is not None:  # registered open: an alias to it before it closes is a cycle
+            self.anchors[event.anchor] = _Anchor(frame.obj, 0, None, False, mark, pos)
+        self.stack.append(frame)
+        self.top = frame
+
+    def _close(self, event: Any) -> None:
+        frame = self.stack.pop()
+        self.top = self.stack[-1] if self.stack else None
+        if frame.merges:
+            _apply_merges(frame, self.file)
+        if frame.anchor is not None:
+            anchor = self.anchors.get(frame.anchor)
+            if anchor is not None and anchor.value is frame.obj:
+                anchor.size, anchor.done = frame.size, True
+        self._attach(frame.obj, frame.size, event.start_mark, frame.pos)
+
+    def _alias(self, event: Any) -> None:
+        mark, name, top = event.start_mark, event.anchor, self.top
+        anchor = self.anchors.get(name)
+        if anchor is None:
+            raise _fail(f"alias *{name} refers to an undefined anchor", self.file, *_loc(mark), hint=f"define &{name} before using it")
+        if not anchor.done:
+            raise _fail(
+                f"alias *{name} refers to the node that contains it (anchor &{name} at line "
+                f"{anchor.mark.line + 1}): self-referencing YAML cannot be turned into JSON",
+                self.file, *_loc(mark), hint="use a $ref for recursive structures",
+            )  # fmt: skip
+        if top is not None and top.is_map and top.key is _NO_KEY:
+            if anchor.raw is None:
+                raise _fail(f"alias *{name} used as a mapping key is not a scalar", self.file, *_loc(mark))
+            top.key, top.key_mark, top.key_merges = anchor.raw, mark, False
+            return
+        self.aliased += anchor.size
+        if self.aliased > ALIAS_FLOOR + ALIAS_RATIO * self.nodes:
+            raise _fail(
+                f"YAML aliases expand to {self.aliased:,} more nodes from only {self.nodes:,} written (an alias bomb?)",
+                self.file, *_loc(mark), hint="a spec uses aliases sparingly; this file looks malformed or hostile",
+            )  # fmt: skip
+        self._attach(anchor.value, anchor.size, mark, anchor.pos)
+
+    def _attach(self, value: Any, size: int, mark: Any, pos: Node | None) -> None:
+        """Put a finished node into its parent (or make it the document)."""
+        top = self.top
+        if top is None:
+            self.result, self.result_pos = value, pos
+            return
+        top.size += size
+        if not top.is_map:
+            top.obj.append(value)
+            if pos is not None:
+                top.pos[2].append(pos)  # type: ignore[index]
+            return
+        key, key_mark = top.key, top.key_mark
+        top.key = _NO_KEY
+        if top.key_merges:
+            if top.merges is None:
+                top.merges = []
+            top.merges.append((value, mark, pos))
+            return
+        obj = top.obj
+        if key in obj:
+            first = top.key_marks[key]  # type: ignore[index]
+            raise _fail(
+                f"duplicate key {key!r} (first defined at line {first.line + 1})", self.file, *_loc(key_mark),
+                hint="keys in a mapping must be unique: remove or merge one of them",
+            )  # fmt: skip
+        obj[key] = value
+        top.key_marks[key] = key_mark  # type: ignore[index]
+        if pos is not None:
+            top.pos[2][key] = (key_mark.line + 1, key_mark.column + 1, pos)  # type: ignore[index]
 
 
 def _apply_merges(frame: _Frame, file: str | None) -> None:
@@ -502,22 +471,23 @@ def _apply_merges(frame: _Frame, file: str | None) -> None:
     mapping = frame.obj
     explicit = dict(mapping)
     merged: dict[str, Any] = {}
-    for value, mark in frame.merges or ():
+    for value, mark, _ in frame.merges or ():
         sources = value if isinstance(value, list) else [value]
         for source in sources:
             if not isinstance(source, dict):
-                raise _fail(
-                    "a '<<' merge key needs a mapping or a list of mappings",
-                    file,
-                    mark.line + 1,
-                    mark.column + 1,
-                )
+                raise _fail("a '<<' merge key needs a mapping or a list of mappings", file, *_loc(mark))
             for key, item in source.items():
                 if key not in explicit and key not in merged:
                     merged[key] = item
     mapping.clear()
     mapping.update(merged)
     mapping.update(explicit)
+    if frame.pos is not None:  # the same order for positions: explicit keys are in already
+        children = frame.pos[2]
+        for _, _, pos in frame.merges or ():
+            for source in pos[2] if isinstance(pos[2], list) else [pos]:  # type: ignore[index]
+                for key, entry in (source[2] if isinstance(source[2], dict) else {}).items():
+                    children.setdefault(key, entry)
 
 
 # --- entry points ----------------------------------------------------------------------------
@@ -528,8 +498,21 @@ def load_yaml_text(
 ) -> Any:
     """Parse one YAML document with the rules of this module; GeneratorError on bad input.
     Used for the spec, the overlay and files a $ref points to."""
+    return _walk(text, file, max_depth, positions=False)[0]
+
+
+def position_tree(text: str) -> Node | None:
+    """The position tree of `text` (see `Node`), made by the same walk as the document, or None
+    when the text is not YAML this module would load (the source map then locates nothing)."""
     try:
-        return _build(text, file, max_depth, Loader)
+        return _walk(text, None, MAX_DEPTH, positions=True)[1]
+    except GeneratorError:
+        return None
+
+
+def _walk(text: str, file: str | None, max_depth: int, *, positions: bool) -> tuple[Any, Node | None]:
+    try:
+        return _Walk(file, max_depth, positions).run(_events(text, Loader))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, text, file, max_depth) from None
     except yaml.reader.ReaderError as exc:
@@ -650,3 +633,15 @@ def load_spec(
             hint="an OpenAPI document starts with 'openapi: 3.x.y'",
         )
     return LoadedSpec(document, path, text, hashlib.sha256(raw).hexdigest())
+
+
+def require_openapi(document: dict[str, Any], spec_path: Path) -> None:
+    """A YAML that is no OpenAPI document at all is told so in one line, before the pin or the
+    overlay trip over it (a bad `openapi` version is validation's to report)."""
+    if "openapi" in document:
+        return
+    if "swagger" in document:
+        what = f"a Swagger {document['swagger']} document, not OpenAPI 3: convert it first (e.g. with swagger2openapi)"
+    else:
+        what = "not an OpenAPI document: it has no top-level `openapi: 3.x` field (OpenAPI 3.0 and 3.1 are read)"
+    raise GeneratorError(Diagnostic("error", what, file=str(spec_path), line=1))

@@ -11,16 +11,29 @@ Network: the validator resolves ``$ref`` URLs by default; ours has no URL handle
 an external ref is reported, never fetched. Bundle external files with `refs.resolve_refs`
 first (for a single-file spec like Portkey's that is a no-op).
 
-Cost on the pinned spec: ~1.2 s (jsonschema against the OAS 3.0 meta-schema is most of it).
+Cost on the pinned spec: ~1.2 s (jsonschema against the OAS 3.0 meta-schema is most of it),
+plus ~0.3 s to import the validator: the pipeline imports this module only when a validation
+is not a cache hit (see stages.validation).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from jsonschema.exceptions import best_match, relevance
+from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from openapi_spec_validator.validation.exceptions import (
+    DuplicateOperationIDError,
+    ExtraParametersError,
+    ParameterDuplicateError,
+    UnresolvableParameterError,
+)
+
 from . import pointer as jp
 from .diagnostics import Diagnostic
+from .refs import check_internal_refs, iter_refs
 
 if TYPE_CHECKING:
     from .load import LoadedSpec
@@ -56,13 +69,6 @@ _KEYWORD_HINTS = {
 
 def _hint_for(err: Any) -> str:
     """How to fix a validator error: every reported error says it."""
-    from openapi_spec_validator.validation.exceptions import (
-        DuplicateOperationIDError,
-        ExtraParametersError,
-        ParameterDuplicateError,
-        UnresolvableParameterError,
-    )
-
     if getattr(err, _DEFAULT, False):
         return (
             "make the default match the schema (its type, enum and limits), or remove it; "
@@ -179,8 +185,6 @@ def _rel(err: Any) -> list[Any]:
 
 
 def _schema_where(loc: _Locator, args: tuple[Any, ...], err: Any) -> str | None:
-    from openapi_spec_validator.validation.exceptions import ExtraParametersError
-
     base = loc.pointer(args[0])
     if base is None:
         return None
@@ -205,8 +209,6 @@ def _first_path_where(loc: _Locator, args: tuple[Any, ...], err: Any) -> str | N
 
 
 def _operation_where(loc: _Locator, args: tuple[Any, ...], err: Any) -> str | None:
-    from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
-
     # OperationValidator(url, name, operation, path_parameters)
     base = loc.pointer(args[2])
     if base is not None and isinstance(err, DuplicateOperationIDError):
@@ -215,8 +217,6 @@ def _operation_where(loc: _Locator, args: tuple[Any, ...], err: Any) -> str | No
 
 
 def _validator_class(version: str) -> type[Any] | None:
-    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-
     if version.startswith("3.0."):
         return OpenAPIV30SpecValidator
     if version.startswith("3.1."):
@@ -241,8 +241,6 @@ def _message(err: Any) -> str:
         return _shorten(text)
     # oneOf/anyOf: "<whole instance> is not valid under any of the given schemas" says little;
     # name the keyword and the alternative's complaint that got furthest into the instance.
-    from jsonschema.exceptions import best_match, relevance
-
     deepest = max(len(e.path) for e in context)
     best = best_match([e for e in context if len(e.path) == deepest], key=relevance)
     message = f"matches none of the {err.validator} alternatives"
@@ -268,8 +266,6 @@ def _wrapper_message(meta: Any, err: Any, keyword: str, instance: Any) -> str:
         definitions = meta.get("definitions") or meta.get("$defs") or {}
     except (KeyError, IndexError, TypeError):
         return default
-    import re
-
     for alt in alternatives if isinstance(alternatives, list) else ():
         ref = alt.get("$ref") if isinstance(alt, dict) else None
         name = ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
@@ -288,6 +284,34 @@ def _wrapper_message(meta: Any, err: Any, keyword: str, instance: Any) -> str:
     return default
 
 
+class _Findings:
+    """Diagnostics in the order found, each (pointer, message) once, located in `source`."""
+
+    def __init__(self, source: LoadedSpec | None) -> None:
+        self.source = source
+        self.items: list[Diagnostic] = []
+        self._seen: set[tuple[str | None, str]] = set()
+
+    def diag(self, message: str, pointer: str | None, hint: str | None = None, severity: str = "error") -> Diagnostic:
+        where: dict[str, Any] = {}
+        if self.source is not None:
+            where = {"file": str(self.source.path)}
+            if pointer is not None:
+                where = self.source.where(pointer)
+        return Diagnostic(
+            severity, message, pointer=pointer, hint=hint or _FALLBACK_HINT, code="validate", **where  # type: ignore[arg-type]
+        )
+
+    def add(self, message: str, pointer: str | None, hint: str | None = None, severity: str = "error") -> None:
+        if (pointer, message) not in self._seen:
+            self._seen.add((pointer, message))
+            self.items.append(self.diag(message, pointer, hint, severity))
+
+    def under(self, pointer: str) -> bool:
+        """Whether a finding sits at `pointer` or inside it."""
+        return any(d.pointer and (d.pointer == pointer or d.pointer.startswith(pointer + "/")) for d in self.items)
+
+
 def validate(
     document: dict[str, Any], *, source: LoadedSpec | None = None
 ) -> list[Diagnostic]:
@@ -296,141 +320,108 @@ def validate(
     A pure function of `document` (which it does not modify); `source` only adds file/line.
     An empty list means valid.
     """
+    found = _Findings(source)
+    base_class = _version_check(document, found)
+    if base_class is None:
+        return found.items
+    # Check internal refs first: the validator stops at the first one it cannot resolve.
+    for message, pointer, hint in check_internal_refs(document):
+        found.add(message, pointer, hint)
+    try:
+        _run(_located_validator(base_class)(document), document, found)
+    except RecursionError:
+        found.add("the spec is nested too deeply to validate", None, hint="reduce the nesting (the loader accepts up to 200 levels)")
+    except Exception as exc:  # noqa: BLE001 - it crashes on some broken specs: report it
+        _crashed(exc, document, found)
+    return found.items
 
-    def diag(message: str, pointer: str | None, hint: str | None = None, severity: str = "error") -> Diagnostic:
-        where: dict[str, Any] = {}
-        if source is not None:
-            where = {"file": str(source.path)}
-            if pointer is not None:
-                where = source.where(pointer)
-        return Diagnostic(
-            severity, message, pointer=pointer, hint=hint or _FALLBACK_HINT, code="validate", **where  # type: ignore[arg-type]
-        )
 
+def _version_check(document: Any, found: _Findings) -> type[Any] | None:
+    """The validator class for the document's `openapi` version, or None (the problem added)."""
     if not isinstance(document, dict):
-        return [diag("the spec is not a mapping", "#")]
+        found.items.append(found.diag("the spec is not a mapping", "#"))
+        return None
     version = document.get("openapi")
+    hint = "this generator reads OpenAPI 3.0.x and 3.1.x documents"
     if not isinstance(version, str):
-        found = "swagger 2.0" if "swagger" in document else repr(version)
-        return [
-            diag(
-                f"missing or bad 'openapi' version field (found {found})",
-                "#",
-                hint="this generator reads OpenAPI 3.0.x and 3.1.x documents",
-            )
-        ]
+        shown = "swagger 2.0" if "swagger" in document else repr(version)
+        found.items.append(found.diag(f"missing or bad 'openapi' version field (found {shown})", "#", hint=hint))
+        return None
     base_class = _validator_class(version)
     if base_class is None:
-        return [
-            diag(
-                f"unsupported OpenAPI version {version!r}",
-                "#/openapi",
-                hint="this generator reads OpenAPI 3.0.x and 3.1.x documents",
-            )
-        ]
+        found.items.append(found.diag(f"unsupported OpenAPI version {version!r}", "#/openapi", hint=hint))
+    return base_class
 
-    locator = _Locator(document)
+
+def _located_validator(base_class: type[Any]) -> Callable[[Any], Any]:
+    """A validator class (of `base_class`) whose keyword validators tag errors with pointers."""
     wheres: dict[str, Callable[[_Locator, tuple[Any, ...], Any], str | None]] = {
         "schema": _schema_where,
         "default": _default_where,
         "operation": _operation_where,
     }
-    keyword_validators = {
-        name: (
-            cls
-            if name == "__root__"
-            else _located(cls, wheres.get(name, _first_path_where), locator)
-        )
-        for name, cls in base_class.keyword_validators.items()
-    }
-    validator_class = type(
-        "PortkeySpecValidator",
-        (base_class,),
+
+    def make(document: Any) -> Any:
+        locator = _Locator(document)
+        keyword_validators = {
+            name: cls if name == "__root__" else _located(cls, wheres.get(name, _first_path_where), locator)
+            for name, cls in base_class.keyword_validators.items()
+        }
         # No URL handlers: a remote or file $ref is reported, never fetched.
-        {"keyword_validators": keyword_validators, "resolver_handlers": {}},
-    )
+        attrs = {"keyword_validators": keyword_validators, "resolver_handlers": {}}
+        return type("PortkeySpecValidator", (base_class,), attrs)(document)
 
-    results: list[Diagnostic] = []
-    seen: set[tuple[str | None, str]] = set()
+    return make
 
-    def add(message: str, pointer: str | None, hint: str | None = None, severity: str = "error") -> None:
-        if (pointer, message) not in seen:
-            seen.add((pointer, message))
-            results.append(diag(message, pointer, hint, severity))
 
+def _run(validator: Any, document: dict[str, Any], found: _Findings) -> None:
+    """The two halves of SpecValidator.iter_errors, called directly: that method is lru_cached per
+    validator instance (it would keep every document alive) and rewraps errors (dropping our
+    pointer tags).
+
+    A meta-schema oneOf/anyOf failure ("Schema or Reference") only wraps the real problem, which
+    the second half usually reports with a precise pointer underneath: such a wrapper is reported
+    only when nothing more precise was found.
+    """
     # In OpenAPI 3.1 (JSON Schema 2020-12) `default` is an annotation that need not validate;
     # 3.0 says it MUST conform. The models leave a mismatched default out either way.
-    lenient_defaults = version.startswith("3.1.")
+    lenient_defaults = str(document.get("openapi")).startswith("3.1.")
+    wrappers: list[tuple[str, str]] = []
+    for err in validator.schema_validator.iter_errors(validator.schema):
+        pointer = jp.join(*err.absolute_path)
+        keyword = list(getattr(err, "schema_path", ()) or ())[-1:]
+        if keyword in (["oneOf"], ["anyOf"]) and not getattr(err, "context", None):
+            try:
+                instance = jp.resolve(document, pointer)
+            except (KeyError, IndexError, ValueError, TypeError):
+                instance = None
+            wrappers.append((pointer, _wrapper_message(validator.schema_validator.schema, err, keyword[0], instance)))
+            continue
+        found.add(_message(err), pointer, _misplaced_ref_hint(document, pointer) or _hint_for(err))
+    for err in validator.root_validator(validator.schema_path):
+        is_default = bool(getattr(err, _DEFAULT, False))
+        severity = "warning" if is_default and lenient_defaults else "error"
+        found.add(_message(err), getattr(err, _ATTR, None), _hint_for(err), severity)
+    for pointer, message in wrappers:
+        if not found.under(pointer):
+            found.add(message, pointer, _KEYWORD_HINTS["oneOf"])
 
-    # Check internal refs first: the validator stops at the first one it cannot resolve.
-    from .refs import check_internal_refs
 
-    for message, pointer, hint in check_internal_refs(document):
-        add(message, pointer, hint)
-
-    try:
-        validator = validator_class(document)
-        # The two halves of SpecValidator.iter_errors, called directly: that method is
-        # lru_cached per validator instance (it would keep every document alive) and rewraps
-        # errors (dropping our pointer tags).
-        # A meta-schema oneOf/anyOf failure ("Schema or Reference") only wraps the real problem,
-        # which the second half usually reports with a precise pointer underneath: such a
-        # wrapper is reported only when nothing more precise was found.
-        wrappers: list[tuple[str, str]] = []
-        for err in validator.schema_validator.iter_errors(validator.schema):
-            pointer = jp.join(*err.absolute_path)
-            keyword = list(getattr(err, "schema_path", ()) or ())[-1:]
-            if keyword in (["oneOf"], ["anyOf"]) and not getattr(err, "context", None):
-                try:
-                    instance = jp.resolve(document, pointer)
-                except (KeyError, IndexError, ValueError, TypeError):
-                    instance = None
-                wrappers.append((pointer, _wrapper_message(validator.schema_validator.schema, err, keyword[0], instance)))
-                continue
-            add(_message(err), pointer, _misplaced_ref_hint(document, pointer) or _hint_for(err))
-        for err in validator.root_validator(validator.schema_path):
-            is_default = bool(getattr(err, _DEFAULT, False))
-            add(
-                _message(err),
-                getattr(err, _ATTR, None),
-                _hint_for(err),
-                "warning" if is_default and lenient_defaults else "error",
-            )
-        for pointer, message in wrappers:
-            if not any(d.pointer and (d.pointer == pointer or d.pointer.startswith(pointer + "/")) for d in results):
-                add(message, pointer, _KEYWORD_HINTS["oneOf"])
-    except RecursionError:
-        add(
-            "the spec is nested too deeply to validate",
+def _crashed(exc: Exception, document: dict[str, Any], found: _Findings) -> None:
+    """Report a validator crash: an unresolvable $ref at the node holding it, else as it is."""
+    ref = getattr(exc, "ref", None)
+    if ref is None:
+        found.add(
+            f"the validator stopped: {type(exc).__name__}: {exc}",
             None,
-            hint="reduce the nesting (the loader accepts up to 200 levels)",
+            "fix the errors reported before this one; if there are none, report this spec",
         )
-    except (
-        Exception
-    ) as exc:  # noqa: BLE001 - it crashes on some broken specs: report it
-        ref = getattr(exc, "ref", None)
-        if ref is not None:
-            from .refs import iter_refs
-
-            holder, shown = next(
-                (
-                    (p, r)
-                    for p, r in iter_refs(document)
-                    if r == ref or r.endswith("#" + ref) or r == "#" + ref
-                ),
-                (None, ref),
-            )
-            if not any(d.pointer == holder and holder is not None for d in results):
-                add(
-                    f"cannot resolve $ref {shown!r}",
-                    holder,
-                    hint="external files are bundled by resolve_refs (run it first); "
-                    "URLs are never fetched",
-                )
-        else:
-            add(
-                f"the validator stopped: {type(exc).__name__}: {exc}",
-                None,
-                "fix the errors reported before this one; if there are none, report this spec",
-            )
-    return results
+        return
+    matches = ((p, r) for p, r in iter_refs(document) if r == ref or r.endswith("#" + ref) or r == "#" + ref)
+    holder, shown = next(matches, (None, ref))
+    if not any(d.pointer == holder and holder is not None for d in found.items):
+        found.add(
+            f"cannot resolve $ref {shown!r}",
+            holder,
+            hint="external files are bundled by resolve_refs (run it first); URLs are never fetched",
+        )

@@ -72,3 +72,56 @@ def test_internal_error_exits_3_and_bad_input_2(tmp_path: Path, monkeypatch: pyt
     err = capsys.readouterr().err
     assert "internal error: boom" in err and f"{spec}:6:" in err and "please report it" in err
     assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+# --- a refused spec does not wait for its models -------------------------------------------------
+
+REFUSAL = """
+import sys, time
+from pathlib import Path
+from portkey_codegen import models
+from portkey_codegen.cli import main
+
+spec, marker = Path(sys.argv[1]), Path(sys.argv[2])
+
+def never_finishes(*args, **kwargs):  # datamodel-code-generator that hangs, in whichever process runs it
+    marker.write_text("models rendering started")
+    time.sleep(600)
+
+models.render_models = never_finishes
+sys.exit(main(["generate", "--spec", str(spec), "--out", str(spec.parent / "out"), "--no-cache"]))
+"""
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_validation_errors_stop_the_run_before_the_models(tmp_path: Path, parallel: bool) -> None:
+    """The models are never waited for when validation fails: sequentially they are not even
+    started; on a spec big enough for the forked children (validation beside datamodel-code-
+    generator) the refusal comes when validation ends and the models child is killed."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from portkey_codegen import fork
+
+    spec = tmp_path / "spec.json"
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "refused", "version": "1", "description": "padding " * (fork.MIN_BYTES // 8 + 1)},
+        "paths": {"/pets": {"get": {"operationId": "listPets", "responses": {}}}},  # 3.0: responses not empty
+        "components": {"schemas": {"Pet": {"type": "object", "properties": {"name": {"type": "string"}}}}},
+    }
+    spec.write_text(json.dumps(document))
+    assert spec.stat().st_size > fork.MIN_BYTES
+    marker = tmp_path / "models-started"
+    env = {**os.environ, fork.ENV_PARALLEL: "1" if parallel else "0"}
+    proc = subprocess.run(
+        [sys.executable, "-c", REFUSAL, str(spec), str(marker)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,  # no pyproject.toml: no pin
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr  # bad input, not a hang (timeout) or an internal error
+    assert f"{spec}:1:" in proc.stderr and "error:" in proc.stderr and "/responses" in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()
+    if not parallel:
+        assert not marker.exists()  # never started
