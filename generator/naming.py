@@ -307,3 +307,139 @@ def module_names(names: Iterable[str], *, suffix: str) -> dict[str, str]:
         result[name] = module
         used.add(module.casefold())
     return result
+
+
+# --- scopes: where a generated name lives and what it must not take there ----------------------
+#
+# Every reserved list of the client and server templates is here, one per scope, with the
+# suffixes that move a clashing name aside. tests/test_template_locals.py renders a probe spec
+# whose names are every template local and checks with `ast` that no template local is shadowed.
+
+
+class Scope:
+    """A namespace of generated code (a module, a class, a method's locals) and the names the
+    templates themselves use in it."""
+
+    def __init__(self, where: str, reserved: Iterable[str]):
+        self.where = where
+        self.reserved = frozenset(reserved)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.reserved
+
+    def __or__(self, other: Iterable[str]) -> frozenset[str]:
+        return self.reserved | frozenset(other)
+
+    def local(self, name: str) -> str:
+        """`name` with ``_`` appended when the scope uses it (an endpoint's `_body`...)."""
+        return f"{name}_" if name in self.reserved else name
+
+    def identifier(self, text: str) -> str:
+        """A snake_case identifier for `text`, clear of keywords and of this scope's names."""
+        return safe_identifier(snake_name(text), reserved=self.reserved)
+
+
+#: Client modules (`_client.py`, `resources/<module>.py`): what they define or import. A resource
+#: class or the client class must not take one.
+CLIENT_MODULE_SCOPE = Scope(
+    "client module",
+    {
+        "Any", "Literal", "Mapping", "Sequence", "TYPE_CHECKING", "lazy_module", "cast", "overload", "os", "httpx", "cached_property",
+        "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
+        "SyncResource", "AsyncResource", "Root", "SyncPage", "AsyncPaginator", "PageRule",
+        "Self", "BinaryResponse", "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "DeepObject", "Delimited",
+    },
+)  # fmt: skip
+#: What client/__init__.py re-exports besides the client classes: the client class must not take one.
+CLIENT_PACKAGE_SCOPE = Scope(
+    "client package",
+    CLIENT_MODULE_SCOPE
+    | {
+        "raw_response_wrapper", "async_raw_response_wrapper",
+        "streaming_response_wrapper", "async_streaming_response_wrapper", "request_id",
+        "APIConnectionError", "APIError", "APIResponseValidationError", "APIStatusError",
+        "APIStreamError", "APITimeoutError", "AuthenticationError", "BadRequestError",
+        "ConflictError", "InternalServerError", "NotFoundError", "PermissionDeniedError",
+        "RateLimitError", "RawResponse", "UnprocessableEntityError",
+    },
+)  # fmt: skip
+#: Attributes of the generated client classes: a top-level resource must not take one.
+CLIENT_CLASS_SCOPE = Scope(
+    "client class",
+    {
+        "request", "close", "aclose", "copy", "with_options", "base_urls", "auth_headers",
+        "default_headers", "default_query", "timeout", "max_retries", "sleep", "clock",
+        "with_raw_response",
+    },
+)  # fmt: skip
+#: The client constructor: its own arguments, the client attributes (each scheme is stored as
+#: `self.<name>`), the names its body and copy() use.
+CONSTRUCTOR_SCOPE = Scope(
+    "client constructor",
+    CLIENT_CLASS_SCOPE
+    | {"base_url", "timeout", "max_retries", "default_headers", "default_query", "http_client", "self"}
+    | {"os", "isinstance", "super", "base_url_given", "str", "frozenset"}
+    | {"headers", "urls", "follows", "new", "base_urls", "auth_headers"},
+)
+#: A client method: the per-call options every method takes, and what its body calls (`cast(...)`,
+#: `bool(stream)`, `isinstance(body, NotGiven)`, a list method's `lambda page_query: ...`).
+METHOD_SCOPE = Scope(
+    "client method",
+    {"self", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "cls"}
+    | {"cast", "bool", "isinstance", "page_query", "SyncPage", "AsyncPaginator", "PageRule"},
+)
+#: Locals of a server route's endpoint function: its parameters take `name_` instead.
+ENDPOINT_SCOPE = Scope("route endpoint", {"_ctx", "_body", "_request", "_service", "_mock", "_router", "_input"})
+#: create_app()'s keywords that are not resources.
+APP_SCOPE = Scope("create_app", {"mock", "prefix", "title", "version"})
+#: The params module's own names: a TypedDict key with one of these takes the functional form.
+PARAMS_MODULE_SCOPE = Scope(
+    "params module", {"Any", "Literal", "Mapping", "Sequence", "Required", "TypeAlias", "TypedDict", "_models", "annotations"}
+)
+#: Server group names a group may not take: its client argument is `<name>_url` ("base" would be
+#: `base_url`) and "default" is the spec's own `servers`.
+SERVER_GROUP_RESERVED = frozenset({"default", "base"})
+
+# Suffixes and prefixes of derived names, in one place.
+ASYNC_PREFIX = "Async"  # the async twin of every client class
+RESOURCE_SUFFIX = "Resource"  # a resource class clear of its module's names
+CLIENT_SUFFIX = "Client"  # a client class clear of its package's names
+MODULE_SUFFIX = "_resource"  # a resource module clear of MODULE_RESERVED
+REQUEST_TYPE_SUFFIX = "Param"  # the request form of a model class
+INPUT_SUFFIX = "Input"  # a server operation's input class
+SERVICE_SUFFIX = "Service"  # a server resource's service class
+
+
+def request_type_name(model_class: str) -> str:
+    """`ChatMessage` -> `ChatMessageParam`: what a request may pass for that model class."""
+    return model_class + REQUEST_TYPE_SUFFIX
+
+
+def input_class_name(function_name: str) -> str:
+    """`create_chat_completion` -> `CreateChatCompletionInput`."""
+    return class_name(function_name) + INPUT_SUFFIX
+
+
+def service_class_name(resource: str) -> str:
+    """`chat` -> `ChatService`."""
+    return class_name(resource) + SERVICE_SUFFIX
+
+
+def app_keyword(resource: str) -> str:
+    """The create_app keyword that takes a resource's service."""
+    return APP_SCOPE.identifier(resource)
+
+
+def resource_class_name(path: tuple[str, ...], taken: Collection[str]) -> str:
+    """PascalCase of the whole resource path, moved aside from `taken` and the async twins."""
+    name = class_name("_".join(path)) if path else "Root"
+    if path and (name in taken or name.startswith(ASYNC_PREFIX)):
+        name += RESOURCE_SUFFIX
+    return name
+
+
+def client_class_name(name: str) -> str:
+    """`name`, or `name + "Client"` while it or its Async twin is taken in the client modules."""
+    while name in CLIENT_PACKAGE_SCOPE or ASYNC_PREFIX + name in CLIENT_PACKAGE_SCOPE:
+        name += CLIENT_SUFFIX
+    return name

@@ -11,13 +11,20 @@ from typing import Any, Mapping
 from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
-from ..ir import Api, BodyField, Operation, Param, SecurityScheme, ServerGroup, Streaming
-from ..naming import snake_name
+from ..ir import Api, BodyField, Operation, Parameter, SecurityScheme, ServerGroup, Streaming
+from ..naming import (
+    CONSTRUCTOR_SCOPE,
+    METHOD_SCOPE,
+    SERVER_GROUP_RESERVED,
+    class_name,
+    client_class_name,
+    input_class_name,
+    snake_name,
+)
+from .arguments import finish
 from .pagination import check_overrides, detect
+from .services import plan_services
 from .operations import (
-    CLIENT_ATTRIBUTES,
-    CLIENT_MODULE_NAMES,
-    RESERVED_PARAMS,
     NamingRules,
     OperationBuilder,
     TypeHinter,
@@ -89,14 +96,9 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
     return groups, group_for
 
 
-# A group's client argument is `<name>_url`: "base" would clash with the default group's
-# `base_url`, and "default" is the spec's own `servers`, which no extension may replace.
-_RESERVED_GROUP_NAMES = frozenset({"default", "base"})
-
-
 def _free_group_name(name: str, groups: Mapping[str, Any]) -> str:
     base, n = name, 2
-    if base in _RESERVED_GROUP_NAMES:
+    if base in SERVER_GROUP_RESERVED:
         base = name = f"{base}_servers"
     while name in groups:
         name, n = f"{base}_{n}", n + 1
@@ -174,7 +176,7 @@ def build_security(
             )
     used: dict[str, str] = {}
     for s in result.values():
-        if s.py_name in used or s.py_name in RESERVED_CLIENT_ARGS:
+        if s.py_name in used or s.py_name in CONSTRUCTOR_SCOPE:
             raise GeneratorError(
                 Diagnostic(
                     "error",
@@ -189,17 +191,6 @@ def build_security(
             )
         used[s.py_name] = s.key
     return result
-
-
-RESERVED_CLIENT_ARGS = frozenset(
-    {"base_url", "timeout", "max_retries", "default_headers", "default_query", "http_client", "self"}
-    # the constructor stores each scheme as `self.<name>`: it must not replace a client attribute
-    | CLIENT_ATTRIBUTES
-    # ...and its body calls these (a parameter of the same name would shadow them)
-    | {"os", "isinstance", "super", "base_url_given", "str", "frozenset"}
-    # ...and so does copy() (`headers`, `urls`... hold what changes; base_urls/auth_headers are its own arguments)
-    | {"headers", "urls", "follows", "new", "base_urls", "auth_headers"}
-)
 
 
 def _check_scheme_names(schemes: Mapping[str, SecurityScheme], root: Any, groups: Mapping[str, ServerGroup]) -> None:
@@ -233,29 +224,22 @@ def _common_dash_prefix(names: list[str]) -> str:
     return "-".join(common) + "-" if common else ""
 
 
-# Builtins and module names the generated method bodies call (`cast(...)`, `bool(stream)`,
-# `isinstance(body, NotGiven)`, a list method's `lambda page_query: ...` and its page classes): a
-# parameter of that name would shadow them inside the method.
-_METHOD_BODY_NAMES = frozenset({"cast", "bool", "isinstance", "page_query", "SyncPage", "AsyncPaginator", "PageRule"})
-
-
-def _body_builtins(success: Any) -> frozenset[str]:
-    """Names the method body of an operation with this success response uses: `type(None)` is
-    the cast target of an operation without a response body."""
-    if success.kind == "empty" or success.type == tr.NONE:
-        return _METHOD_BODY_NAMES | {"type"}
-    return _METHOD_BODY_NAMES
+def _method_reserved(success: Any, whole_body: bool) -> frozenset[str]:
+    """Names a method's parameters may not take: the method scope's, `type` when `type(None)` is
+    the cast target (no response body), `body` when the whole body is the `body` argument."""
+    extra = {"type"} if success.kind == "empty" or success.type == tr.NONE else set()
+    return METHOD_SCOPE | extra | ({"body"} if whole_body else set())
 
 
 def _unique_py_names(
-    params: list[Param],
+    params: list[Parameter],
     fields: list[BodyField],
     header_prefix: str = "",
     reserved: frozenset[str] = frozenset(),
-) -> tuple[list[Param], list[BodyField]]:
-    """Python names for parameters and body fields, unique within one method."""
-    taken = set(RESERVED_PARAMS) | set(reserved)
-    out_params: list[Param] = []
+) -> tuple[list[Parameter], list[BodyField]]:
+    """Python names for parameters and body fields, unique within one method (clear of `reserved`)."""
+    taken = set(reserved)
+    out_params: list[Parameter] = []
     # Path parameters first (positional), then body fields, then query/header/cookie.
     ordered = sorted(params, key=lambda p: 0 if p.location == "path" else 2)
     body_names: dict[str, str] = {}
@@ -289,8 +273,6 @@ def _unique_py_names(
 
 def operation_class_names(document: Mapping[str, Any], rules: NamingRules) -> dict[str, str]:
     """Operation pointer -> PascalCase name, for naming inline request/response schemas."""
-    from ..naming import class_name
-
     raws = iter_operations(document)
     names = assign_names(raws, rules)
     fnames = function_names(raws, names)
@@ -314,80 +296,29 @@ def build_api(
     env_prefix = rules.env_prefix
     groups, group_for = build_servers(document, rules, env_prefix)
     schemes = build_security(document, rules, env_prefix, report)
-    header_prefix = _security_header_prefix(document)
     known_params = ((document.get("components") or {}).get("parameters") or {})
     common = tuple(n for n in rules.common_headers if n in known_params)
     for n in rules.common_headers:
         if n not in known_params:
             report.warn(f"common header parameter {n!r} is not in components/parameters", file="spec/names.yaml")
     raws = iter_operations(document)
-    names = assign_names(raws, rules)
-    fnames = function_names(raws, names)
-    builder = OperationBuilder(document, type_hint, class_for_pointer)
-    page_overrides = check_overrides(rules.pagination, {raw.key for raw in raws}, report)
-    top_security = document.get("security")
-    known_schemes = set((document.get("components") or {}).get("securitySchemes") or {})
-    ops: list[Operation] = []
+    lowering = _Lowering(
+        document=document,
+        builder=OperationBuilder(document, type_hint, class_for_pointer),
+        names=assign_names(raws, rules),
+        schemes=schemes,
+        header_prefix=_security_header_prefix(document),
+        page_overrides=check_overrides(rules.pagination, {raw.key for raw in raws}, report),
+        report=report,
+    )
+    fnames = function_names(raws, lowering.names)
+    ops = []
     for raw in raws:
         group = group_for(raw.op, raw.path_item)
-        params = builder.params(raw, common if group in rules.common_headers_servers else ())
-        body = builder.body(raw)
-        responses, success, streaming = builder.responses(raw)
-        reserved = _body_builtins(success)
-        if body is not None and not body.fields:
-            reserved |= {"body"}  # the whole body is the method's `body` argument
-        params, fields = _unique_py_names(params, list(body.fields) if body else [], header_prefix, reserved)
-        if body is not None:
-            body = dataclasses.replace(body, fields=tuple(fields))
-        if streaming is not None and body is not None:
-            flag = next((f for f in body.fields if f.wire_name == "stream" and tr.BOOL in tr.members(f.type)), None)
-            streaming = dataclasses.replace(streaming, flag_field=flag.py_name if flag else None)
-        security_src = raw.op.get("security", top_security)
-        security = []
-        for alt in security_src or []:
-            if isinstance(alt, dict):
-                security.append(tuple(schemes[k].py_name for k in alt if k in schemes))
-            for k in alt if isinstance(alt, dict) else ():
-                if k not in schemes and k not in known_schemes:  # a known one unsupported: warned once
-                    report.warn(f"security requirement names unknown scheme {k!r}", pointer=jp.child(raw.pointer, "security"))
-        query_params = tuple(p for p in params if p.location == "query")
-        pagination = (
-            detect(builder, raw, query_params, page_overrides.get(raw.key, True))
-            if streaming is None and success.kind == "json"
-            else None
-        )
-        resource, method_name = names[raw.key]
-        tags = tuple(str(t) for t in raw.op.get("tags") or () if isinstance(t, (str, int)))
-        ops.append(
-            Operation(
-                key=raw.key,
-                operation_id=raw.op.get("operationId") if isinstance(raw.op.get("operationId"), str) else None,
-                http_method=raw.method,
-                path=raw.path,
-                resource=resource,
-                method_name=method_name,
-                function_name=fnames[raw.key],
-                summary=raw.op.get("summary") if isinstance(raw.op.get("summary"), str) else None,
-                description=raw.op.get("description") if isinstance(raw.op.get("description"), str) else None,
-                docstring=docstring_for(raw.op),
-                deprecated=bool(raw.op.get("deprecated")),
-                tags=tags,
-                path_params=tuple(p for p in params if p.location == "path"),
-                query_params=query_params,
-                header_params=tuple(p for p in params if p.location == "header"),
-                cookie_params=tuple(p for p in params if p.location == "cookie"),
-                body=body,
-                success=success,
-                responses=tuple(responses),
-                streaming=streaming,
-                server_group=group,
-                security=tuple(security),
-                pointer=raw.pointer,
-                pagination=pagination,
-            )
-        )
+        op = lowering.operation(raw, fnames[raw.key], group, common if group in rules.common_headers_servers else ())
+        ops.append(finish(op))
     ops.sort(key=lambda o: (o.resource, o.method_name))
-    client_name = _unshadowed(rules.client_name or _client_name(str(info.get("title") or "")))
+    client_name = client_class_name(rules.client_name or _client_name(str(info.get("title") or "")))
     root = build_resource_tree(ops, client_name)
     _check_scheme_names(schemes, root, groups)
     return Api(
@@ -405,32 +336,84 @@ def build_api(
         client_name=client_name,
         # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
         openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
+        services=plan_services(root),
     )
 
 
-# What the client modules import or re-export besides the client classes. A client class named
-# like one of these (title "Stream", "Not Given"...) would shadow the runtime's class in
-# _client.py and be shadowed by it in client/__init__.py.
-_CLIENT_TAKEN = CLIENT_MODULE_NAMES | {
-    "raw_response_wrapper", "async_raw_response_wrapper",
-    "streaming_response_wrapper", "async_streaming_response_wrapper", "request_id",
-    "APIConnectionError", "APIError", "APIResponseValidationError", "APIStatusError",
-    "APIStreamError", "APITimeoutError", "AuthenticationError", "BadRequestError",
-    "ConflictError", "InternalServerError", "NotFoundError", "PermissionDeniedError",
-    "RateLimitError", "RawResponse", "UnprocessableEntityError",
-}  # fmt: skip
+@dataclasses.dataclass
+class _Lowering:
+    """What turning one raw operation into an ir.Operation needs from the whole document."""
 
+    document: Mapping[str, Any]
+    builder: OperationBuilder
+    names: Mapping[str, tuple[tuple[str, ...], str]]
+    schemes: Mapping[str, SecurityScheme]
+    header_prefix: str
+    page_overrides: Mapping[str, Any]
+    report: Report
 
-def _unshadowed(name: str) -> str:
-    """`name`, or `name + "Client"` when it or its Async twin is taken in the client modules."""
-    while name in _CLIENT_TAKEN or "Async" + name in _CLIENT_TAKEN:
-        name += "Client"
-    return name
+    def operation(self, raw: Any, function_name: str, group: str, common: tuple[str, ...]) -> Operation:
+        builder = self.builder
+        params = builder.params(raw, common)
+        body = builder.body(raw)
+        _, success, streaming = builder.responses(raw)
+        reserved = _method_reserved(success, body is not None and not body.fields)
+        params, fields = _unique_py_names(params, list(body.fields) if body else [], self.header_prefix, reserved)
+        if body is not None:
+            body = dataclasses.replace(body, fields=tuple(fields))
+        if streaming is not None and body is not None:
+            flag = next((f for f in body.fields if f.wire_name == "stream" and tr.BOOL in tr.members(f.type)), None)
+            streaming = dataclasses.replace(streaming, flag_field=flag.py_name if flag else None)
+        security = self.security(raw)  # (warns before pagination detection does)
+        query_params = tuple(p for p in params if p.location == "query")
+        pagination = (
+            detect(builder, raw, query_params, self.page_overrides.get(raw.key, True))
+            if streaming is None and success.kind == "json"
+            else None
+        )
+        resource, method_name = self.names[raw.key]
+        op = raw.op
+        return Operation(
+            key=raw.key,
+            http_method=raw.method,
+            path=raw.path,
+            resource=resource,
+            method_name=method_name,
+            function_name=function_name,
+            summary=op.get("summary") if isinstance(op.get("summary"), str) else None,
+            description=op.get("description") if isinstance(op.get("description"), str) else None,
+            docstring=docstring_for(op),
+            deprecated=bool(op.get("deprecated")),
+            tags=tuple(str(t) for t in op.get("tags") or () if isinstance(t, (str, int))),
+            path_params=tuple(p for p in params if p.location == "path"),
+            query_params=query_params,
+            header_params=tuple(p for p in params if p.location == "header"),
+            cookie_params=tuple(p for p in params if p.location == "cookie"),
+            body=body,
+            success=success,
+            streaming=streaming,
+            server_group=group,
+            security=security,
+            pointer=raw.pointer,
+            pagination=pagination,
+            input_class=input_class_name(function_name),
+        )
+
+    def security(self, raw: Any) -> tuple[tuple[str, ...], ...]:
+        """The operation's security alternatives, as constructor argument names."""
+        schemes = self.schemes
+        known = set((self.document.get("components") or {}).get("securitySchemes") or {})
+        security = []
+        for alt in raw.op.get("security", self.document.get("security")) or []:
+            if isinstance(alt, dict):
+                security.append(tuple(schemes[k].py_name for k in alt if k in schemes))
+            for k in alt if isinstance(alt, dict) else ():
+                if k not in schemes and k not in known:  # a known one unsupported: warned once
+                    self.report.warn(f"security requirement names unknown scheme {k!r}", pointer=jp.child(raw.pointer, "security"))
+        return tuple(security)
 
 
 def _client_name(title: str) -> str:
-    from ..naming import class_name
-
     words = [w for w in re.split(r"[^A-Za-z0-9]+", title) if w and w.lower() not in ("api", "rest", "openapi")]
     return class_name(" ".join(words[:2])) if words else "Client"
 

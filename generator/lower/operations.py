@@ -19,17 +19,21 @@ from typing import Any, Callable, Iterable, Mapping
 from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError
-from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming, TypeRef
-from ..naming import class_name, module_names, safe_identifier, snake_name
+from ..ir import BodyField, Operation, Parameter, RequestBody, Response, Resource, Streaming, TypeRef
+from ..naming import (
+    ASYNC_PREFIX,
+    CLIENT_CLASS_SCOPE,
+    CLIENT_MODULE_SCOPE,
+    MODULE_SUFFIX,
+    module_names,
+    resource_class_name,
+    safe_identifier,
+    snake_name,
+)
+from .arguments import body_encoding, query_encoding
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-# Per-call options every generated method takes: no parameter may use these names.
-RESERVED_PARAMS = frozenset(
-    {"self", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "cls"}
-)
 _PARAM_IN_PATH = re.compile(r"^\{([^{}]+)\}$")
-# OpenAPI 3: the style a parameter has when it names none.
-_DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
 TypeHinter = Callable[[dict, str], TypeRef]  # (schema, pointer) -> type
 
@@ -252,28 +256,9 @@ def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str
     return result
 
 
-# Names the generated client module defines or imports: a resource class must not take one.
-CLIENT_MODULE_NAMES = frozenset(
-    {
-        "Any", "Literal", "Mapping", "Sequence", "TYPE_CHECKING", "lazy_module", "cast", "overload", "os", "httpx", "cached_property",
-        "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
-        "SyncResource", "AsyncResource", "Root", "SyncPage", "AsyncPaginator", "PageRule",
-        "Self", "BinaryResponse", "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "DeepObject", "Delimited",
-    }
-)  # fmt: skip
-# Attributes of the generated client classes: a top-level resource must not take one.
-CLIENT_ATTRIBUTES = frozenset(
-    {
-        "request", "close", "aclose", "copy", "with_options", "base_urls", "auth_headers",
-        "default_headers", "default_query", "timeout", "max_retries", "sleep", "clock",
-        "with_raw_response",
-    }
-)  # fmt: skip
-
-
 def build_resource_tree(operations: Iterable[Operation], client_name: str = "Client") -> Resource:
     """Nest operations by resource path; class names are the PascalCase of the whole path."""
-    taken = CLIENT_MODULE_NAMES | {client_name, "Async" + client_name}
+    taken = CLIENT_MODULE_SCOPE | {client_name, ASYNC_PREFIX + client_name}
     ops_by_path: dict[tuple[str, ...], list[Operation]] = {}
     for op in operations:
         ops_by_path.setdefault(op.resource, []).append(op)
@@ -283,17 +268,15 @@ def build_resource_tree(operations: Iterable[Operation], client_name: str = "Cli
     def make(path: tuple[str, ...]) -> Resource:
         kids = sorted(p for p in ops_by_path if len(p) == len(path) + 1 and p[: len(path)] == path)
         ops = tuple(sorted(ops_by_path.get(path, []), key=lambda o: o.method_name))
-        cls = class_name("_".join(path)) if path else "Root"
-        if path and (cls in taken or cls.startswith("Async")):
-            cls += "Resource"  # keep clear of the module's own names and of the async twins
+        cls = resource_class_name(path, taken)
         return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids))
 
     root = make(())
     # One client module per top-level resource, named after its attribute.
-    modules = module_names((top.name for top in root.children), suffix="_resource")
+    modules = module_names((top.name for top in root.children), suffix=MODULE_SUFFIX)
     root = replace(root, children=tuple(replace(top, module=modules[top.name]) for top in root.children))
     for top in root.children:
-        if top.name in CLIENT_ATTRIBUTES:
+        if top.name in CLIENT_CLASS_SCOPE:
             raise GeneratorError(
                 Diagnostic(
                     "error",
@@ -364,7 +347,7 @@ class OperationBuilder:
         return self.type_hint(schema, ptr)
 
     # -- parameters ----------------------------------------------------------------------------
-    def params(self, raw: RawOperation, common: tuple[str, ...] = ()) -> list[Param]:
+    def params(self, raw: RawOperation, common: tuple[str, ...] = ()) -> list[Parameter]:
         merged: dict[tuple[str, str], tuple[dict, str]] = {}
         shared = {"parameters": [{"$ref": jp.join("components", "parameters", name)} for name in common]}
         for holder, base in (
@@ -387,18 +370,18 @@ class OperationBuilder:
                 media = next(iter(node["content"].values()))
                 schema = media.get("schema") if isinstance(media, dict) else None
             hint = self.hint(schema, jp.child(ptr, "schema")) if schema is not None else tr.STR
+            encoding, delimiter = query_encoding(location, node)
             params.append(
-                Param(
+                Parameter(
                     wire_name=name,
                     py_name="",
                     location=location,  # type: ignore[arg-type]
                     required=bool(node.get("required")) or location == "path",
                     type=hint,
                     description=node.get("description") if isinstance(node.get("description"), str) else None,
-                    deprecated=bool(node.get("deprecated")),
-                    explode=node.get("explode", node.get("style") in (None, "form")) is not False,
                     pointer=ptr,
-                    style=str(node["style"]) if isinstance(node.get("style"), str) else _DEFAULT_STYLE[location],
+                    encoding=encoding,
+                    delimiter=delimiter,
                 )
             )
         # Path parameters in the order they appear in the path; then the rest as declared.
@@ -406,7 +389,7 @@ class OperationBuilder:
         params.sort(key=lambda p: (0, order.index(p.wire_name)) if p.location == "path" and p.wire_name in order else (1, 0))
         missing = [s for s in order if s not in {p.wire_name for p in params if p.location == "path"}]
         for name in missing:  # a template variable nobody declared: still callable, typed as str
-            params.insert(order.index(name), Param(name, "", "path", True, tr.STR, None, False, True, raw.pointer))
+            params.insert(order.index(name), Parameter(name, "", "path", True, tr.STR, pointer=raw.pointer))
         return params
 
     # -- bodies ----------------------------------------------------------------------------------
@@ -425,7 +408,6 @@ class OperationBuilder:
         schema = media.get("schema")
         if schema is None:
             schema = {"type": "string", "format": "binary"} if kind == "binary" else {}
-        model = self.model_of(schema, schema_ptr)
         if kind == "binary":
             hint = tr.BYTES
         elif kind == "text":
@@ -437,10 +419,10 @@ class OperationBuilder:
             media_type=media_type,
             kind=kind,
             type=hint,
-            model=model,
             required=bool(rb.get("required")),
             fields=tuple(fields),
             description=rb.get("description") if isinstance(rb.get("description"), str) else None,
+            encoding=body_encoding(kind, bool(fields)),
         )
 
     def object_properties(self, schema: Any, ptr: str, depth: int = 0) -> tuple[dict[str, tuple[dict, str]], set[str]] | None:
@@ -492,7 +474,6 @@ class OperationBuilder:
                     required=name in required,
                     description=_description(resolved) or _description(prop),
                     is_file=is_file,
-                    nullable=bool(isinstance(resolved, dict) and resolved.get("nullable")),
                 )
             )
         return fields
@@ -530,7 +511,6 @@ class OperationBuilder:
                 streaming = Streaming(
                     flag_field=None,
                     chunk_type=self.hint(chunk, ssptr) if chunk else tr.ANY,
-                    chunk_model=self.model_of(chunk, ssptr) if chunk else None,
                     terminator=_stream_terminator(sse, jp.child(rptr, "content", "text/event-stream")),
                 )
         success = next((r for r in out if r.status.startswith("2")), None)
