@@ -378,6 +378,7 @@ CONSTRUCTOR_SCOPE = Scope(
     "client constructor",
     CLIENT_CLASS_SCOPE
     | {"base_url", "timeout", "max_retries", "default_headers", "default_query", "http_client", "self"}
+    | {"strict_response_validation"}
     | {"os", "isinstance", "super", "base_url_given", "str", "frozenset"}
     | {"headers", "urls", "follows", "new", "base_urls", "auth_headers"},
 )
@@ -390,8 +391,11 @@ METHOD_SCOPE = Scope(
 )
 #: Locals of a server route's endpoint function: its parameters take `name_` instead.
 ENDPOINT_SCOPE = Scope("route endpoint", {"_ctx", "_body", "_request", "_service", "_mock", "_router", "_input"})
-#: create_app()'s keywords that are not resources.
-APP_SCOPE = Scope("create_app", {"mock", "prefix", "title", "version"})
+#: create_app(): its keywords that are not resources, and what its body calls.
+APP_SCOPE = Scope(
+    "create_app",
+    {"mock", "prefix", "max_body_size", "title", "version", "lifespan", "dependencies", "docs_url", "list"},
+)
 #: The params module's own names: a TypedDict key with one of these takes the functional form.
 PARAMS_MODULE_SCOPE = Scope(
     "params module", {"Any", "Literal", "Mapping", "Sequence", "Required", "TypeAlias", "TypedDict", "_models", "annotations"}
