@@ -217,13 +217,13 @@ def _validate_store(cache: Any, keys: list[tuple[str, str]], found: list[Diagnos
 
 
 def _naming_rules(config: Config):
-    from .lower.operations import NamingRules
+    from .lower.operations import Overrides
     from .load import load_spec
 
     if config.names is not None and Path(config.names).is_file():
         data = load_spec(Path(config.names)).document
-        return NamingRules.from_mapping(data)
-    return NamingRules()
+        return Overrides.from_mapping(data)
+    return Overrides()
 
 
 def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -> Result:

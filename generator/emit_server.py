@@ -29,23 +29,9 @@ import jinja2
 
 from . import typeref as tr
 from .ir import Api, InputField, Operation, Resource, Service, TypeRef
-from .naming import safe_identifier, snake_name
 from .render import render, static_file
 
 __all__ = ["emit_server", "plan_server", "ServerPlan"]
-
-# Portkey tracing headers always offered on RequestContext (the spec declares them on a few
-# operations only; a gateway reads them on every request).
-TRACING_HEADERS = (
-    "x-portkey-trace-id",
-    "x-portkey-span-id",
-    "x-portkey-parent-span-id",
-    "x-portkey-span-name",
-    "x-portkey-metadata",
-    "x-portkey-cache-namespace",
-    "x-portkey-cache-force-refresh",
-)
-TRACING_PREFIX = "x-portkey-"
 
 @dataclass(frozen=True)
 class ArgView:
@@ -178,74 +164,35 @@ def _arg_view(f: InputField) -> ArgView:
     )
 
 
-def _success(op: Operation) -> tuple[str, str | None, str | None, list[tuple[str, str]], TypeRef]:
-    """(kind, response_model, response_class, extra response content, service return type)."""
-    success, streaming = op.success, op.streaming
-    kind = success.kind
-    chunk_iter = tr.generic("AsyncIterator", streaming.chunk_type) if streaming else None
-    if streaming is not None and kind not in ("json", "sse"):
-        kind = "json"
-    if kind == "json":
-        model = None if success.type in (tr.ANY, tr.NONE) else success.type_hint
-        if chunk_iter:
-            return kind, model, None, [("text/event-stream", "string")], tr.union(success.type, chunk_iter)
-        return kind, model, None, [], success.type
-    if kind == "sse":
-        iterator = chunk_iter or tr.generic("AsyncIterator", tr.ANY)
-        return kind, None, "Response", [("text/event-stream", "string")], iterator
-    if kind == "binary":
-        media = success.media_type or "application/octet-stream"
-        return kind, None, "Response", [(media, "binary")], tr.union(tr.BYTES, tr.generic("AsyncIterator", tr.BYTES))
-    if kind == "text":
-        return kind, None, "Response", [(success.media_type or "text/plain", "string")], tr.STR
-    return "empty", None, "Response", [], tr.NONE
-
-
 def _route_view(op: Operation, scheme_keys: dict[str, str]) -> RouteView:
     args = tuple(_arg_view(f) for f in op.inputs)
     body = op.body
     raw_body = {"binary": "bytes", "text": "str"}.get(body.kind, "form") if body and op.inputs[-1].source == "raw" else None
-    kind, response_model, response_class, extra_content, return_type = _success(op)
+    answer = op.server_response
+    assert answer is not None, op.key  # lower/arguments.py `finish` sets it
     chunk_hint = op.streaming.chunk_type_hint if op.streaming else None
     return RouteView(
         op=op,
         status_code=_status(op.success.status),
-        response_model=response_model,
-        response_class=response_class,
-        extra_content=tuple(extra_content),
-        return_hint=tr.render(return_type),
+        response_model=tr.render(answer.model) if answer.model else None,
+        response_class="Response" if answer.plain else None,
+        extra_content=answer.content,
+        return_hint=tr.render(answer.returns),
         args=args,
         raw_body=raw_body,
         security=op.security,
         openapi_security=[{scheme_keys[n]: [] for n in alt if n in scheme_keys} for alt in op.security],
         request_body_doc=(body.media_type, body.required) if raw_body and body else None,
-        spec_kind=kind,
+        spec_kind=answer.kind,
         chunk_hint=None if chunk_hint == "Any" else chunk_hint,
-        return_type=return_type,
+        return_type=answer.returns,
     )
 
 
 def _context_fields(api: Api) -> tuple[tuple[ContextField, ...], tuple[ContextField, ...]]:
     credentials = tuple(ContextField(s.py_name, s.wire_name, s.kind, s.description) for s in api.security_schemes)
-    taken = {"request"} | {c.name for c in credentials}
-    secured_wires = {s.wire_name.lower() for s in api.security_schemes}
-    wires: dict[str, str | None] = {w: None for w in TRACING_HEADERS}
-    for op in api.operations:
-        for p in op.header_params:
-            w = p.wire_name.lower()
-            if w.startswith(TRACING_PREFIX) and w not in secured_wires:
-                wires.setdefault(w, p.description)
-                wires[w] = wires[w] or p.description
-    tracing = []
-    for wire, desc in wires.items():
-        if wire in secured_wires:
-            continue
-        name = safe_identifier(snake_name(wire[len(TRACING_PREFIX) :] if wire.startswith(TRACING_PREFIX) else wire))
-        if name in taken:
-            name = safe_identifier(snake_name(wire), reserved=taken)
-        taken.add(name)
-        tracing.append(ContextField(name, wire, "tracing", desc))
-    return credentials, tuple(tracing)
+    tracing = tuple(ContextField(t.name, t.wire_name, "tracing", t.description) for t in api.tracing_headers)
+    return credentials, tracing
 
 
 def _openapi_schemes(api: Api) -> dict[str, dict[str, str]]:

@@ -200,6 +200,17 @@ class InputField:
 
 
 @dataclass(frozen=True)
+class ServerResponse:
+    """How a server route answers the operation's success."""
+
+    kind: ResponseKind  # what the runtime sends: json (a stream too when asked), sse, binary, text, empty
+    model: TypeRef | None  # FastAPI's response_model (a JSON success with a type)
+    plain: bool  # sent as a plain `Response` (FastAPI does not encode it)
+    content: tuple[tuple[str, str], ...]  # (media type, "string" | "binary") documented besides JSON
+    returns: TypeRef  # the service method's return type
+
+
+@dataclass(frozen=True)
 class Operation:
     key: str  # "POST /chat/completions": unique, used in API.md and tests
     http_method: str  # lower case
@@ -229,6 +240,7 @@ class Operation:
     # The server route: the input class, its fields in endpoint order, the FastAPI path (path
     # variables that are not identifiers renamed) and the renames (route variable, spec name).
     input_class: str = ""
+    server_response: ServerResponse | None = None
     inputs: tuple[InputField, ...] = ()
     route_path: str = ""
     route_renames: tuple[tuple[str, str], ...] = ()
@@ -284,6 +296,15 @@ class Service:
 
 
 @dataclass(frozen=True)
+class TracingHeader:
+    """A tracing header the server's RequestContext offers as a field."""
+
+    name: str  # RequestContext field ("trace_id")
+    wire_name: str  # lower case ("x-portkey-trace-id")
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Api:
     title: str
     version: str
@@ -303,6 +324,7 @@ class Api:
     params: tuple["RequestType", ...] = ()
     # Server services in create_app order (a router whose route would swallow another's path comes later).
     services: tuple[Service, ...] = ()
+    tracing_headers: tuple[TracingHeader, ...] = ()
 
 
 @dataclass(frozen=True)

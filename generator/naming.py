@@ -396,6 +396,8 @@ APP_SCOPE = Scope(
     "create_app",
     {"mock", "prefix", "max_body_size", "title", "version", "lifespan", "dependencies", "docs_url", "list"},
 )
+#: The server's RequestContext: its own field (credentials and tracing headers are the others).
+CONTEXT_SCOPE = Scope("RequestContext", {"request"})
 #: The params module's own names: a TypedDict key with one of these takes the functional form.
 PARAMS_MODULE_SCOPE = Scope(
     "params module", {"Any", "Literal", "Mapping", "Sequence", "Required", "TypeAlias", "TypedDict", "_models", "annotations"}

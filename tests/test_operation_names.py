@@ -114,7 +114,9 @@ def test_real_spec_all_operations_named(portkey_spec_path):
     doc = load_spec(portkey_spec_path).document
     from project_paths import REPO
 
-    rules = NamingRules.from_mapping(yaml.safe_load((REPO / "spec" / "names.yaml").read_text()))
+    from portkey_codegen.lower.operations import Overrides
+
+    rules = Overrides.from_mapping(yaml.safe_load((REPO / "spec" / "names.yaml").read_text())).naming
     raws = iter_operations(doc)
     assert len(raws) == 224
     names = assign_names(raws, rules)

@@ -23,9 +23,10 @@ from ..naming import (
 )
 from .arguments import finish
 from .pagination import check_overrides, detect
-from .services import plan_services
+from .services import plan_services, tracing_headers
 from .operations import (
     NamingRules,
+    Overrides,
     OperationBuilder,
     TypeHinter,
     assign_names,
@@ -126,7 +127,11 @@ def _env_var(env_prefix: str | None, name: str, kind: str) -> str | None:
 
 
 def build_security(
-    document: Mapping[str, Any], rules: NamingRules, env_prefix: str | None, report: Report | None = None
+    document: Mapping[str, Any],
+    rules: NamingRules,
+    env_prefix: str | None,
+    report: Report | None = None,
+    json_security: frozenset[str] = frozenset(),
 ) -> dict[str, SecurityScheme]:
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     header_names = [
@@ -162,7 +167,7 @@ def build_security(
         env = _env_var(env_prefix, py, kind)
         desc = scheme.get("description") if isinstance(scheme.get("description"), str) else None
         result[str(key)] = SecurityScheme(
-            str(key), py, kind, wire, desc, env, str(key) in rules.json_security  # type: ignore[arg-type]
+            str(key), py, kind, wire, desc, env, str(key) in json_security  # type: ignore[arg-type]
         )
     result = _distinct_scheme_names(result, rules.security, env_prefix)
     if report is not None:
@@ -271,10 +276,10 @@ def _unique_py_names(
     return out_params, out_fields
 
 
-def operation_class_names(document: Mapping[str, Any], rules: NamingRules) -> dict[str, str]:
+def operation_class_names(document: Mapping[str, Any], overrides: Overrides) -> dict[str, str]:
     """Operation pointer -> PascalCase name, for naming inline request/response schemas."""
     raws = iter_operations(document)
-    names = assign_names(raws, rules)
+    names = assign_names(raws, overrides.naming)
     fnames = function_names(raws, names)
     return {raw.pointer: class_name(fnames[raw.key]) for raw in raws}
 
@@ -284,7 +289,7 @@ def build_api(
     *,
     type_hint: TypeHinter,
     class_for_pointer: Mapping[str, str],
-    rules: NamingRules,
+    rules: Overrides,
     spec_sha256: str,
     package_name: str,
     generator_version: str,
@@ -293,19 +298,19 @@ def build_api(
 ) -> Api:
     report = report or Report()
     info = document.get("info") if isinstance(document.get("info"), dict) else {}
-    env_prefix = rules.env_prefix
-    groups, group_for = build_servers(document, rules, env_prefix)
-    schemes = build_security(document, rules, env_prefix, report)
+    naming, env_prefix = rules.naming, rules.env_prefix
+    groups, group_for = build_servers(document, naming, env_prefix)
+    schemes = build_security(document, naming, env_prefix, report, rules.json_security)
     known_params = ((document.get("components") or {}).get("parameters") or {})
-    common = tuple(n for n in rules.common_headers if n in known_params)
-    for n in rules.common_headers:
+    common = tuple(n for n in rules.common_headers.parameters if n in known_params)
+    for n in rules.common_headers.parameters:
         if n not in known_params:
             report.warn(f"common header parameter {n!r} is not in components/parameters", file="spec/names.yaml")
     raws = iter_operations(document)
     lowering = _Lowering(
         document=document,
         builder=OperationBuilder(document, type_hint, class_for_pointer),
-        names=assign_names(raws, rules),
+        names=assign_names(raws, naming),
         schemes=schemes,
         header_prefix=_security_header_prefix(document),
         page_overrides=check_overrides(rules.pagination, {raw.key for raw in raws}, report),
@@ -315,10 +320,10 @@ def build_api(
     ops = []
     for raw in raws:
         group = group_for(raw.op, raw.path_item)
-        op = lowering.operation(raw, fnames[raw.key], group, common if group in rules.common_headers_servers else ())
+        op = lowering.operation(raw, fnames[raw.key], group, common if group in rules.common_headers.servers else ())
         ops.append(finish(op))
     ops.sort(key=lambda o: (o.resource, o.method_name))
-    client_name = client_class_name(rules.client_name or _client_name(str(info.get("title") or "")))
+    client_name = client_class_name(naming.client_name or _client_name(str(info.get("title") or "")))
     root = build_resource_tree(ops, client_name)
     _check_scheme_names(schemes, root, groups)
     return Api(
@@ -337,6 +342,7 @@ def build_api(
         # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
         openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
         services=plan_services(root),
+        tracing_headers=tracing_headers(schemes.values(), ops),
     )
 
 
@@ -424,4 +430,4 @@ def _security_header_prefix(document: Mapping[str, Any]) -> str:
     return _common_dash_prefix(names) if len(names) >= 2 else ""
 
 
-__all__ = ["build_api", "NamingRules", "Streaming"]
+__all__ = ["build_api", "NamingRules", "Overrides", "Streaming"]

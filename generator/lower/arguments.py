@@ -20,6 +20,7 @@ from ..ir import (
     Parameter,
     QueryEncoding,
     RequestBody,
+    ServerResponse,
     Streaming,
     TypeRef,
 )
@@ -214,8 +215,31 @@ def stream_mode(streaming: Streaming | None, body: RequestBody | None, inputs: t
     return replace(streaming, mode="form_flag", flag=local) if local else replace(streaming, mode="never")
 
 
+def server_response(op: Operation) -> ServerResponse:
+    """How the route answers: a JSON model (or a stream when asked), SSE, bytes, text or nothing."""
+    success, streaming = op.success, op.streaming
+    kind = success.kind
+    chunk_iter = tr.generic("AsyncIterator", streaming.chunk_type) if streaming else None
+    if streaming is not None and kind not in ("json", "sse"):
+        kind = "json"
+    if kind == "json":
+        model = None if success.type in (tr.ANY, tr.NONE) else success.type
+        if chunk_iter:
+            return ServerResponse(kind, model, False, (("text/event-stream", "string"),), tr.union(success.type, chunk_iter))
+        return ServerResponse(kind, model, False, (), success.type)
+    if kind == "sse":
+        iterator = chunk_iter or tr.generic("AsyncIterator", tr.ANY)
+        return ServerResponse(kind, None, True, (("text/event-stream", "string"),), iterator)
+    if kind == "binary":
+        media = success.media_type or "application/octet-stream"
+        return ServerResponse(kind, None, True, ((media, "binary"),), tr.union(tr.BYTES, tr.generic("AsyncIterator", tr.BYTES)))
+    if kind == "text":
+        return ServerResponse(kind, None, True, ((success.media_type or "text/plain", "string"),), tr.STR)
+    return ServerResponse("empty", None, True, (), tr.NONE)
+
+
 def finish(op: Operation) -> Operation:
     """`op` with the client's and the server's decisions filled in."""
     route = server_route(op)
     op = replace(op, **route, streaming=stream_mode(op.streaming, op.body, route["inputs"]))
-    return replace(op, arguments=client_arguments(op), returns=client_returns(op))
+    return replace(op, arguments=client_arguments(op), returns=client_returns(op), server_response=server_response(op))

@@ -40,32 +40,53 @@ TypeHinter = Callable[[dict, str], TypeRef]  # (schema, pointer) -> type
 
 @dataclass(frozen=True)
 class NamingRules:
+    """How spec/names.yaml names things: operations (`actions`, `operations`), server groups,
+    security schemes' constructor arguments, and the client class."""
+
     actions: frozenset[str] = frozenset()
     operations: Mapping[str, str] = field(default_factory=dict)  # "POST /x" -> "a.b.method"
     servers: Mapping[str, str] = field(default_factory=dict)
     security: Mapping[str, str] = field(default_factory=dict)
-    json_security: frozenset[str] = frozenset()
-    env_prefix: str | None = None
     client_name: str | None = None
-    # components/parameters added to every operation of the listed server groups that lacks them
-    common_headers: tuple[str, ...] = ()
-    common_headers_servers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommonHeaders:
+    """components/parameters added to every operation of the listed server groups that lacks them."""
+
+    parameters: tuple[str, ...] = ()
+    servers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Everything spec/names.yaml says: names, credentials, common headers and pagination."""
+
+    naming: NamingRules = field(default_factory=NamingRules)
+    env_prefix: str | None = None  # PORTKEY: credentials and URLs fall back to PORTKEY_* variables
+    json_security: frozenset[str] = frozenset()  # schemes whose credential may be an object sent as JSON
+    common_headers: CommonHeaders = field(default_factory=CommonHeaders)
     # "METHOD /path" -> pagination override (a mapping, or false); checked in lower/pagination.py
     pagination: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None) -> "NamingRules":
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> "Overrides":
         data = data or {}
-        return cls(
+        common = data.get("common_headers") or {}
+        naming = NamingRules(
             actions=frozenset(str(a) for a in data.get("actions") or ()),
             operations={str(k): str(v) for k, v in (data.get("operations") or {}).items()},
             servers={str(k): str(v) for k, v in (data.get("servers") or {}).items()},
             security={str(k): str(v) for k, v in (data.get("security") or {}).items()},
-            json_security=frozenset(str(x) for x in data.get("json_security") or ()),
-            env_prefix=data.get("env_prefix"),
             client_name=data.get("client_name"),
-            common_headers=tuple(str(x) for x in (data.get("common_headers") or {}).get("parameters") or ()),
-            common_headers_servers=tuple(str(x) for x in (data.get("common_headers") or {}).get("servers") or ()),
+        )
+        return cls(
+            naming=naming,
+            env_prefix=data.get("env_prefix"),
+            json_security=frozenset(str(x) for x in data.get("json_security") or ()),
+            common_headers=CommonHeaders(
+                tuple(str(x) for x in common.get("parameters") or ()), tuple(str(x) for x in common.get("servers") or ())
+            ),
             pagination=data.get("pagination") or {},
         )
 

@@ -4,9 +4,24 @@ while the IR is built, not while the server is rendered."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..diagnostics import Diagnostic, GeneratorError
-from ..ir import Operation, Resource, Service
-from ..naming import app_keyword, module_names, service_class_name
+from ..ir import Operation, Resource, SecurityScheme, Service, TracingHeader
+from ..naming import CONTEXT_SCOPE, app_keyword, module_names, safe_identifier, service_class_name, snake_name
+
+# Portkey tracing headers always offered on RequestContext (the spec declares them on a few
+# operations only; a gateway reads them on every request).
+TRACING_HEADERS = (
+    "x-portkey-trace-id",
+    "x-portkey-span-id",
+    "x-portkey-parent-span-id",
+    "x-portkey-span-name",
+    "x-portkey-metadata",
+    "x-portkey-cache-namespace",
+    "x-portkey-cache-force-refresh",
+)
+TRACING_PREFIX = "x-portkey-"
 
 
 def _fail(message: str, pointer: str | None = None, hint: str | None = None) -> GeneratorError:
@@ -89,3 +104,28 @@ def _order(services: list[tuple[Service, list[Operation]]]) -> list[tuple[Servic
         ordered.append(ready[0])
         pending.remove(ready[0])
     return ordered
+
+
+def tracing_headers(schemes: Iterable[SecurityScheme], operations: Iterable[Operation]) -> tuple[TracingHeader, ...]:
+    """RequestContext's tracing fields: the Portkey tracing headers and every `x-portkey-*`
+    header an operation declares, except credentials; named without the prefix when free."""
+    schemes = tuple(schemes)
+    taken = set(CONTEXT_SCOPE.reserved) | {s.py_name for s in schemes}
+    secured_wires = {s.wire_name.lower() for s in schemes}
+    wires: dict[str, str | None] = {w: None for w in TRACING_HEADERS}
+    for op in operations:
+        for p in op.header_params:
+            w = p.wire_name.lower()
+            if w.startswith(TRACING_PREFIX) and w not in secured_wires:
+                wires.setdefault(w, p.description)
+                wires[w] = wires[w] or p.description
+    out = []
+    for wire, desc in wires.items():
+        if wire in secured_wires:
+            continue
+        name = safe_identifier(snake_name(wire[len(TRACING_PREFIX) :] if wire.startswith(TRACING_PREFIX) else wire))
+        if name in taken:
+            name = safe_identifier(snake_name(wire), reserved=taken)
+        taken.add(name)
+        out.append(TracingHeader(name, wire, desc))
+    return tuple(out)
