@@ -197,6 +197,11 @@ def safe_identifier(name: str, *, reserved: Collection[str] = ()) -> str:
     return name
 
 
+def py_name(text: str) -> str:
+    """An attribute, method, parameter or resource name for `text`: snake_case, never a keyword."""
+    return safe_identifier(snake_name(text))
+
+
 #: Prefixes pydantic (>= 2.10) protects: a field starting with one of these triggers a warning.
 PROTECTED_FIELD_PREFIXES = ("model_dump", "model_validate")
 

@@ -19,6 +19,7 @@ from ..naming import (
     class_name,
     client_class_name,
     input_class_name,
+    py_name,
     snake_name,
 )
 from .arguments import finish
@@ -34,7 +35,6 @@ from .operations import (
     docstring_for,
     function_names,
     iter_operations,
-    py_name,
 )
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)

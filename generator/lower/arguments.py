@@ -23,6 +23,7 @@ from ..ir import (
     ServerResponse,
     Streaming,
     TypeRef,
+    WireDecoding,
 )
 from ..naming import ENDPOINT_SCOPE, request_type_name, safe_identifier
 
@@ -41,11 +42,11 @@ def query_encoding(location: str, node: Mapping[str, Any]) -> tuple[QueryEncodin
     repeated per item (the default). Other locations: ("", "")."""
     if location != "query":
         return "", ""
-    style = node.get("style") if isinstance(node.get("style"), str) else "form"
+    style = str(node["style"]) if isinstance(node.get("style"), str) else "form"
     if style == "deepObject":
         return "deep", ""
     explode = node.get("explode", node.get("style") in (None, "form")) is not False
-    delimiter = _DELIMITERS.get(style, None if explode else ",")
+    delimiter = _DELIMITERS[style] if style in _DELIMITERS else None if explode else ","
     return ("delimited", delimiter) if delimiter is not None else ("", "")
 
 
@@ -142,7 +143,8 @@ def _parameter_input(p: Parameter, local: str) -> InputField:
     # Objects (and lists outside the query string) travel as JSON text: read a string, then
     # validate it into the declared type (a 400 names the parameter when it does not parse).
     # Query arrays in one value are split; a deepObject is gathered from its `name[key]` pairs.
-    decode, delimiter = ("" if simple else "json"), ""
+    decode: WireDecoding = "" if simple else "json"
+    delimiter = ""
     if p.encoding == "deep":
         simple, decode = False, "deep"
     elif p.encoding == "delimited" and _has_list(p.type):
@@ -173,10 +175,10 @@ def _body_inputs(body: RequestBody | None, taken: set[str]) -> list[InputField]:
                 t = tr.list_of(upload) if any(_is_list(m) for m in tr.members(f.type)) else upload
                 out.append(InputField(f.py_name, local, f.wire_name, "body", "file", t, t, f.required, description=f.description))
             else:
-                simple = _is_simple(f.type)
-                wire_type, decode = (f.type, "") if simple else (tr.STR, "json")
+                decode: WireDecoding = "" if _is_simple(f.type) else "json"
+                wire_type = tr.STR if decode else f.type
                 out.append(
-                    InputField(f.py_name, local, f.wire_name, "body", "form", f.type, wire_type, f.required, decode, description=f.description)  # type: ignore[arg-type]
+                    InputField(f.py_name, local, f.wire_name, "body", "form", f.type, wire_type, f.required, decode, description=f.description)
                 )
         return out
     # Binary, text, or a form without a field list: read from the request as it is.

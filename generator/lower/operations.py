@@ -26,8 +26,8 @@ from ..naming import (
     CLIENT_MODULE_SCOPE,
     MODULE_SUFFIX,
     module_names,
+    py_name,
     resource_class_name,
-    safe_identifier,
     snake_name,
 )
 from ..schema import SchemaIndex, SpecOperation
@@ -97,11 +97,6 @@ def iter_operations(document: Mapping[str, Any] | SchemaIndex) -> list[RawOperat
     """The document's operations (`SchemaIndex.operations`): pass the index to share its reading."""
     index = document if isinstance(document, SchemaIndex) else SchemaIndex(document)
     return list(index.operations)
-
-
-def py_name(text: str) -> str:
-    """Attribute/method/parameter name: snake_case, never a keyword."""
-    return safe_identifier(snake_name(text))
 
 
 def _segments(path: str) -> list[tuple[str, bool]]:
