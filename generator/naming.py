@@ -16,6 +16,13 @@ Schema/class/enum/field naming (used by the models step):
 * ``unique_name(name, taken)``: deterministic de-duplication for the rare true collision.
 * ``module_names(names, suffix=...)``: file names for modules named after identifiers (one
   client module per top-level resource), clear of :data:`MODULE_RESERVED`.
+
+Client and server naming (used by generator/lower/): one :class:`Scope` per namespace of the
+generated code (client module, client class, constructor, method, route endpoint, create_app,
+params module, RequestContext) holding the names the templates use there; the suffixes of
+derived names (``Input``, ``Service``, ``Param``, ``Resource``, ``Client``, ``_resource``); and
+the functions that apply them (``input_class_name``, ``service_class_name``, ``app_keyword``,
+``resource_class_name``, ``client_class_name``, ``MethodNames``, ``server_group_name``).
 """
 
 from __future__ import annotations
@@ -454,3 +461,38 @@ def client_class_name(name: str) -> str:
     while name in CLIENT_PACKAGE_SCOPE or ASYNC_PREFIX + name in CLIENT_PACKAGE_SCOPE:
         name += CLIENT_SUFFIX
     return name
+
+
+class MethodNames:
+    """Claims the Python names of one method's arguments, in order: the name of the wire text,
+    else ``<text>_<location>`` (``metadata_header``), else numbered; never a `reserved` name."""
+
+    def __init__(self, reserved: Iterable[str]):
+        self.taken = set(reserved)
+
+    def claim(self, wire: str, location: str) -> str:
+        name = py_name(wire)
+        if name in self.taken:
+            name = py_name(f"{wire}_{location}")
+        base, n = name, 2
+        while name in self.taken:  # still taken: same wire name twice in one location (spec error) - keep both usable
+            name, n = f"{base}_{location}{n}", n + 1
+        self.taken.add(name)
+        return name
+
+
+def server_group_name(name: str, taken: Collection[str]) -> str:
+    """`name` for a server group, clear of SERVER_GROUP_RESERVED (``base`` -> ``base_servers``)
+    and of `taken` (numbered: two unnamed groups on one host stay reachable)."""
+    base, n = name, 2
+    if base in SERVER_GROUP_RESERVED:
+        base = name = f"{base}_servers"
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def client_name_from_title(title: str) -> str:
+    """The client class for an API title: its first two words that are not API/REST/OpenAPI."""
+    kept = [w for w in re.split(r"[^A-Za-z0-9]+", title) if w and w.lower() not in ("api", "rest", "openapi")]
+    return class_name(" ".join(kept[:2])) if kept else "Client"

@@ -15,11 +15,13 @@ from ..ir import Api, BodyField, Operation, Parameter, SecurityScheme, ServerGro
 from ..naming import (
     CONSTRUCTOR_SCOPE,
     METHOD_SCOPE,
-    SERVER_GROUP_RESERVED,
+    MethodNames,
     class_name,
     client_class_name,
+    client_name_from_title,
     input_class_name,
     py_name,
+    server_group_name,
     snake_name,
 )
 from .arguments import finish
@@ -77,7 +79,7 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
         if not isinstance(servers, list):
             continue
         name = rules.servers.get(str(key)) or snake_name(re.sub(r"Servers?$", "", str(key)) or str(key))
-        name = _free_group_name(name, groups)
+        name = server_group_name(name, groups)
         add(name, servers, f"x-server-groups: {key}")
         by_key.setdefault(_url_key(servers), name)
 
@@ -88,22 +90,13 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
                 key = _url_key(servers)
                 if key not in by_key:
                     name = snake_name(key[0].split("/")[0].replace(".", "_")) if key and key[0] else "server"
-                    name = _free_group_name(name, groups)  # two unnamed groups on one host: both reachable
+                    name = server_group_name(name, groups)  # two unnamed groups on one host: both reachable
                     add(name, servers, None)
                     by_key[key] = name
                 return by_key[key]
         return "default"
 
     return groups, group_for
-
-
-def _free_group_name(name: str, groups: Mapping[str, Any]) -> str:
-    base, n = name, 2
-    if base in SERVER_GROUP_RESERVED:
-        base = name = f"{base}_servers"
-    while name in groups:
-        name, n = f"{base}_{n}", n + 1
-    return name
 
 
 def _distinct_scheme_names(
@@ -243,21 +236,10 @@ def _unique_py_names(
     reserved: frozenset[str] = frozenset(),
 ) -> tuple[list[Parameter], list[BodyField]]:
     """Python names for parameters and body fields, unique within one method (clear of `reserved`)."""
-    taken = set(reserved)
+    claim = MethodNames(reserved).claim
     out_params: list[Parameter] = []
     # Path parameters first (positional), then body fields, then query/header/cookie.
     ordered = sorted(params, key=lambda p: 0 if p.location == "path" else 2)
-    body_names: dict[str, str] = {}
-
-    def claim(wire: str, suffix: str) -> str:
-        name = py_name(wire)
-        if name in taken:
-            name = py_name(f"{wire}_{suffix}")
-        base, n = name, 2
-        while name in taken:  # still taken: same wire name twice in one location (spec error) — keep both usable
-            name, n = f"{base}_{suffix}{n}", n + 1
-        taken.add(name)
-        return name
 
     path_params = [p for p in ordered if p.location == "path"]
     other_params = [p for p in ordered if p.location != "path"]
@@ -265,9 +247,7 @@ def _unique_py_names(
         out_params.append(dataclasses.replace(p, py_name=claim(p.wire_name, "path")))
     out_fields = []
     for f in fields:
-        name = claim(f.wire_name, "body")
-        body_names[f.wire_name] = name
-        out_fields.append(dataclasses.replace(f, py_name=name))
+        out_fields.append(dataclasses.replace(f, py_name=claim(f.wire_name, "body")))
     for p in other_params:
         wire = p.wire_name
         if p.location == "header" and header_prefix and wire.lower().startswith(header_prefix):
@@ -323,7 +303,7 @@ def build_api(
         op = lowering.operation(raw, fnames[raw.key], group, common if group in rules.common_headers.servers else ())
         ops.append(finish(op))
     ops.sort(key=lambda o: (o.resource, o.method_name))
-    client_name = client_class_name(naming.client_name or _client_name(str(info.get("title") or "")))
+    client_name = client_class_name(naming.client_name or client_name_from_title(str(info.get("title") or "")))
     root = build_resource_tree(ops, client_name)
     _check_scheme_names(schemes, root, groups)
     return Api(
@@ -417,11 +397,6 @@ class _Lowering:
                 if k not in schemes and k not in known:  # a known one unsupported: warned once
                     self.report.warn(f"security requirement names unknown scheme {k!r}", pointer=jp.child(raw.pointer, "security"))
         return tuple(security)
-
-
-def _client_name(title: str) -> str:
-    words = [w for w in re.split(r"[^A-Za-z0-9]+", title) if w and w.lower() not in ("api", "rest", "openapi")]
-    return class_name(" ".join(words[:2])) if words else "Client"
 
 
 def _security_header_prefix(document: Mapping[str, Any]) -> str:
