@@ -343,7 +343,6 @@ def _render_prepared(
             spec_sha256=prepared.sha256,
             package_name=config.package_name,
             generator_version=__version__,
-            model_names=plan.class_names,
             report=report,
         )
         if "client" in config.parts:

@@ -45,7 +45,6 @@ class ModeView:
     prefix: str  # "" or "Async"
     resource_base: str
     client_base: str
-    stream: str
     http_client: str
     raw_wrapper: str
     streaming_wrapper: str
@@ -53,14 +52,13 @@ class ModeView:
 
 MODES = (
     ModeView(
-        False, "", "SyncResource", "SyncAPIClient", "Stream", "httpx.Client", "raw_response_wrapper", "streaming_response_wrapper"
+        False, "", "SyncResource", "SyncAPIClient", "httpx.Client", "raw_response_wrapper", "streaming_response_wrapper"
     ),
     ModeView(
         True,
         "Async",
         "AsyncResource",
         "AsyncAPIClient",
-        "AsyncStream",
         "httpx.AsyncClient",
         "async_raw_response_wrapper",
         "async_streaming_response_wrapper",

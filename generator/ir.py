@@ -8,7 +8,7 @@ name can never shadow a runtime name).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 TypeKind = Literal["name", "model", "param", "literal", "generic", "union"]
@@ -265,7 +265,6 @@ class SecurityScheme:
 class ServerGroup:
     py_name: str  # "gateway", "control_plane", "public", "default"
     default_url: str
-    description: str | None = None
     env_var: str | None = None
 
 
@@ -316,7 +315,6 @@ class Api:
     security_schemes: tuple[SecurityScheme, ...]
     operations: tuple[Operation, ...]
     root: Resource
-    model_names: tuple[str, ...] = field(default=())
     client_name: str = "Client"  # sync client class; the async one is "Async" + this
     # The spec after overlay, as JSON text: the generated server serves it and enforces it.
     openapi_json: str = ""

@@ -65,22 +65,22 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
     groups: dict[str, ServerGroup] = {}
     by_key: dict[tuple[str, ...], str] = {}
 
-    def add(py_name: str, servers: list, description: str | None) -> None:
+    def add(py_name: str, servers: list) -> None:
         first = next((s for s in servers if isinstance(s, dict)), {})
         url = _server_url(first) or "/"
         env = f"{env_prefix}_{py_name.upper()}_URL" if env_prefix and py_name != "default" else None
         if env_prefix and py_name == "default":
             env = f"{env_prefix}_BASE_URL"
-        groups[py_name] = ServerGroup(py_name, url, description, env)
+        groups[py_name] = ServerGroup(py_name, url, env)
 
-    add("default", document.get("servers") or [{"url": "/"}], "servers of the spec")
+    add("default", document.get("servers") or [{"url": "/"}])
     by_key[_url_key(document.get("servers") or [{"url": "/"}])] = "default"
     for key, servers in (document.get("x-server-groups") or {}).items():
         if not isinstance(servers, list):
             continue
         name = rules.servers.get(str(key)) or snake_name(re.sub(r"Servers?$", "", str(key)) or str(key))
         name = server_group_name(name, groups)
-        add(name, servers, f"x-server-groups: {key}")
+        add(name, servers)
         by_key.setdefault(_url_key(servers), name)
 
     def group_for(*holders: Mapping[str, Any]) -> str:
@@ -91,7 +91,7 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
                 if key not in by_key:
                     name = snake_name(key[0].split("/")[0].replace(".", "_")) if key and key[0] else "server"
                     name = server_group_name(name, groups)  # two unnamed groups on one host: both reachable
-                    add(name, servers, None)
+                    add(name, servers)
                     by_key[key] = name
                 return by_key[key]
         return "default"
@@ -273,7 +273,6 @@ def build_api(
     spec_sha256: str,
     package_name: str,
     generator_version: str,
-    model_names: tuple[str, ...] = (),
     report: Report | None = None,
 ) -> Api:
     report = report or Report()
@@ -317,7 +316,6 @@ def build_api(
         security_schemes=tuple(schemes.values()),
         operations=tuple(ops),
         root=root,
-        model_names=model_names,
         client_name=client_name,
         # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
         openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
