@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 
 from . import typeref as tr
-from .ir import Api, Argument, Operation, RequestKey, RequestType, Resource, TypeRef
+from .ir import Api, Argument, Operation, RequestKey, RequestType, TypeRef
 from .lower.arguments import NOT_GIVEN_TYPE
 from .textsafe import py_literal
 from .render import render, static_file
@@ -110,12 +110,9 @@ def argument_lines(op: Operation, shadowed: frozenset[str], variant: str) -> tup
 
 
 def method_view(op: Operation, shadowed: frozenset[str] = frozenset()) -> ClientMethodView:
-    """Everything the template writes for `op`; `shadowed`: builtin names its resource class
-    redefines (annotations there say `builtins.<name>`)."""
+    """Everything the template writes for `op`, in a class that redefines the builtins `shadowed`."""
     returns = op.returns
     assert returns is not None, op.key  # lower/arguments.py `finish` sets it
-    names = {p.py_name for p in op.parameters} | {f.py_name for f in (op.body.fields if op.body else ())}
-    in_method = frozenset(names & tr.BUILTIN_NAMES)
 
     def text(t: TypeRef | None) -> str | None:
         return None if t is None else tr.render(t, shadowed=shadowed)
@@ -129,8 +126,8 @@ def method_view(op: Operation, shadowed: frozenset[str] = frozenset()) -> Client
         text(returns.async_stream),
         tr.render(returns.sync, shadowed=shadowed),
         tr.render(returns.async_, shadowed=shadowed),
-        tr.cast_target(returns.result, in_method),
-        tr.cast_target(op.streaming.chunk_type, in_method) if op.streaming else None,
+        tr.cast_target(returns.result, returns.shadowed),
+        tr.cast_target(op.streaming.chunk_type, returns.shadowed) if op.streaming else None,
         operation_doc(op),
         returns.overloads,
         tuple((py_literal(a.wire_name), query_value(a)) for a in op.arguments if a.location == "query"),
@@ -157,16 +154,6 @@ def _has_top_level_union(hint: str) -> bool:
         if ch == "|" and depth == 0:
             return True
     return False
-
-
-def shadowed_builtins(res: Resource) -> frozenset[str]:
-    """Builtin names a resource class redefines (a `list` method, a `type` child...).
-
-    Type checkers resolve annotation names in class scope, so `list[...]` in the signatures of a
-    class with a `list` method names the method: such annotations say `builtins.list[...]`.
-    """
-    names = {op.method_name for op in res.operations} | {child.name for child in res.children}
-    return frozenset(names & tr.BUILTIN_NAMES)
 
 
 def _drop_unused_builtins(source: str) -> str:
@@ -205,7 +192,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
     under `resources/` (imported on first use, so a spec change rewrites only the modules of the
     resources it concerns), and the static runtime copied as it is under the header."""
     pkg = api.package_name.replace(".", "/")
-    views = {op.key: method_view(op, shadowed_builtins(res)) for res in api.root.walk() for op in res.operations}
+    views = {op.key: method_view(op, res.shadowed) for res in api.root.walk() for op in res.operations}
     ctx = {
         "api": api,
         "header": header,

@@ -177,6 +177,8 @@ class ClientReturns:
     stream: TypeRef | None = None  # the `stream=True` overload (with `overloads`), or the stream type
     async_stream: TypeRef | None = None
     overloads: bool = False  # a stream flag switches the return type: three overloads
+    # Builtin names the method's parameters redefine: its cast targets say `builtins.<name>`.
+    shadowed: frozenset[str] = frozenset()
 
 
 InputSource = Literal["param", "json", "form", "file", "raw"]
@@ -276,6 +278,9 @@ class Resource:
     operations: tuple[Operation, ...] = ()
     children: tuple["Resource", ...] = ()
     module: str = ""  # top-level resources: the client module that holds them (client/resources/<module>.py)
+    # Builtin names the class redefines (a `list` method, a `type` child): type checkers read
+    # annotation names in class scope, so its annotations say `builtins.<name>`.
+    shadowed: frozenset[str] = frozenset()
 
     def walk(self):
         yield self

@@ -102,19 +102,21 @@ def client_returns(op: Operation) -> ClientReturns:
         result = tr.name("BinaryResponse")
     if success.kind == "sse" and op.streaming:
         result = op.streaming.chunk_type
+    names = {p.py_name for p in op.parameters} | {f.py_name for f in (op.body.fields if op.body else ())}
+    shadowed = frozenset(names & tr.BUILTIN_NAMES)
     sync_ret = async_ret = result
     if op.pagination is not None:  # never with streaming (see lower/api.py)
         item = op.pagination.item_type
         sync_ret, async_ret = tr.generic("SyncPage", result, item), tr.generic("AsyncPaginator", result, item)
     if op.streaming is None:
-        return ClientReturns(result, sync_ret, async_ret)
+        return ClientReturns(result, sync_ret, async_ret, shadowed=shadowed)
     chunk = op.streaming.chunk_type
     stream, async_stream = tr.generic("Stream", chunk), tr.generic("AsyncStream", chunk)
     if op.streaming.flag_field:
         return ClientReturns(
-            result, tr.union(sync_ret, stream), tr.union(async_ret, async_stream), stream, async_stream, True
+            result, tr.union(sync_ret, stream), tr.union(async_ret, async_stream), stream, async_stream, True, shadowed
         )
-    return ClientReturns(result, stream, async_stream, stream, async_stream)
+    return ClientReturns(result, stream, async_stream, stream, async_stream, shadowed=shadowed)
 
 
 # -- the server route ----------------------------------------------------------------------------

@@ -268,7 +268,8 @@ def build_resource_tree(operations: Iterable[Operation], client_name: str = "Cli
         kids = sorted(p for p in ops_by_path if len(p) == len(path) + 1 and p[: len(path)] == path)
         ops = tuple(sorted(ops_by_path.get(path, []), key=lambda o: o.method_name))
         cls = resource_class_name(path, taken)
-        return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids))
+        shadowed = frozenset(({op.method_name for op in ops} | {k[-1] for k in kids}) & tr.BUILTIN_NAMES)
+        return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids), shadowed=shadowed)
 
     root = make(())
     # One client module per top-level resource, named after its attribute.
