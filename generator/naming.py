@@ -496,3 +496,17 @@ def client_name_from_title(title: str) -> str:
     """The client class for an API title: its first two words that are not API/REST/OpenAPI."""
     kept = [w for w in re.split(r"[^A-Za-z0-9]+", title) if w and w.lower() not in ("api", "rest", "openapi")]
     return class_name(" ".join(kept[:2])) if kept else "Client"
+
+
+def common_dash_prefix(names: list[str]) -> str:
+    """The dash-separated words all `names` start with (``x-portkey-``), keeping at least one word
+    of each: header credentials and parameters are named without it (``api_key``, ``trace_id``)."""
+    parts = [n.split("-") for n in names]
+    common: list[str] = []
+    for tokens in zip(*parts):
+        if len(set(tokens)) != 1:
+            break
+        common.append(tokens[0])
+    if any(len(p) <= len(common) for p in parts):
+        common = common[:-1]
+    return "-".join(common) + "-" if common else ""

@@ -19,6 +19,7 @@ from ..naming import (
     class_name,
     client_class_name,
     client_name_from_title,
+    common_dash_prefix,
     input_class_name,
     py_name,
     server_group_name,
@@ -132,7 +133,7 @@ def build_security(
         for s in schemes.values()
         if isinstance(s, dict) and s.get("type") == "apiKey"
     ]
-    prefix = _common_dash_prefix(header_names) if len(header_names) >= 2 else ""
+    prefix = common_dash_prefix(header_names) if len(header_names) >= 2 else ""
     result: dict[str, SecurityScheme] = {}
     unsupported: dict[str, str] = {}
     for key, scheme in schemes.items():
@@ -207,19 +208,6 @@ def _check_scheme_names(schemes: Mapping[str, SecurityScheme], root: Any, groups
                     hint="name it under `security:` in spec/names.yaml",
                 )
             )
-
-
-def _common_dash_prefix(names: list[str]) -> str:
-    parts = [n.split("-") for n in names]
-    common: list[str] = []
-    for tokens in zip(*parts):
-        if len(set(tokens)) != 1:
-            break
-        common.append(tokens[0])
-    # keep at least one token of every name
-    if any(len(p) <= len(common) for p in parts):
-        common = common[:-1]
-    return "-".join(common) + "-" if common else ""
 
 
 def _method_reserved(success: Any, whole_body: bool) -> frozenset[str]:
@@ -400,7 +388,7 @@ class _Lowering:
 def _security_header_prefix(document: Mapping[str, Any]) -> str:
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     names = [str(s.get("name", "")).lower() for s in schemes.values() if isinstance(s, dict) and s.get("in") == "header"]
-    return _common_dash_prefix(names) if len(names) >= 2 else ""
+    return common_dash_prefix(names) if len(names) >= 2 else ""
 
 
 __all__ = ["build_api", "NamingRules", "Overrides", "Streaming"]
