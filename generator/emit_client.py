@@ -156,11 +156,11 @@ def _has_top_level_union(hint: str) -> bool:
     return False
 
 
-def _drop_unused_builtins(source: str) -> str:
-    # The template imports builtins for qualified hints; most APIs never need one.
-    if "builtins." in source:
-        return source
-    return source.replace("import builtins\n", "", 1)
+def _uses_builtins(v: ClientMethodView) -> bool:
+    """Whether the method's annotations or cast targets name a builtin as `builtins.<name>`."""
+    texts = [*(line for lines in v.arguments.values() for line in lines), v.response_hint, v.return_hint]
+    texts += [v.async_return_hint, v.cast_expr, v.chunk_cast or "", v.stream_hint or "", v.async_stream_hint or ""]
+    return any("builtins." in t for t in texts)
 
 
 @dataclass(frozen=True)
@@ -224,8 +224,9 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
             top_resource=top,
             resources=resources,
             paginated=any(op.pagination is not None for res in resources for op in res.operations),
+            uses_builtins=any(_uses_builtins(views[op.key]) for res in resources for op in res.operations),
         )
-        files[f"{pkg}/client/resources/{top.module}.py"] = _drop_unused_builtins(module)
+        files[f"{pkg}/client/resources/{top.module}.py"] = module
     return files
 
 
