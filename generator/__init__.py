@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from .config import Config, load_config
 from .diagnostics import Diagnostic, GeneratorError, InternalError, Report, error
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["generate", "prepare", "render_tree", "Config", "load_config", "Result", "GeneratorError"]
 
 
@@ -220,10 +220,10 @@ def _naming_rules(config: Config):
     from .lower.operations import Overrides
     from .load import load_spec
 
+    data = None
     if config.names is not None and Path(config.names).is_file():
         data = load_spec(Path(config.names)).document
-        return Overrides.from_mapping(data)
-    return Overrides()
+    return Overrides.from_mapping(data, naming=config.naming)
 
 
 def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -> Result:
@@ -692,12 +692,18 @@ def generate(config: Config, *, check: bool = False) -> Result:
     timer = Timer()
     result = render_tree(config, timer)
     out = Path(config.out)
+    if config.warnings_as_errors and any(d.severity == "warning" for d in result.diagnostics):
+        from dataclasses import replace  # --warnings-as-errors: refuse before anything is written
+
+        raise GeneratorError([replace(d, severity="error") for d in result.diagnostics])
     if check:
         with timer.stage("compare"):
             result.stale = stale_diff(out, result.files)
     else:
+        from .fetch import spec_record
+
         with timer.stage("write"):
-            written = write_tree(out, result.files)
+            written = write_tree(out, result.files, spec_record(config, result.spec_sha256))
         result.written, result.removed = written.written, written.removed
     result.timings = timer.stages
     return result

@@ -2,10 +2,12 @@
 vendor: pydantic v2 models, typed sync + async httpx clients and FastAPI server stubs, and checks in
 CI that the committed code is still what the spec produces.
 
-Settings come from [tool.portkey-codegen] in the nearest pyproject.toml; flags override them. The
-pinned spec (spec/pin.yaml) is downloaded on first use and kept in the user cache.
+Settings come from [tool.portkey-codegen] in the nearest pyproject.toml; flags override them. Without
+a spec or pin of its own, a project uses the Portkey preset shipped in the package (pin, overlay,
+naming rules); the pinned spec is downloaded on first use and kept in the user cache.
 
 examples:
+  portkey-codegen init --out src --package-name myapp._vendor.portkey    set up a project (config, hook, workflow)
   portkey-codegen generate                      regenerate generated/ from the pinned spec
   portkey-codegen check                         exit 1 with a diff when generated/ is stale
   portkey-codegen generate --spec api.yaml --no-pin --no-overlay --no-names --out src/ --package-name my_api
@@ -59,7 +61,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-pin", action="store_true", help="ignore the pin: no sha256 check, no download")
     p.add_argument("--spec-changed", action="store_true", help="accept a spec whose sha256 differs from the pin")
     p.add_argument("--lenient", action="store_true", help="report spec validation errors as warnings")
-    p.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every warning and print each stage's time")
+    p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    p.add_argument(
+        "--warnings-as-errors", action="store_true", help="any warning is an error: exit 2, nothing written"
+    )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the stage cache")
 
 
@@ -88,6 +94,10 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--config", type=Path, help="pyproject.toml holding [tool.portkey-codegen]")
     f.add_argument("--commit", help="download this upstream commit instead of the pinned one (adopt it with `update`)")
     f.add_argument("--refresh", action="store_true", help="download again even when the cache holds it")
+    f.add_argument(
+        "--from", dest="from_file", type=Path, metavar="FILE",
+        help="store a local copy of the pinned spec in the cache (checked against the pin's sha256); no network",
+    )  # fmt: skip
     u = sub.add_parser(
         "update", help="adopt a new spec: validate, show the diff, regenerate, update the pin"
     )
@@ -100,6 +110,11 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1, loopback only)")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--prefix", default="", help="mount the API under this path, e.g. /v1")
+    from .scaffold import add_init_parser
+    from .apidiff import add_api_diff_parser
+
+    add_init_parser(sub)
+    add_api_diff_parser(sub)
     d = sub.add_parser("diff", help="compare two specs; classify breaking changes (docs/diff.md)")
     d.add_argument("old", type=Path)
     d.add_argument("new", type=Path)
@@ -156,7 +171,29 @@ def _config(args: argparse.Namespace):
         lenient=args.lenient or None,
         verbose=args.verbose or None,
         no_cache=getattr(args, "no_cache", False) or None,
+        warnings_as_errors=getattr(args, "warnings_as_errors", False) or None,
+        quiet=getattr(args, "quiet", False) or None,
     )
+
+
+def print_diagnostics(diagnostics, *, verbose: bool = False, quiet: bool = False) -> None:
+    """Errors in full; warnings listed only with -v, else one summary line (none with --quiet)."""
+    warnings = [d for d in diagnostics if d.severity != "error"]
+    for d in diagnostics:
+        if d.severity == "error" or verbose:
+            print(d.format(), file=sys.stderr)
+    if warnings and not verbose and not quiet:
+        print(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}, -v to list", file=sys.stderr)
+
+
+def _strict_failed(config, diagnostics) -> bool:
+    """--warnings-as-errors (or the config key) and a warning: report them all as errors."""
+    if not config.warnings_as_errors or not any(d.severity != "error" for d in diagnostics):
+        return False
+    from dataclasses import replace
+
+    print_diagnostics([replace(d, severity="error") for d in diagnostics])
+    return True
 
 
 def _print_timings(timings: list[tuple[str, float]], stream) -> None:
@@ -183,7 +220,16 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return code
+    if args.command == "init":
+        from .scaffold import main_init
+
+        return main_init(args)
+    verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
     try:
+        if args.command == "api-diff":
+            from .apidiff import main_api_diff
+
+            return main_api_diff(args)
         if args.command == "update":
             return _update(args)
         if args.command == "serve":
@@ -196,16 +242,17 @@ def main(argv: list[str] | None = None) -> int:
 
             timer = Timer()
             prepared = prepare(config, timer)
-            for d in prepared.diagnostics:
-                print(d.format(), file=sys.stderr)
-            print(f"{prepared.spec_path}: valid (sha256 {prepared.sha256})")
+            if _strict_failed(config, prepared.diagnostics):
+                return EXIT_BAD_INPUT
+            print_diagnostics(prepared.diagnostics, verbose=verbose, quiet=config.quiet)
+            if not config.quiet:
+                print(f"{prepared.spec_path}: valid (sha256 {prepared.sha256})")
             if args.verbose:
                 _print_timings(timer.stages, sys.stderr)
             return EXIT_OK
         result = generate(config, check=args.command == "check")
     except GeneratorError as exc:
-        for d in exc.diagnostics:
-            print(d.format(), file=sys.stderr)
+        print_diagnostics(exc.diagnostics, verbose=verbose, quiet=quiet)
         if isinstance(exc, InternalError):  # a generator bug: exit 3, with where in the spec it happened
             print("please report it with the spec that caused it", file=sys.stderr)
             return EXIT_INTERNAL
@@ -214,16 +261,18 @@ def main(argv: list[str] | None = None) -> int:
         # Generated code that does not parse is our bug, never the spec's: say so plainly.
         print(f"internal error: {exc}\nplease report it with the spec that caused it", file=sys.stderr)
         return EXIT_INTERNAL
-    for d in result.diagnostics:
-        print(d.format(), file=sys.stderr)
+    print_diagnostics(result.diagnostics, verbose=verbose, quiet=config.quiet)
     if args.verbose:
         _print_timings(result.timings, sys.stderr)
     if args.command == "check":
         if result.stale:
-            print(f"{config.out} is stale: run `portkey-codegen generate`", file=sys.stderr)
+            print(f"{config.out} is stale: run `portkey-codegen generate` (or `git apply -R` the diff below)", file=sys.stderr)
             print("\n".join(result.stale))
             return EXIT_STALE
-        print(f"{config.out} is up to date ({len(result.files)} files)")
+        if not config.quiet:
+            print(f"{config.out} is up to date ({len(result.files)} files)")
+        return EXIT_OK
+    if config.quiet:
         return EXIT_OK
     print(
         f"generated {len(result.files)} files in {config.out} "
@@ -233,12 +282,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from .fetch import fetch_pinned
+    from .fetch import fetch_pinned, import_file
 
     config = load_config(args.config)
     if config.pin is None:
         print("error: no `pin` under [tool.portkey-codegen]: nothing to fetch (pass --config)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.from_file is not None:
+        if args.commit:
+            print("error: --from stores the pinned spec; --commit names another one (give one of them)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(import_file(Path(config.pin), args.from_file))
+        return EXIT_OK
     path = fetch_pinned(Path(config.pin), commit=args.commit, refresh=args.refresh)
     print(path)
     if args.commit:
@@ -272,13 +327,17 @@ def _bind(host: str, port: int):
     return sock
 
 
+# What `serve` imports (distribution, module); the [serve] extra in pyproject.toml installs them.
+SERVE_EXTRA = (("fastapi", ("fastapi",)), ("uvicorn", ("uvicorn",)), ("python-multipart", ("python_multipart", "multipart")))
+
+
 class _BindError(Exception):
     """A one-line bad-input message of `serve` (exit 2)."""
 
 
 def _serve(args: argparse.Namespace) -> int:
     """Generate into a temporary folder (so it always matches the spec) and run it under uvicorn."""
-    import importlib
+    import importlib.util
     import tempfile
 
     from . import render_tree
@@ -287,11 +346,16 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"error: --port {args.port} is not a TCP port (0-65535)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    try:
-        import uvicorn
-    except ImportError:
-        print("error: serving needs uvicorn: pip install uvicorn", file=sys.stderr)
+    missing = [name for name, modules in SERVE_EXTRA if not any(importlib.util.find_spec(m) for m in modules)]
+    if missing:
+        print(
+            f"error: `serve` needs the [serve] extra ({', '.join(missing)} missing): "
+            "pip install 'portkey-codegen[serve]'",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
+    import uvicorn
+
     try:
         sock = _bind(args.host, args.port)  # before the slow part: a busy port fails at once
     except _BindError as exc:
@@ -316,7 +380,7 @@ def _update(args: argparse.Namespace) -> int:
     """Everything is checked and rendered before anything is written; a bad spec changes nothing."""
     from . import Timer, render_tree
     from .diff import main_diff
-    from .fetch import cached_spec_path, fetch_pinned, is_url, resolve_spec, store
+    from .fetch import cached_spec_path, fetch_pinned, is_url, resolve_spec, spec_record, store
     from .output import write_tree
     from .pin import update_pin
 
@@ -326,10 +390,19 @@ def _update(args: argparse.Namespace) -> int:
     if is_url(args.spec):
         args = argparse.Namespace(**{**vars(args), "spec": str(resolve_spec(load_config(args.config, spec=args.spec)))})
     current = _config(argparse.Namespace(**{**vars(args), "spec": None}))
+    if current.preset is not None:
+        print(
+            f"error: the pin is the {current.preset} preset's, shipped with portkey-codegen: upgrade "
+            "portkey-codegen for a newer spec, or run `portkey-codegen init --eject` to keep a pin of your own",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     new_spec = Path(args.spec).resolve()
     config = _config(argparse.Namespace(**{**vars(args), "spec_changed": True}))
     timer = Timer()
     result = render_tree(config, timer)  # validates the new spec first: raises before any write
+    if _strict_failed(config, result.diagnostics):
+        return EXIT_BAD_INPUT
     old_spec: Path | None = None
     if current.spec is not None and Path(current.spec).is_file():
         old_spec = Path(current.spec)
@@ -341,7 +414,7 @@ def _update(args: argparse.Namespace) -> int:
     if old_spec is not None:
         text, _ = main_diff(old_spec, new_spec, fmt="markdown", fail_on="never", overlay=config.overlay)
         print(text)
-    written = write_tree(Path(config.out), result.files)
+    written = write_tree(Path(config.out), result.files, spec_record(config, result.spec_sha256, args.commit))
     if config.pin is not None:
         if current.spec is None and new_spec != cached_spec_path(result.spec_sha256):
             store(new_spec.read_bytes())  # the pin now names it: later runs find it in the cache
@@ -354,8 +427,7 @@ def _update(args: argparse.Namespace) -> int:
         changed = update_pin(current, new_spec, result.spec_sha256, commit=args.commit)
         for line in changed:
             print(line)
-    for d in result.diagnostics:
-        print(d.format(), file=sys.stderr)
+    print_diagnostics(result.diagnostics, verbose=args.verbose, quiet=args.quiet)
     print(f"regenerated {config.out}: {len(written.written)} files changed, {len(written.removed)} removed")
     for rel in written.written:
         print(f"  changed  {rel}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ else:  # pragma: no cover
 from .diagnostics import error
 
 PARTS = ("models", "client", "server")
+NAMING_MODES = ("path", "operation-id")
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,15 @@ class Config:
     templates: Path | None = None  # user templates overriding built-in ones by file name
     spec_changed: bool = False  # accept a spec whose sha256 differs from the pin
     lenient: bool = False  # validation errors become warnings
+    naming: str = "path"  # method names: "path" (the path rule) or "operation-id" (see README)
     allow_remote_refs: bool = False
     verbose: bool = False
     no_cache: bool = False  # skip the stage cache (see generator/cache.py)
     root: Path = Path(".")  # folder relative paths in the config file are taken from
+    # What only steers the run, not the output: left out of repr(), which the stage cache keys on.
+    preset: str | None = field(default=None, repr=False)  # "portkey": pin/overlay/names are the shipped preset's
+    warnings_as_errors: bool = field(default=False, repr=False)  # any warning is an error (exit 2, nothing written)
+    quiet: bool = field(default=False, repr=False)  # print errors only
 
 
 KEYS = {
@@ -45,8 +51,13 @@ KEYS = {
     "parts": "parts",
     "templates": "templates",
     "lenient": "lenient",
+    "naming": "naming",
     "allow-remote-refs": "allow_remote_refs",
+    "preset": "preset",
+    "warnings-as-errors": "warnings_as_errors",
 }
+PRESETS = ("portkey", "none")
+PRESET_FILES = ("pin", "overlay", "names")  # spec/pin.yaml etc., shipped as portkey_codegen.preset
 PATH_KEYS = {"spec", "pin", "overlay", "names", "out", "templates"}
 
 
@@ -112,6 +123,7 @@ def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (),
         values[name] = value
     for name in without:
         values.pop(name, None)
+    _apply_preset(values, origin, without)
     for name in ("overlay", "names"):
         if name in values and not Path(values[name]).is_file():
             raise error(
@@ -125,6 +137,11 @@ def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (),
         check_package_name(str(values["package_name"]))
     known = {f.name for f in fields(Config)}
     cfg = Config(**{k: v for k, v in values.items() if k in known})
+    if cfg.naming not in NAMING_MODES:
+        raise error(
+            f"invalid naming {cfg.naming!r} (from {origin.get('naming', 'naming')})",
+            hint="naming is one of: " + ", ".join(NAMING_MODES),
+        )
     bad = [p for p in cfg.parts if p not in PARTS]
     if bad or "models" not in cfg.parts:
         raise error(
@@ -132,6 +149,34 @@ def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (),
             hint="parts are chosen from models, client, server; models is always needed",
         )
     return cfg
+
+
+def preset_file(name: str) -> Path:
+    """The shipped Portkey preset's `pin`, `overlay` or `names` file (package data)."""
+    from importlib import resources
+
+    return Path(str(resources.files("portkey_codegen.preset"))) / f"{name}.yaml"
+
+
+def _apply_preset(values: dict[str, Any], origin: dict[str, str], without: tuple[str, ...]) -> None:
+    """The Portkey preset fills pin, overlay and names when the project pins nothing of its own and
+    gives no spec (an explicit ``preset = "portkey"`` applies it to a `--spec` file as well: the
+    pin then checks that file). ``preset = "none"`` turns it off."""
+    preset = values.get("preset", "portkey")
+    if preset not in PRESETS:
+        raise error(
+            f"unknown preset {preset!r} (from {origin.get('preset', 'preset')})",
+            hint="known presets: " + ", ".join(PRESETS),
+        )
+    explicit = "preset" in values
+    values.pop("preset", None)
+    if preset == "none" or "pin" in values or (values.get("spec") is not None and not explicit):
+        return
+    for name in PRESET_FILES:
+        if name not in values and name not in without:
+            values[name] = preset_file(name)
+            origin[name] = f"the {preset} preset"
+    values["preset"] = preset
 
 
 # Top-level modules the generated code imports at run time: a package of that name would shadow them.

@@ -18,7 +18,7 @@ def emit_files(api: Api, models_source: str, config: Config) -> dict[str, str]:
         f"{pkg}/__init__.py": render(env, "package/__init__.py.j2", **ctx),
         f"{pkg}/models.py": models_source,
         f"{pkg}/py.typed": "",
-        "API.md": render(env, "API.md.j2", **ctx),
+        f"{pkg}/API.md": render(env, "API.md.j2", **ctx),
     }
     header = header_lines(api)
     files[f"{pkg}/RUNTIME-REQUIREMENTS.txt"] = runtime_requirements(api, config.parts)
@@ -36,8 +36,9 @@ def emit_files(api: Api, models_source: str, config: Config) -> dict[str, str]:
 # What the generated package imports at run time, by part (version ranges it is tested with).
 RUNTIME_REQUIREMENTS = {
     "models": ("pydantic>=2.7,<3",),
-    "client": ("httpx>=0.27,<1",),
-    "server": ("fastapi>=0.110,<1", "python-multipart>=0.0.9"),
+    "client": ("httpx>=0.27,<1", "typing_extensions>=4.6"),
+    # starlette and anyio are imported directly (fastapi decides starlette's range)
+    "server": ("fastapi>=0.110,<1", "starlette", "anyio>=3.7", "python-multipart>=0.0.9"),
 }
 
 
@@ -49,6 +50,8 @@ def runtime_requirements(api: Api, parts: tuple[str, ...]) -> str:
     for part in ("models", "client", "server"):
         if part in parts:
             lines.extend(RUNTIME_REQUIREMENTS[part])
+    if "server" in parts:
+        lines.append("# to run the server under uvicorn as the README's example does: uvicorn>=0.29")
     return "\n".join(lines) + "\n"
 
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .diagnostics import error
+from .diagnostics import GeneratorError, error
 
 if TYPE_CHECKING:
     from .config import Config
@@ -48,7 +48,9 @@ __all__ = [
     "cached_spec_path",
     "download",
     "fetch_pinned",
+    "fetch_source",
     "fetch_url",
+    "import_file",
     "read_pinned_source",
     "resolve_spec",
     "spec_folder",
@@ -62,7 +64,7 @@ DEADLINE = 300.0  # seconds for a whole download: a server trickling bytes canno
 CHUNK = 64 * 1024
 
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-_COMMIT = re.compile(r"[0-9a-f]{40}")
+_COMMIT = re.compile(r"[0-9a-f]{7,40}")  # GitHub resolves an abbreviated commit too; the sha256 fixes the bytes
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -208,6 +210,12 @@ def fetch_pinned(pin: Path, *, commit: str | None = None, refresh: bool = False)
         if not _COMMIT.fullmatch(commit):
             raise error(f"bad commit {commit!r}", hint="pass the full 40-hex-digit commit")
         source = PinnedSource(source.pin, source.repository, source.path, commit, None)
+    return fetch_source(source, refresh=refresh)
+
+
+def fetch_source(source: PinnedSource, *, refresh: bool = False) -> Path:
+    """The local file of `source`: from the cache, else downloaded (through the mirror when set),
+    checked against `source.sha256` when it has one, and cached."""
     if source.sha256 is not None and not refresh:
         cached = cached_spec_path(source.sha256)
         if _verified(cached, source.sha256):
@@ -229,6 +237,42 @@ def fetch_pinned(pin: Path, *, commit: str | None = None, refresh: bool = False)
             f"({source.pin}): nothing was stored; check the mirror, or pass --spec FILE"
         )
     return store(data)
+
+
+def import_file(pin: Path, file: Path) -> Path:
+    """`fetch --from FILE`: a local copy of the pinned spec, checked against the pin's sha256 and
+    stored in the cache, where every command (and the tests) then find it offline."""
+    source = read_pinned_source(pin)
+    wanted = source.sha256 if source is not None else None
+    if not wanted:
+        raise error("the pin records no sha256 to check the file against", file=str(pin), hint="add `sha256: <hex>`")
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {file}: {exc.strerror or exc}", hint="pass the path of a copy of the pinned spec") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != wanted:
+        raise error(
+            f"{file} has sha256 {digest}, not the pinned {wanted} ({pin}): nothing was stored",
+            hint="pass a copy of the pinned revision; to adopt another spec, run `portkey-codegen update --spec FILE`",
+        )
+    return store(data)
+
+
+def spec_record(config: "Config", sha256: str, commit: str | None = None) -> dict[str, str]:
+    """What the manifest records about the spec a tree was generated from, so that CI can fetch the
+    base branch's spec again by commit (generator/apidiff.py): its sha256 and, when the pin says
+    where it comes from and the pin's sha256 is this spec's (or `update` names the new `commit`),
+    the upstream source."""
+    record = {"sha256": sha256}
+    if config.pin is not None:
+        try:
+            source = read_pinned_source(Path(config.pin))
+        except GeneratorError:
+            return record  # a pin used only for its sha256 (`spec` set) need not say where to download
+        if source is not None and (source.sha256 == sha256 or commit):
+            record.update(repository=source.repository, path=source.path, commit=commit or source.commit)
+    return record
 
 
 def fetch_url(url: str) -> Path:

@@ -71,6 +71,15 @@ _KIND_SUFFIX = {
 }
 
 
+# The schema ``false`` (OpenAPI 3.1: no value is valid), as one pydantic and mypy can take: no
+# string is at least 1 and at most 0 characters long, and a str field takes no other JSON value.
+_NO_VALUE = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 0,
+    "description": "No value is valid here (the schema is `false`): any value is rejected.",
+}
+
 # A property named "" (valid JSON) is handed to dcg under this name: dcg drops empty aliases.
 EMPTY_WIRE = "portkey-codegen-empty-property-name"
 
@@ -124,9 +133,12 @@ def _default_fits(node: Mapping[str, Any], value: Any) -> bool:
     types = node.get("type")
     names = [types] if isinstance(types, str) else [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
     if value is None:
-        return node.get("nullable") is True or "null" in names or not names or (
-            isinstance(node.get("enum"), list) and None in node["enum"]
-        )
+        if node.get("nullable") is True or "null" in names or (isinstance(node.get("enum"), list) and None in node["enum"]):
+            return True
+        members = [m for key in ("oneOf", "anyOf") if isinstance(node.get(key), list) for m in node[key]]
+        if members:  # a union takes null only through a member that does
+            return any(isinstance(m, dict) and "$ref" not in m and _default_fits(m, None) for m in members)
+        return not names
     values = _enum_values(node)
     if values is not None and value not in values:
         return False
@@ -167,6 +179,13 @@ def _type_of(node: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _may_be_array(node: Mapping[str, Any]) -> bool:
+    """Whether `items` applies: JSON Schema ignores it on a value that is not an array, and dcg
+    would turn ``{type: object, items: ...}`` into a union with a class of its own naming."""
+    t = node.get("type")
+    return t is None or t == "array" or (isinstance(t, list) and "array" in t)
+
+
 def _is_constrained(node: Mapping[str, Any]) -> bool:
     """Has a constraint dcg would write (``uniqueItems`` is dropped: see ``rewrite``)."""
     return any(k in node for k in _CONSTRAINTS if k != "uniqueItems")
@@ -175,6 +194,19 @@ def _is_constrained(node: Mapping[str, Any]) -> bool:
 def _requirement_only(members: list[Any]) -> bool:
     """Union members that only list required properties (no schema of their own)."""
     return all(isinstance(m, dict) and set(m) <= {"required", "description", "title"} for m in members)
+
+
+# Keys that give a schema a structure of its own (beside a union, they make it more than the union).
+_STRUCTURE = frozenset({"properties", "additionalProperties", "items", "allOf", "oneOf", "anyOf", "not", "discriminator"})
+
+
+def _ref_of(node: Any) -> str | None:
+    """The target of a ``$ref`` use (also written ``allOf: [{$ref}]`` plus annotations), else None."""
+    if not isinstance(node, dict):
+        return None
+    if isinstance(node.get("$ref"), str):
+        return node["$ref"]
+    return _single_ref_part(node)[1]["$ref"] if _single_ref_allof(node) else None
 
 
 def _allof_core(node: Mapping[str, Any]) -> list[tuple[int, Any]]:
@@ -240,6 +272,8 @@ class _Planner:
         self._visiting: set[str] = set()
         self.owner = ""  # the component (or operation) whose schemas are being walked
         self.wrappers: set[str] = set()
+        # allOf child property pointer -> (inherited property, its pointer, its class candidates)
+        self.same_as: dict[str, tuple[Any, str, list[str]]] = {}
 
     # -- driver ---------------------------------------------------------------------------------
     def run(self) -> None:
@@ -250,6 +284,8 @@ class _Planner:
             self.out[cls] = self.rewrite_root(self.src[key], ptr, cls)
         self.walk_components_other()
         self.walk_paths()
+        for cls in list(self.out):
+            self.settle_defaults(cls)
 
     def result(self) -> SchemaPlan:
         schemas = {name: self.out[name] for name in sorted(self.out)}
@@ -268,6 +304,59 @@ class _Planner:
             wrappers=frozenset(self.wrappers),
             source=self.doc,
         )
+
+    def settle_defaults(self, cls: str) -> None:
+        """A default where the type is a RootModel class (``parallel: {$ref: Flag, default: true}``,
+        Flag a named boolean) would be the bare value, which is not a ``Flag``: the use gets the
+        class's own schema instead (``parallel: bool = True``); when the value does not fit that
+        either, the default is left out (a warning says so)."""
+        schema = self.out[cls]
+        parts = [schema, *(p for p in schema.get("allOf") or [] if isinstance(p, dict))]
+        uses = [("", schema)] + [(str(k), v) for part in parts for k, v in _mapping(part.get("properties")).items()]
+        for prop, use in uses:
+            if not isinstance(use, dict) or "default" not in use or not isinstance(use.get("$ref"), str):
+                continue
+            target = self.out.get(use["$ref"][len(_SCHEMAS) :])
+            for _ in range(8):  # an alias of an alias
+                if not isinstance(target, dict) or set(target) - {"$ref", "description"}:
+                    break
+                target = self.out.get(str(target.get("$ref"))[len(_SCHEMAS) :])
+            if not isinstance(target, dict) or {"enum", "properties", "allOf"} & set(target):
+                continue  # an Enum (dcg writes the member) or an object class
+            inlined = {**target, **{k: v for k, v in use.items() if k != "$ref"}}
+            if not self.default_fits_plainly(inlined, use["default"]):
+                del use["default"]
+                self.warnings.append(
+                    Diagnostic(
+                        "warning",
+                        f"default {inlined['default']!r} is left out of the models: "
+                        f"its type {use['$ref'][len(_SCHEMAS) :]} is a class the value is not an instance of",
+                        pointer=jp.child(self.origin_ptr[cls], *(("properties", prop) if prop else ()), "default"),
+                        hint="give the property a plain type, or remove the default (an overlay can do it)",
+                        code="models",
+                    )
+                )
+                continue
+            use.clear()
+            use.update(inlined)
+
+    def default_fits_plainly(self, schema: Mapping[str, Any], value: Any) -> bool:
+        """Whether `value` type-checks as it is against `schema` as dcg writes it (a member that
+        is a class other than an Enum holding the value does not take a bare value)."""
+        members = [m for key in ("anyOf", "oneOf") for m in schema.get(key) or [] if isinstance(m, dict)]
+        if not members:
+            items = _mapping(schema.get("items"))
+            return _default_fits(schema, value) and not (value and isinstance(items.get("$ref"), str))
+        if value is None and schema.get("nullable") is True:
+            return True
+        for member in members:
+            if isinstance(member.get("$ref"), str):
+                target = self.out.get(member["$ref"][len(_SCHEMAS) :]) or {}
+                if value in (target.get("enum") or []):
+                    return True
+            elif self.default_fits_plainly(member, value):
+                return True
+        return False
 
     # -- names ----------------------------------------------------------------------------------
     def name_components(self) -> None:
@@ -346,7 +435,8 @@ class _Planner:
         if values is not None:
             return len(values) > 1 and site != "param"
         if node.get("oneOf") or node.get("anyOf"):
-            return False
+            # dcg writes a discriminated union inside a list or map as a RootModel of its own
+            return site in ("item", "value") and "discriminator" in node
         # dcg writes a constrained union member, array item or map value as a model of its own.
         return site in ("member", "item", "value") and _is_constrained(node)
 
@@ -362,15 +452,7 @@ class _Planner:
         if node is True or node is None:
             return {}
         if node is False:
-            raise GeneratorError(
-                Diagnostic(
-                    "error",
-                    "boolean schema false (no value is valid) has no Python type",
-                    pointer=ptr,
-                    hint="remove the property (or the schema), or describe the values it allows",
-                    code="models",
-                )
-            )
+            return self.schema(dict(_NO_VALUE), ptr, candidates, site)
         if not isinstance(node, dict):
             raise GeneratorError(
                 Diagnostic(
@@ -380,14 +462,50 @@ class _Planner:
                     hint="a schema must be a mapping (or a $ref)",
                 )
             )
+        if ptr in self.same_as:
+            return self.inherited_use(node, ptr)
         if isinstance(node.get("$ref"), str):
             return self.ref(node, ptr, candidates, site)
+        if (nullable := self.null_union(node, ptr)) is not None:
+            return self.schema(nullable[0], nullable[1], candidates, site)
         if _single_ref_allof(node) and site != "root":
             return self.ref(_as_ref_use(node), ptr, candidates, site)
         if self.needs_class(node, site):
             name = self.hoist(node, ptr, candidates, self.kind_suffix(node))
             return self.use_site(name, node)
         return self.rewrite(node, ptr, candidates[0], site)
+
+    def inherited_use(self, node: Mapping[str, Any], ptr: str) -> dict:
+        """An allOf child's property declared exactly as the inherited one: the base's class (a
+        class of its own would make the subclass field's type incompatible with the base's)."""
+        base, base_ptr, candidates = self.same_as[ptr]
+        inner = self.schema(base, base_ptr, candidates, "property")
+        if not isinstance(inner.get("$ref"), str):
+            return self.rewrite(node, ptr, candidates[0], "property")
+        name = inner["$ref"][len(_SCHEMAS) :]
+        self.class_for_pointer.setdefault(ptr, name)
+        return self.use_site(name, node)
+
+    def null_union(self, node: Mapping[str, Any], ptr: str) -> tuple[dict, str] | None:
+        """``anyOf: [S, {type: 'null'}]`` with an inline S that needs no class of its own, as S made
+        nullable (with the pointer of S): a constrained S would otherwise become a wrapper class
+        that a default value (``default: 1``) does not type-check against."""
+        for key in ("anyOf", "oneOf"):
+            members = node.get(key)
+            if not isinstance(members, list) or len(members) != 2 or set(node) & _STRUCTURE - {key}:
+                continue
+            nulls = [i for i, m in enumerate(members) if m == {"type": "null"}]
+            if len(nulls) != 1:
+                continue
+            index = 1 - nulls[0]
+            member = members[index]
+            if not isinstance(member, dict) or set(member) & (_STRUCTURE | {"$ref", "enum", "const", "nullable"}):
+                continue
+            merged = {**member, **{k: v for k, v in node.items() if k != key}}
+            kind = member.get("type")
+            merged.update({"type": [kind, "null"]} if isinstance(kind, str) else {"nullable": True})
+            return merged, jp.child(ptr, key, index)
+        return None
 
     def use_site(self, name: str, node: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict:
         """``$ref`` to a class, keeping what belongs to the place of use (nullable, description, default)."""
@@ -456,6 +574,8 @@ class _Planner:
         `known`: property names the enclosing ``allOf`` defines (for an ``allOf`` part).
         """
         out: dict[str, Any] = {}
+        if isinstance(node.get("allOf"), list):
+            self.note_inherited(node, ptr)
         t = node.get("type")
         if isinstance(t, str) and t in _TYPES:
             out["type"] = t
@@ -468,18 +588,7 @@ class _Planner:
             out["nullable"] = True
         if (desc := clean_text(node.get("description"))) is not None:
             out["description"] = desc
-        for key in _CONSTRAINTS:
-            if key in node:
-                value = node[key]
-                if key == "pattern":
-                    if not isinstance(value, str) or not self.pattern_ok(value, ptr):
-                        continue
-                elif key == "uniqueItems":
-                    # dcg would make a set; JSON arrays stay lists (items may be unhashable models)
-                    continue
-                elif not isinstance(value, (int, float)) or isinstance(value, bool):
-                    continue
-                out[key] = value
+        self.constraints(node, ptr, out)
         if "default" in node and (default := _jsonable(node["default"])) is not _DROP and _default_fits(node, default):
             out["default"] = default
         if "example" in node and site in ("root", "property") and (example := _jsonable(node["example"])) is not _DROP:
@@ -504,6 +613,33 @@ class _Planner:
                 )  # fmt: skip
             return out
 
+        self.rewrite_shape(node, ptr, ctx, known, out)
+        return out
+
+    def constraints(self, node: Mapping[str, Any], ptr: str, out: dict[str, Any]) -> None:
+        """The constraint keywords of `node` dcg can write, into `out`."""
+        for key in _CONSTRAINTS:
+            if key in node:
+                value = node[key]
+                if key == "pattern":
+                    if not isinstance(value, str) or not self.pattern_ok(value, ptr):
+                        continue
+                elif key == "uniqueItems":
+                    # dcg would make a set; JSON arrays stay lists (items may be unhashable models)
+                    continue
+                elif not isinstance(value, (int, float)) or isinstance(value, bool):
+                    continue
+                out[key] = value
+        for bound in ("Minimum", "Maximum"):  # OpenAPI 3.0's boolean form (3.1 takes it under --lenient)
+            limit = node.get(bound.lower())
+            if node.get("exclusive" + bound) is True and isinstance(limit, (int, float)) and not isinstance(limit, bool):
+                out.pop(bound.lower(), None)
+                out["exclusive" + bound] = limit
+
+    def rewrite_shape(
+        self, node: Mapping[str, Any], ptr: str, ctx: str, known: frozenset[str] | None, out: dict[str, Any]
+    ) -> None:
+        """The subschemas of `node` (properties, items, maps, allOf, unions), rewritten into `out`."""
         if isinstance(node.get("properties"), dict):
             props = {}
             for pname, pnode in node["properties"].items():
@@ -526,7 +662,7 @@ class _Planner:
             req = self.required_names(node, ptr, known)
             if req:
                 out["required"] = req
-        if "items" in node:
+        if "items" in node and _may_be_array(node):
             items = node["items"]
             if isinstance(items, dict):
                 out["items"] = self.schema(items, jp.child(ptr, "items"), [ctx + "Item"], "item")
@@ -549,7 +685,6 @@ class _Planner:
                     disc = self.discriminator(node, key, ptr, out[key])
                     if disc is not None:
                         out["discriminator"] = disc
-        return out
 
     def allof_part(self, part: Any, ptr: str, ctx: str, known: frozenset[str] | None = None) -> dict:
         """An ``allOf`` part: refs stay refs; inline parts are merged by dcg into the class itself,
@@ -637,17 +772,70 @@ class _Planner:
         if shape is None:
             return []
 
-        def essence(schema: Any) -> Any:
-            schema = self.deref(schema) if isinstance(schema, dict) and "$ref" in schema else schema
-            if isinstance(schema, dict):
-                return {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
-            return schema
+        def differs(schema: Any, base: Any) -> bool:
+            if self.essence(schema) != self.essence(base):
+                return True
+            # the same values through another class (a $ref to a named enum where the base has
+            # an inline one): two classes, so the subclass field's type would not match
+            ref = _ref_of(schema)
+            return ref is not None and ref != _ref_of(base)
 
         return [
             name
             for name, schema in inline_props.items()
-            if name in shape[0] and schema is not shape[0][name] and essence(schema) != essence(shape[0][name])
+            if name in shape[0] and schema is not shape[0][name] and differs(schema, shape[0][name])
         ]
+
+    def essence(self, schema: Any) -> Any:
+        """A property's schema without annotations, through $refs: what decides its type."""
+        schema = self.deref(schema) if isinstance(schema, dict) and "$ref" in schema else schema
+        if isinstance(schema, dict):
+            return {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+        return schema
+
+    def note_inherited(self, node: Mapping[str, Any], ptr: str) -> None:
+        """Mark the inline properties of an allOf child that repeat an inherited property's schema
+        (`inherited_use` plans them as the base's class)."""
+        bases = [part for _, part in _allof_core(node) if _ref_of(part) is not None]
+        if not bases:
+            return
+        own = [(jp.child(ptr, "properties", k), v, str(k)) for k, v in _mapping(node.get("properties")).items()]
+        for i, part in _allof_core(node):
+            if isinstance(part, dict) and "$ref" not in part:
+                own += [(jp.child(ptr, "allOf", i, "properties", k), v, str(k)) for k, v in _mapping(part.get("properties")).items()]
+        for child_ptr, child, name in own:
+            if not isinstance(child, dict) or _ref_of(child) is not None:
+                continue
+            for part in bases:
+                site = self.property_site(part, name, 0)
+                if site is not None and site[0] is not child and self.essence(site[0]) == self.essence(child):
+                    if self.needs_class(child, "property") or _ref_of(site[0]) is not None:
+                        self.same_as.setdefault(child_ptr, site)
+                    break
+
+    def property_site(self, part: Any, name: str, depth: int) -> tuple[Any, str, list[str]] | None:
+        """(schema, pointer, class name candidates) of property `name` in the component `part`
+        refers to (through its allOf), as planning that component names it; None if not found."""
+        target = _ref_of(part)
+        key = jp.unescape(target[len(_SCHEMAS) :]) if target and target.startswith(_SCHEMAS) else None
+        cls = self.component_class.get(key) if key is not None else None
+        if cls is None or depth > 16:
+            return None
+        stack: list[tuple[Any, str]] = [(self.src[key], target)]  # type: ignore[index]
+        while stack:
+            node, node_ptr = stack.pop(0)
+            if not isinstance(node, dict):
+                continue
+            props = {str(k): v for k, v in _mapping(node.get("properties")).items()}
+            if name in props:
+                return props[name], jp.child(node_ptr, "properties", name), [cls + class_name(name)]
+            for i, sub in enumerate(node.get("allOf") or []):
+                if _ref_of(sub) is not None:
+                    if (found := self.property_site(sub, name, depth + 1)) is not None:
+                        return found
+                else:
+                    stack.append((sub, jp.child(node_ptr, "allOf", i)))
+        return None
 
     def distribute(
         self, node: Mapping[str, Any], ptr: str, ctx: str, core: list[tuple[int, Any]], out: dict[str, Any]
@@ -1123,7 +1311,8 @@ def check_rendered(plan: SchemaPlan, source: str) -> None:
             problems.append(f"{cls}: unexpected field names {', '.join(odd)} (planned: {', '.join(sorted(expected))})")
     if problems:
         origin = {cls: ptr for ptr, cls in sorted(plan.class_for_pointer.items(), reverse=True)}
-        culprit = next((origin[c] for c in sorted(set(classes)) if c in origin and any(c in p for p in problems)), None)
+        named = set(missing) | {cls for cls, fields in classes.items() if any(p.startswith(f"{cls}: ") for p in problems)}
+        culprit = next((origin[c] for c in sorted(named) if c in origin), None) or _invented_site(plan, extra, origin)
         if culprit is None:  # an invented name: the planned class it was made from is its prefix
             culprit = next((origin[c] for c in sorted(origin, key=len, reverse=True) if any(f" {c}" in p for p in problems)), None)
         raise InternalError(
@@ -1136,6 +1325,17 @@ def check_rendered(plan: SchemaPlan, source: str) -> None:
                 code="internal",
             )
         )
+
+
+def _invented_site(plan: SchemaPlan, invented: list[str], origin: Mapping[str, str]) -> str | None:
+    """Where dcg made an invented class: it names a class after the property holding the schema."""
+    schemas = _mapping(plan.spec.get("components")).get("schemas") or {}
+    for cls, schema in sorted(schemas.items()):
+        parts = [schema, *(p for p in schema.get("allOf") or [] if isinstance(p, dict))]
+        for prop in (str(k) for part in parts for k in _mapping(part.get("properties"))):
+            if cls in origin and any(name.rstrip("0123456789") == class_name(prop) for name in invented):
+                return jp.child(origin[cls], "properties", prop)
+    return None
 
 
 # --- type hints for the client/server builders ---------------------------------------------------

@@ -448,10 +448,12 @@ def app_keyword(resource: str) -> str:
     return APP_SCOPE.identifier(resource)
 
 
-def resource_class_name(path: tuple[str, ...], taken: Collection[str]) -> str:
-    """PascalCase of the whole resource path, moved aside from `taken` and the async twins."""
+def resource_class_name(path: tuple[str, ...], taken: Collection[str], made: Collection[str] = ()) -> str:
+    """PascalCase of the whole resource path, moved aside from `taken`, from the async twins and
+    from the casefolded class names already `made` (client.a_b and client.a.b are both AB: the
+    later one in path order is ABResource)."""
     name = class_name("_".join(path)) if path else "Root"
-    if path and (name in taken or name.startswith(ASYNC_PREFIX)):
+    if path and (name in taken or name.startswith(ASYNC_PREFIX) or name.casefold() in made):
         name += RESOURCE_SUFFIX
     return name
 

@@ -1,4 +1,9 @@
-"""Write the rendered tree: path checks, skip unchanged files, near-atomic replace, manifest, staleness diff."""
+"""Write the rendered tree: path checks, skip unchanged files, near-atomic replace, manifest, staleness diff.
+
+The manifest (the files a run wrote, and the spec they came from) lives in the generated package's
+own folder, never loose in the user's output root (``--out src/``); an older tree's manifest at the
+root is still read, and removed once the new one is written.
+"""
 
 from __future__ import annotations
 
@@ -48,13 +53,41 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_manifest(out: Path) -> dict[str, str]:
+def package_dir(files: Mapping[str, str]) -> str:
+    """The deepest folder holding every generated file (the package's, ``myapp/_vendor/portkey``);
+    "" when the files share none."""
+    folders = [PurePosixPath(rel).parent.parts for rel in files]
+    common: list[str] = []
+    for parts in zip(*folders) if folders else ():
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return "/".join(common)
+
+
+def manifest_path(out: Path, files: Mapping[str, str]) -> Path:
+    folder = package_dir(files)
+    return out / folder / MANIFEST if folder else out / MANIFEST
+
+
+def read_manifest_data(path: Path) -> dict:
     try:
-        data = json.loads((out / MANIFEST).read_text("utf-8"))
-        files = data.get("files", {})
-        return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
-    except (OSError, ValueError, AttributeError):
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_manifest(out: Path, files: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The files the previous run wrote: from the package folder's manifest, and an older tree's at
+    the root of `out`."""
+    found: dict[str, str] = {}
+    paths = [out / MANIFEST] + ([manifest_path(out, files)] if files else [])
+    for path in dict.fromkeys(paths):
+        listed = read_manifest_data(path).get("files", {})
+        if isinstance(listed, dict):
+            found.update({k: v for k, v in listed.items() if isinstance(k, str) and isinstance(v, str)})
+    return found
 
 
 @dataclass(frozen=True)
@@ -64,17 +97,17 @@ class WriteResult:
     removed: tuple[str, ...]
 
 
-def write_tree(out: Path, files: Mapping[str, str]) -> WriteResult:
+def write_tree(out: Path, files: Mapping[str, str], spec: Mapping[str, str] | None = None) -> WriteResult:
     """Write `files` (relative posix path -> text) under `out`.
 
     Everything was rendered and formatted before this runs, so a failing run never gets here.
     New contents go to temporary files first; only when all of them are on disk are they renamed
     into place. Files listed in the previous manifest and no longer generated are removed; nothing
-    else in `out` is touched.
+    else in `out` is touched. `spec` (fetch.spec_record) goes into the manifest.
     """
     check_tree(files)
     out.mkdir(parents=True, exist_ok=True)
-    old = read_manifest(out)
+    old = read_manifest(out, files)
     staged: list[tuple[Path, Path]] = []
     unchanged: list[str] = []
     try:
@@ -108,14 +141,23 @@ def write_tree(out: Path, files: Mapping[str, str]) -> WriteResult:
             path.unlink()
             removed.append(rel)
             _prune_empty_dirs(path.parent, out)
-    manifest = {"generator": "portkey-codegen", "files": {rel: _digest(t) for rel, t in sorted(files.items())}}
+    _write_manifest(out, files, spec)
+    return WriteResult(tuple(t.relative_to(out).as_posix() for _, t in staged), tuple(unchanged), tuple(removed))
+
+
+def _write_manifest(out: Path, files: Mapping[str, str], spec: Mapping[str, str] | None) -> None:
+    manifest: dict = {"generator": "portkey-codegen", "files": {rel: _digest(t) for rel, t in sorted(files.items())}}
+    if spec:
+        manifest["spec"] = dict(spec)
     manifest_text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    mpath = out / MANIFEST
+    mpath = manifest_path(out, files)
+    mpath.parent.mkdir(parents=True, exist_ok=True)
     if not mpath.is_file() or mpath.read_text("utf-8") != manifest_text:
-        tmp = out / f".{MANIFEST}.{os.getpid()}.tmp"
+        tmp = mpath.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
         tmp.write_text(manifest_text, "utf-8")
         os.replace(tmp, mpath)
-    return WriteResult(tuple(t.relative_to(out).as_posix() for _, t in staged), tuple(unchanged), tuple(removed))
+    if mpath != out / MANIFEST:
+        (out / MANIFEST).unlink(missing_ok=True)  # an older tree's, at the root of `out`
 
 
 def _prune_empty_dirs(folder: Path, stop: Path) -> None:
@@ -124,10 +166,24 @@ def _prune_empty_dirs(folder: Path, stop: Path) -> None:
         folder = folder.parent
 
 
+def repository_root(folder: Path) -> Path:
+    """The nearest folder at or above `folder` holding `.git`: check's diff names files from there,
+    so that ``git apply -R`` takes it from the repository root. Outside a repository: the working
+    directory when `folder` is inside it, else `folder` itself."""
+    folder = folder.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    cwd = Path.cwd().resolve()
+    return cwd if folder.is_relative_to(cwd) else folder
+
+
 def stale_diff(out: Path, files: Mapping[str, str], max_lines: int = 60) -> list[str]:
-    """Unified diff lines between what is on disk and what would be generated; empty when up to date."""
+    """Unified diff lines from what would be generated to what is on disk (the hand edits, as
+    ``git diff`` shows them: ``git apply -R`` undoes them); empty when up to date."""
     lines: list[str] = []
-    old = read_manifest(out)
+    old = read_manifest(out, files)
+    prefix = PurePosixPath(os.path.relpath(out.resolve(), repository_root(out)).replace(os.sep, "/"))
     for rel in sorted(set(files) | set(old)):
         path = out / rel
         try:
@@ -137,18 +193,26 @@ def stale_diff(out: Path, files: Mapping[str, str], max_lines: int = 60) -> list
         wanted = files.get(rel)
         if current == wanted:
             continue
-        if wanted is None:
-            lines.append(f"--- {rel} is no longer generated (would be removed)")
-            continue
+        shown = (prefix / rel).as_posix()
         diff = difflib.unified_diff(
+            (wanted or "").splitlines(keepends=True),
             (current or "").splitlines(keepends=True),
-            wanted.splitlines(keepends=True),
-            fromfile=f"a/{rel}" if current is not None else "/dev/null",
-            tofile=f"b/{rel}",
+            fromfile=f"a/{shown}" if wanted is not None else "/dev/null",
+            tofile=f"b/{shown}" if current is not None else "/dev/null",
             n=1,
         )
-        lines.extend(line.rstrip("\n") for line in diff)
+        lines.extend(_no_newline_marked(diff))
     if len(lines) > max_lines:
         more = len(lines) - max_lines
         lines = lines[:max_lines] + [f"... ({more} more diff lines)"]
     return lines
+
+
+def _no_newline_marked(diff) -> list[str]:
+    """The diff's lines without their newlines; a last line lacking one gets git's marker."""
+    out: list[str] = []
+    for line in diff:
+        out.append(line.rstrip("\n"))
+        if not line.endswith("\n"):
+            out.append("\\ No newline at end of file")
+    return out

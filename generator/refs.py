@@ -3,11 +3,13 @@
 * Internal refs are checked: malformed pointers (``#foo``, ``#/a/~2``) and dangling ones are
   errors naming the ref and the pointer of the object that holds it.
 * Relative file refs (``other.yaml#/Foo``, ``./schemas/x.yaml``) are read with the spec's
-  own safe loader and copied into the document's ``components`` (``schemas`` unless the
-  ``$ref`` sits where a parameter, response, request body, header, example, link, callback
-  or security scheme belongs; a path item ``$ref`` is inlined since OpenAPI 3.0 has no
-  ``components/pathItems``). Refs inside those files are resolved relative to them. Files
-  must lie inside the spec's folder (after resolving symlinks and ``..``).
+  own safe loader. What the target becomes depends on where the ``$ref`` sits (`_step`): in
+  a place OpenAPI gives a Reference Object it is copied into that ``components`` section
+  (``schemas``, ``parameters``, ``responses``...); a path item, and data (an ``example``, an
+  example's ``value``, an ``x-`` extension's value) are copied in place; anywhere else (an
+  Operation, a tag's description...) the ``$ref`` is left as written, for validation to report
+  where it is. Refs inside those files are resolved relative to them. Files must lie inside
+  the spec's folder (after resolving symlinks and ``..``).
 * The generator never opens a URL: ``http(s)://`` and any other scheme are always refused.
   ``allow_remote=True`` only lifts the folder confinement for *local* files (absolute paths,
   ``file://`` URLs, ``../`` leaving the folder).
@@ -173,9 +175,14 @@ class _Target:
 
     file: _File
     fragment: str
-    section: str  # components section, or "" for a path item to inline
+    kind: str  # what the $ref names there (see _step): its components section, or inlined
     node: Any
     name: str = ""
+
+    @property
+    def section(self) -> str:
+        """The components section it is bundled into ("" = its content is copied in)."""
+        return _SECTIONS.get(self.kind, "")
 
 
 @dataclass
@@ -188,6 +195,9 @@ class _State:
     files: dict[Path, _File] = field(default_factory=dict)
     targets: dict[tuple[Path, str, str], _Target] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # id of a holder -> its final form: a dict, or (target, holder) until targets are named
+    replacements: dict[int, Any] = field(default_factory=dict)
+    holder_pointers: dict[int, str] = field(default_factory=dict)  # main-document holders -> pointer
     main_text: str | None = None  # the main spec's text, read lazily for line numbers
 
     def error(
@@ -234,32 +244,74 @@ class _State:
         return {"file": str(self.spec_file), "line": pos[0] if pos else None, "column": pos[1] if pos else None}
 
 
-def _section(pointer: str) -> str:
-    """Which ``components`` section a ``$ref`` held at `pointer` belongs in ("" = inline)."""
-    tokens = jp.split(pointer)
-    if len(tokens) == 2 and tokens[0] == "paths":
-        return ""
-    if len(tokens) >= 2:
-        parent, last = tokens[-2], tokens[-1]
-        grand = tokens[-3] if len(tokens) >= 3 else ""
-        if parent == "parameters" and (last.isdigit() or grand == "components"):
-            return "parameters"
-        if parent == "responses" and (grand in _OPERATIONS or grand == "components"):
-            return "responses"
-        if last == "requestBody" and parent in _OPERATIONS:
-            return "requestBodies"
-        if parent == "requestBodies" and grand == "components":
-            return "requestBodies"
-        if parent == "headers" and grand != "properties":
-            return "headers"
-        if parent == "examples" and grand != "properties":
-            return "examples"
-        if (
-            parent in ("links", "callbacks", "securitySchemes")
-            and grand != "properties"
-        ):
-            return parent
-    return "schemas"
+# Where a ``$ref`` sits decides what it names. Each kind of OpenAPI object: the kind of the value
+# under each of its keys ("map:K" / "list:K": every entry is a K). Keys not listed lead to "other".
+_FIELDS: dict[str, dict[str, str]] = {
+    "doc": {"paths": "map:pathitem", "webhooks": "map:pathitem", "components": "components", "tags": "list:tag"},
+    "components": {
+        "schemas": "map:schema", "responses": "map:response", "parameters": "map:parameter",
+        "examples": "map:example", "requestBodies": "map:requestbody", "headers": "map:header",
+        "securitySchemes": "map:securityscheme", "links": "map:link", "callbacks": "map:callback",
+        "pathItems": "map:pathitem",
+    },
+    "pathitem": {**{m: "operation" for m in _OPERATIONS}, "parameters": "list:parameter"},
+    "operation": {
+        "parameters": "list:parameter", "requestBody": "requestbody", "responses": "map:response",
+        "callbacks": "map:callback",
+    },
+    "callback": {},  # every key: a path item (see _step)
+    "parameter": {"schema": "schema", "content": "map:mediatype", "examples": "map:example", "example": "data"},
+    "header": {"schema": "schema", "content": "map:mediatype", "examples": "map:example", "example": "data"},
+    "requestbody": {"content": "map:mediatype"},
+    "response": {"headers": "map:header", "content": "map:mediatype", "links": "map:link"},
+    "mediatype": {"schema": "schema", "example": "data", "examples": "map:example", "encoding": "map:encoding"},
+    "encoding": {"headers": "map:header"},
+    "example": {"value": "data"},
+    "link": {"parameters": "data", "requestBody": "data"},
+    "schema": {
+        **dict.fromkeys(
+            ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "dependencies"),
+            "map:schema",
+        ),
+        **dict.fromkeys(("allOf", "oneOf", "anyOf", "prefixItems"), "list:schema"),
+        **dict.fromkeys(
+            ("items", "additionalItems", "additionalProperties", "not", "contains", "if", "then", "else",
+             "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema"),
+            "schema",
+        ),
+        **dict.fromkeys(("example", "examples", "default", "enum", "const"), "data"),
+    },
+}  # fmt: skip
+# The components section each kind of Reference Object target is bundled into.
+_SECTIONS = {
+    "schema": "schemas", "parameter": "parameters", "response": "responses", "requestbody": "requestBodies",
+    "header": "headers", "example": "examples", "link": "links", "callback": "callbacks",
+    "securityscheme": "securitySchemes",
+}  # fmt: skip
+_INLINED = frozenset({"pathitem", "data"})  # no 3.0 components section: the content is copied in
+
+
+def _step(kind: str, token: str) -> str:
+    """The kind of the value under `token` in a value of `kind`."""
+    if kind == "data":
+        return "data"
+    if kind.startswith(("map:", "list:")):
+        return "data" if token.startswith("x-") and kind != "map:schema" else kind.split(":", 1)[1]
+    if token.startswith("x-"):
+        return "data"  # an extension's value is free-form (x-codeSamples...)
+    if kind == "callback":
+        return "pathitem"
+    if kind == "schema" and token.isdigit():
+        return "schema"  # `items` written as a list (tuple validation)
+    return _FIELDS.get(kind, {}).get(token, "other")
+
+
+def _kind(start: str, pointer: str) -> str:
+    """The kind of object at `pointer` (relative to a value of kind `start`)."""
+    kind = start
+    for token in jp.split(pointer):
+        kind = _step(kind, token)
+    return kind
 
 
 def _relative_file(
@@ -370,7 +422,7 @@ def _target_for(
     pointer: str,
     base: Path,
     in_file: _File | None,
-    section: str,
+    kind: str,
     located: tuple[Path, str] | None = None,
 ) -> tuple[str, _Target | None] | None:
     """Resolve a file ref: ("#/..." when it lands in the main spec, None) or ("", target).
@@ -397,9 +449,9 @@ def _target_for(
             f"$ref {ref!r}: #{fragment} points to nothing in {path}", pointer, in_file
         )
         return None
-    key = (path, fragment, section)
+    key = (path, fragment, kind)
     if key not in state.targets:
-        state.targets[key] = _Target(loaded, fragment, section, node)
+        state.targets[key] = _Target(loaded, fragment, kind, node)
     return "", state.targets[key]
 
 
@@ -535,112 +587,101 @@ def resolve_refs(
     the result -> (file, pointer fragment in that file, the file's text); see `BundledSource`.
     """
     state = _State(Path(base_dir), Path(spec_file), allow_remote, source, document)
-    spec_dir = Path(spec_file).resolve().parent
-    replacements: dict[int, Any] = {}
-    holder_pointers: dict[int, str] = {}  # main-document holders of file refs -> their pointer
-
-    def visit(root: Any, base: Path, in_file: _File | None, prefix: str) -> None:
-        for pointer, holder in _holders(root):
-            ref = holder["$ref"]
-            full = pointer if not prefix else prefix + pointer[1:]
-            if isinstance(ref, dict):
-                continue  # a property named "$ref" in a schema's `properties`
-            if not isinstance(ref, str):
-                state.error(
-                    f"$ref must be a string, not {type(ref).__name__}", full, in_file
-                )
-                continue
-            if ref == "":
-                state.error("empty $ref", full, in_file)
-                continue
-            if ref.startswith("#"):
-                if in_file is None:
-                    _internal(state, root, ref, full, None)
-                    continue
-                # '#/...' inside an external file means that file: bundle it too.
-                problem = check_pointer(ref[1:])
-                if problem:
-                    state.error(f"malformed $ref {ref!r}: {problem}", full, in_file)
-                    continue
-                found = _target_for(
-                    state,
-                    ref,
-                    full,
-                    in_file.path.parent,
-                    in_file,
-                    _section(pointer),
-                    located=(in_file.path, ref[1:]),
-                )
-            else:
-                found = _target_for(state, ref, full, base, in_file, _section(pointer))
-            if found is None:
-                continue
-            internal, target = found
-            if target is None:
-                replacements[id(holder)] = {**holder, "$ref": internal}
-            else:
-                replacements[id(holder)] = (
-                    target,
-                    holder,
-                )  # finished once names are known
-                if in_file is None:
-                    holder_pointers[id(holder)] = full
-
-    visit(document, spec_dir, None, "")
+    _visit(state, document, Path(spec_file).resolve().parent, None, "", "doc")
     # Bundled files may refer to more files: keep going until no new target appears.
     visited: set[int] = set()
-    while True:
-        pending = [t for t in state.targets.values() if id(t) not in visited]
-        if not pending:
-            break
+    while pending := [t for t in state.targets.values() if id(t) not in visited]:
         for target in pending:
             visited.add(id(target))
             if isinstance(target.node, (dict, list)):
-                visit(
-                    target.node,
-                    target.file.path.parent,
-                    target.file,
-                    "#" + target.fragment,
-                )
+                _visit(state, target.node, target.file.path.parent, target.file, "#" + target.fragment, target.kind)
     _name_targets(state, document)
+    _raise_if_errors(state)
+    if not state.replacements:
+        _pure_ref_cycles(state, document)
+        _raise_if_errors(state)
+        return document
+    _finish_holders(state, origins)
+    _raise_if_errors(state)
+    result = _assemble(state, document, origins)
+    _pure_ref_cycles(state, result)
+    _raise_if_errors(state)
+    return result
+
+
+def _raise_if_errors(state: _State) -> None:
     if state.diagnostics:
         raise GeneratorError(state.diagnostics)
-    if not replacements:
-        _pure_ref_cycles(state, document)
-        if state.diagnostics:
-            raise GeneratorError(state.diagnostics)
-        return document
 
-    # Final form of each rewritten holder: a ref to its component, or (path items) the
-    # file's content inlined.
+
+def _visit(state: _State, root: Any, base: Path, in_file: _File | None, prefix: str, start: str) -> None:
+    """Plan the rewriting of every ``$ref`` under `root` (a value of kind `start`, found at
+    `prefix` in `in_file`, or the main document when None) into `state.replacements`."""
+    for pointer, holder in _holders(root):
+        ref = holder["$ref"]
+        full = pointer if not prefix else prefix + pointer[1:]
+        kind = _kind(start, pointer)
+        if isinstance(ref, dict) or (kind not in _SECTIONS and kind not in _INLINED):
+            # a property named "$ref"; or a $ref where OpenAPI has no Reference Object (an
+            # Operation, a tag's description...): left as written, validation reports it there
+            continue
+        if not isinstance(ref, str):
+            state.error(f"$ref must be a string, not {type(ref).__name__}", full, in_file)
+            continue
+        if ref == "":
+            state.error("empty $ref", full, in_file)
+            continue
+        if ref.startswith("#") and in_file is None:
+            _internal(state, root, ref, full, None)
+            continue
+        if ref.startswith("#"):  # '#/...' inside an external file means that file: bundle it too
+            problem = check_pointer(ref[1:])
+            if problem:
+                state.error(f"malformed $ref {ref!r}: {problem}", full, in_file)
+                continue
+            located: tuple[Path, str] | None = (in_file.path, ref[1:])  # type: ignore[union-attr]
+            found = _target_for(state, ref, full, in_file.path.parent, in_file, kind, located=located)  # type: ignore[union-attr]
+        else:
+            found = _target_for(state, ref, full, base, in_file, kind)
+        if found is None:
+            continue
+        internal, target = found
+        if target is None:
+            state.replacements[id(holder)] = {**holder, "$ref": internal}
+            continue
+        state.replacements[id(holder)] = (target, holder)  # finished once names are known
+        if in_file is None:
+            state.holder_pointers[id(holder)] = full
+
+
+def _finish_holders(state: _State, origins: dict[str, tuple[Path, str, str]] | None) -> None:
+    """Final form of each rewritten holder: a ref to its component, or (path items, example
+    values, extension values) the file's content copied in."""
+    replacements = state.replacements
     inline: dict[int, Any] = {}
     for key, value in list(replacements.items()):
         if isinstance(value, tuple):
             target, holder = value
             if target.section:
-                replacements[key] = {
-                    **holder,
-                    "$ref": jp.join("components", target.section, target.name),
-                }
+                replacements[key] = {**holder, "$ref": jp.join("components", target.section, target.name)}
             else:
                 inline[key] = (target, holder)
     for key, (target, holder) in inline.items():
-        if origins is not None and key in holder_pointers:
-            origins[holder_pointers[key]] = (target.file.path, target.fragment, target.file.text)
-        content = _substitute(target.node, replacements)
-        if not isinstance(content, dict):
-            state.error(
-                f"$ref {holder['$ref']!r} must name an object", None, target.file
-            )
-            continue
-        replacements[key] = {
-            **content,
-            **{k: v for k, v in holder.items() if k != "$ref"},
-        }
-    if state.diagnostics:
-        raise GeneratorError(state.diagnostics)
+        if origins is not None and key in state.holder_pointers:
+            origins[state.holder_pointers[key]] = (target.file.path, target.fragment, target.file.text)
+        node = target.node
+        content = _substitute(node, replacements) if isinstance(node, (dict, list)) else node
+        if isinstance(content, dict):
+            replacements[key] = {**content, **{k: v for k, v in holder.items() if k != "$ref"}}
+        elif target.kind == "data":
+            replacements[key] = content  # an example or extension value may be a list or a scalar
+        else:
+            state.error(f"$ref {holder['$ref']!r} must name an object", None, target.file)
 
-    result = _substitute(document, replacements)
+
+def _assemble(state: _State, document: dict[str, Any], origins: dict[str, tuple[Path, str, str]] | None) -> dict[str, Any]:
+    """The document with the holders replaced and the bundled components added."""
+    result = _substitute(document, state.replacements)
     if result is document:
         result = dict(document)
     components = dict(result.get("components") or {})
@@ -650,13 +691,10 @@ def resolve_refs(
                 where = jp.join("components", target.section, target.name)
                 origins[where] = (target.file.path, target.fragment, target.file.text)
             section = dict(components.get(target.section) or {})
-            section[target.name] = _substitute(target.node, replacements)
+            section[target.name] = _substitute(target.node, state.replacements)
             components[target.section] = section
     if any(t.section for t in state.targets.values()):
         result["components"] = components
-    _pure_ref_cycles(state, result)
-    if state.diagnostics:
-        raise GeneratorError(state.diagnostics)
     return result
 
 

@@ -80,6 +80,22 @@ def _hint_for(err: Any) -> str:
     return _KEYWORD_HINTS.get(str(keyword), _FALLBACK_HINT) if keyword is not None else _FALLBACK_HINT
 
 
+_MISPLACED_REF = (
+    "OpenAPI allows a $ref only where it defines a Reference Object (a schema, parameter, response, "
+    "request body, header, example, link, callback, security scheme or path item): write the value "
+    "here instead (an operation: put the $ref on its whole path item)"
+)
+
+
+def _misplaced_ref_hint(document: Any, pointer: str) -> str | None:
+    """The hint for a meta-schema error on an object that is a ``$ref`` where none is allowed."""
+    try:
+        node = jp.resolve(document, pointer)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
+    return _MISPLACED_REF if isinstance(node, dict) and isinstance(node.get("$ref"), str) else None
+
+
 def _container_pointers(document: Any) -> dict[int, str]:
     """id -> pointer of the first place (document order) each dict/list appears.
 
@@ -371,7 +387,7 @@ def validate(
                     instance = None
                 wrappers.append((pointer, _wrapper_message(validator.schema_validator.schema, err, keyword[0], instance)))
                 continue
-            add(_message(err), pointer, _hint_for(err))
+            add(_message(err), pointer, _misplaced_ref_hint(document, pointer) or _hint_for(err))
         for err in validator.root_validator(validator.schema_path):
             is_default = bool(getattr(err, _DEFAULT, False))
             add(

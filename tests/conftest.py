@@ -7,25 +7,40 @@ from pathlib import Path
 
 import pytest
 
-from project_paths import FIXTURES, NEXT_SPEC, NO_SKIPS, PIN, REPO, SHARED_SPEC, pinned_sha256  # noqa: F401
+from project_paths import (  # noqa: F401
+    FIXTURES, NEXT_PIN, NEXT_SPEC, NO_SKIPS, PIN, PINNED_SPECS, REPO, SHARED_SPEC, pinned_sha256,
+)  # fmt: skip
 
-_spec_problem: list[str] = []  # why the pinned spec could not be had, when it could not
+_spec_problem: dict[Path, str] = {}  # why a pinned spec could not be had, by its file
 
 
 def pytest_configure(config):
-    """The pinned spec, once per machine: the runner's copy, the user cache, else downloaded into it
-    (through $PORTKEY_CODEGEN_SPEC_MIRROR when set) exactly as `portkey-codegen fetch` does."""
-    if SHARED_SPEC.is_file():
-        return
+    """The pinned specs (spec/pin.yaml's and the later tests/data/pins/next.yaml's), once per
+    machine: the runner's copy, the user cache, else downloaded into it (through
+    $PORTKEY_CODEGEN_SPEC_MIRROR when set) exactly as `portkey-codegen fetch` does."""
     from portkey_codegen.diagnostics import GeneratorError
     from portkey_codegen.fetch import fetch_pinned
 
-    try:
-        got = fetch_pinned(PIN)
-    except GeneratorError as exc:
-        _spec_problem.append(exc.diagnostics[0].message)
-        return
-    assert got == SHARED_SPEC, (got, SHARED_SPEC)
+    for pin, path in PINNED_SPECS:
+        if path.is_file():
+            continue
+        try:
+            got = fetch_pinned(pin)
+        except GeneratorError as exc:
+            _spec_problem[path] = exc.diagnostics[0].message
+            continue
+        assert got == path, (got, path)
+
+
+def pinned_spec_or_fail(path: Path) -> Path:
+    """`path` (SHARED_SPEC or NEXT_SPEC), or a failure saying why it could not be had."""
+    if not path.is_file():
+        pytest.fail(
+            f"the pinned Portkey spec {path.name} is neither in ../shared/spec nor in the user cache, and "
+            + _spec_problem.get(path, "it could not be downloaded"),
+            pytrace=False,
+        )
+    return path
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,12 +53,13 @@ def private_cache(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stage-cache")
     old = os.environ.get("PORTKEY_CODEGEN_CACHE_DIR")
     os.environ["PORTKEY_CODEGEN_CACHE_DIR"] = str(folder)
-    if SHARED_SPEC.is_file():
-        from portkey_codegen.fetch import store
+    from portkey_codegen.fetch import store
 
-        data = SHARED_SPEC.read_bytes()
-        if hashlib.sha256(data).hexdigest() == pinned_sha256():  # else the pin check reports it where used
-            store(data)
+    for pin, path in PINNED_SPECS:
+        if path.is_file():
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() == pinned_sha256(pin):  # else the pin check reports it where used
+                store(data)
     yield folder
     if old is None:
         os.environ.pop("PORTKEY_CODEGEN_CACHE_DIR", None)
@@ -58,13 +74,13 @@ def repo() -> Path:
 
 @pytest.fixture(scope="session")
 def portkey_spec_path() -> Path:
-    if not SHARED_SPEC.is_file():
-        pytest.fail(
-            "the pinned Portkey spec is neither in ../shared/spec nor in the user cache, and "
-            + (_spec_problem[0] if _spec_problem else "it could not be downloaded"),
-            pytrace=False,
-        )
-    return SHARED_SPEC
+    return pinned_spec_or_fail(SHARED_SPEC)
+
+
+@pytest.fixture(scope="session")
+def next_spec_path() -> Path:
+    """The later upstream revision (tests/data/pins/next.yaml), fetched like the pinned spec."""
+    return pinned_spec_or_fail(NEXT_SPEC)
 
 
 @pytest.fixture(scope="session")

@@ -247,12 +247,12 @@ def test_key_changes_with_user_templates_and_options(tmp_path):
     config = config_for(spec, tmp_path / "out", templates=templates)
     store = tmp_path / "c"
     first = render_tree(config, cache=Cache(store))
-    assert first.files["API.md"] == "# custom one Cache fixture\n"
+    assert first.files["cachepkg/API.md"] == "# custom one Cache fixture\n"
     assert render_tree(config, cache=Cache(store)).cache["tree"] == "hit"
     (templates / "API.md.j2").write_text("# custom two {{ api.title }}\n")
     changed = render_tree(config, cache=Cache(store))
     assert changed.cache["tree"] == "miss" and changed.cache["render"] == "miss"
-    assert changed.files["API.md"] == "# custom two Cache fixture\n"
+    assert changed.files["cachepkg/API.md"] == "# custom two Cache fixture\n"
     # another option (parts) and another package name are other keys too
     models_only = render_tree(replace(config, parts=("models",)), cache=Cache(store))
     assert models_only.cache["tree"] == "miss" and models_only.cache["render"] == "miss"

@@ -49,36 +49,41 @@ def test_pre_commit_hook_runs_check(tmp_path):
     assert run_shell(hook["entry"], proj).returncode == 1
 
 
-def test_github_workflow_example(tmp_path):
-    workflow = yaml.safe_load((REPO / "docs" / "github-actions.yml").read_text())
-    steps = workflow["jobs"]["generated-code"]["steps"]
-    by_name = {s.get("name"): s for s in steps}
-    assert by_name["Generated code is up to date"]["run"].strip() == "portkey-codegen check"
-    diff_step = by_name["API diff against the base branch"]["run"]
+def test_workflow_example_is_what_init_writes():
+    from portkey_codegen.config import PARTS
+    from portkey_codegen.scaffold import Plan, workflow_text
+
+    assert (REPO / "docs" / "github-actions.yml").read_text() == workflow_text(Plan("generated", "portkey_api", PARTS, False))
+
+
+def test_action_steps_on_a_project_with_its_own_spec_file(tmp_path):
+    """The action on a project whose spec is a file in the repository: check, then the API diff
+    of that file against the base branch's, posted through `gh` (the pinned-spec flow is played
+    from an installed wheel in tests/test_wheel_install.py)."""
+    from action_steps import fake_gh, git, run_step
 
     proj = make_project(tmp_path)
-    git = ["git", "-c", "user.email=t@example.test", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=proj, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=proj, check=True)
-    subprocess.run([*git, "commit", "-qm", "base"], cwd=proj, check=True)
-    subprocess.run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], cwd=proj, check=True)
+    assert run_shell("portkey-codegen generate", proj).returncode == 0
+    git(proj, "init", "-q", "-b", "main")
+    git(proj, "add", "-A")
+    git(proj, "commit", "-qm", "base")
+    git(proj, "update-ref", "refs/remotes/origin/main", "HEAD")
     spec = proj / "spec" / "openapi.yaml"
     spec.write_text(spec.read_text().replace("        delta: {type: string}\n", ""))  # a breaking change
-
-    fake_bin = tmp_path / "bin"
-    fake_bin.mkdir()
-    record = tmp_path / "gh-call.txt"
-    gh = fake_bin / "gh"
-    gh.write_text(f'#!/usr/bin/env bash\necho "$@" > {record}\nwhile [ $# -gt 0 ]; do if [ "$1" = --body-file ]; then cp "$2" {record}.body; fi; shift; done\n')
-    gh.chmod(0o755)
-    script = diff_step.replace("${{ github.event.pull_request.number }}", "7")
-    proc = run_shell(
-        script, proj, env={"GITHUB_BASE_REF": "main", "PATH": f"{fake_bin}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"}
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert record.read_text().startswith("pr comment 7")
-    body = Path(f"{record}.body").read_text()
-    assert "## API diff" in body and "delta" in body
+    assert run_shell("portkey-codegen generate", proj).returncode == 0
+    fake_bin, body = fake_gh(tmp_path / "bin")
+    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"}
+    expressions = {
+        "inputs.base-ref": "main", "inputs.comment": "true", "github.event.pull_request.number": "7",
+        "runner.temp": str(tmp_path), "github.token": "t",
+    }  # fmt: skip
+    check = run_step("Generated code is up to date", proj, expressions, env)
+    assert check.returncode == 0, check.stderr
+    diff = run_step("API diff against the base branch", proj, expressions, env)
+    assert diff.returncode == 0, diff.stderr
+    assert (tmp_path / "bin" / "gh-args.txt").read_text().startswith("pr comment 7")
+    assert "## API diff" in body.read_text() and "delta" in body.read_text()
+    assert (tmp_path / "portkey-codegen-api-diff.md").is_file()  # under runner.temp, not the system temp
 
 
 def test_template_override_adds_a_header_to_every_method(tmp_path, monkeypatch):

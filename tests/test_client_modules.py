@@ -178,7 +178,7 @@ def test_spec_change_rewrites_only_the_modules_it_concerns(
     assert {rel for rel in changed if not rel.startswith(f"{PKG}/server/")} == {
         f"{PKG}/__init__.py",  # SPEC_SHA256
         f"{PKG}/client/resources/beta.py",
-        "API.md",  # lists the new argument
+        f"{PKG}/API.md",  # lists the new argument
     }
     assert "order: str | NotGiven = NOT_GIVEN" in new[f"{PKG}/client/resources/beta.py"]
 

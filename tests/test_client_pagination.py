@@ -341,8 +341,16 @@ def test_override_renames_fields(tmp_path: Path) -> None:
 def test_detection_on_the_portkey_spec(portkey_result: Any) -> None:
     ops = {op.key: op.pagination for op in portkey_result.api.operations}
     styles = {k: p.style for k, p in ops.items() if p is not None}
-    # by the rules: 11 cursor, 24 page-number; spec/names.yaml adds fine-tuning events (cursor)
-    assert list(styles.values()).count("cursor") == 12 and list(styles.values()).count("page") == 24
+    by_key = {op.key: op for op in portkey_result.api.operations}
+    # Counted from the spec, not hard-coded: every GET taking an `after` query parameter pages by
+    # cursor (by the rules, or, for fine-tuning events, by spec/names.yaml); every page-number
+    # operation takes the page parameter it names.
+    after = {
+        key for key, op in by_key.items() if op.http_method == "get" and "after" in {q.wire_name for q in op.query_params}
+    }
+    assert {k for k, s in styles.items() if s == "cursor"} == after
+    pages = {k for k, s in styles.items() if s == "page"}
+    assert pages and all(ops[k].param in {q.wire_name for q in by_key[k].query_params} for k in pages)
     events = ops["GET /fine_tuning/jobs/{fine_tuning_job_id}/events"]
     assert events is not None and (events.param, events.item_id_field, events.has_more_field) == ("after", "id", None)
     batches = ops["GET /batches"]

@@ -23,7 +23,7 @@ components:
       required: [a, a]
       properties:
         a: {type: string}
-        never: false
+        portkey-codegen-empty-property-name: {type: string}
 """
 
 
@@ -34,7 +34,7 @@ def test_lenient_validation_warnings_come_with_a_later_error(tmp_path: Path) -> 
         render_tree(Config(spec=spec, out=tmp_path / "out", lenient=True, no_cache=True))
     kinds = [(d.severity, d.message.split(" ")[0]) for d in exc.value.diagnostics]
     assert ("warning", "['a',") in kinds, kinds  # the validation finding, as a warning
-    assert any(d.severity == "error" and "boolean schema false" in d.message for d in exc.value.diagnostics)
+    assert any(d.severity == "error" and "reserved by the generator" in d.message for d in exc.value.diagnostics)
     assert all(d.file == str(spec) and d.line for d in exc.value.diagnostics)
     # without --lenient the validation error alone stops the run
     with pytest.raises(GeneratorError) as strict:
@@ -58,7 +58,7 @@ def test_planned_names_not_kept_is_an_internal_error_naming_the_schema() -> None
 
 def test_internal_error_exits_3_and_bad_input_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     spec = tmp_path / "spec.yaml"
-    spec.write_text(LENIENT_THEN_FAILS.replace("        never: false\n", ""))
+    spec.write_text(LENIENT_THEN_FAILS.replace("        portkey-codegen-empty-property-name: {type: string}\n", ""))
     monkeypatch.chdir(tmp_path)  # no pyproject.toml: no pin
     args = ["generate", "--spec", str(spec), "--out", str(tmp_path / "out"), "--no-cache"]
     assert main(args) == 2  # `required: [a, a]`

@@ -46,8 +46,9 @@ def test_write_skips_unchanged_and_removes_only_manifest_files(tmp_path):
     assert second.removed == ("pkg/b.py",)
     assert os.stat(tmp_path / "pkg/a.py").st_mtime_ns == before
     assert (tmp_path / "user_file.txt").read_text() == "mine"
-    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    manifest = json.loads((tmp_path / "pkg" / MANIFEST).read_text())  # in the package folder
     assert sorted(manifest["files"]) == ["pkg/a.py", "pkg/c.py"]
+    assert not (tmp_path / MANIFEST).exists()
     assert not [p for p in tmp_path.rglob("*.tmp")]
 
 
@@ -83,11 +84,41 @@ def test_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_stale_diff(tmp_path):
+def test_stale_diff(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     write_tree(tmp_path, {"a.py": "x = 1\n"})
     assert stale_diff(tmp_path, {"a.py": "x = 1\n"}) == []
     lines = stale_diff(tmp_path, {"a.py": "x = 2\n", "b.py": "y\n"})
     text = "\n".join(lines)
-    assert "-x = 1" in text and "+x = 2" in text and "b/b.py" in text
+    # from what would be generated to what is on disk, as `git diff` shows a hand edit
+    assert "-x = 2" in text and "+x = 1" in text and "--- a/b.py\n+++ /dev/null" in text
     lines = stale_diff(tmp_path, {})
-    assert any("no longer generated" in line for line in lines)
+    assert "--- /dev/null\n+++ b/a.py" in "\n".join(lines)  # no longer generated: `git apply -R` removes it
+
+
+def test_manifest_of_an_older_tree_at_the_root_is_read_and_replaced(tmp_path):
+    (tmp_path / "API.md").write_text("old\n")
+    (tmp_path / MANIFEST).write_text(json.dumps({"files": {"API.md": "x", "pkg/a.py": "y"}}))
+    done = write_tree(tmp_path, {"pkg/a.py": "A = 1\n", "pkg/API.md": "new\n"})
+    assert done.removed == ("API.md",) and not (tmp_path / "API.md").exists()
+    assert not (tmp_path / MANIFEST).exists() and (tmp_path / "pkg" / MANIFEST).is_file()
+
+
+def test_check_diff_names_paths_from_the_repository_root_and_git_apply_R_reverts_it(tmp_path, monkeypatch):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    out = repo / "src" / "deep"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    files = {"pkg/a.py": "one = 1\ntwo = 2\nthree = 3\n", "pkg/b.py": "b = 1\n"}
+    write_tree(out, files)
+    (out / "pkg" / "a.py").write_text("one = 1\ntwo = 22\nthree = 3\n")  # hand edits
+    (out / "pkg" / "b.py").unlink()
+    monkeypatch.chdir(out / "pkg")  # wherever check runs, the paths start at the repository root
+    lines = stale_diff(out, files)
+    assert "--- a/src/deep/pkg/a.py" in lines and "+++ b/src/deep/pkg/a.py" in lines
+    patch = tmp_path / "stale.diff"
+    patch.write_text("\n".join(lines) + "\n")
+    applied = subprocess.run(["git", "apply", "-R", str(patch)], cwd=repo, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+    assert stale_diff(out, files) == []

@@ -382,3 +382,32 @@ def test_real_spec_refs_are_all_internal_and_resolve(real_spec):
         )
         is real_spec.document
     )
+
+
+@pytest.mark.parametrize(
+    "pointer, kind",
+    [
+        ("#/paths/~1x/get/responses/200/content/application~1json/schema/properties/a", "schema"),
+        ("#/paths/~1x/get/responses/200/content/application~1json/schema/properties/x-a", "schema"),
+        ("#/paths/~1x/get/responses/200/content/application~1json/example", "data"),
+        ("#/paths/~1x/get/responses/200/content/application~1json/examples/one", "example"),
+        ("#/paths/~1x/get/responses/200/content/application~1json/examples/one/value", "data"),
+        ("#/paths/~1x/get/x-codeSamples/0", "data"),
+        ("#/paths/~1x/get/parameters/0", "parameter"),
+        ("#/paths/~1x/parameters/0/schema/items", "schema"),
+        ("#/paths/~1x/get/requestBody", "requestbody"),
+        ("#/paths/~1x/get/callbacks/done/{$request.body#~1url}/post/responses/200", "response"),
+        ("#/paths/~1x", "pathitem"),
+        ("#/paths/~1x/get", "operation"),
+        ("#/paths/~1x/get/responses/200/content/application~1json", "mediatype"),
+        ("#/tags/0/description", "other"),
+        ("#/components/schemas/A/allOf/1/oneOf/0", "schema"),
+        ("#/components/schemas/A/default", "data"),
+        ("#/components/responses/R/headers/H", "header"),
+        ("#/components/securitySchemes/S", "securityscheme"),
+    ],
+)
+def test_what_a_ref_names_follows_where_it_sits(pointer, kind):
+    from portkey_codegen.refs import _kind
+
+    assert _kind("doc", pointer) == kind

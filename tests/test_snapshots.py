@@ -57,7 +57,8 @@ def test_matches_snapshot(rendered):
     if UPDATE:
         shutil.rmtree(golden, ignore_errors=True)
         write_tree(golden, files)
-        (golden / ".portkey-codegen-manifest.json").unlink()
+        for manifest in golden.rglob(".portkey-codegen-manifest.json"):
+            manifest.unlink()
     problems = []
     on_disk = {p.relative_to(golden).as_posix() for p in golden.rglob("*") if p.is_file()} if golden.is_dir() else set()
     for rel in sorted(set(files) | on_disk):

@@ -51,8 +51,9 @@ def run_in(root: Path, code: str) -> subprocess.CompletedProcess[str]:
 
 def test_declared_requirements_are_by_part(runtime_venv):
     text = (runtime_venv / "other-repo/src/myapp/_vendor/portkey/RUNTIME-REQUIREMENTS.txt").read_text()
-    for needed in ("pydantic", "httpx", "fastapi", "python-multipart"):
+    for needed in ("pydantic", "httpx", "typing_extensions", "fastapi", "starlette", "anyio", "python-multipart"):
         assert needed in text
+    assert "uvicorn" in text  # named for the README's server example (a comment: not imported)
 
 
 def test_only_relative_imports_and_no_generator(runtime_venv):

@@ -277,7 +277,7 @@ def build_api(
     lowering = _Lowering(
         document=document,
         builder=OperationBuilder(document, type_hint, class_for_pointer),
-        names=assign_names(raws, naming),
+        names=assign_names(raws, naming, report),
         schemes=schemes,
         header_prefix=_security_header_prefix(document),
         page_overrides=check_overrides(rules.pagination, {raw.key for raw in raws}, report),

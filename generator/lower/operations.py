@@ -6,7 +6,11 @@ Method names come from a rule over the path and HTTP method, never from a counte
   DELETE /configs/{slug}  -> configs.delete        POST /assistants/{id}  -> assistants.update
   POST /batches/{id}/cancel -> batches.cancel      (an "action": see spec/names.yaml)
 When the rule gives two operations one name, each is named after its operationId instead
-(PUT /pet and POST /pet/{petId}: pet.update_pet, pet.update_pet_with_form).
+(PUT /pet and POST /pet/{petId}: pet.update_pet, pet.update_pet_with_form); operations without
+one whose paths differ only in punctuation get it spelled out (/a-b: a_dash_b.list).
+With config `naming = "operation-id"` an operation with an operationId is
+<first static path segment>.<operationId in snake_case> (GET /user/login loginUser:
+user.login_user); the rule above names the others.
 spec/names.yaml overrides any of them by "METHOD /path".
 """
 
@@ -18,7 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from .. import typeref as tr
 from .. import pointer as jp
-from ..diagnostics import Diagnostic, GeneratorError
+from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import BodyField, Operation, Parameter, RequestBody, Response, Resource, Streaming, TypeRef
 from ..naming import (
     ASYNC_PREFIX,
@@ -30,7 +34,7 @@ from ..naming import (
     resource_class_name,
     snake_name,
 )
-from ..schema import SchemaIndex, SpecOperation
+from ..schema import HTTP_METHODS, SchemaIndex, SpecOperation
 from .arguments import body_encoding, query_encoding
 
 # The spec's operations, as every stage reads them (generator/schema.py).
@@ -50,6 +54,7 @@ class NamingRules:
     servers: Mapping[str, str] = field(default_factory=dict)
     security: Mapping[str, str] = field(default_factory=dict)
     client_name: str | None = None
+    mode: str = "path"  # "operation-id": methods named after operationIds (config `naming`)
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,11 @@ class Overrides:
     pagination: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None) -> "Overrides":
+    def from_mapping(cls, data: Mapping[str, Any] | None, naming: str = "path") -> "Overrides":
         data = data or {}
         common = data.get("common_headers") or {}
-        naming = NamingRules(
+        naming_rules = NamingRules(
+            mode=naming,
             actions=frozenset(str(a) for a in data.get("actions") or ()),
             operations={str(k): str(v) for k, v in (data.get("operations") or {}).items()},
             servers={str(k): str(v) for k, v in (data.get("servers") or {}).items()},
@@ -83,7 +89,7 @@ class Overrides:
             client_name=data.get("client_name"),
         )
         return cls(
-            naming=naming,
+            naming=naming_rules,
             env_prefix=data.get("env_prefix"),
             json_security=frozenset(str(x) for x in data.get("json_security") or ()),
             common_headers=CommonHeaders(
@@ -150,8 +156,11 @@ def derive_name(
     return resource, verb
 
 
-def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tuple[tuple[str, ...], str]]:
-    """Resource path + method name for every operation; all unique, or an error naming the clash."""
+def assign_names(
+    raws: list[RawOperation], rules: NamingRules, report: Report | None = None
+) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Resource path + method name for every operation; all unique, or an error naming the clash.
+    `report` receives the warning naming operations whose punctuation is spelled out."""
     all_paths = frozenset(r.path.rstrip("/") for r in raws)
     methods: dict[str, set[str]] = {}
     for raw in raws:
@@ -164,6 +173,10 @@ def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tupl
             if not parts:
                 raise GeneratorError(Diagnostic("error", f"empty name override for {raw.key}", file="spec/names.yaml"))
             names[raw.key] = (tuple(parts[:-1]), parts[-1])
+        elif rules.mode == "operation-id" and _usable_id(raw):
+            # client.<first path segment>.<operationId>: GET /user/login loginUser -> user.login_user
+            first = next((py_name(seg) for seg, is_param in _segments(raw.path) if not is_param), "root")
+            names[raw.key] = ((first,), py_name(raw.op["operationId"]))
         else:
             names[raw.key] = derive_name(
                 raw.method, raw.path, rules.actions, all_paths, frozenset(methods[raw.path])
@@ -172,6 +185,7 @@ def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tupl
         if not name[0]:
             names[key] = (("root",), name[1])  # a path like "/" has no resource: give it one
     _fall_back_to_operation_ids(raws, names, rules)
+    _spell_out_punctuation(raws, names, rules, report)
     owners: dict[tuple[tuple[str, ...], str], str] = {}
     problems = []
     pointers = {raw.key: raw.pointer for raw in raws}
@@ -205,6 +219,21 @@ def assign_names(raws: list[RawOperation], rules: NamingRules) -> dict[str, tupl
     return names
 
 
+def _clashes(
+    raws: list[RawOperation], names: Mapping[str, tuple[tuple[str, ...], str]]
+) -> list[tuple[tuple[tuple[str, ...], str], list[RawOperation]]]:
+    """(name, operations) for each name more than one operation has, in document order."""
+    by_name: dict[tuple[tuple[str, ...], str], list[RawOperation]] = {}
+    for raw in raws:
+        by_name.setdefault(names[raw.key], []).append(raw)
+    return [(name, group) for name, group in by_name.items() if len(group) > 1]
+
+
+def _usable_id(raw: RawOperation) -> bool:
+    op_id = raw.op.get("operationId")
+    return isinstance(op_id, str) and bool(snake_name(op_id).strip("_"))
+
+
 def _fall_back_to_operation_ids(
     raws: list[RawOperation], names: dict[str, tuple[tuple[str, ...], str]], rules: NamingRules
 ) -> None:
@@ -212,17 +241,59 @@ def _fall_back_to_operation_ids(
     ``pet.update``) are named after their operationId instead (``pet.update_pet``,
     ``pet.update_pet_with_form``), all of them: which one would deserve the plain name is a guess.
     Overrides are never changed; what still collides is reported by the caller."""
-    by_name: dict[tuple[tuple[str, ...], str], list[RawOperation]] = {}
-    for raw in raws:
-        by_name.setdefault(names[raw.key], []).append(raw)
-    for name, group in by_name.items():
-        if len(group) < 2:
-            continue
+    for name, group in _clashes(raws, names):
         for raw in group:
             op_id = raw.op.get("operationId")
             if raw.key in rules.operations or not isinstance(op_id, str) or not snake_name(op_id).strip("_"):
                 continue
             names[raw.key] = (name[0], py_name(op_id))
+
+
+# How a character of a path segment is spelled when it alone tells two names apart.
+_SPELLED = {
+    "-": "dash", ".": "dot", "~": "tilde", "+": "plus", ":": "colon", "@": "at", "!": "bang", "$": "dollar",
+    ",": "comma", ";": "semicolon", "=": "equals", "*": "star", "'": "quote", "&": "and", "%": "percent",
+}  # fmt: skip
+
+
+def _spelled(segment: str) -> str:
+    """``a-b`` → ``a_dash_b``, ``a.b`` → ``a_dot_b``: the segment with its punctuation as words."""
+    import unicodedata
+
+    words = [
+        ch if ch.isalnum() or ch == "_" else f"_{_SPELLED.get(ch) or unicodedata.name(ch, f'u{ord(ch):04x}')}_"
+        for ch in segment
+    ]
+    return py_name("".join(words))
+
+
+def _spell_out_punctuation(
+    raws: list[RawOperation], names: dict[str, tuple[tuple[str, ...], str]], rules: NamingRules, report: Report | None
+) -> None:
+    """Operations without operationId that the path rule gives one name because their paths differ
+    only in punctuation (``/a-b``, ``/a_b``, ``/a.b``: ``client.a_b.list()``) are named from their
+    paths with that punctuation spelled out (``client.a_dash_b.list()``, ``client.a_dot_b.list()``;
+    ``/a_b`` keeps ``a_b``). A warning names the rule; names.yaml overrides still win."""
+    all_paths = frozenset(r.path.rstrip("/") for r in raws)
+    for name, group in _clashes(raws, names):
+        renamed = []
+        for raw in group:
+            if raw.key in rules.operations or isinstance(raw.op.get("operationId"), str):
+                continue
+            spelled_path = "/".join(seg if not seg or _PARAM_IN_PATH.match(seg) else _spelled(seg) for seg in raw.path.split("/"))
+            methods = frozenset(m for m in HTTP_METHODS if isinstance(raw.path_item.get(m), dict))
+            new = derive_name(raw.method, spelled_path, rules.actions, all_paths, methods)
+            if new != name:
+                names[raw.key] = (new[0] or ("root",), new[1])
+                renamed.append(f"{raw.key} → client.{'.'.join(names[raw.key][0])}.{new[1]}()")
+        if renamed and report is not None:
+            report.warn(
+                f"operations {', '.join(r.key for r in group)} have no operationId and the path rule names them all "
+                f"client.{'.'.join(name[0])}.{name[1]}(); the punctuation that tells their paths apart is spelled "
+                f"out: {'; '.join(renamed)}",
+                pointer=group[0].pointer,
+                hint="give them operationIds, or name them under `operations:` in the naming overrides (spec/names.yaml)",
+            )
 
 
 def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str, ...], str]]) -> dict[str, str]:
@@ -264,10 +335,13 @@ def build_resource_tree(operations: Iterable[Operation], client_name: str = "Cli
         for i in range(1, len(op.resource)):
             ops_by_path.setdefault(op.resource[:i], [])
 
+    classes: set[str] = set()
+
     def make(path: tuple[str, ...]) -> Resource:
         kids = sorted(p for p in ops_by_path if len(p) == len(path) + 1 and p[: len(path)] == path)
         ops = tuple(sorted(ops_by_path.get(path, []), key=lambda o: o.method_name))
-        cls = resource_class_name(path, taken)
+        cls = resource_class_name(path, taken, classes)
+        classes.add(cls.casefold())
         shadowed = frozenset(({op.method_name for op in ops} | {k[-1] for k in kids}) & tr.BUILTIN_NAMES)
         return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids), shadowed=shadowed)
 

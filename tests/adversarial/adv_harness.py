@@ -197,8 +197,8 @@ def cli_command(
     return [
         PYTHON, "-m", "portkey_codegen", "generate",
         "--spec", spec, "--out", "out", "--package-name", package,
-        "--config", "pyproject.toml", "--parts", ",".join(parts), *extra_args,
-    ]  # fmt: skip
+        "--config", "pyproject.toml", "--parts", ",".join(parts), "-v", *extra_args,
+    ]  # fmt: skip  (-v: the cases assert on the warnings themselves, not their summary line)
 
 
 @dataclass

@@ -28,7 +28,7 @@ _ERROR_LINE = re.compile(r"^(?:\S.*?: )?error: ", re.M)
 # one client resource module and server routes/inputs/services modules, whose name is a sanitised
 # identifier that Python would never run on its own nor confuse with a runtime module.
 FIXED_FILES = {
-    "API.md", "pkg/__init__.py", "pkg/models.py", "pkg/py.typed", "pkg/RUNTIME-REQUIREMENTS.txt",
+    "pkg/API.md", "pkg/__init__.py", "pkg/models.py", "pkg/py.typed", "pkg/RUNTIME-REQUIREMENTS.txt",
     "pkg/client/__init__.py", "pkg/client/_client.py", "pkg/client/_runtime.py",
     "pkg/client/_pagination.py", "pkg/client/params.py", "pkg/client/resources/__init__.py",
     "pkg/server/__init__.py", "pkg/server/_runtime.py", "pkg/server/app.py", "pkg/server/context.py",

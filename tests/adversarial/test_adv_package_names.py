@@ -71,8 +71,9 @@ def test_valid_package_names_generate_an_importable_package(runs, index: int, na
     assert run.returncode == 0, run.describe()
     top = run.out / Path(*name.split("."))
     assert (top / "models.py").is_file() and (top / "client" / "_client.py").is_file()
-    # only the package folder and API.md at the top of --out
-    assert sorted(p.name for p in run.out.iterdir() if not p.name.startswith(".")) == sorted({"API.md", name.split(".")[0]})
+    # only the package folder at the top of --out (API.md and the manifest are inside it)
+    assert sorted(p.name for p in run.out.iterdir()) == [name.split(".")[0]]
+    assert (top / "API.md").is_file() and (top / ".portkey-codegen-manifest.json").is_file()
     proc, report = probe_import(run.out, name, tmp_path / "cwd")
     assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == "", proc.stderr
     assert f"{name}.client._client" in report["modules"]

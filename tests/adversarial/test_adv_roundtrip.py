@@ -182,7 +182,7 @@ def test_jinja_in_spec_text_stays_literal(spec_runs) -> None:
             assert "49" not in text, f"{name}/{rel}: a Jinja expression was evaluated"
             seen += text.count("7*7")
     assert seen >= 10
-    api_md = spec_runs["inj_info_tags_opids"].files()["API.md"]
+    api_md = spec_runs["inj_info_tags_opids"].files()["pkg/API.md"]
     assert "{{ 7\\*7 }}" in api_md or "{{ 7*7 }}" in api_md
 
 

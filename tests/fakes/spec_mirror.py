@@ -2,11 +2,13 @@
 raw.githubusercontent.com, for ``PORTKEY_CODEGEN_SPEC_MIRROR`` (generator/fetch.py).
 
 In tests, `SpecMirror` also answers with whatever a route says (a status, headers, a body, a
-delay), to play redirects, oversized, cut or slow answers. As a script it serves one local file at
-the path the pin names, which is how `.ci/run` hands the runner's copy
-(``../shared/spec/portkey-openapi.yaml``) to a downloader that refuses ``file:``::
+delay), to play redirects, oversized, cut or slow answers. As a script it serves local files at
+the paths their pins name, which is how `.ci/run` hands the runner's copies
+(``../shared/spec/portkey-openapi.yaml`` and the later ``.next.yaml``) to a downloader that
+refuses ``file:``::
 
-    python tests/fakes/spec_mirror.py --pin spec/pin.yaml FILE    # prints the base URL, serves until killed
+    python tests/fakes/spec_mirror.py --serve spec/pin.yaml FILE [--serve PIN FILE ...]
+    # prints the base URL, serves until killed
 """
 
 from __future__ import annotations
@@ -103,12 +105,16 @@ def pinned_route(pin: Path) -> str:
     return source.url(base="")
 
 
+def serve_pins(pairs: list[tuple[Path, Path]]) -> SpecMirror:
+    """A started mirror serving each (pin, file) pair at the pin's path."""
+    return SpecMirror({pinned_route(pin): Route(Path(file).read_bytes()) for pin, file in pairs}).start()
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Serve FILE at the path the pin names, on 127.0.0.1.")
-    ap.add_argument("--pin", type=Path, required=True)
-    ap.add_argument("file", type=Path)
+    ap = argparse.ArgumentParser(description="Serve each FILE at the path its PIN names, on 127.0.0.1.")
+    ap.add_argument("--serve", nargs=2, action="append", metavar=("PIN", "FILE"), type=Path, required=True)
     args = ap.parse_args(argv)
-    mirror = SpecMirror({pinned_route(args.pin): Route(args.file.read_bytes())})
+    mirror = SpecMirror({pinned_route(pin): Route(file.read_bytes()) for pin, file in args.serve})
     print(mirror.url, flush=True)
     mirror.server.serve_forever()
     return 0

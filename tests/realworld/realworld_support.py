@@ -9,6 +9,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from portkey_codegen import Config, GeneratorError, render_tree
 from portkey_codegen.diagnostics import Diagnostic
@@ -42,6 +43,24 @@ def generate_package(spec: Path, package: str, out: Path, *, lenient: bool = Fal
     result = render_tree(config)
     write_tree(out, result.files)
     return Generated(spec, package, out, result.files, list(result.diagnostics), result.api)
+
+
+def generate_texts(texts: dict[str, str], prefix: str, tmp_path_factory: Any) -> dict[str, Generated]:
+    """Each spec text written to a file and generated as its own package ``<prefix>_<name>``."""
+    specs = tmp_path_factory.mktemp(f"{prefix}-specs")
+    out = {}
+    for name, text in texts.items():
+        (specs / f"{name}.yaml").write_text(text)
+        out[name] = generate_package(specs / f"{name}.yaml", f"{prefix}_{name}", tmp_path_factory.mktemp(name))
+    return out
+
+
+def assert_import_and_mypy_clean(packages: list[Generated], work: Path) -> None:
+    """Every package imports, and `mypy --strict` over all of them finds nothing."""
+    for g in packages:
+        import_all(g)
+    errors = mypy_strict(packages, work)
+    assert not errors, "\n".join(errors)
 
 
 def refused(spec: Path, **flags: object) -> GeneratorError:

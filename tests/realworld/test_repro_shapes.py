@@ -12,7 +12,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from project_paths import SHARED_REPRO  # noqa: E402
-from realworld_support import Generated, generate_package, import_all, mypy_strict, refused  # noqa: E402
+from realworld_support import (  # noqa: E402
+    Generated,
+    assert_import_and_mypy_clean,
+    generate_package,
+    generate_texts,
+    import_all,
+    mypy_strict,
+    refused,
+)
 
 HEAD = "openapi: 3.0.3\ninfo: {title: shapes, version: '1'}\n"
 AB = """\
@@ -126,19 +134,11 @@ SHAPES = {
 
 @pytest.fixture(scope="module")
 def shapes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
-    specs = tmp_path_factory.mktemp("shape-specs")
-    out = {}
-    for name, text in SHAPES.items():
-        (specs / f"{name}.yaml").write_text(text)
-        out[name] = generate_package(specs / f"{name}.yaml", f"shape_{name}", tmp_path_factory.mktemp(name))
-    return out
+    return generate_texts(SHAPES, "shape", tmp_path_factory)
 
 
 def test_shapes_import_and_pass_mypy_strict(shapes: dict[str, Generated], tmp_path: Path) -> None:
-    for g in shapes.values():
-        import_all(g)
-    errors = mypy_strict(list(shapes.values()), tmp_path)
-    assert not errors, "\n".join(errors)
+    assert_import_and_mypy_clean(list(shapes.values()), tmp_path)
 
 
 def test_union_in_allof(shapes: dict[str, Generated]) -> None:
