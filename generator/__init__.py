@@ -209,7 +209,6 @@ def _lower(config: Config, prepared: Prepared, timer: Timer) -> tuple[Any, Any, 
             spec_sha256=prepared.sha256,
             package_name=config.package_name,
             generator_version=__version__,
-            model_names=plan.class_names,
             report=report,
         )
         if "client" in config.parts:
@@ -228,12 +227,12 @@ def file_header(api: Any) -> str:
 
 def naming_rules(config: Config) -> Any:
     """The naming rules of `config.names` (spec/names.yaml), or the defaults."""
-    from .lower.operations import NamingRules  # with the IR builder: not on the unchanged-spec path
+    from .lower.operations import Overrides  # with the IR builder: not on the unchanged-spec path
 
     data = None
     if config.names is not None and Path(config.names).is_file():
         data = load_spec(Path(config.names)).document
-    return NamingRules.from_mapping(data, naming=config.naming)
+    return Overrides.from_mapping(data, naming=config.naming)
 
 
 def _result(prepared: Prepared, run: stages.Stages, files: dict[str, str], api: Any, found: list) -> Result:

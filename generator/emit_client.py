@@ -8,22 +8,23 @@ from pathlib import Path
 import jinja2
 
 from . import typeref as tr
-from .lower.params import param_name
-from .ir import Api, Operation, Param, ParamKey, ParamType, Resource, TypeRef
+from .ir import Api, Argument, Operation, RequestKey, RequestType, TypeRef
+from .lower.arguments import NOT_GIVEN_TYPE
 from .textsafe import py_literal
 from .render import render, static_file
 
-NOT_GIVEN_TYPE = tr.name("NotGiven")
-# The stream flag's type in each overload of a streaming operation, with its default.
-_FLAG_VARIANTS = {
+# The stream flag's type and default in the `stream=False` and `stream=True` overloads of a
+# method whose flag switches the return type (the implementation takes the flag's own type).
+_FLAG_OVERLOADS = {
     "false": (TypeRef("union", args=(tr.literal([False]), tr.NONE, NOT_GIVEN_TYPE)), "NOT_GIVEN"),
     "true": (tr.literal([True]), None),
-    "any": (TypeRef("union", args=(tr.BOOL, tr.NONE, NOT_GIVEN_TYPE)), "NOT_GIVEN"),
 }
 
 
 @dataclass(frozen=True)
-class OperationView:
+class ClientMethodView:
+    """One operation's client method, its annotations rendered for the class it is defined in."""
+
     op: Operation
     arguments: dict[str, tuple[str, ...]]  # overload variant ("false", "true", "any") -> argument lines
     response_hint: str  # the parsed (non-streamed) result
@@ -44,7 +45,6 @@ class ModeView:
     prefix: str  # "" or "Async"
     resource_base: str
     client_base: str
-    stream: str
     http_client: str
     raw_wrapper: str
     streaming_wrapper: str
@@ -52,14 +52,13 @@ class ModeView:
 
 MODES = (
     ModeView(
-        False, "", "SyncResource", "SyncAPIClient", "Stream", "httpx.Client", "raw_response_wrapper", "streaming_response_wrapper"
+        False, "", "SyncResource", "SyncAPIClient", "httpx.Client", "raw_response_wrapper", "streaming_response_wrapper"
     ),
     ModeView(
         True,
         "Async",
         "AsyncResource",
         "AsyncAPIClient",
-        "AsyncStream",
         "httpx.AsyncClient",
         "async_raw_response_wrapper",
         "async_streaming_response_wrapper",
@@ -70,130 +69,72 @@ MODES = (
 def operation_doc(op: Operation) -> str:
     lines = [op.docstring] if op.docstring else []
     lines.append(f"`{op.http_method.upper()} {op.path}`")
-    args = []
-    for p in op.path_params:
-        if p.description:
-            args.append((p.py_name, p.description))
-    if op.body:
-        for f in op.body.fields:
-            if f.description:
-                args.append((f.py_name, f.description))
-    for p in op.query_params + op.header_params:
-        if p.description:
-            args.append((p.py_name, p.description))
+    args = [(a.py_name, a.description) for a in op.arguments if a.description and a.location != "body"]
     if op.pagination is not None:
         lines.append(
             "Returns the first page: iterate it for every item of every page (`async for` on\n"
             "the async client), or step with `has_next_page()` / `next_page()`."
         )
     if args:
-        lines.append("Args:\n" + "\n".join(f"    {name}: {' '.join(text.split())}" for name, text in args))
+        lines.append("Args:\n" + "\n".join(f"    {name}: {' '.join(str(text).split())}" for name, text in args))
     return "\n\n".join(lines)
 
 
-def query_value(p: Param) -> str:
-    """The expression a query parameter's value is sent as: the runtime encodes `Delimited`
-    (`explode: false`, `spaceDelimited`, `pipeDelimited`) and `DeepObject` (`name[key]=value`);
-    anything else repeats the key per item (the OpenAPI default)."""
-    if p.style == "deepObject":
-        return f"DeepObject({p.py_name})"
-    if p.delimiter is not None:
-        return f"Delimited({p.py_name}, {py_literal(p.delimiter)})"
-    return p.py_name
+def query_value(a: Argument) -> str:
+    """The expression a query argument's value is sent as (the runtime encodes `Delimited` and
+    `DeepObject`, see ir.QueryEncoding)."""
+    if a.encoding == "deep":
+        return f"DeepObject({a.py_name})"
+    if a.encoding == "delimited":
+        return f"Delimited({a.py_name}, {py_literal(a.delimiter)})"
+    return a.py_name
 
 
-def argument_type(t: TypeRef) -> TypeRef:
-    """What an argument of type `t` accepts (model instances or their Params, see typeref)."""
-    return tr.request_form(t, param_name)
+def argument_lines(op: Operation, shadowed: frozenset[str], variant: str) -> tuple[str, ...]:
+    """The method's parameter lines after `self`, laid out (see `parameter_line`)."""
 
+    def line(a: Argument, t: TypeRef, default: str | None) -> str:
+        return parameter_line(a.py_name, tr.render(t, shadowed=shadowed), default)
 
-def optional_argument(t: TypeRef) -> TypeRef:
-    """An argument that may be left out: `t | NotGiven` (NotGiven last, after None)."""
-    return TypeRef("union", args=(*tr.members(t), NOT_GIVEN_TYPE))
-
-
-def argument_lines(op: Operation, shadowed: frozenset[str], flag: tuple[TypeRef, str | None]) -> tuple[str, ...]:
-    """The method's parameter lines after `self`, laid out (see `param`)."""
-
-    def line(name: str, t: TypeRef, default: str | None = None) -> str:
-        return param(name, tr.render(t, shadowed=shadowed), default)
-
-    lines = [line(p.py_name, argument_type(p.type)) for p in op.path_params]
+    lines = [line(a, a.type, None) for a in op.arguments if a.location == "path"]
     lines.append("*")
-    body = op.body
-    if body is not None and body.fields:
-        for f in body.fields:
-            if op.streaming and op.streaming.flag_field == f.py_name:
-                lines.append(line(f.py_name, *flag))
-            elif f.required:
-                lines.append(line(f.py_name, argument_type(f.type)))
-            else:
-                lines.append(line(f.py_name, optional_argument(argument_type(f.type)), "NOT_GIVEN"))
-    elif body is not None:
-        if body.required:
-            lines.append(line("body", argument_type(body.type)))
+    for a in op.arguments:
+        if a.location == "path":
+            continue
+        if a.stream_flag:
+            t, default = _FLAG_OVERLOADS.get(variant, (a.type, "NOT_GIVEN"))
         else:
-            lines.append(line("body", optional_argument(argument_type(body.type)), "NOT_GIVEN"))
-    for p in op.query_params + op.header_params:
-        if p.required:
-            lines.append(line(p.py_name, argument_type(p.type)))
-        else:
-            lines.append(line(p.py_name, optional_argument(argument_type(p.type)), "NOT_GIVEN"))
+            t, default = a.type, None if a.required else "NOT_GIVEN"
+        lines.append(line(a, t, default))
     return tuple(lines)
 
 
-def view(op: Operation, shadowed: frozenset[str] = frozenset()) -> OperationView:
-    """Everything the template writes for `op`; `shadowed`: builtin names its resource class
-    redefines (annotations there say `builtins.<name>`)."""
-    success = op.success
-    ret = success.type if success.kind != "empty" else tr.NONE
-    if success.kind == "binary":
-        # An object with read()/iter_bytes()/write_to_file(), as the openai SDK returns.
-        ret = tr.name("BinaryResponse")
-    if success.kind == "sse" and op.streaming:
-        ret = op.streaming.chunk_type
-    response = ret
-    names = {p.py_name for p in op.params} | {f.py_name for f in (op.body.fields if op.body else ())}
-    in_method = frozenset(names & tr.BUILTIN_NAMES)
-    cast_expr = tr.cast_target(ret, in_method)
-    chunk_cast = stream = async_stream = None
-    overloads = False
-    sync_ret = async_ret = ret
-    if op.pagination is not None:  # never with streaming (see lower/api.py)
-        item = op.pagination.item_type
-        sync_ret, async_ret = tr.generic("SyncPage", ret, item), tr.generic("AsyncPaginator", ret, item)
-    if op.streaming:
-        chunk = op.streaming.chunk_type
-        chunk_cast = tr.cast_target(chunk, in_method)
-        stream, async_stream = tr.generic("Stream", chunk), tr.generic("AsyncStream", chunk)
-        if op.streaming.flag_field:
-            overloads = True
-            sync_ret, async_ret = tr.union(sync_ret, stream), tr.union(async_ret, async_stream)
-        else:
-            sync_ret, async_ret = stream, async_stream
-    variants = _FLAG_VARIANTS if overloads else {"any": _FLAG_VARIANTS["any"]}
-    arguments = {key: argument_lines(op, shadowed, flag) for key, flag in variants.items()}
+def method_view(op: Operation, shadowed: frozenset[str] = frozenset()) -> ClientMethodView:
+    """Everything the template writes for `op`, in a class that redefines the builtins `shadowed`."""
+    returns = op.returns
+    assert returns is not None, op.key  # lower/arguments.py `finish` sets it
 
     def text(t: TypeRef | None) -> str | None:
         return None if t is None else tr.render(t, shadowed=shadowed)
 
-    return OperationView(
+    variants = ("false", "true", "any") if returns.overloads else ("any",)
+    return ClientMethodView(
         op,
-        arguments,
-        tr.render(response, shadowed=shadowed),
-        text(stream),
-        text(async_stream),
-        tr.render(sync_ret, shadowed=shadowed),
-        tr.render(async_ret, shadowed=shadowed),
-        cast_expr,
-        chunk_cast,
+        {key: argument_lines(op, shadowed, key) for key in variants},
+        tr.render(returns.result, shadowed=shadowed),
+        text(returns.stream),
+        text(returns.async_stream),
+        tr.render(returns.sync, shadowed=shadowed),
+        tr.render(returns.async_, shadowed=shadowed),
+        tr.cast_target(returns.result, returns.shadowed),
+        tr.cast_target(op.streaming.chunk_type, returns.shadowed) if op.streaming else None,
         operation_doc(op),
-        overloads,
-        tuple((py_literal(p.wire_name), query_value(p)) for p in op.query_params),
+        returns.overloads,
+        tuple((py_literal(a.wire_name), query_value(a)) for a in op.arguments if a.location == "query"),
     )
 
 
-def param(name: str, hint: str, default: str | None = None, indent: int = 8) -> str:
+def parameter_line(name: str, hint: str, default: str | None = None, indent: int = 8) -> str:
     """One parameter line, laid out as black would: a long annotation with a default is parenthesised.
 
     (ruff keeps parentheses it is given and black removes needless ones, so deciding here makes
@@ -215,25 +156,15 @@ def _has_top_level_union(hint: str) -> bool:
     return False
 
 
-def shadowed_builtins(res: Resource) -> frozenset[str]:
-    """Builtin names a resource class redefines (a `list` method, a `type` child...).
-
-    Type checkers resolve annotation names in class scope, so `list[...]` in the signatures of a
-    class with a `list` method names the method: such annotations say `builtins.list[...]`.
-    """
-    names = {op.method_name for op in res.operations} | {child.name for child in res.children}
-    return frozenset(names & tr.BUILTIN_NAMES)
-
-
-def _drop_unused_builtins(source: str) -> str:
-    # The template imports builtins for qualified hints; most APIs never need one.
-    if "builtins." in source:
-        return source
-    return source.replace("import builtins\n", "", 1)
+def _uses_builtins(v: ClientMethodView) -> bool:
+    """Whether the method's annotations or cast targets name a builtin as `builtins.<name>`."""
+    texts = [*(line for lines in v.arguments.values() for line in lines), v.response_hint, v.return_hint]
+    texts += [v.async_return_hint, v.cast_expr, v.chunk_cast or "", v.stream_hint or "", v.async_stream_hint or ""]
+    return any("builtins." in t for t in texts)
 
 
 @dataclass(frozen=True)
-class ParamTypeView:
+class RequestTypeView:
     name: str
     doc: str  # the model's description, else a line naming the model
     typed_dict: bool
@@ -242,18 +173,18 @@ class ParamTypeView:
     alias: str  # the alias's value, as source
 
 
-def param_type_view(p: ParamType) -> ParamTypeView:
+def request_type_view(p: RequestType) -> RequestTypeView:
     def text(t: TypeRef) -> str:
         return tr.render(t, params="")  # inside the params module its own names are bare
 
-    def annotation(k: ParamKey) -> str:
+    def annotation(k: RequestKey) -> str:
         t = py_literal(text(k.type)) if k.forward else text(k.type)
         return f"Required[{t}]" if k.required else t
 
     doc = p.description or f"What a request may pass for `models.{p.model}`."
     keys = tuple((k.wire_name, annotation(k)) for k in p.keys)
     alias = "" if p.alias is None else py_literal(text(p.alias)) if p.quoted else text(p.alias)
-    return ParamTypeView(p.name, doc, p.alias is None, p.functional, keys, alias)
+    return RequestTypeView(p.name, doc, p.alias is None, p.functional, keys, alias)
 
 
 def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: Path | None) -> dict[str, str]:
@@ -261,7 +192,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
     under `resources/` (imported on first use, so a spec change rewrites only the modules of the
     resources it concerns), and the static runtime copied as it is under the header."""
     pkg = api.package_name.replace(".", "/")
-    views = {op.key: view(op, shadowed_builtins(res)) for res in api.root.walk() for op in res.operations}
+    views = {op.key: method_view(op, res.shadowed) for res in api.root.walk() for op in res.operations}
     ctx = {
         "api": api,
         "header": header,
@@ -272,7 +203,6 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "schemes": api.security_schemes,
         "auth_headers": auth_header_items(api),
     }
-    env.globals["param"] = param
     runtime = static_file("client/_runtime.py", user_templates)
     pagination = static_file("client/_pagination.py", user_templates)
     files = {
@@ -282,7 +212,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         f"{pkg}/client/_pagination.py": header + "\n" + pagination,
         f"{pkg}/client/resources/__init__.py": render(env, "client/resources_init.py.j2", **ctx),
         f"{pkg}/client/params.py": render(
-            env, "client/params.py.j2", **ctx, params=[param_type_view(p) for p in api.params]
+            env, "client/params.py.j2", **ctx, params=[request_type_view(p) for p in api.params]
         ),
     }
     for top in api.root.children:
@@ -294,8 +224,9 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
             top_resource=top,
             resources=resources,
             paginated=any(op.pagination is not None for res in resources for op in res.operations),
+            uses_builtins=any(_uses_builtins(views[op.key]) for res in resources for op in res.operations),
         )
-        files[f"{pkg}/client/resources/{top.module}.py"] = _drop_unused_builtins(module)
+        files[f"{pkg}/client/resources/{top.module}.py"] = module
     return files
 
 
@@ -308,6 +239,3 @@ def auth_header_items(api: Api) -> list[tuple[str, str]]:
             by_wire.setdefault(s.wire_name, []).append(s.py_name)
     return [(wire, " or ".join(names)) for wire, names in by_wire.items()]
 
-
-def resource_label(res: Resource) -> str:
-    return ".".join(res.path)

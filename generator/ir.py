@@ -8,7 +8,7 @@ name can never shadow a runtime name).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 TypeKind = Literal["name", "model", "param", "literal", "generic", "union"]
@@ -36,32 +36,36 @@ class TypeRef:
 ParamLocation = Literal["path", "query", "header", "cookie"]
 BodyKind = Literal["json", "multipart", "form", "binary", "text"]
 ResponseKind = Literal["json", "binary", "text", "empty", "sse"]
+# How the client sends a request body: `data=`/`files=` form fields, `content=` raw bytes or
+# text, `json_body=` built from the fields, or `json_body=` the whole `body` argument.
+BodyEncoding = Literal["form", "content", "json_fields", "json"]
+# How a value travels in the query string: each item repeats the key (""), items joined by a
+# delimiter ("delimited": `explode: false`, space/pipeDelimited), `name[key]=value` ("deep").
+QueryEncoding = Literal["", "delimited", "deep"]
+# How the server turns the wire text into the declared type: FastAPI itself (""), JSON text
+# ("json"), items joined by a delimiter ("delimited"), `name[key]` query pairs ("deep").
+WireDecoding = Literal["", "json", "delimited", "deep"]
+# How a route learns that a stream was asked for: never, always, the JSON body's flag, a form field.
+StreamMode = Literal["never", "always", "json_flag", "form_flag"]
 
 
 @dataclass(frozen=True)
-class Param:
+class Parameter:
+    """A path/query/header/cookie parameter of an operation, as the spec declares it."""
+
     wire_name: str
     py_name: str
     location: ParamLocation
     required: bool
-    type: TypeRef  # without "| None" for optional-ness; the template decides the default
+    type: TypeRef  # without "| None" for optional-ness
     description: str | None = None
-    deprecated: bool = False
-    explode: bool = True
     pointer: str = ""
-    # OpenAPI serialisation style: "form" (query/cookie default), "simple" (path/header default),
-    # "deepObject", "spaceDelimited", "pipeDelimited"...
-    style: str = ""
+    encoding: QueryEncoding = ""  # query parameters only
+    delimiter: str = ""  # with encoding "delimited"
 
     @property
     def type_hint(self) -> str:
         return _render(self.type)
-
-    @property
-    def delimiter(self) -> str | None:
-        """What joins the items of this query value into one (`explode: false`, spaceDelimited,
-        pipeDelimited); None when each item repeats the key (the default)."""
-        return {"spaceDelimited": " ", "pipeDelimited": "|"}.get(self.style, None if self.explode else ",")
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,6 @@ class BodyField:
     required: bool
     description: str | None = None
     is_file: bool = False
-    nullable: bool = False
 
     @property
     def type_hint(self) -> str:
@@ -84,10 +87,10 @@ class RequestBody:
     media_type: str
     kind: BodyKind
     type: TypeRef  # the whole body, e.g. _models.CreateChatCompletionRequest
-    model: str | None  # class name when the body is a generated model
     required: bool
     fields: tuple[BodyField, ...] = ()  # top-level properties when the body is an object
     description: str | None = None
+    encoding: BodyEncoding = "json"
 
     @property
     def type_hint(self) -> str:
@@ -112,10 +115,13 @@ class Response:
 class Streaming:
     """How an operation streams server-sent events."""
 
-    flag_field: str | None  # body field that switches to SSE ("stream"); None: always streams
+    flag_field: str | None  # body field (Python name) that switches to SSE ("stream"); None: always streams
     chunk_type: TypeRef
-    chunk_model: str | None
     terminator: str | None = None  # `data:` payload that must end the stream (x-stream-terminator)
+    # How the server's route learns a stream was asked for, and the flag's wire name (json_flag)
+    # or endpoint parameter (form_flag).
+    mode: StreamMode = "always"
+    flag: str | None = None
 
     @property
     def chunk_type_hint(self) -> str:
@@ -147,9 +153,68 @@ class Pagination:
 
 
 @dataclass(frozen=True)
+class Argument:
+    """One keyword argument of the client method (after the positional path parameters)."""
+
+    py_name: str
+    wire_name: str  # "" for the whole body
+    location: Literal["path", "query", "header", "field", "body"]  # field: one body property
+    type: TypeRef  # in request form (models also take their Param); `| NotGiven` when optional
+    required: bool  # else defaults to NOT_GIVEN
+    description: str | None = None
+    stream_flag: bool = False  # the body field that switches the response to a stream
+    encoding: QueryEncoding = ""  # query arguments: how the runtime encodes the value
+    delimiter: str = ""
+
+
+@dataclass(frozen=True)
+class ClientReturns:
+    """What the client method returns, decided once for sync and async."""
+
+    result: TypeRef  # the parsed result of a call that does not stream (`cast_to`)
+    sync: TypeRef  # the method's return annotation (a page, a stream, or a union of both kinds)
+    async_: TypeRef
+    stream: TypeRef | None = None  # the `stream=True` overload (with `overloads`), or the stream type
+    async_stream: TypeRef | None = None
+    overloads: bool = False  # a stream flag switches the return type: three overloads
+    # Builtin names the method's parameters redefine: its cast targets say `builtins.<name>`.
+    shadowed: frozenset[str] = frozenset()
+
+
+InputSource = Literal["param", "json", "form", "file", "raw"]
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One field of an operation's server input object, and the endpoint parameter reading it."""
+
+    name: str  # attribute on the input object
+    local: str  # endpoint parameter ("_body" for a whole body)
+    alias: str | None  # wire name FastAPI matches, when it is not `local`
+    location: Literal["path", "query", "header", "cookie", "body"]
+    source: InputSource  # param: path/query/header/cookie; json: the whole JSON body; raw: read by the runtime
+    type: TypeRef  # the field's type
+    wire_type: TypeRef  # what FastAPI validates the wire value into (`str` for JSON-carrying text)
+    required: bool  # else defaults to None
+    decode: WireDecoding = ""
+    delimiter: str = ""
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerResponse:
+    """How a server route answers the operation's success."""
+
+    kind: ResponseKind  # what the runtime sends: json (a stream too when asked), sse, binary, text, empty
+    model: TypeRef | None  # FastAPI's response_model (a JSON success with a type)
+    plain: bool  # sent as a plain `Response` (FastAPI does not encode it)
+    content: tuple[tuple[str, str], ...]  # (media type, "string" | "binary") documented besides JSON
+    returns: TypeRef  # the service method's return type
+
+
+@dataclass(frozen=True)
 class Operation:
     key: str  # "POST /chat/completions": unique, used in API.md and tests
-    operation_id: str | None  # as in the spec (may be None)
     http_method: str  # lower case
     path: str
     resource: tuple[str, ...]  # python attribute path, ("chat", "completions")
@@ -160,21 +225,30 @@ class Operation:
     docstring: str  # final text (summary + description), not yet escaped
     deprecated: bool
     tags: tuple[str, ...]
-    path_params: tuple[Param, ...]
-    query_params: tuple[Param, ...]
-    header_params: tuple[Param, ...]
-    cookie_params: tuple[Param, ...]
+    path_params: tuple[Parameter, ...]
+    query_params: tuple[Parameter, ...]
+    header_params: tuple[Parameter, ...]
+    cookie_params: tuple[Parameter, ...]
     body: RequestBody | None
     success: Response
-    responses: tuple[Response, ...]
     streaming: Streaming | None
     server_group: str  # ServerGroup.py_name
     security: tuple[tuple[str, ...], ...]  # alternatives; each a tuple of SecurityScheme.py_name
     pointer: str  # "#/paths/~1chat~1completions/post"
     pagination: Pagination | None = None
+    # The client method: its keyword arguments in order (path parameters are positional) and returns.
+    arguments: tuple[Argument, ...] = ()
+    returns: ClientReturns | None = None
+    # The server route: the input class, its fields in endpoint order, the FastAPI path (path
+    # variables that are not identifiers renamed) and the renames (route variable, spec name).
+    input_class: str = ""
+    server_response: ServerResponse | None = None
+    inputs: tuple[InputField, ...] = ()
+    route_path: str = ""
+    route_renames: tuple[tuple[str, str], ...] = ()
 
     @property
-    def params(self) -> tuple[Param, ...]:
+    def parameters(self) -> tuple[Parameter, ...]:
         return self.path_params + self.query_params + self.header_params + self.cookie_params
 
 
@@ -193,7 +267,6 @@ class SecurityScheme:
 class ServerGroup:
     py_name: str  # "gateway", "control_plane", "public", "default"
     default_url: str
-    description: str | None = None
     env_var: str | None = None
 
 
@@ -205,11 +278,34 @@ class Resource:
     operations: tuple[Operation, ...] = ()
     children: tuple["Resource", ...] = ()
     module: str = ""  # top-level resources: the client module that holds them (client/resources/<module>.py)
+    # Builtin names the class redefines (a `list` method, a `type` child): type checkers read
+    # annotation names in class scope, so its annotations say `builtins.<name>`.
+    shadowed: frozenset[str] = frozenset()
 
     def walk(self):
         yield self
         for c in self.children:
             yield from c.walk()
+
+
+@dataclass(frozen=True)
+class Service:
+    """The server side of one top-level resource: its service class, create_app keyword and routes."""
+
+    resource: str  # Resource.name of the top-level resource
+    keyword: str  # create_app keyword
+    class_name: str  # "ChatService"
+    module: str  # module name in server/routes, inputs and services (the client's Resource.module)
+    routes: tuple[str, ...]  # Operation.key of its operations, in route order
+
+
+@dataclass(frozen=True)
+class TracingHeader:
+    """A tracing header the server's RequestContext offers as a field."""
+
+    name: str  # RequestContext field ("trace_id")
+    wire_name: str  # lower case ("x-portkey-trace-id")
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -224,16 +320,18 @@ class Api:
     security_schemes: tuple[SecurityScheme, ...]
     operations: tuple[Operation, ...]
     root: Resource
-    model_names: tuple[str, ...] = field(default=())
     client_name: str = "Client"  # sync client class; the async one is "Async" + this
     # The spec after overlay, as JSON text: the generated server serves it and enforces it.
     openapi_json: str = ""
     # The request types (TypedDicts and aliases) of the params module, in definition order.
-    params: tuple["ParamType", ...] = ()
+    params: tuple["RequestType", ...] = ()
+    # Server services in create_app order (a router whose route would swallow another's path comes later).
+    services: tuple[Service, ...] = ()
+    tracing_headers: tuple[TracingHeader, ...] = ()
 
 
 @dataclass(frozen=True)
-class ParamKey:
+class RequestKey:
     """One key of a request TypedDict."""
 
     wire_name: str
@@ -243,7 +341,7 @@ class ParamKey:
 
 
 @dataclass(frozen=True)
-class ParamType:
+class RequestType:
     """What a request may pass for one model class: ``<Class>Param`` in the params module.
 
     A TypedDict (``keys``) for an object class, so mypy checks dict literals key by key;
@@ -251,13 +349,13 @@ class ParamType:
     union of member Params...). ``functional``: keys that cannot be class-body names use the
     ``TypedDict("Name", {...})`` form. The module evaluates its annotations (so that ``Required``
     is seen at run time, by pydantic too): a type naming a Param not defined before it is written
-    as a string (``ParamKey.forward``; ``quoted`` for an alias).
+    as a string (``RequestKey.forward``; ``quoted`` for an alias).
     """
 
     name: str  # "ChatCompletionRequestUserMessageParam"
     model: str  # "ChatCompletionRequestUserMessage"
     description: str | None = None
-    keys: tuple[ParamKey, ...] = ()
+    keys: tuple[RequestKey, ...] = ()
     alias: TypeRef | None = None
     functional: bool = False
     quoted: bool = False

@@ -16,6 +16,13 @@ Schema/class/enum/field naming (used by the models step):
 * ``unique_name(name, taken)``: deterministic de-duplication for the rare true collision.
 * ``module_names(names, suffix=...)``: file names for modules named after identifiers (one
   client module per top-level resource), clear of :data:`MODULE_RESERVED`.
+
+Client and server naming (used by generator/lower/): one :class:`Scope` per namespace of the
+generated code (client module, client class, constructor, method, route endpoint, create_app,
+params module, RequestContext) holding the names the templates use there; the suffixes of
+derived names (``Input``, ``Service``, ``Param``, ``Resource``, ``Client``, ``_resource``); and
+the functions that apply them (``input_class_name``, ``service_class_name``, ``app_keyword``,
+``resource_class_name``, ``client_class_name``, ``MethodNames``, ``server_group_name``).
 """
 
 from __future__ import annotations
@@ -197,6 +204,11 @@ def safe_identifier(name: str, *, reserved: Collection[str] = ()) -> str:
     return name
 
 
+def py_name(text: str) -> str:
+    """An attribute, method, parameter or resource name for `text`: snake_case, never a keyword."""
+    return safe_identifier(snake_name(text))
+
+
 #: Prefixes pydantic (>= 2.10) protects: a field starting with one of these triggers a warning.
 PROTECTED_FIELD_PREFIXES = ("model_dump", "model_validate")
 
@@ -307,3 +319,196 @@ def module_names(names: Iterable[str], *, suffix: str) -> dict[str, str]:
         result[name] = module
         used.add(module.casefold())
     return result
+
+
+# --- scopes: where a generated name lives and what it must not take there ----------------------
+#
+# Every reserved list of the client and server templates is here, one per scope, with the
+# suffixes that move a clashing name aside. tests/test_template_locals.py renders a probe spec
+# whose names are every template local and checks with `ast` that no template local is shadowed.
+
+
+class Scope:
+    """A namespace of generated code (a module, a class, a method's locals) and the names the
+    templates themselves use in it."""
+
+    def __init__(self, where: str, reserved: Iterable[str]):
+        self.where = where
+        self.reserved = frozenset(reserved)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.reserved
+
+    def __or__(self, other: Iterable[str]) -> frozenset[str]:
+        return self.reserved | frozenset(other)
+
+    def local(self, name: str) -> str:
+        """`name` with ``_`` appended when the scope uses it (an endpoint's `_body`...)."""
+        return f"{name}_" if name in self.reserved else name
+
+    def identifier(self, text: str) -> str:
+        """A snake_case identifier for `text`, clear of keywords and of this scope's names."""
+        return safe_identifier(snake_name(text), reserved=self.reserved)
+
+
+#: Client modules (`_client.py`, `resources/<module>.py`): what they define or import. A resource
+#: class or the client class must not take one.
+CLIENT_MODULE_SCOPE = Scope(
+    "client module",
+    {
+        "Any", "Literal", "Mapping", "Sequence", "TYPE_CHECKING", "lazy_module", "cast", "overload", "os", "httpx", "cached_property",
+        "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
+        "SyncResource", "AsyncResource", "Root", "SyncPage", "AsyncPaginator", "PageRule",
+        "Self", "BinaryResponse", "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "DeepObject", "Delimited",
+    },
+)  # fmt: skip
+#: What client/__init__.py re-exports besides the client classes: the client class must not take one.
+CLIENT_PACKAGE_SCOPE = Scope(
+    "client package",
+    CLIENT_MODULE_SCOPE
+    | {
+        "raw_response_wrapper", "async_raw_response_wrapper",
+        "streaming_response_wrapper", "async_streaming_response_wrapper", "request_id",
+        "APIConnectionError", "APIError", "APIResponseValidationError", "APIStatusError",
+        "APIStreamError", "APITimeoutError", "AuthenticationError", "BadRequestError",
+        "ConflictError", "InternalServerError", "NotFoundError", "PermissionDeniedError",
+        "RateLimitError", "RawResponse", "UnprocessableEntityError",
+    },
+)  # fmt: skip
+#: Attributes of the generated client classes: a top-level resource must not take one.
+CLIENT_CLASS_SCOPE = Scope(
+    "client class",
+    {
+        "request", "close", "aclose", "copy", "with_options", "base_urls", "auth_headers",
+        "default_headers", "default_query", "timeout", "max_retries", "sleep", "clock",
+        "with_raw_response",
+    },
+)  # fmt: skip
+#: The client constructor: its own arguments, the client attributes (each scheme is stored as
+#: `self.<name>`), the names its body and copy() use.
+CONSTRUCTOR_SCOPE = Scope(
+    "client constructor",
+    CLIENT_CLASS_SCOPE
+    | {"base_url", "timeout", "max_retries", "default_headers", "default_query", "http_client", "self"}
+    | {"strict_response_validation"}
+    | {"os", "isinstance", "super", "base_url_given", "str", "frozenset"}
+    | {"headers", "urls", "follows", "new", "base_urls", "auth_headers"},
+)
+#: A client method: the per-call options every method takes, and what its body calls (`cast(...)`,
+#: `bool(stream)`, `isinstance(body, NotGiven)`, a list method's `lambda page_query: ...`).
+METHOD_SCOPE = Scope(
+    "client method",
+    {"self", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "cls"}
+    | {"cast", "bool", "isinstance", "page_query", "SyncPage", "AsyncPaginator", "PageRule"},
+)
+#: Locals of a server route's endpoint function: its parameters take `name_` instead.
+ENDPOINT_SCOPE = Scope("route endpoint", {"_ctx", "_body", "_request", "_service", "_mock", "_router", "_input"})
+#: create_app(): its keywords that are not resources, and what its body calls.
+APP_SCOPE = Scope(
+    "create_app",
+    {"mock", "prefix", "max_body_size", "title", "version", "lifespan", "dependencies", "docs_url", "list"},
+)
+#: The server's RequestContext: its own field (credentials and tracing headers are the others).
+CONTEXT_SCOPE = Scope("RequestContext", {"request"})
+#: The params module's own names: a TypedDict key with one of these takes the functional form.
+PARAMS_MODULE_SCOPE = Scope(
+    "params module", {"Any", "Literal", "Mapping", "Sequence", "Required", "TypeAlias", "TypedDict", "_models", "annotations"}
+)
+#: Server group names a group may not take: its client argument is `<name>_url` ("base" would be
+#: `base_url`) and "default" is the spec's own `servers`.
+SERVER_GROUP_RESERVED = frozenset({"default", "base"})
+
+# Suffixes and prefixes of derived names, in one place.
+ASYNC_PREFIX = "Async"  # the async twin of every client class
+RESOURCE_SUFFIX = "Resource"  # a resource class clear of its module's names
+CLIENT_SUFFIX = "Client"  # a client class clear of its package's names
+MODULE_SUFFIX = "_resource"  # a resource module clear of MODULE_RESERVED
+REQUEST_TYPE_SUFFIX = "Param"  # the request form of a model class
+INPUT_SUFFIX = "Input"  # a server operation's input class
+SERVICE_SUFFIX = "Service"  # a server resource's service class
+
+
+def request_type_name(model_class: str) -> str:
+    """`ChatMessage` -> `ChatMessageParam`: what a request may pass for that model class."""
+    return model_class + REQUEST_TYPE_SUFFIX
+
+
+def input_class_name(function_name: str) -> str:
+    """`create_chat_completion` -> `CreateChatCompletionInput`."""
+    return class_name(function_name) + INPUT_SUFFIX
+
+
+def service_class_name(resource: str) -> str:
+    """`chat` -> `ChatService`."""
+    return class_name(resource) + SERVICE_SUFFIX
+
+
+def app_keyword(resource: str) -> str:
+    """The create_app keyword that takes a resource's service."""
+    return APP_SCOPE.identifier(resource)
+
+
+def resource_class_name(path: tuple[str, ...], taken: Collection[str], made: Collection[str] = ()) -> str:
+    """PascalCase of the whole resource path, moved aside from `taken`, from the async twins and
+    from the casefolded class names already `made` (client.a_b and client.a.b are both AB: the
+    later one in path order is ABResource)."""
+    name = class_name("_".join(path)) if path else "Root"
+    if path and (name in taken or name.startswith(ASYNC_PREFIX) or name.casefold() in made):
+        name += RESOURCE_SUFFIX
+    return name
+
+
+def client_class_name(name: str) -> str:
+    """`name`, or `name + "Client"` while it or its Async twin is taken in the client modules."""
+    while name in CLIENT_PACKAGE_SCOPE or ASYNC_PREFIX + name in CLIENT_PACKAGE_SCOPE:
+        name += CLIENT_SUFFIX
+    return name
+
+
+class MethodNames:
+    """Claims the Python names of one method's arguments, in order: the name of the wire text,
+    else ``<text>_<location>`` (``metadata_header``), else numbered; never a `reserved` name."""
+
+    def __init__(self, reserved: Iterable[str]):
+        self.taken = set(reserved)
+
+    def claim(self, wire: str, location: str) -> str:
+        name = py_name(wire)
+        if name in self.taken:
+            name = py_name(f"{wire}_{location}")
+        base, n = name, 2
+        while name in self.taken:  # still taken: same wire name twice in one location (spec error) - keep both usable
+            name, n = f"{base}_{location}{n}", n + 1
+        self.taken.add(name)
+        return name
+
+
+def server_group_name(name: str, taken: Collection[str]) -> str:
+    """`name` for a server group, clear of SERVER_GROUP_RESERVED (``base`` -> ``base_servers``)
+    and of `taken` (numbered: two unnamed groups on one host stay reachable)."""
+    base, n = name, 2
+    if base in SERVER_GROUP_RESERVED:
+        base = name = f"{base}_servers"
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def client_name_from_title(title: str) -> str:
+    """The client class for an API title: its first two words that are not API/REST/OpenAPI."""
+    kept = [w for w in re.split(r"[^A-Za-z0-9]+", title) if w and w.lower() not in ("api", "rest", "openapi")]
+    return class_name(" ".join(kept[:2])) if kept else "Client"
+
+
+def common_dash_prefix(names: list[str]) -> str:
+    """The dash-separated words all `names` start with (``x-portkey-``), keeping at least one word
+    of each: header credentials and parameters are named without it (``api_key``, ``trace_id``)."""
+    parts = [n.split("-") for n in names]
+    common: list[str] = []
+    for tokens in zip(*parts):
+        if len(set(tokens)) != 1:
+            break
+        common.append(tokens[0])
+    if any(len(p) <= len(common) for p in parts):
+        common = common[:-1]
+    return "-".join(common) + "-" if common else ""

@@ -424,7 +424,7 @@ def test_ir_codec_roundtrip_and_refusals(tmp_path):
     encoded = encode_ir(result.api)
     assert decode_ir(json.loads(json.dumps(encoded))) == result.api
     literal = ir.TypeRef("literal", values=("a", 1, True, 1.5))  # 1 and True stay apart
-    param = ir.Param("a", "a", "query", False, ir.TypeRef("union", args=(ir.TypeRef("name", "str"), literal)))
+    param = ir.Parameter("a", "a", "query", False, ir.TypeRef("union", args=(ir.TypeRef("name", "str"), literal)))
     values = decode_ir(json.loads(json.dumps(encode_ir(param)))).type.args[1].values
     assert [(type(v), v) for v in values] == [(str, "a"), (int, 1), (bool, True), (float, 1.5)]
     assert decode_ir(encode_ir((param, frozenset({"x"}), {"k": [1.5, None]}))) == (

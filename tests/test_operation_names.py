@@ -115,7 +115,9 @@ def test_real_spec_all_operations_named(portkey_spec_path):
     doc = load_spec(portkey_spec_path).document
     from project_paths import REPO
 
-    rules = NamingRules.from_mapping(yaml.safe_load((REPO / "spec" / "names.yaml").read_text()))
+    from portkey_codegen.lower.operations import Overrides
+
+    rules = Overrides.from_mapping(yaml.safe_load((REPO / "spec" / "names.yaml").read_text())).naming
     raws = iter_operations(doc)
     count = len(spec_operation_keys(portkey_spec_path))
     assert len(raws) == count

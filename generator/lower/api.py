@@ -11,14 +11,26 @@ from typing import Any, Mapping
 from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
-from ..ir import Api, BodyField, Operation, Param, SecurityScheme, ServerGroup, Streaming
-from ..naming import snake_name
+from ..ir import Api, BodyField, Operation, Parameter, SecurityScheme, ServerGroup, Streaming
+from ..naming import (
+    CONSTRUCTOR_SCOPE,
+    METHOD_SCOPE,
+    MethodNames,
+    class_name,
+    client_class_name,
+    client_name_from_title,
+    common_dash_prefix,
+    input_class_name,
+    py_name,
+    server_group_name,
+    snake_name,
+)
+from .arguments import finish
 from .pagination import check_overrides, detect
+from .services import plan_services, tracing_headers
 from .operations import (
-    CLIENT_ATTRIBUTES,
-    CLIENT_MODULE_NAMES,
-    RESERVED_PARAMS,
     NamingRules,
+    Overrides,
     OperationBuilder,
     TypeHinter,
     assign_names,
@@ -26,7 +38,6 @@ from .operations import (
     docstring_for,
     function_names,
     iter_operations,
-    py_name,
 )
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
@@ -55,22 +66,22 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
     groups: dict[str, ServerGroup] = {}
     by_key: dict[tuple[str, ...], str] = {}
 
-    def add(py_name: str, servers: list, description: str | None) -> None:
+    def add(py_name: str, servers: list) -> None:
         first = next((s for s in servers if isinstance(s, dict)), {})
         url = _server_url(first) or "/"
         env = f"{env_prefix}_{py_name.upper()}_URL" if env_prefix and py_name != "default" else None
         if env_prefix and py_name == "default":
             env = f"{env_prefix}_BASE_URL"
-        groups[py_name] = ServerGroup(py_name, url, description, env)
+        groups[py_name] = ServerGroup(py_name, url, env)
 
-    add("default", document.get("servers") or [{"url": "/"}], "servers of the spec")
+    add("default", document.get("servers") or [{"url": "/"}])
     by_key[_url_key(document.get("servers") or [{"url": "/"}])] = "default"
     for key, servers in (document.get("x-server-groups") or {}).items():
         if not isinstance(servers, list):
             continue
         name = rules.servers.get(str(key)) or snake_name(re.sub(r"Servers?$", "", str(key)) or str(key))
-        name = _free_group_name(name, groups)
-        add(name, servers, f"x-server-groups: {key}")
+        name = server_group_name(name, groups)
+        add(name, servers)
         by_key.setdefault(_url_key(servers), name)
 
     def group_for(*holders: Mapping[str, Any]) -> str:
@@ -80,27 +91,13 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
                 key = _url_key(servers)
                 if key not in by_key:
                     name = snake_name(key[0].split("/")[0].replace(".", "_")) if key and key[0] else "server"
-                    name = _free_group_name(name, groups)  # two unnamed groups on one host: both reachable
-                    add(name, servers, None)
+                    name = server_group_name(name, groups)  # two unnamed groups on one host: both reachable
+                    add(name, servers)
                     by_key[key] = name
                 return by_key[key]
         return "default"
 
     return groups, group_for
-
-
-# A group's client argument is `<name>_url`: "base" would clash with the default group's
-# `base_url`, and "default" is the spec's own `servers`, which no extension may replace.
-_RESERVED_GROUP_NAMES = frozenset({"default", "base"})
-
-
-def _free_group_name(name: str, groups: Mapping[str, Any]) -> str:
-    base, n = name, 2
-    if base in _RESERVED_GROUP_NAMES:
-        base = name = f"{base}_servers"
-    while name in groups:
-        name, n = f"{base}_{n}", n + 1
-    return name
 
 
 def _distinct_scheme_names(
@@ -124,7 +121,11 @@ def _env_var(env_prefix: str | None, name: str, kind: str) -> str | None:
 
 
 def build_security(
-    document: Mapping[str, Any], rules: NamingRules, env_prefix: str | None, report: Report | None = None
+    document: Mapping[str, Any],
+    rules: NamingRules,
+    env_prefix: str | None,
+    report: Report | None = None,
+    json_security: frozenset[str] = frozenset(),
 ) -> dict[str, SecurityScheme]:
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     header_names = [
@@ -132,7 +133,7 @@ def build_security(
         for s in schemes.values()
         if isinstance(s, dict) and s.get("type") == "apiKey"
     ]
-    prefix = _common_dash_prefix(header_names) if len(header_names) >= 2 else ""
+    prefix = common_dash_prefix(header_names) if len(header_names) >= 2 else ""
     result: dict[str, SecurityScheme] = {}
     unsupported: dict[str, str] = {}
     for key, scheme in schemes.items():
@@ -160,7 +161,7 @@ def build_security(
         env = _env_var(env_prefix, py, kind)
         desc = scheme.get("description") if isinstance(scheme.get("description"), str) else None
         result[str(key)] = SecurityScheme(
-            str(key), py, kind, wire, desc, env, str(key) in rules.json_security  # type: ignore[arg-type]
+            str(key), py, kind, wire, desc, env, str(key) in json_security  # type: ignore[arg-type]
         )
     result = _distinct_scheme_names(result, rules.security, env_prefix)
     if report is not None:
@@ -174,7 +175,7 @@ def build_security(
             )
     used: dict[str, str] = {}
     for s in result.values():
-        if s.py_name in used or s.py_name in RESERVED_CLIENT_ARGS:
+        if s.py_name in used or s.py_name in CONSTRUCTOR_SCOPE:
             raise GeneratorError(
                 Diagnostic(
                     "error",
@@ -189,17 +190,6 @@ def build_security(
             )
         used[s.py_name] = s.key
     return result
-
-
-RESERVED_CLIENT_ARGS = frozenset(
-    {"base_url", "timeout", "max_retries", "default_headers", "default_query", "http_client", "self"}
-    # the constructor stores each scheme as `self.<name>`: it must not replace a client attribute
-    | CLIENT_ATTRIBUTES
-    # ...and its body calls these (a parameter of the same name would shadow them)
-    | {"os", "isinstance", "super", "base_url_given", "str", "frozenset"}
-    # ...and so does copy() (`headers`, `urls`... hold what changes; base_urls/auth_headers are its own arguments)
-    | {"headers", "urls", "follows", "new", "base_urls", "auth_headers"}
-)
 
 
 def _check_scheme_names(schemes: Mapping[str, SecurityScheme], root: Any, groups: Mapping[str, ServerGroup]) -> None:
@@ -220,55 +210,24 @@ def _check_scheme_names(schemes: Mapping[str, SecurityScheme], root: Any, groups
             )
 
 
-def _common_dash_prefix(names: list[str]) -> str:
-    parts = [n.split("-") for n in names]
-    common: list[str] = []
-    for tokens in zip(*parts):
-        if len(set(tokens)) != 1:
-            break
-        common.append(tokens[0])
-    # keep at least one token of every name
-    if any(len(p) <= len(common) for p in parts):
-        common = common[:-1]
-    return "-".join(common) + "-" if common else ""
-
-
-# Builtins and module names the generated method bodies call (`cast(...)`, `bool(stream)`,
-# `isinstance(body, NotGiven)`, a list method's `lambda page_query: ...` and its page classes): a
-# parameter of that name would shadow them inside the method.
-_METHOD_BODY_NAMES = frozenset({"cast", "bool", "isinstance", "page_query", "SyncPage", "AsyncPaginator", "PageRule"})
-
-
-def _body_builtins(success: Any) -> frozenset[str]:
-    """Names the method body of an operation with this success response uses: `type(None)` is
-    the cast target of an operation without a response body."""
-    if success.kind == "empty" or success.type == tr.NONE:
-        return _METHOD_BODY_NAMES | {"type"}
-    return _METHOD_BODY_NAMES
+def _method_reserved(success: Any, whole_body: bool) -> frozenset[str]:
+    """Names a method's parameters may not take: the method scope's, `type` when `type(None)` is
+    the cast target (no response body), `body` when the whole body is the `body` argument."""
+    extra = {"type"} if success.kind == "empty" or success.type == tr.NONE else set()
+    return METHOD_SCOPE | extra | ({"body"} if whole_body else set())
 
 
 def _unique_py_names(
-    params: list[Param],
+    params: list[Parameter],
     fields: list[BodyField],
     header_prefix: str = "",
     reserved: frozenset[str] = frozenset(),
-) -> tuple[list[Param], list[BodyField]]:
-    """Python names for parameters and body fields, unique within one method."""
-    taken = set(RESERVED_PARAMS) | set(reserved)
-    out_params: list[Param] = []
+) -> tuple[list[Parameter], list[BodyField]]:
+    """Python names for parameters and body fields, unique within one method (clear of `reserved`)."""
+    claim = MethodNames(reserved).claim
+    out_params: list[Parameter] = []
     # Path parameters first (positional), then body fields, then query/header/cookie.
     ordered = sorted(params, key=lambda p: 0 if p.location == "path" else 2)
-    body_names: dict[str, str] = {}
-
-    def claim(wire: str, suffix: str) -> str:
-        name = py_name(wire)
-        if name in taken:
-            name = py_name(f"{wire}_{suffix}")
-        base, n = name, 2
-        while name in taken:  # still taken: same wire name twice in one location (spec error) — keep both usable
-            name, n = f"{base}_{suffix}{n}", n + 1
-        taken.add(name)
-        return name
 
     path_params = [p for p in ordered if p.location == "path"]
     other_params = [p for p in ordered if p.location != "path"]
@@ -276,9 +235,7 @@ def _unique_py_names(
         out_params.append(dataclasses.replace(p, py_name=claim(p.wire_name, "path")))
     out_fields = []
     for f in fields:
-        name = claim(f.wire_name, "body")
-        body_names[f.wire_name] = name
-        out_fields.append(dataclasses.replace(f, py_name=name))
+        out_fields.append(dataclasses.replace(f, py_name=claim(f.wire_name, "body")))
     for p in other_params:
         wire = p.wire_name
         if p.location == "header" and header_prefix and wire.lower().startswith(header_prefix):
@@ -287,12 +244,10 @@ def _unique_py_names(
     return out_params, out_fields
 
 
-def operation_class_names(document: Mapping[str, Any], rules: NamingRules) -> dict[str, str]:
+def operation_class_names(document: Mapping[str, Any], overrides: Overrides) -> dict[str, str]:
     """Operation pointer -> PascalCase name, for naming inline request/response schemas."""
-    from ..naming import class_name
-
     raws = iter_operations(document)
-    names = assign_names(raws, rules)
+    names = assign_names(raws, overrides.naming)
     fnames = function_names(raws, names)
     return {raw.pointer: class_name(fnames[raw.key]) for raw in raws}
 
@@ -302,92 +257,40 @@ def build_api(
     *,
     type_hint: TypeHinter,
     class_for_pointer: Mapping[str, str],
-    rules: NamingRules,
+    rules: Overrides,
     spec_sha256: str,
     package_name: str,
     generator_version: str,
-    model_names: tuple[str, ...] = (),
     report: Report | None = None,
 ) -> Api:
     report = report or Report()
     info = document.get("info") if isinstance(document.get("info"), dict) else {}
-    env_prefix = rules.env_prefix
-    groups, group_for = build_servers(document, rules, env_prefix)
-    schemes = build_security(document, rules, env_prefix, report)
-    header_prefix = _security_header_prefix(document)
+    naming, env_prefix = rules.naming, rules.env_prefix
+    groups, group_for = build_servers(document, naming, env_prefix)
+    schemes = build_security(document, naming, env_prefix, report, rules.json_security)
     known_params = ((document.get("components") or {}).get("parameters") or {})
-    common = tuple(n for n in rules.common_headers if n in known_params)
-    for n in rules.common_headers:
+    common = tuple(n for n in rules.common_headers.parameters if n in known_params)
+    for n in rules.common_headers.parameters:
         if n not in known_params:
             report.warn(f"common header parameter {n!r} is not in components/parameters", file="spec/names.yaml")
     raws = iter_operations(document)
-    names = assign_names(raws, rules, report)
-    fnames = function_names(raws, names)
-    builder = OperationBuilder(document, type_hint, class_for_pointer)
-    page_overrides = check_overrides(rules.pagination, {raw.key for raw in raws}, report)
-    top_security = document.get("security")
-    known_schemes = set((document.get("components") or {}).get("securitySchemes") or {})
-    ops: list[Operation] = []
+    lowering = _Lowering(
+        document=document,
+        builder=OperationBuilder(document, type_hint, class_for_pointer),
+        names=assign_names(raws, naming, report),
+        schemes=schemes,
+        header_prefix=_security_header_prefix(document),
+        page_overrides=check_overrides(rules.pagination, {raw.key for raw in raws}, report),
+        report=report,
+    )
+    fnames = function_names(raws, lowering.names)
+    ops = []
     for raw in raws:
         group = group_for(raw.op, raw.path_item)
-        params = builder.params(raw, common if group in rules.common_headers_servers else ())
-        body = builder.body(raw)
-        responses, success, streaming = builder.responses(raw)
-        reserved = _body_builtins(success)
-        if body is not None and not body.fields:
-            reserved |= {"body"}  # the whole body is the method's `body` argument
-        params, fields = _unique_py_names(params, list(body.fields) if body else [], header_prefix, reserved)
-        if body is not None:
-            body = dataclasses.replace(body, fields=tuple(fields))
-        if streaming is not None and body is not None:
-            flag = next((f for f in body.fields if f.wire_name == "stream" and tr.BOOL in tr.members(f.type)), None)
-            streaming = dataclasses.replace(streaming, flag_field=flag.py_name if flag else None)
-        security_src = raw.op.get("security", top_security)
-        security = []
-        for alt in security_src or []:
-            if isinstance(alt, dict):
-                security.append(tuple(schemes[k].py_name for k in alt if k in schemes))
-            for k in alt if isinstance(alt, dict) else ():
-                if k not in schemes and k not in known_schemes:  # a known one unsupported: warned once
-                    report.warn(f"security requirement names unknown scheme {k!r}", pointer=jp.child(raw.pointer, "security"))
-        query_params = tuple(p for p in params if p.location == "query")
-        pagination = (
-            detect(builder, raw, query_params, page_overrides.get(raw.key, True))
-            if streaming is None and success.kind == "json"
-            else None
-        )
-        resource, method_name = names[raw.key]
-        tags = tuple(str(t) for t in raw.op.get("tags") or () if isinstance(t, (str, int)))
-        ops.append(
-            Operation(
-                key=raw.key,
-                operation_id=raw.op.get("operationId") if isinstance(raw.op.get("operationId"), str) else None,
-                http_method=raw.method,
-                path=raw.path,
-                resource=resource,
-                method_name=method_name,
-                function_name=fnames[raw.key],
-                summary=raw.op.get("summary") if isinstance(raw.op.get("summary"), str) else None,
-                description=raw.op.get("description") if isinstance(raw.op.get("description"), str) else None,
-                docstring=docstring_for(raw.op),
-                deprecated=bool(raw.op.get("deprecated")),
-                tags=tags,
-                path_params=tuple(p for p in params if p.location == "path"),
-                query_params=query_params,
-                header_params=tuple(p for p in params if p.location == "header"),
-                cookie_params=tuple(p for p in params if p.location == "cookie"),
-                body=body,
-                success=success,
-                responses=tuple(responses),
-                streaming=streaming,
-                server_group=group,
-                security=tuple(security),
-                pointer=raw.pointer,
-                pagination=pagination,
-            )
-        )
+        op = lowering.operation(raw, fnames[raw.key], group, common if group in rules.common_headers.servers else ())
+        ops.append(finish(op))
     ops.sort(key=lambda o: (o.resource, o.method_name))
-    client_name = _unshadowed(rules.client_name or _client_name(str(info.get("title") or "")))
+    client_name = client_class_name(naming.client_name or client_name_from_title(str(info.get("title") or "")))
     root = build_resource_tree(ops, client_name)
     _check_scheme_names(schemes, root, groups)
     return Api(
@@ -401,44 +304,91 @@ def build_api(
         security_schemes=tuple(schemes.values()),
         operations=tuple(ops),
         root=root,
-        model_names=model_names,
         client_name=client_name,
         # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
         openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
+        services=plan_services(root),
+        tracing_headers=tracing_headers(schemes.values(), ops),
     )
 
 
-# What the client modules import or re-export besides the client classes. A client class named
-# like one of these (title "Stream", "Not Given"...) would shadow the runtime's class in
-# _client.py and be shadowed by it in client/__init__.py.
-_CLIENT_TAKEN = CLIENT_MODULE_NAMES | {
-    "raw_response_wrapper", "async_raw_response_wrapper",
-    "streaming_response_wrapper", "async_streaming_response_wrapper", "request_id",
-    "APIConnectionError", "APIError", "APIResponseValidationError", "APIStatusError",
-    "APIStreamError", "APITimeoutError", "AuthenticationError", "BadRequestError",
-    "ConflictError", "InternalServerError", "NotFoundError", "PermissionDeniedError",
-    "RateLimitError", "RawResponse", "UnprocessableEntityError",
-}  # fmt: skip
+@dataclasses.dataclass
+class _Lowering:
+    """What turning one raw operation into an ir.Operation needs from the whole document."""
 
+    document: Mapping[str, Any]
+    builder: OperationBuilder
+    names: Mapping[str, tuple[tuple[str, ...], str]]
+    schemes: Mapping[str, SecurityScheme]
+    header_prefix: str
+    page_overrides: Mapping[str, Any]
+    report: Report
 
-def _unshadowed(name: str) -> str:
-    """`name`, or `name + "Client"` when it or its Async twin is taken in the client modules."""
-    while name in _CLIENT_TAKEN or "Async" + name in _CLIENT_TAKEN:
-        name += "Client"
-    return name
+    def operation(self, raw: Any, function_name: str, group: str, common: tuple[str, ...]) -> Operation:
+        builder = self.builder
+        params = builder.params(raw, common)
+        body = builder.body(raw)
+        _, success, streaming = builder.responses(raw)
+        reserved = _method_reserved(success, body is not None and not body.fields)
+        params, fields = _unique_py_names(params, list(body.fields) if body else [], self.header_prefix, reserved)
+        if body is not None:
+            body = dataclasses.replace(body, fields=tuple(fields))
+        if streaming is not None and body is not None:
+            flag = next((f for f in body.fields if f.wire_name == "stream" and tr.BOOL in tr.members(f.type)), None)
+            streaming = dataclasses.replace(streaming, flag_field=flag.py_name if flag else None)
+        security = self.security(raw)  # (warns before pagination detection does)
+        query_params = tuple(p for p in params if p.location == "query")
+        pagination = (
+            detect(builder, raw, query_params, self.page_overrides.get(raw.key, True))
+            if streaming is None and success.kind == "json"
+            else None
+        )
+        resource, method_name = self.names[raw.key]
+        op = raw.op
+        return Operation(
+            key=raw.key,
+            http_method=raw.method,
+            path=raw.path,
+            resource=resource,
+            method_name=method_name,
+            function_name=function_name,
+            summary=op.get("summary") if isinstance(op.get("summary"), str) else None,
+            description=op.get("description") if isinstance(op.get("description"), str) else None,
+            docstring=docstring_for(op),
+            deprecated=bool(op.get("deprecated")),
+            tags=tuple(str(t) for t in op.get("tags") or () if isinstance(t, (str, int))),
+            path_params=tuple(p for p in params if p.location == "path"),
+            query_params=query_params,
+            header_params=tuple(p for p in params if p.location == "header"),
+            cookie_params=tuple(p for p in params if p.location == "cookie"),
+            body=body,
+            success=success,
+            streaming=streaming,
+            server_group=group,
+            security=security,
+            pointer=raw.pointer,
+            pagination=pagination,
+            input_class=input_class_name(function_name),
+        )
 
-
-def _client_name(title: str) -> str:
-    from ..naming import class_name
-
-    words = [w for w in re.split(r"[^A-Za-z0-9]+", title) if w and w.lower() not in ("api", "rest", "openapi")]
-    return class_name(" ".join(words[:2])) if words else "Client"
+    def security(self, raw: Any) -> tuple[tuple[str, ...], ...]:
+        """The operation's security alternatives, as constructor argument names."""
+        schemes = self.schemes
+        known = set((self.document.get("components") or {}).get("securitySchemes") or {})
+        security = []
+        for alt in raw.op.get("security", self.document.get("security")) or []:
+            if isinstance(alt, dict):
+                security.append(tuple(schemes[k].py_name for k in alt if k in schemes))
+            for k in alt if isinstance(alt, dict) else ():
+                if k not in schemes and k not in known:  # a known one unsupported: warned once
+                    self.report.warn(f"security requirement names unknown scheme {k!r}", pointer=jp.child(raw.pointer, "security"))
+        return tuple(security)
 
 
 def _security_header_prefix(document: Mapping[str, Any]) -> str:
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     names = [str(s.get("name", "")).lower() for s in schemes.values() if isinstance(s, dict) and s.get("in") == "header"]
-    return _common_dash_prefix(names) if len(names) >= 2 else ""
+    return common_dash_prefix(names) if len(names) >= 2 else ""
 
 
-__all__ = ["build_api", "NamingRules", "Streaming"]
+__all__ = ["build_api", "NamingRules", "Overrides", "Streaming"]

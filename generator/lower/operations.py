@@ -23,53 +23,78 @@ from typing import Any, Callable, Iterable, Mapping
 from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
-from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming, TypeRef
-from ..naming import class_name, module_names, safe_identifier, snake_name
+from ..ir import BodyField, Operation, Parameter, RequestBody, Response, Resource, Streaming, TypeRef
+from ..naming import (
+    ASYNC_PREFIX,
+    CLIENT_CLASS_SCOPE,
+    CLIENT_MODULE_SCOPE,
+    MODULE_SUFFIX,
+    module_names,
+    py_name,
+    resource_class_name,
+    snake_name,
+)
 from ..schema import HTTP_METHODS, SchemaIndex, SpecOperation
+from .arguments import body_encoding, query_encoding
 
 # The spec's operations, as every stage reads them (generator/schema.py).
 RawOperation = SpecOperation
-# Per-call options every generated method takes: no parameter may use these names.
-RESERVED_PARAMS = frozenset(
-    {"self", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "cls"}
-)
 _PARAM_IN_PATH = re.compile(r"^\{([^{}]+)\}$")
-# OpenAPI 3: the style a parameter has when it names none.
-_DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
 TypeHinter = Callable[[dict, str], TypeRef]  # (schema, pointer) -> type
 
 
 @dataclass(frozen=True)
 class NamingRules:
+    """How spec/names.yaml names things: operations (`actions`, `operations`), server groups,
+    security schemes' constructor arguments, and the client class."""
+
     actions: frozenset[str] = frozenset()
     operations: Mapping[str, str] = field(default_factory=dict)  # "POST /x" -> "a.b.method"
     servers: Mapping[str, str] = field(default_factory=dict)
     security: Mapping[str, str] = field(default_factory=dict)
-    json_security: frozenset[str] = frozenset()
-    env_prefix: str | None = None
     client_name: str | None = None
-    # components/parameters added to every operation of the listed server groups that lacks them
-    common_headers: tuple[str, ...] = ()
-    common_headers_servers: tuple[str, ...] = ()
+    mode: str = "path"  # "operation-id": methods named after operationIds (config `naming`)
+
+
+@dataclass(frozen=True)
+class CommonHeaders:
+    """components/parameters added to every operation of the listed server groups that lacks them."""
+
+    parameters: tuple[str, ...] = ()
+    servers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Everything spec/names.yaml says: names, credentials, common headers and pagination."""
+
+    naming: NamingRules = field(default_factory=NamingRules)
+    env_prefix: str | None = None  # PORTKEY: credentials and URLs fall back to PORTKEY_* variables
+    json_security: frozenset[str] = frozenset()  # schemes whose credential may be an object sent as JSON
+    common_headers: CommonHeaders = field(default_factory=CommonHeaders)
     # "METHOD /path" -> pagination override (a mapping, or false); checked in lower/pagination.py
     pagination: Mapping[str, Any] = field(default_factory=dict)
-    naming: str = "path"  # "operation-id": methods named after operationIds (config `naming`)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None, naming: str = "path") -> "NamingRules":
+    def from_mapping(cls, data: Mapping[str, Any] | None, naming: str = "path") -> "Overrides":
         data = data or {}
-        return cls(
-            naming=naming,
+        common = data.get("common_headers") or {}
+        naming_rules = NamingRules(
+            mode=naming,
             actions=frozenset(str(a) for a in data.get("actions") or ()),
             operations={str(k): str(v) for k, v in (data.get("operations") or {}).items()},
             servers={str(k): str(v) for k, v in (data.get("servers") or {}).items()},
             security={str(k): str(v) for k, v in (data.get("security") or {}).items()},
-            json_security=frozenset(str(x) for x in data.get("json_security") or ()),
-            env_prefix=data.get("env_prefix"),
             client_name=data.get("client_name"),
-            common_headers=tuple(str(x) for x in (data.get("common_headers") or {}).get("parameters") or ()),
-            common_headers_servers=tuple(str(x) for x in (data.get("common_headers") or {}).get("servers") or ()),
+        )
+        return cls(
+            naming=naming_rules,
+            env_prefix=data.get("env_prefix"),
+            json_security=frozenset(str(x) for x in data.get("json_security") or ()),
+            common_headers=CommonHeaders(
+                tuple(str(x) for x in common.get("parameters") or ()), tuple(str(x) for x in common.get("servers") or ())
+            ),
             pagination=data.get("pagination") or {},
         )
 
@@ -78,11 +103,6 @@ def iter_operations(document: Mapping[str, Any] | SchemaIndex) -> list[RawOperat
     """The document's operations (`SchemaIndex.operations`): pass the index to share its reading."""
     index = document if isinstance(document, SchemaIndex) else SchemaIndex(document)
     return list(index.operations)
-
-
-def py_name(text: str) -> str:
-    """Attribute/method/parameter name: snake_case, never a keyword."""
-    return safe_identifier(snake_name(text))
 
 
 def _segments(path: str) -> list[tuple[str, bool]]:
@@ -153,7 +173,7 @@ def assign_names(
             if not parts:
                 raise GeneratorError(Diagnostic("error", f"empty name override for {raw.key}", file="spec/names.yaml"))
             names[raw.key] = (tuple(parts[:-1]), parts[-1])
-        elif rules.naming == "operation-id" and _usable_id(raw):
+        elif rules.mode == "operation-id" and _usable_id(raw):
             # client.<first path segment>.<operationId>: GET /user/login loginUser -> user.login_user
             first = next((py_name(seg) for seg, is_param in _segments(raw.path) if not is_param), "root")
             names[raw.key] = ((first,), py_name(raw.op["operationId"]))
@@ -306,28 +326,9 @@ def function_names(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str
     return result
 
 
-# Names the generated client module defines or imports: a resource class must not take one.
-CLIENT_MODULE_NAMES = frozenset(
-    {
-        "Any", "Literal", "Mapping", "Sequence", "TYPE_CHECKING", "lazy_module", "cast", "overload", "os", "httpx", "cached_property",
-        "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
-        "SyncResource", "AsyncResource", "Root", "SyncPage", "AsyncPaginator", "PageRule",
-        "Self", "BinaryResponse", "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "DeepObject", "Delimited",
-    }
-)  # fmt: skip
-# Attributes of the generated client classes: a top-level resource must not take one.
-CLIENT_ATTRIBUTES = frozenset(
-    {
-        "request", "close", "aclose", "copy", "with_options", "base_urls", "auth_headers",
-        "default_headers", "default_query", "timeout", "max_retries", "sleep", "clock",
-        "with_raw_response",
-    }
-)  # fmt: skip
-
-
 def build_resource_tree(operations: Iterable[Operation], client_name: str = "Client") -> Resource:
     """Nest operations by resource path; class names are the PascalCase of the whole path."""
-    taken = CLIENT_MODULE_NAMES | {client_name, "Async" + client_name}
+    taken = CLIENT_MODULE_SCOPE | {client_name, ASYNC_PREFIX + client_name}
     ops_by_path: dict[tuple[str, ...], list[Operation]] = {}
     for op in operations:
         ops_by_path.setdefault(op.resource, []).append(op)
@@ -339,20 +340,17 @@ def build_resource_tree(operations: Iterable[Operation], client_name: str = "Cli
     def make(path: tuple[str, ...]) -> Resource:
         kids = sorted(p for p in ops_by_path if len(p) == len(path) + 1 and p[: len(path)] == path)
         ops = tuple(sorted(ops_by_path.get(path, []), key=lambda o: o.method_name))
-        cls = class_name("_".join(path)) if path else "Root"
-        if path and (cls in taken or cls.startswith("Async") or cls.casefold() in classes):
-            # keep clear of the module's own names, of the async twins, and of a resource named
-            # alike (client.a_b and client.a.b are both AB: the later one in path order is ABResource)
-            cls += "Resource"
+        cls = resource_class_name(path, taken, classes)
         classes.add(cls.casefold())
-        return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids))
+        shadowed = frozenset(({op.method_name for op in ops} | {k[-1] for k in kids}) & tr.BUILTIN_NAMES)
+        return Resource(path[-1] if path else "", path, cls, ops, tuple(make(k) for k in kids), shadowed=shadowed)
 
     root = make(())
     # One client module per top-level resource, named after its attribute.
-    modules = module_names((top.name for top in root.children), suffix="_resource")
+    modules = module_names((top.name for top in root.children), suffix=MODULE_SUFFIX)
     root = replace(root, children=tuple(replace(top, module=modules[top.name]) for top in root.children))
     for top in root.children:
-        if top.name in CLIENT_ATTRIBUTES:
+        if top.name in CLIENT_CLASS_SCOPE:
             raise GeneratorError(
                 Diagnostic(
                     "error",
@@ -418,7 +416,7 @@ class OperationBuilder:
         return self.type_hint(schema, ptr)
 
     # -- parameters ----------------------------------------------------------------------------
-    def params(self, raw: RawOperation, common: tuple[str, ...] = ()) -> list[Param]:
+    def params(self, raw: RawOperation, common: tuple[str, ...] = ()) -> list[Parameter]:
         params = []
         for spec_param in self.index.parameters(raw, common):
             name, location, node, ptr = spec_param.name, spec_param.location, spec_param.node, spec_param.pointer
@@ -427,18 +425,18 @@ class OperationBuilder:
                 media = next(iter(node["content"].values()))
                 schema = media.get("schema") if isinstance(media, dict) else None
             hint = self.hint(schema, jp.child(ptr, "schema")) if schema is not None else tr.STR
+            encoding, delimiter = query_encoding(location, node)
             params.append(
-                Param(
+                Parameter(
                     wire_name=name,
                     py_name="",
                     location=location,  # type: ignore[arg-type]
                     required=bool(node.get("required")) or location == "path",
                     type=hint,
                     description=node.get("description") if isinstance(node.get("description"), str) else None,
-                    deprecated=bool(node.get("deprecated")),
-                    explode=node.get("explode", node.get("style") in (None, "form")) is not False,
                     pointer=ptr,
-                    style=str(node["style"]) if isinstance(node.get("style"), str) else _DEFAULT_STYLE[location],
+                    encoding=encoding,
+                    delimiter=delimiter,
                 )
             )
         # Path parameters in the order they appear in the path; then the rest as declared.
@@ -446,7 +444,7 @@ class OperationBuilder:
         params.sort(key=lambda p: (0, order.index(p.wire_name)) if p.location == "path" and p.wire_name in order else (1, 0))
         missing = [s for s in order if s not in {p.wire_name for p in params if p.location == "path"}]
         for name in missing:  # a template variable nobody declared: still callable, typed as str
-            params.insert(order.index(name), Param(name, "", "path", True, tr.STR, None, False, True, raw.pointer))
+            params.insert(order.index(name), Parameter(name, "", "path", True, tr.STR, pointer=raw.pointer))
         return params
 
     # -- bodies ----------------------------------------------------------------------------------
@@ -465,7 +463,6 @@ class OperationBuilder:
         schema = media.get("schema")
         if schema is None:
             schema = {"type": "string", "format": "binary"} if kind == "binary" else {}
-        model = self.model_of(schema, schema_ptr)
         if kind == "binary":
             hint = tr.BYTES
         elif kind == "text":
@@ -477,10 +474,10 @@ class OperationBuilder:
             media_type=media_type,
             kind=kind,
             type=hint,
-            model=model,
             required=bool(rb.get("required")),
             fields=tuple(fields),
             description=rb.get("description") if isinstance(rb.get("description"), str) else None,
+            encoding=body_encoding(kind, bool(fields)),
         )
 
     def body_fields(self, schema: Any, ptr: str, multipart: bool) -> list[BodyField]:
@@ -503,7 +500,6 @@ class OperationBuilder:
                     required=name in required,
                     description=_description(resolved) or _description(prop),
                     is_file=is_file,
-                    nullable=bool(isinstance(resolved, dict) and resolved.get("nullable")),
                 )
             )
         return fields
@@ -541,7 +537,6 @@ class OperationBuilder:
                 streaming = Streaming(
                     flag_field=None,
                     chunk_type=self.hint(chunk, ssptr) if chunk else tr.ANY,
-                    chunk_model=self.model_of(chunk, ssptr) if chunk else None,
                     terminator=_stream_terminator(sse, jp.child(rptr, "content", "text/event-stream")),
                 )
         success = next((r for r in out if r.status.startswith("2")), None)

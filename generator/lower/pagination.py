@@ -23,7 +23,7 @@ from typing import Any
 from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
-from ..ir import Pagination, Param
+from ..ir import Pagination, Parameter
 
 NAMES_FILE = "spec/names.yaml"
 CURSOR_PARAMS = ("after",)
@@ -86,7 +86,7 @@ def check_overrides(
 def detect(
     builder: Any,
     raw: Any,
-    query_params: tuple[Param, ...],
+    query_params: tuple[Parameter, ...],
     override: Mapping[str, Any] | None | bool = True,
 ) -> Pagination | None:
     """The operation's Pagination, or None. `override`: True when names.yaml says nothing about it.
@@ -180,7 +180,7 @@ def _style(
     return None
 
 
-def _first_page(builder: Any, param: Param) -> int:
+def _first_page(builder: Any, param: Parameter) -> int:
     """The page a server answers without the parameter: its default, else its minimum, else 0."""
     try:
         node = builder.index.resolve(param.pointer, param.pointer)

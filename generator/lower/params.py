@@ -16,25 +16,16 @@ from dataclasses import replace
 from typing import Any
 
 from .. import typeref as tr
-from ..ir import Operation, ParamKey, ParamType, TypeRef
+from ..ir import Operation, RequestKey, RequestType, TypeRef
 from ..models import EMPTY_WIRE, SchemaPlan, _hint
+from ..naming import PARAMS_MODULE_SCOPE, request_type_name
 from ..schema import SCHEMAS, SchemaIndex, union_members
 from ..textsafe import clean_text
-
-# Names a params module uses in annotations: a TypedDict key with one of these names would
-# shadow it in the class body, so such a TypedDict takes the functional form.
-_MODULE_NAMES = frozenset(
-    {"Any", "Literal", "Mapping", "Sequence", "Required", "TypeAlias", "TypedDict", "_models", "annotations"}
-)
-
-
-def param_name(class_name: str) -> str:
-    return class_name + "Param"
 
 
 def argument_types(op: Operation) -> Iterable[TypeRef]:
     """The types of everything a caller passes to `op` (before `request_form`)."""
-    for p in op.params:
+    for p in op.parameters:
         yield p.type
     if op.body is not None:
         if op.body.fields:
@@ -43,7 +34,7 @@ def argument_types(op: Operation) -> Iterable[TypeRef]:
             yield op.body.type
 
 
-def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[ParamType, ...]:
+def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[RequestType, ...]:
     """A Param for every model class reachable from the operations' arguments, in the order
     they are defined: aliases that name no Param, TypedDicts (by name), then the other aliases,
     each after the aliases it uses."""
@@ -53,10 +44,10 @@ def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[Par
     index = SchemaIndex(plan.spec)
 
     def hint(schema: Any, pointer: str) -> TypeRef:
-        return tr.request_form(_hint(rewritten, schema, pointer, 0), param_name)
+        return tr.request_form(_hint(rewritten, schema, pointer, 0), request_type_name)
 
     todo = sorted({n for op in operations for t in argument_types(op) for n in tr.model_names(t)})
-    made: dict[str, ParamType] = {}
+    made: dict[str, RequestType] = {}
     while todo:
         cls = todo.pop()
         if cls in made or cls not in schemas:
@@ -69,7 +60,7 @@ def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[Par
     return _ordered(made)
 
 
-def _define(cls: str, schemas: Mapping[str, Any], hint: Any, index: SchemaIndex) -> ParamType:
+def _define(cls: str, schemas: Mapping[str, Any], hint: Any, index: SchemaIndex) -> RequestType:
     schema = schemas[cls]
     pointer = SCHEMAS + cls
     doc = clean_text(schema.get("description")) if isinstance(schema, Mapping) else None
@@ -78,12 +69,12 @@ def _define(cls: str, schemas: Mapping[str, Any], hint: Any, index: SchemaIndex)
         if shape is not None:
             keys = {_wire(w): hint(prop, ptr) for w, (prop, ptr) in shape[0].items()}
             required = {_wire(r) for r in shape[1]}
-            items = tuple(ParamKey(wire, t, wire in required) for wire, t in keys.items())
-            return ParamType(param_name(cls), cls, doc, keys=items, functional=not _class_body_safe(keys))
+            items = tuple(RequestKey(wire, t, wire in required) for wire, t in keys.items())
+            return RequestType(request_type_name(cls), cls, doc, keys=items, functional=not _class_body_safe(keys))
     # Anything else is what its model class holds, in request form (an enum: its Literal).
     whole = dict(schema) if isinstance(schema, Mapping) else {}
     alias = hint(whole, pointer + "/x-self")  # a pointer no class owns: the schema itself, not its class
-    return ParamType(param_name(cls), cls, doc, alias=alias)
+    return RequestType(request_type_name(cls), cls, doc, alias=alias)
 
 
 def _wire(name: str) -> str:
@@ -93,21 +84,21 @@ def _wire(name: str) -> str:
 def _class_body_safe(keys: Mapping[str, TypeRef]) -> bool:
     """Whether every key can be a name in a TypedDict class body without shadowing a name the
     annotations use (builtins, the module's imports, other Params)."""
-    used = set(_MODULE_NAMES)
+    used = set(PARAMS_MODULE_SCOPE.reserved)
     for t in keys.values():
         used |= {n.name for n in tr.walk(t) if n.kind in ("name", "generic", "param")}
     return all(k.isidentifier() and not keyword.iskeyword(k) and k not in used for k in keys)
 
 
-def _ordered(made: Mapping[str, ParamType]) -> tuple[ParamType, ...]:
+def _ordered(made: Mapping[str, RequestType]) -> tuple[RequestType, ...]:
     typed_dicts = [made[c] for c in sorted(made) if made[c].alias is None]
     aliases = {made[c].name: made[c] for c in sorted(made) if made[c].alias is not None}
     # Aliases that name no Param (an enum's Literal) first: the TypedDicts then use them unquoted.
     leaves = [p for p in aliases.values() if p.alias is not None and not _params_named(p.alias)]
-    order: list[ParamType] = [*leaves, *typed_dicts]
+    order: list[RequestType] = [*leaves, *typed_dicts]
     done: set[str] = {p.name for p in leaves}
 
-    def visit(p: ParamType) -> None:  # an alias after the aliases it names (cycles: see below)
+    def visit(p: RequestType) -> None:  # an alias after the aliases it names (cycles: see below)
         done.add(p.name)
         for n in sorted(_params_named(p.alias) if p.alias else ()):
             if n in aliases and n not in done:

@@ -25,11 +25,11 @@ def expected_plan(spec_path: Path) -> tuple[dict, Any]:
     """(prepared document, SchemaPlan) for a spec, as the generator makes them."""
     from portkey_codegen import Config, prepare
     from portkey_codegen.lower.api import operation_class_names
-    from portkey_codegen.lower.operations import NamingRules
+    from portkey_codegen.lower.operations import Overrides
     from portkey_codegen.models import plan_models
 
     prepared = prepare(Config(spec=spec_path))
-    plan = plan_models(prepared.document, operation_names=operation_class_names(prepared.document, NamingRules()))
+    plan = plan_models(prepared.document, operation_names=operation_class_names(prepared.document, Overrides()))
     return prepared.document, plan
 
 
