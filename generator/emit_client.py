@@ -11,9 +11,11 @@ from . import typeref as tr
 from .lower.params import param_name
 from .ir import Api, Operation, Param, ParamKey, ParamType, Resource, TypeRef
 from .textsafe import py_literal
-from .render import render, static_file
+from .render import render, static_files
 
 NOT_GIVEN_TYPE = tr.name("NotGiven")
+# The spec-independent client runtime under templates/, copied verbatim (files and folders).
+CLIENT_RUNTIME = ("client/_runtime", "client/_pagination.py")
 # The stream flag's type in each overload of a streaming operation, with its default.
 _FLAG_VARIANTS = {
     "false": (TypeRef("union", args=(tr.literal([False]), tr.NONE, NOT_GIVEN_TYPE)), "NOT_GIVEN"),
@@ -273,18 +275,16 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "auth_headers": auth_header_items(api),
     }
     env.globals["param"] = param
-    runtime = static_file("client/_runtime.py", user_templates)
-    pagination = static_file("client/_pagination.py", user_templates)
     files = {
         f"{pkg}/client/__init__.py": render(env, "client/__init__.py.j2", **ctx),
         f"{pkg}/client/_client.py": render(env, "client/client.py.j2", **ctx),
-        f"{pkg}/client/_runtime.py": header + "\n" + runtime,
-        f"{pkg}/client/_pagination.py": header + "\n" + pagination,
         f"{pkg}/client/resources/__init__.py": render(env, "client/resources_init.py.j2", **ctx),
         f"{pkg}/client/params.py": render(
             env, "client/params.py.j2", **ctx, params=[param_type_view(p) for p in api.params]
         ),
     }
+    for rel, text in static_files(CLIENT_RUNTIME, user_templates).items():
+        files[f"{pkg}/{rel}"] = header + "\n" + text
     for top in api.root.children:
         resources = list(top.walk())
         module = render(

@@ -275,7 +275,7 @@ def _examples(spec: dict[str, Any], op_pointer: str) -> list[tuple[str, Any]]:
 def test_every_spec_2xx_example_parses(pkg, portkey_result, portkey_spec_path):
     from client_fixtures import eval_hint
 
-    rt = importlib.import_module(pkg.__name__ + "._runtime")
+    rt = importlib.import_module(pkg.__name__ + "._runtime.parsing")
     models = importlib.import_module(pkg.__name__.rsplit(".", 1)[0] + ".models")
     spec = yaml.load(portkey_spec_path.read_text(), Loader=yaml.CSafeLoader)
     parsed, strict_failures = 0, []

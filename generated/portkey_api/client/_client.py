@@ -19,6 +19,7 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     NotGiven,
+    RetryPolicy,
     SyncAPIClient,
 )
 
@@ -81,6 +82,9 @@ class Portkey(SyncAPIClient):
     does not match the spec; by default such a response is still returned, unknown values kept
     as they arrived (new enum values, unknown union members, nulls, missing fields as None).
 
+    retry_policy: which failures are retried and how long to wait (`RetryPolicy`); `max_retries`
+    says how often.
+
     Logging of requests and retries: env PORTKEY_LOG=info or debug.
     """
 
@@ -103,6 +107,7 @@ class Portkey(SyncAPIClient):
         public_url: str | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
@@ -173,6 +178,7 @@ class Portkey(SyncAPIClient):
             default_headers=default_headers,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
@@ -192,6 +198,7 @@ class Portkey(SyncAPIClient):
         public_url: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
@@ -246,6 +253,7 @@ class Portkey(SyncAPIClient):
             default_query=default_query,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
@@ -489,6 +497,9 @@ class AsyncPortkey(AsyncAPIClient):
     does not match the spec; by default such a response is still returned, unknown values kept
     as they arrived (new enum values, unknown union members, nulls, missing fields as None).
 
+    retry_policy: which failures are retried and how long to wait (`RetryPolicy`); `max_retries`
+    says how often.
+
     Logging of requests and retries: env PORTKEY_LOG=info or debug.
     """
 
@@ -511,6 +522,7 @@ class AsyncPortkey(AsyncAPIClient):
         public_url: str | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -581,6 +593,7 @@ class AsyncPortkey(AsyncAPIClient):
             default_headers=default_headers,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
@@ -600,6 +613,7 @@ class AsyncPortkey(AsyncAPIClient):
         public_url: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -654,6 +668,7 @@ class AsyncPortkey(AsyncAPIClient):
             default_query=default_query,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
