@@ -19,6 +19,7 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     NotGiven,
+    RetryPolicy,
     SyncAPIClient,
 )
 
@@ -39,6 +40,9 @@ class RecursionFixture(SyncAPIClient):
     does not match the spec; by default such a response is still returned, unknown values kept
     as they arrived (new enum values, unknown union members, nulls, missing fields as None).
 
+    retry_policy: which failures are retried and how long to wait (`RetryPolicy`); `max_retries`
+    says how often.
+
     Logging of requests and retries: env RECURSIONFIXTURE_LOG=info or debug.
     """
 
@@ -52,6 +56,7 @@ class RecursionFixture(SyncAPIClient):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
@@ -72,6 +77,7 @@ class RecursionFixture(SyncAPIClient):
             default_headers=default_headers,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
@@ -82,6 +88,7 @@ class RecursionFixture(SyncAPIClient):
         base_url: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
@@ -109,6 +116,7 @@ class RecursionFixture(SyncAPIClient):
             default_query=default_query,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
@@ -133,6 +141,9 @@ class AsyncRecursionFixture(AsyncAPIClient):
     does not match the spec; by default such a response is still returned, unknown values kept
     as they arrived (new enum values, unknown union members, nulls, missing fields as None).
 
+    retry_policy: which failures are retried and how long to wait (`RetryPolicy`); `max_retries`
+    says how often.
+
     Logging of requests and retries: env RECURSIONFIXTURE_LOG=info or debug.
     """
 
@@ -146,6 +157,7 @@ class AsyncRecursionFixture(AsyncAPIClient):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -166,6 +178,7 @@ class AsyncRecursionFixture(AsyncAPIClient):
             default_headers=default_headers,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
@@ -176,6 +189,7 @@ class AsyncRecursionFixture(AsyncAPIClient):
         base_url: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -203,6 +217,7 @@ class AsyncRecursionFixture(AsyncAPIClient):
             default_query=default_query,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )

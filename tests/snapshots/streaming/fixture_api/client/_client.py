@@ -19,6 +19,7 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     NotGiven,
+    RetryPolicy,
     SyncAPIClient,
 )
 
@@ -42,6 +43,9 @@ class StreamingFixture(SyncAPIClient):
     does not match the spec; by default such a response is still returned, unknown values kept
     as they arrived (new enum values, unknown union members, nulls, missing fields as None).
 
+    retry_policy: which failures are retried and how long to wait (`RetryPolicy`); `max_retries`
+    says how often.
+
     Logging of requests and retries: env STREAMINGFIXTURE_LOG=info or debug.
     """
 
@@ -58,6 +62,7 @@ class StreamingFixture(SyncAPIClient):
         gateway_url: str | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
@@ -93,6 +98,7 @@ class StreamingFixture(SyncAPIClient):
             default_headers=default_headers,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
@@ -106,6 +112,7 @@ class StreamingFixture(SyncAPIClient):
         gateway_url: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
@@ -146,6 +153,7 @@ class StreamingFixture(SyncAPIClient):
             default_query=default_query,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
@@ -177,6 +185,9 @@ class AsyncStreamingFixture(AsyncAPIClient):
     does not match the spec; by default such a response is still returned, unknown values kept
     as they arrived (new enum values, unknown union members, nulls, missing fields as None).
 
+    retry_policy: which failures are retried and how long to wait (`RetryPolicy`); `max_retries`
+    says how often.
+
     Logging of requests and retries: env STREAMINGFIXTURE_LOG=info or debug.
     """
 
@@ -193,6 +204,7 @@ class AsyncStreamingFixture(AsyncAPIClient):
         gateway_url: str | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -228,6 +240,7 @@ class AsyncStreamingFixture(AsyncAPIClient):
             default_headers=default_headers,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
@@ -241,6 +254,7 @@ class AsyncStreamingFixture(AsyncAPIClient):
         gateway_url: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, object] | None = None,
         default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -281,6 +295,7 @@ class AsyncStreamingFixture(AsyncAPIClient):
             default_query=default_query,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
