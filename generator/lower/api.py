@@ -12,7 +12,7 @@ from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import Api, BodyField, Operation, Param, SecurityScheme, ServerGroup, Streaming
-from ..naming import snake_name
+from ..naming import snake_name, user_agent_product
 from .pagination import check_overrides, detect
 from .operations import (
     CLIENT_ATTRIBUTES,
@@ -403,6 +403,7 @@ def build_api(
         root=root,
         model_names=model_names,
         client_name=client_name,
+        user_agent_product=user_agent_product(str(info.get("title") or ""), package_name.rpartition(".")[2]),
         # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
         openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
     )

@@ -259,13 +259,14 @@ CLIENT_MODULE_NAMES = frozenset(
         "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
         "SyncResource", "AsyncResource", "Root", "SyncPage", "AsyncPaginator", "PageRule",
         "Self", "BinaryResponse", "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "DeepObject", "Delimited",
+        "RetryPolicy",
     }
 )  # fmt: skip
 # Attributes of the generated client classes: a top-level resource must not take one.
 CLIENT_ATTRIBUTES = frozenset(
     {
         "request", "close", "aclose", "copy", "with_options", "base_urls", "auth_headers",
-        "default_headers", "default_query", "timeout", "max_retries", "sleep", "clock",
+        "default_headers", "default_query", "timeout", "max_retries", "retry_policy", "sleep", "clock",
         "with_raw_response",
     }
 )  # fmt: skip

@@ -88,7 +88,7 @@ class Portkey(SyncAPIClient):
     Logging of requests and retries: env PORTKEY_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "portkey-python"
     client_version = "0.1.0"
     log_env = "PORTKEY_LOG"
 
@@ -503,7 +503,7 @@ class AsyncPortkey(AsyncAPIClient):
     Logging of requests and retries: env PORTKEY_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "portkey-python"
     client_version = "0.1.0"
     log_env = "PORTKEY_LOG"
 

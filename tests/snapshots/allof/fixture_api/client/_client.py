@@ -46,7 +46,7 @@ class AllOfFixture(SyncAPIClient):
     Logging of requests and retries: env ALLOFFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "allof-fixture-python"
     client_version = "0.1.0"
     log_env = "ALLOFFIXTURE_LOG"
 
@@ -147,7 +147,7 @@ class AsyncAllOfFixture(AsyncAPIClient):
     Logging of requests and retries: env ALLOFFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "allof-fixture-python"
     client_version = "0.1.0"
     log_env = "ALLOFFIXTURE_LOG"
 

@@ -46,7 +46,7 @@ class KeywordFixture(SyncAPIClient):
     Logging of requests and retries: env KEYWORDFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "keyword-fixture-python"
     client_version = "0.1.0"
     log_env = "KEYWORDFIXTURE_LOG"
 
@@ -147,7 +147,7 @@ class AsyncKeywordFixture(AsyncAPIClient):
     Logging of requests and retries: env KEYWORDFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "keyword-fixture-python"
     client_version = "0.1.0"
     log_env = "KEYWORDFIXTURE_LOG"
 

@@ -46,7 +46,7 @@ class MultipartFixture(SyncAPIClient):
     Logging of requests and retries: env MULTIPARTFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "multipart-fixture-python"
     client_version = "0.1.0"
     log_env = "MULTIPARTFIXTURE_LOG"
 
@@ -147,7 +147,7 @@ class AsyncMultipartFixture(AsyncAPIClient):
     Logging of requests and retries: env MULTIPARTFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "multipart-fixture-python"
     client_version = "0.1.0"
     log_env = "MULTIPARTFIXTURE_LOG"
 

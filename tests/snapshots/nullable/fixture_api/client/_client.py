@@ -46,7 +46,7 @@ class NullableFixture(SyncAPIClient):
     Logging of requests and retries: env NULLABLEFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "nullable-fixture-python"
     client_version = "0.1.0"
     log_env = "NULLABLEFIXTURE_LOG"
 
@@ -147,7 +147,7 @@ class AsyncNullableFixture(AsyncAPIClient):
     Logging of requests and retries: env NULLABLEFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "nullable-fixture-python"
     client_version = "0.1.0"
     log_env = "NULLABLEFIXTURE_LOG"
 

@@ -46,7 +46,7 @@ class OddEnum(SyncAPIClient):
     Logging of requests and retries: env ODDENUM_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "odd-enum-fixture-python"
     client_version = "0.1.0"
     log_env = "ODDENUM_LOG"
 
@@ -147,7 +147,7 @@ class AsyncOddEnum(AsyncAPIClient):
     Logging of requests and retries: env ODDENUM_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "odd-enum-fixture-python"
     client_version = "0.1.0"
     log_env = "ODDENUM_LOG"
 

@@ -46,7 +46,7 @@ class DiscriminatorFixture(SyncAPIClient):
     Logging of requests and retries: env DISCRIMINATORFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "discriminator-fixture-python"
     client_version = "0.1.0"
     log_env = "DISCRIMINATORFIXTURE_LOG"
 
@@ -147,7 +147,7 @@ class AsyncDiscriminatorFixture(AsyncAPIClient):
     Logging of requests and retries: env DISCRIMINATORFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "discriminator-fixture-python"
     client_version = "0.1.0"
     log_env = "DISCRIMINATORFIXTURE_LOG"
 

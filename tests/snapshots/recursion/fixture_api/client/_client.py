@@ -46,7 +46,7 @@ class RecursionFixture(SyncAPIClient):
     Logging of requests and retries: env RECURSIONFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "recursion-fixture-python"
     client_version = "0.1.0"
     log_env = "RECURSIONFIXTURE_LOG"
 
@@ -147,7 +147,7 @@ class AsyncRecursionFixture(AsyncAPIClient):
     Logging of requests and retries: env RECURSIONFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "recursion-fixture-python"
     client_version = "0.1.0"
     log_env = "RECURSIONFIXTURE_LOG"
 

@@ -49,7 +49,7 @@ class StreamingFixture(SyncAPIClient):
     Logging of requests and retries: env STREAMINGFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "streaming-fixture-python"
     client_version = "0.1.0"
     log_env = "STREAMINGFIXTURE_LOG"
 
@@ -191,7 +191,7 @@ class AsyncStreamingFixture(AsyncAPIClient):
     Logging of requests and retries: env STREAMINGFIXTURE_LOG=info or debug.
     """
 
-    client_name = "portkey-codegen-client"
+    client_name = "streaming-fixture-python"
     client_version = "0.1.0"
     log_env = "STREAMINGFIXTURE_LOG"
 
