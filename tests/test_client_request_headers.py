@@ -1,6 +1,7 @@
 """Headers the generated client adds by itself, on a small non-Portkey spec of our own
 (tests/data/petstore/) and a loopback server: the User-Agent names the API of the spec (from
-its ``info.title``), not the generator.
+its ``info.title``), not the generator; a retry says which one it is (``x-retry-count``); a POST
+that may be retried carries one ``idempotency-key`` on all its attempts.
 """
 
 from __future__ import annotations
@@ -130,3 +131,59 @@ def test_user_agent_product_is_a_clean_token(title: str, fallback: str, product:
     got = user_agent_product(title, fallback)
     assert got == product
     assert all(c.isascii() and (c.isalnum() or c == "-") for c in got) and got.islower()
+
+
+def attempts(server: PetServer) -> list[dict[str, str]]:
+    return [headers for _, _, headers in server.requests]
+
+
+def retried_calls(petstore: types.ModuleType, server: PetServer, mode: str, **options: Any) -> None:
+    """Two POSTs, each answered 503, 503 then 200, and one GET answered 503 then 200."""
+    server.fail = [503, 503, 200, 503, 503, 200, 503]
+
+    async def run_async() -> None:
+        async with petstore.AsyncSwaggerPetstore(base_url=server.url, **options) as client:
+            for _ in range(2):
+                assert (await client.pets.create(name="Rex")).name == "Rex"
+            assert (await client.pets.retrieve("p1")).id == "p1"
+
+    if mode == "async":
+        asyncio.run(run_async())
+        return
+    with petstore.SwaggerPetstore(base_url=server.url, **options) as client:
+        for _ in range(2):
+            assert client.pets.create(name="Rex").name == "Rex"
+        assert client.pets.retrieve("p1").id == "p1"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_retries_are_counted_and_posts_keep_one_idempotency_key(
+    petstore: types.ModuleType, server: PetServer, mode: str
+) -> None:
+    retried_calls(petstore, server, mode)
+    seen = attempts(server)
+    assert [(m, p) for m, p, _ in server.requests] == [("POST", "/v1/pets")] * 6 + [("GET", "/v1/pets/p1")] * 2
+    assert [h.get("x-retry-count") for h in seen] == [None, "1", "2", None, "1", "2", None, "1"]
+    first, second = {h["idempotency-key"] for h in seen[:3]}, {h["idempotency-key"] for h in seen[3:6]}
+    assert len(first) == 1 and len(second) == 1 and first != second  # one key per call, kept on retries
+    assert all(len(key) == 36 for key in first | second)
+    assert all("idempotency-key" not in h for h in seen[6:])  # a GET is idempotent: no key
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_retry_headers_can_be_switched_off(petstore: types.ModuleType, server: PetServer, mode: str) -> None:
+    policy = petstore.RetryPolicy(retry_count_header=None, idempotency_header=None)
+    retried_calls(petstore, server, mode, retry_policy=policy)
+    assert len(server.requests) == 8
+    assert all("x-retry-count" not in h and "idempotency-key" not in h for h in attempts(server))
+
+
+def test_no_key_without_retries_and_a_given_key_wins(petstore: types.ModuleType, server: PetServer) -> None:
+    with petstore.SwaggerPetstore(base_url=server.url, max_retries=0) as client:
+        client.pets.create(name="Rex")
+        server.fail = [500, 200]
+        client.with_options(max_retries=1).pets.create(name="Rex", extra_headers={"Idempotency-Key": "mine"})
+    seen = attempts(server)
+    assert "idempotency-key" not in seen[0]  # never retried: nothing to deduplicate
+    assert [h.get("idempotency-key") for h in seen[1:]] == ["mine", "mine"]
+    assert [h.get("x-retry-count") for h in seen[1:]] == [None, "1"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 
@@ -33,12 +34,27 @@ class RetryPolicy:
     up to ``max_delay``, with up to 25% jitter off. How many retries: the client's
     ``max_retries``.
 
+    A retry carries ``retry_count_header`` (``x-retry-count: 1``, ``2``...), so the server can
+    tell it from a first attempt. A POST or PATCH that may be retried carries an
+    ``idempotency_header`` (``idempotency-key``, a new UUID per call, the same on every attempt)
+    unless the call sets one, so a server that supports it applies the request once even when
+    a retry follows a lost response. ``None`` sends no such header.
+
     Pass one as ``retry_policy=`` to a client or to ``with_options``; subclass it and override
     ``retry_error``/``retry_response``/``delay`` for other rules. It keeps no state and does no
     I/O, so one instance serves any number of clients, sync and async.
     """
 
-    __slots__ = ("initial_delay", "max_delay", "max_retry_after")
+    __slots__ = (
+        "initial_delay",
+        "max_delay",
+        "max_retry_after",
+        "retry_count_header",
+        "idempotency_header",
+    )
+
+    # Methods that are not idempotent by definition (RFC 9110): the ones given a key.
+    keyed_methods = frozenset({"POST", "PATCH"})
 
     def __init__(
         self,
@@ -46,18 +62,24 @@ class RetryPolicy:
         initial_delay: float = 0.5,
         max_delay: float = 8.0,
         max_retry_after: float = 60.0,
+        retry_count_header: str | None = "x-retry-count",
+        idempotency_header: str | None = "idempotency-key",
     ) -> None:
         if initial_delay < 0 or max_delay < 0 or max_retry_after < 0:
             raise ValueError("retry delays must be >= 0")
         self.initial_delay = initial_delay
         self.max_delay = max_delay
         self.max_retry_after = max_retry_after
+        self.retry_count_header = retry_count_header
+        self.idempotency_header = idempotency_header
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(initial_delay={self.initial_delay!r}, "
-            f"max_delay={self.max_delay!r}, max_retry_after={self.max_retry_after!r})"
-        )
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def idempotency_key(self) -> str:
+        """A new key for one call (all its attempts)."""
+        return str(uuid.uuid4())
 
     def retry_error(self, error: httpx.RequestError) -> bool:
         """Whether an attempt that got no response is worth another."""
@@ -114,7 +136,9 @@ class Attempts:
     """One request's course through its attempts, as a send loop reports their outcomes.
 
     After each attempt the loop calls ``after_error`` or ``after_response``: they answer with
-    the seconds to wait before the next attempt, or say that this outcome is final.
+    the seconds to wait before the next attempt, or say that this outcome is final. The request's
+    retry headers (see :class:`RetryPolicy`) are set here, before the first attempt and before
+    each retry.
     """
 
     __slots__ = ("_policy", "_request", "_retries", "_clock", "done")
@@ -131,6 +155,14 @@ class Attempts:
         self._retries = retries
         self._clock = clock
         self.done = 0  # retries made so far
+        key_header = policy.idempotency_header
+        if (
+            key_header
+            and retries
+            and request.method in policy.keyed_methods
+            and key_header not in request.headers
+        ):
+            request.headers[key_header] = policy.idempotency_key()
 
     def after_error(self, error: httpx.RequestError) -> float:
         """The wait before the next attempt; raises the client's connection error instead when
@@ -156,4 +188,6 @@ class Attempts:
         delay = self._policy.delay(response, self.done, self._clock())
         _log_retry(self._request, what, delay, self._retries - self.done)
         self.done += 1
+        if self._policy.retry_count_header:
+            self._request.headers[self._policy.retry_count_header] = str(self.done)
         return delay
