@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeGuard, TypeVar
 
-if (
-    TYPE_CHECKING
-):  # type-only: typing.Self needs 3.11, and nothing is imported at run time
+# Type-only: typing.Self needs 3.11, and nothing is imported at run time.
+if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
     from typing_extensions import Self
 
@@ -78,6 +78,42 @@ def is_given(value: T | NotGiven) -> TypeGuard[T]:
 def strip_not_given(values: Mapping[str, Any]) -> dict[str, Any]:
     """Drop ``NOT_GIVEN`` entries (top level only); ``None`` stays and is sent as JSON null."""
     return {k: v for k, v in values.items() if v is not NOT_GIVEN}
+
+
+class _Closing:
+    """``with x:`` closes ``x`` (``close()``) when the block ends."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        t: type[BaseException] | None,
+        e: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _AsyncClosing:
+    """``async with x:`` closes ``x`` (``await aclose()``) when the block ends."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        t: type[BaseException] | None,
+        e: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
 
 class _LazyModule:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from itertools import chain
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, NoReturn
+from typing import Any, Generic, NoReturn
 
 import httpx
 
-from .common import T, _pydantic_error
+from .common import T, _AsyncClosing, _Closing, _pydantic_error
 from .errors import (
     APIResponseValidationError,
     APIStreamError,
@@ -29,10 +28,6 @@ from .errors import (
     _transport_error,
 )
 from .parsing import _json_validator, _validation_error
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
-
 
 _DONE = b"[DONE]"
 
@@ -202,7 +197,7 @@ def _incomplete_stream(
     )
 
 
-class Stream(Generic[T]):
+class Stream(_Closing, Generic[T]):
     """Iterate parsed chunks of a ``text/event-stream`` response.
 
     The response is closed when the stream ends (``[DONE]`` or end of body), on an error, on
@@ -234,17 +229,6 @@ class Stream(Generic[T]):
         if self._iterator is None:
             self._iterator = self._run()
         return next(self._iterator)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        t: type[BaseException] | None,
-        e: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         if not self._closed:
@@ -292,7 +276,7 @@ class Stream(Generic[T]):
             self.close()
 
 
-class AsyncStream(Generic[T]):
+class AsyncStream(_AsyncClosing, Generic[T]):
     """Async twin of :class:`Stream`; use ``async with stream:`` to close it early."""
 
     response: httpx.Response
@@ -319,17 +303,6 @@ class AsyncStream(Generic[T]):
         if self._iterator is None:
             self._iterator = self._run()
         return await self._iterator.__anext__()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        t: type[BaseException] | None,
-        e: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         if not self._closed:

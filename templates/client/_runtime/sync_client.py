@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 import httpx
 
 from .base_client import _BaseClient
-from .common import NOT_GIVEN, C, NotGiven, T
+from .common import NOT_GIVEN, C, NotGiven, T, _Closing
 from .errors import _status_error, _transport_error
 from .options import RequestOptions
 from .retries import DEFAULT_MAX_RETRIES, Attempts, RetryPolicy
 from .streaming import Stream
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Unpack
+
+    from .options import RequestArgs
 
 
-class SyncAPIClient(_BaseClient[httpx.Client]):
+class SyncAPIClient(_BaseClient[httpx.Client], _Closing):
     """Synchronous client over ``httpx.Client``; generated clients subclass it."""
 
     sleep: Callable[[float], None]
@@ -62,17 +63,6 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
         if self._owns_http and http is not None:
             http.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        t: type[BaseException] | None,
-        e: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     @overload
     def request(
         self,
@@ -80,23 +70,9 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
         path: str,
         *,
         cast_to: type[T],
-        server: str = ...,
-        path_params: Mapping[str, object] | None = ...,
-        query: Mapping[str, object] | None = ...,
-        headers: Mapping[str, object] | None = ...,
-        json_body: object = ...,
-        data: Mapping[str, object] | None = ...,
-        files: Mapping[str, object] | None = ...,
-        content: bytes | str | IO[bytes] | None = ...,
-        content_type: str | None = ...,
         stream: Literal[False] | NotGiven = ...,
         stream_cast_to: None = ...,
-        stream_terminator: str | None = ...,
-        extra_headers: Mapping[str, object] | None = ...,
-        extra_query: Mapping[str, object] | None = ...,
-        extra_body: Mapping[str, object] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **args: Unpack[RequestArgs],
     ) -> T: ...
     @overload
     def request(
@@ -105,23 +81,9 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
         path: str,
         *,
         cast_to: type[Any] | None = ...,
-        server: str = ...,
-        path_params: Mapping[str, object] | None = ...,
-        query: Mapping[str, object] | None = ...,
-        headers: Mapping[str, object] | None = ...,
-        json_body: object = ...,
-        data: Mapping[str, object] | None = ...,
-        files: Mapping[str, object] | None = ...,
-        content: bytes | str | IO[bytes] | None = ...,
-        content_type: str | None = ...,
         stream: Literal[True],
         stream_cast_to: type[C],
-        stream_terminator: str | None = ...,
-        extra_headers: Mapping[str, object] | None = ...,
-        extra_query: Mapping[str, object] | None = ...,
-        extra_body: Mapping[str, object] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **args: Unpack[RequestArgs],
     ) -> Stream[C]: ...
     @overload
     def request(
@@ -130,23 +92,9 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
         path: str,
         *,
         cast_to: type[T],
-        server: str = ...,
-        path_params: Mapping[str, object] | None = ...,
-        query: Mapping[str, object] | None = ...,
-        headers: Mapping[str, object] | None = ...,
-        json_body: object = ...,
-        data: Mapping[str, object] | None = ...,
-        files: Mapping[str, object] | None = ...,
-        content: bytes | str | IO[bytes] | None = ...,
-        content_type: str | None = ...,
         stream: bool | NotGiven,
         stream_cast_to: type[C],
-        stream_terminator: str | None = ...,
-        extra_headers: Mapping[str, object] | None = ...,
-        extra_query: Mapping[str, object] | None = ...,
-        extra_body: Mapping[str, object] | None = ...,
-        timeout: float | httpx.Timeout | None | NotGiven = ...,
-        max_retries: int | NotGiven = ...,
+        **args: Unpack[RequestArgs],
     ) -> T | Stream[C]: ...
 
     def request(self, method: str, path: str, **options: Any) -> Any:

@@ -11,11 +11,33 @@ from this object (no long positional parameter lists between the steps).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 
 from .common import NOT_GIVEN, NotGiven
+
+if TYPE_CHECKING:  # for the type checker only: request()'s overloads share these
+    from typing_extensions import TypedDict
+
+    class RequestArgs(TypedDict, total=False):
+        """``request()``'s keyword arguments besides ``cast_to`` and ``stream*``: see below."""
+
+        server: str
+        path_params: Mapping[str, object] | None
+        query: Mapping[str, object] | None
+        headers: Mapping[str, object] | None
+        json_body: object
+        data: Mapping[str, object] | None
+        files: Mapping[str, object] | None
+        content: bytes | str | IO[bytes] | None
+        content_type: str | None
+        stream_terminator: str | None
+        extra_headers: Mapping[str, object] | None
+        extra_query: Mapping[str, object] | None
+        extra_body: Mapping[str, object] | None
+        timeout: float | httpx.Timeout | None | NotGiven
+        max_retries: int | NotGiven
 
 
 class RequestOptions:

@@ -14,16 +14,12 @@ import contextvars
 import functools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic
+from typing import Any, Generic
 
 import httpx
 
-from .common import NOT_GIVEN, NotGiven, P, R
+from .common import NOT_GIVEN, NotGiven, P, R, _AsyncClosing, _Closing
 from .errors import _request_id, _transport_error
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 
 def request_id(result: object) -> str | None:
@@ -37,7 +33,7 @@ def request_id(result: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-class BinaryResponse:
+class BinaryResponse(_Closing, _AsyncClosing):
     """A binary body (``cast_to=BinaryResponse``: audio, file contents), sync and async alike.
 
     The body is read before the call returns, unless the call went through
@@ -121,28 +117,6 @@ class BinaryResponse:
     async def aclose(self) -> None:
         if not self.http_response.is_closed:
             await self.http_response.aclose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        t: type[BaseException] | None,
-        e: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        t: type[BaseException] | None,
-        e: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 # --------------------------------------------------------------------------------------------
