@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-
 from portkey_codegen import render_tree
 from portkey_codegen.config import Config
 from portkey_codegen.naming import user_agent_product
