@@ -200,3 +200,18 @@ def test_only_the_package_init_names_the_spec(before: tuple[Path, dict[str, str]
         text, template = files[f"{PKG}/{rel}"], (REPO / "templates" / rel).read_text("utf-8")
         assert text.endswith(template), rel
         assert all(line.startswith("#") for line in text[: -len(template)].splitlines() if line), rel
+
+
+def test_runtime_folder_is_copied_whole_and_a_user_file_overrides_one(tmp_path: Path) -> None:
+    from portkey_codegen.render import static_files
+
+    user = tmp_path / "templates"
+    (user / "client" / "_runtime").mkdir(parents=True)
+    (user / "client" / "_runtime" / "retries.py").write_text("# mine\n")
+    builtin = static_files(("client/_runtime", "client/_pagination.py"))
+    assert sorted(builtin) == sorted(rel for rel in RUNTIME_FILES if rel.startswith("client/"))
+    mine = static_files(("client/_runtime", "client/_pagination.py"), user)
+    assert mine["client/_runtime/retries.py"] == "# mine\n"
+    assert {k: v for k, v in mine.items() if k != "client/_runtime/retries.py"} == {
+        k: v for k, v in builtin.items() if k != "client/_runtime/retries.py"
+    }
