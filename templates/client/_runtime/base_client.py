@@ -251,10 +251,14 @@ class _BaseClient(Generic[_H]):
         url = self._url(opts)
         content, form, file_list, ctype = _encode_body(opts, opened)
         headers, extra_headers = opts.headers, opts.extra_headers
+        keyed = self.retry_policy.idempotency_header_for(
+            opts.method, self._retries(opts)
+        )
         if (
             headers
             or extra_headers
             or opts.stream
+            or keyed
             or (ctype and ctype != "application/json")
         ):
             hdrs = dict(self._headers)
@@ -262,6 +266,8 @@ class _BaseClient(Generic[_H]):
                 hdrs["content-type"] = ctype
             if opts.stream:
                 hdrs["accept"] = "text/event-stream"
+            if keyed:  # a key in default_headers or in the call's headers wins
+                hdrs.setdefault(*keyed)
             if headers:
                 _merge_headers(hdrs, headers)
             if extra_headers:
