@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, overload
 
@@ -24,6 +23,14 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .options import RequestArgs
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    # asyncio is imported here, not with the client (~20 ms of start-up, the largest part of
+    # importing the runtime); by the time an async client waits to retry, the loop has loaded it.
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 class AsyncAPIClient(_BaseClient[httpx.AsyncClient], _AsyncClosing):
@@ -60,7 +67,7 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient], _AsyncClosing):
             clock=clock,
             strict_response_validation=strict_response_validation,
         )
-        self.sleep = sleep or asyncio.sleep
+        self.sleep = sleep or _asyncio_sleep
 
     async def close(self) -> None:
         http = self._pool.made
