@@ -11,8 +11,10 @@ from . import typeref as tr
 from .ir import Api, Argument, Operation, RequestKey, RequestType, TypeRef
 from .lower.arguments import NOT_GIVEN_TYPE
 from .textsafe import py_literal
-from .render import render, static_file
+from .render import render, static_files
 
+# The spec-independent client runtime under templates/, copied verbatim (files and folders).
+CLIENT_RUNTIME = ("client/_runtime", "client/_pagination.py")
 # The stream flag's type and default in the `stream=False` and `stream=True` overloads of a
 # method whose flag switches the return type (the implementation takes the flag's own type).
 _FLAG_OVERLOADS = {
@@ -203,18 +205,16 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "schemes": api.security_schemes,
         "auth_headers": auth_header_items(api),
     }
-    runtime = static_file("client/_runtime.py", user_templates)
-    pagination = static_file("client/_pagination.py", user_templates)
     files = {
         f"{pkg}/client/__init__.py": render(env, "client/__init__.py.j2", **ctx),
         f"{pkg}/client/_client.py": render(env, "client/client.py.j2", **ctx),
-        f"{pkg}/client/_runtime.py": header + "\n" + runtime,
-        f"{pkg}/client/_pagination.py": header + "\n" + pagination,
         f"{pkg}/client/resources/__init__.py": render(env, "client/resources_init.py.j2", **ctx),
         f"{pkg}/client/params.py": render(
             env, "client/params.py.j2", **ctx, params=[request_type_view(p) for p in api.params]
         ),
     }
+    for rel, text in static_files(CLIENT_RUNTIME, user_templates).items():
+        files[f"{pkg}/{rel}"] = header + "\n" + text
     for top in api.root.children:
         resources = list(top.walk())
         module = render(

@@ -29,9 +29,12 @@ import jinja2
 
 from . import typeref as tr
 from .ir import Api, InputField, Operation, Resource, Service, TypeRef
-from .render import render, static_folder
+from .render import render, static_files
 
 __all__ = ["emit_server", "plan_server", "ServerPlan"]
+
+# The spec-independent server runtime under templates/, copied verbatim (a folder of modules).
+SERVER_RUNTIME = ("server/_runtime",)
 
 @dataclass(frozen=True)
 class ArgView:
@@ -234,8 +237,8 @@ def emit_server(api: Api, env: jinja2.Environment, header: str, user_templates: 
     files: dict[str, str] = {}
     files[f"{base}/__init__.py"] = render(env, "server/__init__.py.j2", **ctx)
     # Static runtime, copied as is under the header (a user template of the same name wins).
-    for name, text in static_folder("server/_runtime", user_templates).items():
-        files[f"{base}/_runtime/{name}"] = header + "\n" + text
+    for rel, text in static_files(SERVER_RUNTIME, user_templates).items():
+        files[f"{pkg}/{rel}"] = header + "\n" + text
     files[f"{base}/context.py"] = render(env, "server/context.py.j2", **ctx)
     files[f"{base}/inputs/__init__.py"] = render(env, "server/inputs_init.py.j2", **ctx)
     files[f"{base}/services/__init__.py"] = render(env, "server/services_init.py.j2", **ctx)

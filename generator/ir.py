@@ -321,6 +321,8 @@ class Api:
     operations: tuple[Operation, ...]
     root: Resource
     client_name: str = "Client"  # sync client class; the async one is "Async" + this
+    # The client's User-Agent product token (`<this>/<generator version>`), from info.title.
+    user_agent_product: str = "openapi-client-python"
     # The spec after overlay, as JSON text: the generated server serves it and enforces it.
     openapi_json: str = ""
     # The request types (TypedDicts and aliases) of the params module, in definition order.

@@ -47,6 +47,7 @@ __all__ = [
     "safe_identifier",
     "snake_name",
     "unique_name",
+    "user_agent_product",
     "words",
 ]
 
@@ -189,6 +190,25 @@ def snake_name(text: str) -> str:
     if name[0].isdigit():
         name = "field_" + name
     return name
+
+
+# Words that say only "this is an API" and do not name the product (dropped from a title).
+_GENERIC_TITLE_WORDS = frozenset({"api", "apis", "rest", "openapi", "http", "spec", "specification"})
+
+
+def user_agent_product(title: str, fallback: str) -> str:
+    """The product token of a generated client's User-Agent (``<product>/<version>``), from the
+    spec's ``info.title``: its ASCII words, lower case, joined by ``-``, generic words (``API``,
+    ``REST``...) left out, first four, with ``-python`` (``"Swagger Petstore"`` →
+    ``swagger-petstore-python``, ``"Portkey API"`` → ``portkey-python``). `fallback` (e.g. the
+    package name) is used the same way when the title has no such word. Only RFC 9110 token
+    characters remain, so the header is always valid.
+    """
+    for text in (title, fallback):
+        kept = [w.lower() for w in words(text, camel=False) if w.lower() not in _GENERIC_TITLE_WORDS]
+        if kept:
+            return "-".join(kept[:4])[:60].rstrip("-") + "-python"
+    return "openapi-client-python"
 
 
 def safe_identifier(name: str, *, reserved: Collection[str] = ()) -> str:
@@ -360,6 +380,7 @@ CLIENT_MODULE_SCOPE = Scope(
         "NotGiven", "Stream", "AsyncStream", "FileTypes", "SyncAPIClient", "AsyncAPIClient",
         "SyncResource", "AsyncResource", "Root", "SyncPage", "AsyncPaginator", "PageRule",
         "Self", "BinaryResponse", "NOT_GIVEN", "DEFAULT_MAX_RETRIES", "DeepObject", "Delimited",
+        "RetryPolicy",
     },
 )  # fmt: skip
 #: What client/__init__.py re-exports besides the client classes: the client class must not take one.
@@ -380,7 +401,7 @@ CLIENT_CLASS_SCOPE = Scope(
     "client class",
     {
         "request", "close", "aclose", "copy", "with_options", "base_urls", "auth_headers",
-        "default_headers", "default_query", "timeout", "max_retries", "sleep", "clock",
+        "default_headers", "default_query", "timeout", "max_retries", "retry_policy", "sleep", "clock",
         "with_raw_response",
     },
 )  # fmt: skip

@@ -50,8 +50,17 @@ def static_file(name: str, user_templates: Path | None = None) -> str:
     return (builtin_template_dir() / name).read_text("utf-8")
 
 
-def static_folder(name: str, user_templates: Path | None = None) -> dict[str, str]:
-    """A runtime folder's .py files, copied as-is: file name -> text (each file overridable as in
-    static_file, by the same path under the user's templates)."""
-    files = sorted(p.name for p in (builtin_template_dir() / name).glob("*.py"))
-    return {file: static_file(f"{name}/{file}", user_templates) for file in files}
+def static_files(names: tuple[str, ...], user_templates: Path | None = None) -> dict[str, str]:
+    """Runtime files and folders copied as-is, by their name under the templates folder: a
+    `.py` file, or a folder whose `.py` files (all levels) are copied with their relative paths.
+    Returns template-relative path -> text; a user override of one file by its path wins."""
+    root = builtin_template_dir()
+    out: dict[str, str] = {}
+    for name in names:
+        if not (root / name).is_dir():
+            out[name] = static_file(name, user_templates)
+            continue
+        for path in sorted((root / name).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            out[rel] = static_file(rel, user_templates)
+    return out

@@ -16,6 +16,12 @@ RUNNER_COPY = REPO.parent / "shared" / "spec" / "portkey-openapi.yaml"
 NEXT_PIN = REPO / "tests" / "data" / "pins" / "next.yaml"
 RUNNER_NEXT_COPY = REPO.parent / "shared" / "spec" / "portkey-openapi.next.yaml"
 FIXTURES = REPO / "tests" / "fixtures"
+TEMPLATES = REPO / "templates"
+# The static runtime (every .py under templates/<part>/, folders included), template-relative:
+# copied verbatim under a header into every generated package.
+RUNTIME_FILES = tuple(
+    sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.glob("*/**/*.py") if "__pycache__" not in p.parts)
+)
 
 
 def pinned_sha256(pin: Path = PIN) -> str:

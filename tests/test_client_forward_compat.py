@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from client_fixtures import clean_portkey_env  # noqa: F401  (autouse fixture)
+from portkey_codegen.naming import user_agent_product
 from fakes.fake_openai_upstream import chat_chunks, chat_completion
 from fakes.fault_server import FaultServer, event, json_answer, raw_answer, sse_answer
 
@@ -275,7 +276,7 @@ def _examples(spec: dict[str, Any], op_pointer: str) -> list[tuple[str, Any]]:
 def test_every_spec_2xx_example_parses(pkg, portkey_result, portkey_spec_path):
     from client_fixtures import eval_hint
 
-    rt = importlib.import_module(pkg.__name__ + "._runtime")
+    rt = importlib.import_module(pkg.__name__ + "._runtime.parsing")
     models = importlib.import_module(pkg.__name__.rsplit(".", 1)[0] + ".models")
     spec = yaml.load(portkey_spec_path.read_text(), Loader=yaml.CSafeLoader)
     parsed, strict_failures = 0, []
@@ -380,12 +381,14 @@ def test_raw_response_parse_is_tolerant_and_has_request_id(pkg, server):
     assert raw.parse()._request_id == "req_raw"
 
 
-def test_user_agent(pkg, server):
+def test_user_agent(pkg, server, portkey_result):
     server.play(json_answer(chat_completion("gpt-4o")))
     run(pkg, "sync", server.url, lambda c: c.chat.completions.create(model="gpt-4o", messages=MESSAGES))
     ua = server.requests[-1].headers["user-agent"]
     product, python, http = ua.split(" ")
-    assert product.startswith("portkey-codegen-client/") and product.split("/")[1][0].isdigit()
+    # the product is named after the spec's title (tests/test_client_user_agent.py), not the generator
+    name = user_agent_product(portkey_result.api.title, "portkey_api")
+    assert name.startswith("portkey") and product.startswith(name + "/") and product.split("/")[1][0].isdigit()
     assert python == f"python/{sys.version.split()[0]}" and http == f"httpx/{httpx.__version__}"
 
 

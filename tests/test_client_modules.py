@@ -19,6 +19,7 @@ import pytest
 
 from portkey_codegen import Config, render_tree
 from portkey_codegen.output import write_tree
+from project_paths import RUNTIME_FILES
 
 REPO = Path(__file__).resolve().parents[1]
 PKG = "modpkg"
@@ -193,7 +194,24 @@ def test_only_the_package_init_names_the_spec(before: tuple[Path, dict[str, str]
         if rel.endswith(".py") and text:
             assert "Do not edit" in text.split("\n\n", 1)[0] and "portkey-codegen" in text.split("\n", 1)[0], rel
     # the runtime copies: the template byte for byte, under a header of comment lines only
-    for rel in ("client/_runtime.py", "client/_pagination.py"):
+    client_runtime = [rel for rel in RUNTIME_FILES if rel.startswith("client/")]
+    assert "client/_runtime/__init__.py" in client_runtime and "client/_pagination.py" in client_runtime
+    for rel in client_runtime:
         text, template = files[f"{PKG}/{rel}"], (REPO / "templates" / rel).read_text("utf-8")
         assert text.endswith(template), rel
         assert all(line.startswith("#") for line in text[: -len(template)].splitlines() if line), rel
+
+
+def test_runtime_folder_is_copied_whole_and_a_user_file_overrides_one(tmp_path: Path) -> None:
+    from portkey_codegen.render import static_files
+
+    user = tmp_path / "templates"
+    (user / "client" / "_runtime").mkdir(parents=True)
+    (user / "client" / "_runtime" / "retries.py").write_text("# mine\n")
+    builtin = static_files(("client/_runtime", "client/_pagination.py"))
+    assert sorted(builtin) == sorted(rel for rel in RUNTIME_FILES if rel.startswith("client/"))
+    mine = static_files(("client/_runtime", "client/_pagination.py"), user)
+    assert mine["client/_runtime/retries.py"] == "# mine\n"
+    assert {k: v for k, v in mine.items() if k != "client/_runtime/retries.py"} == {
+        k: v for k, v in builtin.items() if k != "client/_runtime/retries.py"
+    }

@@ -1,4 +1,4 @@
-"""Tests of templates/client/_runtime.py, the runtime copied into every generated client.
+"""Tests of templates/client/_runtime/, the runtime package copied into every generated client.
 
 Everything runs over httpx.MockTransport (sync and async via asyncio.run) with a fake clock and
 sleep, except one test against a real loopback HTTP server for closing a stream early.
@@ -15,6 +15,7 @@ import importlib.util
 import io
 import json
 import pickle
+import shutil
 import sys
 import threading
 import time
@@ -28,11 +29,13 @@ import httpx
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-RUNTIME_PATH = Path(__file__).resolve().parents[1] / "templates" / "client" / "_runtime.py"
+RUNTIME_DIR = Path(__file__).resolve().parents[1] / "templates" / "client" / "_runtime"
 
 
 def _load_runtime() -> Any:
-    spec = importlib.util.spec_from_file_location("_portkey_runtime_under_test", RUNTIME_PATH)
+    spec = importlib.util.spec_from_file_location(
+        "_portkey_runtime_under_test", RUNTIME_DIR / "__init__.py", submodule_search_locations=[str(RUNTIME_DIR)]
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -384,8 +387,9 @@ def test_multipart_files_and_form_fields(tmp_path: Path) -> None:
 
     fileobj = io.BytesIO(b"from-fileobj")
     fileobj.name = "/some/dir/notes.txt"
-    rt_open = rt.__dict__.get("open")
-    rt.open = tracking_open  # module-level shadow, so we can see the runtime closing the path
+    encoding = rt.encoding  # the runtime module that opens upload paths
+    rt_open = encoding.__dict__.get("open")
+    encoding.open = tracking_open  # module-level shadow, so we can see the runtime closing the path
     try:
         client.request(
             "post",
@@ -412,9 +416,9 @@ def test_multipart_files_and_form_fields(tmp_path: Path) -> None:
         )
     finally:
         if rt_open is None:
-            del rt.open
+            del encoding.open
         else:
-            rt.open = rt_open
+            encoding.open = rt_open
     assert len(opened) == 1 and opened[0].closed  # the runtime opened the path and closed it
     req = cap.last
     assert req.headers["content-type"].startswith("multipart/form-data; boundary=")
@@ -725,6 +729,60 @@ def test_x_should_retry_overrides() -> None:
     seq = Sequence(ok_json({}, 400, **{"x-should-retry": "true"}), ok_json({"done": 1}))
     assert make_client(seq).request("get", "/x", cast_to=dict) == {"done": 1}
     assert seq.calls == 2
+
+
+class TeapotPolicy(rt.RetryPolicy):
+    """Retries 418 as well, waiting a fixed 1.5 s (or 2.5 s after a transport error)."""
+
+    def retry_response(self, response: httpx.Response) -> bool:
+        return response.status_code == 418 or super().retry_response(response)
+
+    def delay(self, response: httpx.Response | None, retries_done: int, now: float) -> float:
+        return 1.5 if response is not None else 2.5
+
+
+def test_retry_policy_is_one_object_for_sync_and_async_constructor_and_with_options() -> None:
+    def answers() -> Sequence:
+        return Sequence(ok_json({}, 418), httpx.ConnectError("down"), ok_json({"done": 1}))
+
+    policy = TeapotPolicy()
+    rec = Recorder()
+    assert make_client(answers(), rec, retry_policy=policy).request("get", "/x", cast_to=dict) == {"done": 1}
+    assert rec.sleeps == [1.5, 2.5]
+
+    async def run_async() -> object:
+        async with make_async_client(answers(), arec, retry_policy=policy) as client:
+            return await client.request("get", "/x", cast_to=dict)
+
+    arec = Recorder()
+    assert asyncio.run(run_async()) == {"done": 1}
+    assert arec.sleeps == [1.5, 2.5]  # the same decisions, from the same policy object
+
+    # the default policy does not retry 418; with_options/copy switch the policy per call site
+    seq = answers()
+    plain = make_client(seq, Recorder())
+    with pytest.raises(rt.APIStatusError) as info:
+        plain.request("get", "/x", cast_to=dict)
+    assert info.value.status_code == 418 and seq.calls == 1
+    switched = plain.with_options(retry_policy=policy)
+    assert switched.retry_policy is policy and plain.retry_policy is not policy
+    seq = answers()
+    assert make_client(seq).copy(retry_policy=policy).request("get", "/x", cast_to=dict) == {"done": 1}
+    assert seq.calls == 3
+
+
+def test_retry_policy_delays_backoff_and_server_wait() -> None:
+    policy = rt.RetryPolicy(initial_delay=1.0, max_delay=3.0, max_retry_after=10.0)
+    assert [policy.delay(None, n, NOW) <= cap for n, cap in ((0, 1.0), (1, 2.0), (5, 3.0))] == [True] * 3
+    assert policy.delay(None, 5, NOW) >= 3.0 * 0.75
+    answer = httpx.Response(429, headers={"retry-after": "4"})
+    assert policy.delay(answer, 0, NOW) == 4.0
+    too_long = httpx.Response(429, headers={"retry-after": "11"})
+    assert policy.delay(too_long, 0, NOW) <= 1.0  # over max_retry_after: the backoff instead
+    dated = httpx.Response(503, headers={"retry-after": formatdate(NOW + 7, usegmt=True)})
+    assert policy.delay(dated, 0, NOW) == pytest.approx(7.0, abs=1.0)
+    with pytest.raises(ValueError):
+        rt.RetryPolicy(initial_delay=-1)
 
 
 # ----------------------------------------------------------------------------- SSE
@@ -1055,7 +1113,7 @@ def test_connection_pool_is_made_on_first_use_and_shared_by_copies(monkeypatch: 
             super().__init__(*args, **kwargs, transport=httpx.MockTransport(lambda r: ok_json()))
             made.append(self)
 
-    monkeypatch.setattr(rt.httpx, "Client", Counting)
+    monkeypatch.setattr(httpx, "Client", Counting)
     client = rt.SyncAPIClient(base_urls={"default": BASE}, timeout=4.0)
     copy = client.copy(max_retries=0)  # copied before any request: still one pool
     assert made == []  # constructing (and copying) a client loads no TLS certificates
@@ -1078,7 +1136,7 @@ def test_async_connection_pool_is_made_on_first_use(monkeypatch: pytest.MonkeyPa
             super().__init__(*args, **kwargs, transport=httpx.MockTransport(lambda r: ok_json()))
             made.append(self)
 
-    monkeypatch.setattr(rt.httpx, "AsyncClient", Counting)
+    monkeypatch.setattr(httpx, "AsyncClient", Counting)
 
     async def main() -> None:
         client = rt.AsyncAPIClient(base_urls={"default": BASE})
@@ -1353,7 +1411,7 @@ def use(c: Completions, a: AsyncCompletions) -> None:
 def test_runtime_passes_mypy_strict_and_supports_the_generated_pattern(tmp_path: Path) -> None:
     from mypy import api
 
-    (tmp_path / "_runtime.py").write_text(RUNTIME_PATH.read_text())
+    shutil.copytree(RUNTIME_DIR, tmp_path / "_runtime", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "usage.py").write_text(TYPED_USAGE)
     out, err, status = api.run(
         [
@@ -1361,14 +1419,14 @@ def test_runtime_passes_mypy_strict_and_supports_the_generated_pattern(tmp_path:
             "--no-incremental",
             "--cache-dir",
             str(tmp_path / ".mypy_cache"),
-            str(tmp_path / "_runtime.py"),
+            str(tmp_path / "_runtime"),
             str(tmp_path / "usage.py"),
         ]
     )
     notes = [line for line in out.splitlines() if "error" in line]
     assert status == 0 and not notes, out + err
-    assert "RawResponse[_runtime.Stream[usage.Chunk]]" in out
-    assert "Awaitable[_runtime.RawResponse[usage.Resp | _runtime.AsyncStream[usage.Chunk]]]" in out
+    assert "RawResponse[_runtime.streaming.Stream[usage.Chunk]]" in out
+    assert "Awaitable[_runtime.responses.RawResponse[usage.Resp | _runtime.streaming.AsyncStream[usage.Chunk]]]" in out
 
 
 @pytest.mark.parametrize("tail", [b"\r", b"\r\n", b"\n", b""])
@@ -1391,11 +1449,11 @@ def test_sse_named_events_parse_once_and_unsupported_url_not_retried() -> None:
         return real(*a, **k)
 
     client, _ = sse_client([b'event: response.created\ndata: {"id":"1"}\n\n'] * 3)
-    rt.json.loads, saved = counting_loads, rt.json.loads
+    json.loads, saved = counting_loads, json.loads
     try:
         assert len(list(stream_chunks(client))) == 3
     finally:
-        rt.json.loads = saved
+        json.loads = saved
     assert calls == 0  # chunks go straight to model_validate_json
 
     rec = Recorder()

@@ -212,7 +212,8 @@ def test_templates_ship_in_a_non_editable_install(tmp_path):
         names = zf.namelist()
         zf.extractall(site)
     assert "portkey_codegen/templates/client/client.py.j2" in names
-    assert "portkey_codegen/templates/client/_runtime.py" in names
+    assert "portkey_codegen/templates/client/_runtime/__init__.py" in names
+    assert "portkey_codegen/templates/client/_runtime/sync_client.py" in names
     env = {**os.environ, "PYTHONPATH": str(site)}
     work = tmp_path / "work"
     work.mkdir()

@@ -18,6 +18,7 @@ import pytest
 from portkey_codegen import render_tree
 from portkey_codegen.config import Config
 from portkey_codegen.output import write_tree
+from project_paths import RUNTIME_FILES
 
 HERE = Path(__file__).parent
 FIXTURES = sorted((HERE / "fixtures").glob("*.yaml"))
@@ -37,7 +38,7 @@ def rendered(request, tmp_path_factory):
 
 def is_static(rel: str) -> bool:
     """Runtime files are copied verbatim from templates/ (checked below), not snapshotted."""
-    return rel.endswith(("/_runtime.py", "/client/_pagination.py")) or "/_runtime/" in rel
+    return rel.endswith(tuple("/" + name for name in RUNTIME_FILES))
 
 
 def test_static_runtime_files_are_verbatim(rendered):
@@ -45,7 +46,8 @@ def test_static_runtime_files_are_verbatim(rendered):
     statics = [rel for rel in result.files if is_static(rel)]
     assert statics
     for rel in statics:
-        source = (HERE.parent / "templates" / rel.split("/", 1)[1]).read_text("utf-8")  # under the package
+        (name,) = [name for name in RUNTIME_FILES if rel.endswith("/" + name)]
+        source = (HERE.parent / "templates" / name).read_text("utf-8")
         assert result.files[rel].endswith(source), rel
 
 

@@ -24,6 +24,7 @@ from ..naming import (
     py_name,
     server_group_name,
     snake_name,
+    user_agent_product,
 )
 from .arguments import finish
 from .pagination import check_overrides, detect
@@ -305,6 +306,7 @@ def build_api(
         operations=tuple(ops),
         root=root,
         client_name=client_name,
+        user_agent_product=user_agent_product(str(info.get("title") or ""), package_name.rpartition(".")[2]),
         # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
         openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
         services=plan_services(root),

@@ -1,6 +1,6 @@
 """Pages of list operations: ``for item in client.x.list()`` walks every item across pages.
 
-Spec-independent; copied verbatim into the generated package next to ``_runtime.py``. The
+Spec-independent; copied verbatim into the generated package next to ``_runtime/``. The
 generator decides which operations page and how (generator/lower/pagination.py, overridable in
 spec/names.yaml) and hands that to :class:`PageRule`. Two styles:
 
@@ -34,7 +34,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Itera
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from ._runtime import NOT_GIVEN, NotGiven, RawResponse, _is_model
+from ._runtime.common import NOT_GIVEN, NotGiven, _is_model
+from ._runtime.responses import RawResponse
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

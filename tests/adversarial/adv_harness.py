@@ -49,7 +49,14 @@ CASE_TIMEOUT = 30.0  # seconds: the bound every hostile case must end within
 MARKER = "PWNED_MARKER"  # payloads in the specs try to create this file (relative to the cwd)
 # The parts every case generates. The server part is included: its emitter is done.
 PARTS = ("models", "client", "server")
-RUNTIME_FILES = ("client/_runtime.py", "client/_pagination.py", "server/_runtime.py")  # static, copied verbatim
+# Static runtime files (every .py under templates/<part>/), copied verbatim: template-relative paths.
+RUNTIME_FILES = tuple(
+    sorted(
+        p.relative_to(REPO / "templates").as_posix()
+        for p in (REPO / "templates").glob("*/**/*.py")
+        if "__pycache__" not in p.parts
+    )
+)
 
 OUTSIDE_YAML = "type: object\nproperties:\n  secret: {type: string}\n"
 

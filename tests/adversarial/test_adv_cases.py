@@ -19,7 +19,7 @@ import re
 
 import pytest
 from adv_astcheck import check_folder
-from adv_harness import MARKER, CliRun
+from adv_harness import MARKER, RUNTIME_FILES, CliRun
 from adv_oracle import expected_plan, round_trip_problems
 from conftest import SPEC_CASES, SpecCase
 
@@ -29,12 +29,11 @@ _ERROR_LINE = re.compile(r"^(?:\S.*?: )?error: ", re.M)
 # identifier that Python would never run on its own nor confuse with a runtime module.
 FIXED_FILES = {
     "pkg/API.md", "pkg/__init__.py", "pkg/models.py", "pkg/py.typed", "pkg/RUNTIME-REQUIREMENTS.txt",
-    "pkg/client/__init__.py", "pkg/client/_client.py", "pkg/client/_runtime.py",
-    "pkg/client/_pagination.py", "pkg/client/params.py", "pkg/client/resources/__init__.py",
-    "pkg/server/__init__.py", "pkg/server/_runtime.py", "pkg/server/app.py", "pkg/server/context.py",
+    "pkg/client/__init__.py", "pkg/client/_client.py", "pkg/client/params.py",
+    "pkg/client/resources/__init__.py", "pkg/server/__init__.py", "pkg/server/app.py", "pkg/server/context.py",
     "pkg/server/inputs/__init__.py", "pkg/server/services/__init__.py", "pkg/server/routes/__init__.py",
     "pkg/server/openapi.json",
-}  # fmt: skip
+} | {"pkg/" + name for name in RUNTIME_FILES}  # fmt: skip
 PER_RESOURCE_FILE = re.compile(r"pkg/(?:server/(?:routes|inputs|services)|client/resources)/([a-z][a-z0-9_]*)\.py")
 NEVER_MODULES = {"conftest", "sitecustomize", "usercustomize", "__init__", "__main__", "_runtime", "_pagination", "_client"}
 

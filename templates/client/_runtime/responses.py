@@ -1,0 +1,221 @@
+"""What a call can return besides a parsed model: a binary body (``BinaryResponse``), the raw
+HTTP response (``RawResponse``, via ``.with_raw_response``), and the request id of any result.
+
+``with_raw_response``/``with_streaming_response`` are typed ``ParamSpec`` wrappers that set a
+context variable the client reads, so the generated methods need no hidden parameter.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Generic
+
+import httpx
+
+from .common import NOT_GIVEN, NotGiven, P, R, _AsyncClosing, _Closing
+from .errors import _request_id, _transport_error
+
+
+def request_id(result: object) -> str | None:
+    """The server's request id (``x-request-id``...) of a parsed response, if it sent one.
+
+    Also ``result._request_id`` on models, as in the openai SDK (this function type-checks).
+    """
+    if isinstance(result, (BinaryResponse, RawResponse)):
+        return result.request_id
+    value = getattr(result, "__dict__", {}).get("_request_id")
+    return value if isinstance(value, str) else None
+
+
+class BinaryResponse(_Closing, _AsyncClosing):
+    """A binary body (``cast_to=BinaryResponse``: audio, file contents), sync and async alike.
+
+    The body is read before the call returns, unless the call went through
+    ``.with_streaming_response``: then it is left unread and ``iter_bytes()``/``write_to_file()``
+    stream it in chunks. Iterating, reading or writing it to a file closes the response at the
+    end; so do ``close()``/``aclose()`` and the (async) context manager.
+    """
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.http_response = response
+
+    @property
+    def content(self) -> bytes:
+        """The whole body (not for ``with_streaming_response`` calls: use ``read()``)."""
+        return self.http_response.content
+
+    @property
+    def request_id(self) -> str | None:
+        return _request_id(self.http_response.headers)
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    def _from_memory(self, chunk_size: int | None) -> Iterator[bytes]:
+        content = self.http_response.content
+        step = chunk_size or len(content) or 1
+        for start in range(0, len(content), step):
+            yield content[start : start + step]
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        response = self.http_response
+        if response.is_closed:  # read in full (not a with_streaming_response call)
+            yield from self._from_memory(chunk_size)
+            return
+        try:
+            yield from response.iter_bytes(chunk_size)
+        except httpx.RequestError as exc:
+            raise _transport_error(exc, response.request) from exc
+        finally:
+            response.close()
+
+    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        response = self.http_response
+        if response.is_closed:
+            for chunk in self._from_memory(chunk_size):
+                yield chunk
+            return
+        try:
+            async for chunk in response.aiter_bytes(chunk_size):
+                yield chunk
+        except httpx.RequestError as exc:
+            raise _transport_error(exc, response.request) from exc
+        finally:
+            await response.aclose()
+
+    def read(self) -> bytes:
+        return b"".join(self.iter_bytes())
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self.aiter_bytes()])
+
+    def write_to_file(self, path: str | os.PathLike[str]) -> None:
+        with open(path, "wb") as f:
+            f.writelines(self.iter_bytes())
+
+    async def awrite_to_file(self, path: str | os.PathLike[str]) -> None:
+        # Local disk writes are short; not worth a thread hop per chunk.
+        with open(path, "wb") as f:  # noqa: ASYNC230
+            async for chunk in self.aiter_bytes():
+                f.write(chunk)
+
+    def close(self) -> None:
+        if not self.http_response.is_closed:
+            self.http_response.close()
+
+    async def aclose(self) -> None:
+        if not self.http_response.is_closed:
+            await self.http_response.aclose()
+
+
+# --------------------------------------------------------------------------------------------
+# Raw responses (``.with_raw_response``)
+
+_RAW_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "_RAW_MODE", default=False
+)
+
+
+_STREAMING_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "_STREAMING_MODE", default=False
+)
+
+
+def streaming_response_wrapper(func: Callable[P, R]) -> Callable[P, R]:
+    """Same call, but a binary body (:class:`BinaryResponse`) is left unread for streaming."""
+
+    @functools.wraps(func)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _STREAMING_MODE.set(True)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _STREAMING_MODE.reset(token)
+
+    return wrapped
+
+
+def async_streaming_response_wrapper(
+    func: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R]]:
+    @functools.wraps(func)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _STREAMING_MODE.set(True)
+        try:
+            return await func(*args, **kwargs)
+        finally:
+            _STREAMING_MODE.reset(token)
+
+    return wrapped
+
+
+class RawResponse(Generic[R]):
+    """The HTTP response of a call; ``parse()`` gives what the method would have returned."""
+
+    def __init__(self, response: httpx.Response, parse: Callable[[], R]) -> None:
+        self.http_response = response
+        self._parse = parse
+        self._parsed: R | NotGiven = NOT_GIVEN
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    @property
+    def content(self) -> bytes:
+        return self.http_response.content
+
+    @property
+    def text(self) -> str:
+        return self.http_response.text
+
+    @property
+    def request_id(self) -> str | None:
+        return _request_id(self.http_response.headers)
+
+    def parse(self) -> R:
+        if isinstance(self._parsed, NotGiven):
+            self._parsed = self._parse()
+        return self._parsed
+
+
+def raw_response_wrapper(func: Callable[P, R]) -> Callable[P, RawResponse[R]]:
+    """Same signature as ``func``, returning the :class:`RawResponse` of the call instead."""
+
+    @functools.wraps(func)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
+        token = _RAW_MODE.set(True)
+        try:
+            result: Any = func(*args, **kwargs)
+        finally:
+            _RAW_MODE.reset(token)
+        return result  # type: ignore[no-any-return]
+
+    return wrapped
+
+
+def async_raw_response_wrapper(
+    func: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[RawResponse[R]]]:
+    @functools.wraps(func)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
+        token = _RAW_MODE.set(True)
+        try:
+            result: Any = await func(*args, **kwargs)
+        finally:
+            _RAW_MODE.reset(token)
+        return result  # type: ignore[no-any-return]
+
+    return wrapped
