@@ -30,7 +30,7 @@ NEUTRAL = [f"zzq{i}" for i in range(60)]
 def _template_made(names: set[str]) -> set[str]:
     """Names not made from a neutral spec name (`zzq1`, `zzq1_header`...)."""
     return {n for n in names if not n.startswith("zzq")}
-STATIC = ("_runtime.py", "_pagination.py", "models.py")
+STATIC = ("_pagination.py", "models.py")  # and every module of the _runtime/ folders (see below)
 FIXED = {"stream", "after", "limit", "data", "has_more", "file", "items", "things", "uploads", "blobs", "pages", "id"}
 
 
@@ -84,7 +84,7 @@ def _render(tmp: Path, spec: dict) -> dict[str, str]:
     config = Config(spec=path, out=tmp / "out", package_name="probe", root=tmp, no_cache=True)
     files = render_tree(config).files.items()
     # What the templates render (the runtimes and the models are copied or made by other means).
-    return {rel: text for rel, text in files if rel.endswith(".py") and not rel.endswith(STATIC)}
+    return {rel: text for rel, text in files if rel.endswith(".py") and not rel.endswith(STATIC) and "/_runtime/" not in rel}
 
 
 def _functions(source: str):

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from action_steps import action_steps, fake_gh, run_step
-from project_paths import NEXT_PIN, PIN, REPO
+from project_paths import NEXT_PIN, PIN, REPO, RUNTIME_FILES
 
 pytestmark = pytest.mark.timeout(900)
 PACKAGE = "myapp._vendor.portkey"
@@ -140,7 +140,8 @@ def play(s: Story, root: Path) -> None:
 
 def test_wheel_holds_everything_and_installs_alone(story):
     names = zipfile.ZipFile(story.wheel).namelist()
-    for needed in ("portkey_codegen/cli.py", "portkey_codegen/lower/api.py", "portkey_codegen/templates/client/_runtime.py",
+    runtime = tuple(f"portkey_codegen/templates/{name}" for name in RUNTIME_FILES)
+    for needed in ("portkey_codegen/cli.py", "portkey_codegen/lower/api.py", *runtime,
                    "portkey_codegen/preset/pin.yaml", "portkey_codegen/preset/overlay.yaml", "portkey_codegen/preset/names.yaml"):  # fmt: skip
         assert needed in names
     assert not [n for n in names if n.split("/")[0] in ("generator", "spec", "templates", "tests")]

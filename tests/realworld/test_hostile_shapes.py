@@ -273,13 +273,13 @@ def test_names_yaml_still_overrides_the_punctuation_rule() -> None:
     import yaml
     from portkey_codegen.diagnostics import Report
     from portkey_codegen.lower.operations import (
-        NamingRules,
+        Overrides,
         assign_names,
         iter_operations,
     )
 
     document = yaml.safe_load(SHAPES["punctuation_and_false"])
-    rules = NamingRules.from_mapping({"operations": {"GET /a-b": "hyphenated.list"}})
+    rules = Overrides.from_mapping({"operations": {"GET /a-b": "hyphenated.list"}}).naming
     report = Report()
     names = assign_names(iter_operations(document), rules, report)
     assert names["GET /a-b"] == (("hyphenated",), "list")
