@@ -28,10 +28,8 @@ The input document is never mutated (YAML anchors make loaded dicts share object
 from __future__ import annotations
 
 import ast
-import datetime
 import http
 import re
-import unicodedata
 from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,11 +40,14 @@ from .diagnostics import Diagnostic, GeneratorError, InternalError
 from . import typeref as tr
 from .ir import TypeRef
 from .naming import class_name, enum_member_names, model_field_name, unique_name, words
+from .schema import DROP as _DROP, SCHEMAS as _SCHEMAS, SchemaIndex, ignored_header
+from .schema import ANNOTATIONS as _ANNOTATIONS, annotation_only as _annotation_only, enum_values as _enum_values
+from .schema import is_json_value as _is_json_value, jsonable as _jsonable
+# _RAW_UNSAFE: cache.py still imports it from here
+from .textsafe import RAW_UNSAFE as _RAW_UNSAFE, clean_text, escape_raw_characters  # noqa: F401
 
 __all__ = ["SchemaPlan", "check_rendered", "dcg_options", "plan_models", "render_models", "type_hint", "class_type"]
 
-_SCHEMAS = "#/components/schemas/"
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Keywords copied to the rewritten spec. Anything else (x-*, customTypePath, title, examples of
 # dcg-specific extensions...) is dropped: dcg turns several extensions into imports or code.
@@ -68,9 +69,6 @@ _KIND_SUFFIX = {
     "array": "List",
     "object": "Map",
 }
-# Characters that Python or editors may take as line breaks, and other control characters.
-_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
 # A property named "" (valid JSON) is handed to dcg under this name: dcg drops empty aliases.
@@ -96,8 +94,11 @@ class SchemaPlan:
     source: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
-def plan_models(document: Mapping[str, Any], *, operation_names: Mapping[str, str] | None = None) -> SchemaPlan:
-    """Plan the models module for a validated, refs-internal `document` (not mutated).
+def plan_models(
+    document: Mapping[str, Any] | SchemaIndex, *, operation_names: Mapping[str, str] | None = None
+) -> SchemaPlan:
+    """Plan the models module for a validated, refs-internal `document` (not mutated; pass its
+    SchemaIndex to share the reading with the other stages).
 
     `operation_names` maps an operation pointer (``#/paths/~1chat~1completions/post``) to a
     PascalCase name used for its inline bodies (``<Name>Request``/``<Name>Response``); without
@@ -108,34 +109,7 @@ def plan_models(document: Mapping[str, Any], *, operation_names: Mapping[str, st
     return planner.result()
 
 
-# --- sanitising helpers ------------------------------------------------------------------------
-
-
-def clean_text(text: Any) -> str | None:
-    """Spec text normalised for docstrings: NFC, ``\\n`` line breaks, no control characters.
-
-    dcg escapes quotes and backslashes itself (tested); what it would write raw (CR, U+2028,
-    NUL...) is normalised here so the source stays one physical line per logical line.
-    """
-    if not isinstance(text, str):
-        return None
-    text = unicodedata.normalize("NFC", text)
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _CONTROL.sub("", text).replace("\t", "    ")
-    text = "\n".join(line.rstrip() for line in text.strip().split("\n"))
-    return text or None
-
-
-def _enum_values(node: Mapping[str, Any]) -> list[Any] | None:
-    """The enum values of a schema (``const`` counts as a one-value enum), without ``null``;
-    YAML timestamps as ISO text."""
-    if isinstance(node.get("enum"), list):
-        values = [_jsonable(v) for v in node["enum"] if v is not None]
-    elif "const" in node and node["const"] is not None:
-        values = [_jsonable(node["const"])]
-    else:
-        return None
-    return list(dict.fromkeys(v for v in values if _is_json_value(v)))
+# --- helpers -----------------------------------------------------------------------------------
 
 
 _PY_TYPES: dict[str, Any] = {
@@ -175,31 +149,6 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _is_json_value(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
-
-
-_DROP = object()
-
-
-def _jsonable(value: Any, depth: int = 0) -> Any:
-    """`value` as JSON data, or ``_DROP``. YAML gives ``datetime``/``date`` for unquoted
-    timestamps (dcg would write ``datetime.datetime(...)``, which does not evaluate): ISO text."""
-    if _is_json_value(value):
-        return value
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if depth > 64:
-        return _DROP
-    if isinstance(value, (list, tuple)):
-        items = [_jsonable(v, depth + 1) for v in value]
-        return _DROP if any(v is _DROP for v in items) else items
-    if isinstance(value, dict):
-        pairs = {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
-        return _DROP if any(v is _DROP for v in pairs.values()) else pairs
-    return _DROP
-
-
 def _has_properties(node: Mapping[str, Any]) -> bool:
     return isinstance(node.get("properties"), dict) and bool(node["properties"])
 
@@ -226,18 +175,6 @@ def _is_constrained(node: Mapping[str, Any]) -> bool:
 def _requirement_only(members: list[Any]) -> bool:
     """Union members that only list required properties (no schema of their own)."""
     return all(isinstance(m, dict) and set(m) <= {"required", "description", "title"} for m in members)
-
-
-# Keys that describe a schema without constraining it: an ``allOf`` part holding only these
-# (``allOf: [{$ref: X}, {description: ...}]``, the OpenAPI 3.0 way to describe a $ref) adds no type.
-_ANNOTATIONS = frozenset(
-    {"description", "title", "nullable", "default", "example", "examples", "deprecated", "readOnly", "writeOnly",
-     "externalDocs", "$comment"}
-)  # fmt: skip
-
-
-def _annotation_only(part: Any) -> bool:
-    return isinstance(part, dict) and "$ref" not in part and all(k in _ANNOTATIONS or str(k).startswith("x-") for k in part)
 
 
 def _allof_core(node: Mapping[str, Any]) -> list[tuple[int, Any]]:
@@ -289,9 +226,10 @@ def _as_ref_use(node: Mapping[str, Any]) -> dict:
 
 
 class _Planner:
-    def __init__(self, document: Mapping[str, Any], operation_names: Mapping[str, str]):
-        self.doc = document
-        self.src: Mapping[str, Any] = _mapping(_mapping(document.get("components")).get("schemas"))
+    def __init__(self, document: Mapping[str, Any] | SchemaIndex, operation_names: Mapping[str, str]):
+        self.index = document if isinstance(document, SchemaIndex) else SchemaIndex(document)
+        self.doc = self.index.document
+        self.src: Mapping[str, Any] = _mapping(_mapping(self.doc.get("components")).get("schemas"))
         self.operation_names = operation_names
         self.out: dict[str, dict] = {}  # class name -> rewritten schema (None while being built)
         self.origin: dict[str, Any] = {}  # class name -> the original node it came from
@@ -491,12 +429,7 @@ class _Planner:
                     hint="move the recursive schema to components/schemas",
                 )
             )
-        try:
-            resolved = jp.resolve(self.doc, target)
-        except (KeyError, IndexError, ValueError):
-            raise GeneratorError(
-                Diagnostic("error", f"$ref {target!r} does not exist", pointer=ptr, hint="fix the reference")
-            ) from None
+        resolved = self.index.resolve(target, ptr)
         self._visiting.add(target)
         try:
             tokens = [t for t in jp.split(target) if t not in ("components", "schemas", "properties", "paths")]
@@ -788,38 +721,12 @@ class _Planner:
 
     # -- unions and discriminators --------------------------------------------------------------
     def deref(self, node: Any) -> Any:
-        seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
-            seen.add(node["$ref"])
-            try:
-                node = jp.resolve(self.doc, node["$ref"])
-            except (KeyError, IndexError, ValueError):
-                return None
-        return node
+        return self.index.target(node)
 
-    def object_shape(self, node: Any, depth: int = 0) -> tuple[dict[str, Any], set[str]] | None:
+    def object_shape(self, node: Any) -> tuple[dict[str, Any], set[str]] | None:
         """Properties and required names of an object schema, through refs and allOf; None if not an object."""
-        node = self.deref(node)
-        if not isinstance(node, dict) or depth > 32 or node.get("oneOf") or node.get("anyOf"):
-            return None
-        props: dict[str, Any] = {}
-        required: set[str] = set()
-        found = False
-        for part in node.get("allOf") or []:
-            if _annotation_only(part):
-                continue
-            sub = self.object_shape(part, depth + 1)
-            if sub is None:
-                return None
-            props.update(sub[0])
-            required |= sub[1]
-            found = True
-        if isinstance(node.get("properties"), dict):
-            props.update({str(k): v for k, v in node["properties"].items()})
-            found = True
-        if isinstance(node.get("required"), list):
-            required |= {r for r in node["required"] if isinstance(r, str)}
-        return (props, required) if found else None
+        shape = self.index.object_shape(node)
+        return None if shape is None else ({k: v for k, (v, _) in shape[0].items()}, shape[1])
 
     def tag_value(self, member: Any, prop: str) -> Any:
         """The single value `member` declares for property `prop` (one-value enum or const), else None."""
@@ -1002,6 +909,11 @@ class _Planner:
             cands = [*candidates, candidates[0] + class_name(mt.split(";")[0].split("/")[-1])]
             self.schema(media["schema"], jp.child(ptr, "content", mt, "schema"), list(dict.fromkeys(cands)), site)
 
+    def inline_parameters(self, holder: Mapping[str, Any], ptr: str, prefix: str) -> None:
+        for i, param in enumerate(holder.get("parameters") or []):
+            if isinstance(param, dict) and "$ref" not in param and not ignored_header(param):
+                self.parameter(param, jp.child(ptr, "parameters", i), [prefix + class_name(str(param.get("name", "")))])
+
     def operation_name(self, path: str, method: str, op: Mapping[str, Any], ptr: str) -> str:
         name = self.operation_names.get(ptr)
         if name:
@@ -1011,39 +923,28 @@ class _Planner:
         return class_name(method + " " + path)
 
     def walk_paths(self) -> None:
-        paths = self.doc.get("paths")
-        if not isinstance(paths, dict):
-            return
-        for path, item in paths.items():
-            if not isinstance(item, dict):
-                continue
-            item_ptr = jp.join("paths", path)
-            for i, param in enumerate(item.get("parameters") or []):
-                if isinstance(param, dict) and "$ref" not in param:
-                    self.parameter(param, jp.child(item_ptr, "parameters", i), [class_name(path) + class_name(str(param.get("name", "")))])
-            for method in HTTP_METHODS:
-                op = item.get(method)
-                if not isinstance(op, dict):
+        items_done: set[str] = set()
+        for operation in self.index.operations:
+            op, op_ptr = operation.op, operation.pointer
+            if operation.item_pointer not in items_done:  # path-level parameters: once per path item
+                items_done.add(operation.item_pointer)
+                self.inline_parameters(operation.path_item, operation.item_pointer, class_name(operation.path))
+            name = self.operation_name(operation.path, operation.method, op, op_ptr)
+            self.owner = name
+            self.inline_parameters(op, op_ptr, name)
+            body = op.get("requestBody")
+            if isinstance(body, dict) and "$ref" not in body:
+                self.content(body, jp.child(op_ptr, "requestBody"), [name + "Request", name + "RequestBody"], "body")
+            responses = _mapping(op.get("responses"))
+            primary = next((s for s in sorted(map(str, responses)) if s.startswith("2")), None)
+            for status, resp in responses.items():
+                if not isinstance(resp, dict) or "$ref" in resp:
                     continue
-                op_ptr = jp.child(item_ptr, method)
-                name = self.operation_name(str(path), method, op, op_ptr)
-                self.owner = name
-                for i, param in enumerate(op.get("parameters") or []):
-                    if isinstance(param, dict) and "$ref" not in param:
-                        self.parameter(param, jp.child(op_ptr, "parameters", i), [name + class_name(str(param.get("name", "")))])
-                body = op.get("requestBody")
-                if isinstance(body, dict) and "$ref" not in body:
-                    self.content(body, jp.child(op_ptr, "requestBody"), [name + "Request", name + "RequestBody"], "body")
-                responses = _mapping(op.get("responses"))
-                primary = next((s for s in sorted(map(str, responses)) if s.startswith("2")), None)
-                for status, resp in responses.items():
-                    if not isinstance(resp, dict) or "$ref" in resp:
-                        continue
-                    status = str(status)
-                    base = name + ("" if status == primary else _status_word(status))
-                    self.content(
-                        resp, jp.child(op_ptr, "responses", status), [base + "Response", base + "ResponseBody"], "body"
-                    )
+                status = str(status)
+                base = name + ("" if status == primary else _status_word(status))
+                self.content(
+                    resp, jp.child(op_ptr, "responses", status), [base + "Response", base + "ResponseBody"], "body"
+                )
 
     # -- field names ----------------------------------------------------------------------------
     def plan_fields(self, schemas: Mapping[str, dict]) -> dict[str, dict[str, str]]:
@@ -1179,50 +1080,6 @@ def render_models(plan: SchemaPlan, *, header: str) -> str:
     return source
 
 
-# Characters dcg may write raw inside string literals (enum values, defaults, docstrings) that
-# editors take as line breaks or as bidi reordering ("Trojan Source"). Valid Python, but the
-# source would not show what it holds; escaped, the values stay the same.
-_RAW_UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
-
-
-def escape_raw_characters(source: str) -> str:
-    """`source` with every `_RAW_UNSAFE` character inside a string literal written as an escape
-    (``\\u2028``) and removed from comments; the values of all literals are unchanged."""
-    if not _RAW_UNSAFE.search(source):
-        return source
-    import io
-    import tokenize
-
-    starts = [0]
-    for line in source.split("\n"):
-        starts.append(starts[-1] + len(line) + 1)
-    edits: list[tuple[int, int, str]] = []
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            if tok.type not in (tokenize.STRING, tokenize.COMMENT) or not _RAW_UNSAFE.search(tok.string):
-                continue
-            if tok.type == tokenize.COMMENT:
-                new = _RAW_UNSAFE.sub("", tok.string)
-            else:
-                prefix = re.match(r"[A-Za-z]*", tok.string).group().lower()  # type: ignore[union-attr]
-                if "f" in prefix or "b" in prefix:
-                    raise ValueError(f"unexpected {prefix!r} string literal")
-                if "r" in prefix:  # escapes mean nothing in a raw string: write its value anew
-                    new = repr(ast.literal_eval(tok.string))
-                else:
-                    new = _RAW_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", tok.string)
-            edits.append((starts[tok.start[0] - 1] + tok.start[1], starts[tok.end[0] - 1] + tok.end[1], new))
-    except (tokenize.TokenError, SyntaxError, ValueError) as exc:
-        raise InternalError(
-            Diagnostic("error", f"internal error: the generated models module does not tokenize: {exc}", code="internal")
-        ) from None
-    for begin, end, new in reversed(edits):
-        source = source[:begin] + new + source[end:]
-    return source
-
-
 def rendered_classes(source: str) -> dict[str, list[str]]:
     """Top-level names a module defines (classes, and aliases such as ``X = TypeAliasType(...)``)
     with the annotated field names of each class (``root`` excluded)."""
@@ -1324,8 +1181,8 @@ def _hint_inner(plan: SchemaPlan, schema: dict, pointer: str, depth: int) -> Typ
         if ref in plan.class_for_pointer:
             return class_type(plan, plan.class_for_pointer[ref])
         try:
-            target = jp.resolve(plan.source, ref)
-        except (KeyError, IndexError, ValueError):
+            target = SchemaIndex(plan.source).resolve(ref, pointer)
+        except GeneratorError:
             return tr.ANY
         return _hint(plan, target, ref, depth + 1)
     if _single_ref_allof(schema):

@@ -21,8 +21,10 @@ from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError
 from ..ir import BodyField, Operation, Param, RequestBody, Response, Resource, Streaming, TypeRef
 from ..naming import class_name, module_names, safe_identifier, snake_name
+from ..schema import SchemaIndex, SpecOperation
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# The spec's operations, as every stage reads them (generator/schema.py).
+RawOperation = SpecOperation
 # Per-call options every generated method takes: no parameter may use these names.
 RESERVED_PARAMS = frozenset(
     {"self", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "cls"}
@@ -66,29 +68,10 @@ class NamingRules:
         )
 
 
-@dataclass(frozen=True)
-class RawOperation:
-    method: str
-    path: str
-    op: dict
-    path_item: dict
-    pointer: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.method.upper()} {self.path}"
-
-
-def iter_operations(document: Mapping[str, Any]) -> list[RawOperation]:
-    out = []
-    for path, item in (document.get("paths") or {}).items():
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
-            op = item.get(method)
-            if isinstance(op, dict):
-                out.append(RawOperation(method, str(path), op, item, jp.join("paths", path, method)))
-    return out
+def iter_operations(document: Mapping[str, Any] | SchemaIndex) -> list[RawOperation]:
+    """The document's operations (`SchemaIndex.operations`): pass the index to share its reading."""
+    index = document if isinstance(document, SchemaIndex) else SchemaIndex(document)
+    return list(index.operations)
 
 
 def py_name(text: str) -> str:
@@ -337,26 +320,21 @@ def docstring_for(op: Mapping[str, Any]) -> str:
 class OperationBuilder:
     """Turns one raw operation into an ir.Operation, given the document and a type hinter."""
 
-    def __init__(self, document: Mapping[str, Any], type_hint: TypeHinter, class_for_pointer: Mapping[str, str]):
-        self.document = document
+    def __init__(
+        self,
+        document: Mapping[str, Any] | SchemaIndex,
+        type_hint: TypeHinter,
+        class_for_pointer: Mapping[str, str],
+    ):
+        self.index = document if isinstance(document, SchemaIndex) else SchemaIndex(document)
+        self.document = self.index.document
         self.type_hint = type_hint
         self.class_for_pointer = class_for_pointer
 
     # -- helpers -------------------------------------------------------------------------------
-    def deref(self, node: Any, ptr: str) -> tuple[Any, str]:
-        """Follow `$ref`s (already checked to be internal and acyclic) to the node they name."""
-        seen = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if ref in seen:
-                break
-            seen.add(ref)
-            node, ptr = jp.resolve(self.document, ref), ref
-        return node, ptr
-
     def model_of(self, schema: Any, ptr: str) -> str | None:
         if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-            return self.class_for_pointer.get(self.deref(schema, ptr)[1])
+            return self.class_for_pointer.get(self.index.deref(schema, ptr)[1])
         return self.class_for_pointer.get(ptr)
 
     def hint(self, schema: Any, ptr: str) -> TypeRef:
@@ -366,23 +344,9 @@ class OperationBuilder:
 
     # -- parameters ----------------------------------------------------------------------------
     def params(self, raw: RawOperation, common: tuple[str, ...] = ()) -> list[Param]:
-        merged: dict[tuple[str, str], tuple[dict, str]] = {}
-        shared = {"parameters": [{"$ref": jp.join("components", "parameters", name)} for name in common]}
-        for holder, base in (
-            (shared, "#"),
-            (raw.path_item, jp.join("paths", raw.path)),
-            (raw.op, raw.pointer),
-        ):
-            for i, p in enumerate(holder.get("parameters") or []):
-                node, ptr = self.deref(p, jp.child(base, "parameters", i))
-                if isinstance(node, dict) and "name" in node and "in" in node:
-                    merged[(str(node["name"]), str(node["in"]))] = (node, ptr)
         params = []
-        for (name, location), (node, ptr) in merged.items():
-            if location not in ("path", "query", "header", "cookie"):
-                raise GeneratorError(
-                    Diagnostic("error", f"parameter {name!r} has unknown location {location!r}", pointer=ptr)
-                )
+        for spec_param in self.index.parameters(raw, common):
+            name, location, node, ptr = spec_param.name, spec_param.location, spec_param.node, spec_param.pointer
             schema = node.get("schema")
             if schema is None and isinstance(node.get("content"), dict) and node["content"]:
                 media = next(iter(node["content"].values()))
@@ -415,7 +379,7 @@ class OperationBuilder:
         rb = raw.op.get("requestBody")
         if rb is None:
             return None
-        rb, rb_ptr = self.deref(rb, jp.child(raw.pointer, "requestBody"))
+        rb, rb_ptr = self.index.deref(rb, jp.child(raw.pointer, "requestBody"))
         content = rb.get("content") if isinstance(rb, dict) else None
         if not isinstance(content, dict) or not content:
             return None
@@ -444,43 +408,14 @@ class OperationBuilder:
             description=rb.get("description") if isinstance(rb.get("description"), str) else None,
         )
 
-    def object_properties(self, schema: Any, ptr: str, depth: int = 0) -> tuple[dict[str, tuple[dict, str]], set[str]] | None:
-        """Top-level properties of an object schema (following refs and allOf), or None."""
-        if depth > 20:
-            return None
-        schema, ptr = self.deref(schema, ptr)
-        if not isinstance(schema, dict):
-            return None
-        props: dict[str, tuple[dict, str]] = {}
-        required: set[str] = set()
-        found = False
-        for i, part in enumerate(schema.get("allOf") or []):
-            sub = self.object_properties(part, jp.child(ptr, "allOf", i), depth + 1)
-            if sub is None:
-                return None
-            props.update(sub[0])
-            required |= sub[1]
-            found = True
-        if isinstance(schema.get("properties"), dict):
-            for name, prop in schema["properties"].items():
-                props[str(name)] = (prop, jp.child(ptr, "properties", name))
-            found = True
-        if isinstance(schema.get("required"), list):
-            required |= {str(r) for r in schema["required"]}
-        if schema.get("oneOf") or schema.get("anyOf"):
-            return None  # a union: no single field list
-        if not found:
-            return None
-        return props, required
-
     def body_fields(self, schema: Any, ptr: str, multipart: bool) -> list[BodyField]:
-        found = self.object_properties(schema, ptr)
+        found = self.index.object_shape(schema, ptr)
         if found is None:
             return []
         props, required = found
         fields = []
         for name, (prop, pptr) in props.items():
-            resolved, _ = self.deref(prop, pptr)
+            resolved, _ = self.index.deref(prop, pptr)
             is_file = multipart and _is_binary(resolved, self)
             hint = self.hint(prop, pptr)
             if is_file:
@@ -504,7 +439,7 @@ class OperationBuilder:
         streaming = None
         responses = raw.op.get("responses") or {}
         for status in sorted(responses, key=_status_order):
-            resp, rptr = self.deref(responses[status], jp.child(raw.pointer, "responses", status))
+            resp, rptr = self.index.deref(responses[status], jp.child(raw.pointer, "responses", status))
             content = resp.get("content") if isinstance(resp, dict) else None
             desc = resp.get("description") if isinstance(resp, dict) and isinstance(resp.get("description"), str) else None
             if not isinstance(content, dict) or not content:
@@ -580,7 +515,7 @@ def _is_binary(schema: Any, builder: OperationBuilder) -> bool:
     if not isinstance(schema, dict):
         return False
     if schema.get("type") == "array":
-        items, _ = builder.deref(schema.get("items"), "")
+        items, _ = builder.index.deref(schema.get("items"), "")
         return _is_binary(items, builder)
     return schema.get("type") == "string" and schema.get("format") in ("binary", "byte") and schema.get("format") == "binary"
 

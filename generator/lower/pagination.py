@@ -91,7 +91,7 @@ def detect(
 ) -> Pagination | None:
     """The operation's Pagination, or None. `override`: True when names.yaml says nothing about it.
 
-    `builder` is the OperationBuilder (deref, object_properties, hint); `raw` the RawOperation.
+    `builder` is the OperationBuilder (its `index` reads the spec, `hint` types); `raw` the RawOperation.
     """
     if override is None:
         return None
@@ -103,7 +103,7 @@ def detect(
         if forced:
             raise _error(raw.key, "its 2xx response is not a JSON object", "remove the override (it cannot page)")
         return None
-    schemas = {name: builder.deref(prop, pptr) for name, (prop, pptr) in props.items()}
+    schemas = {name: builder.index.deref(prop, pptr) for name, (prop, pptr) in props.items()}
     params = {p.wire_name: p for p in query_params}
 
     def prop_type(name: str) -> str | None:
@@ -127,20 +127,13 @@ def detect(
             raise _error(raw.key, f"{key} {name!r} is not a field of the response (fields: {sorted(props)})", f"fix `{key}:`")
         return name
 
-    style = forced.get("style")
     cursor_param = next((p for p in CURSOR_PARAMS if p in params), None)
     page_param = next((p for p in PAGE_PARAMS if p in params and params[p].type == tr.INT), None)
     has_more_auto = "has_more" if prop_type("has_more") == "boolean" else None
     total_auto = "total" if prop_type("total") == "integer" else None
+    style = _style(raw.key, forced, cursor_param, page_param, has_more_auto, total_auto)
     if style is None:
-        if cursor_param and has_more_auto:
-            style = "cursor"
-        elif page_param and (total_auto or has_more_auto):
-            style = "page"
-        elif forced:
-            raise _error(raw.key, "no style could be detected", "give `style: cursor` or `style: page` and `param:`")
-        else:
-            return None
+        return None
     param = forced.get("param") or (cursor_param if style == "cursor" else page_param)
     if param is None or param not in params:
         raise _error(
@@ -156,7 +149,7 @@ def detect(
         cursor = field_or_none("cursor", "last_id" if "last_id" in props else None)
         item_id = forced.get("item_id")
         if item_id is None and cursor is None:
-            item_props = builder.object_properties(item_node, item_ptr) if isinstance(item_node, dict) else None
+            item_props = builder.index.object_shape(item_node, item_ptr) if isinstance(item_node, dict) else None
             item_id = "id" if item_props is not None and "id" in item_props[0] else None
         if cursor is None and item_id is None:
             if forced:
@@ -172,13 +165,28 @@ def detect(
     return Pagination("page", items, item_hint, param, params[param].py_name, has_more, None, None, total, first)
 
 
+def _style(
+    key: str, forced: Mapping[str, Any], cursor: str | None, page: str | None, has_more: str | None, total: str | None
+) -> str | None:
+    """"cursor" or "page", as the override says or the spec shows; None: the operation does not page."""
+    if forced.get("style") is not None:
+        return str(forced["style"])
+    if cursor and has_more:
+        return "cursor"
+    if page and (total or has_more):
+        return "page"
+    if forced:
+        raise _error(key, "no style could be detected", "give `style: cursor` or `style: page` and `param:`")
+    return None
+
+
 def _first_page(builder: Any, param: Param) -> int:
     """The page a server answers without the parameter: its default, else its minimum, else 0."""
     try:
-        node = jp.resolve(builder.document, param.pointer)
-    except (KeyError, IndexError, ValueError, TypeError):
+        node = builder.index.resolve(param.pointer, param.pointer)
+    except GeneratorError:
         return 0
-    schema = builder.deref(node.get("schema"), "")[0] if isinstance(node, dict) else None
+    schema = builder.index.target(node.get("schema")) if isinstance(node, dict) else None
     if not isinstance(schema, dict):
         return 0
     for value in (schema.get("default"), schema.get("minimum")):
@@ -200,12 +208,12 @@ def _response_object(builder: Any, raw: Any) -> dict[str, tuple[dict, str]] | No
     for status in sorted(responses, key=str):
         if not str(status).startswith("2"):
             continue
-        resp, rptr = builder.deref(responses[status], jp.child(raw.pointer, "responses", str(status)))
+        resp, rptr = builder.index.deref(responses[status], jp.child(raw.pointer, "responses", str(status)))
         content = resp.get("content") if isinstance(resp, dict) else None
         media = content.get("application/json") if isinstance(content, dict) else None
         if not isinstance(media, dict) or not isinstance(media.get("schema"), dict):
             return None
         sptr = jp.child(rptr, "content", "application/json", "schema")
-        found = builder.object_properties(media["schema"], sptr)
+        found = builder.index.object_shape(media["schema"], sptr)
         return found[0] if found is not None else None
     return None

@@ -17,7 +17,9 @@ from typing import Any
 
 from .. import typeref as tr
 from ..ir import Operation, ParamKey, ParamType, TypeRef
-from ..models import _SCHEMAS, EMPTY_WIRE, SchemaPlan, _hint, clean_text
+from ..models import EMPTY_WIRE, SchemaPlan, _hint
+from ..schema import SCHEMAS, SchemaIndex, union_members
+from ..textsafe import clean_text
 
 # Names a params module uses in annotations: a TypedDict key with one of these names would
 # shadow it in the class body, so such a TypedDict takes the functional form.
@@ -47,7 +49,8 @@ def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[Par
     each after the aliases it uses."""
     schemas: Mapping[str, Any] = ((plan.spec.get("components") or {}).get("schemas")) or {}
     # The rewritten schemas refer to each class by `#/components/schemas/<Class>`.
-    rewritten = replace(plan, class_for_pointer={_SCHEMAS + n: n for n in schemas}, source=plan.spec)
+    rewritten = replace(plan, class_for_pointer={SCHEMAS + n: n for n in schemas}, source=plan.spec)
+    index = SchemaIndex(plan.spec)
 
     def hint(schema: Any, pointer: str) -> TypeRef:
         return tr.request_form(_hint(rewritten, schema, pointer, 0), param_name)
@@ -58,7 +61,7 @@ def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[Par
         cls = todo.pop()
         if cls in made or cls not in schemas:
             continue
-        made[cls] = _define(cls, schemas, hint)
+        made[cls] = _define(cls, schemas, hint, index)
         used = tr.model_names(made[cls].alias) if made[cls].alias else set()
         for k in made[cls].keys:
             used |= tr.model_names(k.type)
@@ -66,16 +69,15 @@ def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[Par
     return _ordered(made)
 
 
-def _define(cls: str, schemas: Mapping[str, Any], hint: Any) -> ParamType:
+def _define(cls: str, schemas: Mapping[str, Any], hint: Any, index: SchemaIndex) -> ParamType:
     schema = schemas[cls]
-    pointer = _SCHEMAS + cls
+    pointer = SCHEMAS + cls
     doc = clean_text(schema.get("description")) if isinstance(schema, Mapping) else None
-    if isinstance(schema, Mapping) and ("properties" in schema or "allOf" in schema) and not (
-        schema.get("oneOf") or schema.get("anyOf")
-    ):
-        found = _object_keys(cls, schemas, hint, set())
-        if found is not None:
-            keys, required = found
+    if isinstance(schema, Mapping) and ("properties" in schema or "allOf" in schema) and union_members(schema) is None:
+        shape = index.object_shape(schema, pointer)  # allOf parts flattened, later parts win
+        if shape is not None:
+            keys = {_wire(w): hint(prop, ptr) for w, (prop, ptr) in shape[0].items()}
+            required = {_wire(r) for r in shape[1]}
             items = tuple(ParamKey(wire, t, wire in required) for wire, t in keys.items())
             return ParamType(param_name(cls), cls, doc, keys=items, functional=not _class_body_safe(keys))
     # Anything else is what its model class holds, in request form (an enum: its Literal).
@@ -84,35 +86,8 @@ def _define(cls: str, schemas: Mapping[str, Any], hint: Any) -> ParamType:
     return ParamType(param_name(cls), cls, doc, alias=alias)
 
 
-def _object_keys(
-    cls: str, schemas: Mapping[str, Any], hint: Any, seen: set[str]
-) -> tuple[dict[str, TypeRef], set[str]] | None:
-    """The keys of an object class, its allOf parts flattened (later parts win), or None when a
-    part is not an object (a union)."""
-    if cls in seen:
-        return None
-    seen = seen | {cls}
-    keys: dict[str, TypeRef] = {}
-    required: set[str] = set()
-    schema = schemas[cls]
-    parts = [(p, f"{_SCHEMAS}{cls}/allOf/{i}") for i, p in enumerate(schema.get("allOf") or [])]
-    for part, pointer in [*parts, (schema, _SCHEMAS + cls)]:
-        if not isinstance(part, Mapping):
-            continue
-        ref = part.get("$ref")
-        if isinstance(ref, str) and ref.startswith(_SCHEMAS) and ref[len(_SCHEMAS):] in schemas:
-            sub = _object_keys(ref[len(_SCHEMAS):], schemas, hint, seen)
-            if sub is None:
-                return None
-            keys.update(sub[0])
-            required |= sub[1]
-            continue
-        if part.get("oneOf") or part.get("anyOf"):
-            return None
-        for wire, prop in (part.get("properties") or {}).items():
-            keys["" if wire == EMPTY_WIRE else str(wire)] = hint(prop, f"{pointer}/properties/{wire}")
-        required |= {"" if r == EMPTY_WIRE else str(r) for r in part.get("required") or () if isinstance(r, str)}
-    return keys, required & set(keys)
+def _wire(name: str) -> str:
+    return "" if name == EMPTY_WIRE else name
 
 
 def _class_body_safe(keys: Mapping[str, TypeRef]) -> bool:

@@ -5,7 +5,7 @@ plan (which class and field each schema/property became). `round_trip_problems` 
 with what a fresh interpreter reported after importing the package (adv_harness.probe_import)
 and with the models source (field docstrings are only in the source).
 
-What "unchanged" means for text that becomes a docstring: `portkey_codegen.models.clean_text` (NFC,
+What "unchanged" means for text that becomes a docstring: `portkey_codegen.textsafe.clean_text` (NFC,
 line breaks as newlines, control characters dropped, outer whitespace stripped) - a documented
 normalisation, checked here exactly. Every other value (enum values, defaults, examples,
 patterns, wire names) must be *equal*, NaN included.
@@ -63,7 +63,8 @@ def _unwrap_default(value: Any) -> Any:
 
 def round_trip_problems(document: dict, plan: Any, report: dict, models_source: str) -> list[str]:
     from portkey_codegen import pointer as jp
-    from portkey_codegen.models import _enum_values, _jsonable, clean_text
+    from portkey_codegen.schema import enum_values as _enum_values, jsonable as _jsonable
+    from portkey_codegen.textsafe import clean_text
 
     problems: list[str] = []
     classes = report["classes"]

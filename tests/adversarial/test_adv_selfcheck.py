@@ -184,7 +184,7 @@ def test_comment_drops_bidi_controls() -> None:
 )
 def test_models_escape_raw_characters_keeps_values(source: str) -> None:
     from adv_astcheck import BAD_CHARS
-    from portkey_codegen.models import escape_raw_characters
+    from portkey_codegen.textsafe import escape_raw_characters
 
     out = escape_raw_characters(source)
     assert not BAD_CHARS.search(out)
