@@ -4,7 +4,7 @@ A GET whose 2xx JSON response is an object with a list field (`data`, or the obj
 pages when the spec also shows one of two styles:
 
 * cursor: a query parameter `after` and a boolean `has_more` in the response; the next cursor is
-  the response's `last_id` when it has one, else the `id` of the last item (OpenAI style:
+  the response's `last_id` when a page sends one, else the `id` of the last item (OpenAI style:
   assistants, batches, threads' messages/runs/steps, vector stores, fine-tuning jobs);
 * page number: a query parameter `current_page` / `currentPage` / `page` (integer) and a `total`
   (integer) or `has_more` in the response (Portkey's admin lists: api-keys, workspaces, prompts...).
@@ -148,7 +148,7 @@ def detect(
     if style == "cursor":
         cursor = field_or_none("cursor", "last_id" if "last_id" in props else None)
         item_id = forced.get("item_id")
-        if item_id is None and cursor is None:
+        if item_id is None:  # also with a cursor field: the fallback when a page omits it (null)
             item_props = builder.index.object_shape(item_node, item_ptr) if isinstance(item_node, dict) else None
             item_id = "id" if item_props is not None and "id" in item_props[0] else None
         if cursor is None and item_id is None:

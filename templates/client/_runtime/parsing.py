@@ -11,6 +11,7 @@ code that must see only declared values passes ``strict_response_validation=True
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import types
@@ -99,11 +100,16 @@ def _lenient_union(members: tuple[Any, ...], value: Any) -> Any:
 
 def _lenient(tp: Any, value: Any) -> Any:
     """`value` (parsed JSON) as `tp` as far as it fits; what does not fit is kept raw."""
+    tp_plain = _strip_annotated(tp)
+    if isinstance(tp_plain, enum.EnumMeta):
+        return _enum_value(tp_plain, value)
     try:
         return _adapter(tp).validate_python(value)
-    except (_pydantic_error(), TypeError):
-        pass
-    tp = _strip_annotated(tp)
+    except TypeError:
+        error = None
+    except _pydantic_error() as exc:
+        error = exc
+    tp = tp_plain
     origin = get_origin(tp)
     if _is_model_class(tp):
         if tp.__pydantic_root_model__:
@@ -111,19 +117,7 @@ def _lenient(tp: Any, value: Any) -> Any:
             return tp.model_construct(_lenient(root, value))
         if not isinstance(value, dict):
             return value
-        fields: dict[str, Any] = {}
-        present: set[str] = set()
-        used: set[str] = set()
-        for name, info in tp.model_fields.items():
-            key = info.alias if info.alias is not None and info.alias in value else name
-            if key in value:
-                fields[name] = _lenient(info.annotation, value[key])
-                present.add(name)
-                used.add(key)
-            elif info.is_required():
-                fields[name] = None  # not sent: None, like a construct()ed model
-        extra = {k: v for k, v in value.items() if k not in used and k not in fields}
-        return tp.model_construct(_fields_set=present, **fields, **extra)
+        return _lenient_model(tp, value, error)
     if origin is Union or origin is types.UnionType:
         return _lenient_union(get_args(tp), value)
     if origin in (list, Sequence) and isinstance(value, list):
@@ -132,7 +126,166 @@ def _lenient(tp: Any, value: Any) -> Any:
     if origin in (dict, Mapping) and isinstance(value, dict):
         args = get_args(tp)
         return {k: _lenient(args[1], v) for k, v in value.items()} if args else value
-    return value  # unknown enum value, null, bad uuid/date/int: as it arrived
+    return value  # null, bad uuid/date/int: as it arrived
+
+
+# --------------------------------------------------------------------------------------------
+# Lenient models: one validation of a "twin" whose failing fields take any value
+
+
+def _lenient_model(tp: type[BaseModel], value: dict[str, Any], error: Any) -> Any:
+    """`value` as `tp`, the fields the strict validation failed on built by :func:`_lenient`.
+
+    A cached subclass of `tp` (its twin for these fields) validates the whole object in one
+    call: every other field is typed as declared, no field is re-validated one by one.
+    """
+    bad = _failing_fields(tp, error)
+    if bad:
+        try:
+            return _twin(tp, bad).model_validate(value)
+        except _pydantic_error():
+            pass  # a model-level check failed: build it field by field below
+    return _construct(tp, value)
+
+
+def _wire_names(tp: type[BaseModel]) -> dict[str, str]:
+    try:
+        return _WIRE_NAMES[tp]
+    except KeyError:
+        names = {}
+        for name, info in tp.model_fields.items():
+            names[name] = name
+            if info.alias is not None:
+                names[info.alias] = name
+        _WIRE_NAMES[tp] = names
+        return names
+
+
+def _failing_fields(tp: type[BaseModel], error: Any) -> frozenset[str]:
+    if error is None:
+        return frozenset()
+    names = _wire_names(tp)
+    found = set()
+    for err in error.errors(include_url=False, include_context=False, include_input=False):
+        loc = err["loc"]
+        if not loc or loc[0] not in names:
+            return frozenset()  # not a field's error (a model check): no twin can help
+        found.add(names[loc[0]])
+    return frozenset(found)
+
+
+def _twin(tp: type[BaseModel], bad: frozenset[str]) -> type[BaseModel]:
+    """A subclass of `tp` whose fields `bad` accept any value, built by :func:`_lenient` from
+    the declared annotation (typed where it fits, else kept as it arrived; a missing required
+    field is None). Their type ``Any`` dumps a kept value as what it is: no serializer warning.
+    """
+    key = (tp, bad)
+    try:
+        return _TWINS[key]
+    except KeyError:
+        pass
+    from pydantic import AfterValidator, Field, create_model
+
+    fields: dict[str, Any] = {}
+    for name in bad:
+        info = tp.model_fields[name]
+        build = AfterValidator(functools.partial(_lenient, info.annotation))
+        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        fields[name] = (Annotated[Any, build], Field(default, alias=info.alias))
+    twin: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        tp.__name__, __base__=tp, __module__=tp.__module__, **fields
+    )
+    twin.__qualname__ = tp.__qualname__
+    _TWINS[key] = twin
+    return twin
+
+
+def _construct(tp: type[BaseModel], value: dict[str, Any]) -> Any:
+    """Field by field (slow, rare): when a model-level check fails even on the twin."""
+    fields: dict[str, Any] = {}
+    present: set[str] = set()
+    used: set[str] = set()
+    for name, info in tp.model_fields.items():
+        key = info.alias if info.alias is not None and info.alias in value else name
+        if key in value:
+            fields[name] = _lenient(info.annotation, value[key])
+            present.add(name)
+            used.add(key)
+        elif info.is_required():
+            fields[name] = None  # not sent: None, like a construct()ed model
+    extra = {k: v for k, v in value.items() if k not in used and k not in fields}
+    return tp.model_construct(_fields_set=present, **fields, **extra)
+
+
+def _enum_value(tp: enum.EnumMeta, value: Any) -> Any:
+    """The member of `tp` for `value`; an unknown value of the members' type (a new enum value
+    the spec does not list yet) becomes a pseudo-member: ``.value``, ``==``, ``str()`` work as
+    on a member, and it dumps as its value. Other values are kept as they arrived."""
+    try:
+        return tp(value)
+    except (ValueError, TypeError):
+        pass
+    base = getattr(tp, "_member_type_", object)
+    if base is object or type(value) is not base:
+        return value
+    key = (tp, value)
+    member = _UNKNOWN_MEMBERS.get(key)
+    if member is None:
+        if len(_UNKNOWN_MEMBERS) > 4096:  # a server inventing values must not grow memory
+            _UNKNOWN_MEMBERS.clear()
+        member = base.__new__(tp, value)
+        member._value_ = value
+        member._name_ = str(value)
+        _UNKNOWN_MEMBERS[key] = member
+    return member
+
+
+_TWINS: dict[tuple[type, frozenset[str]], type[BaseModel]] = {}
+_WIRE_NAMES: dict[type, dict[str, str]] = {}
+_UNKNOWN_MEMBERS: dict[tuple[type, Any], Any] = {}
+
+
+# --------------------------------------------------------------------------------------------
+# Strict mode: no lax coercion, and valid JSON always read
+
+
+def _strict_mode(tp: Any) -> Callable[[bytes], Any]:
+    """pydantic's strict JSON mode (``"7"`` is no integer, an epoch no date-time); JSON its
+    reader refuses (a UTF-8 BOM, a lone surrogate escape, nesting past its limit) is read with
+    ``json.loads``, checked strictly on a copy its reader takes, then validated as read."""
+    if _is_model_class(tp):
+        check, validate = tp.model_validate_json, tp.model_validate
+    else:
+        check, validate = _adapter(tp).validate_json, _adapter(tp).validate_python
+
+    def parse(data: bytes) -> Any:
+        try:
+            return check(data, strict=True)
+        except _pydantic_error() as exc:
+            if not any(e["type"] == "json_invalid" for e in exc.errors()):
+                raise
+            value = json.loads(data)  # not JSON at all: this raises, as the strict error did
+        check(json.dumps(_readable(value, 0)).encode(), strict=True)
+        return validate(value)
+
+    return parse
+
+
+_MAX_DEPTH = 200  # below pydantic-core's JSON nesting limit
+
+
+def _readable(value: Any, depth: int) -> Any:
+    """`value` with what pydantic's JSON reader refuses replaced: lone surrogates by U+FFFD,
+    containers nested past ``_MAX_DEPTH`` by empty ones (never a declared shape that deep)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_readable(v, depth + 1) for v in value] if depth < _MAX_DEPTH else []
+    if isinstance(value, dict):
+        if depth >= _MAX_DEPTH:
+            return {}
+        return {_readable(k, depth): _readable(v, depth + 1) for k, v in value.items()}
+    return value
 
 
 def _strict_json_validator(tp: Any) -> Callable[[bytes], Any]:
@@ -174,19 +327,34 @@ def _tolerant(tp: Any, strict: Callable[[bytes], Any]) -> Callable[[bytes], Any]
     return parse
 
 
+def _make_json_validator(tp: Any, strict: bool) -> Callable[[bytes], Any]:
+    if tp is bytes or tp is str:
+        return _strict_json_validator(tp)
+    if strict:
+        return _strict_mode(tp)
+    return _tolerant(tp, _strict_json_validator(tp))
+
+
 def _json_validator(tp: Any, strict: bool = False) -> Callable[[bytes], Any]:
     try:
         return _CHUNK_PARSERS[tp, strict]
     except KeyError:
         pass
     except TypeError:  # unhashable type expression: works, just uncached
-        fn = _strict_json_validator(tp)
-        return fn if strict else _tolerant(tp, fn)
-    fn = _strict_json_validator(tp)
-    if not strict and tp is not bytes and tp is not str:
-        fn = _tolerant(tp, fn)
-    _CHUNK_PARSERS[tp, strict] = fn
+        return _make_json_validator(tp, strict)
+    fn = _CHUNK_PARSERS[tp, strict] = _make_json_validator(tp, strict)
     return fn
+
+
+def _text_or_json_string(response: httpx.Response) -> str:
+    """A ``str`` result: the text, decoded when it is a JSON string (``"tok"`` is ``tok``)."""
+    ctype = response.headers.get("content-type", "")
+    if "json" not in ctype.lower():
+        return response.text
+    value = json.loads(response.content)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a JSON string, got {type(value).__name__}")
+    return value
 
 
 def _parser(cast_to: Any, strict: bool = False) -> _Parser:
@@ -203,7 +371,7 @@ def _parser(cast_to: Any, strict: bool = False) -> _Parser:
     elif cast_to is bytes:
         fn = lambda r: r.content
     elif cast_to is str:
-        fn = lambda r: r.text
+        fn = _text_or_json_string
     elif cast_to is httpx.Response:
         fn = lambda r: r
     else:
@@ -233,7 +401,12 @@ def _set_request_id(result: Any, response: httpx.Response) -> Any:
     return result
 
 
+_KEEP_EMPTY = (None, type(None), bytes, str, httpx.Response)
+
+
 def _parse_body(response: httpx.Response, cast_to: Any, strict: bool = False) -> Any:
+    if response.status_code == 204 and cast_to not in _KEEP_EMPTY:
+        return ""  # No Content (a DELETE): falsy, as the openai SDK returns it
     try:
         return _set_request_id(_parser(cast_to, strict)(response), response)
     except (_pydantic_error(), ValueError) as exc:
