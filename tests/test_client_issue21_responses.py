@@ -135,7 +135,6 @@ def our_view(pkg: types.ModuleType, mode: str, reply: Reply, stream: bool) -> di
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 7: with_streaming_response on a JSON/SSE operation is a pass-through (no context manager)")
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
 @pytest.mark.parametrize("mode", MODES)
 def test_with_streaming_response_like_openai(pkg, mode, stream):

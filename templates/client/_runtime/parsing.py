@@ -16,7 +16,7 @@ import functools
 import json
 import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast, get_args, get_origin
 
 import httpx
 
@@ -192,7 +192,7 @@ def _twin(tp: type[BaseModel], bad: frozenset[str]) -> type[BaseModel]:
         build = AfterValidator(functools.partial(_lenient, info.annotation))
         default = None if info.is_required() else info.get_default(call_default_factory=True)
         fields[name] = (Annotated[Any, build], Field(default, alias=info.alias))
-    twin: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    twin: type[BaseModel] = create_model(
         tp.__name__, __base__=tp, __module__=tp.__module__, **fields
     )
     twin.__qualname__ = tp.__qualname__
@@ -225,7 +225,7 @@ def _enum_value(tp: enum.EnumMeta, value: Any) -> Any:
         return tp(value)
     except (ValueError, TypeError):
         pass
-    base = getattr(tp, "_member_type_", object)
+    base: Any = getattr(tp, "_member_type_", object)
     if base is object or type(value) is not base:
         return value
     key = (tp, value)
@@ -233,7 +233,7 @@ def _enum_value(tp: enum.EnumMeta, value: Any) -> Any:
     if member is None:
         if len(_UNKNOWN_MEMBERS) > 4096:  # a server inventing values must not grow memory
             _UNKNOWN_MEMBERS.clear()
-        member = base.__new__(tp, value)
+        member = cast(Any, base).__new__(tp, value)  # bypasses the Enum lookup
         member._value_ = value
         member._name_ = str(value)
         _UNKNOWN_MEMBERS[key] = member
@@ -253,6 +253,8 @@ def _strict_mode(tp: Any) -> Callable[[bytes], Any]:
     """pydantic's strict JSON mode (``"7"`` is no integer, an epoch no date-time); JSON its
     reader refuses (a UTF-8 BOM, a lone surrogate escape, nesting past its limit) is read with
     ``json.loads``, checked strictly on a copy its reader takes, then validated as read."""
+    check: Callable[..., Any]
+    validate: Callable[[Any], Any]
     if _is_model_class(tp):
         check, validate = tp.model_validate_json, tp.model_validate
     else:
