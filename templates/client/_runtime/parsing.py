@@ -98,26 +98,30 @@ def _lenient_union(members: tuple[Any, ...], value: Any) -> Any:
     return value  # a member this client does not know: kept as it arrived
 
 
-def _lenient(tp: Any, value: Any) -> Any:
-    """`value` (parsed JSON) as `tp` as far as it fits; what does not fit is kept raw."""
+def _lenient(tp: Any, value: Any, error: Any = None) -> Any:
+    """`value` (parsed JSON) as `tp` as far as it fits; what does not fit is kept raw.
+    `error`: the ValidationError `value` already failed `tp` with (saves validating again)."""
     tp_plain = _strip_annotated(tp)
     if isinstance(tp_plain, enum.EnumMeta):
         return _enum_value(tp_plain, value)
-    try:
-        return _adapter(tp).validate_python(value)
-    except TypeError:
-        error = None
-    except _pydantic_error() as exc:
-        error = exc
+    if error is None:
+        try:
+            return _adapter(tp).validate_python(value)
+        except TypeError:
+            pass
+        except _pydantic_error() as exc:
+            error = exc
+    if error is not None:
+        found = _from_error(tp, value, error)
+        if found is not _NO_FIT:
+            return found
     tp = tp_plain
     origin = get_origin(tp)
     if _is_model_class(tp):
         if tp.__pydantic_root_model__:
             root = tp.model_fields["root"].annotation
             return tp.model_construct(_lenient(root, value))
-        if not isinstance(value, dict):
-            return value
-        return _lenient_model(tp, value, error)
+        return _construct(tp, value) if isinstance(value, dict) else value
     if origin is Union or origin is types.UnionType:
         return _lenient_union(get_args(tp), value)
     if origin in (list, Sequence) and isinstance(value, list):
@@ -130,22 +134,89 @@ def _lenient(tp: Any, value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-# Lenient models: one validation of a "twin" whose failing fields take any value
+# One validation with a lenient twin of the type, shaped by where the strict one failed
+
+_NO_FIT = object()
 
 
-def _lenient_model(tp: type[BaseModel], value: dict[str, Any], error: Any) -> Any:
-    """`value` as `tp`, the fields the strict validation failed on built by :func:`_lenient`.
+def _from_error(tp: Any, value: Any, error: Any) -> Any:
+    """`value` validated once by the lenient type of `tp` for `error`'s locations, or _NO_FIT
+    when that type is `tp` kept whole (no structure to go by: a union, a model-level check)."""
+    paths = frozenset(
+        tuple(-1 if type(part) is int else part for part in err["loc"])
+        for err in error.errors(include_url=False, include_context=False, include_input=False)
+    )
+    try:
+        lenient = _lenient_type(tp, paths)
+    except TypeError:  # an unhashable type expression
+        return _NO_FIT
+    if lenient is _KEPT.get(tp):
+        return _NO_FIT
+    try:
+        return _adapter(lenient).validate_python(value)
+    except _pydantic_error():
+        return _NO_FIT
 
-    A cached subclass of `tp` (its twin for these fields) validates the whole object in one
-    call: every other field is typed as declared, no field is re-validated one by one.
-    """
-    bad = _failing_fields(tp, error)
-    if bad:
-        try:
-            return _twin(tp, bad).model_validate(value)
-        except _pydantic_error():
-            pass  # a model-level check failed: build it field by field below
-    return _construct(tp, value)
+
+def _lenient_type(tp: Any, paths: frozenset[tuple[Any, ...]]) -> Any:
+    """A type reading what `tp` reads, where at each failing location (an error's ``loc``,
+    list indices as -1) any value is taken and built by :func:`_lenient`. Models become twins:
+    cached subclasses whose failing fields are such values; lists and dicts of them follow."""
+    key = (tp, paths)
+    try:
+        return _LENIENT_TYPES[key]
+    except KeyError:
+        pass
+    if len(_LENIENT_TYPES) > 2048:  # keys hold dict keys and error paths: keep it bounded
+        _LENIENT_TYPES.clear()
+    found = _LENIENT_TYPES[key] = _make_lenient_type(tp, paths)
+    return found
+
+
+def _make_lenient_type(tp: Any, paths: frozenset[tuple[Any, ...]]) -> Any:
+    plain = _strip_annotated(tp)
+    if () in paths:
+        return _kept(tp)
+    args = get_args(plain)
+    origin = get_origin(plain)
+    rest = frozenset(p[1:] for p in paths)
+    if _is_model_class(plain) and not plain.__pydantic_root_model__:
+        names = _wire_names(plain)
+        groups: dict[str, set[tuple[Any, ...]]] = {}
+        for path in paths:
+            name = names.get(path[0]) if isinstance(path[0], str) else None
+            if name is None:
+                return _kept(tp)  # not a field's error (an extra key, a model check)
+            groups.setdefault(name, set()).add(path[1:])
+        return _twin(
+            plain,
+            {
+                name: _lenient_type(plain.model_fields[name].annotation, frozenset(sub))
+                for name, sub in sorted(groups.items())
+            },
+        )
+    if origin in (list, Sequence) and args and all(p[0] == -1 for p in paths):
+        return list[_lenient_type(args[0], rest)]  # type: ignore[misc]
+    if origin in (dict, Mapping) and len(args) == 2:
+        return dict[args[0], _lenient_type(args[1], rest)]  # type: ignore[misc]
+    if origin is Union or origin is types.UnionType:
+        members = [m for m in args if m is not type(None)]
+        if len(members) == 1 < len(args):  # Optional[X]: pydantic's locations skip the None
+            return Union[_lenient_type(members[0], paths), None]
+    return _kept(tp)
+
+
+def _kept(tp: Any) -> Any:
+    """Any value, built by :func:`_lenient` as `tp`: typed where it fits, else as it arrived.
+    Dumped as what it is (``Any``), so a kept value causes no serializer warning."""
+    try:
+        return _KEPT[tp]
+    except KeyError:
+        pass
+    from pydantic import AfterValidator
+
+    kept = _KEPT[tp] = Annotated[Any, AfterValidator(functools.partial(_lenient, tp))]
+    return kept
 
 
 def _wire_names(tp: type[BaseModel]) -> dict[str, str]:
@@ -161,37 +232,21 @@ def _wire_names(tp: type[BaseModel]) -> dict[str, str]:
         return names
 
 
-def _failing_fields(tp: type[BaseModel], error: Any) -> frozenset[str]:
-    if error is None:
-        return frozenset()
-    names = _wire_names(tp)
-    found = set()
-    for err in error.errors(include_url=False, include_context=False, include_input=False):
-        loc = err["loc"]
-        if not loc or loc[0] not in names:
-            return frozenset()  # not a field's error (a model check): no twin can help
-        found.add(names[loc[0]])
-    return frozenset(found)
-
-
-def _twin(tp: type[BaseModel], bad: frozenset[str]) -> type[BaseModel]:
-    """A subclass of `tp` whose fields `bad` accept any value, built by :func:`_lenient` from
-    the declared annotation (typed where it fits, else kept as it arrived; a missing required
-    field is None). Their type ``Any`` dumps a kept value as what it is: no serializer warning.
-    """
-    key = (tp, bad)
+def _twin(tp: type[BaseModel], changed: dict[str, Any]) -> type[BaseModel]:
+    """A subclass of `tp` (same name) whose `changed` fields have these lenient types; a
+    missing required one is None. Cached: the types in `changed` come from a cache too."""
+    key = (tp, tuple(changed.items()))
     try:
         return _TWINS[key]
     except KeyError:
         pass
-    from pydantic import AfterValidator, Field, create_model
+    from pydantic import Field, create_model
 
     fields: dict[str, Any] = {}
-    for name in bad:
+    for name, annotation in changed.items():
         info = tp.model_fields[name]
-        build = AfterValidator(functools.partial(_lenient, info.annotation))
         default = None if info.is_required() else info.get_default(call_default_factory=True)
-        fields[name] = (Annotated[Any, build], Field(default, alias=info.alias))
+        fields[name] = (annotation, Field(default, alias=info.alias))
     twin: type[BaseModel] = create_model(
         tp.__name__, __base__=tp, __module__=tp.__module__, **fields
     )
@@ -222,8 +277,8 @@ def _enum_value(tp: enum.EnumMeta, value: Any) -> Any:
     the spec does not list yet) becomes a pseudo-member: ``.value``, ``==``, ``str()`` work as
     on a member, and it dumps as its value. Other values are kept as they arrived."""
     try:
-        return tp(value)
-    except (ValueError, TypeError):
+        return tp._value2member_map_[value]
+    except (KeyError, TypeError):  # TypeError: an unhashable value (a list, an object)
         pass
     base: Any = getattr(tp, "_member_type_", object)
     if base is object or type(value) is not base:
@@ -240,7 +295,9 @@ def _enum_value(tp: enum.EnumMeta, value: Any) -> Any:
     return member
 
 
-_TWINS: dict[tuple[type, frozenset[str]], type[BaseModel]] = {}
+_TWINS: dict[tuple[type, tuple[tuple[str, Any], ...]], type[BaseModel]] = {}
+_LENIENT_TYPES: dict[tuple[Any, frozenset[tuple[Any, ...]]], Any] = {}
+_KEPT: dict[Any, Any] = {}
 _WIRE_NAMES: dict[type, dict[str, str]] = {}
 _UNKNOWN_MEMBERS: dict[tuple[type, Any], Any] = {}
 
@@ -317,14 +374,14 @@ def _tolerant(tp: Any, strict: Callable[[bytes], Any]) -> Callable[[bytes], Any]
     def parse(data: bytes) -> Any:
         try:
             return strict(data)
-        except _pydantic_error():
+        except _pydantic_error() as exc:
             try:
                 value = json.loads(data)
             except ValueError:
                 raise  # not JSON at all: the strict error says why
             if not _fits_outline(tp, value):
                 raise  # not even an object where an object is due (null, a list...)
-            return _lenient(tp, value)
+            return _lenient(tp, value, exc)
 
     return parse
 
