@@ -292,9 +292,9 @@ class _BaseClient(Generic[_H]):
     def _finish(self, response: httpx.Response, opts: RequestOptions) -> Any:
         if _RAW_MODE.get():
             return RawResponse(response, lambda: self._result(response, opts))
-        if _STREAMING_MODE.get():  # the body is unread: read first unless it is streamed
+        if _STREAMING_MODE.get():  # body unread: read first unless streamed
             read_first = not opts.stream and opts.cast_to is not BinaryResponse
-            parse = lambda: self._result(response, opts)  # noqa: E731
+            parse = lambda: self._result(response, opts)
             return self._streamed_cls(response, parse, read_first)
         return self._result(response, opts)
 

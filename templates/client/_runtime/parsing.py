@@ -16,7 +16,16 @@ import functools
 import json
 import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Literal,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+)
 
 import httpx
 
@@ -100,7 +109,8 @@ def _lenient_union(members: tuple[Any, ...], value: Any) -> Any:
 
 def _lenient(tp: Any, value: Any, error: Any = None) -> Any:
     """`value` (parsed JSON) as `tp` as far as it fits; what does not fit is kept raw.
-    `error`: the ValidationError `value` already failed `tp` with (saves validating again)."""
+    `error`: the ValidationError `value` already failed `tp` with (saves validating again).
+    """
     tp_plain = _strip_annotated(tp)
     if isinstance(tp_plain, enum.EnumMeta):
         return _enum_value(tp_plain, value)
@@ -137,14 +147,20 @@ def _lenient(tp: Any, value: Any, error: Any = None) -> Any:
 # One validation with a lenient twin of the type, shaped by where the strict one failed
 
 _NO_FIT = object()
+# Subscripted with types made at run time (mypy takes no variable there).
+_LIST: Any = list
+_DICT: Any = dict
 
 
 def _from_error(tp: Any, value: Any, error: Any) -> Any:
     """`value` validated once by the lenient type of `tp` for `error`'s locations, or _NO_FIT
-    when that type is `tp` kept whole (no structure to go by: a union, a model-level check)."""
+    when that type is `tp` kept whole (no structure to go by: a union, a model-level check).
+    """
     paths = frozenset(
         tuple(-1 if type(part) is int else part for part in err["loc"])
-        for err in error.errors(include_url=False, include_context=False, include_input=False)
+        for err in error.errors(
+            include_url=False, include_context=False, include_input=False
+        )
     )
     try:
         lenient = _lenient_type(tp, paths)
@@ -161,13 +177,14 @@ def _from_error(tp: Any, value: Any, error: Any) -> Any:
 def _lenient_type(tp: Any, paths: frozenset[tuple[Any, ...]]) -> Any:
     """A type reading what `tp` reads, where at each failing location (an error's ``loc``,
     list indices as -1) any value is taken and built by :func:`_lenient`. Models become twins:
-    cached subclasses whose failing fields are such values; lists and dicts of them follow."""
+    cached subclasses whose failing fields are such values; lists and dicts of them follow.
+    """
     key = (tp, paths)
     try:
         return _LENIENT_TYPES[key]
     except KeyError:
         pass
-    if len(_LENIENT_TYPES) > 2048:  # keys hold dict keys and error paths: keep it bounded
+    if len(_LENIENT_TYPES) > 2048:  # keys hold dict keys and paths: bounded
         _LENIENT_TYPES.clear()
     found = _LENIENT_TYPES[key] = _make_lenient_type(tp, paths)
     return found
@@ -196,13 +213,14 @@ def _make_lenient_type(tp: Any, paths: frozenset[tuple[Any, ...]]) -> Any:
             },
         )
     if origin in (list, Sequence) and args and all(p[0] == -1 for p in paths):
-        return list[_lenient_type(args[0], rest)]  # type: ignore[misc]
+        return _LIST[_lenient_type(args[0], rest)]
     if origin in (dict, Mapping) and len(args) == 2:
-        return dict[args[0], _lenient_type(args[1], rest)]  # type: ignore[misc]
+        return _DICT[args[0], _lenient_type(args[1], rest)]
     if origin is Union or origin is types.UnionType:
         members = [m for m in args if m is not type(None)]
-        if len(members) == 1 < len(args):  # Optional[X]: pydantic's locations skip the None
-            return Union[_lenient_type(members[0], paths), None]
+        # Optional[X]: pydantic's error locations skip the None
+        if len(members) == 1 < len(args):
+            return _lenient_type(members[0], paths) | None
     return _kept(tp)
 
 
@@ -234,7 +252,8 @@ def _wire_names(tp: type[BaseModel]) -> dict[str, str]:
 
 def _twin(tp: type[BaseModel], changed: dict[str, Any]) -> type[BaseModel]:
     """A subclass of `tp` (same name) whose `changed` fields have these lenient types; a
-    missing required one is None. Cached: the types in `changed` come from a cache too."""
+    missing required one is None. Cached: the types in `changed` come from a cache too.
+    """
     key = (tp, tuple(changed.items()))
     try:
         return _TWINS[key]
@@ -245,7 +264,9 @@ def _twin(tp: type[BaseModel], changed: dict[str, Any]) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for name, annotation in changed.items():
         info = tp.model_fields[name]
-        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        default = (
+            None if info.is_required() else info.get_default(call_default_factory=True)
+        )
         fields[name] = (annotation, Field(default, alias=info.alias))
     twin: type[BaseModel] = create_model(
         tp.__name__, __base__=tp, __module__=tp.__module__, **fields
@@ -286,7 +307,7 @@ def _enum_value(tp: enum.EnumMeta, value: Any) -> Any:
     key = (tp, value)
     member = _UNKNOWN_MEMBERS.get(key)
     if member is None:
-        if len(_UNKNOWN_MEMBERS) > 4096:  # a server inventing values must not grow memory
+        if len(_UNKNOWN_MEMBERS) > 4096:  # bounded: a server may invent values
             _UNKNOWN_MEMBERS.clear()
         member = cast(Any, base).__new__(tp, value)  # bypasses the Enum lookup
         member._value_ = value
@@ -309,7 +330,8 @@ _UNKNOWN_MEMBERS: dict[tuple[type, Any], Any] = {}
 def _strict_mode(tp: Any) -> Callable[[bytes], Any]:
     """pydantic's strict JSON mode (``"7"`` is no integer, an epoch no date-time); JSON its
     reader refuses (a UTF-8 BOM, a lone surrogate escape, nesting past its limit) is read with
-    ``json.loads``, checked strictly on a copy its reader takes, then validated as read."""
+    ``json.loads``, checked strictly on a copy its reader takes, then validated as read.
+    """
     check: Callable[..., Any]
     validate: Callable[[Any], Any]
     if _is_model_class(tp):
@@ -323,7 +345,8 @@ def _strict_mode(tp: Any) -> Callable[[bytes], Any]:
         except _pydantic_error() as exc:
             if not any(e["type"] == "json_invalid" for e in exc.errors()):
                 raise
-            value = json.loads(data)  # not JSON at all: this raises, as the strict error did
+            # Not JSON at all: this raises, as the strict check did.
+            value = json.loads(data)
         check(json.dumps(_readable(value, 0)).encode(), strict=True)
         return validate(value)
 
@@ -335,7 +358,8 @@ _MAX_DEPTH = 200  # below pydantic-core's JSON nesting limit
 
 def _readable(value: Any, depth: int) -> Any:
     """`value` with what pydantic's JSON reader refuses replaced: lone surrogates by U+FFFD,
-    containers nested past ``_MAX_DEPTH`` by empty ones (never a declared shape that deep)."""
+    containers nested past ``_MAX_DEPTH`` by empty ones (never a declared shape that deep).
+    """
     if isinstance(value, str):
         return value.encode("utf-8", "replace").decode("utf-8")
     if isinstance(value, list):
@@ -412,7 +436,8 @@ def _text_or_json_string(response: httpx.Response) -> str:
         return response.text
     value = json.loads(response.content)
     if not isinstance(value, str):
-        raise ValueError(f"expected a JSON string, got {type(value).__name__}")
+        what = type(value).__name__  # a ValueError: reported as a validation error
+        raise ValueError(f"expected a JSON string, got {what}")  # noqa: TRY004
     return value
 
 

@@ -170,7 +170,8 @@ def _sse_last_item(
     response: httpx.Response,
 ) -> Any:
     """An event the body ended inside (no blank line after it): delivered when it is whole
-    JSON, an incomplete stream when its JSON is cut (not a schema error: retry code tells)."""
+    JSON, an incomplete stream when its JSON is cut (not a schema error: retry code tells).
+    """
     try:
         return _sse_item(event, data, parse, response)
     except (_pydantic_error(), ValueError):
