@@ -116,8 +116,8 @@ def _field(obj: object, wire: str) -> Any:
 class _Page(Generic[ResponseT, ItemT]):
     """What both page classes know: the response, its items and where the next page is.
 
-    As the openai SDK's pages: ``.data`` is this page's items, the response's other fields read
-    through (``page.object``), and ``request_id(page)``/``page._request_id`` is the response's.
+    As the openai SDK's pages: ``.data`` is this page's items, and ``request_id(page)``/
+    ``page._request_id`` is the response's (its other fields: ``page.response``).
     """
 
     response: ResponseT
@@ -146,12 +146,6 @@ class _Page(Generic[ResponseT, ItemT]):
     def data(self) -> list[ItemT]:
         """This page's items (``items``), under the openai SDK's name."""
         return self.items
-
-    def __getattr__(self, name: str) -> Any:
-        # Only for names the page lacks: the response's fields (``page.object``, ``first_id``).
-        if name.startswith("__") or name in ("response", "items", "_rule"):
-            raise AttributeError(name)
-        return getattr(self.response, name)
 
     def _next_cursor(self) -> object:
         rule = self._rule

@@ -117,7 +117,8 @@ def _lenient(tp: Any, value: Any, error: Any = None) -> Any:
     tp_plain = _strip_annotated(tp)
     if isinstance(tp_plain, enum.EnumMeta):
         return _enum_value(tp_plain, value)
-    if error is None:
+    if error is None or _unreadable(error):  # the JSON reader's error tells no shape
+        error = None
         try:
             return _adapter(tp).validate_python(value)
         except TypeError:
@@ -346,7 +347,7 @@ def _strict_mode(tp: Any) -> Callable[[bytes], Any]:
         try:
             return check(data, strict=True)
         except _pydantic_error() as exc:
-            if not any(e["type"] == "json_invalid" for e in exc.errors()):
+            if not _unreadable(exc):
                 raise
             # Not JSON at all: this raises, as the strict check did.
             value = json.loads(data)
@@ -354,6 +355,11 @@ def _strict_mode(tp: Any) -> Callable[[bytes], Any]:
         return validate(value)
 
     return parse
+
+
+def _unreadable(error: Any) -> bool:
+    """Whether pydantic's JSON reader refused the body (not its shape that failed)."""
+    return any(e["type"] == "json_invalid" for e in error.errors())
 
 
 _MAX_DEPTH = 200  # below pydantic-core's JSON nesting limit
