@@ -132,11 +132,9 @@ _STREAMING_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-class StreamedResponse(BinaryResponse, Generic[R]):
-    """What a ``.with_streaming_response`` call returns (use it as ``with ... as r:``): the
-    response with its body unread; ``r.headers``, ``r.iter_bytes()``, ``r.iter_lines()``, and
-    ``r.parse()`` for what the method would have returned (a ``Stream`` for an event stream,
-    read in full first for JSON), as in the openai SDK."""
+class _Streamed(BinaryResponse, Generic[R]):
+    """What the sync and async streamed responses share: the unread response and its parser
+    (`read_first`: a JSON body is read in full before parsing; a stream or binary is not)."""
 
     def __init__(
         self, response: httpx.Response, parse: Callable[[], R], read_first: bool
@@ -145,6 +143,13 @@ class StreamedResponse(BinaryResponse, Generic[R]):
         self._parse = parse
         self._read_first = read_first
         self._parsed: R | NotGiven = NOT_GIVEN
+
+
+class StreamedResponse(_Streamed[R]):
+    """What a ``.with_streaming_response`` call returns (use it as ``with ... as r:``): the
+    response with its body unread; ``r.headers``, ``r.iter_bytes()``, ``r.iter_lines()``, and
+    ``r.parse()`` for what the method would have returned (a ``Stream`` for an event stream,
+    read in full first for JSON), as in the openai SDK."""
 
     def iter_lines(self) -> Iterator[str]:
         response = self.http_response
@@ -166,17 +171,9 @@ class StreamedResponse(BinaryResponse, Generic[R]):
         return self._parsed
 
 
-class AsyncStreamedResponse(BinaryResponse, Generic[R]):
+class AsyncStreamedResponse(_Streamed[R]):
     """Async twin of :class:`StreamedResponse`: ``await r.parse()``, ``async for`` over
     ``r.iter_lines()``/``r.iter_bytes()``, closed by ``async with``."""
-
-    def __init__(
-        self, response: httpx.Response, parse: Callable[[], R], read_first: bool
-    ) -> None:
-        super().__init__(response)
-        self._parse = parse
-        self._read_first = read_first
-        self._parsed: R | NotGiven = NOT_GIVEN
 
     async def iter_bytes(  # type: ignore[override]  # async, as httpx's aiter_bytes
         self, chunk_size: int | None = None
