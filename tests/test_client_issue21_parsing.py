@@ -235,3 +235,13 @@ def test_json_string_response_is_decoded(small, mode, strict, name):
     got = run(small, mode, json_reply(value), lambda c: c.token.list(), classes=SMALL,
               strict_response_validation=strict)
     assert got == value
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_json_body_that_is_no_string_for_a_string_response(small, mode):
+    # Tolerant: the text as it came (no silent loss); strict: a validation error.
+    body = {"token": "tok"}
+    got = run(small, mode, json_reply(body), lambda c: c.token.list(), classes=SMALL)
+    assert json.loads(got) == body
+    with pytest.raises(small.APIResponseValidationError):
+        run(small, mode, json_reply(body), lambda c: c.token.list(), classes=SMALL, strict_response_validation=True)

@@ -438,16 +438,24 @@ def _json_validator(tp: Any, strict: bool = False) -> Callable[[bytes], Any]:
     return fn
 
 
-def _text_or_json_string(response: httpx.Response) -> str:
-    """A ``str`` result: the text, decoded when it is a JSON string (``"tok"`` is ``tok``)."""
+def _text_or_json_string(response: httpx.Response, strict: bool = False) -> str:
+    """A ``str`` result: the text, decoded when it is a JSON string (``"tok"`` is ``tok``).
+    JSON that is no string is the text as it came (tolerant), a validation error (strict)."""
     ctype = response.headers.get("content-type", "")
     if "json" not in ctype.lower():
         return response.text
-    value = json.loads(response.content)
-    if not isinstance(value, str):
+    try:
+        value = json.loads(response.content)
+    except ValueError:
+        if strict:
+            raise
+        return response.text
+    if isinstance(value, str):
+        return value
+    if strict:
         what = type(value).__name__  # a ValueError: reported as a validation error
-        raise ValueError(f"expected a JSON string, got {what}")  # noqa: TRY004
-    return value
+        raise ValueError(f"expected a JSON string, got {what}")
+    return response.text
 
 
 def _parser(cast_to: Any, strict: bool = False) -> _Parser:
@@ -464,7 +472,7 @@ def _parser(cast_to: Any, strict: bool = False) -> _Parser:
     elif cast_to is bytes:
         fn = lambda r: r.content
     elif cast_to is str:
-        fn = _text_or_json_string
+        fn = functools.partial(_text_or_json_string, strict=strict)
     elif cast_to is httpx.Response:
         fn = lambda r: r
     else:
