@@ -136,7 +136,7 @@ class Pagination:
     by generator/lower/pagination.py from the spec; spec/names.yaml `pagination:` overrides.
     """
 
-    style: Literal["cursor", "page"]
+    style: Literal["cursor", "page", "single"]  # single: one page, no next (param "" then)
     items_field: str  # the response's list ("data")
     item_type: TypeRef  # one element of that list
     param: str  # query parameter that selects the page: cursor ("after") or page number ("current_page")

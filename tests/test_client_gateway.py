@@ -237,8 +237,8 @@ def test_embeddings_and_models(gateway: Gateway, client_mod: types.ModuleType, m
     assert isinstance(embedding, models.CreateEmbeddingResponse)
     assert [d.embedding for d in embedding.data] == [[0.1, 0.2, 0.3]] * 2
     _check_upstream(gateway, "/v1/embeddings", {"model": "text-embedding-3-small", "input": ["a", "b"]})
-    assert isinstance(listed, models.ListModelsResponse)
-    assert [m.id for m in listed.data] == ["gpt-4o", "text-embedding-3-small"]
+    assert isinstance(listed.response, models.ListModelsResponse)  # one page (issue 21 item 6)
+    assert [m.id for m in listed.data] == [m.id for m in listed] == ["gpt-4o", "text-embedding-3-small"]
     received = gateway.upstream.last("/v1/models")
     assert received.method == "GET" and received.headers.get("authorization") == f"Bearer {PROVIDER_KEY}"
 

@@ -85,7 +85,6 @@ def collect(pkg: types.ModuleType, mode: str, handler: Any, call: Any, limit: in
 # ----------------------------------------------------------------------------- item 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 2: cursor pagination stops when last_id is missing or null")
 @pytest.mark.parametrize("cursor", ["missing", "null"])
 @pytest.mark.parametrize("mode", MODES)
 def test_batches_continue_from_the_last_item_like_openai(pkg, models, mode, cursor):
@@ -114,7 +113,6 @@ def cursor_ops(portkey_result) -> list[Any]:
     return cursor_ops_reading_a_response_field(portkey_result.api)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 2: cursor pagination stops when last_id is missing")
 def test_every_cursor_op_falls_back_to_the_last_item_id(pkg, models, cursor_ops):
     from test_client_operations import method_of, plan_call
 
@@ -158,7 +156,6 @@ FILES_LIST = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 6: iterating models.list()/files.list() yields (field, value) tuples")
 @pytest.mark.parametrize("resource,body", [("models", MODELS_LIST), ("files", FILES_LIST)], ids=["models", "files"])
 @pytest.mark.parametrize("mode", MODES)
 def test_for_item_in_list_yields_items_like_openai(pkg, mode, resource, body):
@@ -178,7 +175,6 @@ def first_page(pkg: types.ModuleType, mode: str, handler: Any, call: Any) -> Any
     return asyncio.run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 6: a page has no .data and no request id")
 @pytest.mark.parametrize("mode", MODES)
 def test_page_has_data_and_request_id_like_openai(pkg, models, mode):
     items = batch_items(models)

@@ -53,7 +53,6 @@ def error_chunk() -> dict:
 # ----------------------------------------------------------------------------- item 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1: mid-stream error chunk yielded as a normal chunk")
 @pytest.mark.parametrize("strict", [False, True], ids=["tolerant", "strict"])
 @pytest.mark.parametrize("mode", MODES)
 def test_mid_stream_error_raises_like_openai(pkg, mode, strict):
@@ -91,7 +90,6 @@ def cut_stream_chunks() -> list[bytes]:
     return events[:2] + [events[2][: len(events[2]) // 2]]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 8: stream cut inside an event reported as APIResponseValidationError")
 @pytest.mark.parametrize("strict", [False, True], ids=["tolerant", "strict"])
 @pytest.mark.parametrize("mode", MODES)
 def test_stream_cut_inside_an_event_is_incomplete(pkg, mode, strict):

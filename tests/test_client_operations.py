@@ -935,7 +935,9 @@ def test_invalid_response_and_connection_errors(client_mod: types.ModuleType) ->
     with pytest.raises(client_mod.APIResponseValidationError, match="ListModelsResponse"):
         client.models.list()  # "object" and "data" are required
     tolerant = make_client(client_mod, reply).models.list()  # by default: missing fields are None
-    assert tolerant.data is None and tolerant.model_extra == {"id": 1}
+    # models.list() is one page (issue 21 item 6): the parsed response is its .response
+    assert tolerant.response.data is None and tolerant.response.model_extra == {"id": 1}
+    assert tolerant.data == [] and list(tolerant) == []
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)

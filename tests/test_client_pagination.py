@@ -367,8 +367,11 @@ def test_detection_on_the_portkey_spec(portkey_result: Any) -> None:
     assert caps is not None and (caps.param, caps.first_page, caps.has_more_field) == ("page", 1, "has_more")
     audit = ops["GET /audit-logs"]
     assert audit is not None and audit.items_field == "records"
-    # lists without a page parameter, or without has_more/total, stay plain
-    for key in ("GET /files", "GET /models", "GET /configs", "GET /integrations/{slug}/models"):
+    # OpenAI-style list objects (`object` + `data`) that do not page are one page (issue 21 item 6)
+    for key in ("GET /files", "GET /models"):
+        assert ops[key] is not None and (ops[key].style, ops[key].param) == ("single", ""), key
+    # other lists without a page parameter, or without has_more/total, stay plain
+    for key in ("GET /configs", "GET /integrations/{slug}/models"):
         assert ops[key] is None, key
     # only GETs page
     assert all(key.startswith("GET ") for key in styles)

@@ -4,11 +4,14 @@ A GET whose 2xx JSON response is an object with a list field (`data`, or the obj
 pages when the spec also shows one of two styles:
 
 * cursor: a query parameter `after` and a boolean `has_more` in the response; the next cursor is
-  the response's `last_id` when it has one, else the `id` of the last item (OpenAI style:
+  the response's `last_id` when a page sends one, else the `id` of the last item (OpenAI style:
   assistants, batches, threads' messages/runs/steps, vector stores, fine-tuning jobs);
 * page number: a query parameter `current_page` / `currentPage` / `page` (integer) and a `total`
   (integer) or `has_more` in the response (Portkey's admin lists: api-keys, workspaces, prompts...).
   The first page is the parameter's `default`, else its `minimum`, else 0.
+
+A GET answering an OpenAI-style list object (`object` and a `data` array) that shows neither style
+is one page (`single`): iterating it yields the items, as the openai SDK's `models.list()` does.
 
 `spec/names.yaml` overrides per operation under `pagination:` ("METHOD /path": false turns paging
 off; a mapping forces a style and names the fields: style, items, param, has_more, cursor,
@@ -24,6 +27,7 @@ from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import Pagination, Parameter
+from ..schema import union_members
 
 NAMES_FILE = "spec/names.yaml"
 CURSOR_PARAMS = ("after",)
@@ -132,8 +136,12 @@ def detect(
     has_more_auto = "has_more" if prop_type("has_more") == "boolean" else None
     total_auto = "total" if prop_type("total") == "integer" else None
     style = _style(raw.key, forced, cursor_param, page_param, has_more_auto, total_auto)
+    if style is None and not forced and items == "data" and "object" in props:
+        style = "single"  # an OpenAI-style list object that does not page: one page, iterable
     if style is None:
         return None
+    if style == "single":
+        return Pagination("single", items, _item_hint(builder, schemas[items]), "", "")
     param = forced.get("param") or (cursor_param if style == "cursor" else page_param)
     if param is None or param not in params:
         raise _error(
@@ -143,14 +151,13 @@ def detect(
             "name the query parameter that selects the page with `param:`",
         )
     item_node, item_ptr = _array_items(*schemas[items])
-    item_hint = builder.hint(item_node, item_ptr) if isinstance(item_node, dict) else tr.ANY
+    item_hint = _item_hint(builder, schemas[items])
     has_more = field_or_none("has_more", has_more_auto)
     if style == "cursor":
         cursor = field_or_none("cursor", "last_id" if "last_id" in props else None)
         item_id = forced.get("item_id")
-        if item_id is None and cursor is None:
-            item_props = builder.index.object_shape(item_node, item_ptr) if isinstance(item_node, dict) else None
-            item_id = "id" if item_props is not None and "id" in item_props[0] else None
+        if item_id is None:  # also with a cursor field: the fallback when a page omits it (null)
+            item_id = "id" if _items_have_id(builder.index, item_node, item_ptr) else None
         if cursor is None and item_id is None:
             if forced:
                 raise _error(raw.key, "no cursor: the response has no `last_id` and its items no `id`", "name one with `cursor:` or `item_id:`")
@@ -193,6 +200,26 @@ def _first_page(builder: Any, param: Parameter) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     return 0
+
+
+def _item_hint(builder: Any, array: tuple[Any, str]) -> Any:
+    item_node, item_ptr = _array_items(*array)
+    return builder.hint(item_node, item_ptr) if isinstance(item_node, dict) else tr.ANY
+
+
+def _items_have_id(index: Any, node: Any, ptr: str) -> bool:
+    """Whether every item has an `id`: an object with one, or a union whose members all have one."""
+    if not isinstance(node, dict):
+        return False
+    shape = index.object_shape(node, ptr)
+    if shape is not None:
+        return "id" in shape[0]
+    schema, sptr = index.deref(node, ptr)
+    found = union_members(schema)
+    if found is None:
+        return False
+    keyword, members = found
+    return all(_items_have_id(index, m, jp.child(sptr, keyword, str(i))) for i, m in enumerate(members))
 
 
 def _array_items(node: Any, ptr: str) -> tuple[Any, str]:

@@ -6,7 +6,8 @@ spec/names.yaml) and hands that to :class:`PageRule`. Two styles:
 
 * ``cursor``: the next page is asked for with ``<param>=<cursor>``, the cursor being the response's
   ``cursor`` field (``last_id``) or the ``item_id`` (``id``) of the page's last item;
-* ``page``: the next page is ``<param>=<page number + 1>``.
+* ``page``: the next page is ``<param>=<page number + 1>``;
+* ``single``: a list object that does not page (``models.list()``): one page, no next.
 
 Either stops on an empty page, when ``has_more`` is false, or (page style) when ``total`` items
 have been seen; a cursor that does not move also stops, so a server ignoring the parameter cannot
@@ -65,10 +66,10 @@ class PageRule:
 
     def __init__(
         self,
-        style: Literal["cursor", "page"],
+        style: Literal["cursor", "page", "single"],
         *,
         items: str,
-        param: str,
+        param: str = "",
         has_more: str | None = None,
         cursor: str | None = None,
         item_id: str | None = None,
@@ -100,6 +101,8 @@ def _attribute(cls: type[BaseModel], wire: str) -> str | None:
 def _field(obj: object, wire: str) -> Any:
     """``obj[wire]`` for a parsed response or item: a model (by alias), or a plain mapping."""
     if _is_model(obj):
+        if type(obj).__pydantic_root_model__:  # a union item: its member is in .root
+            return _field(getattr(obj, "root", None), wire)
         name = _attribute(type(obj), wire)
         if name is not None:
             return getattr(obj, name)
@@ -111,7 +114,11 @@ def _field(obj: object, wire: str) -> Any:
 
 
 class _Page(Generic[ResponseT, ItemT]):
-    """What both page classes know: the response, its items and where the next page is."""
+    """What both page classes know: the response, its items and where the next page is.
+
+    As the openai SDK's pages: ``.data`` is this page's items, and ``request_id(page)``/
+    ``page._request_id`` is the response's (its other fields: ``page.response``).
+    """
 
     response: ResponseT
     items: list[ItemT]
@@ -131,6 +138,14 @@ class _Page(Generic[ResponseT, ItemT]):
         self._page_number = page_number  # page style: this page's number
         self._cursor = cursor  # cursor style: the cursor this page was asked for with
         self._seen = seen_before + len(self.items)
+        rid = getattr(response, "__dict__", {}).get("_request_id")
+        if rid is not None:
+            self._request_id = rid  # read by request_id(page), as on a model
+
+    @property
+    def data(self) -> list[ItemT]:
+        """This page's items (``items``), under the openai SDK's name."""
+        return self.items
 
     def _next_cursor(self) -> object:
         rule = self._rule
@@ -141,9 +156,9 @@ class _Page(Generic[ResponseT, ItemT]):
 
     def has_next_page(self) -> bool:
         """Whether another page follows (never after an empty page)."""
-        if not self.items:
-            return False
         rule = self._rule
+        if not self.items or rule.style == "single":
+            return False
         if rule.has_more is not None:
             more = _field(self.response, rule.has_more)
             if more is not None and not more:

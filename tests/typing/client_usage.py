@@ -22,12 +22,14 @@ from portkey_api.client import (
     AsyncPaginator,
     AsyncPortkey,
     AsyncStream,
+    AsyncStreamedResponse,
     BinaryResponse,
     NotGiven,
     Portkey,
     RateLimitError,
     RawResponse,
     Stream,
+    StreamedResponse,
     SyncPage,
     request_id,
 )
@@ -115,7 +117,11 @@ def sync_usage(stream_flag: bool) -> None:
     assert_type(embedding, models.CreateEmbeddingResponse)
     assert_type(embedding.data[0].embedding, list[float])
 
-    assert_type(client.models.list(), models.ListModelsResponse)
+    models_page = client.models.list()  # one page (issue 21 item 6)
+    assert_type(models_page, SyncPage[models.ListModelsResponse, models.Model])
+    assert_type(models_page.data, list[models.Model])
+    for model in models_page:
+        assert_type(model, models.Model)
     assert_type(client.prompts.partials.list(), list[models.PromptPartialSummary])
     assert_type(client.configs.delete("cfg"), dict[str, Any])
 
@@ -131,8 +137,12 @@ def sync_usage(stream_flag: bool) -> None:
     assert_type(speech.read(), bytes)
     assert_type(request_id(speech), str | None)
     with client.files.with_streaming_response.content("file-1") as download:
-        assert_type(download, BinaryResponse)
+        assert_type(download, StreamedResponse[BinaryResponse])
         download.write_to_file(Path("out.bin"))
+    with client.chat.completions.with_streaming_response.create(model="gpt-4o", messages=messages) as streamed:
+        assert_type(streamed.status_code, int)
+        for line in streamed.iter_lines():
+            assert_type(line, str)
 
     raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=messages)
     assert_type(raw, RawResponse[models.CreateChatCompletionResponse])
@@ -140,8 +150,8 @@ def sync_usage(stream_flag: bool) -> None:
     raw_stream = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=messages, stream=True)
     assert_type(raw_stream.parse(), Stream[models.CreateChatCompletionStreamResponse])
     raw_list = client.models.with_raw_response.list()
-    assert_type(raw_list, RawResponse[models.ListModelsResponse])
-    assert_type(raw_list.parse(), models.ListModelsResponse)
+    assert_type(raw_list, RawResponse[SyncPage[models.ListModelsResponse, models.Model]])
+    assert_type(raw_list.parse(), SyncPage[models.ListModelsResponse, models.Model])
 
     try:
         client.configs.retrieve("cfg")
@@ -204,14 +214,18 @@ async def async_usage() -> None:
 
         embedding = await client.embeddings.create(model="text-embedding-3-small", input="a")
         assert_type(embedding, models.CreateEmbeddingResponse)
-        assert_type(await client.models.list(), models.ListModelsResponse)
+        assert_type(await client.models.list(), AsyncPage[models.ListModelsResponse, models.Model])
+        async with client.files.with_streaming_response.content("file-1") as streamed_file:
+            assert_type(streamed_file, AsyncStreamedResponse[BinaryResponse])
+            async for piece in streamed_file.iter_bytes():
+                assert_type(piece, bytes)
         assert_type(
             await client.audio.speech.create(model="tts-1", input="x", voice=models.CreateSpeechRequestVoice.NOVA),
             BinaryResponse,
         )
 
         raw = await client.models.with_raw_response.list()
-        assert_type(raw, RawResponse[models.ListModelsResponse])
+        assert_type(raw, RawResponse[AsyncPage[models.ListModelsResponse, models.Model]])
 
         paginator = client.batches.list(limit=10)
         assert_type(paginator, AsyncPaginator[models.ListBatchesResponse, models.Batch])

@@ -13,6 +13,7 @@ from .base_client import _BaseClient
 from .common import NOT_GIVEN, C, NotGiven, T, _AsyncClosing
 from .errors import _status_error, _transport_error
 from .options import RequestOptions
+from .responses import AsyncStreamedResponse
 from .retries import DEFAULT_MAX_RETRIES, Attempts, RetryPolicy
 from .streaming import AsyncStream
 
@@ -35,6 +36,7 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient], _AsyncClosing):
 
     sleep: Callable[[float], Awaitable[None]]
     _stream_cls = AsyncStream
+    _streamed_cls = AsyncStreamedResponse
 
     def __init__(
         self,

@@ -38,7 +38,8 @@ How generated code uses it (the sync and async call are identical; async adds ``
 
 ``cast_to`` is a class or a type expression (``list[X]``, ``dict[str, Any]``); a union needs
 ``cast("type[X | Y]", X | Y)`` for mypy. ``type(None)`` ignores the body, ``bytes``/``str`` return
-it as is, ``BinaryResponse`` wraps it (unread under ``streaming_response_wrapper``). ``stream=True``
+it as is, ``BinaryResponse`` wraps it (unread under ``streaming_response_wrapper``, which returns a ``StreamedResponse`` for every
+kind of body). ``stream=True``
 (with ``stream_cast_to``) returns ``Stream``/``AsyncStream``. ``.with_raw_response`` is
 ``raw_response_wrapper(resource.method)`` (``async_raw_response_wrapper`` for async).
 
@@ -72,8 +73,11 @@ from .errors import (
 )
 from .options import RequestOptions
 from .responses import (
+    AsyncStreamedCall,
+    AsyncStreamedResponse,
     BinaryResponse,
     RawResponse,
+    StreamedResponse,
     async_raw_response_wrapper,
     async_streaming_response_wrapper,
     raw_response_wrapper,
@@ -99,6 +103,8 @@ __all__ = [
     "AsyncAPIClient",
     "AsyncResource",
     "AsyncStream",
+    "AsyncStreamedCall",
+    "AsyncStreamedResponse",
     "AuthenticationError",
     "BadRequestError",
     "BinaryResponse",
@@ -116,6 +122,7 @@ __all__ = [
     "RequestOptions",
     "RetryPolicy",
     "Stream",
+    "StreamedResponse",
     "SyncAPIClient",
     "SyncResource",
     "UnprocessableEntityError",

@@ -110,6 +110,7 @@ class _BaseClient(Generic[_H]):
     _pool: _Pool[_H]
     _owns_http: bool
     _stream_cls: Callable[[httpx.Response, Any, str | None, bool], Any]
+    _streamed_cls: Callable[[httpx.Response, Callable[[], Any], bool], Any]
     # Set by the generated client: its User-Agent product and the variable enabling logging.
     client_name: str = "openapi-client"
     client_version: str = "0"
@@ -295,11 +296,15 @@ class _BaseClient(Generic[_H]):
     @staticmethod
     def _stream_body(opts: RequestOptions) -> bool:
         """Whether the body is left unread for the result to stream."""
-        return opts.stream or (opts.cast_to is BinaryResponse and _STREAMING_MODE.get())
+        return opts.stream or _STREAMING_MODE.get()
 
     def _finish(self, response: httpx.Response, opts: RequestOptions) -> Any:
         if _RAW_MODE.get():
             return RawResponse(response, lambda: self._result(response, opts))
+        if _STREAMING_MODE.get():  # body unread: read first unless streamed
+            read_first = not opts.stream and opts.cast_to is not BinaryResponse
+            parse = lambda: self._result(response, opts)
+            return self._streamed_cls(response, parse, read_first)
         return self._result(response, opts)
 
     def _result(self, response: httpx.Response, opts: RequestOptions) -> Any:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Any, Generic
 
 import httpx
@@ -132,30 +132,127 @@ _STREAMING_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-def streaming_response_wrapper(func: Callable[P, R]) -> Callable[P, R]:
-    """Same call, but a binary body (:class:`BinaryResponse`) is left unread for streaming."""
+class _Streamed(BinaryResponse, Generic[R]):
+    """What the sync and async streamed responses share: the unread response and its parser
+    (`read_first`: a JSON body is read in full before parsing; a stream or binary is not)."""
+
+    def __init__(
+        self, response: httpx.Response, parse: Callable[[], R], read_first: bool
+    ) -> None:
+        super().__init__(response)
+        self._parse = parse
+        self._read_first = read_first
+        self._parsed: R | NotGiven = NOT_GIVEN
+
+
+class StreamedResponse(_Streamed[R]):
+    """What a ``.with_streaming_response`` call returns (use it as ``with ... as r:``): the
+    response with its body unread; ``r.headers``, ``r.iter_bytes()``, ``r.iter_lines()``, and
+    ``r.parse()`` for what the method would have returned (a ``Stream`` for an event stream,
+    read in full first for JSON), as in the openai SDK."""
+
+    def iter_lines(self) -> Iterator[str]:
+        response = self.http_response
+        try:
+            yield from response.iter_lines()
+        except httpx.RequestError as exc:
+            raise _transport_error(exc, response.request) from exc
+        finally:
+            response.close()
+
+    def parse(self) -> R:
+        if isinstance(self._parsed, NotGiven):
+            if self._read_first:
+                try:
+                    self.http_response.read()
+                except httpx.RequestError as exc:
+                    raise _transport_error(exc, self.http_response.request) from exc
+            self._parsed = self._parse()
+        return self._parsed
+
+
+class AsyncStreamedResponse(_Streamed[R]):
+    """Async twin of :class:`StreamedResponse`: ``await r.parse()``, ``async for`` over
+    ``r.iter_lines()``/``r.iter_bytes()``, closed by ``async with``."""
+
+    async def iter_bytes(  # type: ignore[override]  # async, as httpx's aiter_bytes
+        self, chunk_size: int | None = None
+    ) -> AsyncIterator[bytes]:
+        async for chunk in self.aiter_bytes(chunk_size):
+            yield chunk
+
+    async def iter_lines(self) -> AsyncIterator[str]:
+        response = self.http_response
+        try:
+            async for line in response.aiter_lines():
+                yield line
+        except httpx.RequestError as exc:
+            raise _transport_error(exc, response.request) from exc
+        finally:
+            await response.aclose()
+
+    async def parse(self) -> R:
+        if isinstance(self._parsed, NotGiven):
+            if self._read_first:
+                try:
+                    await self.http_response.aread()
+                except httpx.RequestError as exc:
+                    raise _transport_error(exc, self.http_response.request) from exc
+            self._parsed = self._parse()
+        return self._parsed
+
+
+class AsyncStreamedCall(Generic[R]):
+    """An async ``.with_streaming_response`` call: ``async with`` it (closed at the end) or
+    ``await`` it for the :class:`AsyncStreamedResponse`."""
+
+    def __init__(self, call: Awaitable[AsyncStreamedResponse[R]]) -> None:
+        self._call = call
+        self._response: AsyncStreamedResponse[R] | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncStreamedResponse[R]]:
+        return self._call.__await__()
+
+    async def __aenter__(self) -> AsyncStreamedResponse[R]:
+        self._response = await self._call
+        return self._response
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._response is not None:
+            await self._response.aclose()
+
+
+def streaming_response_wrapper(
+    func: Callable[P, R],
+) -> Callable[P, StreamedResponse[R]]:
+    """Same call, its body left unread: a :class:`StreamedResponse` to stream or ``parse()``."""
 
     @functools.wraps(func)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> StreamedResponse[R]:
         token = _STREAMING_MODE.set(True)
         try:
-            return func(*args, **kwargs)
+            result: Any = func(*args, **kwargs)
         finally:
             _STREAMING_MODE.reset(token)
+        return result  # type: ignore[no-any-return]
 
     return wrapped
 
 
 def async_streaming_response_wrapper(
     func: Callable[P, Awaitable[R]],
-) -> Callable[P, Awaitable[R]]:
-    @functools.wraps(func)
-    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+) -> Callable[P, AsyncStreamedCall[R]]:
+    async def call(*args: P.args, **kwargs: P.kwargs) -> AsyncStreamedResponse[R]:
         token = _STREAMING_MODE.set(True)
         try:
-            return await func(*args, **kwargs)
+            result: Any = await func(*args, **kwargs)
         finally:
             _STREAMING_MODE.reset(token)
+        return result  # type: ignore[no-any-return]
+
+    @functools.wraps(func)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> AsyncStreamedCall[R]:
+        return AsyncStreamedCall(call(*args, **kwargs))
 
     return wrapped
 

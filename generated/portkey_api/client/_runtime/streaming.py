@@ -141,9 +141,9 @@ def _sse_item(
     if not data:
         return _SKIP
     is_error_event = event == b"error"
-    if (
-        is_error_event or b'"error"' in data[:16]
-    ):  # cheap pre-check: most chunks skip this
+    # A byte search (fast) anywhere in the chunk: the key may follow id/object/model. An
+    # "error" inside a string value is escaped (\"error\"), so it does not match.
+    if is_error_event or b'"error"' in data:
         body: object
         try:
             body = json.loads(data)
@@ -164,6 +164,25 @@ def _sse_item(
                 event=name,
             )
     return parse(data)
+
+
+def _sse_last_item(
+    event: bytes | None,
+    data: bytes,
+    parse: Callable[[bytes], Any],
+    response: httpx.Response,
+) -> Any:
+    """An event the body ended inside (no blank line after it): delivered when it is whole
+    JSON, an incomplete stream when its JSON is cut (not a schema error: retry code tells).
+    """
+    try:
+        return _sse_item(event, data, parse, response)
+    except (_pydantic_error(), ValueError):
+        try:
+            json.loads(data)
+        except ValueError:
+            raise _incomplete_stream(response, None) from None
+        raise
 
 
 def _not_an_event_stream(response: httpx.Response) -> NoReturn:
@@ -188,11 +207,15 @@ def _is_event_stream(response: httpx.Response) -> bool:
 
 
 def _incomplete_stream(
-    response: httpx.Response, terminator: bytes
+    response: httpx.Response, terminator: bytes | None
 ) -> APIStreamIncompleteError:
+    where = (
+        f"before its terminator {terminator.decode('utf-8', 'replace')!r}"
+        if terminator is not None
+        else "inside an event (its JSON is cut)"
+    )
     return APIStreamIncompleteError(
-        f"The event stream ended before its terminator "
-        f"{terminator.decode('utf-8', 'replace')!r}: the response is incomplete (the server "
+        f"The event stream ended {where}: the response is incomplete (the server "
         f"or a proxy closed it early); chunks received so far may be partial",
         response=response,
         body=None,
@@ -264,7 +287,9 @@ class Stream(_Closing, Generic[T]):
                         for _ in chunks:  # drain so the connection can be reused
                             pass
                         return
-                    item = _sse_item(event, data, parse, response)
+                    item = (_sse_item if chunk is not None else _sse_last_item)(
+                        event, data, parse, response
+                    )
                     if item is not _SKIP:
                         yield item
             if end is not None:
@@ -345,7 +370,9 @@ class AsyncStream(_AsyncClosing, Generic[T]):
                         async for _ in chunks:
                             pass
                         return
-                    item = _sse_item(event, data, parse, response)
+                    item = (_sse_item if chunk is not None else _sse_last_item)(
+                        event, data, parse, response
+                    )
                     if item is not _SKIP:
                         yield item
             if end is not None:

@@ -16,6 +16,7 @@ from .base_client import _BaseClient
 from .common import NOT_GIVEN, C, NotGiven, T, _Closing
 from .errors import _status_error, _transport_error
 from .options import RequestOptions
+from .responses import StreamedResponse
 from .retries import DEFAULT_MAX_RETRIES, Attempts, RetryPolicy
 from .streaming import Stream
 
@@ -30,6 +31,7 @@ class SyncAPIClient(_BaseClient[httpx.Client], _Closing):
 
     sleep: Callable[[float], None]
     _stream_cls = Stream
+    _streamed_cls = StreamedResponse
 
     def __init__(
         self,

@@ -862,30 +862,36 @@ class AdminWorkspacesUsers(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.WorkspaceMemberList:
+    ) -> SyncPage[_models.WorkspaceMemberList, _models.WorkspaceMember]:
         """Get workspace members
 
         `GET /admin/workspaces/{workspaceId}/users`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return self._client.request(
-            "get",
-            "/admin/workspaces/{workspaceId}/users",
-            server="control_plane",
-            path_params={
-                "workspaceId": workspace_id,
-            },
-            query={
-                "current_page": current_page,
-                "page_size": page_size,
-                "role": role,
-                "email": email,
-            },
-            cast_to=_models.WorkspaceMemberList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/admin/workspaces/{workspaceId}/users",
+                server="control_plane",
+                path_params={
+                    "workspaceId": workspace_id,
+                },
+                query={
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "role": role,
+                    "email": email,
+                },
+                cast_to=_models.WorkspaceMemberList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
     def retrieve(
@@ -1777,7 +1783,7 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         workspace_id: str,
         *,
@@ -1790,30 +1796,36 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.WorkspaceMemberList:
+    ) -> AsyncPaginator[_models.WorkspaceMemberList, _models.WorkspaceMember]:
         """Get workspace members
 
         `GET /admin/workspaces/{workspaceId}/users`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return await self._client.request(
-            "get",
-            "/admin/workspaces/{workspaceId}/users",
-            server="control_plane",
-            path_params={
-                "workspaceId": workspace_id,
-            },
-            query={
-                "current_page": current_page,
-                "page_size": page_size,
-                "role": role,
-                "email": email,
-            },
-            cast_to=_models.WorkspaceMemberList,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/admin/workspaces/{workspaceId}/users",
+                server="control_plane",
+                path_params={
+                    "workspaceId": workspace_id,
+                },
+                query={
+                    "current_page": current_page,
+                    "page_size": page_size,
+                    "role": role,
+                    "email": email,
+                },
+                cast_to=_models.WorkspaceMemberList,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
     async def retrieve(

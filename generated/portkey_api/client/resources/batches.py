@@ -243,6 +243,7 @@ class Batches(SyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -578,6 +579,7 @@ class AsyncBatches(AsyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )

@@ -39,6 +39,7 @@ from .._runtime import (
     raw_response_wrapper,
     streaming_response_wrapper,
 )
+from .._pagination import AsyncPaginator, PageRule, SyncPage
 
 __all__ = [
     "Configs",
@@ -282,24 +283,32 @@ class ConfigsVersions(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListConfigVersionsResponse:
+    ) -> SyncPage[
+        _models.ListConfigVersionsResponse, _models.ListConfigVersionsResponseDataItem
+    ]:
         """List versions for a config
 
         `GET /configs/{slug}/versions`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return self._client.request(
-            "get",
-            "/configs/{slug}/versions",
-            server="control_plane",
-            path_params={
-                "slug": slug,
-            },
-            cast_to=_models.ListConfigVersionsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/configs/{slug}/versions",
+                server="control_plane",
+                path_params={
+                    "slug": slug,
+                },
+                cast_to=_models.ListConfigVersionsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
 
@@ -544,7 +553,7 @@ class AsyncConfigsVersions(AsyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return AsyncConfigsVersionsWithStreamingResponse(self)
 
-    async def list(
+    def list(
         self,
         slug: str,
         *,
@@ -553,24 +562,32 @@ class AsyncConfigsVersions(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListConfigVersionsResponse:
+    ) -> AsyncPaginator[
+        _models.ListConfigVersionsResponse, _models.ListConfigVersionsResponseDataItem
+    ]:
         """List versions for a config
 
         `GET /configs/{slug}/versions`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return await self._client.request(
-            "get",
-            "/configs/{slug}/versions",
-            server="control_plane",
-            path_params={
-                "slug": slug,
-            },
-            cast_to=_models.ListConfigVersionsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/configs/{slug}/versions",
+                server="control_plane",
+                path_params={
+                    "slug": slug,
+                },
+                cast_to=_models.ListConfigVersionsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
 

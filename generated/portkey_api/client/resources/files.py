@@ -39,6 +39,7 @@ from .._runtime import (
     raw_response_wrapper,
     streaming_response_wrapper,
 )
+from .._pagination import AsyncPaginator, PageRule, SyncPage
 
 __all__ = [
     "Files",
@@ -247,10 +248,13 @@ class Files(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListFilesResponse:
+    ) -> SyncPage[_models.ListFilesResponse, _models.OpenAIFile]:
         """List Files
 
         `GET /files`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             purpose: Only return files with the given purpose.
@@ -262,28 +266,31 @@ class Files(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/files",
-            server="gateway",
-            query={
-                "purpose": purpose,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListFilesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/files",
+                server="gateway",
+                query={
+                    "purpose": purpose,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListFilesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
     def retrieve(
@@ -551,7 +558,7 @@ class AsyncFiles(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         purpose: str | NotGiven = NOT_GIVEN,
@@ -567,10 +574,13 @@ class AsyncFiles(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListFilesResponse:
+    ) -> AsyncPaginator[_models.ListFilesResponse, _models.OpenAIFile]:
         """List Files
 
         `GET /files`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             purpose: Only return files with the given purpose.
@@ -582,28 +592,31 @@ class AsyncFiles(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/files",
-            server="gateway",
-            query={
-                "purpose": purpose,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListFilesResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/files",
+                server="gateway",
+                query={
+                    "purpose": purpose,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListFilesResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
     async def retrieve(

@@ -482,6 +482,7 @@ class FineTuningJobsCheckpoints(SyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -1036,6 +1037,7 @@ class AsyncFineTuningJobsCheckpoints(AsyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )

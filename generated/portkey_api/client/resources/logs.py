@@ -39,6 +39,7 @@ from .._runtime import (
     raw_response_wrapper,
     streaming_response_wrapper,
 )
+from .._pagination import AsyncPaginator, PageRule, SyncPage
 
 __all__ = [
     "Logs",
@@ -319,24 +320,30 @@ class LogsExports(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ExportListResponse:
+    ) -> SyncPage[_models.ExportListResponse, _models.ExportItem]:
         """Get all logs exports
 
         `GET /logs/exports`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return self._client.request(
-            "get",
-            "/logs/exports",
-            server="control_plane",
-            query={
-                "workspace_id": workspace_id,
-            },
-            cast_to=_models.ExportListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/logs/exports",
+                server="control_plane",
+                query={
+                    "workspace_id": workspace_id,
+                },
+                cast_to=_models.ExportListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
     def retrieve(
@@ -729,7 +736,7 @@ class AsyncLogsExports(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
@@ -738,24 +745,30 @@ class AsyncLogsExports(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ExportListResponse:
+    ) -> AsyncPaginator[_models.ExportListResponse, _models.ExportItem]:
         """Get all logs exports
 
         `GET /logs/exports`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
         """
-        return await self._client.request(
-            "get",
-            "/logs/exports",
-            server="control_plane",
-            query={
-                "workspace_id": workspace_id,
-            },
-            cast_to=_models.ExportListResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/logs/exports",
+                server="control_plane",
+                query={
+                    "workspace_id": workspace_id,
+                },
+                cast_to=_models.ExportListResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
     async def retrieve(

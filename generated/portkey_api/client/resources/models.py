@@ -39,6 +39,7 @@ from .._runtime import (
     raw_response_wrapper,
     streaming_response_wrapper,
 )
+from .._pagination import AsyncPaginator, PageRule, SyncPage
 
 __all__ = [
     "Models",
@@ -112,12 +113,15 @@ class Models(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListModelsResponse:
+    ) -> SyncPage[_models.ListModelsResponse, _models.Model]:
         """List Available Models
 
         Lists the currently available models that can be used through Portkey, and provides basic information about each one.
 
         `GET /models`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             ai_service: Filter models by the AI service (e.g., 'openai', 'anthropic').
@@ -134,33 +138,36 @@ class Models(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
-            "get",
-            "/models",
-            server="gateway",
-            query={
-                "ai_service": ai_service,
-                "provider": provider,
-                "limit": limit,
-                "offset": offset,
-                "sort": sort,
-                "order": order,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListModelsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return SyncPage.start(
+            lambda page_query: self._client.request(
+                "get",
+                "/models",
+                server="gateway",
+                query={
+                    "ai_service": ai_service,
+                    "provider": provider,
+                    "limit": limit,
+                    "offset": offset,
+                    "sort": sort,
+                    "order": order,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListModelsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
     def retrieve(
@@ -261,7 +268,7 @@ class AsyncModels(AsyncResource):
             max_retries=max_retries,
         )
 
-    async def list(
+    def list(
         self,
         *,
         ai_service: str | NotGiven = NOT_GIVEN,
@@ -282,12 +289,15 @@ class AsyncModels(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.ListModelsResponse:
+    ) -> AsyncPaginator[_models.ListModelsResponse, _models.Model]:
         """List Available Models
 
         Lists the currently available models that can be used through Portkey, and provides basic information about each one.
 
         `GET /models`
+
+        Returns the first page: iterate it for every item of every page (`async for` on
+        the async client), or step with `has_next_page()` / `next_page()`.
 
         Args:
             ai_service: Filter models by the AI service (e.g., 'openai', 'anthropic').
@@ -304,33 +314,36 @@ class AsyncModels(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
-            "get",
-            "/models",
-            server="gateway",
-            query={
-                "ai_service": ai_service,
-                "provider": provider,
-                "limit": limit,
-                "offset": offset,
-                "sort": sort,
-                "order": order,
-            },
-            headers={
-                "x-portkey-trace-id": trace_id,
-                "x-portkey-span-id": span_id,
-                "x-portkey-parent-span-id": parent_span_id,
-                "x-portkey-span-name": span_name,
-                "x-portkey-metadata": metadata,
-                "x-portkey-cache-namespace": cache_namespace,
-                "x-portkey-cache-force-refresh": cache_force_refresh,
-            },
-            cast_to=_models.ListModelsResponse,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
+        return AsyncPaginator(
+            lambda page_query: self._client.request(
+                "get",
+                "/models",
+                server="gateway",
+                query={
+                    "ai_service": ai_service,
+                    "provider": provider,
+                    "limit": limit,
+                    "offset": offset,
+                    "sort": sort,
+                    "order": order,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
+                },
+                cast_to=_models.ListModelsResponse,
+                extra_headers=extra_headers,
+                extra_query={**(extra_query or {}), **page_query},
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            PageRule("single", items="data"),
         )
 
     async def retrieve(

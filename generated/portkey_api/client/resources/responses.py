@@ -603,6 +603,7 @@ class ResponsesInputItems(SyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -1178,6 +1179,7 @@ class AsyncResponsesInputItems(AsyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )

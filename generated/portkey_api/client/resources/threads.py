@@ -737,6 +737,7 @@ class ThreadsMessages(SyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -1180,6 +1181,7 @@ class ThreadsRuns(SyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -1505,6 +1507,7 @@ class ThreadsRunsSteps(SyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -2273,6 +2276,7 @@ class AsyncThreadsMessages(AsyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -2716,6 +2720,7 @@ class AsyncThreadsRuns(AsyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -3043,6 +3048,7 @@ class AsyncThreadsRunsSteps(AsyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )

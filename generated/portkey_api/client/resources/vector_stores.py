@@ -210,6 +210,7 @@ class VectorStores(SyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -573,6 +574,7 @@ class VectorStoresFileBatchesFiles(SyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -746,6 +748,7 @@ class VectorStoresFiles(SyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -965,6 +968,7 @@ class AsyncVectorStores(AsyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -1336,6 +1340,7 @@ class AsyncVectorStoresFileBatchesFiles(AsyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
@@ -1511,6 +1516,7 @@ class AsyncVectorStoresFiles(AsyncResource):
                 param="after",
                 has_more="has_more",
                 cursor="last_id",
+                item_id="id",
             ),
             after,
         )
