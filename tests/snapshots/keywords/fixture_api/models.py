@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 from typing import Annotated
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+from fixture_api._model_base import PortkeyModel
 
 
-class Class(BaseModel):
+class Class(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 from enum import Enum
-from pydantic import BaseModel, ConfigDict
+from fixture_api._model_base import PortkeyModel
+from pydantic import ConfigDict
 
 
 class UploadFileRequestPurpose(str, Enum):
@@ -14,7 +15,7 @@ class UploadFileRequestPurpose(str, Enum):
         return str(self.value)
 
 
-class UploadFileResponse(BaseModel):
+class UploadFileResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -22,7 +23,7 @@ class UploadFileResponse(BaseModel):
     id: str | None = None
 
 
-class UploadFileRequest(BaseModel):
+class UploadFileRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -4,7 +4,8 @@
 from __future__ import annotations
 from enum import Enum
 from typing import Annotated
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+from fixture_api._model_base import PortkeyModel
 
 
 class MessageRole(str, Enum):
@@ -15,7 +16,7 @@ class MessageRole(str, Enum):
         return str(self.value)
 
 
-class Message(BaseModel):
+class Message(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

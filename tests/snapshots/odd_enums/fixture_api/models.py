@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 from enum import Enum
-from pydantic import BaseModel, ConfigDict
+from fixture_api._model_base import PortkeyModel
+from pydantic import ConfigDict
 
 
 class Language(str, Enum):
@@ -30,7 +31,7 @@ class SnippetStatus(str, Enum):
         return str(self.value)
 
 
-class Snippet(BaseModel):
+class Snippet(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

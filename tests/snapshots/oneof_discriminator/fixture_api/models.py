@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 from typing import Annotated, Literal
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from fixture_api._model_base import PortkeyModel
+from pydantic import ConfigDict, Field, RootModel
 
 
-class Circle(BaseModel):
+class Circle(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15,7 +16,7 @@ class Circle(BaseModel):
     radius: float
 
 
-class Square(BaseModel):
+class Square(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -24,7 +25,7 @@ class Square(BaseModel):
     side: float
 
 
-class TextItemA(BaseModel):
+class TextItemA(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -33,7 +34,7 @@ class TextItemA(BaseModel):
     a: str | None = None
 
 
-class TextItemB(BaseModel):
+class TextItemB(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

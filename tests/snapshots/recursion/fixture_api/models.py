@@ -2,10 +2,11 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-from pydantic import BaseModel, ConfigDict
+from fixture_api._model_base import PortkeyModel
+from pydantic import ConfigDict
 
 
-class Node(BaseModel):
+class Node(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16,7 +17,7 @@ class Node(BaseModel):
     partner: Partner | None = None
 
 
-class Partner(BaseModel):
+class Partner(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
