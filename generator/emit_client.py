@@ -38,6 +38,7 @@ class OperationView:
     doc: str
     overloads: bool  # a stream flag switches the return type
     query_items: tuple[tuple[str, str], ...]  # (wire name literal, value expression) of the query dict
+    helper_forward: tuple[str, ...] = ()  # chat helpers: the arguments stream()/parse() pass on, by name
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,11 @@ def optional_argument(t: TypeRef) -> TypeRef:
     return TypeRef("union", args=(*tr.members(t), NOT_GIVEN_TYPE))
 
 
-def argument_lines(op: Operation, shadowed: frozenset[str], flag: tuple[TypeRef, str | None]) -> tuple[str, ...]:
-    """The method's parameter lines after `self`, laid out (see `param`)."""
+def argument_lines(
+    op: Operation, shadowed: frozenset[str], flag: tuple[TypeRef, str | None] | None
+) -> tuple[str, ...]:
+    """The method's parameter lines after `self`, laid out (see `param`). `flag` None: the chat
+    helpers' variant, without the stream flag and with a pydantic class allowed as response format."""
 
     def line(name: str, t: TypeRef, default: str | None = None) -> str:
         return param(name, tr.render(t, shadowed=shadowed), default)
@@ -126,7 +130,11 @@ def argument_lines(op: Operation, shadowed: frozenset[str], flag: tuple[TypeRef,
     if body is not None and body.fields:
         for f in body.fields:
             if op.streaming and op.streaming.flag_field == f.py_name:
-                lines.append(line(f.py_name, *flag))
+                if flag is not None:
+                    lines.append(line(f.py_name, *flag))
+            elif flag is None and op.chat_helpers and op.chat_helpers.response_format_field == f.py_name:
+                as_class = TypeRef("union", args=(tr.name("builtins.type[pydantic.BaseModel]"), *tr.members(f.type)))
+                lines.append(line(f.py_name, optional_argument(argument_type(as_class)), "NOT_GIVEN"))
             elif f.required:
                 lines.append(line(f.py_name, argument_type(f.type)))
             else:
@@ -175,6 +183,12 @@ def view(op: Operation, shadowed: frozenset[str] = frozenset()) -> OperationView
             sync_ret, async_ret = stream, async_stream
     variants = _FLAG_VARIANTS if overloads else {"any": _FLAG_VARIANTS["any"]}
     arguments = {key: argument_lines(op, shadowed, flag) for key, flag in variants.items()}
+    forward: tuple[str, ...] = ()
+    if op.chat_helpers is not None:
+        arguments["helper"] = argument_lines(op, shadowed, None)
+        forward = tuple(p.py_name for p in op.params) + tuple(
+            f.py_name for f in (op.body.fields if op.body else ()) if f.py_name != op.streaming.flag_field  # type: ignore[union-attr]
+        )
 
     def text(t: TypeRef | None) -> str | None:
         return None if t is None else tr.render(t, shadowed=shadowed)
@@ -192,6 +206,7 @@ def view(op: Operation, shadowed: frozenset[str] = frozenset()) -> OperationView
         operation_doc(op),
         overloads,
         tuple((py_literal(p.wire_name), query_value(p)) for p in op.query_params),
+        forward,
     )
 
 
@@ -294,6 +309,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
             top_resource=top,
             resources=resources,
             paginated=any(op.pagination is not None for res in resources for op in res.operations),
+            helpers=any(op.chat_helpers is not None for res in resources for op in res.operations),
         )
         files[f"{pkg}/client/resources/{top.module}.py"] = _drop_unused_builtins(module)
     return files

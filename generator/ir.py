@@ -123,6 +123,15 @@ class Streaming:
 
 
 @dataclass(frozen=True)
+class ChatHelpers:
+    """openai's chat helpers beside the operation's method: `stream(...)` (a context manager of
+    content/tool-call events, `get_final_completion()`) and `parse(...)` (the completion with
+    `.choices[i].message.parsed`). Chosen by spec/names.yaml `chat_helpers:` (lower/helpers.py)."""
+
+    response_format_field: str | None  # body field (Python name) that also takes a pydantic class
+
+
+@dataclass(frozen=True)
 class Pagination:
     """How a list operation pages: the client returns a page object that iterates every item.
 
@@ -172,6 +181,7 @@ class Operation:
     security: tuple[tuple[str, ...], ...]  # alternatives; each a tuple of SecurityScheme.py_name
     pointer: str  # "#/paths/~1chat~1completions/post"
     pagination: Pagination | None = None
+    chat_helpers: ChatHelpers | None = None
 
     @property
     def params(self) -> tuple[Param, ...]:

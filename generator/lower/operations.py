@@ -50,6 +50,8 @@ class NamingRules:
     common_headers_servers: tuple[str, ...] = ()
     # "METHOD /path" -> pagination override (a mapping, or false); checked in lower/pagination.py
     pagination: Mapping[str, Any] = field(default_factory=dict)
+    # "METHOD /path" of operations that get openai's chat helpers (stream/parse); lower/helpers.py
+    chat_helpers: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> "NamingRules":
@@ -65,6 +67,7 @@ class NamingRules:
             common_headers=tuple(str(x) for x in (data.get("common_headers") or {}).get("parameters") or ()),
             common_headers_servers=tuple(str(x) for x in (data.get("common_headers") or {}).get("servers") or ()),
             pagination=data.get("pagination") or {},
+            chat_helpers=tuple(str(x) for x in data.get("chat_helpers") or ()),
         )
 
 

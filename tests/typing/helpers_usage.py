@@ -1,0 +1,58 @@
+"""Typed usage of the issue-21 helpers, checked with `mypy --strict` by tests/test_client_typing.py.
+
+Never run: `to_dict()`/`to_json()` on models, `chat.completions.stream()` (sync and async, events
+narrowed by their `type`) and `chat.completions.parse()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from typing_extensions import assert_type
+
+from portkey_api import models
+from portkey_api.client import AsyncPortkey, Portkey
+from portkey_api.client._runtime.chat_helpers import (
+    AsyncChatCompletionStream,
+    ChatCompletionStream,
+    ChatCompletionStreamEvent,
+)
+
+
+class Weather(BaseModel):
+    city: str
+
+
+def sync_usage(client: Portkey, messages: list[models.ChatCompletionRequestMessage]) -> None:
+    completion = client.chat.completions.create(model="gpt-4o", messages=messages)
+    assert_type(completion.to_dict(), dict[str, Any])
+    assert_type(completion.to_dict(mode="json", exclude_none=True), dict[str, Any])
+    assert_type(completion.to_json(indent=None), str)
+
+    with client.chat.completions.stream(model="gpt-4o", messages=messages, response_format=Weather) as stream:
+        assert_type(stream, ChatCompletionStream[models.CreateChatCompletionResponse, models.CreateChatCompletionStreamResponse])
+        for event in stream:
+            assert_type(event, ChatCompletionStreamEvent)
+            if event.type == "content.delta":
+                assert_type(event.delta, str)
+            elif event.type == "tool_calls.function.arguments.done":
+                assert_type(event.arguments, str)
+                assert_type(event.index, int)
+        assert_type(stream.get_final_completion(), models.CreateChatCompletionResponse)
+
+    parsed = client.chat.completions.parse(model="gpt-4o", messages=messages, response_format=Weather)
+    assert_type(parsed, models.CreateChatCompletionResponse)
+
+
+async def async_usage(client: AsyncPortkey, messages: list[models.ChatCompletionRequestMessage]) -> None:
+    async with client.chat.completions.stream(model="gpt-4o", messages=messages) as stream:
+        assert_type(
+            stream, AsyncChatCompletionStream[models.CreateChatCompletionResponse, models.CreateChatCompletionStreamResponse]
+        )
+        async for event in stream:
+            if event.type == "content.done":
+                assert_type(event.content, str)
+        assert_type(await stream.get_final_completion(), models.CreateChatCompletionResponse)
+    parsed = await client.chat.completions.parse(model="gpt-4o", messages=messages, response_format=Weather)
+    assert_type(parsed, models.CreateChatCompletionResponse)
