@@ -288,6 +288,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "servers": api.servers,
         "schemes": api.security_schemes,
         "auth_headers": auth_header_items(api),
+        "header_options": header_option_views(api),
     }
     env.globals["param"] = param
     files = {
@@ -323,6 +324,25 @@ def auth_header_items(api: Api) -> list[tuple[str, str]]:
         if s.kind in ("header", "bearer", "basic"):
             by_wire.setdefault(s.wire_name, []).append(s.py_name)
     return [(wire, " or ".join(names)) for wire, names in by_wire.items()]
+
+
+_OPTION_HINTS = {
+    "str": "str | None",
+    "bool": "bool | None",
+    "json": "str | Mapping[str, Any] | None",
+    "csv": "str | Sequence[str] | None",
+}
+
+
+def header_option_views(api: Api) -> list[tuple[str, str, str, str]]:
+    """(argument, type hint, header, value expression) of each header option (IR header_options):
+    a csv option's list is joined here, the runtime sends bools as true/false and mappings as JSON."""
+    views = []
+    for o in api.header_options:
+        n = o.py_name
+        value = f'{n} if {n} is None or isinstance({n}, str) else ",".join({n})' if o.kind == "csv" else n
+        views.append((n, _OPTION_HINTS[o.kind], o.wire_name, value))
+    return views
 
 
 def resource_label(res: Resource) -> str:

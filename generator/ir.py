@@ -200,6 +200,16 @@ class SecurityScheme:
 
 
 @dataclass(frozen=True)
+class HeaderOption:
+    """A client option sent as a header on every request (portkey-ai's `trace_id`, `aws_region`,
+    ...): a constructor and `with_options()` argument. From spec/names.yaml `header_options`."""
+
+    py_name: str  # "aws_region"
+    wire_name: str  # "x-portkey-aws-region"
+    kind: Literal["str", "bool", "json", "csv"]  # json: a mapping as JSON; csv: a list joined by commas
+
+
+@dataclass(frozen=True)
 class ServerGroup:
     py_name: str  # "gateway", "control_plane", "public", "default"
     default_url: str
@@ -242,6 +252,8 @@ class Api:
     openapi_json: str = ""
     # The request types (TypedDicts and aliases) of the params module, in definition order.
     params: tuple["ParamType", ...] = ()
+    # Client options sent as headers on every request (constructor and with_options()).
+    header_options: tuple[HeaderOption, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ class NamingRules:
     pagination: Mapping[str, Any] = field(default_factory=dict)
     # "METHOD /path" of operations that get openai's chat helpers (stream/parse); lower/helpers.py
     chat_helpers: tuple[str, ...] = ()
+    # `header_options:` as written (checked in lower/header_options.py)
+    header_options: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> "NamingRules":
@@ -68,6 +70,7 @@ class NamingRules:
             common_headers_servers=tuple(str(x) for x in (data.get("common_headers") or {}).get("servers") or ()),
             pagination=data.get("pagination") or {},
             chat_helpers=tuple(str(x) for x in data.get("chat_helpers") or ()),
+            header_options=data.get("header_options") or {},
         )
 
 
