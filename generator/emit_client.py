@@ -169,6 +169,8 @@ def view(op: Operation, shadowed: frozenset[str] = frozenset()) -> OperationView
     chunk_cast = stream = async_stream = None
     overloads = False
     sync_ret = async_ret = ret
+    if op.websocket:  # connect(): a context manager opening the WebSocket (_runtime/websocket.py)
+        sync_ret, async_ret = tr.name("RealtimeConnectionManager"), tr.name("AsyncRealtimeConnectionManager")
     if op.pagination is not None:  # never with streaming (see lower/api.py)
         item = op.pagination.item_type
         sync_ret, async_ret = tr.generic("SyncPage", ret, item), tr.generic("AsyncPaginator", ret, item)
@@ -311,6 +313,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
             resources=resources,
             paginated=any(op.pagination is not None for res in resources for op in res.operations),
             helpers=any(op.chat_helpers is not None for res in resources for op in res.operations),
+            websocket=any(op.websocket for res in resources for op in res.operations),
         )
         files[f"{pkg}/client/resources/{top.module}.py"] = _drop_unused_builtins(module)
     return files

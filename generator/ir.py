@@ -182,6 +182,8 @@ class Operation:
     pointer: str  # "#/paths/~1chat~1completions/post"
     pagination: Pagination | None = None
     chat_helpers: ChatHelpers | None = None
+    # The method opens a WebSocket on the operation's URL (spec/names.yaml `websockets`)
+    websocket: bool = False
 
     @property
     def params(self) -> tuple[Param, ...]:

@@ -14,7 +14,7 @@ from ..diagnostics import Diagnostic, GeneratorError, Report
 from ..ir import Api, BodyField, Operation, Param, SecurityScheme, ServerGroup, Streaming
 from ..naming import snake_name, user_agent_product
 from .header_options import build_header_options, fixed_arguments
-from .helpers import attach_chat_helpers
+from .helpers import attach_chat_helpers, mark_websockets
 from .pagination import check_overrides, detect
 from .operations import (
     CLIENT_ATTRIBUTES,
@@ -388,7 +388,7 @@ def build_api(
                 pagination=pagination,
             )
         )
-    ops = attach_chat_helpers(ops, rules.chat_helpers, report)
+    ops = mark_websockets(attach_chat_helpers(ops, rules.chat_helpers, report), rules.websockets, report)
     ops.sort(key=lambda o: (o.resource, o.method_name))
     client_name = _unshadowed(rules.client_name or _client_name(str(info.get("title") or "")))
     root = build_resource_tree(ops, client_name)

@@ -1,4 +1,5 @@
-"""Which operations get openai's chat helpers (`stream()` / `parse()` beside their method).
+"""Which operations get openai's chat helpers (`stream()` / `parse()` beside their method), and
+which open a WebSocket (`client.realtime.connect()`).
 
 spec/names.yaml `chat_helpers:` lists them by "METHOD /path"; an operation qualifies only if it
 can do what the helpers need: a stream flag in its JSON body (the helpers call the method with
@@ -32,6 +33,21 @@ def attach_chat_helpers(ops: list[Operation], keys: tuple[str, ...], report: Rep
         fields = {f.py_name for f in op.body.fields} if op.body else set()
         chosen[key] = ChatHelpers(response_format_field=RESPONSE_FORMAT if RESPONSE_FORMAT in fields else None)
     return [dataclasses.replace(op, chat_helpers=chosen[op.key]) if op.key in chosen else op for op in ops]
+
+
+def mark_websockets(ops: list[Operation], keys: tuple[str, ...], report: Report) -> list[Operation]:
+    """`ops` with `websocket` set on the listed GET operations without a body or pagination: their
+    method opens a WebSocket on the operation's URL instead of sending the GET."""
+    by_key = {op.key: op for op in ops}
+    chosen = set()
+    for key in keys:
+        op = by_key.get(key)
+        if op is None or op.http_method != "get" or op.body is not None or op.pagination is not None:
+            why = "is not an operation of the spec" if op is None else "is not a plain GET (no body, no pages)"
+            report.warn(f"websockets: {key!r} {why}; its method stays an HTTP call", file="spec/names.yaml")
+            continue
+        chosen.add(key)
+    return [dataclasses.replace(op, websocket=True) if op.key in chosen else op for op in ops]
 
 
 def _unfit(op: Operation | None, taken: set[tuple[tuple[str, ...], str]]) -> str | None:

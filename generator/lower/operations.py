@@ -54,6 +54,8 @@ class NamingRules:
     chat_helpers: tuple[str, ...] = ()
     # `header_options:` as written (checked in lower/header_options.py)
     header_options: Mapping[str, Any] = field(default_factory=dict)
+    # "GET /path" of operations whose method opens a WebSocket (lower/helpers.py)
+    websockets: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> "NamingRules":
@@ -71,6 +73,7 @@ class NamingRules:
             pagination=data.get("pagination") or {},
             chat_helpers=tuple(str(x) for x in data.get("chat_helpers") or ()),
             header_options=data.get("header_options") or {},
+            websockets=tuple(str(x) for x in data.get("websockets") or ()),
         )
 
 

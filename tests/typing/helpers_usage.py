@@ -1,7 +1,8 @@
 """Typed usage of the issue-21 helpers, checked with `mypy --strict` by tests/test_client_typing.py.
 
 Never run: `to_dict()`/`to_json()` on models, `chat.completions.stream()` (sync and async, events
-narrowed by their `type`) and `chat.completions.parse()`.
+narrowed by their `type`), `chat.completions.parse()`, the portkey-ai header options and
+`realtime.connect()` (WebSocket, sync and async).
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ from typing_extensions import assert_type
 
 from portkey_api import models
 from portkey_api.client import AsyncPortkey, Portkey
+from portkey_api.client._runtime.websocket import (
+    AsyncRealtimeConnection,
+    RealtimeConnection,
+    RealtimeEvent,
+)
 from portkey_api.client._runtime.chat_helpers import (
     AsyncChatCompletionStream,
     ChatCompletionStream,
@@ -56,3 +62,23 @@ async def async_usage(client: AsyncPortkey, messages: list[models.ChatCompletion
         assert_type(await stream.get_final_completion(), models.CreateChatCompletionResponse)
     parsed = await client.chat.completions.parse(model="gpt-4o", messages=messages, response_format=Weather)
     assert_type(parsed, models.CreateChatCompletionResponse)
+
+
+def options_and_realtime(client: Portkey) -> None:
+    traced = Portkey(trace_id="t", metadata={"_user": "u"}, debug=False, forward_headers=["x-a"], aws_region="us-east-1")
+    assert_type(traced.with_options(anthropic_beta="b", strict_open_ai_compliance=True), Portkey)
+    client.chat.completions.create(model="m", messages=[], trace_id="t", cache_force_refresh=True)
+    with client.realtime.connect(model="gpt-4o-realtime") as conn:
+        assert_type(conn, RealtimeConnection)
+        conn.send({"type": "session.update", "session": {}})
+        assert_type(conn.recv(), RealtimeEvent)
+        for event in conn:
+            assert_type(event.type, str)
+
+
+async def async_realtime(client: AsyncPortkey) -> None:
+    async with client.realtime.connect(model="gpt-4o-realtime") as conn:
+        assert_type(conn, AsyncRealtimeConnection)
+        await conn.send({"type": "response.create"})
+        async for event in conn:
+            assert_type(event, RealtimeEvent)
