@@ -331,9 +331,7 @@ def _render_prepared(
     rules = _naming_rules(config)
     with timer.stage("models-plan"):
         plan = models_mod.plan_models(
-            prepared.document,
-            operation_names=operation_class_names(prepared.document, rules),
-            package_name=config.package_name,
+            prepared.document, operation_names=operation_class_names(prepared.document, rules)
         )
         report.items.extend(plan.warnings)
     with timer.stage("ir"):
@@ -623,7 +621,6 @@ def _start_models(plan: Any, header: str, cache: Any, children: list["_Forked"] 
             json.dumps(list(plan.class_names)),
             json.dumps({k: dict(v) for k, v in plan.field_names.items()}, ensure_ascii=False),
             json.dumps(sorted(plan.wrappers)),
-            plan.base_class or "",
         )
     except (TypeError, ValueError, RecursionError):
         return in_child(slow)

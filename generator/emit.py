@@ -6,8 +6,7 @@ from typing import Any
 
 from .config import Config
 from .ir import Api
-from .models import MODEL_BASE_MODULE
-from .render import make_env, render, static_file
+from .render import make_env, render
 
 
 def emit_files(api: Api, models_source: str, config: Config) -> dict[str, str]:
@@ -18,7 +17,6 @@ def emit_files(api: Api, models_source: str, config: Config) -> dict[str, str]:
     files: dict[str, str] = {
         f"{pkg}/__init__.py": render(env, "package/__init__.py.j2", **ctx),
         f"{pkg}/models.py": models_source,
-        f"{pkg}/{MODEL_BASE_MODULE}.py": header_lines(api) + "\n" + static_file(f"package/{MODEL_BASE_MODULE}.py", config.templates),
         f"{pkg}/py.typed": "",
         "API.md": render(env, "API.md.j2", **ctx),
     }

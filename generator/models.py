@@ -92,15 +92,10 @@ class SchemaPlan:
     wrappers: frozenset[str] = frozenset()
     # the original document, for type_hint on refs that point inside a schema (never mutated)
     source: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    # import path of the object models' base class (dcg's base_class); None: pydantic.BaseModel
-    base_class: str | None = None
 
 
 def plan_models(
-    document: Mapping[str, Any] | SchemaIndex,
-    *,
-    operation_names: Mapping[str, str] | None = None,
-    package_name: str | None = None,
+    document: Mapping[str, Any] | SchemaIndex, *, operation_names: Mapping[str, str] | None = None
 ) -> SchemaPlan:
     """Plan the models module for a validated, refs-internal `document` (not mutated; pass its
     SchemaIndex to share the reading with the other stages).
@@ -108,25 +103,10 @@ def plan_models(
     `operation_names` maps an operation pointer (``#/paths/~1chat~1completions/post``) to a
     PascalCase name used for its inline bodies (``<Name>Request``/``<Name>Response``); without
     an entry the name comes from ``operationId``, else from method and path.
-
-    With `package_name`, object models derive from ``<package_name>._model_base.PortkeyModel``
-    (``to_dict``/``to_json``; the file comes from templates/package/); without, from pydantic's
-    BaseModel. An absolute path because dcg accepts no relative one; the package name is the
-    vendored location, so it holds.
     """
-    from dataclasses import replace
-
     planner = _Planner(document, operation_names or {})
     planner.run()
-    plan = planner.result()
-    if package_name is None:
-        return plan
-    return replace(plan, base_class=f"{package_name}.{MODEL_BASE_MODULE}.{MODEL_BASE_CLASS}")
-
-
-# The object models' base class: module (under the package) and class, from templates/package/.
-MODEL_BASE_MODULE = "_model_base"
-MODEL_BASE_CLASS = "PortkeyModel"
+    return planner.result()
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -1023,9 +1003,8 @@ def _dcg_templates() -> Path:
     return Path(str(resources.files("portkey_codegen.templates"))) / "models"
 
 
-def dcg_options(base_class: str | None = None) -> dict[str, Any]:
-    """The datamodel-code-generator options ``render_models`` uses (besides ``aliases``);
-    `base_class`: the object models' base (an import path), None for pydantic's BaseModel."""
+def dcg_options() -> dict[str, Any]:
+    """The datamodel-code-generator options ``render_models`` uses (besides ``aliases``)."""
     from datamodel_code_generator import DataModelType, InputFileType, PythonVersion
     from datamodel_code_generator.format import DatetimeClassType
 
@@ -1049,7 +1028,6 @@ def dcg_options(base_class: str | None = None) -> dict[str, Any]:
         "use_standard_collections": True,
         "set_default_enum_member": True,  # default Effort.MEDIUM, not "medium": type-checks under mypy --strict
         "custom_template_dir": _dcg_templates(),  # Enum: members format as their value
-        **({"base_class": base_class} if base_class else {}),
     }
 
 
@@ -1076,7 +1054,7 @@ def render_models(plan: SchemaPlan, *, header: str) -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # dcg warns about formats we dropped on purpose
-            source = generate(plan.spec, aliases=aliases, **dcg_options(plan.base_class))
+            source = generate(plan.spec, aliases=aliases, **dcg_options())
     except DcgError as exc:
         raise InternalError(
             Diagnostic(

@@ -19,7 +19,15 @@ from typing import Any
 import pytest
 from client_fixtures import clean_portkey_env  # noqa: F401  (autouse fixture)
 from fakes.fake_openai_upstream import chat_chunks, chat_completion
-from issue21_support import MESSAGES, MODES, client, json_reply, openai_client, sse_events, sse_reply
+from issue21_support import (
+    MESSAGES,
+    MODES,
+    client,
+    json_reply,
+    openai_client,
+    sse_events,
+    sse_reply,
+)
 from pydantic import BaseModel
 
 pytestmark = pytest.mark.timeout(180)

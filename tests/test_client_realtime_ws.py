@@ -19,7 +19,7 @@ import pytest
 from client_fixtures import clean_portkey_env  # noqa: F401  (autouse fixture)
 
 websockets = pytest.importorskip("websockets", reason="pip install websockets (a dev requirement)")
-from websockets.sync.server import serve  # noqa: E402
+from websockets.sync.server import serve
 
 pytestmark = pytest.mark.timeout(120)
 

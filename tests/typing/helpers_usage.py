@@ -1,29 +1,26 @@
 """Typed usage of the issue-21 helpers, checked with `mypy --strict` by tests/test_client_typing.py.
 
-Never run: `to_dict()`/`to_json()` on models, `chat.completions.stream()` (sync and async, events
+Never run: `chat.completions.stream()` (sync and async, events
 narrowed by their `type`), `chat.completions.parse()`, the portkey-ai header options and
 `realtime.connect()` (WebSocket, sync and async).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel
-from typing_extensions import assert_type
-
 from portkey_api import models
 from portkey_api.client import AsyncPortkey, Portkey
-from portkey_api.client._runtime.websocket import (
-    AsyncRealtimeConnection,
-    RealtimeConnection,
-    RealtimeEvent,
-)
 from portkey_api.client._runtime.chat_helpers import (
     AsyncChatCompletionStream,
     ChatCompletionStream,
     ChatCompletionStreamEvent,
 )
+from portkey_api.client._runtime.websocket import (
+    AsyncRealtimeConnection,
+    RealtimeConnection,
+    RealtimeEvent,
+)
+from pydantic import BaseModel
+from typing_extensions import assert_type
 
 
 class Weather(BaseModel):
@@ -31,11 +28,6 @@ class Weather(BaseModel):
 
 
 def sync_usage(client: Portkey, messages: list[models.ChatCompletionRequestMessage]) -> None:
-    completion = client.chat.completions.create(model="gpt-4o", messages=messages)
-    assert_type(completion.to_dict(), dict[str, Any])
-    assert_type(completion.to_dict(mode="json", exclude_none=True), dict[str, Any])
-    assert_type(completion.to_json(indent=None), str)
-
     with client.chat.completions.stream(model="gpt-4o", messages=messages, response_format=Weather) as stream:
         assert_type(stream, ChatCompletionStream[models.CreateChatCompletionResponse, models.CreateChatCompletionStreamResponse])
         for event in stream:

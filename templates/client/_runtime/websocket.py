@@ -10,8 +10,9 @@ scheme switched to ws/wss. Events are JSON text frames: ``send()`` takes a mappi
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Mapping, Union
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -53,7 +54,7 @@ class RealtimeEvent(BaseModel):
         return self.model_dump(mode="json", exclude_unset=True)
 
 
-OutgoingEvent = Union[Mapping[str, Any], BaseModel]
+OutgoingEvent = Mapping[str, Any] | BaseModel
 
 
 def _websockets() -> Any:
@@ -184,7 +185,7 @@ class RealtimeConnectionManager:
                 user_agent_header=agent,
                 open_timeout=timeout,
             ).__enter__()
-        except Exception as exc:  # noqa: BLE001 - every handshake failure becomes an API error
+        except Exception as exc:
             raise _failed(exc, request) from exc
         self._connection = RealtimeConnection(ws)
         return self._connection
@@ -223,7 +224,7 @@ class AsyncRealtimeConnectionManager:
                 user_agent_header=agent,
                 open_timeout=timeout,
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise _failed(exc, request) from exc
         self._connection = AsyncRealtimeConnection(ws)
         return self._connection

@@ -17,7 +17,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Generic, Literal, TypeVar, Union
+from typing import Any, Generic, Literal, TypeVar
 
 from .common import NOT_GIVEN
 from .streaming import AsyncStream, Stream
@@ -107,15 +107,15 @@ class FunctionToolCallArgumentsDoneEvent:
     )
 
 
-ChatCompletionStreamEvent = Union[
-    ChunkEvent[Any],
-    ContentDeltaEvent,
-    ContentDoneEvent,
-    RefusalDeltaEvent,
-    RefusalDoneEvent,
-    FunctionToolCallArgumentsDeltaEvent,
-    FunctionToolCallArgumentsDoneEvent,
-]
+ChatCompletionStreamEvent = (
+    ChunkEvent[Any]
+    | ContentDeltaEvent
+    | ContentDoneEvent
+    | RefusalDeltaEvent
+    | RefusalDoneEvent
+    | FunctionToolCallArgumentsDeltaEvent
+    | FunctionToolCallArgumentsDoneEvent
+)
 
 
 def wire_response_format(response_format: Any) -> Any:
@@ -173,7 +173,7 @@ def parse_completion(completion: CompletionT, response_format: Any) -> Completio
             if refused
             else _parse_content(getattr(message, "content", None), response_format)
         )
-        setattr(message, "parsed", parsed)  # an extra field: the models allow them
+        message.parsed = parsed  # an extra field: the models allow them
     return completion
 
 

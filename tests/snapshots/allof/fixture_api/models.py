@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 from typing import Annotated
-from pydantic import ConfigDict, Field
-from fixture_api._model_base import PortkeyModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class Pet(PortkeyModel):
+class Pet(BaseModel):
     """
     Any animal.
     """

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 from typing import Annotated
-from pydantic import ConfigDict, Field
-from fixture_api._model_base import PortkeyModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class Class(PortkeyModel):
+class Class(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 from enum import Enum
-from fixture_api._model_base import PortkeyModel
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
 class UploadFileRequestPurpose(str, Enum):
@@ -15,7 +14,7 @@ class UploadFileRequestPurpose(str, Enum):
         return str(self.value)
 
 
-class UploadFileResponse(PortkeyModel):
+class UploadFileResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -23,7 +22,7 @@ class UploadFileResponse(PortkeyModel):
     id: str | None = None
 
 
-class UploadFileRequest(PortkeyModel):
+class UploadFileRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

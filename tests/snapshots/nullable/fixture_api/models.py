@@ -4,8 +4,7 @@
 from __future__ import annotations
 from enum import Enum
 from typing import Annotated
-from pydantic import ConfigDict, Field
-from fixture_api._model_base import PortkeyModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class MessageRole(str, Enum):
@@ -16,7 +15,7 @@ class MessageRole(str, Enum):
         return str(self.value)
 
 
-class Message(PortkeyModel):
+class Message(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

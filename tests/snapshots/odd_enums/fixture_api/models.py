@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 from enum import Enum
-from fixture_api._model_base import PortkeyModel
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
 class Language(str, Enum):
@@ -31,7 +30,7 @@ class SnippetStatus(str, Enum):
         return str(self.value)
 
 
-class Snippet(PortkeyModel):
+class Snippet(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 from typing import Annotated, Literal
-from fixture_api._model_base import PortkeyModel
-from pydantic import ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
-class Circle(PortkeyModel):
+class Circle(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16,7 +15,7 @@ class Circle(PortkeyModel):
     radius: float
 
 
-class Square(PortkeyModel):
+class Square(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -25,7 +24,7 @@ class Square(PortkeyModel):
     side: float
 
 
-class TextItemA(PortkeyModel):
+class TextItemA(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -34,7 +33,7 @@ class TextItemA(PortkeyModel):
     a: str | None = None
 
 
-class TextItemB(PortkeyModel):
+class TextItemB(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

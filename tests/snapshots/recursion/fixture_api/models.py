@@ -2,11 +2,10 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-from fixture_api._model_base import PortkeyModel
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
-class Node(PortkeyModel):
+class Node(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17,7 +16,7 @@ class Node(PortkeyModel):
     partner: Partner | None = None
 
 
-class Partner(PortkeyModel):
+class Partner(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -2,12 +2,11 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-from fixture_api._model_base import PortkeyModel
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 
-class Completion(PortkeyModel):
+class Completion(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16,7 +15,7 @@ class Completion(PortkeyModel):
     text: str | None = None
 
 
-class CompletionChunk(PortkeyModel):
+class CompletionChunk(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -25,7 +24,7 @@ class CompletionChunk(PortkeyModel):
     delta: str | None = None
 
 
-class CreateChatCompletionRequest(PortkeyModel):
+class CreateChatCompletionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
