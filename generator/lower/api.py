@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
-from ..ir import Api, BodyField, Operation, Param, SecurityScheme, ServerGroup, Streaming
+from ..ir import Api, BodyField, HeaderOption, Operation, Param, SecurityScheme, ServerGroup, Streaming
 from ..naming import snake_name, user_agent_product
 from .header_options import build_header_options, fixed_arguments
 from .helpers import attach_chat_helpers, mark_websockets
@@ -393,12 +393,6 @@ def build_api(
     client_name = _unshadowed(rules.client_name or _client_name(str(info.get("title") or "")))
     root = build_resource_tree(ops, client_name)
     _check_scheme_names(schemes, root, groups)
-    taken = {
-        **fixed_arguments(CLIENT_ARGUMENTS),
-        **{child.name: "resource client." + child.name for child in root.children},
-        **{g.py_name + "_url": "server-group argument" for g in groups.values()},
-        **{s.py_name: f"security scheme {s.key!r}" for s in schemes.values()},
-    }
     return Api(
         title=str(info.get("title") or "API"),
         version=str(info.get("version") or ""),
@@ -415,8 +409,21 @@ def build_api(
         user_agent_product=user_agent_product(str(info.get("title") or ""), package_name.rpartition(".")[2]),
         # ASCII: spec text (bidi controls, lone surrogates) reaches the file only as \u escapes.
         openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
-        header_options=build_header_options(rules.header_options, taken),
+        header_options=_header_options(rules, root, groups, schemes),
     )
+
+
+def _header_options(
+    rules: NamingRules, root: Any, groups: Mapping[str, ServerGroup], schemes: Mapping[str, SecurityScheme]
+) -> tuple[HeaderOption, ...]:
+    """names.yaml `header_options`, checked against the constructor's other argument names."""
+    taken = {
+        **fixed_arguments(CLIENT_ARGUMENTS),
+        **{child.name: "resource client." + child.name for child in root.children},
+        **{g.py_name + "_url": "server-group argument" for g in groups.values()},
+        **{s.py_name: f"security scheme {s.key!r}" for s in schemes.values()},
+    }
+    return build_header_options(rules.header_options, taken)
 
 
 # The client constructor's own arguments (templates/client/client.py.j2), besides schemes and URLs.
