@@ -42,6 +42,10 @@ RUNTIME_REQUIREMENTS = {
 }
 
 
+# What the client's WebSocket operations import, on first connect only (an optional extra).
+WEBSOCKET_REQUIREMENT = "websockets>=13,<18"
+
+
 def runtime_requirements(api: Api, parts: tuple[str, ...]) -> str:
     lines = [
         f"# Run-time dependencies of the generated package {api.package_name} (parts: {', '.join(parts)}).",
@@ -52,6 +56,9 @@ def runtime_requirements(api: Api, parts: tuple[str, ...]) -> str:
             lines.extend(RUNTIME_REQUIREMENTS[part])
     if "server" in parts:
         lines.append("# to run the server under uvicorn as the README's example does: uvicorn>=0.29")
+    if "client" in parts and any(op.websocket for op in api.operations):
+        lines.append("# optional, for the WebSocket operations (client.realtime.connect()): uncomment to install")
+        lines.append("# " + WEBSOCKET_REQUIREMENT)
     return "\n".join(lines) + "\n"
 
 

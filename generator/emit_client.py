@@ -39,6 +39,7 @@ class ClientMethodView:
     doc: str
     overloads: bool  # a stream flag switches the return type
     query_items: tuple[tuple[str, str], ...]  # (wire name literal, value expression) of the query dict
+    helper_forward: tuple[str, ...] = ()  # chat helpers: the arguments stream()/parse() pass on, by name
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,11 @@ def argument_lines(op: Operation, shadowed: frozenset[str], variant: str) -> tup
     def line(a: Argument, t: TypeRef, default: str | None) -> str:
         return parameter_line(a.py_name, tr.render(t, shadowed=shadowed), default)
 
-    lines = [line(a, a.type, None) for a in op.arguments if a.location == "path"]
+    # "helper": the chat helpers' stream()/parse() (IR ChatHelpers.arguments)
+    arguments = op.chat_helpers.arguments if variant == "helper" and op.chat_helpers else op.arguments
+    lines = [line(a, a.type, None) for a in arguments if a.location == "path"]
     lines.append("*")
-    for a in op.arguments:
+    for a in arguments:
         if a.location == "path":
             continue
         if a.stream_flag:
@@ -120,6 +123,7 @@ def method_view(op: Operation, shadowed: frozenset[str] = frozenset()) -> Client
         return None if t is None else tr.render(t, shadowed=shadowed)
 
     variants = ("false", "true", "any") if returns.overloads else ("any",)
+    variants += ("helper",) if op.chat_helpers else ()
     return ClientMethodView(
         op,
         {key: argument_lines(op, shadowed, key) for key in variants},
@@ -133,6 +137,7 @@ def method_view(op: Operation, shadowed: frozenset[str] = frozenset()) -> Client
         operation_doc(op),
         returns.overloads,
         tuple((py_literal(a.wire_name), query_value(a)) for a in op.arguments if a.location == "query"),
+        tuple(a.py_name for a in op.chat_helpers.arguments) if op.chat_helpers else (),
     )
 
 
@@ -204,6 +209,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "servers": api.servers,
         "schemes": api.security_schemes,
         "auth_headers": auth_header_items(api),
+        "header_options": header_option_views(api),
     }
     files = {
         f"{pkg}/client/__init__.py": render(env, "client/__init__.py.j2", **ctx),
@@ -225,6 +231,8 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
             resources=resources,
             paginated=any(op.pagination is not None for res in resources for op in res.operations),
             uses_builtins=any(_uses_builtins(views[op.key]) for res in resources for op in res.operations),
+            helpers=any(op.chat_helpers is not None for res in resources for op in res.operations),
+            websocket=any(op.websocket for res in resources for op in res.operations),
         )
         files[f"{pkg}/client/resources/{top.module}.py"] = module
     return files
@@ -238,4 +246,23 @@ def auth_header_items(api: Api) -> list[tuple[str, str]]:
         if s.kind in ("header", "bearer", "basic"):
             by_wire.setdefault(s.wire_name, []).append(s.py_name)
     return [(wire, " or ".join(names)) for wire, names in by_wire.items()]
+
+
+_OPTION_HINTS = {
+    "str": "str | None",
+    "bool": "bool | None",
+    "json": "str | Mapping[str, Any] | None",
+    "csv": "str | Sequence[str] | None",
+}
+
+
+def header_option_views(api: Api) -> list[tuple[str, str, str, str]]:
+    """(argument, type hint, header, value expression) of each header option (IR header_options):
+    a csv option's list is joined here, the runtime sends bools as true/false and mappings as JSON."""
+    views = []
+    for o in api.header_options:
+        n = o.py_name
+        value = f'{n} if {n} is None or isinstance({n}, str) else ",".join({n})' if o.kind == "csv" else n
+        views.append((n, _OPTION_HINTS[o.kind], o.wire_name, value))
+    return views
 

@@ -129,6 +129,18 @@ class Streaming:
 
 
 @dataclass(frozen=True)
+class ChatHelpers:
+    """openai's chat helpers beside the operation's method: `stream(...)` (a context manager of
+    content/tool-call events, `get_final_completion()`) and `parse(...)` (the completion with
+    `.choices[i].message.parsed`). Chosen by spec/names.yaml `chat_helpers:` (lower/helpers.py)."""
+
+    response_format_field: str | None  # body field (Python name) that also takes a pydantic class
+    # stream()/parse()'s keyword arguments: the method's without the stream flag, the response
+    # format field also taking a pydantic class (lower/arguments.py `finish`)
+    arguments: tuple["Argument", ...] = ()
+
+
+@dataclass(frozen=True)
 class Pagination:
     """How a list operation pages: the client returns a page object that iterates every item.
 
@@ -236,6 +248,9 @@ class Operation:
     security: tuple[tuple[str, ...], ...]  # alternatives; each a tuple of SecurityScheme.py_name
     pointer: str  # "#/paths/~1chat~1completions/post"
     pagination: Pagination | None = None
+    chat_helpers: ChatHelpers | None = None
+    # The method opens a WebSocket on the operation's URL (spec/names.yaml `websockets`)
+    websocket: bool = False
     # The client method: its keyword arguments in order (path parameters are positional) and returns.
     arguments: tuple[Argument, ...] = ()
     returns: ClientReturns | None = None
@@ -261,6 +276,16 @@ class SecurityScheme:
     description: str | None = None
     env_var: str | None = None  # e.g. PORTKEY_API_KEY
     accepts_json: bool = False  # an object is sent as compact JSON (x-portkey-config)
+
+
+@dataclass(frozen=True)
+class HeaderOption:
+    """A client option sent as a header on every request (portkey-ai's `trace_id`, `aws_region`,
+    ...): a constructor and `with_options()` argument. From spec/names.yaml `header_options`."""
+
+    py_name: str  # "aws_region"
+    wire_name: str  # "x-portkey-aws-region"
+    kind: Literal["str", "bool", "json", "csv"]  # json: a mapping as JSON; csv: a list joined by commas
 
 
 @dataclass(frozen=True)
@@ -330,6 +355,8 @@ class Api:
     # Server services in create_app order (a router whose route would swallow another's path comes later).
     services: tuple[Service, ...] = ()
     tracing_headers: tuple[TracingHeader, ...] = ()
+    # Client options sent as headers on every request (constructor and with_options()).
+    header_options: tuple[HeaderOption, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -304,7 +304,8 @@ def check_request(plan: Plan, request: httpx.Request) -> None:
 
 @pytest.fixture(scope="module")
 def plans(api: Any, models: types.ModuleType) -> list[Plan]:
-    return [plan_call(op, models) for op in api.operations]
+    # A WebSocket operation sends no HTTP request: tests/test_client_realtime_ws.py covers it.
+    return [plan_call(op, models) for op in api.operations if not op.websocket]
 
 
 def test_every_operation_is_reachable(api: Any, client_mod: types.ModuleType, portkey_spec_path) -> None:
@@ -316,10 +317,12 @@ def test_every_operation_is_reachable(api: Any, client_mod: types.ModuleType, po
     async_ = make_client(client_mod, Recorder(), is_async=True)
     for op in api.operations:
         assert callable(method_of(sync, op)), op.key
-        # a list operation that pages returns an AsyncPaginator (awaitable, async-iterable) at once
-        assert inspect.iscoroutinefunction(method_of(async_, op)) is (op.pagination is None), op.key
+        # a list operation that pages returns an AsyncPaginator (awaitable, async-iterable) at once,
+        # a WebSocket operation its connection manager (`async with`)
+        plain = op.pagination is None and not op.websocket
+        assert inspect.iscoroutinefunction(method_of(async_, op)) is plain, op.key
         resource = functools.reduce(getattr, op.resource, sync)
-        assert callable(getattr(resource.with_raw_response, op.method_name)), op.key
+        assert callable(getattr(resource.with_raw_response, op.method_name, None)) is not op.websocket, op.key
 
 
 def _failures_message(failures: list[str]) -> str:

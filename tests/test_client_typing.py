@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 
 USAGE = Path(__file__).resolve().parent / "typing" / "client_usage.py"
+# The issue-21 helpers (to_dict/to_json, chat.completions.stream/parse), in a file of their own.
+HELPERS_USAGE = USAGE.with_name("helpers_usage.py")
 
 # Each line marked `# E` must get a mypy error; no other line may.
 WRONG_USAGE = """
@@ -103,6 +105,7 @@ def test_client_package_and_usage_pass_mypy_strict(generated_root: Path, portkey
             "--show-error-codes",
             str(client_dir),
             str(USAGE),
+            str(HELPERS_USAGE),
             str(wrong),
         ],
         capture_output=True,

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from .. import typeref as tr
 from .. import pointer as jp
 from ..diagnostics import Diagnostic, GeneratorError, Report
-from ..ir import Api, BodyField, Operation, Parameter, SecurityScheme, ServerGroup, Streaming
+from ..ir import Api, BodyField, HeaderOption, Operation, Parameter, SecurityScheme, ServerGroup, Streaming
 from ..naming import (
     CONSTRUCTOR_SCOPE,
     METHOD_SCOPE,
@@ -27,6 +27,8 @@ from ..naming import (
     user_agent_product,
 )
 from .arguments import finish
+from .header_options import build_header_options
+from .helpers import attach_chat_helpers, mark_websockets
 from .pagination import check_overrides, detect
 from .services import plan_services, tracing_headers
 from .operations import (
@@ -288,8 +290,9 @@ def build_api(
     ops = []
     for raw in raws:
         group = group_for(raw.op, raw.path_item)
-        op = lowering.operation(raw, fnames[raw.key], group, common if group in rules.common_headers.servers else ())
-        ops.append(finish(op))
+        ops.append(lowering.operation(raw, fnames[raw.key], group, common if group in rules.common_headers.servers else ()))
+    ops = mark_websockets(attach_chat_helpers(ops, rules.chat_helpers, report), rules.websockets, report)
+    ops = [finish(op) for op in ops]
     ops.sort(key=lambda o: (o.resource, o.method_name))
     client_name = client_class_name(naming.client_name or client_name_from_title(str(info.get("title") or "")))
     root = build_resource_tree(ops, client_name)
@@ -311,7 +314,21 @@ def build_api(
         openapi_json=json.dumps(document, indent=1, ensure_ascii=True) + "\n",
         services=plan_services(root),
         tracing_headers=tracing_headers(schemes.values(), ops),
+        header_options=_header_options(rules, root, groups, schemes),
     )
+
+
+def _header_options(
+    rules: Overrides, root: Any, groups: Mapping[str, ServerGroup], schemes: Mapping[str, SecurityScheme]
+) -> tuple[HeaderOption, ...]:
+    """names.yaml `header_options`, clear of the constructor's other argument names and locals."""
+    taken = {
+        **{n: "constructor argument or local" for n in CONSTRUCTOR_SCOPE.reserved},
+        **{child.name: "resource client." + child.name for child in root.children},
+        **{g.py_name + "_url": "server-group argument" for g in groups.values()},
+        **{s.py_name: f"security scheme {s.key!r}" for s in schemes.values()},
+    }
+    return build_header_options(rules.header_options, taken)
 
 
 @dataclasses.dataclass

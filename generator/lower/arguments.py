@@ -105,6 +105,9 @@ def client_returns(op: Operation) -> ClientReturns:
     names = {p.py_name for p in op.parameters} | {f.py_name for f in (op.body.fields if op.body else ())}
     shadowed = frozenset(names & tr.BUILTIN_NAMES)
     sync_ret = async_ret = result
+    if op.websocket:  # connect(): a context manager opening the WebSocket (_runtime/websocket.py)
+        ws = tr.name("RealtimeConnectionManager"), tr.name("AsyncRealtimeConnectionManager")
+        return ClientReturns(result, *ws, shadowed=shadowed)
     if op.pagination is not None:  # never with streaming (see lower/api.py)
         item = op.pagination.item_type
         sync_ret, async_ret = tr.generic("SyncPage", result, item), tr.generic("AsyncPaginator", result, item)
@@ -117,6 +120,23 @@ def client_returns(op: Operation) -> ClientReturns:
             result, tr.union(sync_ret, stream), tr.union(async_ret, async_stream), stream, async_stream, True, shadowed
         )
     return ClientReturns(result, stream, async_stream, stream, async_stream, shadowed=shadowed)
+
+
+def helper_arguments(op: Operation, arguments: tuple[Argument, ...]) -> tuple[Argument, ...]:
+    """The chat helpers' keyword arguments (stream()/parse()): the method's `arguments` without the
+    stream flag, the response format field also taking a pydantic class."""
+    helpers = op.chat_helpers
+    if helpers is None:
+        return ()
+    out = []
+    for a in arguments:
+        if a.stream_flag:
+            continue
+        if a.py_name == helpers.response_format_field and a.location == "field":
+            as_class = TypeRef("union", args=(tr.name("builtins.type[pydantic.BaseModel]"), *tr.members(a.type)))
+            a = replace(a, type=as_class)
+        out.append(a)
+    return tuple(out)
 
 
 # -- the server route ----------------------------------------------------------------------------
@@ -246,4 +266,8 @@ def finish(op: Operation) -> Operation:
     """`op` with the client's and the server's decisions filled in."""
     route = server_route(op)
     op = replace(op, **route, streaming=stream_mode(op.streaming, op.body, route["inputs"]))
-    return replace(op, arguments=client_arguments(op), returns=client_returns(op), server_response=server_response(op))
+    arguments = client_arguments(op)
+    helpers = op.chat_helpers and replace(op.chat_helpers, arguments=helper_arguments(op, arguments))
+    return replace(
+        op, arguments=arguments, returns=client_returns(op), server_response=server_response(op), chat_helpers=helpers
+    )

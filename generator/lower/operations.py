@@ -75,6 +75,12 @@ class Overrides:
     common_headers: CommonHeaders = field(default_factory=CommonHeaders)
     # "METHOD /path" -> pagination override (a mapping, or false); checked in lower/pagination.py
     pagination: Mapping[str, Any] = field(default_factory=dict)
+    # "METHOD /path" of operations that get openai's chat helpers (stream/parse); lower/helpers.py
+    chat_helpers: tuple[str, ...] = ()
+    # `header_options:` as written (checked in lower/header_options.py)
+    header_options: Mapping[str, Any] = field(default_factory=dict)
+    # "GET /path" of operations whose method opens a WebSocket (lower/helpers.py)
+    websockets: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, naming: str = "path") -> "Overrides":
@@ -96,6 +102,9 @@ class Overrides:
                 tuple(str(x) for x in common.get("parameters") or ()), tuple(str(x) for x in common.get("servers") or ())
             ),
             pagination=data.get("pagination") or {},
+            chat_helpers=tuple(str(x) for x in data.get("chat_helpers") or ()),
+            header_options=data.get("header_options") or {},
+            websockets=tuple(str(x) for x in data.get("websockets") or ()),
         )
 
 

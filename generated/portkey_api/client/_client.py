@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import httpx
 
@@ -78,6 +78,40 @@ class Portkey(SyncAPIClient):
     control_plane_url: default https://api.portkey.ai/v1 (env PORTKEY_CONTROL_PLANE_URL)
     gateway_url: default https://api.portkey.ai/v1 (env PORTKEY_GATEWAY_URL)
     public_url: default https://api.portkey.ai (env PORTKEY_PUBLIC_URL)
+
+    Sent as a header on every request (left out or None: not sent); `with_options()` changes them:
+    trace_id: `x-portkey-trace-id`
+    metadata: `x-portkey-metadata`
+    cache_namespace: `x-portkey-cache-namespace`
+    cache_force_refresh: `x-portkey-cache-force-refresh`
+    debug: `x-portkey-debug`
+    forward_headers: `x-portkey-forward-headers`
+    strict_open_ai_compliance: `x-portkey-strict-open-ai-compliance`
+    openai_project: `x-portkey-openai-project`
+    openai_organization: `x-portkey-openai-organization`
+    aws_secret_access_key: `x-portkey-aws-secret-access-key`
+    aws_access_key_id: `x-portkey-aws-access-key-id`
+    aws_session_token: `x-portkey-aws-session-token`
+    aws_region: `x-portkey-aws-region`
+    aws_s3_bucket: `x-portkey-aws-s3-bucket`
+    aws_s3_object_key: `x-portkey-aws-s3-object-key`
+    aws_bedrock_model: `x-portkey-aws-bedrock-model`
+    vertex_project_id: `x-portkey-vertex-project-id`
+    vertex_region: `x-portkey-vertex-region`
+    vertex_storage_bucket_name: `x-portkey-vertex-storage-bucket-name`
+    workers_ai_account_id: `x-portkey-workers-ai-account-id`
+    azure_resource_name: `x-portkey-azure-resource-name`
+    azure_deployment_id: `x-portkey-azure-deployment-id`
+    azure_api_version: `x-portkey-azure-api-version`
+    azure_endpoint_name: `x-portkey-azure-endpoint-name`
+    huggingface_base_url: `x-portkey-huggingface-base-url`
+    anthropic_beta: `x-portkey-anthropic-beta`
+    anthropic_version: `x-portkey-anthropic-version`
+    mistral_fim_completion: `x-portkey-mistral-fim-completion`
+    provider_file_name: `x-portkey-provider-file-name`
+    provider_model: `x-portkey-provider-model`
+    fireworks_account_id: `x-portkey-fireworks-account-id`
+
     strict_response_validation: True raises `APIResponseValidationError` for any response that
     does not match the spec; by default such a response is still returned, unknown values kept
     as they arrived (new enum values, unknown union members, nulls, missing fields as None).
@@ -101,6 +135,37 @@ class Portkey(SyncAPIClient):
         provider: str | None = None,
         config: str | Mapping[str, Any] | None = None,
         custom_host: str | None = None,
+        trace_id: str | None = None,
+        metadata: str | Mapping[str, Any] | None = None,
+        cache_namespace: str | None = None,
+        cache_force_refresh: bool | None = None,
+        debug: bool | None = None,
+        forward_headers: str | Sequence[str] | None = None,
+        strict_open_ai_compliance: bool | None = None,
+        openai_project: str | None = None,
+        openai_organization: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_session_token: str | None = None,
+        aws_region: str | None = None,
+        aws_s3_bucket: str | None = None,
+        aws_s3_object_key: str | None = None,
+        aws_bedrock_model: str | None = None,
+        vertex_project_id: str | None = None,
+        vertex_region: str | None = None,
+        vertex_storage_bucket_name: str | None = None,
+        workers_ai_account_id: str | None = None,
+        azure_resource_name: str | None = None,
+        azure_deployment_id: str | None = None,
+        azure_api_version: str | None = None,
+        azure_endpoint_name: str | None = None,
+        huggingface_base_url: str | None = None,
+        anthropic_beta: str | None = None,
+        anthropic_version: str | None = None,
+        mistral_fim_completion: str | None = None,
+        provider_file_name: str | None = None,
+        provider_model: str | None = None,
+        fireworks_account_id: str | None = None,
         base_url: str | None = None,
         control_plane_url: str | None = None,
         gateway_url: str | None = None,
@@ -173,6 +238,39 @@ class Portkey(SyncAPIClient):
                 "x-portkey-provider": provider,
                 "x-portkey-config": config,
                 "x-portkey-custom-host": custom_host,
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+                "x-portkey-debug": debug,
+                "x-portkey-forward-headers": forward_headers
+                if forward_headers is None or isinstance(forward_headers, str)
+                else ",".join(forward_headers),
+                "x-portkey-strict-open-ai-compliance": strict_open_ai_compliance,
+                "x-portkey-openai-project": openai_project,
+                "x-portkey-openai-organization": openai_organization,
+                "x-portkey-aws-secret-access-key": aws_secret_access_key,
+                "x-portkey-aws-access-key-id": aws_access_key_id,
+                "x-portkey-aws-session-token": aws_session_token,
+                "x-portkey-aws-region": aws_region,
+                "x-portkey-aws-s3-bucket": aws_s3_bucket,
+                "x-portkey-aws-s3-object-key": aws_s3_object_key,
+                "x-portkey-aws-bedrock-model": aws_bedrock_model,
+                "x-portkey-vertex-project-id": vertex_project_id,
+                "x-portkey-vertex-region": vertex_region,
+                "x-portkey-vertex-storage-bucket-name": vertex_storage_bucket_name,
+                "x-portkey-workers-ai-account-id": workers_ai_account_id,
+                "x-portkey-azure-resource-name": azure_resource_name,
+                "x-portkey-azure-deployment-id": azure_deployment_id,
+                "x-portkey-azure-api-version": azure_api_version,
+                "x-portkey-azure-endpoint-name": azure_endpoint_name,
+                "x-portkey-huggingface-base-url": huggingface_base_url,
+                "x-portkey-anthropic-beta": anthropic_beta,
+                "x-portkey-anthropic-version": anthropic_version,
+                "x-portkey-mistral-fim-completion": mistral_fim_completion,
+                "x-portkey-provider-file-name": provider_file_name,
+                "x-portkey-provider-model": provider_model,
+                "x-portkey-fireworks-account-id": fireworks_account_id,
             },
             default_query=default_query,
             default_headers=default_headers,
@@ -192,6 +290,37 @@ class Portkey(SyncAPIClient):
         provider: str | None | NotGiven = NOT_GIVEN,
         config: str | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         custom_host: str | None | NotGiven = NOT_GIVEN,
+        trace_id: str | None | NotGiven = NOT_GIVEN,
+        metadata: str | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        cache_namespace: str | None | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | None | NotGiven = NOT_GIVEN,
+        debug: bool | None | NotGiven = NOT_GIVEN,
+        forward_headers: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
+        strict_open_ai_compliance: bool | None | NotGiven = NOT_GIVEN,
+        openai_project: str | None | NotGiven = NOT_GIVEN,
+        openai_organization: str | None | NotGiven = NOT_GIVEN,
+        aws_secret_access_key: str | None | NotGiven = NOT_GIVEN,
+        aws_access_key_id: str | None | NotGiven = NOT_GIVEN,
+        aws_session_token: str | None | NotGiven = NOT_GIVEN,
+        aws_region: str | None | NotGiven = NOT_GIVEN,
+        aws_s3_bucket: str | None | NotGiven = NOT_GIVEN,
+        aws_s3_object_key: str | None | NotGiven = NOT_GIVEN,
+        aws_bedrock_model: str | None | NotGiven = NOT_GIVEN,
+        vertex_project_id: str | None | NotGiven = NOT_GIVEN,
+        vertex_region: str | None | NotGiven = NOT_GIVEN,
+        vertex_storage_bucket_name: str | None | NotGiven = NOT_GIVEN,
+        workers_ai_account_id: str | None | NotGiven = NOT_GIVEN,
+        azure_resource_name: str | None | NotGiven = NOT_GIVEN,
+        azure_deployment_id: str | None | NotGiven = NOT_GIVEN,
+        azure_api_version: str | None | NotGiven = NOT_GIVEN,
+        azure_endpoint_name: str | None | NotGiven = NOT_GIVEN,
+        huggingface_base_url: str | None | NotGiven = NOT_GIVEN,
+        anthropic_beta: str | None | NotGiven = NOT_GIVEN,
+        anthropic_version: str | None | NotGiven = NOT_GIVEN,
+        mistral_fim_completion: str | None | NotGiven = NOT_GIVEN,
+        provider_file_name: str | None | NotGiven = NOT_GIVEN,
+        provider_model: str | None | NotGiven = NOT_GIVEN,
+        fireworks_account_id: str | None | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
         control_plane_url: str | NotGiven = NOT_GIVEN,
         gateway_url: str | NotGiven = NOT_GIVEN,
@@ -232,6 +361,72 @@ class Portkey(SyncAPIClient):
             headers["x-portkey-config"] = config
         if not isinstance(custom_host, NotGiven):
             headers["x-portkey-custom-host"] = custom_host
+        if not isinstance(trace_id, NotGiven):
+            headers["x-portkey-trace-id"] = trace_id
+        if not isinstance(metadata, NotGiven):
+            headers["x-portkey-metadata"] = metadata
+        if not isinstance(cache_namespace, NotGiven):
+            headers["x-portkey-cache-namespace"] = cache_namespace
+        if not isinstance(cache_force_refresh, NotGiven):
+            headers["x-portkey-cache-force-refresh"] = cache_force_refresh
+        if not isinstance(debug, NotGiven):
+            headers["x-portkey-debug"] = debug
+        if not isinstance(forward_headers, NotGiven):
+            headers["x-portkey-forward-headers"] = (
+                forward_headers
+                if forward_headers is None or isinstance(forward_headers, str)
+                else ",".join(forward_headers)
+            )
+        if not isinstance(strict_open_ai_compliance, NotGiven):
+            headers["x-portkey-strict-open-ai-compliance"] = strict_open_ai_compliance
+        if not isinstance(openai_project, NotGiven):
+            headers["x-portkey-openai-project"] = openai_project
+        if not isinstance(openai_organization, NotGiven):
+            headers["x-portkey-openai-organization"] = openai_organization
+        if not isinstance(aws_secret_access_key, NotGiven):
+            headers["x-portkey-aws-secret-access-key"] = aws_secret_access_key
+        if not isinstance(aws_access_key_id, NotGiven):
+            headers["x-portkey-aws-access-key-id"] = aws_access_key_id
+        if not isinstance(aws_session_token, NotGiven):
+            headers["x-portkey-aws-session-token"] = aws_session_token
+        if not isinstance(aws_region, NotGiven):
+            headers["x-portkey-aws-region"] = aws_region
+        if not isinstance(aws_s3_bucket, NotGiven):
+            headers["x-portkey-aws-s3-bucket"] = aws_s3_bucket
+        if not isinstance(aws_s3_object_key, NotGiven):
+            headers["x-portkey-aws-s3-object-key"] = aws_s3_object_key
+        if not isinstance(aws_bedrock_model, NotGiven):
+            headers["x-portkey-aws-bedrock-model"] = aws_bedrock_model
+        if not isinstance(vertex_project_id, NotGiven):
+            headers["x-portkey-vertex-project-id"] = vertex_project_id
+        if not isinstance(vertex_region, NotGiven):
+            headers["x-portkey-vertex-region"] = vertex_region
+        if not isinstance(vertex_storage_bucket_name, NotGiven):
+            headers["x-portkey-vertex-storage-bucket-name"] = vertex_storage_bucket_name
+        if not isinstance(workers_ai_account_id, NotGiven):
+            headers["x-portkey-workers-ai-account-id"] = workers_ai_account_id
+        if not isinstance(azure_resource_name, NotGiven):
+            headers["x-portkey-azure-resource-name"] = azure_resource_name
+        if not isinstance(azure_deployment_id, NotGiven):
+            headers["x-portkey-azure-deployment-id"] = azure_deployment_id
+        if not isinstance(azure_api_version, NotGiven):
+            headers["x-portkey-azure-api-version"] = azure_api_version
+        if not isinstance(azure_endpoint_name, NotGiven):
+            headers["x-portkey-azure-endpoint-name"] = azure_endpoint_name
+        if not isinstance(huggingface_base_url, NotGiven):
+            headers["x-portkey-huggingface-base-url"] = huggingface_base_url
+        if not isinstance(anthropic_beta, NotGiven):
+            headers["x-portkey-anthropic-beta"] = anthropic_beta
+        if not isinstance(anthropic_version, NotGiven):
+            headers["x-portkey-anthropic-version"] = anthropic_version
+        if not isinstance(mistral_fim_completion, NotGiven):
+            headers["x-portkey-mistral-fim-completion"] = mistral_fim_completion
+        if not isinstance(provider_file_name, NotGiven):
+            headers["x-portkey-provider-file-name"] = provider_file_name
+        if not isinstance(provider_model, NotGiven):
+            headers["x-portkey-provider-model"] = provider_model
+        if not isinstance(fireworks_account_id, NotGiven):
+            headers["x-portkey-fireworks-account-id"] = fireworks_account_id
         urls: dict[str, str] = {}
         follows = self._follow_base_url
         if not isinstance(base_url, NotGiven):
@@ -493,6 +688,40 @@ class AsyncPortkey(AsyncAPIClient):
     control_plane_url: default https://api.portkey.ai/v1 (env PORTKEY_CONTROL_PLANE_URL)
     gateway_url: default https://api.portkey.ai/v1 (env PORTKEY_GATEWAY_URL)
     public_url: default https://api.portkey.ai (env PORTKEY_PUBLIC_URL)
+
+    Sent as a header on every request (left out or None: not sent); `with_options()` changes them:
+    trace_id: `x-portkey-trace-id`
+    metadata: `x-portkey-metadata`
+    cache_namespace: `x-portkey-cache-namespace`
+    cache_force_refresh: `x-portkey-cache-force-refresh`
+    debug: `x-portkey-debug`
+    forward_headers: `x-portkey-forward-headers`
+    strict_open_ai_compliance: `x-portkey-strict-open-ai-compliance`
+    openai_project: `x-portkey-openai-project`
+    openai_organization: `x-portkey-openai-organization`
+    aws_secret_access_key: `x-portkey-aws-secret-access-key`
+    aws_access_key_id: `x-portkey-aws-access-key-id`
+    aws_session_token: `x-portkey-aws-session-token`
+    aws_region: `x-portkey-aws-region`
+    aws_s3_bucket: `x-portkey-aws-s3-bucket`
+    aws_s3_object_key: `x-portkey-aws-s3-object-key`
+    aws_bedrock_model: `x-portkey-aws-bedrock-model`
+    vertex_project_id: `x-portkey-vertex-project-id`
+    vertex_region: `x-portkey-vertex-region`
+    vertex_storage_bucket_name: `x-portkey-vertex-storage-bucket-name`
+    workers_ai_account_id: `x-portkey-workers-ai-account-id`
+    azure_resource_name: `x-portkey-azure-resource-name`
+    azure_deployment_id: `x-portkey-azure-deployment-id`
+    azure_api_version: `x-portkey-azure-api-version`
+    azure_endpoint_name: `x-portkey-azure-endpoint-name`
+    huggingface_base_url: `x-portkey-huggingface-base-url`
+    anthropic_beta: `x-portkey-anthropic-beta`
+    anthropic_version: `x-portkey-anthropic-version`
+    mistral_fim_completion: `x-portkey-mistral-fim-completion`
+    provider_file_name: `x-portkey-provider-file-name`
+    provider_model: `x-portkey-provider-model`
+    fireworks_account_id: `x-portkey-fireworks-account-id`
+
     strict_response_validation: True raises `APIResponseValidationError` for any response that
     does not match the spec; by default such a response is still returned, unknown values kept
     as they arrived (new enum values, unknown union members, nulls, missing fields as None).
@@ -516,6 +745,37 @@ class AsyncPortkey(AsyncAPIClient):
         provider: str | None = None,
         config: str | Mapping[str, Any] | None = None,
         custom_host: str | None = None,
+        trace_id: str | None = None,
+        metadata: str | Mapping[str, Any] | None = None,
+        cache_namespace: str | None = None,
+        cache_force_refresh: bool | None = None,
+        debug: bool | None = None,
+        forward_headers: str | Sequence[str] | None = None,
+        strict_open_ai_compliance: bool | None = None,
+        openai_project: str | None = None,
+        openai_organization: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_session_token: str | None = None,
+        aws_region: str | None = None,
+        aws_s3_bucket: str | None = None,
+        aws_s3_object_key: str | None = None,
+        aws_bedrock_model: str | None = None,
+        vertex_project_id: str | None = None,
+        vertex_region: str | None = None,
+        vertex_storage_bucket_name: str | None = None,
+        workers_ai_account_id: str | None = None,
+        azure_resource_name: str | None = None,
+        azure_deployment_id: str | None = None,
+        azure_api_version: str | None = None,
+        azure_endpoint_name: str | None = None,
+        huggingface_base_url: str | None = None,
+        anthropic_beta: str | None = None,
+        anthropic_version: str | None = None,
+        mistral_fim_completion: str | None = None,
+        provider_file_name: str | None = None,
+        provider_model: str | None = None,
+        fireworks_account_id: str | None = None,
         base_url: str | None = None,
         control_plane_url: str | None = None,
         gateway_url: str | None = None,
@@ -588,6 +848,39 @@ class AsyncPortkey(AsyncAPIClient):
                 "x-portkey-provider": provider,
                 "x-portkey-config": config,
                 "x-portkey-custom-host": custom_host,
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+                "x-portkey-debug": debug,
+                "x-portkey-forward-headers": forward_headers
+                if forward_headers is None or isinstance(forward_headers, str)
+                else ",".join(forward_headers),
+                "x-portkey-strict-open-ai-compliance": strict_open_ai_compliance,
+                "x-portkey-openai-project": openai_project,
+                "x-portkey-openai-organization": openai_organization,
+                "x-portkey-aws-secret-access-key": aws_secret_access_key,
+                "x-portkey-aws-access-key-id": aws_access_key_id,
+                "x-portkey-aws-session-token": aws_session_token,
+                "x-portkey-aws-region": aws_region,
+                "x-portkey-aws-s3-bucket": aws_s3_bucket,
+                "x-portkey-aws-s3-object-key": aws_s3_object_key,
+                "x-portkey-aws-bedrock-model": aws_bedrock_model,
+                "x-portkey-vertex-project-id": vertex_project_id,
+                "x-portkey-vertex-region": vertex_region,
+                "x-portkey-vertex-storage-bucket-name": vertex_storage_bucket_name,
+                "x-portkey-workers-ai-account-id": workers_ai_account_id,
+                "x-portkey-azure-resource-name": azure_resource_name,
+                "x-portkey-azure-deployment-id": azure_deployment_id,
+                "x-portkey-azure-api-version": azure_api_version,
+                "x-portkey-azure-endpoint-name": azure_endpoint_name,
+                "x-portkey-huggingface-base-url": huggingface_base_url,
+                "x-portkey-anthropic-beta": anthropic_beta,
+                "x-portkey-anthropic-version": anthropic_version,
+                "x-portkey-mistral-fim-completion": mistral_fim_completion,
+                "x-portkey-provider-file-name": provider_file_name,
+                "x-portkey-provider-model": provider_model,
+                "x-portkey-fireworks-account-id": fireworks_account_id,
             },
             default_query=default_query,
             default_headers=default_headers,
@@ -607,6 +900,37 @@ class AsyncPortkey(AsyncAPIClient):
         provider: str | None | NotGiven = NOT_GIVEN,
         config: str | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         custom_host: str | None | NotGiven = NOT_GIVEN,
+        trace_id: str | None | NotGiven = NOT_GIVEN,
+        metadata: str | Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        cache_namespace: str | None | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | None | NotGiven = NOT_GIVEN,
+        debug: bool | None | NotGiven = NOT_GIVEN,
+        forward_headers: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
+        strict_open_ai_compliance: bool | None | NotGiven = NOT_GIVEN,
+        openai_project: str | None | NotGiven = NOT_GIVEN,
+        openai_organization: str | None | NotGiven = NOT_GIVEN,
+        aws_secret_access_key: str | None | NotGiven = NOT_GIVEN,
+        aws_access_key_id: str | None | NotGiven = NOT_GIVEN,
+        aws_session_token: str | None | NotGiven = NOT_GIVEN,
+        aws_region: str | None | NotGiven = NOT_GIVEN,
+        aws_s3_bucket: str | None | NotGiven = NOT_GIVEN,
+        aws_s3_object_key: str | None | NotGiven = NOT_GIVEN,
+        aws_bedrock_model: str | None | NotGiven = NOT_GIVEN,
+        vertex_project_id: str | None | NotGiven = NOT_GIVEN,
+        vertex_region: str | None | NotGiven = NOT_GIVEN,
+        vertex_storage_bucket_name: str | None | NotGiven = NOT_GIVEN,
+        workers_ai_account_id: str | None | NotGiven = NOT_GIVEN,
+        azure_resource_name: str | None | NotGiven = NOT_GIVEN,
+        azure_deployment_id: str | None | NotGiven = NOT_GIVEN,
+        azure_api_version: str | None | NotGiven = NOT_GIVEN,
+        azure_endpoint_name: str | None | NotGiven = NOT_GIVEN,
+        huggingface_base_url: str | None | NotGiven = NOT_GIVEN,
+        anthropic_beta: str | None | NotGiven = NOT_GIVEN,
+        anthropic_version: str | None | NotGiven = NOT_GIVEN,
+        mistral_fim_completion: str | None | NotGiven = NOT_GIVEN,
+        provider_file_name: str | None | NotGiven = NOT_GIVEN,
+        provider_model: str | None | NotGiven = NOT_GIVEN,
+        fireworks_account_id: str | None | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
         control_plane_url: str | NotGiven = NOT_GIVEN,
         gateway_url: str | NotGiven = NOT_GIVEN,
@@ -647,6 +971,72 @@ class AsyncPortkey(AsyncAPIClient):
             headers["x-portkey-config"] = config
         if not isinstance(custom_host, NotGiven):
             headers["x-portkey-custom-host"] = custom_host
+        if not isinstance(trace_id, NotGiven):
+            headers["x-portkey-trace-id"] = trace_id
+        if not isinstance(metadata, NotGiven):
+            headers["x-portkey-metadata"] = metadata
+        if not isinstance(cache_namespace, NotGiven):
+            headers["x-portkey-cache-namespace"] = cache_namespace
+        if not isinstance(cache_force_refresh, NotGiven):
+            headers["x-portkey-cache-force-refresh"] = cache_force_refresh
+        if not isinstance(debug, NotGiven):
+            headers["x-portkey-debug"] = debug
+        if not isinstance(forward_headers, NotGiven):
+            headers["x-portkey-forward-headers"] = (
+                forward_headers
+                if forward_headers is None or isinstance(forward_headers, str)
+                else ",".join(forward_headers)
+            )
+        if not isinstance(strict_open_ai_compliance, NotGiven):
+            headers["x-portkey-strict-open-ai-compliance"] = strict_open_ai_compliance
+        if not isinstance(openai_project, NotGiven):
+            headers["x-portkey-openai-project"] = openai_project
+        if not isinstance(openai_organization, NotGiven):
+            headers["x-portkey-openai-organization"] = openai_organization
+        if not isinstance(aws_secret_access_key, NotGiven):
+            headers["x-portkey-aws-secret-access-key"] = aws_secret_access_key
+        if not isinstance(aws_access_key_id, NotGiven):
+            headers["x-portkey-aws-access-key-id"] = aws_access_key_id
+        if not isinstance(aws_session_token, NotGiven):
+            headers["x-portkey-aws-session-token"] = aws_session_token
+        if not isinstance(aws_region, NotGiven):
+            headers["x-portkey-aws-region"] = aws_region
+        if not isinstance(aws_s3_bucket, NotGiven):
+            headers["x-portkey-aws-s3-bucket"] = aws_s3_bucket
+        if not isinstance(aws_s3_object_key, NotGiven):
+            headers["x-portkey-aws-s3-object-key"] = aws_s3_object_key
+        if not isinstance(aws_bedrock_model, NotGiven):
+            headers["x-portkey-aws-bedrock-model"] = aws_bedrock_model
+        if not isinstance(vertex_project_id, NotGiven):
+            headers["x-portkey-vertex-project-id"] = vertex_project_id
+        if not isinstance(vertex_region, NotGiven):
+            headers["x-portkey-vertex-region"] = vertex_region
+        if not isinstance(vertex_storage_bucket_name, NotGiven):
+            headers["x-portkey-vertex-storage-bucket-name"] = vertex_storage_bucket_name
+        if not isinstance(workers_ai_account_id, NotGiven):
+            headers["x-portkey-workers-ai-account-id"] = workers_ai_account_id
+        if not isinstance(azure_resource_name, NotGiven):
+            headers["x-portkey-azure-resource-name"] = azure_resource_name
+        if not isinstance(azure_deployment_id, NotGiven):
+            headers["x-portkey-azure-deployment-id"] = azure_deployment_id
+        if not isinstance(azure_api_version, NotGiven):
+            headers["x-portkey-azure-api-version"] = azure_api_version
+        if not isinstance(azure_endpoint_name, NotGiven):
+            headers["x-portkey-azure-endpoint-name"] = azure_endpoint_name
+        if not isinstance(huggingface_base_url, NotGiven):
+            headers["x-portkey-huggingface-base-url"] = huggingface_base_url
+        if not isinstance(anthropic_beta, NotGiven):
+            headers["x-portkey-anthropic-beta"] = anthropic_beta
+        if not isinstance(anthropic_version, NotGiven):
+            headers["x-portkey-anthropic-version"] = anthropic_version
+        if not isinstance(mistral_fim_completion, NotGiven):
+            headers["x-portkey-mistral-fim-completion"] = mistral_fim_completion
+        if not isinstance(provider_file_name, NotGiven):
+            headers["x-portkey-provider-file-name"] = provider_file_name
+        if not isinstance(provider_model, NotGiven):
+            headers["x-portkey-provider-model"] = provider_model
+        if not isinstance(fireworks_account_id, NotGiven):
+            headers["x-portkey-fireworks-account-id"] = fireworks_account_id
         urls: dict[str, str] = {}
         follows = self._follow_base_url
         if not isinstance(base_url, NotGiven):

@@ -50,11 +50,26 @@ def _log_response(request: httpx.Request, response: httpx.Response) -> None:
                 for k, v in request.headers.items()
             },
         )
+        from .log_bodies import log_bodies  # only when debugging: not with the client
+
+        log_bodies(_log, request, response)
 
 
 def _is_secret(header: str) -> bool:
-    # Credentials travel in authorization, cookies and *-key/-token/-secret headers.
-    return any(word in header for word in ("auth", "cookie", "key", "token", "secret"))
+    # Credentials travel in authorization, cookies, *-key/-token/-secret headers, Portkey's config
+    # (it may carry provider keys) and provider credentials (x-portkey-vertex-service-account-json).
+    words = (
+        "auth",
+        "cookie",
+        "key",
+        "token",
+        "secret",
+        "password",
+        "credential",
+        "config",
+        "service-account",
+    )
+    return any(word in header.lower() for word in words)
 
 
 def _log_retry(request: httpx.Request, what: object, delay: float, left: int) -> None:

@@ -372,11 +372,18 @@ class AnalyticsGraphsCacheHitRate(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -405,11 +412,18 @@ class AnalyticsGraphsCacheHitRate(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -433,11 +447,20 @@ class AnalyticsGraphsCacheHitRate(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsCacheHitRateResponse,
             extra_headers=extra_headers,
@@ -499,11 +522,18 @@ class AnalyticsGraphsCacheLatency(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -532,11 +562,18 @@ class AnalyticsGraphsCacheLatency(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -560,11 +597,20 @@ class AnalyticsGraphsCacheLatency(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsCacheLatencyResponse,
             extra_headers=extra_headers,
@@ -624,11 +670,18 @@ class AnalyticsGraphsCost(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -657,11 +710,18 @@ class AnalyticsGraphsCost(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -685,11 +745,20 @@ class AnalyticsGraphsCost(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsCostResponse,
             extra_headers=extra_headers,
@@ -761,11 +830,18 @@ class AnalyticsGraphsErrors(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -794,11 +870,18 @@ class AnalyticsGraphsErrors(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -822,11 +905,20 @@ class AnalyticsGraphsErrors(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsErrorsResponse,
             extra_headers=extra_headers,
@@ -914,11 +1006,18 @@ class AnalyticsGraphsErrorsRate(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -947,11 +1046,18 @@ class AnalyticsGraphsErrorsRate(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -975,11 +1081,20 @@ class AnalyticsGraphsErrorsRate(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsErrorsRateResponse,
             extra_headers=extra_headers,
@@ -1041,11 +1156,18 @@ class AnalyticsGraphsErrorsStacks(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1074,11 +1196,18 @@ class AnalyticsGraphsErrorsStacks(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -1102,11 +1231,20 @@ class AnalyticsGraphsErrorsStacks(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsErrorsStacksResponse,
             extra_headers=extra_headers,
@@ -1168,11 +1306,18 @@ class AnalyticsGraphsErrorsStatusCodes(SyncResource):
         configs: str | NotGiven = NOT_GIVEN,
         workspace_slug: str,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1201,11 +1346,18 @@ class AnalyticsGraphsErrorsStatusCodes(SyncResource):
             configs: Comma separated config slugs
             workspace_slug: Workspace slug filter. If a workspace API key is being used, this filter will not be taken into consideration. If an organisation API key is used and no workspace slug is passed, default workspace will be used.
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -1229,11 +1381,20 @@ class AnalyticsGraphsErrorsStatusCodes(SyncResource):
                 "configs": configs,
                 "workspace_slug": workspace_slug,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsErrorsStatusCodesResponse,
             extra_headers=extra_headers,
@@ -1305,11 +1466,18 @@ class AnalyticsGraphsFeedbacks(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1338,11 +1506,18 @@ class AnalyticsGraphsFeedbacks(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -1366,11 +1541,20 @@ class AnalyticsGraphsFeedbacks(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsFeedbacksResponse,
             extra_headers=extra_headers,
@@ -1462,11 +1646,18 @@ class AnalyticsGraphsFeedbacksAiModels(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1495,11 +1686,18 @@ class AnalyticsGraphsFeedbacksAiModels(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -1523,11 +1721,20 @@ class AnalyticsGraphsFeedbacksAiModels(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsFeedbacksAiModelsResponse,
             extra_headers=extra_headers,
@@ -1589,11 +1796,18 @@ class AnalyticsGraphsFeedbacksScores(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1622,11 +1836,18 @@ class AnalyticsGraphsFeedbacksScores(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -1650,11 +1871,20 @@ class AnalyticsGraphsFeedbacksScores(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsFeedbacksScoresResponse,
             extra_headers=extra_headers,
@@ -1716,11 +1946,18 @@ class AnalyticsGraphsFeedbacksWeighted(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1749,11 +1986,18 @@ class AnalyticsGraphsFeedbacksWeighted(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -1777,11 +2021,20 @@ class AnalyticsGraphsFeedbacksWeighted(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsFeedbacksWeightedResponse,
             extra_headers=extra_headers,
@@ -1841,11 +2094,18 @@ class AnalyticsGraphsLatency(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -1874,11 +2134,18 @@ class AnalyticsGraphsLatency(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -1902,11 +2169,20 @@ class AnalyticsGraphsLatency(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsLatencyResponse,
             extra_headers=extra_headers,
@@ -1970,11 +2246,18 @@ class AnalyticsGraphsRequests(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -2003,11 +2286,18 @@ class AnalyticsGraphsRequests(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -2031,11 +2321,20 @@ class AnalyticsGraphsRequests(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsRequestsResponse,
             extra_headers=extra_headers,
@@ -2107,11 +2406,18 @@ class AnalyticsGraphsRequestsRescued(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -2140,11 +2446,18 @@ class AnalyticsGraphsRequestsRescued(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -2168,11 +2481,20 @@ class AnalyticsGraphsRequestsRescued(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsRequestsRescuedResponse,
             extra_headers=extra_headers,
@@ -2232,11 +2554,18 @@ class AnalyticsGraphsTokens(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -2265,11 +2594,18 @@ class AnalyticsGraphsTokens(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -2293,11 +2629,20 @@ class AnalyticsGraphsTokens(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsTokensResponse,
             extra_headers=extra_headers,
@@ -2361,11 +2706,18 @@ class AnalyticsGraphsUsers(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -2394,11 +2746,18 @@ class AnalyticsGraphsUsers(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -2422,11 +2781,20 @@ class AnalyticsGraphsUsers(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsUsersResponse,
             extra_headers=extra_headers,
@@ -2498,11 +2866,18 @@ class AnalyticsGraphsUsersRequests(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -2531,11 +2906,18 @@ class AnalyticsGraphsUsersRequests(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -2559,11 +2941,20 @@ class AnalyticsGraphsUsersRequests(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsUsersRequestsResponse,
             extra_headers=extra_headers,
@@ -2689,11 +3080,18 @@ class AnalyticsGroupsAiModels(SyncResource):
         api_key_ids: str | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -2730,11 +3128,18 @@ class AnalyticsGroupsAiModels(SyncResource):
             api_key_ids: Comma separated API key UUIDs
             current_page: Current page number
             page_size: Number of items per page
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
             lambda page_query: self._client.request(
@@ -2761,11 +3166,20 @@ class AnalyticsGroupsAiModels(SyncResource):
                     "api_key_ids": api_key_ids,
                     "current_page": current_page,
                     "page_size": page_size,
-                    "metadata": metadata,
+                    "metadata": metadata_query,
                     "ai_org_model": ai_org_model,
-                    "trace_id": trace_id,
-                    "span_id": span_id,
+                    "trace_id": trace_id_query,
+                    "span_id": span_id_query,
                     "prompt_slug": prompt_slug,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ListAnalyticsGroupsAiModelsResponse,
                 extra_headers=extra_headers,
@@ -2831,11 +3245,18 @@ class AnalyticsGroupsMetadata(SyncResource):
         api_key_ids: str | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -2872,11 +3293,18 @@ class AnalyticsGroupsMetadata(SyncResource):
             api_key_ids: Comma separated API key UUIDs
             current_page: Current page number
             page_size: Number of items per page
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
             lambda page_query: self._client.request(
@@ -2906,11 +3334,20 @@ class AnalyticsGroupsMetadata(SyncResource):
                     "api_key_ids": api_key_ids,
                     "current_page": current_page,
                     "page_size": page_size,
-                    "metadata": metadata,
+                    "metadata": metadata_query,
                     "ai_org_model": ai_org_model,
-                    "trace_id": trace_id,
-                    "span_id": span_id,
+                    "trace_id": trace_id_query,
+                    "span_id": span_id_query,
                     "prompt_slug": prompt_slug,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.RetrieveAnalyticsGroupsMetadataResponse,
                 extra_headers=extra_headers,
@@ -2975,11 +3412,18 @@ class AnalyticsGroupsUsers(SyncResource):
         api_key_ids: str | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -3016,11 +3460,18 @@ class AnalyticsGroupsUsers(SyncResource):
             api_key_ids: Comma separated API key UUIDs
             current_page: Current page number
             page_size: Number of items per page
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
             lambda page_query: self._client.request(
@@ -3047,11 +3498,20 @@ class AnalyticsGroupsUsers(SyncResource):
                     "api_key_ids": api_key_ids,
                     "current_page": current_page,
                     "page_size": page_size,
-                    "metadata": metadata,
+                    "metadata": metadata_query,
                     "ai_org_model": ai_org_model,
-                    "trace_id": trace_id,
-                    "span_id": span_id,
+                    "trace_id": trace_id_query,
+                    "span_id": span_id_query,
                     "prompt_slug": prompt_slug,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ListAnalyticsGroupsUsersResponse,
                 extra_headers=extra_headers,
@@ -3154,11 +3614,18 @@ class AnalyticsSummaryCache(SyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -3187,11 +3654,18 @@ class AnalyticsSummaryCache(SyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -3215,11 +3689,20 @@ class AnalyticsSummaryCache(SyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsSummaryCacheResponse,
             extra_headers=extra_headers,
@@ -3529,11 +4012,18 @@ class AsyncAnalyticsGraphsCacheHitRate(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -3562,11 +4052,18 @@ class AsyncAnalyticsGraphsCacheHitRate(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -3590,11 +4087,20 @@ class AsyncAnalyticsGraphsCacheHitRate(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsCacheHitRateResponse,
             extra_headers=extra_headers,
@@ -3656,11 +4162,18 @@ class AsyncAnalyticsGraphsCacheLatency(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -3689,11 +4202,18 @@ class AsyncAnalyticsGraphsCacheLatency(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -3717,11 +4237,20 @@ class AsyncAnalyticsGraphsCacheLatency(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsCacheLatencyResponse,
             extra_headers=extra_headers,
@@ -3781,11 +4310,18 @@ class AsyncAnalyticsGraphsCost(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -3814,11 +4350,18 @@ class AsyncAnalyticsGraphsCost(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -3842,11 +4385,20 @@ class AsyncAnalyticsGraphsCost(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsCostResponse,
             extra_headers=extra_headers,
@@ -3920,11 +4472,18 @@ class AsyncAnalyticsGraphsErrors(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -3953,11 +4512,18 @@ class AsyncAnalyticsGraphsErrors(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -3981,11 +4547,20 @@ class AsyncAnalyticsGraphsErrors(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsErrorsResponse,
             extra_headers=extra_headers,
@@ -4079,11 +4654,18 @@ class AsyncAnalyticsGraphsErrorsRate(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -4112,11 +4694,18 @@ class AsyncAnalyticsGraphsErrorsRate(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -4140,11 +4729,20 @@ class AsyncAnalyticsGraphsErrorsRate(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsErrorsRateResponse,
             extra_headers=extra_headers,
@@ -4206,11 +4804,18 @@ class AsyncAnalyticsGraphsErrorsStacks(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -4239,11 +4844,18 @@ class AsyncAnalyticsGraphsErrorsStacks(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -4267,11 +4879,20 @@ class AsyncAnalyticsGraphsErrorsStacks(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsErrorsStacksResponse,
             extra_headers=extra_headers,
@@ -4333,11 +4954,18 @@ class AsyncAnalyticsGraphsErrorsStatusCodes(AsyncResource):
         configs: str | NotGiven = NOT_GIVEN,
         workspace_slug: str,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -4366,11 +4994,18 @@ class AsyncAnalyticsGraphsErrorsStatusCodes(AsyncResource):
             configs: Comma separated config slugs
             workspace_slug: Workspace slug filter. If a workspace API key is being used, this filter will not be taken into consideration. If an organisation API key is used and no workspace slug is passed, default workspace will be used.
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -4394,11 +5029,20 @@ class AsyncAnalyticsGraphsErrorsStatusCodes(AsyncResource):
                 "configs": configs,
                 "workspace_slug": workspace_slug,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsErrorsStatusCodesResponse,
             extra_headers=extra_headers,
@@ -4472,11 +5116,18 @@ class AsyncAnalyticsGraphsFeedbacks(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -4505,11 +5156,18 @@ class AsyncAnalyticsGraphsFeedbacks(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -4533,11 +5191,20 @@ class AsyncAnalyticsGraphsFeedbacks(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsFeedbacksResponse,
             extra_headers=extra_headers,
@@ -4633,11 +5300,18 @@ class AsyncAnalyticsGraphsFeedbacksAiModels(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -4666,11 +5340,18 @@ class AsyncAnalyticsGraphsFeedbacksAiModels(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -4694,11 +5375,20 @@ class AsyncAnalyticsGraphsFeedbacksAiModels(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsFeedbacksAiModelsResponse,
             extra_headers=extra_headers,
@@ -4760,11 +5450,18 @@ class AsyncAnalyticsGraphsFeedbacksScores(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -4793,11 +5490,18 @@ class AsyncAnalyticsGraphsFeedbacksScores(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -4821,11 +5525,20 @@ class AsyncAnalyticsGraphsFeedbacksScores(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsFeedbacksScoresResponse,
             extra_headers=extra_headers,
@@ -4887,11 +5600,18 @@ class AsyncAnalyticsGraphsFeedbacksWeighted(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -4920,11 +5640,18 @@ class AsyncAnalyticsGraphsFeedbacksWeighted(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -4948,11 +5675,20 @@ class AsyncAnalyticsGraphsFeedbacksWeighted(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsFeedbacksWeightedResponse,
             extra_headers=extra_headers,
@@ -5014,11 +5750,18 @@ class AsyncAnalyticsGraphsLatency(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -5047,11 +5790,18 @@ class AsyncAnalyticsGraphsLatency(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -5075,11 +5825,20 @@ class AsyncAnalyticsGraphsLatency(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsLatencyResponse,
             extra_headers=extra_headers,
@@ -5145,11 +5904,18 @@ class AsyncAnalyticsGraphsRequests(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -5178,11 +5944,18 @@ class AsyncAnalyticsGraphsRequests(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -5206,11 +5979,20 @@ class AsyncAnalyticsGraphsRequests(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsRequestsResponse,
             extra_headers=extra_headers,
@@ -5284,11 +6066,18 @@ class AsyncAnalyticsGraphsRequestsRescued(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -5317,11 +6106,18 @@ class AsyncAnalyticsGraphsRequestsRescued(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -5345,11 +6141,20 @@ class AsyncAnalyticsGraphsRequestsRescued(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsRequestsRescuedResponse,
             extra_headers=extra_headers,
@@ -5411,11 +6216,18 @@ class AsyncAnalyticsGraphsTokens(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -5444,11 +6256,18 @@ class AsyncAnalyticsGraphsTokens(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -5472,11 +6291,20 @@ class AsyncAnalyticsGraphsTokens(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsTokensResponse,
             extra_headers=extra_headers,
@@ -5540,11 +6368,18 @@ class AsyncAnalyticsGraphsUsers(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -5573,11 +6408,18 @@ class AsyncAnalyticsGraphsUsers(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -5601,11 +6443,20 @@ class AsyncAnalyticsGraphsUsers(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsUsersResponse,
             extra_headers=extra_headers,
@@ -5677,11 +6528,18 @@ class AsyncAnalyticsGraphsUsersRequests(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -5710,11 +6568,18 @@ class AsyncAnalyticsGraphsUsersRequests(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -5738,11 +6603,20 @@ class AsyncAnalyticsGraphsUsersRequests(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsGraphsUsersRequestsResponse,
             extra_headers=extra_headers,
@@ -5874,11 +6748,18 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
         api_key_ids: str | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -5915,11 +6796,18 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
             api_key_ids: Comma separated API key UUIDs
             current_page: Current page number
             page_size: Number of items per page
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
             lambda page_query: self._client.request(
@@ -5946,11 +6834,20 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
                     "api_key_ids": api_key_ids,
                     "current_page": current_page,
                     "page_size": page_size,
-                    "metadata": metadata,
+                    "metadata": metadata_query,
                     "ai_org_model": ai_org_model,
-                    "trace_id": trace_id,
-                    "span_id": span_id,
+                    "trace_id": trace_id_query,
+                    "span_id": span_id_query,
                     "prompt_slug": prompt_slug,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ListAnalyticsGroupsAiModelsResponse,
                 extra_headers=extra_headers,
@@ -6018,11 +6915,18 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
         api_key_ids: str | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -6059,11 +6963,18 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
             api_key_ids: Comma separated API key UUIDs
             current_page: Current page number
             page_size: Number of items per page
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
             lambda page_query: self._client.request(
@@ -6093,11 +7004,20 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
                     "api_key_ids": api_key_ids,
                     "current_page": current_page,
                     "page_size": page_size,
-                    "metadata": metadata,
+                    "metadata": metadata_query,
                     "ai_org_model": ai_org_model,
-                    "trace_id": trace_id,
-                    "span_id": span_id,
+                    "trace_id": trace_id_query,
+                    "span_id": span_id_query,
                     "prompt_slug": prompt_slug,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.RetrieveAnalyticsGroupsMetadataResponse,
                 extra_headers=extra_headers,
@@ -6162,11 +7082,18 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
         api_key_ids: str | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -6203,11 +7130,18 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
             api_key_ids: Comma separated API key UUIDs
             current_page: Current page number
             page_size: Number of items per page
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
             lambda page_query: self._client.request(
@@ -6234,11 +7168,20 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
                     "api_key_ids": api_key_ids,
                     "current_page": current_page,
                     "page_size": page_size,
-                    "metadata": metadata,
+                    "metadata": metadata_query,
                     "ai_org_model": ai_org_model,
-                    "trace_id": trace_id,
-                    "span_id": span_id,
+                    "trace_id": trace_id_query,
+                    "span_id": span_id_query,
                     "prompt_slug": prompt_slug,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ListAnalyticsGroupsUsersResponse,
                 extra_headers=extra_headers,
@@ -6343,11 +7286,18 @@ class AsyncAnalyticsSummaryCache(AsyncResource):
         virtual_keys: str | NotGiven = NOT_GIVEN,
         configs: str | NotGiven = NOT_GIVEN,
         api_key_ids: str | NotGiven = NOT_GIVEN,
-        metadata: str | NotGiven = NOT_GIVEN,
+        metadata_query: str | NotGiven = NOT_GIVEN,
         ai_org_model: str | NotGiven = NOT_GIVEN,
+        trace_id_query: str | NotGiven = NOT_GIVEN,
+        span_id_query: str | NotGiven = NOT_GIVEN,
+        prompt_slug: str | NotGiven = NOT_GIVEN,
         trace_id: str | NotGiven = NOT_GIVEN,
         span_id: str | NotGiven = NOT_GIVEN,
-        prompt_slug: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -6376,11 +7326,18 @@ class AsyncAnalyticsSummaryCache(AsyncResource):
             virtual_keys: Comma separated virtual key slugs
             configs: Comma separated config slugs
             api_key_ids: Comma separated API key UUIDs
-            metadata: Stringifed json object with key value metadata pairs
+            metadata_query: Stringifed json object with key value metadata pairs
             ai_org_model: Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination
-            trace_id: Comma separated trace IDs
-            span_id: Comma separated span IDs
+            trace_id_query: Comma separated trace IDs
+            span_id_query: Comma separated span IDs
             prompt_slug: Comma separated prompt slugs
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -6404,11 +7361,20 @@ class AsyncAnalyticsSummaryCache(AsyncResource):
                 "virtual_keys": virtual_keys,
                 "configs": configs,
                 "api_key_ids": api_key_ids,
-                "metadata": metadata,
+                "metadata": metadata_query,
                 "ai_org_model": ai_org_model,
-                "trace_id": trace_id,
-                "span_id": span_id,
+                "trace_id": trace_id_query,
+                "span_id": span_id_query,
                 "prompt_slug": prompt_slug,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ListAnalyticsSummaryCacheResponse,
             extra_headers=extra_headers,

@@ -87,6 +87,13 @@ class ApiKeys(SyncResource):
         ) = NOT_GIVEN,
         alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -101,6 +108,13 @@ class ApiKeys(SyncResource):
 
         Args:
             user_id: **Required** when sub-type path parameter is 'user'. Not required when sub-type is 'service'.
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "post",
@@ -109,6 +123,15 @@ class ApiKeys(SyncResource):
             path_params={
                 "type": type,
                 "sub-type": sub_type,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "name": name,
@@ -134,6 +157,13 @@ class ApiKeys(SyncResource):
         self,
         id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -143,6 +173,15 @@ class ApiKeys(SyncResource):
         """Remove an API Key
 
         `DELETE /api-keys/{id}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "delete",
@@ -150,6 +189,15 @@ class ApiKeys(SyncResource):
             server="control_plane",
             path_params={
                 "id": id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=cast("type[dict[str, Any]]", dict[str, Any]),
             extra_headers=extra_headers,
@@ -165,6 +213,13 @@ class ApiKeys(SyncResource):
         page_size: int | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -177,6 +232,15 @@ class ApiKeys(SyncResource):
 
         Returns the first page: iterate it for every item of every page (`async for` on
         the async client), or step with `has_next_page()` / `next_page()`.
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
             lambda page_query: self._client.request(
@@ -187,6 +251,15 @@ class ApiKeys(SyncResource):
                     "page_size": page_size,
                     "current_page": current_page,
                     "workspace_id": workspace_id,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ApiKeyObjectList,
                 extra_headers=extra_headers,
@@ -203,6 +276,13 @@ class ApiKeys(SyncResource):
         self,
         id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -212,6 +292,15 @@ class ApiKeys(SyncResource):
         """Get API Keys
 
         `GET /api-keys/{id}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -219,6 +308,15 @@ class ApiKeys(SyncResource):
             server="control_plane",
             path_params={
                 "id": id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ApiKeyObject,
             extra_headers=extra_headers,
@@ -251,6 +349,13 @@ class ApiKeys(SyncResource):
             | NotGiven
         ) = NOT_GIVEN,
         alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -262,6 +367,15 @@ class ApiKeys(SyncResource):
         Updates an existing API key. The API key type (user vs service) and associated user_id cannot be changed after creation.
 
         `PUT /api-keys/{id}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "put",
@@ -269,6 +383,15 @@ class ApiKeys(SyncResource):
             server="control_plane",
             path_params={
                 "id": id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "name": name,
@@ -352,6 +475,13 @@ class AsyncApiKeys(AsyncResource):
         ) = NOT_GIVEN,
         alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
         expires_at: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -366,6 +496,13 @@ class AsyncApiKeys(AsyncResource):
 
         Args:
             user_id: **Required** when sub-type path parameter is 'user'. Not required when sub-type is 'service'.
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "post",
@@ -374,6 +511,15 @@ class AsyncApiKeys(AsyncResource):
             path_params={
                 "type": type,
                 "sub-type": sub_type,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "name": name,
@@ -399,6 +545,13 @@ class AsyncApiKeys(AsyncResource):
         self,
         id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -408,6 +561,15 @@ class AsyncApiKeys(AsyncResource):
         """Remove an API Key
 
         `DELETE /api-keys/{id}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "delete",
@@ -415,6 +577,15 @@ class AsyncApiKeys(AsyncResource):
             server="control_plane",
             path_params={
                 "id": id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=cast("type[dict[str, Any]]", dict[str, Any]),
             extra_headers=extra_headers,
@@ -430,6 +601,13 @@ class AsyncApiKeys(AsyncResource):
         page_size: int | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -442,6 +620,15 @@ class AsyncApiKeys(AsyncResource):
 
         Returns the first page: iterate it for every item of every page (`async for` on
         the async client), or step with `has_next_page()` / `next_page()`.
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
             lambda page_query: self._client.request(
@@ -452,6 +639,15 @@ class AsyncApiKeys(AsyncResource):
                     "page_size": page_size,
                     "current_page": current_page,
                     "workspace_id": workspace_id,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ApiKeyObjectList,
                 extra_headers=extra_headers,
@@ -468,6 +664,13 @@ class AsyncApiKeys(AsyncResource):
         self,
         id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -477,6 +680,15 @@ class AsyncApiKeys(AsyncResource):
         """Get API Keys
 
         `GET /api-keys/{id}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -484,6 +696,15 @@ class AsyncApiKeys(AsyncResource):
             server="control_plane",
             path_params={
                 "id": id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ApiKeyObject,
             extra_headers=extra_headers,
@@ -516,6 +737,13 @@ class AsyncApiKeys(AsyncResource):
             | NotGiven
         ) = NOT_GIVEN,
         alert_emails: Sequence[str] | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -527,6 +755,15 @@ class AsyncApiKeys(AsyncResource):
         Updates an existing API key. The API key type (user vs service) and associated user_id cannot be changed after creation.
 
         `PUT /api-keys/{id}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "put",
@@ -534,6 +771,15 @@ class AsyncApiKeys(AsyncResource):
             server="control_plane",
             path_params={
                 "id": id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "name": name,

@@ -9,6 +9,7 @@ this module on first access to the resource; API.md lists the operations.
 
 from __future__ import annotations
 
+import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, cast, overload
 
@@ -17,6 +18,12 @@ import httpx
 from .._runtime import lazy_module
 
 if TYPE_CHECKING:
+    import pydantic
+
+    from .._runtime.chat_helpers import (
+        AsyncChatCompletionStreamManager,
+        ChatCompletionStreamManager,
+    )
     from ... import models as _models
     from .. import params as _params
 else:
@@ -536,6 +543,270 @@ class ChatCompletions(SyncResource):
             max_retries=max_retries,
         )
 
+    def stream(
+        self,
+        *,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
+        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
+        logprobs: bool | None | NotGiven = NOT_GIVEN,
+        top_logprobs: int | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | None | NotGiven = NOT_GIVEN,
+        response_format: (
+            builtins.type[pydantic.BaseModel]
+            | _models.ResponseFormatText
+            | _params.ResponseFormatTextParam
+            | _models.ResponseFormatJsonSchema
+            | _params.ResponseFormatJsonSchemaParam
+            | _models.ResponseFormatJsonObject
+            | _params.ResponseFormatJsonObjectParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        seed: int | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        thinking: (
+            _models.CreateChatCompletionRequestThinking
+            | _params.CreateChatCompletionRequestThinkingParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
+        ) = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        function_call: (
+            _models.CreateChatCompletionRequestFunctionCallEnum
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
+            | _models.ChatCompletionFunctionCallOption
+            | _params.ChatCompletionFunctionCallOptionParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        functions: (
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
+        ) = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ChatCompletionStreamManager[
+        _models.CreateChatCompletionResponse, _models.CreateChatCompletionStreamResponse
+    ]:
+        """`create(..., stream=True)` as a context manager of events (`content.delta`,
+        `content.done`, `tool_calls.function.arguments.delta`, ...) with `get_final_completion()`,
+        as openai's `client.chat.completions.stream()`. `response_format` may be a pydantic class:
+        the content is then parsed into it (`.parsed`)."""
+        from .._runtime import chat_helpers
+
+        return chat_helpers.ChatCompletionStreamManager(
+            lambda response_format: self.create(
+                messages=messages,
+                model=model,
+                frequency_penalty=frequency_penalty,
+                logit_bias=logit_bias,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                max_tokens=max_tokens,
+                max_completion_tokens=max_completion_tokens,
+                n=n,
+                presence_penalty=presence_penalty,
+                response_format=response_format,
+                seed=seed,
+                stop=stop,
+                stream_options=stream_options,
+                thinking=thinking,
+                temperature=temperature,
+                top_p=top_p,
+                tools=tools,
+                tool_choice=tool_choice,
+                parallel_tool_calls=parallel_tool_calls,
+                user=user,
+                function_call=function_call,
+                functions=functions,
+                trace_id=trace_id,
+                span_id=span_id,
+                parent_span_id=parent_span_id,
+                span_name=span_name,
+                metadata=metadata,
+                cache_namespace=cache_namespace,
+                cache_force_refresh=cache_force_refresh,
+                stream=True,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            completion_type=_models.CreateChatCompletionResponse,
+            response_format=response_format,
+        )
+
+    def parse(
+        self,
+        *,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
+        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
+        logprobs: bool | None | NotGiven = NOT_GIVEN,
+        top_logprobs: int | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | None | NotGiven = NOT_GIVEN,
+        response_format: (
+            builtins.type[pydantic.BaseModel]
+            | _models.ResponseFormatText
+            | _params.ResponseFormatTextParam
+            | _models.ResponseFormatJsonSchema
+            | _params.ResponseFormatJsonSchemaParam
+            | _models.ResponseFormatJsonObject
+            | _params.ResponseFormatJsonObjectParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        seed: int | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        thinking: (
+            _models.CreateChatCompletionRequestThinking
+            | _params.CreateChatCompletionRequestThinkingParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
+        ) = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        function_call: (
+            _models.CreateChatCompletionRequestFunctionCallEnum
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
+            | _models.ChatCompletionFunctionCallOption
+            | _params.ChatCompletionFunctionCallOptionParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        functions: (
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
+        ) = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> _models.CreateChatCompletionResponse:
+        """`create(...)` with its result parsed as openai's `client.chat.completions.parse()`:
+        with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise)."""
+        from .._runtime import chat_helpers
+
+        wire_format = chat_helpers.wire_response_format(response_format)
+        completion = self.create(
+            messages=messages,
+            model=model,
+            frequency_penalty=frequency_penalty,
+            logit_bias=logit_bias,
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
+            max_tokens=max_tokens,
+            max_completion_tokens=max_completion_tokens,
+            n=n,
+            presence_penalty=presence_penalty,
+            response_format=cast(Any, wire_format),
+            seed=seed,
+            stop=stop,
+            stream_options=stream_options,
+            thinking=thinking,
+            temperature=temperature,
+            top_p=top_p,
+            tools=tools,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
+            user=user,
+            function_call=function_call,
+            functions=functions,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=metadata,
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
+            stream=False,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        return chat_helpers.parse_completion(completion, response_format)
+
 
 class ChatCompletionsWithRawResponse:
     """`client.chat.completions.with_raw_response`"""
@@ -1040,6 +1311,270 @@ class AsyncChatCompletions(AsyncResource):
             timeout=timeout,
             max_retries=max_retries,
         )
+
+    def stream(
+        self,
+        *,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
+        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
+        logprobs: bool | None | NotGiven = NOT_GIVEN,
+        top_logprobs: int | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | None | NotGiven = NOT_GIVEN,
+        response_format: (
+            builtins.type[pydantic.BaseModel]
+            | _models.ResponseFormatText
+            | _params.ResponseFormatTextParam
+            | _models.ResponseFormatJsonSchema
+            | _params.ResponseFormatJsonSchemaParam
+            | _models.ResponseFormatJsonObject
+            | _params.ResponseFormatJsonObjectParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        seed: int | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        thinking: (
+            _models.CreateChatCompletionRequestThinking
+            | _params.CreateChatCompletionRequestThinkingParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
+        ) = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        function_call: (
+            _models.CreateChatCompletionRequestFunctionCallEnum
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
+            | _models.ChatCompletionFunctionCallOption
+            | _params.ChatCompletionFunctionCallOptionParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        functions: (
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
+        ) = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncChatCompletionStreamManager[
+        _models.CreateChatCompletionResponse, _models.CreateChatCompletionStreamResponse
+    ]:
+        """`create(..., stream=True)` as a context manager of events (`content.delta`,
+        `content.done`, `tool_calls.function.arguments.delta`, ...) with `get_final_completion()`,
+        as openai's `client.chat.completions.stream()`. `response_format` may be a pydantic class:
+        the content is then parsed into it (`.parsed`)."""
+        from .._runtime import chat_helpers
+
+        return chat_helpers.AsyncChatCompletionStreamManager(
+            lambda response_format: self.create(
+                messages=messages,
+                model=model,
+                frequency_penalty=frequency_penalty,
+                logit_bias=logit_bias,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                max_tokens=max_tokens,
+                max_completion_tokens=max_completion_tokens,
+                n=n,
+                presence_penalty=presence_penalty,
+                response_format=response_format,
+                seed=seed,
+                stop=stop,
+                stream_options=stream_options,
+                thinking=thinking,
+                temperature=temperature,
+                top_p=top_p,
+                tools=tools,
+                tool_choice=tool_choice,
+                parallel_tool_calls=parallel_tool_calls,
+                user=user,
+                function_call=function_call,
+                functions=functions,
+                trace_id=trace_id,
+                span_id=span_id,
+                parent_span_id=parent_span_id,
+                span_name=span_name,
+                metadata=metadata,
+                cache_namespace=cache_namespace,
+                cache_force_refresh=cache_force_refresh,
+                stream=True,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+            completion_type=_models.CreateChatCompletionResponse,
+            response_format=response_format,
+        )
+
+    async def parse(
+        self,
+        *,
+        messages: Sequence[
+            _models.ChatCompletionRequestMessage
+            | _params.ChatCompletionRequestMessageParam
+        ],
+        model: (
+            str
+            | _models.CreateChatCompletionRequestModelEnum
+            | _params.CreateChatCompletionRequestModelEnumParam
+        ),
+        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
+        logprobs: bool | None | NotGiven = NOT_GIVEN,
+        top_logprobs: int | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | None | NotGiven = NOT_GIVEN,
+        response_format: (
+            builtins.type[pydantic.BaseModel]
+            | _models.ResponseFormatText
+            | _params.ResponseFormatTextParam
+            | _models.ResponseFormatJsonSchema
+            | _params.ResponseFormatJsonSchemaParam
+            | _models.ResponseFormatJsonObject
+            | _params.ResponseFormatJsonObjectParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        seed: int | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
+        stream_options: (
+            _models.ChatCompletionStreamOptions
+            | _params.ChatCompletionStreamOptionsParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        thinking: (
+            _models.CreateChatCompletionRequestThinking
+            | _params.CreateChatCompletionRequestThinkingParam
+            | None
+            | NotGiven
+        ) = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        tools: (
+            Sequence[_models.ChatCompletionTool | _params.ChatCompletionToolParam]
+            | NotGiven
+        ) = NOT_GIVEN,
+        tool_choice: (
+            _models.ChatCompletionToolChoiceOption
+            | _params.ChatCompletionToolChoiceOptionParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        parallel_tool_calls: (
+            _models.ParallelToolCalls | _params.ParallelToolCallsParam | NotGiven
+        ) = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        function_call: (
+            _models.CreateChatCompletionRequestFunctionCallEnum
+            | _params.CreateChatCompletionRequestFunctionCallEnumParam
+            | _models.ChatCompletionFunctionCallOption
+            | _params.ChatCompletionFunctionCallOptionParam
+            | NotGiven
+        ) = NOT_GIVEN,
+        functions: (
+            Sequence[
+                _models.ChatCompletionFunctions | _params.ChatCompletionFunctionsParam
+            ]
+            | NotGiven
+        ) = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> _models.CreateChatCompletionResponse:
+        """`create(...)` with its result parsed as openai's `client.chat.completions.parse()`:
+        with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise)."""
+        from .._runtime import chat_helpers
+
+        wire_format = chat_helpers.wire_response_format(response_format)
+        completion = await self.create(
+            messages=messages,
+            model=model,
+            frequency_penalty=frequency_penalty,
+            logit_bias=logit_bias,
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
+            max_tokens=max_tokens,
+            max_completion_tokens=max_completion_tokens,
+            n=n,
+            presence_penalty=presence_penalty,
+            response_format=cast(Any, wire_format),
+            seed=seed,
+            stop=stop,
+            stream_options=stream_options,
+            thinking=thinking,
+            temperature=temperature,
+            top_p=top_p,
+            tools=tools,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
+            user=user,
+            function_call=function_call,
+            functions=functions,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=metadata,
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
+            stream=False,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        return chat_helpers.parse_completion(completion, response_format)
 
 
 class AsyncChatCompletionsWithRawResponse:

@@ -66,6 +66,13 @@ class Collections(SyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         name: str,
         parent_collection_id: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -82,11 +89,27 @@ class Collections(SyncResource):
             workspace_id: ID or slug of the workspace
             name: Name of the collection
             parent_collection_id: ID or slug of the parent collection (optional)
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "post",
             "/collections",
             server="control_plane",
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+            },
             json_body={
                 "workspace_id": workspace_id,
                 "name": name,
@@ -104,6 +127,13 @@ class Collections(SyncResource):
         self,
         collection_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -118,6 +148,13 @@ class Collections(SyncResource):
 
         Args:
             collection_id: ID or slug of the collection
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "delete",
@@ -125,6 +162,15 @@ class Collections(SyncResource):
             server="control_plane",
             path_params={
                 "collectionId": collection_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=cast("type[dict[str, Any]]", dict[str, Any]),
             extra_headers=extra_headers,
@@ -141,6 +187,13 @@ class Collections(SyncResource):
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
         search: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -161,6 +214,13 @@ class Collections(SyncResource):
             current_page: Page number for pagination (0-indexed)
             page_size: Number of items per page
             search: Search query to filter collections by name
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
             lambda page_query: self._client.request(
@@ -172,6 +232,15 @@ class Collections(SyncResource):
                     "current_page": current_page,
                     "page_size": page_size,
                     "search": search,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ListCollectionsResponse,
                 extra_headers=extra_headers,
@@ -188,6 +257,13 @@ class Collections(SyncResource):
         self,
         collection_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -202,6 +278,13 @@ class Collections(SyncResource):
 
         Args:
             collection_id: ID or slug of the collection
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -209,6 +292,15 @@ class Collections(SyncResource):
             server="control_plane",
             path_params={
                 "collectionId": collection_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.CollectionWithChildCollections,
             extra_headers=extra_headers,
@@ -223,6 +315,13 @@ class Collections(SyncResource):
         collection_id: str,
         *,
         name: str,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -238,6 +337,13 @@ class Collections(SyncResource):
         Args:
             collection_id: ID or slug of the collection
             name: New name for the collection
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "put",
@@ -245,6 +351,15 @@ class Collections(SyncResource):
             server="control_plane",
             path_params={
                 "collectionId": collection_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "name": name,
@@ -301,6 +416,13 @@ class AsyncCollections(AsyncResource):
         workspace_id: str | NotGiven = NOT_GIVEN,
         name: str,
         parent_collection_id: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -317,11 +439,27 @@ class AsyncCollections(AsyncResource):
             workspace_id: ID or slug of the workspace
             name: Name of the collection
             parent_collection_id: ID or slug of the parent collection (optional)
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "post",
             "/collections",
             server="control_plane",
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+            },
             json_body={
                 "workspace_id": workspace_id,
                 "name": name,
@@ -339,6 +477,13 @@ class AsyncCollections(AsyncResource):
         self,
         collection_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -353,6 +498,13 @@ class AsyncCollections(AsyncResource):
 
         Args:
             collection_id: ID or slug of the collection
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "delete",
@@ -360,6 +512,15 @@ class AsyncCollections(AsyncResource):
             server="control_plane",
             path_params={
                 "collectionId": collection_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=cast("type[dict[str, Any]]", dict[str, Any]),
             extra_headers=extra_headers,
@@ -376,6 +537,13 @@ class AsyncCollections(AsyncResource):
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
         search: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -396,6 +564,13 @@ class AsyncCollections(AsyncResource):
             current_page: Page number for pagination (0-indexed)
             page_size: Number of items per page
             search: Search query to filter collections by name
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
             lambda page_query: self._client.request(
@@ -407,6 +582,15 @@ class AsyncCollections(AsyncResource):
                     "current_page": current_page,
                     "page_size": page_size,
                     "search": search,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ListCollectionsResponse,
                 extra_headers=extra_headers,
@@ -423,6 +607,13 @@ class AsyncCollections(AsyncResource):
         self,
         collection_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -437,6 +628,13 @@ class AsyncCollections(AsyncResource):
 
         Args:
             collection_id: ID or slug of the collection
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -444,6 +642,15 @@ class AsyncCollections(AsyncResource):
             server="control_plane",
             path_params={
                 "collectionId": collection_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.CollectionWithChildCollections,
             extra_headers=extra_headers,
@@ -458,6 +665,13 @@ class AsyncCollections(AsyncResource):
         collection_id: str,
         *,
         name: str,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -473,6 +687,13 @@ class AsyncCollections(AsyncResource):
         Args:
             collection_id: ID or slug of the collection
             name: New name for the collection
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "put",
@@ -480,6 +701,15 @@ class AsyncCollections(AsyncResource):
             server="control_plane",
             path_params={
                 "collectionId": collection_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "name": name,

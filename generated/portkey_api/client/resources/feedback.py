@@ -66,6 +66,13 @@ class Feedback(SyncResource):
         value: int,
         weight: float | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        trace_id_header: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -83,11 +90,27 @@ class Feedback(SyncResource):
             value: Feedback value, an integer between -10 and 10.
             weight: Weight of the feedback, a float between 0 and 1. Default is 1.0.
             metadata: Additional metadata for the feedback.
+            trace_id_header: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata_header: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "post",
             "/feedback",
             server="control_plane",
+            headers={
+                "x-portkey-trace-id": trace_id_header,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata_header,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+            },
             json_body={
                 "trace_id": trace_id,
                 "value": value,
@@ -109,6 +132,13 @@ class Feedback(SyncResource):
         value: int,
         weight: float | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -126,6 +156,13 @@ class Feedback(SyncResource):
             value: Feedback value, an integer between -10 and 10.
             weight: Weight of the feedback, a float between 0 and 1. Default is 1.0.
             metadata: Additional metadata for the feedback.
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata_header: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "put",
@@ -133,6 +170,15 @@ class Feedback(SyncResource):
             server="control_plane",
             path_params={
                 "id": id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata_header,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "value": value,
@@ -186,6 +232,13 @@ class AsyncFeedback(AsyncResource):
         value: int,
         weight: float | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        trace_id_header: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -203,11 +256,27 @@ class AsyncFeedback(AsyncResource):
             value: Feedback value, an integer between -10 and 10.
             weight: Weight of the feedback, a float between 0 and 1. Default is 1.0.
             metadata: Additional metadata for the feedback.
+            trace_id_header: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata_header: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "post",
             "/feedback",
             server="control_plane",
+            headers={
+                "x-portkey-trace-id": trace_id_header,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata_header,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+            },
             json_body={
                 "trace_id": trace_id,
                 "value": value,
@@ -229,6 +298,13 @@ class AsyncFeedback(AsyncResource):
         value: int,
         weight: float | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata_header: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -246,6 +322,13 @@ class AsyncFeedback(AsyncResource):
             value: Feedback value, an integer between -10 and 10.
             weight: Weight of the feedback, a float between 0 and 1. Default is 1.0.
             metadata: Additional metadata for the feedback.
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata_header: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "put",
@@ -253,6 +336,15 @@ class AsyncFeedback(AsyncResource):
             server="control_plane",
             path_params={
                 "id": id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata_header,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "value": value,

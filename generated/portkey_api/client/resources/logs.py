@@ -222,6 +222,13 @@ class LogsExports(SyncResource):
         self,
         export_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -231,6 +238,15 @@ class LogsExports(SyncResource):
         """Cancel log export
 
         `POST /logs/exports/{exportId}/cancel`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "post",
@@ -238,6 +254,15 @@ class LogsExports(SyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ExportTaskResponse,
             extra_headers=extra_headers,
@@ -255,6 +280,13 @@ class LogsExports(SyncResource):
         requested_data: (
             _models.LogExportsRequestedData | _params.LogExportsRequestedDataParam
         ),
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -264,11 +296,29 @@ class LogsExports(SyncResource):
         """Create log export
 
         `POST /logs/exports`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "post",
             "/logs/exports",
             server="control_plane",
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+            },
             json_body={
                 "workspace_id": workspace_id,
                 "filters": filters,
@@ -286,6 +336,13 @@ class LogsExports(SyncResource):
         self,
         export_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -295,6 +352,15 @@ class LogsExports(SyncResource):
         """Download log export
 
         `GET /logs/exports/{exportId}/download`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -302,6 +368,15 @@ class LogsExports(SyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.DownloadLogsResponse,
             extra_headers=extra_headers,
@@ -315,6 +390,13 @@ class LogsExports(SyncResource):
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -327,6 +409,15 @@ class LogsExports(SyncResource):
 
         Returns the first page: iterate it for every item of every page (`async for` on
         the async client), or step with `has_next_page()` / `next_page()`.
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
             lambda page_query: self._client.request(
@@ -335,6 +426,15 @@ class LogsExports(SyncResource):
                 server="control_plane",
                 query={
                     "workspace_id": workspace_id,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ExportListResponse,
                 extra_headers=extra_headers,
@@ -350,6 +450,13 @@ class LogsExports(SyncResource):
         self,
         export_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -359,6 +466,15 @@ class LogsExports(SyncResource):
         """Get a specific logs export
 
         `GET /logs/exports/{exportId}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -366,6 +482,15 @@ class LogsExports(SyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ExportItem,
             extra_headers=extra_headers,
@@ -379,6 +504,13 @@ class LogsExports(SyncResource):
         self,
         export_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -388,6 +520,15 @@ class LogsExports(SyncResource):
         """Start log export
 
         `POST /logs/exports/{exportId}/start`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "post",
@@ -395,6 +536,15 @@ class LogsExports(SyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ExportTaskResponse,
             extra_headers=extra_headers,
@@ -415,6 +565,13 @@ class LogsExports(SyncResource):
             | _params.LogExportsRequestedDataParam
             | NotGiven
         ) = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -424,6 +581,15 @@ class LogsExports(SyncResource):
         """Update a logs export
 
         `PUT /logs/exports/{exportId}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "put",
@@ -431,6 +597,15 @@ class LogsExports(SyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "workspace_id": workspace_id,
@@ -647,6 +822,13 @@ class AsyncLogsExports(AsyncResource):
         self,
         export_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -656,6 +838,15 @@ class AsyncLogsExports(AsyncResource):
         """Cancel log export
 
         `POST /logs/exports/{exportId}/cancel`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "post",
@@ -663,6 +854,15 @@ class AsyncLogsExports(AsyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ExportTaskResponse,
             extra_headers=extra_headers,
@@ -680,6 +880,13 @@ class AsyncLogsExports(AsyncResource):
         requested_data: (
             _models.LogExportsRequestedData | _params.LogExportsRequestedDataParam
         ),
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -689,11 +896,29 @@ class AsyncLogsExports(AsyncResource):
         """Create log export
 
         `POST /logs/exports`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "post",
             "/logs/exports",
             server="control_plane",
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+            },
             json_body={
                 "workspace_id": workspace_id,
                 "filters": filters,
@@ -711,6 +936,13 @@ class AsyncLogsExports(AsyncResource):
         self,
         export_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -720,6 +952,15 @@ class AsyncLogsExports(AsyncResource):
         """Download log export
 
         `GET /logs/exports/{exportId}/download`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -727,6 +968,15 @@ class AsyncLogsExports(AsyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.DownloadLogsResponse,
             extra_headers=extra_headers,
@@ -740,6 +990,13 @@ class AsyncLogsExports(AsyncResource):
         self,
         *,
         workspace_id: str | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -752,6 +1009,15 @@ class AsyncLogsExports(AsyncResource):
 
         Returns the first page: iterate it for every item of every page (`async for` on
         the async client), or step with `has_next_page()` / `next_page()`.
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
             lambda page_query: self._client.request(
@@ -760,6 +1026,15 @@ class AsyncLogsExports(AsyncResource):
                 server="control_plane",
                 query={
                     "workspace_id": workspace_id,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ExportListResponse,
                 extra_headers=extra_headers,
@@ -775,6 +1050,13 @@ class AsyncLogsExports(AsyncResource):
         self,
         export_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -784,6 +1066,15 @@ class AsyncLogsExports(AsyncResource):
         """Get a specific logs export
 
         `GET /logs/exports/{exportId}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -791,6 +1082,15 @@ class AsyncLogsExports(AsyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ExportItem,
             extra_headers=extra_headers,
@@ -804,6 +1104,13 @@ class AsyncLogsExports(AsyncResource):
         self,
         export_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -813,6 +1120,15 @@ class AsyncLogsExports(AsyncResource):
         """Start log export
 
         `POST /logs/exports/{exportId}/start`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "post",
@@ -820,6 +1136,15 @@ class AsyncLogsExports(AsyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.ExportTaskResponse,
             extra_headers=extra_headers,
@@ -840,6 +1165,13 @@ class AsyncLogsExports(AsyncResource):
             | _params.LogExportsRequestedDataParam
             | NotGiven
         ) = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -849,6 +1181,15 @@ class AsyncLogsExports(AsyncResource):
         """Update a logs export
 
         `PUT /logs/exports/{exportId}`
+
+        Args:
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "put",
@@ -856,6 +1197,15 @@ class AsyncLogsExports(AsyncResource):
             server="control_plane",
             path_params={
                 "exportId": export_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "workspace_id": workspace_id,

@@ -17,6 +17,10 @@ import httpx
 from .._runtime import lazy_module
 
 if TYPE_CHECKING:
+    from .._runtime.websocket import (
+        AsyncRealtimeConnectionManager,
+        RealtimeConnectionManager,
+    )
     from ... import models as _models
     from .. import params as _params
 else:
@@ -75,7 +79,7 @@ class Realtime(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> RealtimeConnectionManager:
         """Realtime
 
         Connect to the Realtime API endpoint.
@@ -92,7 +96,11 @@ class Realtime(SyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return self._client.request(
+        # The optional `websockets` package is imported on the first connect, not with the client.
+        from .._runtime import websocket
+
+        return websocket.RealtimeConnectionManager(
+            self._client,
             "get",
             "/realtime",
             server="gateway",
@@ -122,7 +130,6 @@ class RealtimeWithRawResponse:
 
     def __init__(self, resource: Realtime) -> None:
         self._resource = resource
-        self.connect = raw_response_wrapper(resource.connect)
 
 
 class RealtimeWithStreamingResponse:
@@ -130,7 +137,6 @@ class RealtimeWithStreamingResponse:
 
     def __init__(self, resource: Realtime) -> None:
         self._resource = resource
-        self.connect = streaming_response_wrapper(resource.connect)
 
 
 class AsyncRealtime(AsyncResource):
@@ -146,7 +152,7 @@ class AsyncRealtime(AsyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return AsyncRealtimeWithStreamingResponse(self)
 
-    async def connect(
+    def connect(
         self,
         *,
         model: str | NotGiven = NOT_GIVEN,
@@ -162,7 +168,7 @@ class AsyncRealtime(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> None:
+    ) -> AsyncRealtimeConnectionManager:
         """Realtime
 
         Connect to the Realtime API endpoint.
@@ -179,7 +185,11 @@ class AsyncRealtime(AsyncResource):
             cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
-        return await self._client.request(
+        # The optional `websockets` package is imported on the first connect, not with the client.
+        from .._runtime import websocket
+
+        return websocket.AsyncRealtimeConnectionManager(
+            self._client,
             "get",
             "/realtime",
             server="gateway",
@@ -209,7 +219,6 @@ class AsyncRealtimeWithRawResponse:
 
     def __init__(self, resource: AsyncRealtime) -> None:
         self._resource = resource
-        self.connect = async_raw_response_wrapper(resource.connect)
 
 
 class AsyncRealtimeWithStreamingResponse:
@@ -217,4 +226,3 @@ class AsyncRealtimeWithStreamingResponse:
 
     def __init__(self, resource: AsyncRealtime) -> None:
         self._resource = resource
-        self.connect = async_streaming_response_wrapper(resource.connect)

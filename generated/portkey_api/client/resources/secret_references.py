@@ -96,6 +96,13 @@ class SecretReferences(SyncResource):
         allow_all_workspaces: bool | NotGiven = NOT_GIVEN,
         allowed_workspaces: Sequence[str] | NotGiven = NOT_GIVEN,
         tags: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -111,11 +118,27 @@ class SecretReferences(SyncResource):
             slug: Auto-generated from name if omitted
             allow_all_workspaces: Cannot be true when allowed_workspaces is provided
             allowed_workspaces: Array of workspace UUIDs or slugs. Mutually exclusive with allow_all_workspaces=true.
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "post",
             "/secret-references",
             server="control_plane",
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+            },
             json_body={
                 "organisation_id": organisation_id,
                 "name": name,
@@ -141,6 +164,13 @@ class SecretReferences(SyncResource):
         self,
         secret_reference_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -153,6 +183,13 @@ class SecretReferences(SyncResource):
 
         Args:
             secret_reference_id: UUID or slug of the secret reference
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "delete",
@@ -160,6 +197,15 @@ class SecretReferences(SyncResource):
             server="control_plane",
             path_params={
                 "secretReferenceId": secret_reference_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=cast("type[dict[str, Any]]", dict[str, Any]),
             extra_headers=extra_headers,
@@ -179,6 +225,13 @@ class SecretReferences(SyncResource):
         search: str | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -200,6 +253,13 @@ class SecretReferences(SyncResource):
             search: Search by name
             current_page: Page index (0-based), defaults to 0
             page_size: Items per page (1-100), defaults to 20
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
             lambda page_query: self._client.request(
@@ -212,6 +272,15 @@ class SecretReferences(SyncResource):
                     "search": search,
                     "current_page": current_page,
                     "page_size": page_size,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ListSecretReferencesResponse,
                 extra_headers=extra_headers,
@@ -228,6 +297,13 @@ class SecretReferences(SyncResource):
         self,
         secret_reference_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -240,6 +316,13 @@ class SecretReferences(SyncResource):
 
         Args:
             secret_reference_id: UUID or slug of the secret reference
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "get",
@@ -247,6 +330,15 @@ class SecretReferences(SyncResource):
             server="control_plane",
             path_params={
                 "secretReferenceId": secret_reference_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.SecretReferenceDetailResponse,
             extra_headers=extra_headers,
@@ -268,6 +360,13 @@ class SecretReferences(SyncResource):
         allow_all_workspaces: bool | NotGiven = NOT_GIVEN,
         allowed_workspaces: Sequence[str] | NotGiven = NOT_GIVEN,
         tags: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -283,6 +382,13 @@ class SecretReferences(SyncResource):
             auth_config: Merged with existing config, validated against existing manager_type
             allow_all_workspaces: When true, all workspace-specific mappings are purged
             allowed_workspaces: Replaces existing workspace mappings. Automatically sets allow_all_workspaces to false.
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return self._client.request(
             "put",
@@ -290,6 +396,15 @@ class SecretReferences(SyncResource):
             server="control_plane",
             path_params={
                 "secretReferenceId": secret_reference_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "name": name,
@@ -383,6 +498,13 @@ class AsyncSecretReferences(AsyncResource):
         allow_all_workspaces: bool | NotGiven = NOT_GIVEN,
         allowed_workspaces: Sequence[str] | NotGiven = NOT_GIVEN,
         tags: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -398,11 +520,27 @@ class AsyncSecretReferences(AsyncResource):
             slug: Auto-generated from name if omitted
             allow_all_workspaces: Cannot be true when allowed_workspaces is provided
             allowed_workspaces: Array of workspace UUIDs or slugs. Mutually exclusive with allow_all_workspaces=true.
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "post",
             "/secret-references",
             server="control_plane",
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
+            },
             json_body={
                 "organisation_id": organisation_id,
                 "name": name,
@@ -428,6 +566,13 @@ class AsyncSecretReferences(AsyncResource):
         self,
         secret_reference_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -440,6 +585,13 @@ class AsyncSecretReferences(AsyncResource):
 
         Args:
             secret_reference_id: UUID or slug of the secret reference
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "delete",
@@ -447,6 +599,15 @@ class AsyncSecretReferences(AsyncResource):
             server="control_plane",
             path_params={
                 "secretReferenceId": secret_reference_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=cast("type[dict[str, Any]]", dict[str, Any]),
             extra_headers=extra_headers,
@@ -466,6 +627,13 @@ class AsyncSecretReferences(AsyncResource):
         search: str | NotGiven = NOT_GIVEN,
         current_page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -487,6 +655,13 @@ class AsyncSecretReferences(AsyncResource):
             search: Search by name
             current_page: Page index (0-based), defaults to 0
             page_size: Items per page (1-100), defaults to 20
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
             lambda page_query: self._client.request(
@@ -499,6 +674,15 @@ class AsyncSecretReferences(AsyncResource):
                     "search": search,
                     "current_page": current_page,
                     "page_size": page_size,
+                },
+                headers={
+                    "x-portkey-trace-id": trace_id,
+                    "x-portkey-span-id": span_id,
+                    "x-portkey-parent-span-id": parent_span_id,
+                    "x-portkey-span-name": span_name,
+                    "x-portkey-metadata": metadata,
+                    "x-portkey-cache-namespace": cache_namespace,
+                    "x-portkey-cache-force-refresh": cache_force_refresh,
                 },
                 cast_to=_models.ListSecretReferencesResponse,
                 extra_headers=extra_headers,
@@ -515,6 +699,13 @@ class AsyncSecretReferences(AsyncResource):
         self,
         secret_reference_id: str,
         *,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -527,6 +718,13 @@ class AsyncSecretReferences(AsyncResource):
 
         Args:
             secret_reference_id: UUID or slug of the secret reference
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "get",
@@ -534,6 +732,15 @@ class AsyncSecretReferences(AsyncResource):
             server="control_plane",
             path_params={
                 "secretReferenceId": secret_reference_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             cast_to=_models.SecretReferenceDetailResponse,
             extra_headers=extra_headers,
@@ -555,6 +762,13 @@ class AsyncSecretReferences(AsyncResource):
         allow_all_workspaces: bool | NotGiven = NOT_GIVEN,
         allowed_workspaces: Sequence[str] | NotGiven = NOT_GIVEN,
         tags: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        trace_id: str | NotGiven = NOT_GIVEN,
+        span_id: str | NotGiven = NOT_GIVEN,
+        parent_span_id: str | NotGiven = NOT_GIVEN,
+        span_name: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cache_namespace: str | NotGiven = NOT_GIVEN,
+        cache_force_refresh: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, object] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -570,6 +784,13 @@ class AsyncSecretReferences(AsyncResource):
             auth_config: Merged with existing config, validated against existing manager_type
             allow_all_workspaces: When true, all workspace-specific mappings are purged
             allowed_workspaces: Replaces existing workspace mappings. Automatically sets allow_all_workspaces to false.
+            trace_id: An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)
+            span_id: An ID you can pass to refer to a span under a trace.
+            parent_span_id: Link a child span to a parent span
+            span_name: Name for the Span ID
+            metadata: Pass any arbitrary metadata along with your request
+            cache_namespace: Partition your Portkey cache store based on custom strings, ignoring metadata and other headers
+            cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return await self._client.request(
             "put",
@@ -577,6 +798,15 @@ class AsyncSecretReferences(AsyncResource):
             server="control_plane",
             path_params={
                 "secretReferenceId": secret_reference_id,
+            },
+            headers={
+                "x-portkey-trace-id": trace_id,
+                "x-portkey-span-id": span_id,
+                "x-portkey-parent-span-id": parent_span_id,
+                "x-portkey-span-name": span_name,
+                "x-portkey-metadata": metadata,
+                "x-portkey-cache-namespace": cache_namespace,
+                "x-portkey-cache-force-refresh": cache_force_refresh,
             },
             json_body={
                 "name": name,

@@ -9,6 +9,7 @@ A service method receives the input of its operation, already validated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ... import models as _models
 
@@ -75,16 +76,30 @@ class ListAnalyticsGraphsCacheHitRateInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,16 +140,30 @@ class ListAnalyticsGraphsCacheLatencyInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,16 +204,30 @@ class ListAnalyticsGraphsCostInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -225,16 +268,30 @@ class ListAnalyticsGraphsErrorsInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -275,16 +332,30 @@ class ListAnalyticsGraphsErrorsRateInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -325,16 +396,30 @@ class ListAnalyticsGraphsErrorsStacksInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -375,16 +460,30 @@ class ListAnalyticsGraphsErrorsStatusCodesInput:
     """Workspace slug filter. If a workspace API key is being used, this filter will not be taken into consideration. If an organisation API key is used and no workspace slug is passed, default workspace will be used."""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -425,16 +524,30 @@ class ListAnalyticsGraphsFeedbacksInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -475,16 +588,30 @@ class ListAnalyticsGraphsFeedbacksAiModelsInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -525,16 +652,30 @@ class ListAnalyticsGraphsFeedbacksScoresInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -575,16 +716,30 @@ class ListAnalyticsGraphsFeedbacksWeightedInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -625,16 +780,30 @@ class ListAnalyticsGraphsLatencyInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -675,16 +844,30 @@ class ListAnalyticsGraphsRequestsInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -725,16 +908,30 @@ class ListAnalyticsGraphsRequestsRescuedInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -775,16 +972,30 @@ class ListAnalyticsGraphsTokensInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -825,16 +1036,30 @@ class ListAnalyticsGraphsUsersInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -875,16 +1100,30 @@ class ListAnalyticsGraphsUsersRequestsInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -929,16 +1168,30 @@ class ListAnalyticsGroupsAiModelsInput:
     """Current page number"""
     page_size: int | None = None
     """Number of items per page"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -984,16 +1237,30 @@ class RetrieveAnalyticsGroupsMetadataInput:
     """Current page number"""
     page_size: int | None = None
     """Number of items per page"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1038,16 +1305,30 @@ class ListAnalyticsGroupsUsersInput:
     """Current page number"""
     page_size: int | None = None
     """Number of items per page"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1088,13 +1369,27 @@ class ListAnalyticsSummaryCacheInput:
     """Comma separated config slugs"""
     api_key_ids: str | None = None
     """Comma separated API key UUIDs"""
-    metadata: str | None = None
+    metadata_query: str | None = None
     """Stringifed json object with key value metadata pairs"""
     ai_org_model: str | None = None
     """Comma separated ai provider and model combination. Double underscore (__) should be used as a separator for each provider and model combination"""
-    trace_id: str | None = None
+    trace_id_query: str | None = None
     """Comma separated trace IDs"""
-    span_id: str | None = None
+    span_id_query: str | None = None
     """Comma separated span IDs"""
     prompt_slug: str | None = None
     """Comma separated prompt slugs"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""

@@ -9,6 +9,7 @@ A service method receives the input of its operation, already validated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ... import models as _models
 
@@ -26,13 +27,40 @@ __all__ = [
 class ListConfigsInput:
     """Input of `GET /configs`."""
 
-    pass
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class CreateConfigInput:
     """Input of `POST /configs`."""
 
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.CreateConfigRequest
 
 
@@ -41,6 +69,20 @@ class DeleteConfigInput:
     """Input of `DELETE /configs/{slug}`."""
 
     slug: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +90,20 @@ class GetConfigInput:
     """Input of `GET /configs/{slug}`."""
 
     slug: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +111,20 @@ class UpdateConfigInput:
     """Input of `PUT /configs/{slug}`."""
 
     slug: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.UpdateConfigRequest
 
 
@@ -63,3 +133,17 @@ class ListConfigVersionsInput:
     """Input of `GET /configs/{slug}/versions`."""
 
     slug: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""

@@ -9,7 +9,7 @@ A service method receives the input of its operation, already validated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ... import models as _models
 
@@ -39,12 +39,40 @@ class ListIntegrationsInput:
     """Filter integrations accessible by a specific workspace. When using workspace API keys, this value will be enforced based on the API key details"""
     type: Literal["workspace", "organisation", "all"] | None = None
     """For type=workspace, the API will only return Workpace-Scoped integrations. For type=organisation, the API will only return Global (organisation level) integrations. For type=all, both types of integrations will be returned."""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class CreateIntegrationsInput:
     """Input of `POST /integrations`."""
 
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.CreateIntegrationRequest
 
 
@@ -53,6 +81,20 @@ class DeleteIntegrationsInput:
     """Input of `DELETE /integrations/{slug}`."""
 
     slug: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +102,20 @@ class RetrieveIntegrationsInput:
     """Input of `GET /integrations/{slug}`."""
 
     slug: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +123,20 @@ class UpdateIntegrationsInput:
     """Input of `PUT /integrations/{slug}`."""
 
     slug: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.UpdateIntegrationRequest
 
 

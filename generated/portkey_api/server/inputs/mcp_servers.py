@@ -9,7 +9,7 @@ A service method receives the input of its operation, already validated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ... import models as _models
 
@@ -38,12 +38,40 @@ class McpServersListInput:
     id: str | None = None
     """Filter by MCP Server ID(s), comma-separated"""
     search: str | None = None
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class McpServersCreateInput:
     """Input of `POST /mcp-servers`."""
 
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.CreateMcpServer
 
 
@@ -53,6 +81,20 @@ class McpServersDeleteInput:
 
     mcp_server_id: str
     """MCP Server ID (UUID) or slug"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +103,20 @@ class McpServersRetrieveInput:
 
     mcp_server_id: str
     """MCP Server ID (UUID) or slug"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +125,20 @@ class McpServersUpdateInput:
 
     mcp_server_id: str
     """MCP Server ID (UUID) or slug"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.UpdateMcpServer | None = None
 
 
@@ -81,6 +151,20 @@ class McpServerCapabilitiesListInput:
     page: int | None = None
     page_size: int | None = None
     type: Literal["tool", "prompt", "resource", "resource_template"] | None = None
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +173,20 @@ class McpServerCapabilitiesBulkUpdateInput:
 
     mcp_server_id: str
     """MCP Server ID (UUID) or slug"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.BulkUpdateMcpServerCapabilities
 
 
@@ -98,6 +196,20 @@ class McpServersTestInput:
 
     mcp_server_id: str
     """MCP Server ID (UUID) or slug"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +222,20 @@ class McpServerUserAccessListInput:
     page_size: int | None = None
     search: str | None = None
     """Search by user name or email"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,4 +244,18 @@ class McpServerUserAccessBulkUpdateInput:
 
     mcp_server_id: str
     """MCP Server ID (UUID) or slug"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.BulkUpdateMcpServerUserAccess | None = None

@@ -44,12 +44,40 @@ class ListPromptsInput:
     current_page: int | None = None
     page_size: int | None = None
     search: str | None = None
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class CreatePromptInput:
     """Input of `POST /prompts`."""
 
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.CreatePromptRequest
 
 
@@ -58,12 +86,40 @@ class ListPromptPartialsInput:
     """Input of `GET /prompts/partials`."""
 
     collection_id: str | None = None
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class CreatePromptPartialInput:
     """Input of `POST /prompts/partials`."""
 
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.CreatePromptPartialRequest
 
 
@@ -72,6 +128,20 @@ class DeletePromptPartialInput:
     """Input of `DELETE /prompts/partials/{promptPartialId}`."""
 
     prompt_partial_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +149,20 @@ class GetPromptPartialInput:
     """Input of `GET /prompts/partials/{promptPartialId}`."""
 
     prompt_partial_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +170,20 @@ class UpdatePromptPartialInput:
     """Input of `PUT /prompts/partials/{promptPartialId}`."""
 
     prompt_partial_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.UpdatePromptPartialRequest
 
 
@@ -94,6 +192,20 @@ class UpdatePromptPartialDefaultInput:
     """Input of `PUT /prompts/partials/{promptPartialId}/makeDefault`."""
 
     prompt_partial_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.UpdatePromptPartialDefaultRequest
 
 
@@ -102,6 +214,20 @@ class GetPromptPartialVersionsInput:
     """Input of `GET /prompts/partials/{promptPartialId}/versions`."""
 
     prompt_partial_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +235,20 @@ class DeletePromptInput:
     """Input of `DELETE /prompts/{promptId}`."""
 
     prompt_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +256,20 @@ class GetPromptInput:
     """Input of `GET /prompts/{promptId}`."""
 
     prompt_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,6 +277,20 @@ class UpdatePromptInput:
     """Input of `PUT /prompts/{promptId}`."""
 
     prompt_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.UpdatePromptRequest
 
 
@@ -154,6 +322,20 @@ class UpdatePromptDefaultInput:
     """Input of `PUT /prompts/{promptId}/makeDefault`."""
 
     prompt_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.UpdatePromptDefaultRequest
 
 
@@ -185,6 +367,20 @@ class GetPromptVersionsInput:
     """Input of `GET /prompts/{promptId}/versions`."""
 
     prompt_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,6 +389,20 @@ class GetPromptByVersionInput:
 
     prompt_id: str
     version_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,4 +411,18 @@ class UpdatePromptVersionInput:
 
     prompt_id: str
     version_id: str
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.UpdatePromptVersionRequest

@@ -9,6 +9,7 @@ A service method receives the input of its operation, already validated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ... import models as _models
 
@@ -31,12 +32,40 @@ class ListProvidersInput:
     """Page size, default to 50"""
     workspace_id: str | None = None
     """Not required when using workspace API keys. Required when using organisation admin keys"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class CreateProvidersInput:
     """Input of `POST /providers`."""
 
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.CreateProvidersRequest
 
 
@@ -48,6 +77,20 @@ class DeleteProvidersInput:
     """Provider slug"""
     workspace_id: str | None = None
     """optional, needed when using organisation admin keys"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +101,20 @@ class RetrieveProvidersInput:
     """Provider slug"""
     workspace_id: str | None = None
     """optional, needed when using organisation admin keys"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,4 +125,18 @@ class UpdateProvidersInput:
     """Provider slug"""
     workspace_id: str | None = None
     """optional, needed when using organisation admin keys"""
+    trace_id: str | None = None
+    """An ID you can pass to refer to one or more requests later on. If not provided, Portkey generates a trace ID automatically for each request. [Docs](https://portkey.ai/docs/product/observability/traces)"""
+    span_id: str | None = None
+    """An ID you can pass to refer to a span under a trace."""
+    parent_span_id: str | None = None
+    """Link a child span to a parent span"""
+    span_name: str | None = None
+    """Name for the Span ID"""
+    metadata: dict[str, Any] | None = None
+    """Pass any arbitrary metadata along with your request"""
+    cache_namespace: str | None = None
+    """Partition your Portkey cache store based on custom strings, ignoring metadata and other headers"""
+    cache_force_refresh: bool | None = None
+    """Forces a cache refresh for your request by making a new API call and storing the updated value"""
     body: _models.UpdateProvidersRequest

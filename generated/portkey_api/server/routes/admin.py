@@ -215,6 +215,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -223,6 +224,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="post",
@@ -231,6 +233,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="delete",
@@ -239,6 +242,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -247,6 +251,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="post",
@@ -255,6 +260,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="delete",
@@ -263,6 +269,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -271,6 +278,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="put",
@@ -279,6 +287,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -287,6 +296,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="post",
@@ -295,6 +305,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="delete",
@@ -303,6 +314,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -311,6 +323,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="put",
@@ -319,6 +332,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -327,6 +341,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="post",
@@ -335,6 +350,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="delete",
@@ -343,6 +359,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -351,6 +368,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="put",
@@ -359,6 +377,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
 )
 
@@ -393,6 +412,30 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             Literal["admin", "member", "owner"] | None, Query(alias="role")
         ] = None,
         email: Annotated[str | None, Query(alias="email")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         api_key: Annotated[
             str | None, Header(alias="x-portkey-api-key", convert_underscores=False)
         ] = None,
@@ -402,6 +445,15 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             current_page=current_page,
             role=role,
             email=email,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             api_key=api_key,
         )
         return await _rt.dispatch(
@@ -440,6 +492,30 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             Literal["pending", "cancelled", "accepted", "expired"] | None,
             Query(alias="status"),
         ] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAdminUsersInvitesInput(
             page_size=page_size,
@@ -447,6 +523,15 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             role=role,
             email=email,
             status=status,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_admin_users_invites"],
@@ -477,9 +562,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
     async def invites_create(
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.CreateInvite, Body()],
     ) -> Any:
         _input = _inputs.InvitesCreateInput(
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(
@@ -511,9 +629,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         invite_id: Annotated[str, Path(alias="inviteId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.DeleteAdminUsersInvitesInput(
             invite_id=invite_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["delete_admin_users_invites"],
@@ -544,9 +695,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         invite_id: Annotated[str, Path(alias="inviteId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.RetrieveAdminUsersInvitesInput(
             invite_id=invite_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["retrieve_admin_users_invites"],
@@ -578,9 +762,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         invite_id: Annotated[str, Path(alias="inviteId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ResendAdminUsersInvitesInput(
             invite_id=invite_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["resend_admin_users_invites"],
@@ -611,9 +828,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         user_id: Annotated[str, Path(alias="userId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.DeleteAdminUsersInput(
             user_id=user_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["delete_admin_users"],
@@ -644,9 +894,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         user_id: Annotated[str, Path(alias="userId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.RetrieveAdminUsersInput(
             user_id=user_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["retrieve_admin_users"],
@@ -677,10 +960,43 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         user_id: Annotated[str, Path(alias="userId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.UpdateAdminUsersRequest | None, Body()] = None,
     ) -> Any:
         _input = _inputs.UpdateAdminUsersInput(
             user_id=user_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(
@@ -718,6 +1034,30 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         status: Annotated[
             Literal["active", "archived"] | None, Query(alias="status")
         ] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAdminWorkspacesInput(
             page_size=page_size,
@@ -725,6 +1065,15 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             name=name,
             exact_name=exact_name,
             status=status,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_admin_workspaces"],
@@ -754,9 +1103,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
     async def create_admin_workspaces(
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.CreateAdminWorkspacesRequest | None, Body()] = None,
     ) -> Any:
         _input = _inputs.CreateAdminWorkspacesInput(
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(
@@ -788,9 +1170,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         workspace_id: Annotated[str, Path(alias="workspaceId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.DeleteAdminWorkspacesInput(
             workspace_id=workspace_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["delete_admin_workspaces"],
@@ -821,9 +1236,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         workspace_id: Annotated[str, Path(alias="workspaceId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.RetrieveAdminWorkspacesInput(
             workspace_id=workspace_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["retrieve_admin_workspaces"],
@@ -854,10 +1302,43 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         workspace_id: Annotated[str, Path(alias="workspaceId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.UpdateAdminWorkspacesRequest | None, Body()] = None,
     ) -> Any:
         _input = _inputs.UpdateAdminWorkspacesInput(
             workspace_id=workspace_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(
@@ -895,6 +1376,30 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             Literal["admin", "manager", "member"] | None, Query(alias="role")
         ] = None,
         email: Annotated[str | None, Query(alias="email")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAdminWorkspacesUsersInput(
             workspace_id=workspace_id,
@@ -902,6 +1407,15 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             page_size=page_size,
             role=role,
             email=email,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_admin_workspaces_users"],
@@ -932,12 +1446,45 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         workspace_id: Annotated[str, Path(alias="workspaceId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[
             _models.CreateAdminWorkspacesUsersRequest | None, Body()
         ] = None,
     ) -> Any:
         _input = _inputs.CreateAdminWorkspacesUsersInput(
             workspace_id=workspace_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(
@@ -970,10 +1517,43 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         workspace_id: Annotated[str, Path(alias="workspaceId")],
         user_id: Annotated[str, Path(alias="userId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.DeleteAdminWorkspacesUsersInput(
             workspace_id=workspace_id,
             user_id=user_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["delete_admin_workspaces_users"],
@@ -1005,10 +1585,43 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         workspace_id: Annotated[str, Path(alias="workspaceId")],
         user_id: Annotated[str, Path(alias="userId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.RetrieveAdminWorkspacesUsersInput(
             workspace_id=workspace_id,
             user_id=user_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["retrieve_admin_workspaces_users"],
@@ -1040,6 +1653,30 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         workspace_id: Annotated[str, Path(alias="workspaceId")],
         user_id: Annotated[str, Path(alias="userId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[
             _models.UpdateAdminWorkspacesUsersRequest | None, Body()
         ] = None,
@@ -1047,6 +1684,15 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         _input = _inputs.UpdateAdminWorkspacesUsersInput(
             workspace_id=workspace_id,
             user_id=user_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(

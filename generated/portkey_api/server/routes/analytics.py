@@ -233,6 +233,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -241,6 +242,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -249,6 +251,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -257,6 +260,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -265,6 +269,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -273,6 +278,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -281,6 +287,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -289,6 +296,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -297,6 +305,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -305,6 +314,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -313,6 +323,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -321,6 +332,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -329,6 +341,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -337,6 +350,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -345,6 +359,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -353,6 +368,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -361,6 +377,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -369,6 +386,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -377,6 +395,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -385,6 +404,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -393,6 +413,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
 )
 
@@ -446,11 +467,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsCacheHitRateInput(
             workspace_slug=workspace_slug,
@@ -470,11 +515,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_cache_hit_rate"],
@@ -529,11 +583,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsCacheLatencyInput(
             workspace_slug=workspace_slug,
@@ -553,11 +631,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_cache_latency"],
@@ -612,11 +699,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsCostInput(
             workspace_slug=workspace_slug,
@@ -636,11 +747,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_cost"],
@@ -695,11 +815,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsErrorsInput(
             workspace_slug=workspace_slug,
@@ -719,11 +863,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_errors"],
@@ -778,11 +931,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsErrorsRateInput(
             workspace_slug=workspace_slug,
@@ -802,11 +979,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_errors_rate"],
@@ -861,11 +1047,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsErrorsStacksInput(
             workspace_slug=workspace_slug,
@@ -885,11 +1095,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_errors_stacks"],
@@ -944,11 +1163,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         configs: Annotated[str | None, Query(alias="configs")] = None,
         workspace_slug: Annotated[str, Query(alias="workspace_slug")],
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsErrorsStatusCodesInput(
             time_of_generation_min=time_of_generation_min,
@@ -968,11 +1211,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             configs=configs,
             workspace_slug=workspace_slug,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_errors_status_codes"],
@@ -1027,11 +1279,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsFeedbacksInput(
             workspace_slug=workspace_slug,
@@ -1051,11 +1327,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_feedbacks"],
@@ -1110,11 +1395,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsFeedbacksAiModelsInput(
             workspace_slug=workspace_slug,
@@ -1134,11 +1443,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_feedbacks_ai_models"],
@@ -1193,11 +1511,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsFeedbacksScoresInput(
             workspace_slug=workspace_slug,
@@ -1217,11 +1559,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_feedbacks_scores"],
@@ -1276,11 +1627,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsFeedbacksWeightedInput(
             workspace_slug=workspace_slug,
@@ -1300,11 +1675,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_feedbacks_weighted"],
@@ -1359,11 +1743,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsLatencyInput(
             workspace_slug=workspace_slug,
@@ -1383,11 +1791,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_latency"],
@@ -1442,11 +1859,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsRequestsInput(
             workspace_slug=workspace_slug,
@@ -1466,11 +1907,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_requests"],
@@ -1525,11 +1975,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsRequestsRescuedInput(
             workspace_slug=workspace_slug,
@@ -1549,11 +2023,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_requests_rescued"],
@@ -1608,11 +2091,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsTokensInput(
             workspace_slug=workspace_slug,
@@ -1632,11 +2139,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_tokens"],
@@ -1691,11 +2207,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsUsersInput(
             workspace_slug=workspace_slug,
@@ -1715,11 +2255,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_users"],
@@ -1774,11 +2323,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGraphsUsersRequestsInput(
             workspace_slug=workspace_slug,
@@ -1798,11 +2371,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_graphs_users_requests"],
@@ -1859,11 +2441,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
         current_page: Annotated[int | None, Query(alias="current_page")] = None,
         page_size: Annotated[int | None, Query(alias="page_size")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGroupsAiModelsInput(
             workspace_slug=workspace_slug,
@@ -1885,11 +2491,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             api_key_ids=api_key_ids,
             current_page=current_page,
             page_size=page_size,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_groups_ai_models"],
@@ -1947,11 +2562,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
         current_page: Annotated[int | None, Query(alias="current_page")] = None,
         page_size: Annotated[int | None, Query(alias="page_size")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.RetrieveAnalyticsGroupsMetadataInput(
             metadata_key=metadata_key,
@@ -1974,11 +2613,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             api_key_ids=api_key_ids,
             current_page=current_page,
             page_size=page_size,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["retrieve_analytics_groups_metadata"],
@@ -2035,11 +2683,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
         current_page: Annotated[int | None, Query(alias="current_page")] = None,
         page_size: Annotated[int | None, Query(alias="page_size")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsGroupsUsersInput(
             workspace_slug=workspace_slug,
@@ -2061,11 +2733,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             api_key_ids=api_key_ids,
             current_page=current_page,
             page_size=page_size,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_groups_users"],
@@ -2120,11 +2801,35 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         virtual_keys: Annotated[str | None, Query(alias="virtual_keys")] = None,
         configs: Annotated[str | None, Query(alias="configs")] = None,
         api_key_ids: Annotated[str | None, Query(alias="api_key_ids")] = None,
-        metadata: Annotated[str | None, Query(alias="metadata")] = None,
+        metadata_query: Annotated[str | None, Query(alias="metadata")] = None,
         ai_org_model: Annotated[str | None, Query(alias="ai_org_model")] = None,
-        trace_id: Annotated[str | None, Query(alias="trace_id")] = None,
-        span_id: Annotated[str | None, Query(alias="span_id")] = None,
+        trace_id_query: Annotated[str | None, Query(alias="trace_id")] = None,
+        span_id_query: Annotated[str | None, Query(alias="span_id")] = None,
         prompt_slug: Annotated[str | None, Query(alias="prompt_slug")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAnalyticsSummaryCacheInput(
             workspace_slug=workspace_slug,
@@ -2144,11 +2849,20 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             virtual_keys=virtual_keys,
             configs=configs,
             api_key_ids=api_key_ids,
-            metadata=metadata,
+            metadata_query=metadata_query,
             ai_org_model=ai_org_model,
+            trace_id_query=trace_id_query,
+            span_id_query=span_id_query,
+            prompt_slug=prompt_slug,
             trace_id=trace_id,
             span_id=span_id,
-            prompt_slug=prompt_slug,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_analytics_summary_cache"],

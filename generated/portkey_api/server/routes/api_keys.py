@@ -89,6 +89,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="delete",
@@ -97,6 +98,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -105,6 +107,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="put",
@@ -113,6 +116,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="post",
@@ -121,6 +125,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(("sub_type", "sub-type"),),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
 )
 
@@ -152,11 +157,44 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         page_size: Annotated[int | None, Query(alias="page_size")] = None,
         current_page: Annotated[int | None, Query(alias="current_page")] = None,
         workspace_id: Annotated[str | None, Query(alias="workspace_id")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListApiKeysInput(
             page_size=page_size,
             current_page=current_page,
             workspace_id=workspace_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_api_keys"],
@@ -187,9 +225,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         id: Annotated[str, Path()],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.DeleteApiKeysInput(
             id=id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["delete_api_keys"],
@@ -220,9 +291,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         id: Annotated[str, Path()],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.RetrieveApiKeysInput(
             id=id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["retrieve_api_keys"],
@@ -254,10 +358,43 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         id: Annotated[str, Path()],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.UpdateApiKeyObject | None, Body()] = None,
     ) -> Any:
         _input = _inputs.UpdateApiKeysInput(
             id=id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(
@@ -291,11 +428,44 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         type: Annotated[Literal["organisation", "workspace"], Path()],
         sub_type: Annotated[Literal["user", "service"], Path()],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.CreateApiKeyObject | None, Body()] = None,
     ) -> Any:
         _input = _inputs.CreateApiKeysInput(
             type=type,
             sub_type=sub_type,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(

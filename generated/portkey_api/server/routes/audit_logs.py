@@ -53,6 +53,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
 )
 
@@ -103,6 +104,30 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         country: Annotated[str | None, Query(alias="country")] = None,
         current_page: Annotated[int | None, Query(alias="current_page")] = None,
         page_size: Annotated[int | None, Query(alias="page_size")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListAuditLogsInput(
             start_time=start_time,
@@ -121,6 +146,15 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
             country=country,
             current_page=current_page,
             page_size=page_size,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_audit_logs"],

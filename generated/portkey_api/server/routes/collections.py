@@ -89,6 +89,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="post",
@@ -97,6 +98,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="delete",
@@ -105,6 +107,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -113,6 +116,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="put",
@@ -121,6 +125,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
 )
 
@@ -154,12 +159,45 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         current_page: Annotated[int | None, Query(alias="current_page")] = None,
         page_size: Annotated[int | None, Query(alias="page_size")] = None,
         search: Annotated[str | None, Query(alias="search")] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListCollectionsInput(
             workspace_id=workspace_id,
             current_page=current_page,
             page_size=page_size,
             search=search,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_collections"],
@@ -190,9 +228,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
     async def create_collections(
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.CreateCollectionsRequest, Body()],
     ) -> Any:
         _input = _inputs.CreateCollectionsInput(
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(
@@ -225,9 +296,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         collection_id: Annotated[str, Path(alias="collectionId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.DeleteCollectionsInput(
             collection_id=collection_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["delete_collections"],
@@ -259,9 +363,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         collection_id: Annotated[str, Path(alias="collectionId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.RetrieveCollectionsInput(
             collection_id=collection_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["retrieve_collections"],
@@ -293,10 +430,43 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         collection_id: Annotated[str, Path(alias="collectionId")],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.UpdateCollectionsRequest, Body()],
     ) -> Any:
         _input = _inputs.UpdateCollectionsInput(
             collection_id=collection_id,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(

@@ -134,6 +134,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="post",
@@ -142,6 +143,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="delete",
@@ -150,6 +152,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="get",
@@ -158,6 +161,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="put",
@@ -166,6 +170,7 @@ ROUTES: tuple[_rt.RouteDoc, ...] = (
         renames=(),
         secured=True,
         streams=False,
+        json_params=(("header", "x-portkey-metadata", dict[str, Any]),),
     ),
     _rt.RouteDoc(
         method="delete",
@@ -240,12 +245,45 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         type: Annotated[
             Literal["workspace", "organisation", "all"] | None, Query(alias="type")
         ] = None,
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.ListIntegrationsInput(
             current_page=current_page,
             page_size=page_size,
             workspace_id=workspace_id,
             type=type,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["list_integrations"],
@@ -275,9 +313,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
     async def create_integrations(
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.CreateIntegrationRequest, Body()],
     ) -> Any:
         _input = _inputs.CreateIntegrationsInput(
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(
@@ -309,9 +380,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         slug: Annotated[str, Path()],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.DeleteIntegrationsInput(
             slug=slug,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["delete_integrations"],
@@ -342,9 +446,42 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         slug: Annotated[str, Path()],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
     ) -> Any:
         _input = _inputs.RetrieveIntegrationsInput(
             slug=slug,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
         )
         return await _rt.dispatch(
             OPERATIONS["retrieve_integrations"],
@@ -375,10 +512,43 @@ def build_router(_service: _Service, *, _mock: bool = False) -> APIRouter:
         *,
         _ctx: Annotated[_RequestContext, Depends(_require(["api_key"]))],
         slug: Annotated[str, Path()],
+        trace_id: Annotated[
+            str | None, Header(alias="x-portkey-trace-id", convert_underscores=False)
+        ] = None,
+        span_id: Annotated[
+            str | None, Header(alias="x-portkey-span-id", convert_underscores=False)
+        ] = None,
+        parent_span_id: Annotated[
+            str | None,
+            Header(alias="x-portkey-parent-span-id", convert_underscores=False),
+        ] = None,
+        span_name: Annotated[
+            str | None, Header(alias="x-portkey-span-name", convert_underscores=False)
+        ] = None,
+        metadata: Annotated[
+            str | None, Header(alias="x-portkey-metadata", convert_underscores=False)
+        ] = None,
+        cache_namespace: Annotated[
+            str | None,
+            Header(alias="x-portkey-cache-namespace", convert_underscores=False),
+        ] = None,
+        cache_force_refresh: Annotated[
+            bool | None,
+            Header(alias="x-portkey-cache-force-refresh", convert_underscores=False),
+        ] = None,
         _body: Annotated[_models.UpdateIntegrationRequest, Body()],
     ) -> Any:
         _input = _inputs.UpdateIntegrationsInput(
             slug=slug,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent_span_id,
+            span_name=span_name,
+            metadata=_rt.json_param(
+                metadata, dict[str, Any], "x-portkey-metadata", "header"
+            ),
+            cache_namespace=cache_namespace,
+            cache_force_refresh=cache_force_refresh,
             body=_body,
         )
         return await _rt.dispatch(
