@@ -126,3 +126,36 @@ def test_server_inputs_names_and_route_order(api):
     # a static segment before a parameter at the same depth: /notes/latest before /notes/{note-id}
     assert notes.routes.index("GET /notes/latest") < notes.routes.index("GET /notes/{note-id}")
     assert _op(api, "PUT /blobs").inputs[-1].source == "raw"
+
+
+def test_chat_helper_arguments_and_websocket_returns_decided_at_lowering(api):
+    from dataclasses import replace
+
+    from portkey_codegen.ir import ChatHelpers
+    from portkey_codegen.lower.arguments import finish
+
+    op = _op(api, "POST /notes")
+    helped = finish(replace(op, chat_helpers=ChatHelpers(response_format_field="text")))
+    args = {a.py_name: a for a in helped.chat_helpers.arguments}
+    assert "stream" not in args and set(args) == {a.py_name for a in op.arguments if not a.stream_flag}
+    assert tr.members(args["text"].type)[0] == tr.name("builtins.type[pydantic.BaseModel]")
+    assert tr.members(args["text"].type)[1:] == tr.members(next(a for a in op.arguments if a.py_name == "text").type)
+    assert finish(op).chat_helpers is None
+    ws = finish(replace(_op(api, "GET /notes/latest"), websocket=True))
+    assert (ws.returns.sync, ws.returns.async_) == (tr.name("RealtimeConnectionManager"), tr.name("AsyncRealtimeConnectionManager"))
+    assert _op(api, "GET /notes/latest").returns.sync == tr.STR
+
+
+def test_header_options_clear_of_the_constructor_scope(api):
+    from portkey_codegen.diagnostics import GeneratorError
+    from portkey_codegen.lower.api import _header_options
+    from portkey_codegen.lower.operations import Overrides
+    from portkey_codegen.naming import CONSTRUCTOR_SCOPE
+
+    for name in sorted(n for n in CONSTRUCTOR_SCOPE.reserved if n.isidentifier() and n.islower())[:5] + ["headers"]:
+        rules = Overrides.from_mapping({"header_options": {"options": {name: "str"}}})
+        with pytest.raises(GeneratorError, match="constructor argument or local"):
+            _header_options(rules, api.root, {}, {})
+    rules = Overrides.from_mapping({"header_options": {"prefix": "x-p-", "options": {"trace_id": "str"}}})
+    (option,) = _header_options(rules, api.root, {}, {})
+    assert (option.py_name, option.wire_name, option.kind) == ("trace_id", "x-p-trace-id", "str")
