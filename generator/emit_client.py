@@ -122,7 +122,7 @@ def method_view(op: Operation, shadowed: frozenset[str] = frozenset()) -> Client
     def text(t: TypeRef | None) -> str | None:
         return None if t is None else tr.render(t, shadowed=shadowed)
 
-    variants = ("false", "true", "any") if returns.overloads else ("any",)
+    variants: tuple[str, ...] = ("false", "true", "any") if returns.overloads else ("any",)
     variants += ("helper",) if op.chat_helpers else ()
     return ClientMethodView(
         op,
