@@ -445,7 +445,8 @@ def _json_validator(tp: Any, strict: bool = False) -> Callable[[bytes], Any]:
 
 def _text_or_json_string(response: httpx.Response, strict: bool = False) -> str:
     """A ``str`` result: the text, decoded when it is a JSON string (``"tok"`` is ``tok``).
-    JSON that is no string is the text as it came (tolerant), a validation error (strict)."""
+    JSON that is no string is the text as it came (tolerant), a validation error (strict).
+    """
     ctype = response.headers.get("content-type", "")
     if "json" not in ctype.lower():
         return response.text
