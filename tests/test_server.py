@@ -927,10 +927,22 @@ def test_portkey_security_and_501(portkey_server):
     assert r.status_code == 400 and r.json()["error"]["param"] == "model"
 
 
+def _ambiguous_simple_object(text: str) -> bool:
+    """Header text of an object that `simple` style cannot carry unambiguously: not JSON although it
+    starts with "{", or an odd number of comma-separated parts that are not all k=v pairs."""
+    if text.lstrip().startswith("{"):
+        try:
+            return not isinstance(json.loads(text), dict)
+        except ValueError:
+            return True
+    parts = text.split(",")
+    return text != "" and len(parts) % 2 == 1 and not all("=" in part for part in parts)
+
+
 def test_portkey_schemathesis_on_core_operations(portkey_mock_app):
     """Positive and negative cases for chat, completions, embeddings, configs, virtual-keys, prompts."""
     import schemathesis  # a dev dependency (pyproject [dev])
-    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import HealthCheck, Phase, assume, given, settings
     from schemathesis import checks as C
     from schemathesis.generation import GenerationMode
 
@@ -947,6 +959,9 @@ def test_portkey_schemathesis_on_core_operations(portkey_mock_app):
     statuses: dict[tuple[str, int], int] = {}
     failures = []
     for operation in operations:
+        object_headers = {
+            p.name.lower() for p in operation.headers if (p.definition.get("schema") or {}).get("type") == "object"
+        }
         for mode, checks in modes.items():
 
             @settings(
@@ -959,6 +974,12 @@ def test_portkey_schemathesis_on_core_operations(portkey_mock_app):
             )
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case):
+                if mode is GenerationMode.POSITIVE:
+                    # OpenAPI's `simple` style has no escaping: an object whose keys or values hold
+                    # "," (or that starts with "{") has no unambiguous header text; such cases say
+                    # nothing about the server, so they are discarded, not judged.
+                    sent = {k.lower(): v for k, v in (case.headers or {}).items() if k.lower() in object_headers}
+                    assume(not any(_ambiguous_simple_object(v) for v in sent.values() if isinstance(v, str)))
                 case.headers = {**(case.headers or {}), **PK_HEADERS}
                 response = case.call()
                 key = (mode.value, response.status_code)

@@ -205,6 +205,8 @@ def _make_lenient_type(tp: Any, paths: frozenset[tuple[Any, ...]]) -> Any:
             name = names.get(path[0]) if isinstance(path[0], str) else None
             if name is None:
                 return _kept(tp)  # not a field's error (an extra key, a model check)
+            if len(path) == 1 and _is_literal(plain.model_fields[name].annotation):
+                return _kept(tp)  # its tag names another member: not this model at all
             groups.setdefault(name, set()).add(path[1:])
         return _twin(
             plain,
@@ -221,8 +223,14 @@ def _make_lenient_type(tp: Any, paths: frozenset[tuple[Any, ...]]) -> Any:
         members = [m for m in args if m is not type(None)]
         # Optional[X]: pydantic's error locations skip the None
         if len(members) == 1 < len(args):
-            return _lenient_type(members[0], paths) | None
+            inner = _lenient_type(members[0], paths)
+            # not the member at all: the whole union is kept (an unknown member stays as sent)
+            return _kept(tp) if inner is _KEPT.get(members[0]) else inner | None
     return _kept(tp)
+
+
+def _is_literal(tp: Any) -> bool:
+    return get_origin(_strip_annotated(tp)) is Literal
 
 
 def _kept(tp: Any) -> Any:
@@ -437,7 +445,8 @@ def _json_validator(tp: Any, strict: bool = False) -> Callable[[bytes], Any]:
 
 def _text_or_json_string(response: httpx.Response, strict: bool = False) -> str:
     """A ``str`` result: the text, decoded when it is a JSON string (``"tok"`` is ``tok``).
-    JSON that is no string is the text as it came (tolerant), a validation error (strict)."""
+    JSON that is no string is the text as it came (tolerant), a validation error (strict).
+    """
     ctype = response.headers.get("content-type", "")
     if "json" not in ctype.lower():
         return response.text

@@ -131,7 +131,8 @@ _STREAMING_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 class _Streamed(BinaryResponse, Generic[R]):
     """What the sync and async streamed responses share: the unread response and its parser
-    (`read_first`: a JSON body is read in full before parsing; a stream or binary is not)."""
+    (`read_first`: a JSON body is read in full before parsing; a stream or binary is not).
+    """
 
     def __init__(
         self, response: httpx.Response, parse: Callable[[], R], read_first: bool
