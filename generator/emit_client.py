@@ -262,7 +262,7 @@ def header_option_views(api: Api) -> list[tuple[str, str, str, str]]:
     views = []
     for o in api.header_options:
         n = o.py_name
-        value = f'{n} if {n} is None or isinstance({n}, str) else ",".join({n})' if o.kind == "csv" else n
+        value = f'({n} if {n} is None or isinstance({n}, str) else ",".join({n}))' if o.kind == "csv" else n
         views.append((n, _OPTION_HINTS[o.kind], o.wire_name, value))
     return views
 

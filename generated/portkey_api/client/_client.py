@@ -243,9 +243,11 @@ class Portkey(SyncAPIClient):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
                 "x-portkey-debug": debug,
-                "x-portkey-forward-headers": forward_headers
-                if forward_headers is None or isinstance(forward_headers, str)
-                else ",".join(forward_headers),
+                "x-portkey-forward-headers": (
+                    forward_headers
+                    if forward_headers is None or isinstance(forward_headers, str)
+                    else ",".join(forward_headers)
+                ),
                 "x-portkey-strict-open-ai-compliance": strict_open_ai_compliance,
                 "x-portkey-openai-project": openai_project,
                 "x-portkey-openai-organization": openai_organization,
@@ -853,9 +855,11 @@ class AsyncPortkey(AsyncAPIClient):
                 "x-portkey-cache-namespace": cache_namespace,
                 "x-portkey-cache-force-refresh": cache_force_refresh,
                 "x-portkey-debug": debug,
-                "x-portkey-forward-headers": forward_headers
-                if forward_headers is None or isinstance(forward_headers, str)
-                else ",".join(forward_headers),
+                "x-portkey-forward-headers": (
+                    forward_headers
+                    if forward_headers is None or isinstance(forward_headers, str)
+                    else ",".join(forward_headers)
+                ),
                 "x-portkey-strict-open-ai-compliance": strict_open_ai_compliance,
                 "x-portkey-openai-project": openai_project,
                 "x-portkey-openai-organization": openai_organization,

@@ -159,7 +159,8 @@ def _parse_content(content: Any, response_format: Any) -> Any:
 
 def parse_completion(completion: CompletionT, response_format: Any) -> CompletionT:
     """`completion` with each choice's ``message.parsed`` set: the content read as
-    `response_format` (a pydantic class), else None (a refusal, no content, no class)."""
+    `response_format` (a pydantic class), else None (a refusal, no content, no class).
+    """
     for choice in getattr(completion, "choices", None) or ():
         message = getattr(choice, "message", None)
         if message is None:

@@ -763,7 +763,8 @@ class ChatCompletions(SyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> _models.CreateChatCompletionResponse:
         """`create(...)` with its result parsed as openai's `client.chat.completions.parse()`:
-        with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise)."""
+        with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise).
+        """
         from .._runtime import chat_helpers
 
         wire_format = chat_helpers.wire_response_format(response_format)
@@ -1532,7 +1533,8 @@ class AsyncChatCompletions(AsyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> _models.CreateChatCompletionResponse:
         """`create(...)` with its result parsed as openai's `client.chat.completions.parse()`:
-        with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise)."""
+        with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise).
+        """
         from .._runtime import chat_helpers
 
         wire_format = chat_helpers.wire_response_format(response_format)
