@@ -296,61 +296,64 @@ def _check(overlay: Any, check: _Checker) -> None:
         check.error("'actions' must be a non-empty list", "#/actions")
         actions = []
     for index, action in enumerate(actions):
-        where = jp.join("actions", index)
-        if not isinstance(action, dict):
-            check.error(f"action {index} must be a mapping", where)
-            continue
-        target = action.get("target")
-        if not isinstance(target, str):
-            check.error(
-                f"action {index}: 'target' (a JSONPath string) is required",
-                jp.child(where, "target") if "target" in action else where,
-            )
-        else:
-            try:
-                parse_jsonpath(target)
-            except JsonPathError as exc:
-                check.error(
-                    f"action {index}: bad target {target!r}: {exc}",
-                    jp.child(where, "target"),
-                )
-        if "description" in action and not isinstance(action["description"], str):
-            check.error(
-                f"action {index}: 'description' must be a string",
-                jp.child(where, "description"),
-            )
-        remove = action.get("remove", False)
-        if not isinstance(remove, bool):
-            check.error(
-                f"action {index}: 'remove' must be true or false",
-                jp.child(where, "remove"),
-            )
-        has_update = action.get("update") is not None
-        if remove is True and has_update:
-            check.error(
-                f"action {index} has both 'update' and 'remove: true' (update would be "
-                "ignored)",
-                where,
-                hint="split it into two actions",
-            )
-        elif remove is not True and not has_update:
-            check.error(
-                f"action {index} has neither 'update' nor 'remove: true'", where
-            )
-        for key in action:
-            if key not in (
-                "target",
-                "description",
-                "update",
-                "remove",
-            ) and not key.startswith("x-"):
-                check.error(
-                    f"action {index}: unknown field {key!r}",
-                    jp.child(where, key),
-                    hint="allowed: target, description, update, remove, x-*",
-                )
+        _check_action(index, action, check)
     if check.diagnostics:
         raise GeneratorError(check.diagnostics)
+
+
+def _check_action(index: int, action: Any, check: _Checker) -> None:
+    """One action's shape: a mapping with a valid JSONPath target and exactly one of update/remove."""
+    where = jp.join("actions", index)
+    if not isinstance(action, dict):
+        check.error(f"action {index} must be a mapping", where)
+        return
+    target = action.get("target")
+    if not isinstance(target, str):
+        check.error(
+            f"action {index}: 'target' (a JSONPath string) is required",
+            jp.child(where, "target") if "target" in action else where,
+        )
+    else:
+        try:
+            parse_jsonpath(target)
+        except JsonPathError as exc:
+            check.error(
+                f"action {index}: bad target {target!r}: {exc}",
+                jp.child(where, "target"),
+            )
+    if "description" in action and not isinstance(action["description"], str):
+        check.error(
+            f"action {index}: 'description' must be a string",
+            jp.child(where, "description"),
+        )
+    remove = action.get("remove", False)
+    if not isinstance(remove, bool):
+        check.error(
+            f"action {index}: 'remove' must be true or false",
+            jp.child(where, "remove"),
+        )
+    has_update = action.get("update") is not None
+    if remove is True and has_update:
+        check.error(
+            f"action {index} has both 'update' and 'remove: true' (update would be "
+            "ignored)",
+            where,
+            hint="split it into two actions",
+        )
+    elif remove is not True and not has_update:
+        check.error(f"action {index} has neither 'update' nor 'remove: true'", where)
+    for key in action:
+        if key not in (
+            "target",
+            "description",
+            "update",
+            "remove",
+        ) and not key.startswith("x-"):
+            check.error(
+                f"action {index}: unknown field {key!r}",
+                jp.child(where, key),
+                hint="allowed: target, description, update, remove, x-*",
+            )
 
 
 def load_overlay(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:

@@ -115,14 +115,8 @@ def detect(
         return node.get("type") if isinstance(node, dict) else None
 
     arrays = [name for name in props if prop_type(name) == "array"]
-    items = forced.get("items") or ("data" if "data" in arrays else arrays[0] if len(arrays) == 1 else None)
-    if items is None or items not in arrays:
-        if forced:
-            raise _error(
-                raw.key,
-                f"items {items!r} is not an array field of the response (arrays: {arrays})",
-                "name the list field with `items:`",
-            )
+    items = _items_field(raw.key, forced, arrays)
+    if items is None:
         return None
 
     def field_or_none(key: str, default: str | None) -> str | None:
@@ -170,6 +164,20 @@ def detect(
     if first is None:
         first = _first_page(builder, params[param])
     return Pagination("page", items, item_hint, param, params[param].py_name, has_more, None, None, total, first)
+
+
+def _items_field(key: str, forced: Mapping[str, Any], arrays: list[str]) -> str | None:
+    """The list field: the override's `items`, else `data` or the only array field; None: no list."""
+    items = forced.get("items") or ("data" if "data" in arrays else arrays[0] if len(arrays) == 1 else None)
+    if items is None or items not in arrays:
+        if forced:
+            raise _error(
+                key,
+                f"items {items!r} is not an array field of the response (arrays: {arrays})",
+                "name the list field with `items:`",
+            )
+        return None
+    return items
 
 
 def _style(
