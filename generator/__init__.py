@@ -12,12 +12,12 @@ lookups; a forked child on a big spec), which changes the time, never the output
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import fetch, refs, stages
-from . import overlay as overlay_mod
+from . import fetch, quick_check, stages
 from .config import Config, load_config
 from .diagnostics import Diagnostic, GeneratorError, Report, error
 from .formatting import format_tree
@@ -35,7 +35,7 @@ _MODELS_STAND_IN = "\x00portkey-codegen: the models module goes here\x00"
 @dataclass
 class Result:
     files: dict[str, str]  # relative path -> content, everything the run generates
-    api: Any  # ir.Api
+    _api: Any = field(repr=False)  # ir.Api, or a function returning it (see `api`)
     spec_path: Path
     spec_sha256: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -44,6 +44,15 @@ class Result:
     removed: tuple[str, ...] = ()
     stale: list[str] = field(default_factory=list)  # unified diff lines (check mode)
     cache: dict[str, str] = field(default_factory=dict)  # stage -> "hit"/"miss"/... (empty: cache off)
+    bundled: bool = False  # the spec's $refs bundled other files into it
+
+    @property
+    def api(self) -> Any:
+        """The IR (ir.Api). An up-to-date `check` answered by quick_check has none: it is made on
+        first use."""
+        if callable(self._api):
+            self._api = self._api()
+        return self._api
 
 
 @dataclass(frozen=True)
@@ -55,24 +64,54 @@ class Prepared:
     sha256: str
     diagnostics: tuple[Diagnostic, ...]
     document_json: str | None = None  # its JSON (key order kept), when the cache needed it
+    bundled: bool = False  # its $refs bundled other files into it
 
 
 def generate(config: Config, *, check: bool = False) -> Result:
     """Render, then write to `config.out` (or, with check=True, only compare and report stale files)."""
     timer = Timer()
-    result = render_tree(config, timer)
+    cache = open_cache(config)
+    inputs = quick_check.inputs(config) if cache.enabled else ()
+    quick = _up_to_date(config, cache, inputs, timer) if check else None
+    result = quick
+    if result is None:
+        result = render_tree(config, timer, cache)
+        key = quick_check.key(cache, result.spec_path, result.spec_sha256, inputs)
+        quick_check.record(cache, key, result.files, result.diagnostics, result.bundled)
     if config.warnings_as_errors and any(d.severity == "warning" for d in result.diagnostics):
         # --warnings-as-errors: refuse before anything is written
         raise GeneratorError([dataclasses.replace(d, severity="error") for d in result.diagnostics])
     if check:
         with timer.stage("compare"):
-            result.stale = stale_diff(Path(config.out), result.files)
+            result.stale = [] if quick is not None else stale_diff(Path(config.out), result.files)
     else:
         with timer.stage("write"):
             written = write_tree(Path(config.out), result.files, fetch.spec_record(config, result.spec_sha256))
         result.written, result.removed = written.written, written.removed
     result.timings = timer.stages
     return result
+
+
+def _up_to_date(config: Config, cache: Any, inputs: tuple[bytes, ...], timer: Timer) -> Result | None:
+    """`check`'s answer without the pipeline when `config.out` holds what the last run on these
+    very inputs produced (quick_check.py), else None."""
+    if not cache.enabled or (config.spec is not None and fetch.is_url(str(config.spec))):
+        return None  # a URL would be downloaded twice on a miss
+    with timer.stage("quick-check"):
+        spec_path = fetch.resolve_spec(config)
+        try:
+            sha256 = hashlib.sha256(Path(spec_path).read_bytes()).hexdigest()
+        except OSError:
+            return None  # the pipeline says what is wrong with it
+        found = quick_check.up_to_date(cache, quick_check.key(cache, spec_path, sha256, inputs), Path(config.out))
+    if found is None:
+        return None
+    files, diagnostics = found
+
+    def api() -> Any:  # made only if asked for (the CLI never does)
+        return render_tree(config).api
+
+    return Result(files, api, Path(spec_path), sha256, diagnostics, timer.stages, cache=cache.summary())
 
 
 def prepare(config: Config, timer: Timer | None = None, cache: Any = None) -> Prepared:
@@ -124,6 +163,8 @@ def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -
 
 def _read(config: Config, run: stages.Stages) -> tuple[Any, Prepared]:
     """load -> overlay -> resolve $refs: (where diagnostics point, the document to generate from)."""
+    from . import overlay as overlay_mod, refs  # imported here: an up-to-date `check` never reads the spec
+
     spec_path = fetch.resolve_spec(config)  # the given file, a downloaded URL, or the pinned spec
     with run.timer.stage("load"):
         loaded = load_spec(spec_path)
@@ -143,7 +184,7 @@ def _read(config: Config, run: stages.Stages) -> tuple[Any, Prepared]:
     # a multi-file spec: diagnostics name the file each bundled part comes from
     source = refs.BundledSource(loaded, origins) if origins else loaded
     exact = stages.document_json(document) if run.cache.enabled else None
-    return source, Prepared(document, loaded.path, loaded.sha256, (), exact)
+    return source, Prepared(document, loaded.path, loaded.sha256, (), exact, bundled=bool(origins))
 
 
 def _check_pin(config: Config, sha256: str, spec_path: Path) -> None:
@@ -237,7 +278,9 @@ def naming_rules(config: Config) -> Any:
 
 def _result(prepared: Prepared, run: stages.Stages, files: dict[str, str], api: Any, found: list) -> Result:
     summary = run.cache.summary()
-    return Result(files, api, prepared.spec_path, prepared.sha256, found, run.timer.stages, cache=summary)
+    return Result(
+        files, api, prepared.spec_path, prepared.sha256, found, run.timer.stages, cache=summary, bundled=prepared.bundled
+    )
 
 
 def _accept(found: list[Diagnostic], config: Config) -> tuple[Diagnostic, ...]:

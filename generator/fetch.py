@@ -13,25 +13,17 @@ The Portkey YAML is upstream data and is not committed. `spec/pin.yaml` says whe
 * every read of the cached file checks its sha256; a damaged entry is deleted and downloaded
   again, and a download whose sha256 differs from the pin is refused (nothing is stored).
 
-Downloads are bounded: `MAX_BYTES` (the loader's own limit), `TIMEOUT` seconds per network
-operation and `DEADLINE` for the whole transfer; only https, never ``file:`` or another scheme,
-redirects only to https. Plain http is accepted in exactly one case: a mirror on a loopback
-address (127.0.0.0/8, ::1, localhost), which never leaves the machine.
+The download itself (bounded, https only) is download.py, imported only when one is needed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
-import ipaddress
 import os
 import re
 import sys
 import tempfile
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,7 +38,6 @@ __all__ = [
     "UPSTREAM",
     "PinnedSource",
     "cached_spec_path",
-    "download",
     "fetch_pinned",
     "fetch_source",
     "fetch_url",
@@ -59,19 +50,10 @@ __all__ = [
 
 ENV_MIRROR = "PORTKEY_CODEGEN_SPEC_MIRROR"
 UPSTREAM = "https://raw.githubusercontent.com"
-TIMEOUT = 30.0  # seconds, per connect / read
-DEADLINE = 300.0  # seconds for a whole download: a server trickling bytes cannot hold us forever
-CHUNK = 64 * 1024
 
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")  # GitHub resolves an abbreviated commit too; the sha256 fixes the bytes
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-def _max_bytes() -> int:
-    from .load import MAX_BYTES
-
-    return MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -220,6 +202,8 @@ def fetch_source(source: PinnedSource, *, refresh: bool = False) -> Path:
         cached = cached_spec_path(source.sha256)
         if _verified(cached, source.sha256):
             return cached
+    from .download import DownloadError, download  # the network stack: only for a download
+
     url = source.url()
     mirrored = mirror_base() != UPSTREAM
     try:
@@ -277,6 +261,8 @@ def spec_record(config: "Config", sha256: str, commit: str | None = None) -> dic
 
 def fetch_url(url: str) -> Path:
     """`--spec https://...`: download (bounded, https only), cache by sha256, return the file."""
+    from .download import DownloadError, download
+
     try:
         data = download(url)
     except DownloadError as exc:
@@ -286,127 +272,6 @@ def fetch_url(url: str) -> Path:
 
 def is_url(value: object) -> bool:
     return isinstance(value, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) is not None
-
-
-# --- the download itself --------------------------------------------------------------------------
-
-
-class DownloadError(Exception):
-    """Why a download failed, in words (the caller adds what and where)."""
-
-
-def _loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_url(url: str, *, allow_loopback_http: bool) -> urllib.parse.SplitResult:
-    try:
-        parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        raise DownloadError(f"not a valid URL ({exc})") from None
-    if parts.scheme == "https" and parts.hostname:
-        return parts
-    if parts.scheme == "http" and allow_loopback_http and _loopback(parts.hostname):
-        return parts
-    if parts.scheme == "http" and allow_loopback_http:
-        raise DownloadError("plain http is accepted only for a mirror on a loopback address; use https")
-    raise DownloadError(f"only https URLs are fetched (got {parts.scheme or 'no'} scheme)")
-
-
-class _Redirects(urllib.request.HTTPRedirectHandler):
-    max_redirections = 5
-
-    def __init__(self, allow_loopback_http: bool) -> None:
-        self.allow_loopback_http = allow_loopback_http
-
-    def http_error_302(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]
-        # Checked before urllib's own handling, so every refused target gets the same message.
-        location = headers.get("location") or headers.get("uri")
-        if location:
-            newurl = urllib.parse.urljoin(req.full_url, location)
-            try:
-                target = _check_url(newurl, allow_loopback_http=self.allow_loopback_http)
-            except DownloadError as exc:
-                raise DownloadError(f"redirected to {newurl}: {exc}") from None
-            if urllib.parse.urlsplit(req.full_url).scheme == "https" and target.scheme != "https":
-                raise DownloadError(f"redirected to {newurl}: from https to {target.scheme}")
-        return super().http_error_302(req, fp, code, msg, headers)
-
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
-
-
-def _opener(url: urllib.parse.SplitResult, allow_loopback_http: bool) -> urllib.request.OpenerDirector:
-    # Built by hand, not build_opener(): no file:, ftp: or data: handler can ever be reached.
-    opener = urllib.request.OpenerDirector()
-    proxies = {} if _loopback(url.hostname) else None  # loopback never goes through a proxy
-    for handler in (
-        urllib.request.ProxyHandler(proxies),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        _Redirects(allow_loopback_http),
-        urllib.request.HTTPErrorProcessor(),
-        urllib.request.HTTPDefaultErrorHandler(),
-    ):
-        opener.add_handler(handler)
-    return opener
-
-
-def download(
-    url: str,
-    *,
-    max_bytes: int | None = None,
-    timeout: float = TIMEOUT,
-    deadline: float = DEADLINE,
-    allow_loopback_http: bool = False,
-) -> bytes:
-    """The body of `url` (status 200 only). DownloadError says why not, in one phrase."""
-    limit = _max_bytes() if max_bytes is None else max_bytes
-    parts = _check_url(url, allow_loopback_http=allow_loopback_http)
-    request = urllib.request.Request(url, headers={"User-Agent": "portkey-codegen", "Accept-Encoding": "identity"})
-    started = time.monotonic()
-    try:
-        with _opener(parts, allow_loopback_http).open(request, timeout=timeout) as response:
-            if response.status != 200:
-                raise DownloadError(f"HTTP {response.status}")
-            length = response.headers.get("Content-Length")
-            if length is not None and length.isdigit() and int(length) > limit:
-                raise DownloadError(f"{int(length)} bytes is over the {limit}-byte limit")
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                chunk = response.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > limit:
-                    raise DownloadError(f"more than the {limit}-byte limit")
-                if time.monotonic() - started > deadline:
-                    raise DownloadError(f"not complete after {deadline:.0f} s")
-                chunks.append(chunk)
-            if length is not None and length.isdigit() and size != int(length):
-                raise DownloadError(f"cut short: {size} of {length} bytes")
-            return b"".join(chunks)
-    except DownloadError:
-        raise
-    except urllib.error.HTTPError as exc:
-        raise DownloadError(f"HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, DownloadError):
-            raise reason from None
-        raise DownloadError(f"{getattr(reason, 'strerror', None) or reason}") from None
-    except TimeoutError:
-        raise DownloadError(f"no answer within {timeout:.0f} s") from None
-    except (OSError, ValueError, http.client.HTTPException) as exc:  # reset, TLS, cut or malformed answers
-        raise DownloadError(str(exc) or type(exc).__name__) from None
 
 
 def resolve_spec(config: "Config") -> Path:

@@ -22,7 +22,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import fork, ir_codec, prose
+from . import fork, prose
 from .cache import MISS, Cache, tree_digest
 from .config import Config
 from .diagnostics import Diagnostic
@@ -241,8 +241,8 @@ def render(stages: Stages, api: Any, models_source: str, config: Config) -> dict
     inputs = (
         repr(api),
         hashlib.sha256(models_source.encode("utf-8", "surrogatepass")).hexdigest(),
-        repr(_settings(config)),
-        _user_templates(config),
+        repr(settings(config)),
+        user_templates(config),
     )
     return stages.stage("render", inputs, lambda: emit_files(api, models_source, config), valid=_is_files).result()
 
@@ -263,14 +263,16 @@ def tree_key(stages: Stages, config: Config, prepared: Any) -> str | None:
         except OSError:
             return None
     inputs = (
-        prepared.document_json, prepared.sha256, str(prepared.spec_path), names, repr(_settings(config)),
-        _user_templates(config), formatter_identity(),
+        prepared.document_json, prepared.sha256, str(prepared.spec_path), names, repr(settings(config)),
+        user_templates(config), formatter_identity(),
     )  # fmt: skip
     return stages.key("tree", inputs)
 
 
 def tree_get(stages: Stages, key: str | None) -> tuple[dict[str, str], Any, list[Diagnostic]] | None:
     """(files, IR, plan/IR warnings) stored under `key`, or None."""
+    from . import ir_codec  # imported here: an up-to-date `check` (quick_check) never needs the IR
+
     entry = MISS if key is None else stages.cache.get("tree", key)
     if not isinstance(entry, dict):
         return None
@@ -284,6 +286,8 @@ def tree_get(stages: Stages, key: str | None) -> tuple[dict[str, str], Any, list
 
 
 def tree_put(stages: Stages, key: str | None, files: dict[str, str], api: Any, found: list[Diagnostic]) -> None:
+    from . import ir_codec
+
     if key is None:
         return
     try:
@@ -295,12 +299,12 @@ def tree_put(stages: Stages, key: str | None, files: dict[str, str], api: Any, f
     stages.cache.put("tree", key, {"files": files, "api": encoded, "diagnostics": [asdict(d) for d in found]})
 
 
-def _settings(config: Config) -> Config:
+def settings(config: Config) -> Config:
     """The config minus what only steers the run (not the output)."""
     return replace(config, verbose=False, no_cache=False)
 
 
-def _user_templates(config: Config) -> str:
+def user_templates(config: Config) -> str:
     return tree_digest(Path(config.templates)) if config.templates is not None else "-"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from fakes.spec_mirror import Route, SpecMirror
-from portkey_codegen import fetch
+from portkey_codegen import download as dl, fetch
 from portkey_codegen.config import Config
 from portkey_codegen.diagnostics import GeneratorError
 from project_paths import REPO, skip_or_fail
@@ -178,50 +178,50 @@ def test_config_without_spec_resolves_to_the_pinned_download(cache, tmp_path, mo
     ["file:///etc/passwd", "ftp://127.0.0.1/x", "http://example.com/spec.yaml", "data:,openapi", "https:///nohost"],
 )
 def test_only_https_urls_are_fetched(url):
-    with pytest.raises(fetch.DownloadError, match="only https|not a valid URL"):
-        fetch.download(url)
+    with pytest.raises(dl.DownloadError, match="only https|not a valid URL"):
+        dl.download(url)
 
 
 def test_plain_http_only_for_a_loopback_mirror():
-    with pytest.raises(fetch.DownloadError, match="loopback"):
-        fetch.download("http://10.1.2.3/spec.yaml", allow_loopback_http=True)
-    with pytest.raises(fetch.DownloadError, match="only https"):
-        fetch.download("http://127.0.0.1:9/spec.yaml")  # no mirror: loopback http is refused too
+    with pytest.raises(dl.DownloadError, match="loopback"):
+        dl.download("http://10.1.2.3/spec.yaml", allow_loopback_http=True)
+    with pytest.raises(dl.DownloadError, match="only https"):
+        dl.download("http://127.0.0.1:9/spec.yaml")  # no mirror: loopback http is refused too
 
 
 def test_size_limit_from_content_length_and_from_the_body():
     with SpecMirror({"/big": Route(b"x" * 5000), "/unannounced": Route(b"x" * 5000, declared_length=-1)}) as m:
-        with pytest.raises(fetch.DownloadError, match="5000 bytes is over the 1000-byte limit"):
-            fetch.download(m.url + "/big", max_bytes=1000, allow_loopback_http=True)
-        with pytest.raises(fetch.DownloadError, match="more than the 1000-byte limit"):
-            fetch.download(m.url + "/unannounced", max_bytes=1000, allow_loopback_http=True)
-        assert fetch.download(m.url + "/unannounced", max_bytes=5000, allow_loopback_http=True) == b"x" * 5000
+        with pytest.raises(dl.DownloadError, match="5000 bytes is over the 1000-byte limit"):
+            dl.download(m.url + "/big", max_bytes=1000, allow_loopback_http=True)
+        with pytest.raises(dl.DownloadError, match="more than the 1000-byte limit"):
+            dl.download(m.url + "/unannounced", max_bytes=1000, allow_loopback_http=True)
+        assert dl.download(m.url + "/unannounced", max_bytes=5000, allow_loopback_http=True) == b"x" * 5000
 
 
 def test_cut_short_answer_is_refused():
     with SpecMirror({"/cut": Route(b"x" * 100, declared_length=1000)}) as m:
-        with pytest.raises(fetch.DownloadError):
-            fetch.download(m.url + "/cut", allow_loopback_http=True, timeout=2)
+        with pytest.raises(dl.DownloadError):
+            dl.download(m.url + "/cut", allow_loopback_http=True, timeout=2)
 
 
 def test_silent_server_times_out_and_trickling_one_meets_the_deadline():
     with SpecMirror({"/silent": Route(b"x" * 10, delay=3.0), "/trickle": Route(b"x" * 20_000, delay=0.05)}) as m:
-        with pytest.raises(fetch.DownloadError, match="within|timed out"):
-            fetch.download(m.url + "/silent", allow_loopback_http=True, timeout=0.3)
-        with pytest.raises(fetch.DownloadError, match="not complete after"):
-            fetch.download(m.url + "/trickle", allow_loopback_http=True, deadline=0.3)
+        with pytest.raises(dl.DownloadError, match="within|timed out"):
+            dl.download(m.url + "/silent", allow_loopback_http=True, timeout=0.3)
+        with pytest.raises(dl.DownloadError, match="not complete after"):
+            dl.download(m.url + "/trickle", allow_loopback_http=True, deadline=0.3)
 
 
 @pytest.mark.parametrize("target", ["file:///etc/passwd", "http://example.com/x", "ftp://127.0.0.1/x"])
 def test_redirect_off_https_or_off_loopback_is_refused(target):
     with SpecMirror({"/moved": Route(status=302, headers={"Location": target})}) as m:
-        with pytest.raises(fetch.DownloadError, match="redirected to"):
-            fetch.download(m.url + "/moved", allow_loopback_http=True)
+        with pytest.raises(dl.DownloadError, match="redirected to"):
+            dl.download(m.url + "/moved", allow_loopback_http=True)
 
 
 def test_redirect_within_the_loopback_mirror_is_followed():
     with SpecMirror({"/moved": Route(status=301, headers={"Location": "/here"}), "/here": Route(b"ok")}) as m:
-        assert fetch.download(m.url + "/moved", allow_loopback_http=True) == b"ok"
+        assert dl.download(m.url + "/moved", allow_loopback_http=True) == b"ok"
 
 
 # --- --spec https://... against a real TLS server on loopback -------------------------------------
