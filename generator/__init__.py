@@ -12,7 +12,6 @@ lookups; a forked child on a big spec), which changes the time, never the output
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,25 +92,17 @@ def generate(config: Config, *, check: bool = False) -> Result:
 
 
 def _up_to_date(config: Config, cache: Any, inputs: tuple[bytes, ...], timer: Timer) -> Result | None:
-    """`check`'s answer without the pipeline when `config.out` holds what the last run on these
-    very inputs produced (quick_check.py), else None."""
-    if not cache.enabled or (config.spec is not None and fetch.is_url(str(config.spec))):
-        return None  # a URL would be downloaded twice on a miss
+    """`check`'s answer without the pipeline (quick_check.py), or None: run it."""
     with timer.stage("quick-check"):
-        spec_path = fetch.resolve_spec(config)
-        try:
-            sha256 = hashlib.sha256(Path(spec_path).read_bytes()).hexdigest()
-        except OSError:
-            return None  # the pipeline says what is wrong with it
-        found = quick_check.up_to_date(cache, quick_check.key(cache, spec_path, sha256, inputs), Path(config.out))
+        found = quick_check.up_to_date(config, cache, inputs)
     if found is None:
         return None
-    files, diagnostics = found
 
     def api() -> Any:  # made only if asked for (the CLI never does)
         return render_tree(config).api
 
-    return Result(files, api, Path(spec_path), sha256, diagnostics, timer.stages, cache=cache.summary())
+    summary = cache.summary()
+    return Result(found.files, api, found.spec_path, found.sha256, found.diagnostics, timer.stages, cache=summary)
 
 
 def prepare(config: Config, timer: Timer | None = None, cache: Any = None) -> Prepared:
@@ -150,7 +141,7 @@ def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -
     try:
         result = _render(config, prepared, run, validated)
     except Exception as exc:
-        if validation.running:
+        if validation.forked:
             early = validated()  # a validation error explains the failure better
         if isinstance(exc, GeneratorError):  # --lenient: the validation warnings first, they often explain it
             raise type(exc)([_locate(d, source) for d in (*early, *exc.diagnostics)]) from None
@@ -209,38 +200,51 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
     if memo is not None:
         files, api, found = memo
         return _result(prepared, run, files, api, [*validated(), *found])
-    plan, api, report = _lower(config, prepared, run.timer)
-    with run.timer.stage("models-render"):
-        models = stages.models(run, plan, file_header(api))
-    # Validation first (the models child yields the CPU to it): a refused spec costs about the
-    # validation time. The client and server are then rendered while the models are being made.
+    rules = naming_rules(config)
+    plan, report = _plan(prepared, rules, run.timer)
+    with run.timer.stage("models-render"):  # the long pole: started as soon as the plan is known
+        models = stages.models(run, plan, _header(__version__))
+    # Then validation, before anything else is done here (the models child yields the CPU to it):
+    # a refused spec costs about the validation time, and no more than two jobs share the two
+    # cores. The IR, client and server are made while the models are still being made.
     diagnostics = validated()
+    api = _lower(config, prepared, plan, rules, report, run.timer)
     with run.timer.stage("render"):
         files = stages.render(run, api, _MODELS_STAND_IN, config)
     (placed,) = [rel for rel, text in files.items() if text == _MODELS_STAND_IN]  # models.py
     with run.timer.stage("format"):  # the client and server, while the models are still being made
         files = format_tree(files, cache=run.cache, skip=[placed])
+    with run.timer.stage("tree-encode"):
+        encoded = stages.tree_encode(run, tree_key, api)
     with run.timer.stage("models-wait"):
         files[placed] = models.result()
     with run.timer.stage("format-models"):
         files.update(format_tree({placed: files[placed]}, cache=run.cache))
-    stages.tree_put(run, tree_key, files, api, report.items)
+    with run.timer.stage("tree-store"):
+        stages.tree_put(run, tree_key, files, encoded, report.items)
     return _result(prepared, run, files, api, [*diagnostics, *report.items])
 
 
-def _lower(config: Config, prepared: Prepared, timer: Timer) -> tuple[Any, Any, Report]:
-    """The models plan and the IR: (plan, ir.Api, their warnings)."""
+def _plan(prepared: Prepared, rules: Any, timer: Timer) -> tuple[Any, Report]:
+    """The models plan: (plan, its warnings)."""
     # Imported here: an unchanged spec (the whole-tree cache hit) never needs them.
     from . import models as models_mod
-    from .lower.api import build_api, operation_class_names
-    from .lower.params import build_params
+    from .lower.api import operation_class_names
 
     report = Report([])
-    rules = naming_rules(config)
     with timer.stage("models-plan"):
         names = operation_class_names(prepared.document, rules)
         plan = models_mod.plan_models(prepared.document, operation_names=names)
         report.items.extend(plan.warnings)
+    return plan, report
+
+
+def _lower(config: Config, prepared: Prepared, plan: Any, rules: Any, report: Report, timer: Timer) -> Any:
+    """The IR (ir.Api) on the models plan; its warnings go to `report`."""
+    from . import models as models_mod
+    from .lower.api import build_api
+    from .lower.params import build_params
+
     with timer.stage("ir"):
         api = build_api(
             prepared.document,
@@ -254,14 +258,18 @@ def _lower(config: Config, prepared: Prepared, timer: Timer) -> tuple[Any, Any, 
         )
         if "client" in config.parts:
             api = dataclasses.replace(api, params=build_params(plan, api.operations))
-    return plan, api, report
+    return api
 
 
 def file_header(api: Any) -> str:
     """The first lines of every generated file. Nothing from the spec: a new spec then rewrites
     only the files whose code changes (its sha256 is `SPEC_SHA256` in the package __init__)."""
+    return _header(api.generator_version)
+
+
+def _header(version: str) -> str:
     return (
-        f"# Generated by portkey-codegen {api.generator_version} (the spec: SPEC_SHA256 in __init__.py).\n"
+        f"# Generated by portkey-codegen {version} (the spec: SPEC_SHA256 in __init__.py).\n"
         "# Do not edit: regenerate with `portkey-codegen generate`.\n"
     )
 

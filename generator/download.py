@@ -31,7 +31,6 @@ def _max_bytes() -> int:
     return MAX_BYTES
 
 
-
 class DownloadError(Exception):
     """Why a download failed, in words (the caller adds what and where)."""
 

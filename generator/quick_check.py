@@ -21,8 +21,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict
 from pathlib import Path
+from typing import NamedTuple
 
-from .cache import MISS, Cache
+from . import fetch
+from .cache import Cache
 from .config import Config
 from .diagnostics import Diagnostic
 from .output import read_manifest
@@ -48,6 +50,7 @@ def inputs(config: Config) -> tuple[bytes, ...]:
 
 
 def key(cache: Cache, spec_path: Path, spec_sha256: str, others: tuple[bytes, ...]) -> str | None:
+    """The entry of a run on the spec at `spec_path` (its bytes' sha256) and `others` (`inputs`)."""
     return cache.key(KIND, spec_sha256, str(spec_path), *others) if cache.enabled else None
 
 
@@ -64,10 +67,24 @@ def record(cache: Cache, key_: str | None, files: dict[str, str], diagnostics: l
         cache.put(KIND, key_, entry)
 
 
-def up_to_date(cache: Cache, key_: str | None, out: Path) -> tuple[dict[str, str], list[Diagnostic]] | None:
-    """(the files, as on disk; the run's diagnostics) when `out` holds exactly what the recorded
-    run produced, else None (no entry, or anything differs: the caller runs the pipeline)."""
-    entry = MISS if key_ is None else cache.get(KIND, key_)
+class Found(NamedTuple):
+    spec_path: Path
+    sha256: str
+    files: dict[str, str]  # as on disk, which is what the recorded run produced
+    diagnostics: list[Diagnostic]
+
+
+def up_to_date(config: Config, cache: Cache, others: tuple[bytes, ...]) -> Found | None:
+    """What the recorded run on these very inputs produced, when `config.out` holds exactly that;
+    else None (no entry, or anything differs: the caller runs the pipeline)."""
+    if not cache.enabled or (config.spec is not None and fetch.is_url(str(config.spec))):
+        return None  # a URL would be downloaded twice on a miss
+    spec_path = Path(fetch.resolve_spec(config))
+    try:
+        sha256 = hashlib.sha256(spec_path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # the pipeline says what is wrong with it
+    entry = cache.get(KIND, key(cache, spec_path, sha256, others))
     try:
         digests: dict[str, str] = entry["files"]
         found = [Diagnostic(**d) for d in entry["diagnostics"]]
@@ -75,6 +92,13 @@ def up_to_date(cache: Cache, key_: str | None, out: Path) -> tuple[dict[str, str
         return None
     if not isinstance(digests, dict) or not all(isinstance(v, str) for v in digests.values()):
         return None
+    files = _on_disk(Path(config.out), digests)
+    return None if files is None else Found(spec_path, sha256, files, found)
+
+
+def _on_disk(out: Path, digests: dict[str, str]) -> dict[str, str] | None:
+    """The files under `out` when they are exactly those of `digests` (and no leftover of the
+    last run's manifest is there), else None."""
     files: dict[str, str] = {}
     for rel in sorted(set(digests) | set(read_manifest(out, digests))):
         path = out / rel
@@ -89,4 +113,4 @@ def up_to_date(cache: Cache, key_: str | None, out: Path) -> tuple[dict[str, str
         if hashlib.sha256(data).hexdigest() != digests[rel]:
             return None
         files[rel] = data.decode("utf-8")  # hashes to a text that encoded strictly
-    return files, found
+    return files

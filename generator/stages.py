@@ -285,16 +285,25 @@ def tree_get(stages: Stages, key: str | None) -> tuple[dict[str, str], Any, list
         return None
 
 
-def tree_put(stages: Stages, key: str | None, files: dict[str, str], api: Any, found: list[Diagnostic]) -> None:
+def tree_encode(stages: Stages, key: str | None, api: Any) -> Any:
+    """The IR as `tree_put` stores it (None: it is not stored). Done apart from the storing so that
+    it can run while the models are being made."""
     from . import ir_codec
 
     if key is None:
-        return
+        return None
     try:
         encoded = ir_codec.encode_ir(api)
         if ir_codec.decode_ir(encoded) != api:  # only what comes back equal is stored
-            return
+            return None
     except (TypeError, ValueError, RecursionError):
+        return None
+    return encoded
+
+
+def tree_put(stages: Stages, key: str | None, files: dict[str, str], encoded: Any, found: list[Diagnostic]) -> None:
+    """Store the tree under `key`, with the IR as `tree_encode` gave it."""
+    if key is None or encoded is None:
         return
     stages.cache.put("tree", key, {"files": files, "api": encoded, "diagnostics": [asdict(d) for d in found]})
 
