@@ -152,6 +152,27 @@ class _Locator:
         return jp.join(*parts) if parts is not None else None
 
 
+class _IdList(list):
+    """A list that answers `in` from a set: openapi-spec-validator's schema validator dedupes the
+    schemas it visited with `id(schema) in list`, once per schema, which is quadratic (~40% of
+    validating the Portkey spec, more on bigger ones). Only appended to, so the set stays exact."""
+
+    def __init__(self, items: Iterable[Any] = ()) -> None:
+        super().__init__(items)
+        self._seen = set(self)
+
+    def append(self, item: Any) -> None:
+        self._seen.add(item)
+        super().append(item)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._seen
+
+
+# The validator's dedupe registries that `_IdList` replaces (plain lists in openapi-spec-validator).
+_DEDUPE_LISTS = ("visited_schema_ids", "meta_checked_schema_ids")
+
+
 def _located(
     base: type,
     where: Callable[[_Locator, tuple[Any, ...], Any], str | None],
@@ -177,7 +198,13 @@ def _located(
                     pass
             yield err
 
-    return type(f"Located{base.__name__}", (base,), {"__call__": __call__})
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        base.__init__(self, *args, **kwargs)
+        for name in _DEDUPE_LISTS:
+            if type(getattr(self, name, None)) is list:
+                setattr(self, name, _IdList(getattr(self, name)))
+
+    return type(f"Located{base.__name__}", (base,), {"__call__": __call__, "__init__": __init__})
 
 
 def _rel(err: Any) -> list[Any]:

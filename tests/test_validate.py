@@ -336,3 +336,17 @@ def test_every_validation_error_says_how_to_fix_it():
             seen += 1
             assert d.hint and len(d.hint) > 20, d.format()
     assert seen >= 8
+
+
+def test_validator_dedupe_registries_are_set_backed():
+    """openapi-spec-validator dedupes visited schemas with `id in list` (quadratic); ours answer
+    `in` from a set, and the swap happens on the validator the pipeline builds."""
+    from portkey_codegen.validate import _DEDUPE_LISTS, _IdList, _located_validator, _validator_class
+
+    ids = _IdList([1, 2])
+    ids.append(3)
+    assert 3 in ids and 1 in ids and 4 not in ids and list(ids) == [1, 2, 3]
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}
+    validator = _located_validator(_validator_class("3.0.3"))(document)
+    schema_validator = validator.keyword_validators_registry["schema"]
+    assert all(isinstance(getattr(schema_validator, name), _IdList) for name in _DEDUPE_LISTS)
