@@ -16,6 +16,16 @@ from . import ir
 
 def encode_ir(value: Any) -> dict[str, Any]:
     layouts: dict[str, list[str]] = {}
+    names_of: dict[type, tuple[str, ...]] = {}  # per IR class: its field names, checked once
+
+    def field_names(cls: type) -> tuple[str, ...]:
+        if getattr(ir, cls.__name__, None) is not cls:
+            raise TypeError(f"not an IR class: {cls!r}")
+        fields = dataclasses.fields(cls)
+        if any(not f.init for f in fields):
+            raise TypeError(f"{cls.__name__} has fields outside __init__")
+        layouts[cls.__name__] = [f.name for f in fields]
+        return tuple(f.name for f in fields)
 
     def enc(value: Any) -> Any:
         if value is None or isinstance(value, (str, bool, int)):
@@ -24,15 +34,12 @@ def encode_ir(value: Any) -> dict[str, Any]:
             if value != value or value in (float("inf"), float("-inf")):
                 raise ValueError("non-finite float")
             return value
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            cls = type(value)
-            if getattr(ir, cls.__name__, None) is not cls:
-                raise TypeError(f"not an IR class: {cls!r}")
-            fields = dataclasses.fields(value)
-            if any(not f.init for f in fields):
-                raise TypeError(f"{cls.__name__} has fields outside __init__")
-            layouts.setdefault(cls.__name__, [f.name for f in fields])
-            return {"$ir": [cls.__name__, *(enc(getattr(value, f.name)) for f in fields)]}
+        cls = type(value)
+        names = names_of.get(cls)
+        if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+            names = names_of[cls] = field_names(cls)
+        if names is not None:
+            return {"$ir": [cls.__name__] + [enc(getattr(value, name)) for name in names]}
         if isinstance(value, tuple):
             return {"$t": [enc(v) for v in value]}
         if isinstance(value, frozenset):
