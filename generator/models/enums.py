@@ -1,6 +1,6 @@
 """How an enum reaches the models: an Enum class of its own with member names we choose
 (``x-enum-varnames``), or a ``Literal`` for a single value (``x-enum-field-as-literal``).
-These are the only places the models step decides an enum's rendering."""
+(An argument's type hint for an enum is hints.py's: its ``Literal``, or the Enum class.)"""
 
 from __future__ import annotations
 
