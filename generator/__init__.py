@@ -190,7 +190,8 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
 def _lower(config: Config, prepared: Prepared, timer: Timer) -> tuple[Any, Any, Report]:
     """The models plan and the IR: (plan, ir.Api, their warnings)."""
     # Imported here: an unchanged spec (the whole-tree cache hit) never needs them.
-    from . import models as models_mod
+    from .models.hints import type_hint
+    from .models.plan import plan_models
     from .lower.api import build_api, operation_class_names
     from .lower.params import build_params
 
@@ -198,12 +199,12 @@ def _lower(config: Config, prepared: Prepared, timer: Timer) -> tuple[Any, Any, 
     rules = naming_rules(config)
     with timer.stage("models-plan"):
         names = operation_class_names(prepared.document, rules)
-        plan = models_mod.plan_models(prepared.document, operation_names=names)
+        plan = plan_models(prepared.document, operation_names=names)
         report.items.extend(plan.warnings)
     with timer.stage("ir"):
         api = build_api(
             prepared.document,
-            type_hint=lambda schema, ptr: models_mod.type_hint(plan, schema, ptr),
+            type_hint=lambda schema, ptr: type_hint(plan, schema, ptr),
             class_for_pointer=plan.class_for_pointer,
             rules=rules,
             spec_sha256=prepared.sha256,
