@@ -278,6 +278,7 @@ def _warn_path_rule_used(
             f'with naming "operation-id", operations {", ".join(r.key for r in renamed)} got one name from '
             f"their operationIds; the path rule names them instead: {_listed(renamed, names)}",
             pointer=renamed[0].pointer,
+            code="naming",
             hint="give them distinct operationIds, or name them under `operations:` in the naming overrides (spec/names.yaml)",
         )
     without = [r for r in raws if r.key not in rules.operations and not _usable_id(r)]
@@ -287,6 +288,7 @@ def _warn_path_rule_used(
             f'with naming "operation-id", {count} without operationId: the path rule names '
             f"{'them' if len(without) != 1 else 'it'}: {_listed(without, names)}",
             pointer=without[0].pointer,
+            code="naming",
             hint="give them operationIds, name them under `operations:` in the naming overrides (spec/names.yaml), "
             'or set naming = "path" for path names throughout',
         )
