@@ -8,9 +8,11 @@ Method names come from a rule over the path and HTTP method, never from a counte
 When the rule gives two operations one name, each is named after its operationId instead
 (PUT /pet and POST /pet/{petId}: pet.update_pet, pet.update_pet_with_form); operations without
 one whose paths differ only in punctuation get it spelled out (/a-b: a_dash_b.list).
-With config `naming = "operation-id"` an operation with an operationId is
-<first static path segment>.<operationId in snake_case> (GET /user/login loginUser:
-user.login_user); the rule above names the others.
+With `naming = "operation-id"` (the default unless the names file says otherwise: the Portkey
+preset's says "path"; resolved in portkey_codegen.resolve_naming) an operation with an
+operationId is <first static path segment>.<operationId in snake_case> (GET /user/login
+loginUser: user.login_user); the rule above names the others, and those whose operationIds give
+one name or hide a sub-resource, each with a warning naming the rule.
 spec/names.yaml overrides any of them by "METHOD /path".
 """
 
