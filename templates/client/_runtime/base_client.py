@@ -116,6 +116,9 @@ class _Call:
         return self
 
     def __exit__(self, t: object, e: object, tb: object) -> None:
+        self.close_files()
+
+    def close_files(self) -> None:
         for handle in self.opened:
             handle.close()
 
@@ -327,7 +330,7 @@ class _BaseClient(Generic[_H, _S]):
         try:
             call.request = request = self._build(opts, call.opened)
         except BaseException:
-            call.__exit__(None, None, None)  # files opened before the failure
+            call.close_files()  # those opened before the failure
             raise
         retries = self._retries(opts)
         call.attempts = Attempts(self.retry_policy, request, retries, self.clock)
