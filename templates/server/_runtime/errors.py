@@ -85,6 +85,11 @@ class HTTPError(Exception):
     def __init__(
         self, status: int, message: str, **details: Unpack[ErrorDetails]
     ) -> None:
+        unknown = details.keys() - ErrorDetails.__annotations__.keys()
+        if unknown:  # as a mistyped keyword argument would be
+            raise TypeError(
+                f"unknown error details {sorted(unknown)}; known: {list(ErrorDetails.__annotations__)}"
+            )
         super().__init__(message)
         self.status = int(status)
         self.message = message
