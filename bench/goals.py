@@ -92,6 +92,9 @@ def rounds(runs: int, spec: Path, bad: Path, synth: tuple[Path, Path] | None) ->
         config = ["--config", str(synth[1])]
         commands["synthetic refusal"] = ([*cli, "generate", *config], synth_env, (refusal_cache,))
         commands["synthetic validation"] = ([*cli, "validate", *config], synth_env, (refusal_cache,))
+    for name, (cmd, cmd_env, _) in commands.items():
+        cache_dir = cmd_env.get("PORTKEY_CODEGEN_CACHE_DIR")
+        print(f"{name}: {'PORTKEY_CODEGEN_CACHE_DIR=' + cache_dir + ' ' if cache_dir else ''}{' '.join(cmd)}")
     found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
     for r in range(runs):
         print(f"round {r + 1}/{runs}", file=sys.stderr)
