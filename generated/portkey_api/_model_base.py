@@ -83,7 +83,8 @@ class PortkeyRootModel(RootModel[RootT]):
         warnings: bool = True,
     ) -> Any:
         """The root value as plain data: a dict for an object (a map, a model member of a union),
-        a list for an array, the value itself for a scalar; switches as on PortkeyModel."""
+        a list for an array, the value itself for a scalar; switches as on PortkeyModel.
+        """
         return self.model_dump(
             mode=mode,
             by_alias=use_api_names,

@@ -14,10 +14,15 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+import typing_extensions
 
 from .common import NOT_GIVEN
 from .streaming import AsyncStream, Stream
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = [
     "AsyncChatCompletionStream",
@@ -32,10 +37,16 @@ __all__ = [
     "FunctionToolCallArgumentsDoneEvent",
     "RefusalDeltaEvent",
     "RefusalDoneEvent",
+    "ResponseFormatT",
     "parse_completion",
     "wire_response_format",
 ]
 
+# parse()'s response format class, as openai's: what `choices[i].message.parsed` is typed as;
+# None (the default) when parse() is given none. typing_extensions: TypeVar defaults (PEP 696).
+ResponseFormatT = typing_extensions.TypeVar(
+    "ResponseFormatT", bound="BaseModel | None", default=None
+)
 CompletionT = TypeVar("CompletionT")
 ChunkT = TypeVar("ChunkT")
 
