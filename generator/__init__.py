@@ -26,7 +26,9 @@ from .output import stale_diff, write_tree
 from .stages import Timer, open_cache
 
 __version__ = "0.2.0"
-__all__ = ["generate", "prepare", "render_tree", "Config", "load_config", "Result", "GeneratorError", "Timer"]
+__all__ = [
+    "generate", "prepare", "render_tree", "resolve_naming", "Config", "load_config", "Result", "GeneratorError", "Timer"
+]
 
 # Stands in for the models module while the client and server are rendered (they only place it).
 _MODELS_STAND_IN = "\x00portkey-codegen: the models module goes here\x00"
@@ -190,7 +192,8 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
 def _lower(config: Config, prepared: Prepared, timer: Timer) -> tuple[Any, Any, Report]:
     """The models plan and the IR: (plan, ir.Api, their warnings)."""
     # Imported here: an unchanged spec (the whole-tree cache hit) never needs them.
-    from . import models as models_mod
+    from .models.hints import type_hint
+    from .models.plan import plan_models
     from .lower.api import build_api, operation_class_names
     from .lower.params import build_params
 
@@ -198,12 +201,12 @@ def _lower(config: Config, prepared: Prepared, timer: Timer) -> tuple[Any, Any, 
     rules = naming_rules(config)
     with timer.stage("models-plan"):
         names = operation_class_names(prepared.document, rules)
-        plan = models_mod.plan_models(prepared.document, operation_names=names)
+        plan = plan_models(prepared.document, operation_names=names)
         report.items.extend(plan.warnings)
     with timer.stage("ir"):
         api = build_api(
             prepared.document,
-            type_hint=lambda schema, ptr: models_mod.type_hint(plan, schema, ptr),
+            type_hint=lambda schema, ptr: type_hint(plan, schema, ptr),
             class_for_pointer=plan.class_for_pointer,
             rules=rules,
             spec_sha256=prepared.sha256,
@@ -229,10 +232,36 @@ def naming_rules(config: Config) -> Any:
     """The naming rules of `config.names` (spec/names.yaml), or the defaults."""
     from .lower.operations import Overrides  # with the IR builder: not on the unchanged-spec path
 
-    data = None
+    data = _names_data(config)
+    return Overrides.from_mapping(data, naming=resolve_naming(config, data)[0])
+
+
+def _names_data(config: Config) -> Any:
     if config.names is not None and Path(config.names).is_file():
-        data = load_spec(Path(config.names)).document
-    return Overrides.from_mapping(data, naming=config.naming)
+        return load_spec(Path(config.names)).document
+    return None
+
+
+def resolve_naming(config: Config, names_data: Any = ...) -> tuple[str, str]:
+    """(method naming mode, why): `naming` from the config or --naming; else `naming:` in the names
+    file (the Portkey preset's says "path", so Portkey's output keeps its names); else
+    "operation-id", the default for every other spec."""
+    from .config import NAMING_MODES
+
+    if config.naming is not None:
+        return config.naming, "set by `naming` in [tool.portkey-codegen] or --naming"
+    data = _names_data(config) if names_data is ... else names_data
+    value = data.get("naming") if isinstance(data, dict) else None
+    if value is None:
+        return "operation-id", 'the default for a spec whose names file sets no `naming`; `naming = "path"` for path names'
+    if value not in NAMING_MODES:
+        names = Path(str(config.names))
+        raise error(
+            f"invalid naming {value!r} in the names file",
+            **load_spec(names).where("#/naming"),
+            hint="naming is one of: " + ", ".join(NAMING_MODES),
+        )
+    return str(value), f"from `naming:` in {config.names}"
 
 
 def _result(prepared: Prepared, run: stages.Stages, files: dict[str, str], api: Any, found: list) -> Result:

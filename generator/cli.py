@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, generate
-from .config import load_config
+from .config import NAMING_MODES, load_config
 from .diagnostics import GeneratorError, InternalError
 from .formatting import FormattingError
 
@@ -58,6 +58,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-overlay", action="store_true", help="apply no overlay (ignore the configured one)")
     p.add_argument("--names", type=Path, help="naming rules and overrides (YAML, like spec/names.yaml)")
     p.add_argument("--no-names", action="store_true", help="use the built-in naming rules only")
+    p.add_argument(
+        "--naming", choices=NAMING_MODES,
+        help="method names from the path (GET /user/login: user.login.list) or the operationId "
+        "(user.login_user); default: the names file's `naming`, else operation-id",
+    )  # fmt: skip
     p.add_argument("--no-pin", action="store_true", help="ignore the pin: no sha256 check, no download")
     p.add_argument("--spec-changed", action="store_true", help="accept a spec whose sha256 differs from the pin")
     p.add_argument("--lenient", action="store_true", help="report spec validation errors as warnings")
@@ -170,6 +175,7 @@ def _config(args: argparse.Namespace):
         parts=parts,
         spec_changed=args.spec_changed or None,
         lenient=args.lenient or None,
+        naming=getattr(args, "naming", None),
         verbose=args.verbose or None,
         no_cache=getattr(args, "no_cache", False) or None,
         warnings_as_errors=getattr(args, "warnings_as_errors", False) or None,
@@ -264,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     print_diagnostics(result.diagnostics, verbose=verbose, quiet=config.quiet)
     if args.verbose:
+        from . import resolve_naming
+
+        print("naming: %s (%s)" % resolve_naming(config), file=sys.stderr)
         _print_timings(result.timings, sys.stderr)
     if args.command == "check":
         if result.stale:

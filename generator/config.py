@@ -30,7 +30,9 @@ class Config:
     templates: Path | None = None  # user templates overriding built-in ones by file name
     spec_changed: bool = False  # accept a spec whose sha256 differs from the pin
     lenient: bool = False  # validation errors become warnings
-    naming: str = "path"  # method names: "path" (the path rule) or "operation-id" (see README)
+    # method names: "path" (the path rule) or "operation-id" (see README); None: the names file's
+    # `naming` (the Portkey preset's says "path"), else "operation-id" (resolve_naming in __init__)
+    naming: str | None = None
     allow_remote_refs: bool = False
     verbose: bool = False
     no_cache: bool = False  # skip the stage cache (see generator/cache.py)
@@ -119,7 +121,7 @@ def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (),
             continue
         if name in PATH_KEYS:
             value = _path_value(name, value, Path.cwd())
-            origin[name] = "--" + name.replace("_", "-")
+        origin[name] = "--" + name.replace("_", "-")
         values[name] = value
     for name in without:
         values.pop(name, None)
@@ -137,7 +139,7 @@ def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (),
         check_package_name(str(values["package_name"]))
     known = {f.name for f in fields(Config)}
     cfg = Config(**{k: v for k, v in values.items() if k in known})
-    if cfg.naming not in NAMING_MODES:
+    if cfg.naming is not None and cfg.naming not in NAMING_MODES:
         raise error(
             f"invalid naming {cfg.naming!r} (from {origin.get('naming', 'naming')})",
             hint="naming is one of: " + ", ".join(NAMING_MODES),

@@ -6,7 +6,7 @@ from typing import Any
 
 from .config import Config
 from .ir import Api
-from .models import MODEL_BASE_MODULE
+from .models.render import MODEL_BASE_MODULE
 from .render import make_env, render, static_file
 
 

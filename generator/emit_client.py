@@ -10,6 +10,7 @@ import jinja2
 from . import typeref as tr
 from .ir import Api, Argument, Operation, RequestKey, RequestType, TypeRef
 from .lower.arguments import NOT_GIVEN_TYPE
+from .naming import CALL_OPTIONS
 from .textsafe import py_literal
 from .render import render, static_files
 
@@ -210,6 +211,7 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
         "schemes": api.security_schemes,
         "auth_headers": auth_header_items(api),
         "header_options": header_option_views(api),
+        "call_options": CALL_OPTIONS,  # every method's per-call keywords, reserved in naming.METHOD_SCOPE
     }
     files = {
         f"{pkg}/client/__init__.py": render(env, "client/__init__.py.j2", **ctx),

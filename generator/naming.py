@@ -18,8 +18,9 @@ Schema/class/enum/field naming (used by the models step):
   client module per top-level resource), clear of :data:`MODULE_RESERVED`.
 
 Client and server naming (used by generator/lower/): one :class:`Scope` per namespace of the
-generated code (client module, client class, constructor, method, route endpoint, create_app,
-params module, RequestContext) holding the names the templates use there; the suffixes of
+generated code (client module, client class, constructor, method, create_app, params module,
+RequestContext) holding the names the templates use there (their own locals start with `_`, which
+no spec-made name does: only public keywords and names a body reads need reserving); the suffixes of
 derived names (``Input``, ``Service``, ``Param``, ``Resource``, ``Client``, ``_resource``); and
 the functions that apply them (``input_class_name``, ``service_class_name``, ``app_keyword``,
 ``resource_class_name``, ``client_class_name``, ``MethodNames``, ``server_group_name``).
@@ -348,7 +349,7 @@ def module_names(names: Iterable[str], *, suffix: str) -> dict[str, str]:
 #
 # Every reserved list of the client and server templates is here, one per scope, with the
 # suffixes that move a clashing name aside. tests/test_template_locals.py renders a probe spec
-# whose names are every template local and checks with `ast` that no template local is shadowed.
+# whose names are every name the templates use and checks with `ast` that none is shadowed.
 
 
 class Scope:
@@ -364,10 +365,6 @@ class Scope:
 
     def __or__(self, other: Iterable[str]) -> frozenset[str]:
         return self.reserved | frozenset(other)
-
-    def local(self, name: str) -> str:
-        """`name` with ``_`` appended when the scope uses it (an endpoint's `_body`...)."""
-        return f"{name}_" if name in self.reserved else name
 
     def identifier(self, text: str) -> str:
         """A snake_case identifier for `text`, clear of keywords and of this scope's names."""
@@ -408,25 +405,36 @@ CLIENT_CLASS_SCOPE = Scope(
         "with_raw_response",
     },
 )  # fmt: skip
-#: The client constructor: its own arguments, the client attributes (each scheme is stored as
-#: `self.<name>`), the names its body and copy() use.
+#: The per-call options every client method takes after its own arguments: (keyword, annotation,
+#: default). templates/client/resource.py.j2 writes the signature and the forwarding from this
+#: tuple (the chat helpers forward them too), and METHOD_SCOPE reserves the keywords.
+CALL_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("extra_headers", "Mapping[str, object] | None", "None"),
+    ("extra_query", "Mapping[str, object] | None", "None"),
+    ("extra_body", "Mapping[str, object] | None", "None"),
+    ("timeout", "float | httpx.Timeout | None | NotGiven", "NOT_GIVEN"),
+    ("max_retries", "int | NotGiven", "NOT_GIVEN"),
+)
+
+# The scopes below hold only names a spec-made name can take: the templates' own locals all start
+# with `_` (no spec-made name does), so what remains is public keywords and the module-level and
+# builtin names a body reads. tests/test_template_locals.py checks both directions with `ast`.
+
+#: The client constructor and copy(): their fixed keywords, the client attributes (each scheme is
+#: stored as `self.<name>`), and the builtins and imports their bodies read.
 CONSTRUCTOR_SCOPE = Scope(
     "client constructor",
     CLIENT_CLASS_SCOPE
-    | {"base_url", "timeout", "max_retries", "default_headers", "default_query", "http_client", "self"}
-    | {"strict_response_validation"}
-    | {"os", "isinstance", "super", "base_url_given", "str", "frozenset"}
-    | {"headers", "urls", "follows", "new", "base_urls", "auth_headers"},
+    | {"self", "base_url", "timeout", "max_retries", "retry_policy", "default_headers", "default_query"}
+    | {"http_client", "strict_response_validation", "base_urls", "auth_headers"}
+    | {"os", "base64", "isinstance", "super", "str", "frozenset"},
 )
-#: A client method: the per-call options every method takes, and what its body calls (`cast(...)`,
-#: `bool(stream)`, `isinstance(body, NotGiven)`, a list method's `lambda page_query: ...`).
+#: A client method: `self`, its per-call options, and what its body reads (`cast(...)`,
+#: `bool(stream)`, `isinstance(body, NotGiven)`, `builtins.<name>` when a parameter shadows one).
 METHOD_SCOPE = Scope(
     "client method",
-    {"self", "extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "cls"}
-    | {"cast", "bool", "isinstance", "page_query", "SyncPage", "AsyncPaginator", "PageRule"},
+    {"self", *(keyword for keyword, _, _ in CALL_OPTIONS), "cast", "bool", "isinstance", "builtins"},
 )
-#: Locals of a server route's endpoint function: its parameters take `name_` instead.
-ENDPOINT_SCOPE = Scope("route endpoint", {"_ctx", "_body", "_request", "_service", "_mock", "_router", "_input"})
 #: create_app(): its keywords that are not resources, and what its body calls.
 APP_SCOPE = Scope(
     "create_app",

@@ -34,6 +34,7 @@ from urllib.parse import unquote, urlsplit
 from . import pointer as jp
 from .diagnostics import Diagnostic, GeneratorError
 from .load import MAX_BYTES, decode_spec_bytes, load_yaml_text, read_limited
+from .schema import HTTP_METHODS
 
 if TYPE_CHECKING:
     from .load import LoadedSpec
@@ -43,7 +44,6 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _NAME_CHARS = re.compile(
     r"[^A-Za-z0-9._-]+"
 )  # OpenAPI 3.0 component keys: ^[a-zA-Z0-9.\-_]+$
-_OPERATIONS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 # --- walking ---------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "securitySchemes": "map:securityscheme", "links": "map:link", "callbacks": "map:callback",
         "pathItems": "map:pathitem",
     },
-    "pathitem": {**{m: "operation" for m in _OPERATIONS}, "parameters": "list:parameter"},
+    "pathitem": {**{m: "operation" for m in HTTP_METHODS}, "parameters": "list:parameter"},
     "operation": {
         "parameters": "list:parameter", "requestBody": "requestbody", "responses": "map:response",
         "callbacks": "map:callback",

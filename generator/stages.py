@@ -193,18 +193,18 @@ MODELS_NICE = 10
 
 
 def models(stages: Stages, plan: Any, header: str) -> Pending:
-    """models.render_models(plan, header) (datamodel-code-generator), in a child on a big spec.
+    """render_models(plan, header) (datamodel-code-generator), in a child on a big spec.
 
     Looked up by everything it reads of `plan`: the rewritten spec, the planned class and field
-    names (its dcg options live in models.py, so they are in cache.fingerprint()). With the cache
+    names (its dcg options live in models/render.py, so they are in cache.fingerprint()). With the cache
     on, dcg runs on the spec with its descriptions replaced by tokens and the docstrings are
     filled in afterwards (prose.py), so a wording change is a hit. Without the cache, or if filling
     in fails, this is plain ``render_models(plan, header=header)``.
     """
-    from . import models as models_mod  # not on the unchanged-spec path (a whole-tree hit)
+    from .models import render as dcg  # not on the unchanged-spec path (a whole-tree hit)
 
     def plain() -> str:
-        return models_mod.render_models(plan, header=header)
+        return dcg.render_models(plan, header=header)
 
     if not stages.cache.enabled:
         return stages.stage("models", None, plain, fork=True, nice=MODELS_NICE, valid=_is_str)
@@ -220,7 +220,7 @@ def models(stages: Stages, plan: Any, header: str) -> Pending:
         inputs = None
     # render_models writes `header.rstrip("\n")` and then dcg's output: render without one
     body = stages.stage(
-        "models", inputs, lambda: models_mod.render_models(replace(plan, spec=spec), header=""),
+        "models", inputs, lambda: dcg.render_models(replace(plan, spec=spec), header=""),
         fork=True, nice=MODELS_NICE, valid=_is_str,
     )  # fmt: skip
 

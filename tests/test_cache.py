@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from portkey_codegen import Config, load_config, open_cache, render_tree
-from portkey_codegen import models as models_mod
 from portkey_codegen.cache import MISS, Cache, default_dir, fingerprint, tree_digest
 from portkey_codegen.diagnostics import GeneratorError
 from portkey_codegen.formatting import format_tree
+from portkey_codegen.models.plan import plan_models
+from portkey_codegen.models.render import render_models
 from portkey_codegen.prose import fill_docstrings, prose_skeleton, template_descriptions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -373,7 +374,7 @@ def plan_for(spec_path: Path):
 
     config = config_for(spec_path, spec_path.parent / "out")
     prepared = prepare(config, cache=Cache(None))
-    return models_mod.plan_models(
+    return plan_models(
         prepared.document, operation_names=operation_class_names(prepared.document, naming_rules(config))
     )
 
@@ -382,11 +383,11 @@ def test_filled_docstrings_equal_plain_dcg_on_adversarial_text(tmp_path):
     plan = plan_for(write_spec(tmp_path, small_spec(extra_schemas=ADVERSARIAL)))
     templated, texts = template_descriptions(plan.spec)
     assert len(texts) >= 15 and next(iter(texts)).startswith("Zq8Pkcg")  # Zq9Pkcg is taken by a schema name
-    body = models_mod.render_models(replace(plan, spec=templated), header="")
+    body = render_models(replace(plan, spec=templated), header="")
     filled = fill_docstrings(body, texts)
     assert filled is not None
-    assert "# h" + filled == models_mod.render_models(plan, header="# h\n")
-    assert "# h" + filled != models_mod.render_models(replace(plan, spec=templated), header="# h\n")
+    assert "# h" + filled == render_models(plan, header="# h\n")
+    assert "# h" + filled != render_models(replace(plan, spec=templated), header="# h\n")
 
 
 def test_fill_docstrings_refuses_tokens_outside_docstrings():
@@ -490,7 +491,7 @@ def test_real_spec_output_is_identical_with_and_without_cache(tmp_path, portkey_
     from portkey_codegen import file_header
     from portkey_codegen.formatting import format_python
 
-    slow_models = models_mod.render_models(plan_for_config(config2), header=file_header(fast.api))
+    slow_models = render_models(plan_for_config(config2), header=file_header(fast.api))
 
     assert fast.files["portkey_api/models.py"] == format_python(slow_models, "models.py")
     assert '"reworded"' in fast.files["portkey_api/models.py"]
@@ -501,7 +502,7 @@ def plan_for_config(config: Config):
     from portkey_codegen.lower.api import operation_class_names
 
     prepared = prepare(config, cache=Cache(None))
-    return models_mod.plan_models(
+    return plan_models(
         prepared.document, operation_names=operation_class_names(prepared.document, naming_rules(config))
     )
 

@@ -111,7 +111,7 @@ def test_template_override_adds_a_header_to_every_method(tmp_path, monkeypatch):
     client = client_mod.StreamingFixture(
         example_api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(handler))
     )
-    result = client.chat.completions.create(model="m", messages=[])
+    result = client.chat.create_chat_completion(model="m", messages=[])
     assert result.id == "c1"
     assert seen[0].headers["x-team"] == "search"
     assert seen[0].headers["x-example-api-key"] == "k"

@@ -113,6 +113,7 @@ def test_bad_header_options_are_clear_errors():
         "kind": ({"options": {"x": "number"}}, "kind 'number'"),
         "clash": ({"options": {"api_key": "str"}}, "already the client's security scheme"),
         "name": ({"options": {"Bad-Name": "str"}}, "not a snake_case Python name"),
+        "private": ({"options": {"_headers": "str"}}, "not a snake_case Python name"),  # template locals are `_`-named
         "header": ({"options": {"x": {"header": "bad header"}}}, "is not a header name"),
     }
     for data, words in cases.values():

@@ -79,7 +79,7 @@ THING = {"id": "t1", "count": 7, "created_at": "2024-01-02T03:04:05Z", "kind": "
 
 
 def thing(c: Any) -> Any:
-    return c.things.retrieve("t1")
+    return c.things.get_thing("t1")
 
 
 # ----------------------------------------------------------------------------- item 4
@@ -232,7 +232,7 @@ STRINGS = {"plain": "tok", "escapes": 'a"b\\c\u00e9\n', "empty": ""}
 @pytest.mark.parametrize("name", list(STRINGS))
 def test_json_string_response_is_decoded(small, mode, strict, name):
     value = STRINGS[name]
-    got = run(small, mode, json_reply(value), lambda c: c.token.list(), classes=SMALL,
+    got = run(small, mode, json_reply(value), lambda c: c.token.get_token(), classes=SMALL,
               strict_response_validation=strict)
     assert got == value
 
@@ -241,7 +241,7 @@ def test_json_string_response_is_decoded(small, mode, strict, name):
 def test_json_body_that_is_no_string_for_a_string_response(small, mode):
     # Tolerant: the text as it came (no silent loss); strict: a validation error.
     body = {"token": "tok"}
-    got = run(small, mode, json_reply(body), lambda c: c.token.list(), classes=SMALL)
+    got = run(small, mode, json_reply(body), lambda c: c.token.get_token(), classes=SMALL)
     assert json.loads(got) == body
     with pytest.raises(small.APIResponseValidationError):
-        run(small, mode, json_reply(body), lambda c: c.token.list(), classes=SMALL, strict_response_validation=True)
+        run(small, mode, json_reply(body), lambda c: c.token.get_token(), classes=SMALL, strict_response_validation=True)

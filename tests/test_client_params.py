@@ -34,16 +34,16 @@ from request_types_api.client.params import CompoundParam, FilterParam, NodePara
 
 client = Client(base_url="http://127.0.0.1:9")
 tree: NodeParam = {"name": "root", "children": [{"name": "leaf", "kind": "fast"}], "kind": 'it\\'s "slow"'}
-assert_type(client.nodes.create(name="root", children=[tree, models.Node(name="model")]), models.Node)
+assert_type(client.nodes.create_node(name="root", children=[tree, models.Node(name="model")]), models.Node)
 compound: CompoundParam = {"filters": [{"key": "a", "value": 1.5, "not": True, "x-extra": "e"}], "from": "x"}
 nested: FilterParam = {"filters": [compound, {"key": "b", "value": "v"}], "from": "y"}
-client.filters.create(filter=nested, mode="fast", labels={"l": {"id": 1, "text": "t"}})
-client.nodes.create(name="root", children=[{"name": "leaf", "kind": "slow"}])  # E: not an enum value
-client.nodes.create(name="root", children=[{"nam": "leaf"}])  # E: misspelt key
-client.filters.create(filter={"key": "a"})  # E: a required key missing
-client.filters.create(filter={"key": "a", "value": [1]})  # E: wrong value type
-client.filters.create(filter={"filters": [], "form": "x"})  # E: misspelt key of a functional TypedDict
-client.filters.create(filter={"key": "a", "value": 1}, labels={"l": {"text": "t"}})  # E: key of the allOf base missing
+client.filters.apply_filter(filter=nested, mode="fast", labels={"l": {"id": 1, "text": "t"}})
+client.nodes.create_node(name="root", children=[{"name": "leaf", "kind": "slow"}])  # E: not an enum value
+client.nodes.create_node(name="root", children=[{"nam": "leaf"}])  # E: misspelt key
+client.filters.apply_filter(filter={"key": "a"})  # E: a required key missing
+client.filters.apply_filter(filter={"key": "a", "value": [1]})  # E: wrong value type
+client.filters.apply_filter(filter={"filters": [], "form": "x"})  # E: misspelt key of a functional TypedDict
+client.filters.apply_filter(filter={"key": "a", "value": 1}, labels={"l": {"text": "t"}})  # E: key of the allOf base missing
 bad_tree: NodeParam = {"name": "root", "children": [{"name": 1}]}  # E: wrong type, two levels down
 """
 
@@ -105,7 +105,7 @@ def test_dicts_go_on_the_wire_as_they_are(generated: Path) -> None:
 
     client = Client(base_url="http://127.0.0.1:9", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
     flt = {"filters": [{"key": "a", "value": 1.5, "not": True, "x-extra": "e"}], "from": "x"}
-    client.filters.create(filter=flt, labels={"l": {"id": 1, "text": "t"}})  # type: ignore[arg-type]
+    client.filters.apply_filter(filter=flt, labels={"l": {"id": 1, "text": "t"}})  # type: ignore[arg-type]
     assert json.loads(sent[0].content) == {"filter": flt, "labels": {"l": {"id": 1, "text": "t"}}}
 
 

@@ -98,11 +98,11 @@ def spec_title() -> str:
 
 def test_user_agent_names_the_spec_api_sync_and_async(petstore: types.ModuleType, server: PetServer) -> None:
     with petstore.SwaggerPetstore(base_url=server.url) as client:
-        assert client.pets.create(name="Rex").name == "Rex"
+        assert client.pets.create_pet(name="Rex").name == "Rex"
 
     async def run() -> None:
         async with petstore.AsyncSwaggerPetstore(base_url=server.url) as client:
-            assert (await client.pets.retrieve("p1")).id == "p1"
+            assert (await client.pets.get_pet("p1")).id == "p1"
 
     asyncio.run(run())
     product = user_agent_product(spec_title(), "petstore_api")
@@ -143,16 +143,16 @@ def retried_calls(petstore: types.ModuleType, server: PetServer, mode: str, **op
     async def run_async() -> None:
         async with petstore.AsyncSwaggerPetstore(base_url=server.url, **options) as client:
             for _ in range(2):
-                assert (await client.pets.create(name="Rex")).name == "Rex"
-            assert (await client.pets.retrieve("p1")).id == "p1"
+                assert (await client.pets.create_pet(name="Rex")).name == "Rex"
+            assert (await client.pets.get_pet("p1")).id == "p1"
 
     if mode == "async":
         asyncio.run(run_async())
         return
     with petstore.SwaggerPetstore(base_url=server.url, **options) as client:
         for _ in range(2):
-            assert client.pets.create(name="Rex").name == "Rex"
-        assert client.pets.retrieve("p1").id == "p1"
+            assert client.pets.create_pet(name="Rex").name == "Rex"
+        assert client.pets.get_pet("p1").id == "p1"
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
@@ -179,9 +179,9 @@ def test_retry_headers_can_be_switched_off(petstore: types.ModuleType, server: P
 
 def test_no_key_without_retries_and_a_given_key_wins(petstore: types.ModuleType, server: PetServer) -> None:
     with petstore.SwaggerPetstore(base_url=server.url, max_retries=0) as client:
-        client.pets.create(name="Rex")
+        client.pets.create_pet(name="Rex")
         server.fail = [500, 200]
-        client.with_options(max_retries=1).pets.create(name="Rex", extra_headers={"Idempotency-Key": "mine"})
+        client.with_options(max_retries=1).pets.create_pet(name="Rex", extra_headers={"Idempotency-Key": "mine"})
     seen = attempts(server)
     assert "idempotency-key" not in seen[0]  # never retried: nothing to deduplicate
     assert [h.get("idempotency-key") for h in seen[1:]] == ["mine", "mine"]

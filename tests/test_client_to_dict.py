@@ -67,7 +67,7 @@ def small(vendored: Path) -> Iterator[types.ModuleType]:
 
 
 def widget(small: types.ModuleType, mode: str, body: dict[str, Any]) -> Any:
-    return run(small, mode, json_reply(body), lambda c: c.widgets.retrieve("w1"), classes=CLASSES)
+    return run(small, mode, json_reply(body), lambda c: c.widgets.get_widget("w1"), classes=CLASSES)
 
 
 def models(small: types.ModuleType) -> Any:
@@ -149,7 +149,7 @@ def test_vendored_package_imports_relatively_under_w_error(vendored):
         body["kind"] = "medium"  # tolerated: must not warn under -W error
         transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
         client = ToDictFixture(base_url="http://api.test", http_client=httpx.Client(transport=transport))
-        got = client.widgets.retrieve("w1")
+        got = client.widgets.get_widget("w1")
         assert isinstance(got, Widget), type(got)
         assert json.loads(got.to_json()) == got.to_dict(mode="json") == body
         print("ok")

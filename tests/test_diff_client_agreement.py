@@ -125,7 +125,7 @@ def old_client(tmp_path_factory):
 
 def _call(pkg: Any, body: dict[str, Any], **options: Any) -> Any:
     http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body)))
-    return pkg.Agree(base_url="http://agree.test", http_client=http, max_retries=0, **options).things.retrieve("t1")
+    return pkg.Agree(base_url="http://agree.test", http_client=http, max_retries=0, **options).things.get_thing("t1")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -10,7 +10,8 @@ import pytest
 from portkey_codegen import Config, GeneratorError, render_tree
 from portkey_codegen.cli import main
 from portkey_codegen.diagnostics import Diagnostic, InternalError
-from portkey_codegen.models import check_rendered, plan_models
+from portkey_codegen.models.check import check_rendered
+from portkey_codegen.models.plan import plan_models
 
 LENIENT_THEN_FAILS = """\
 openapi: 3.0.3
@@ -67,7 +68,7 @@ def test_internal_error_exits_3_and_bad_input_2(tmp_path: Path, monkeypatch: pyt
     def broken(*_a: object, **_k: object) -> str:
         raise InternalError(Diagnostic("error", "internal error: boom", pointer="#/components/schemas/P"))
 
-    monkeypatch.setattr("portkey_codegen.models.render_models", broken)
+    monkeypatch.setattr("portkey_codegen.models.render.render_models", broken)
     assert main([*args, "--lenient"]) == 3
     err = capsys.readouterr().err
     assert "internal error: boom" in err and f"{spec}:6:" in err and "please report it" in err
@@ -79,7 +80,7 @@ def test_internal_error_exits_3_and_bad_input_2(tmp_path: Path, monkeypatch: pyt
 REFUSAL = """
 import sys, time
 from pathlib import Path
-from portkey_codegen import models
+from portkey_codegen.models import render as dcg
 from portkey_codegen.cli import main
 
 spec, marker = Path(sys.argv[1]), Path(sys.argv[2])
@@ -88,7 +89,7 @@ def never_finishes(*args, **kwargs):  # datamodel-code-generator that hangs, in 
     marker.write_text("models rendering started")
     time.sleep(600)
 
-models.render_models = never_finishes
+dcg.render_models = never_finishes
 sys.exit(main(["generate", "--spec", str(spec), "--out", str(spec.parent / "out"), "--no-cache"]))
 """
 

@@ -152,9 +152,9 @@ def test_header_options_clear_of_the_constructor_scope(api):
     from portkey_codegen.lower.operations import Overrides
     from portkey_codegen.naming import CONSTRUCTOR_SCOPE
 
-    for name in sorted(n for n in CONSTRUCTOR_SCOPE.reserved if n.isidentifier() and n.islower())[:5] + ["headers"]:
+    for name in sorted(n for n in CONSTRUCTOR_SCOPE.reserved if n.isidentifier() and n.islower())[:5] + ["isinstance"]:
         rules = Overrides.from_mapping({"header_options": {"options": {name: "str"}}})
-        with pytest.raises(GeneratorError, match="constructor argument or local"):
+        with pytest.raises(GeneratorError, match="constructor argument, attribute or a name its body reads"):
             _header_options(rules, api.root, {}, {})
     rules = Overrides.from_mapping({"header_options": {"prefix": "x-p-", "options": {"trace_id": "str"}}})
     (option,) = _header_options(rules, api.root, {}, {})

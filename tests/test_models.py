@@ -17,14 +17,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from portkey_codegen import pointer as jp
 from portkey_codegen.diagnostics import GeneratorError
-from portkey_codegen.models import (
-    SchemaPlan,
-    check_rendered,
-    plan_models,
-    render_models,
-    rendered_classes,
-)
-from portkey_codegen.models import type_hint as type_ref
+from portkey_codegen.models.check import check_rendered, rendered_classes
+from portkey_codegen.models.hints import type_hint as type_ref
+from portkey_codegen.models.plan import SchemaPlan, plan_models
+from portkey_codegen.models.render import render_models
 from portkey_codegen.typeref import render
 from project_paths import SHARED_SPEC
 
@@ -602,7 +598,8 @@ def test_real_spec_plan_is_deterministic_and_pure(real, real_doc):
 
 _RENDER_SCRIPT = """
 import sys, yaml
-from portkey_codegen.models import plan_models, render_models
+from portkey_codegen.models.plan import plan_models
+from portkey_codegen.models.render import render_models
 doc = yaml.load(open(sys.argv[1], encoding="utf-8").read(), Loader=yaml.CSafeLoader)
 sys.stdout.write(render_models(plan_models(doc), header=sys.argv[2]))
 """
@@ -681,9 +678,9 @@ def test_real_spec_examples_validate(real, owner, prop, where, example):
     ],
 )
 def test_default_fits(schema, value, fits):
-    from portkey_codegen.models import _default_fits
+    from portkey_codegen.models.defaults import default_fits
 
-    assert _default_fits(schema, value) is fits
+    assert default_fits(schema, value) is fits
 
 
 def test_mismatched_defaults_are_left_out_of_the_plan():

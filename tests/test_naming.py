@@ -208,3 +208,32 @@ def test_enum_member_names_always_distinct(values):
 def test_names_are_pure():
     assert class_name("chat.completion-chunk") == class_name("chat.completion-chunk")
     assert enum_member_names(["a", "A"]) == enum_member_names(["a", "A"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="_-. aZ9$é", max_size=12))
+def test_no_sanitised_name_starts_with_an_underscore(text):
+    """The templates' own locals all start with `_` (tests/test_template_locals.py): every name the
+    sanitiser makes from spec or names.yaml text must not, so none can take a template local."""
+    from portkey_codegen.naming import (
+        METHOD_SCOPE,
+        MethodNames,
+        app_keyword,
+        model_field_name,
+        py_name,
+        service_class_name,
+    )
+
+    made = [snake_name(text), py_name(text), model_field_name(text), class_name(text), enum_member_name(text)]
+    made += [MethodNames(METHOD_SCOPE.reserved).claim(text, "query"), app_keyword(text), service_class_name(text)]
+    assert [n for n in made if n.startswith("_")] == []
+
+
+def test_names_yaml_names_are_sanitised_too():
+    """A server-group name given in names.yaml goes through the sanitiser as spec text does."""
+    from portkey_codegen.lower.api import build_servers
+    from portkey_codegen.lower.operations import NamingRules
+
+    doc = {"servers": [{"url": "https://a.test"}], "x-server-groups": {"Other": [{"url": "https://b.test"}]}}
+    groups, _ = build_servers(doc, NamingRules(servers={"Other": "_Control-Plane"}), None)
+    assert sorted(groups) == ["control_plane", "default"]

@@ -65,11 +65,11 @@ def _sent(package: Any, **arguments: Any) -> list[str]:
         return httpx.Response(200, json={})
 
     client = client_mod.Styles(base_url="http://127.0.0.1:9", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    client.items.list(**arguments)
+    client.items.list_items(**arguments)
 
     async def async_call() -> None:
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        await client_mod.AsyncStyles(base_url="http://127.0.0.1:9", http_client=http).items.list(**arguments)
+        await client_mod.AsyncStyles(base_url="http://127.0.0.1:9", http_client=http).items.list_items(**arguments)
 
     asyncio.run(async_call())
     assert urls[0] == urls[1], "sync and async send the same query"
@@ -152,7 +152,7 @@ def test_client_and_server_agree(package: Any) -> None:
         return httpx.Response(answer.status_code, content=answer.content, headers=answer.headers)
 
     client = client_mod.Styles(base_url="http://test", http_client=httpx.Client(transport=httpx.MockTransport(bridge)))
-    client.items.list(tags=["a", "b"], pipes=[5], spaces=["s t"], filter={"size": 9, "labels": ["z"]}, opts={"verbose": False})
+    client.items.list_items(tags=["a", "b"], pipes=[5], spaces=["s t"], filter={"size": 9, "labels": ["z"]}, opts={"verbose": False})
     got = seen["input"]
     assert (got.tags, got.pipes, got.spaces) == (["a", "b"], [5], ["s", "t"])  # a space inside an item splits it
     assert (got.filter.size, got.filter.labels, got.opts.verbose) == (9, ["z"], False)

@@ -83,6 +83,11 @@ def test_api_md_lists_every_operation(portkey_result, portkey_spec_path):
     assert "| `client.chat.completions.create(...)` | `POST /chat/completions` |" in text
     # a path argument first; `...` when the method also takes keyword arguments (header options)
     assert re.search(r"`client\.configs\.retrieve\(slug(, \.\.\.)?\)` \| `GET /configs/\{slug\}`", text)
+    # every paginated list says how it pages: a list that does not page is "one page", never "single"
+    for op in (o for o in portkey_result.api.operations if o.pagination):
+        row = next(r for r in rows if f"| `{op.http_method.upper()} {op.path}` |" in r)
+        expected = "one page)" if op.pagination.style == "single" else f": {op.pagination.style}"
+        assert expected in row, row
 
 
 def test_committed_output_is_current(portkey_result):

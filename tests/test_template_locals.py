@@ -22,9 +22,17 @@ from portkey_codegen import Config, render_tree
 from portkey_codegen.diagnostics import GeneratorError
 from portkey_codegen.lower.api import build_security
 from portkey_codegen.lower.operations import NamingRules
-from portkey_codegen.naming import CLIENT_CLASS_SCOPE, MODULE_RESERVED, class_name, snake_name
+from portkey_codegen.naming import (
+    APP_SCOPE,
+    CLIENT_CLASS_SCOPE,
+    CONSTRUCTOR_SCOPE,
+    METHOD_SCOPE,
+    MODULE_RESERVED,
+    class_name,
+    snake_name,
+)
 
-NEUTRAL = [f"zzq{i}" for i in range(60)]
+NEUTRAL = [f"zzq{i}" for i in range(80)]
 
 
 def _template_made(names: set[str]) -> set[str]:
@@ -32,6 +40,18 @@ def _template_made(names: set[str]) -> set[str]:
     return {n for n in names if not n.startswith("zzq")}
 STATIC = ("_pagination.py", "models.py")  # and every module of the _runtime/ folders (see below)
 FIXED = {"stream", "after", "limit", "data", "has_more", "file", "items", "things", "uploads", "blobs", "pages", "id"}
+FIXED |= {"chats", "sockets", "others", "response_format", "answer"}
+# names.yaml of the probe: every constructor feature (credentials of each kind read from the
+# environment, a server group, header options), chat helpers and a WebSocket method. Its own
+# names start with `zzq` so that they count as spec-made.
+NAMES = {
+    "env_prefix": "ZZQ",
+    "servers": {"ZzqOtherServers": "zzqother"},
+    "security": {"basic": "zzqbasic", "bearer": "zzqbearer", "key": "zzqkey", "query": "zzqquery"},
+    "header_options": {"prefix": "x-zzq-", "options": {"zzqcsv": "csv", "zzqjson": "json", "zzqflag": "bool"}},
+    "chat_helpers": ["POST /chats"],
+    "websockets": ["GET /sockets"],
+}
 
 
 def _spec(args: list[str], resources: list[str]) -> dict:
@@ -73,15 +93,41 @@ def _spec(args: list[str], resources: list[str]) -> dict:
             }
         },
     }
+    answer = {"type": "object", "properties": {"answer": string}}
+    helpers = {"type": "object", "properties": {**chat["properties"], "response_format": {"type": "object"}}}
+    both = {"application/json": {"schema": {"$ref": "#/components/schemas/Answer"}}, "text/event-stream": {"schema": string}}
+    paths["/chats"] = {
+        "post": {
+            "requestBody": {"required": True, "content": {"application/json": {"schema": helpers}}},
+            "responses": {"200": {"description": "ok", "content": both}},
+        }
+    }
+    paths["/sockets"] = {"get": {"parameters": query, "responses": ok}}
+    paths["/others"] = {"get": {"servers": [{"url": "https://other.test"}], "responses": ok}}
     for r in resources:
         paths[f"/{r}"] = {"get": {"operationId": f"probe_{r}", "responses": ok}}
-    return {"openapi": "3.0.3", "info": {"title": "Probe", "version": "1"}, "paths": paths}
+    schemes = {
+        "basic": {"type": "http", "scheme": "basic"},
+        "bearer": {"type": "http", "scheme": "bearer"},
+        "key": {"type": "apiKey", "in": "header", "name": "x-zzq-key"},
+        "query": {"type": "apiKey", "in": "query", "name": "zzq_query"},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Probe", "version": "1"},
+        "servers": [{"url": "https://probe.test"}],
+        "x-server-groups": {"ZzqOtherServers": [{"url": "https://other.test"}]},
+        "security": [{"key": []}],
+        "paths": paths,
+        "components": {"schemas": {"Answer": answer}, "securitySchemes": schemes},
+    }
 
 
 def _render(tmp: Path, spec: dict) -> dict[str, str]:
-    path = tmp / "probe.json"
+    path, names = tmp / "probe.json", tmp / "names.json"
     path.write_text(json.dumps(spec), "utf-8")
-    config = Config(spec=path, out=tmp / "out", package_name="probe", root=tmp, no_cache=True)
+    names.write_text(json.dumps(NAMES), "utf-8")  # JSON is YAML
+    config = Config(spec=path, out=tmp / "out", package_name="probe", root=tmp, names=names, no_cache=True)
     files = render_tree(config).files.items()
     # What the templates render (the runtimes and the models are copied or made by other means).
     return {rel: text for rel, text in files if rel.endswith(".py") and not rel.endswith(STATIC) and "/_runtime/" not in rel}
@@ -172,7 +218,7 @@ def renders(tmp_path_factory):
         module_names |= _module_names(text)
     args = sorted(n for n in template_names if _producible(n) and n not in FIXED)
     assert len(args) <= len(NEUTRAL), "more template names than neutral slots: grow NEUTRAL"
-    assert {"page_query", "cast", "isinstance", "type"} <= set(args)  # the probe reaches the method bodies
+    assert {"self", "extra_headers", "cast", "isinstance", "type"} <= set(args)  # the probe reaches the method bodies
     # Resources named after module-level names (as class names) and create_app's own names.
     resources = {snake_name(n) for n in module_names if n[:1].isupper() and class_name(snake_name(n)) == n}
     resources |= {n for n in app_names if _producible(n)}
@@ -209,7 +255,7 @@ def _create_app(files: dict[str, str]) -> ast.AST:
 def test_no_create_app_keyword_shadows_a_template_name(renders):
     neutral, probe, _, _ = renders
     template = _create_app(neutral)
-    resources = {"things", "blobs", "uploads", "pages", "zzres"}  # the neutral spec's
+    resources = {"things", "blobs", "uploads", "pages", "chats", "sockets", "others", "zzres"}  # the neutral spec's
     own = set(_parameters(template)) - resources
     assert {"mock", "prefix", "lifespan"} <= own
     used = (own | _evaluated_names(template)) - resources
@@ -247,14 +293,21 @@ def _evaluated_names(fn: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(body) if isinstance(n, ast.Name) and id(n) not in skip} - own
 
 
-def test_a_credential_named_like_a_constructor_name_is_refused(renders):
-    neutral, _, _, _ = renders
-    client = next(text for rel, text in neutral.items() if rel.endswith("client/_client.py"))
+def _constructor_names(files: dict[str, str]) -> set[str]:
+    """What the template itself names in the client constructor and copy() (parameters and names
+    their bodies read) that a credential or header option could take: not the spec's own."""
+    client = next(text for rel, text in files.items() if rel.endswith("client/_client.py"))
     names = set()
     for qual, fn, params, _ in _functions(client):
         if qual.split("#")[0].endswith(("__init__", "copy")):
             names |= {n for n in params | _evaluated_names(fn) if _producible(n)}
-    assert {"headers", "base_url_given"} <= names
+    return _template_made(names)
+
+
+def test_a_credential_named_like_a_constructor_name_is_refused(renders):
+    neutral, _, _, _ = renders
+    names = _constructor_names(neutral)
+    assert {"timeout", "isinstance", "base64", "os"} <= names  # the probe reaches both bodies
     accepted = []
     for name in sorted(names - {"self"}):
         doc = {"components": {"securitySchemes": {"k": {"type": "apiKey", "in": "header", "name": name}}}}
@@ -264,3 +317,50 @@ def test_a_credential_named_like_a_constructor_name_is_refused(renders):
             continue
         accepted.append(name)
     assert not accepted, f"credentials that would shadow a constructor name: {accepted}"
+
+
+def _bound(fn: ast.AST) -> set[str]:
+    """Names a function binds for itself: assignments, comprehension targets, imports (not the
+    resource classes a client property imports: spec-made), nested defs a decorator does not
+    register, and a lambda's parameters (a lambda has no public signature)."""
+    names = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)} if isinstance(fn, ast.Lambda) else set()  # type: ignore[attr-defined]
+    body = fn.body if isinstance(fn.body, list) else [fn.body]  # type: ignore[attr-defined]
+    for node in (n for b in body for n in ast.walk(b)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and not (getattr(node, "module", "") or "").startswith("resources."):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list:
+            names.add(node.name)
+    return names
+
+
+def test_template_locals_are_private(renders):
+    """Every name a template binds inside a generated function starts with `_` (a spec-made name
+    never does: tests/test_naming.py); re-binding the function's own parameter is allowed."""
+    neutral, probe, _, _ = renders
+    problems = []
+    for rel, text in [*neutral.items(), *probe.items()]:
+        for qual, fn, params, _ in _functions(text):
+            own = set() if isinstance(fn, ast.Lambda) else params
+            public = sorted(n for n in _bound(fn) - own if not n.startswith("_"))
+            if public:
+                problems.append(f"{rel} {qual.split('#')[0]}: {public}")
+    assert not problems, "template locals without a leading `_`:\n" + "\n".join(sorted(set(problems)))
+
+
+def test_reserved_sets_hold_only_what_the_templates_use(renders):
+    """naming's scopes, derived from the rendering: a name the template uses and the scope lacks
+    could be shadowed; a name the scope holds and no template uses takes a spec name for nothing."""
+    neutral, probe, _, _ = renders
+    used = _constructor_names(neutral)
+    assert sorted(used - CONSTRUCTOR_SCOPE.reserved) == []
+    assert sorted(CONSTRUCTOR_SCOPE.reserved - CLIENT_CLASS_SCOPE.reserved - used) == []
+    in_methods: set[str] = set()
+    for files in (neutral, probe):  # the probe: a parameter named like a builtin makes it `builtins.x`
+        for rel, text in files.items():
+            if "/client/resources/" in rel:
+                in_methods |= {n for _, _, params, names in _functions(text) for n in params | names}
+    assert sorted(METHOD_SCOPE.reserved - in_methods) == []
+    app = _create_app(neutral)
+    assert sorted(APP_SCOPE.reserved - set(_parameters(app)) - _evaluated_names(app)) == []

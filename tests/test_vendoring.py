@@ -83,7 +83,7 @@ def test_client_works_in_a_fresh_venv(runtime_venv):
             body = json.loads(request.content)
             return httpx.Response(200, json={"id": "c1", "text": body["model"]})
         client = StreamingFixture(example_api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-        print(client.chat.completions.create(model="m1", messages=[]).text)
+        print(client.chat.create_chat_completion(model="m1", messages=[]).text)
         """,
     )
     assert proc.returncode == 0, proc.stderr

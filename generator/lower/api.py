@@ -82,7 +82,7 @@ def build_servers(document: Mapping[str, Any], rules: NamingRules, env_prefix: s
     for key, servers in (document.get("x-server-groups") or {}).items():
         if not isinstance(servers, list):
             continue
-        name = rules.servers.get(str(key)) or snake_name(re.sub(r"Servers?$", "", str(key)) or str(key))
+        name = snake_name(rules.servers.get(str(key)) or re.sub(r"Servers?$", "", str(key)) or str(key))
         name = server_group_name(name, groups)
         add(name, servers)
         by_key.setdefault(_url_key(servers), name)
@@ -295,7 +295,8 @@ def build_api(
     ops = with_parsed_types(ops, document, type_hint, class_for_pointer)
     ops = [finish(op) for op in ops]
     ops.sort(key=lambda o: (o.resource, o.method_name))
-    client_name = client_class_name(naming.client_name or client_name_from_title(str(info.get("title") or "")))
+    named = class_name(naming.client_name) if naming.client_name else None  # names.yaml text: sanitised too
+    client_name = client_class_name(named or client_name_from_title(str(info.get("title") or "")))
     root = build_resource_tree(ops, client_name)
     _check_scheme_names(schemes, root, groups)
     return Api(
@@ -322,9 +323,9 @@ def build_api(
 def _header_options(
     rules: Overrides, root: Any, groups: Mapping[str, ServerGroup], schemes: Mapping[str, SecurityScheme]
 ) -> tuple[HeaderOption, ...]:
-    """names.yaml `header_options`, clear of the constructor's other argument names and locals."""
+    """names.yaml `header_options`, clear of the constructor's other argument names and of what its body reads."""
     taken = {
-        **{n: "constructor argument or local" for n in CONSTRUCTOR_SCOPE.reserved},
+        **{n: "constructor argument, attribute or a name its body reads" for n in CONSTRUCTOR_SCOPE.reserved},
         **{child.name: "resource client." + child.name for child in root.children},
         **{g.py_name + "_url": "server-group argument" for g in groups.values()},
         **{s.py_name: f"security scheme {s.key!r}" for s in schemes.values()},

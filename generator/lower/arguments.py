@@ -25,7 +25,7 @@ from ..ir import (
     TypeRef,
     WireDecoding,
 )
-from ..naming import ENDPOINT_SCOPE, request_type_name, safe_identifier
+from ..naming import request_type_name, safe_identifier
 
 NOT_GIVEN_TYPE = tr.name("NotGiven")
 # The stream flag's type when the method is not an overload variant (see emit_client's overloads).
@@ -161,7 +161,7 @@ def _is_simple(t: TypeRef) -> bool:
     )
 
 
-def _parameter_input(p: Parameter, local: str) -> InputField:
+def _parameter_input(p: Parameter) -> InputField:
     simple = _is_simple(p.type) and not (p.location != "query" and _has_list(p.type))
     # Objects (and lists outside the query string) travel as JSON text: read a string, then
     # validate it into the declared type (a 400 names the parameter when it does not parse).
@@ -176,10 +176,10 @@ def _parameter_input(p: Parameter, local: str) -> InputField:
     if p.location == "path":
         # The route variable is the wire name when that is an identifier (FastAPI matches it through
         # the alias), else the local name itself (no alias; the OpenAPI output renames it back).
-        alias = p.wire_name if p.wire_name.isidentifier() and p.wire_name != local else None
+        alias = p.wire_name if p.wire_name.isidentifier() and p.wire_name != p.py_name else None
     wire_type = p.type if simple else tr.STR
     required = p.required or p.location == "path"
-    return InputField(p.py_name, local, alias, p.location, "param", p.type, wire_type, required, decode, delimiter, p.description)
+    return InputField(p.py_name, p.py_name, alias, p.location, "param", p.type, wire_type, required, decode, delimiter, p.description)
 
 
 def _body_inputs(body: RequestBody | None, taken: set[str]) -> list[InputField]:
@@ -192,7 +192,7 @@ def _body_inputs(body: RequestBody | None, taken: set[str]) -> list[InputField]:
     if body.kind in ("multipart", "form") and body.fields:
         out = []
         for f in body.fields:
-            local = ENDPOINT_SCOPE.local(f.py_name)
+            local = f.py_name  # the endpoint's own names start with `_`, which no spec-made name does
             if f.is_file:
                 upload = tr.name("UploadFile")
                 t = tr.list_of(upload) if any(_is_list(m) for m in tr.members(f.type)) else upload
@@ -215,14 +215,13 @@ def server_route(op: Operation) -> dict[str, Any]:
     inputs: list[InputField] = []
     route_path, renames = op.path, []
     for p in op.path_params:
-        local = ENDPOINT_SCOPE.local(p.py_name)
-        var = p.wire_name if p.wire_name.isidentifier() else local
+        var = p.wire_name if p.wire_name.isidentifier() else p.py_name
         route_path = route_path.replace("{" + p.wire_name + "}", "{" + var + "}")
         if var != p.wire_name:
             renames.append((var, p.wire_name))
-        inputs.append(_parameter_input(p, local))
+        inputs.append(_parameter_input(p))
     for p in op.query_params + op.header_params + op.cookie_params:
-        inputs.append(_parameter_input(p, ENDPOINT_SCOPE.local(p.py_name)))
+        inputs.append(_parameter_input(p))
     inputs += _body_inputs(op.body, {p.py_name for p in op.parameters})
     return {"inputs": tuple(inputs), "route_path": route_path, "route_renames": tuple(renames)}
 

@@ -25,7 +25,7 @@ from ..ir import HeaderOption
 
 KINDS = ("str", "bool", "json", "csv")
 _HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
-_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # no leading `_`: the templates' own locals have one
 
 
 def _fail(message: str, hint: str) -> GeneratorError:

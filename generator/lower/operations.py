@@ -8,9 +8,11 @@ Method names come from a rule over the path and HTTP method, never from a counte
 When the rule gives two operations one name, each is named after its operationId instead
 (PUT /pet and POST /pet/{petId}: pet.update_pet, pet.update_pet_with_form); operations without
 one whose paths differ only in punctuation get it spelled out (/a-b: a_dash_b.list).
-With config `naming = "operation-id"` an operation with an operationId is
-<first static path segment>.<operationId in snake_case> (GET /user/login loginUser:
-user.login_user); the rule above names the others.
+With `naming = "operation-id"` (the default unless the names file says otherwise: the Portkey
+preset's says "path"; resolved in portkey_codegen.resolve_naming) an operation with an
+operationId is <first static path segment>.<operationId in snake_case> (GET /user/login
+loginUser: user.login_user); the rule above names the others, and those whose operationIds give
+one name or hide a sub-resource, each with a warning naming the rule.
 spec/names.yaml overrides any of them by "METHOD /path".
 """
 
@@ -183,18 +185,17 @@ def assign_names(
                 raise GeneratorError(Diagnostic("error", f"empty name override for {raw.key}", file="spec/names.yaml"))
             names[raw.key] = (tuple(parts[:-1]), parts[-1])
         elif rules.mode == "operation-id" and _usable_id(raw):
-            # client.<first path segment>.<operationId>: GET /user/login loginUser -> user.login_user
-            first = next((py_name(seg) for seg, is_param in _segments(raw.path) if not is_param), "root")
-            names[raw.key] = ((first,), py_name(raw.op["operationId"]))
+            names[raw.key] = _operation_id_name(raw)
         else:
-            names[raw.key] = derive_name(
-                raw.method, raw.path, rules.actions, all_paths, frozenset(methods[raw.path])
-            )
+            names[raw.key] = _path_name(raw, rules, all_paths, methods)
     for key, name in names.items():
         if not name[0]:
-            names[key] = (("root",), name[1])  # a path like "/" has no resource: give it one
+            names[key] = (("root",), name[1])  # an override without a resource
+    renamed = _operation_id_clashes(raws, names, rules, all_paths, methods) if rules.mode == "operation-id" else []
     _fall_back_to_operation_ids(raws, names, rules)
     _spell_out_punctuation(raws, names, rules, report)
+    if rules.mode == "operation-id" and report is not None:
+        _warn_path_rule_used(raws, names, rules, renamed, report)
     owners: dict[tuple[tuple[str, ...], str], str] = {}
     problems = []
     pointers = {raw.key: raw.pointer for raw in raws}
@@ -226,6 +227,79 @@ def assign_names(
     if problems:
         raise GeneratorError(problems)
     return names
+
+
+def _operation_id_name(raw: RawOperation) -> tuple[tuple[str, ...], str]:
+    """client.<first static path segment>.<operationId>: GET /user/login loginUser -> user.login_user."""
+    first = next((py_name(seg) for seg, is_param in _segments(raw.path) if not is_param), "root")
+    return (first,), py_name(raw.op["operationId"])
+
+
+def _path_name(
+    raw: RawOperation, rules: NamingRules, all_paths: frozenset[str], methods: Mapping[str, set[str]]
+) -> tuple[tuple[str, ...], str]:
+    """The path rule's name; a path like "/" has no resource, so it gets `root`."""
+    resource, method = derive_name(raw.method, raw.path, rules.actions, all_paths, frozenset(methods[raw.path]))
+    return resource or ("root",), method
+
+
+def _operation_id_clashes(
+    raws: list[RawOperation],
+    names: dict[str, tuple[tuple[str, ...], str]],
+    rules: NamingRules,
+    all_paths: frozenset[str],
+    methods: Mapping[str, set[str]],
+) -> list[RawOperation]:
+    """`naming = "operation-id"`: operations whose operationIds give one name (``getPet`` and
+    ``get_pet`` under /pet, or an operationId equal to another operation's path-rule name) or
+    whose method would hide a sub-resource (``user.logout`` beside ``user.logout.list``) are named
+    by the path rule instead, all of them: which one would deserve the name is a guess.
+    Overrides are never changed. Returns the renamed operations (for the warning)."""
+    by_id = {r.key for r in raws if r.key not in rules.operations and _usable_id(r)}
+    clashing = [raw for _, group in _clashes(raws, names) for raw in group]
+    resources = {n[0][:i] for n in names.values() for i in range(1, len(n[0]) + 1)}
+    clashing += [r for r in raws if names[r.key][0] + (names[r.key][1],) in resources]  # method = sub-resource
+    renamed = []
+    for raw in clashing:
+        if raw.key in by_id and names[raw.key] == _operation_id_name(raw):
+            names[raw.key] = _path_name(raw, rules, all_paths, methods)
+            renamed.append(raw)
+    return renamed
+
+
+def _warn_path_rule_used(
+    raws: list[RawOperation],
+    names: Mapping[str, tuple[tuple[str, ...], str]],
+    rules: NamingRules,
+    renamed: list[RawOperation],
+    report: Report,
+) -> None:
+    """With `naming = "operation-id"`, a warning for each group of operations the path rule named."""
+    if renamed:
+        report.warn(
+            f'with naming "operation-id", operations {", ".join(r.key for r in renamed)} got one name from '
+            f"their operationIds; the path rule names them instead: {_listed(renamed, names)}",
+            pointer=renamed[0].pointer,
+            code="naming",
+            hint="give them distinct operationIds, or name them under `operations:` in the naming overrides (spec/names.yaml)",
+        )
+    without = [r for r in raws if r.key not in rules.operations and not _usable_id(r)]
+    if without:
+        count = f"{len(without)} operation{'s' if len(without) != 1 else ''}"
+        report.warn(
+            f'with naming "operation-id", {count} without operationId: the path rule names '
+            f"{'them' if len(without) != 1 else 'it'}: {_listed(without, names)}",
+            pointer=without[0].pointer,
+            code="naming",
+            hint="give them operationIds, name them under `operations:` in the naming overrides (spec/names.yaml), "
+            'or set naming = "path" for path names throughout',
+        )
+
+
+def _listed(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str, ...], str]], most: int = 5) -> str:
+    """``GET /a → client.a.list(); ...`` for the first `most` operations, then how many more."""
+    shown = "; ".join(f"{r.key} → client.{'.'.join(names[r.key][0])}.{names[r.key][1]}()" for r in raws[:most])
+    return shown + (f"; and {len(raws) - most} more" if len(raws) > most else "")
 
 
 def _clashes(

@@ -17,7 +17,9 @@ from typing import Any
 
 from .. import typeref as tr
 from ..ir import Operation, RequestKey, RequestType, TypeRef
-from ..models import EMPTY_WIRE, SchemaPlan, _hint
+from ..models.fields import EMPTY_WIRE
+from ..models.hints import type_hint
+from ..models.plan import SchemaPlan
 from ..naming import PARAMS_MODULE_SCOPE, request_type_name
 from ..schema import SCHEMAS, SchemaIndex, union_members
 from ..textsafe import clean_text
@@ -44,7 +46,7 @@ def build_params(plan: SchemaPlan, operations: Iterable[Operation]) -> tuple[Req
     index = SchemaIndex(plan.spec)
 
     def hint(schema: Any, pointer: str) -> TypeRef:
-        return tr.request_form(_hint(rewritten, schema, pointer, 0), request_type_name)
+        return tr.request_form(type_hint(rewritten, schema, pointer), request_type_name)
 
     todo = sorted({n for op in operations for t in argument_types(op) for n in tr.model_names(t)})
     made: dict[str, RequestType] = {}

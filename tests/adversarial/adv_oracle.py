@@ -26,7 +26,7 @@ def expected_plan(spec_path: Path) -> tuple[dict, Any]:
     from portkey_codegen import Config, prepare
     from portkey_codegen.lower.api import operation_class_names
     from portkey_codegen.lower.operations import Overrides
-    from portkey_codegen.models import plan_models
+    from portkey_codegen.models.plan import plan_models
 
     prepared = prepare(Config(spec=spec_path))
     plan = plan_models(prepared.document, operation_names=operation_class_names(prepared.document, Overrides()))

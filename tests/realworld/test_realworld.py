@@ -56,18 +56,33 @@ def _methods(g: Generated) -> dict[str, tuple[tuple[str, ...], str]]:
     return {op.key: (op.resource, op.method_name) for op in g.api.operations}  # type: ignore[attr-defined]
 
 
-def test_path_rule_collisions_fall_back_to_operation_ids(generated: dict[str, Generated]) -> None:
+def _path_methods(name: str) -> dict[str, tuple[tuple[str, ...], str]]:
+    """The names `naming = "path"` gives the spec's operations (the default names them after operationIds)."""
+    from portkey_codegen.load import load_spec
+    from portkey_codegen.lower.operations import NamingRules, assign_names, iter_operations
+
+    return assign_names(iter_operations(load_spec(spec_path(name)).document), NamingRules(mode="path"))
+
+
+def test_operation_ids_name_the_methods_by_default(generated: dict[str, Generated]) -> None:
     pets = _methods(generated["pet_shop"])
+    assert pets["GET /pet/findByStatus"] == (("pet",), "find_pets_by_status")
+    assert pets["GET /store/inventory"] == (("store",), "get_inventory")
+    assert _methods(generated["chat_platform"])["GET /channels/{channel_id}/messages"] == (("channels",), "list_messages")
+
+
+def test_path_rule_collisions_fall_back_to_operation_ids() -> None:
+    pets = _path_methods("pet_shop")
     assert pets["PUT /pet"] == (("pet",), "update_pet")
     assert pets["POST /pet/{petId}"] == (("pet",), "update_pet_with_form")
     assert pets["POST /pet"] == (("pet",), "create")  # no collision: the rule's name stays
-    members = _methods(generated["chat_platform"])
+    members = _path_methods("chat_platform")
     assert members["PUT /guilds/{guild_id}/members/{user_id}"][1] == "add_guild_member"
     assert members["PATCH /guilds/{guild_id}/members/{user_id}"][1] == "update_guild_member"
     assert members["GET /guilds/{guild_id}/members/{user_id}"][1] == "retrieve"
-    files = _methods(generated["file_storage"])
+    files = _path_methods("file_storage")
     assert files["POST /files/{file_id}"][1] == "post_files_id"
-    comments = _methods(generated["code_host"])
+    comments = _path_methods("code_host")
     assert comments["GET /repos/{owner}/{repo}/issues/comments"] == (
         ("repos", "issues", "comments"),
         "issues_list_comments_for_repo",
@@ -93,7 +108,7 @@ def _wire(g: Generated, body: object = (), **credentials: str) -> tuple[object, 
 
 def test_oauth2_takes_an_access_token_sent_as_bearer(generated: dict[str, Generated]) -> None:
     client, seen = _wire(generated["pet_shop"], access_token="tok-1", api_key="k")
-    client.pet.find_by_status.list()
+    client.pet.find_pets_by_status()
     assert seen[0].headers["authorization"] == "Bearer tok-1"
     assert seen[0].headers["api_key"] == "k"
 
@@ -102,15 +117,15 @@ def test_basic_and_bearer_on_one_header_get_two_arguments(generated: dict[str, G
     g = generated["payments"]
     assert [(s.py_name, s.kind) for s in g.api.security_schemes] == [("basic_auth", "basic"), ("bearer_auth", "bearer")]  # type: ignore[attr-defined]
     client, seen = _wire(g, DELETED, basic_auth="sk_test_1:")
-    client.v1.customers.retrieve("cus_1")
+    client.v1.get_customers_customer("cus_1")
     assert seen[-1].headers["authorization"] == "Basic " + base64.b64encode(b"sk_test_1:").decode()
     client, seen = _wire(g, DELETED, bearer_auth="sk_test_2")
-    client.v1.customers.retrieve("cus_1")
+    client.v1.get_customers_customer("cus_1")
     assert seen[-1].headers["authorization"] == "Bearer sk_test_2"
     # with_options() encodes a new credential the way the constructor does
-    client.with_options(basic_auth="sk_test_3:").v1.customers.retrieve("cus_1")
+    client.with_options(basic_auth="sk_test_3:").v1.get_customers_customer("cus_1")
     assert seen[-1].headers["authorization"] == "Basic " + base64.b64encode(b"sk_test_3:").decode()
-    client.with_options(bearer_auth="sk_test_4").v1.customers.retrieve("cus_1")
+    client.with_options(bearer_auth="sk_test_4").v1.get_customers_customer("cus_1")
     assert seen[-1].headers["authorization"] == "Bearer sk_test_4"
 
 
@@ -119,7 +134,7 @@ def test_api_key_and_oauth2_on_authorization(generated: dict[str, Generated]) ->
     assert {s.py_name: s.kind for s in g.api.security_schemes} == {"authorization": "header", "access_token": "bearer"}  # type: ignore[attr-defined]
     assert '"Authorization": authorization or access_token,' in g.text("client/_client.py")
     client, seen = _wire(g, authorization="Bot abc")
-    client.channels.messages.list("1")
+    client.channels.list_messages("1")
     assert seen[0].headers["authorization"] == "Bot abc"
 
 

@@ -203,7 +203,7 @@ class Portkey(SyncAPIClient):
         if base_url is None:
             base_url = os.environ.get("PORTKEY_BASE_URL")
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
-        base_url_given = base_url is not None
+        _base_url_given = base_url is not None
         if base_url is None:
             base_url = "https://api.portkey.ai/v1"
         control_plane_url = control_plane_url or os.environ.get(
@@ -213,23 +213,23 @@ class Portkey(SyncAPIClient):
         public_url = public_url or os.environ.get("PORTKEY_PUBLIC_URL")
         # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
         self._follow_base_url: frozenset[str] = frozenset(
-            name
-            for name, url in (
+            _name
+            for _name, _url in (
                 ("control_plane", control_plane_url),
                 ("gateway", gateway_url),
                 ("public", public_url),
             )
-            if not url
+            if not _url
         )
         super().__init__(
             base_urls={
                 "default": base_url,
                 "control_plane": control_plane_url
-                or (base_url if base_url_given else "https://api.portkey.ai/v1"),
+                or (base_url if _base_url_given else "https://api.portkey.ai/v1"),
                 "gateway": gateway_url
-                or (base_url if base_url_given else "https://api.portkey.ai/v1"),
+                or (base_url if _base_url_given else "https://api.portkey.ai/v1"),
                 "public": public_url
-                or (base_url if base_url_given else "https://api.portkey.ai"),
+                or (base_url if _base_url_given else "https://api.portkey.ai"),
             },
             auth_headers={
                 "x-portkey-api-key": api_key,
@@ -344,11 +344,11 @@ class Portkey(SyncAPIClient):
         one); `base_url` also moves every server group that has no URL of its own. Switch per call
         site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
         """
-        headers: dict[str, object] = {}
+        _headers: dict[str, object] = {}
         if not isinstance(api_key, NotGiven):
-            headers["x-portkey-api-key"] = api_key
+            _headers["x-portkey-api-key"] = api_key
         if not isinstance(virtual_key, NotGiven):
-            headers["x-portkey-virtual-key"] = virtual_key
+            _headers["x-portkey-virtual-key"] = virtual_key
         if not isinstance(authorization, NotGiven):
             if (
                 isinstance(authorization, str)
@@ -356,96 +356,98 @@ class Portkey(SyncAPIClient):
                 and not authorization.lower().startswith("bearer ")
             ):
                 authorization = "Bearer " + authorization
-            headers["Authorization"] = authorization
+            _headers["Authorization"] = authorization
         if not isinstance(provider, NotGiven):
-            headers["x-portkey-provider"] = provider
+            _headers["x-portkey-provider"] = provider
         if not isinstance(config, NotGiven):
-            headers["x-portkey-config"] = config
+            _headers["x-portkey-config"] = config
         if not isinstance(custom_host, NotGiven):
-            headers["x-portkey-custom-host"] = custom_host
+            _headers["x-portkey-custom-host"] = custom_host
         if not isinstance(trace_id, NotGiven):
-            headers["x-portkey-trace-id"] = trace_id
+            _headers["x-portkey-trace-id"] = trace_id
         if not isinstance(metadata, NotGiven):
-            headers["x-portkey-metadata"] = metadata
+            _headers["x-portkey-metadata"] = metadata
         if not isinstance(cache_namespace, NotGiven):
-            headers["x-portkey-cache-namespace"] = cache_namespace
+            _headers["x-portkey-cache-namespace"] = cache_namespace
         if not isinstance(cache_force_refresh, NotGiven):
-            headers["x-portkey-cache-force-refresh"] = cache_force_refresh
+            _headers["x-portkey-cache-force-refresh"] = cache_force_refresh
         if not isinstance(debug, NotGiven):
-            headers["x-portkey-debug"] = debug
+            _headers["x-portkey-debug"] = debug
         if not isinstance(forward_headers, NotGiven):
-            headers["x-portkey-forward-headers"] = (
+            _headers["x-portkey-forward-headers"] = (
                 forward_headers
                 if forward_headers is None or isinstance(forward_headers, str)
                 else ",".join(forward_headers)
             )
         if not isinstance(strict_open_ai_compliance, NotGiven):
-            headers["x-portkey-strict-open-ai-compliance"] = strict_open_ai_compliance
+            _headers["x-portkey-strict-open-ai-compliance"] = strict_open_ai_compliance
         if not isinstance(openai_project, NotGiven):
-            headers["x-portkey-openai-project"] = openai_project
+            _headers["x-portkey-openai-project"] = openai_project
         if not isinstance(openai_organization, NotGiven):
-            headers["x-portkey-openai-organization"] = openai_organization
+            _headers["x-portkey-openai-organization"] = openai_organization
         if not isinstance(aws_secret_access_key, NotGiven):
-            headers["x-portkey-aws-secret-access-key"] = aws_secret_access_key
+            _headers["x-portkey-aws-secret-access-key"] = aws_secret_access_key
         if not isinstance(aws_access_key_id, NotGiven):
-            headers["x-portkey-aws-access-key-id"] = aws_access_key_id
+            _headers["x-portkey-aws-access-key-id"] = aws_access_key_id
         if not isinstance(aws_session_token, NotGiven):
-            headers["x-portkey-aws-session-token"] = aws_session_token
+            _headers["x-portkey-aws-session-token"] = aws_session_token
         if not isinstance(aws_region, NotGiven):
-            headers["x-portkey-aws-region"] = aws_region
+            _headers["x-portkey-aws-region"] = aws_region
         if not isinstance(aws_s3_bucket, NotGiven):
-            headers["x-portkey-aws-s3-bucket"] = aws_s3_bucket
+            _headers["x-portkey-aws-s3-bucket"] = aws_s3_bucket
         if not isinstance(aws_s3_object_key, NotGiven):
-            headers["x-portkey-aws-s3-object-key"] = aws_s3_object_key
+            _headers["x-portkey-aws-s3-object-key"] = aws_s3_object_key
         if not isinstance(aws_bedrock_model, NotGiven):
-            headers["x-portkey-aws-bedrock-model"] = aws_bedrock_model
+            _headers["x-portkey-aws-bedrock-model"] = aws_bedrock_model
         if not isinstance(vertex_project_id, NotGiven):
-            headers["x-portkey-vertex-project-id"] = vertex_project_id
+            _headers["x-portkey-vertex-project-id"] = vertex_project_id
         if not isinstance(vertex_region, NotGiven):
-            headers["x-portkey-vertex-region"] = vertex_region
+            _headers["x-portkey-vertex-region"] = vertex_region
         if not isinstance(vertex_storage_bucket_name, NotGiven):
-            headers["x-portkey-vertex-storage-bucket-name"] = vertex_storage_bucket_name
+            _headers["x-portkey-vertex-storage-bucket-name"] = (
+                vertex_storage_bucket_name
+            )
         if not isinstance(workers_ai_account_id, NotGiven):
-            headers["x-portkey-workers-ai-account-id"] = workers_ai_account_id
+            _headers["x-portkey-workers-ai-account-id"] = workers_ai_account_id
         if not isinstance(azure_resource_name, NotGiven):
-            headers["x-portkey-azure-resource-name"] = azure_resource_name
+            _headers["x-portkey-azure-resource-name"] = azure_resource_name
         if not isinstance(azure_deployment_id, NotGiven):
-            headers["x-portkey-azure-deployment-id"] = azure_deployment_id
+            _headers["x-portkey-azure-deployment-id"] = azure_deployment_id
         if not isinstance(azure_api_version, NotGiven):
-            headers["x-portkey-azure-api-version"] = azure_api_version
+            _headers["x-portkey-azure-api-version"] = azure_api_version
         if not isinstance(azure_endpoint_name, NotGiven):
-            headers["x-portkey-azure-endpoint-name"] = azure_endpoint_name
+            _headers["x-portkey-azure-endpoint-name"] = azure_endpoint_name
         if not isinstance(huggingface_base_url, NotGiven):
-            headers["x-portkey-huggingface-base-url"] = huggingface_base_url
+            _headers["x-portkey-huggingface-base-url"] = huggingface_base_url
         if not isinstance(anthropic_beta, NotGiven):
-            headers["x-portkey-anthropic-beta"] = anthropic_beta
+            _headers["x-portkey-anthropic-beta"] = anthropic_beta
         if not isinstance(anthropic_version, NotGiven):
-            headers["x-portkey-anthropic-version"] = anthropic_version
+            _headers["x-portkey-anthropic-version"] = anthropic_version
         if not isinstance(mistral_fim_completion, NotGiven):
-            headers["x-portkey-mistral-fim-completion"] = mistral_fim_completion
+            _headers["x-portkey-mistral-fim-completion"] = mistral_fim_completion
         if not isinstance(provider_file_name, NotGiven):
-            headers["x-portkey-provider-file-name"] = provider_file_name
+            _headers["x-portkey-provider-file-name"] = provider_file_name
         if not isinstance(provider_model, NotGiven):
-            headers["x-portkey-provider-model"] = provider_model
+            _headers["x-portkey-provider-model"] = provider_model
         if not isinstance(fireworks_account_id, NotGiven):
-            headers["x-portkey-fireworks-account-id"] = fireworks_account_id
-        urls: dict[str, str] = {}
-        follows = self._follow_base_url
+            _headers["x-portkey-fireworks-account-id"] = fireworks_account_id
+        _urls: dict[str, str] = {}
+        _follows = self._follow_base_url
         if not isinstance(base_url, NotGiven):
-            urls = {name: base_url for name in follows}
-            urls["default"] = base_url
+            _urls = {_name: base_url for _name in _follows}
+            _urls["default"] = base_url
         if not isinstance(control_plane_url, NotGiven):
-            urls["control_plane"] = control_plane_url
-            follows = follows.difference(["control_plane"])
+            _urls["control_plane"] = control_plane_url
+            _follows = _follows.difference(["control_plane"])
         if not isinstance(gateway_url, NotGiven):
-            urls["gateway"] = gateway_url
-            follows = follows.difference(["gateway"])
+            _urls["gateway"] = gateway_url
+            _follows = _follows.difference(["gateway"])
         if not isinstance(public_url, NotGiven):
-            urls["public"] = public_url
-            follows = follows.difference(["public"])
-        new = super().copy(
-            base_urls={**urls, **(base_urls or {})},
-            auth_headers={**headers, **(auth_headers or {})},
+            _urls["public"] = public_url
+            _follows = _follows.difference(["public"])
+        _new = super().copy(
+            base_urls={**_urls, **(base_urls or {})},
+            auth_headers={**_headers, **(auth_headers or {})},
             default_headers=default_headers,
             default_query=default_query,
             timeout=timeout,
@@ -455,19 +457,19 @@ class Portkey(SyncAPIClient):
             strict_response_validation=strict_response_validation,
         )
         if not isinstance(api_key, NotGiven):
-            new.api_key = api_key
+            _new.api_key = api_key
         if not isinstance(virtual_key, NotGiven):
-            new.virtual_key = virtual_key
+            _new.virtual_key = virtual_key
         if not isinstance(authorization, NotGiven):
-            new.authorization = authorization
+            _new.authorization = authorization
         if not isinstance(provider, NotGiven):
-            new.provider = provider
+            _new.provider = provider
         if not isinstance(config, NotGiven):
-            new.config = config
+            _new.config = config
         if not isinstance(custom_host, NotGiven):
-            new.custom_host = custom_host
-        new._follow_base_url = follows
-        return new
+            _new.custom_host = custom_host
+        _new._follow_base_url = _follows
+        return _new
 
     with_options = copy
 
@@ -815,7 +817,7 @@ class AsyncPortkey(AsyncAPIClient):
         if base_url is None:
             base_url = os.environ.get("PORTKEY_BASE_URL")
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
-        base_url_given = base_url is not None
+        _base_url_given = base_url is not None
         if base_url is None:
             base_url = "https://api.portkey.ai/v1"
         control_plane_url = control_plane_url or os.environ.get(
@@ -825,23 +827,23 @@ class AsyncPortkey(AsyncAPIClient):
         public_url = public_url or os.environ.get("PORTKEY_PUBLIC_URL")
         # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
         self._follow_base_url: frozenset[str] = frozenset(
-            name
-            for name, url in (
+            _name
+            for _name, _url in (
                 ("control_plane", control_plane_url),
                 ("gateway", gateway_url),
                 ("public", public_url),
             )
-            if not url
+            if not _url
         )
         super().__init__(
             base_urls={
                 "default": base_url,
                 "control_plane": control_plane_url
-                or (base_url if base_url_given else "https://api.portkey.ai/v1"),
+                or (base_url if _base_url_given else "https://api.portkey.ai/v1"),
                 "gateway": gateway_url
-                or (base_url if base_url_given else "https://api.portkey.ai/v1"),
+                or (base_url if _base_url_given else "https://api.portkey.ai/v1"),
                 "public": public_url
-                or (base_url if base_url_given else "https://api.portkey.ai"),
+                or (base_url if _base_url_given else "https://api.portkey.ai"),
             },
             auth_headers={
                 "x-portkey-api-key": api_key,
@@ -956,11 +958,11 @@ class AsyncPortkey(AsyncAPIClient):
         one); `base_url` also moves every server group that has no URL of its own. Switch per call
         site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
         """
-        headers: dict[str, object] = {}
+        _headers: dict[str, object] = {}
         if not isinstance(api_key, NotGiven):
-            headers["x-portkey-api-key"] = api_key
+            _headers["x-portkey-api-key"] = api_key
         if not isinstance(virtual_key, NotGiven):
-            headers["x-portkey-virtual-key"] = virtual_key
+            _headers["x-portkey-virtual-key"] = virtual_key
         if not isinstance(authorization, NotGiven):
             if (
                 isinstance(authorization, str)
@@ -968,96 +970,98 @@ class AsyncPortkey(AsyncAPIClient):
                 and not authorization.lower().startswith("bearer ")
             ):
                 authorization = "Bearer " + authorization
-            headers["Authorization"] = authorization
+            _headers["Authorization"] = authorization
         if not isinstance(provider, NotGiven):
-            headers["x-portkey-provider"] = provider
+            _headers["x-portkey-provider"] = provider
         if not isinstance(config, NotGiven):
-            headers["x-portkey-config"] = config
+            _headers["x-portkey-config"] = config
         if not isinstance(custom_host, NotGiven):
-            headers["x-portkey-custom-host"] = custom_host
+            _headers["x-portkey-custom-host"] = custom_host
         if not isinstance(trace_id, NotGiven):
-            headers["x-portkey-trace-id"] = trace_id
+            _headers["x-portkey-trace-id"] = trace_id
         if not isinstance(metadata, NotGiven):
-            headers["x-portkey-metadata"] = metadata
+            _headers["x-portkey-metadata"] = metadata
         if not isinstance(cache_namespace, NotGiven):
-            headers["x-portkey-cache-namespace"] = cache_namespace
+            _headers["x-portkey-cache-namespace"] = cache_namespace
         if not isinstance(cache_force_refresh, NotGiven):
-            headers["x-portkey-cache-force-refresh"] = cache_force_refresh
+            _headers["x-portkey-cache-force-refresh"] = cache_force_refresh
         if not isinstance(debug, NotGiven):
-            headers["x-portkey-debug"] = debug
+            _headers["x-portkey-debug"] = debug
         if not isinstance(forward_headers, NotGiven):
-            headers["x-portkey-forward-headers"] = (
+            _headers["x-portkey-forward-headers"] = (
                 forward_headers
                 if forward_headers is None or isinstance(forward_headers, str)
                 else ",".join(forward_headers)
             )
         if not isinstance(strict_open_ai_compliance, NotGiven):
-            headers["x-portkey-strict-open-ai-compliance"] = strict_open_ai_compliance
+            _headers["x-portkey-strict-open-ai-compliance"] = strict_open_ai_compliance
         if not isinstance(openai_project, NotGiven):
-            headers["x-portkey-openai-project"] = openai_project
+            _headers["x-portkey-openai-project"] = openai_project
         if not isinstance(openai_organization, NotGiven):
-            headers["x-portkey-openai-organization"] = openai_organization
+            _headers["x-portkey-openai-organization"] = openai_organization
         if not isinstance(aws_secret_access_key, NotGiven):
-            headers["x-portkey-aws-secret-access-key"] = aws_secret_access_key
+            _headers["x-portkey-aws-secret-access-key"] = aws_secret_access_key
         if not isinstance(aws_access_key_id, NotGiven):
-            headers["x-portkey-aws-access-key-id"] = aws_access_key_id
+            _headers["x-portkey-aws-access-key-id"] = aws_access_key_id
         if not isinstance(aws_session_token, NotGiven):
-            headers["x-portkey-aws-session-token"] = aws_session_token
+            _headers["x-portkey-aws-session-token"] = aws_session_token
         if not isinstance(aws_region, NotGiven):
-            headers["x-portkey-aws-region"] = aws_region
+            _headers["x-portkey-aws-region"] = aws_region
         if not isinstance(aws_s3_bucket, NotGiven):
-            headers["x-portkey-aws-s3-bucket"] = aws_s3_bucket
+            _headers["x-portkey-aws-s3-bucket"] = aws_s3_bucket
         if not isinstance(aws_s3_object_key, NotGiven):
-            headers["x-portkey-aws-s3-object-key"] = aws_s3_object_key
+            _headers["x-portkey-aws-s3-object-key"] = aws_s3_object_key
         if not isinstance(aws_bedrock_model, NotGiven):
-            headers["x-portkey-aws-bedrock-model"] = aws_bedrock_model
+            _headers["x-portkey-aws-bedrock-model"] = aws_bedrock_model
         if not isinstance(vertex_project_id, NotGiven):
-            headers["x-portkey-vertex-project-id"] = vertex_project_id
+            _headers["x-portkey-vertex-project-id"] = vertex_project_id
         if not isinstance(vertex_region, NotGiven):
-            headers["x-portkey-vertex-region"] = vertex_region
+            _headers["x-portkey-vertex-region"] = vertex_region
         if not isinstance(vertex_storage_bucket_name, NotGiven):
-            headers["x-portkey-vertex-storage-bucket-name"] = vertex_storage_bucket_name
+            _headers["x-portkey-vertex-storage-bucket-name"] = (
+                vertex_storage_bucket_name
+            )
         if not isinstance(workers_ai_account_id, NotGiven):
-            headers["x-portkey-workers-ai-account-id"] = workers_ai_account_id
+            _headers["x-portkey-workers-ai-account-id"] = workers_ai_account_id
         if not isinstance(azure_resource_name, NotGiven):
-            headers["x-portkey-azure-resource-name"] = azure_resource_name
+            _headers["x-portkey-azure-resource-name"] = azure_resource_name
         if not isinstance(azure_deployment_id, NotGiven):
-            headers["x-portkey-azure-deployment-id"] = azure_deployment_id
+            _headers["x-portkey-azure-deployment-id"] = azure_deployment_id
         if not isinstance(azure_api_version, NotGiven):
-            headers["x-portkey-azure-api-version"] = azure_api_version
+            _headers["x-portkey-azure-api-version"] = azure_api_version
         if not isinstance(azure_endpoint_name, NotGiven):
-            headers["x-portkey-azure-endpoint-name"] = azure_endpoint_name
+            _headers["x-portkey-azure-endpoint-name"] = azure_endpoint_name
         if not isinstance(huggingface_base_url, NotGiven):
-            headers["x-portkey-huggingface-base-url"] = huggingface_base_url
+            _headers["x-portkey-huggingface-base-url"] = huggingface_base_url
         if not isinstance(anthropic_beta, NotGiven):
-            headers["x-portkey-anthropic-beta"] = anthropic_beta
+            _headers["x-portkey-anthropic-beta"] = anthropic_beta
         if not isinstance(anthropic_version, NotGiven):
-            headers["x-portkey-anthropic-version"] = anthropic_version
+            _headers["x-portkey-anthropic-version"] = anthropic_version
         if not isinstance(mistral_fim_completion, NotGiven):
-            headers["x-portkey-mistral-fim-completion"] = mistral_fim_completion
+            _headers["x-portkey-mistral-fim-completion"] = mistral_fim_completion
         if not isinstance(provider_file_name, NotGiven):
-            headers["x-portkey-provider-file-name"] = provider_file_name
+            _headers["x-portkey-provider-file-name"] = provider_file_name
         if not isinstance(provider_model, NotGiven):
-            headers["x-portkey-provider-model"] = provider_model
+            _headers["x-portkey-provider-model"] = provider_model
         if not isinstance(fireworks_account_id, NotGiven):
-            headers["x-portkey-fireworks-account-id"] = fireworks_account_id
-        urls: dict[str, str] = {}
-        follows = self._follow_base_url
+            _headers["x-portkey-fireworks-account-id"] = fireworks_account_id
+        _urls: dict[str, str] = {}
+        _follows = self._follow_base_url
         if not isinstance(base_url, NotGiven):
-            urls = {name: base_url for name in follows}
-            urls["default"] = base_url
+            _urls = {_name: base_url for _name in _follows}
+            _urls["default"] = base_url
         if not isinstance(control_plane_url, NotGiven):
-            urls["control_plane"] = control_plane_url
-            follows = follows.difference(["control_plane"])
+            _urls["control_plane"] = control_plane_url
+            _follows = _follows.difference(["control_plane"])
         if not isinstance(gateway_url, NotGiven):
-            urls["gateway"] = gateway_url
-            follows = follows.difference(["gateway"])
+            _urls["gateway"] = gateway_url
+            _follows = _follows.difference(["gateway"])
         if not isinstance(public_url, NotGiven):
-            urls["public"] = public_url
-            follows = follows.difference(["public"])
-        new = super().copy(
-            base_urls={**urls, **(base_urls or {})},
-            auth_headers={**headers, **(auth_headers or {})},
+            _urls["public"] = public_url
+            _follows = _follows.difference(["public"])
+        _new = super().copy(
+            base_urls={**_urls, **(base_urls or {})},
+            auth_headers={**_headers, **(auth_headers or {})},
             default_headers=default_headers,
             default_query=default_query,
             timeout=timeout,
@@ -1067,19 +1071,19 @@ class AsyncPortkey(AsyncAPIClient):
             strict_response_validation=strict_response_validation,
         )
         if not isinstance(api_key, NotGiven):
-            new.api_key = api_key
+            _new.api_key = api_key
         if not isinstance(virtual_key, NotGiven):
-            new.virtual_key = virtual_key
+            _new.virtual_key = virtual_key
         if not isinstance(authorization, NotGiven):
-            new.authorization = authorization
+            _new.authorization = authorization
         if not isinstance(provider, NotGiven):
-            new.provider = provider
+            _new.provider = provider
         if not isinstance(config, NotGiven):
-            new.config = config
+            _new.config = config
         if not isinstance(custom_host, NotGiven):
-            new.custom_host = custom_host
-        new._follow_base_url = follows
-        return new
+            _new.custom_host = custom_host
+        _new._follow_base_url = _follows
+        return _new
 
     with_options = copy
 

@@ -20,9 +20,9 @@ How generated code uses it::
 
     def list(self, *, after=NOT_GIVEN, ..., extra_query=None, ...) -> SyncPage[ListResponse, Item]:
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get", "/things", query={"after": after}, cast_to=_models.ListResponse,
-                extra_query={**(extra_query or {}), **page_query}, ...),
+                extra_query={**(extra_query or {}), **_page_query}, ...),
             PageRule("cursor", items="data", param="after", has_more="has_more", item_id="id"),
         )
 

@@ -216,7 +216,7 @@ class AdminUsers(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/admin/users",
                 server="control_plane",
@@ -238,7 +238,7 @@ class AdminUsers(SyncResource):
                 },
                 cast_to=_models.UserList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -567,7 +567,7 @@ class AdminUsersInvites(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/admin/users/invites",
                 server="control_plane",
@@ -589,7 +589,7 @@ class AdminUsersInvites(SyncResource):
                 },
                 cast_to=_models.InviteList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -918,7 +918,7 @@ class AdminWorkspaces(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/admin/workspaces",
                 server="control_plane",
@@ -940,7 +940,7 @@ class AdminWorkspaces(SyncResource):
                 },
                 cast_to=_models.WorkspaceList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1281,7 +1281,7 @@ class AdminWorkspacesUsers(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/admin/workspaces/{workspaceId}/users",
                 server="control_plane",
@@ -1305,7 +1305,7 @@ class AdminWorkspacesUsers(SyncResource):
                 },
                 cast_to=_models.WorkspaceMemberList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1619,7 +1619,7 @@ class AsyncAdminUsers(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/admin/users",
                 server="control_plane",
@@ -1641,7 +1641,7 @@ class AsyncAdminUsers(AsyncResource):
                 },
                 cast_to=_models.UserList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1970,7 +1970,7 @@ class AsyncAdminUsersInvites(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/admin/users/invites",
                 server="control_plane",
@@ -1992,7 +1992,7 @@ class AsyncAdminUsersInvites(AsyncResource):
                 },
                 cast_to=_models.InviteList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -2321,7 +2321,7 @@ class AsyncAdminWorkspaces(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/admin/workspaces",
                 server="control_plane",
@@ -2343,7 +2343,7 @@ class AsyncAdminWorkspaces(AsyncResource):
                 },
                 cast_to=_models.WorkspaceList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -2684,7 +2684,7 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/admin/workspaces/{workspaceId}/users",
                 server="control_plane",
@@ -2708,7 +2708,7 @@ class AsyncAdminWorkspacesUsers(AsyncResource):
                 },
                 cast_to=_models.WorkspaceMemberList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

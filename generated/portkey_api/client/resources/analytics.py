@@ -3142,7 +3142,7 @@ class AnalyticsGroupsAiModels(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/analytics/groups/ai-models",
                 server="control_plane",
@@ -3183,7 +3183,7 @@ class AnalyticsGroupsAiModels(SyncResource):
                 },
                 cast_to=_models.ListAnalyticsGroupsAiModelsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -3307,7 +3307,7 @@ class AnalyticsGroupsMetadata(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/analytics/groups/metadata/{metadataKey}",
                 server="control_plane",
@@ -3351,7 +3351,7 @@ class AnalyticsGroupsMetadata(SyncResource):
                 },
                 cast_to=_models.RetrieveAnalyticsGroupsMetadataResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -3474,7 +3474,7 @@ class AnalyticsGroupsUsers(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/analytics/groups/users",
                 server="control_plane",
@@ -3515,7 +3515,7 @@ class AnalyticsGroupsUsers(SyncResource):
                 },
                 cast_to=_models.ListAnalyticsGroupsUsersResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -6810,7 +6810,7 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/analytics/groups/ai-models",
                 server="control_plane",
@@ -6851,7 +6851,7 @@ class AsyncAnalyticsGroupsAiModels(AsyncResource):
                 },
                 cast_to=_models.ListAnalyticsGroupsAiModelsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -6977,7 +6977,7 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/analytics/groups/metadata/{metadataKey}",
                 server="control_plane",
@@ -7021,7 +7021,7 @@ class AsyncAnalyticsGroupsMetadata(AsyncResource):
                 },
                 cast_to=_models.RetrieveAnalyticsGroupsMetadataResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -7144,7 +7144,7 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/analytics/groups/users",
                 server="control_plane",
@@ -7185,7 +7185,7 @@ class AsyncAnalyticsGroupsUsers(AsyncResource):
                 },
                 cast_to=_models.ListAnalyticsGroupsUsersResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

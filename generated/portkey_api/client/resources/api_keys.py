@@ -243,7 +243,7 @@ class ApiKeys(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/api-keys",
                 server="control_plane",
@@ -263,7 +263,7 @@ class ApiKeys(SyncResource):
                 },
                 cast_to=_models.ApiKeyObjectList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -631,7 +631,7 @@ class AsyncApiKeys(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/api-keys",
                 server="control_plane",
@@ -651,7 +651,7 @@ class AsyncApiKeys(AsyncResource):
                 },
                 cast_to=_models.ApiKeyObjectList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

@@ -125,7 +125,7 @@ class AuditLogs(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/audit-logs",
                 server="control_plane",
@@ -158,7 +158,7 @@ class AuditLogs(SyncResource):
                 },
                 cast_to=_models.AuditLogObjectList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -264,7 +264,7 @@ class AsyncAuditLogs(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/audit-logs",
                 server="control_plane",
@@ -297,7 +297,7 @@ class AsyncAuditLogs(AsyncResource):
                 },
                 cast_to=_models.AuditLogObjectList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

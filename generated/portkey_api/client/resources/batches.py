@@ -213,7 +213,7 @@ class Batches(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/batches",
                 server="gateway",
@@ -232,7 +232,7 @@ class Batches(SyncResource):
                 },
                 cast_to=_models.ListBatchesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -549,7 +549,7 @@ class AsyncBatches(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/batches",
                 server="gateway",
@@ -568,7 +568,7 @@ class AsyncBatches(AsyncResource):
                 },
                 cast_to=_models.ListBatchesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

@@ -659,10 +659,10 @@ class ChatCompletions(SyncResource):
         `content.done`, `tool_calls.function.arguments.delta`, ...) with `get_final_completion()`,
         as openai's `client.chat.completions.stream()`. `response_format` may be a pydantic class:
         the content is then parsed into it (`.parsed`)."""
-        from .._runtime import chat_helpers
+        from .._runtime import chat_helpers as _chat_helpers
 
-        return chat_helpers.ChatCompletionStreamManager(
-            lambda response_format: self.create(
+        return _chat_helpers.ChatCompletionStreamManager(
+            lambda _response_format: self.create(
                 messages=messages,
                 model=model,
                 frequency_penalty=frequency_penalty,
@@ -673,7 +673,7 @@ class ChatCompletions(SyncResource):
                 max_completion_tokens=max_completion_tokens,
                 n=n,
                 presence_penalty=presence_penalty,
-                response_format=response_format,
+                response_format=_response_format,
                 seed=seed,
                 stop=stop,
                 stream_options=stream_options,
@@ -791,10 +791,10 @@ class ChatCompletions(SyncResource):
         """`create(...)` with its result parsed as openai's `client.chat.completions.parse()`:
         with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise).
         """
-        from .._runtime import chat_helpers
+        from .._runtime import chat_helpers as _chat_helpers
 
-        wire_format = chat_helpers.wire_response_format(response_format)
-        completion = self.create(
+        _wire_format = _chat_helpers.wire_response_format(response_format)
+        _completion = self.create(
             messages=messages,
             model=model,
             frequency_penalty=frequency_penalty,
@@ -805,7 +805,7 @@ class ChatCompletions(SyncResource):
             max_completion_tokens=max_completion_tokens,
             n=n,
             presence_penalty=presence_penalty,
-            response_format=cast(Any, wire_format),
+            response_format=cast(Any, _wire_format),
             seed=seed,
             stop=stop,
             stream_options=stream_options,
@@ -835,7 +835,7 @@ class ChatCompletions(SyncResource):
         # the same object, typed: each message's `parsed` is set
         return cast(
             "ParsedCreateChatCompletionResponse[ResponseFormatT]",
-            chat_helpers.parse_completion(completion, response_format),
+            _chat_helpers.parse_completion(_completion, response_format),
         )
 
 
@@ -1433,10 +1433,10 @@ class AsyncChatCompletions(AsyncResource):
         `content.done`, `tool_calls.function.arguments.delta`, ...) with `get_final_completion()`,
         as openai's `client.chat.completions.stream()`. `response_format` may be a pydantic class:
         the content is then parsed into it (`.parsed`)."""
-        from .._runtime import chat_helpers
+        from .._runtime import chat_helpers as _chat_helpers
 
-        return chat_helpers.AsyncChatCompletionStreamManager(
-            lambda response_format: self.create(
+        return _chat_helpers.AsyncChatCompletionStreamManager(
+            lambda _response_format: self.create(
                 messages=messages,
                 model=model,
                 frequency_penalty=frequency_penalty,
@@ -1447,7 +1447,7 @@ class AsyncChatCompletions(AsyncResource):
                 max_completion_tokens=max_completion_tokens,
                 n=n,
                 presence_penalty=presence_penalty,
-                response_format=response_format,
+                response_format=_response_format,
                 seed=seed,
                 stop=stop,
                 stream_options=stream_options,
@@ -1565,10 +1565,10 @@ class AsyncChatCompletions(AsyncResource):
         """`create(...)` with its result parsed as openai's `client.chat.completions.parse()`:
         with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise).
         """
-        from .._runtime import chat_helpers
+        from .._runtime import chat_helpers as _chat_helpers
 
-        wire_format = chat_helpers.wire_response_format(response_format)
-        completion = await self.create(
+        _wire_format = _chat_helpers.wire_response_format(response_format)
+        _completion = await self.create(
             messages=messages,
             model=model,
             frequency_penalty=frequency_penalty,
@@ -1579,7 +1579,7 @@ class AsyncChatCompletions(AsyncResource):
             max_completion_tokens=max_completion_tokens,
             n=n,
             presence_penalty=presence_penalty,
-            response_format=cast(Any, wire_format),
+            response_format=cast(Any, _wire_format),
             seed=seed,
             stop=stop,
             stream_options=stream_options,
@@ -1609,7 +1609,7 @@ class AsyncChatCompletions(AsyncResource):
         # the same object, typed: each message's `parsed` is set
         return cast(
             "ParsedCreateChatCompletionResponse[ResponseFormatT]",
-            chat_helpers.parse_completion(completion, response_format),
+            _chat_helpers.parse_completion(_completion, response_format),
         )
 
 

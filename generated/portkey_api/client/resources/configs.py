@@ -433,7 +433,7 @@ class ConfigsVersions(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/configs/{slug}/versions",
                 server="control_plane",
@@ -451,7 +451,7 @@ class ConfigsVersions(SyncResource):
                 },
                 cast_to=_models.ListConfigVersionsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -860,7 +860,7 @@ class AsyncConfigsVersions(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/configs/{slug}/versions",
                 server="control_plane",
@@ -878,7 +878,7 @@ class AsyncConfigsVersions(AsyncResource):
                 },
                 cast_to=_models.ListConfigVersionsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

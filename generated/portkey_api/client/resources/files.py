@@ -267,7 +267,7 @@ class Files(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/files",
                 server="gateway",
@@ -285,7 +285,7 @@ class Files(SyncResource):
                 },
                 cast_to=_models.ListFilesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -593,7 +593,7 @@ class AsyncFiles(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/files",
                 server="gateway",
@@ -611,7 +611,7 @@ class AsyncFiles(AsyncResource):
                 },
                 cast_to=_models.ListFilesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

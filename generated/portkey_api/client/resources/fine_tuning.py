@@ -267,7 +267,7 @@ class FineTuningJobs(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/fine_tuning/jobs",
                 server="gateway",
@@ -286,7 +286,7 @@ class FineTuningJobs(SyncResource):
                 },
                 cast_to=_models.ListPaginatedFineTuningJobsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -449,7 +449,7 @@ class FineTuningJobsCheckpoints(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
                 server="gateway",
@@ -471,7 +471,7 @@ class FineTuningJobsCheckpoints(SyncResource):
                 },
                 cast_to=_models.ListFineTuningJobCheckpointsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -556,7 +556,7 @@ class FineTuningJobsEvents(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/fine_tuning/jobs/{fine_tuning_job_id}/events",
                 server="gateway",
@@ -578,7 +578,7 @@ class FineTuningJobsEvents(SyncResource):
                 },
                 cast_to=_models.ListFineTuningJobEventsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -820,7 +820,7 @@ class AsyncFineTuningJobs(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/fine_tuning/jobs",
                 server="gateway",
@@ -839,7 +839,7 @@ class AsyncFineTuningJobs(AsyncResource):
                 },
                 cast_to=_models.ListPaginatedFineTuningJobsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1004,7 +1004,7 @@ class AsyncFineTuningJobsCheckpoints(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
                 server="gateway",
@@ -1026,7 +1026,7 @@ class AsyncFineTuningJobsCheckpoints(AsyncResource):
                 },
                 cast_to=_models.ListFineTuningJobCheckpointsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1113,7 +1113,7 @@ class AsyncFineTuningJobsEvents(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/fine_tuning/jobs/{fine_tuning_job_id}/events",
                 server="gateway",
@@ -1135,7 +1135,7 @@ class AsyncFineTuningJobsEvents(AsyncResource):
                 },
                 cast_to=_models.ListFineTuningJobEventsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

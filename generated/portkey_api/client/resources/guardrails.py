@@ -169,7 +169,7 @@ class Guardrails(SyncResource):
             current_page: Current page number (0-indexed)
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/guardrails",
                 server="default",
@@ -181,7 +181,7 @@ class Guardrails(SyncResource):
                 },
                 cast_to=_models.ListGuardrailsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -420,7 +420,7 @@ class AsyncGuardrails(AsyncResource):
             current_page: Current page number (0-indexed)
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/guardrails",
                 server="default",
@@ -432,7 +432,7 @@ class AsyncGuardrails(AsyncResource):
                 },
                 cast_to=_models.ListGuardrailsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

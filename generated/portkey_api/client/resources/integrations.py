@@ -273,7 +273,7 @@ class Integrations(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/integrations",
                 server="control_plane",
@@ -294,7 +294,7 @@ class Integrations(SyncResource):
                 },
                 cast_to=_models.ListIntegrationsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -980,7 +980,7 @@ class AsyncIntegrations(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/integrations",
                 server="control_plane",
@@ -1001,7 +1001,7 @@ class AsyncIntegrations(AsyncResource):
                 },
                 cast_to=_models.ListIntegrationsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

@@ -420,7 +420,7 @@ class LogsExports(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/logs/exports",
                 server="control_plane",
@@ -438,7 +438,7 @@ class LogsExports(SyncResource):
                 },
                 cast_to=_models.ExportListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1020,7 +1020,7 @@ class AsyncLogsExports(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/logs/exports",
                 server="control_plane",
@@ -1038,7 +1038,7 @@ class AsyncLogsExports(AsyncResource):
                 },
                 cast_to=_models.ExportListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

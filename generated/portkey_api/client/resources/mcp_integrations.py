@@ -255,7 +255,7 @@ class McpIntegrations(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-integrations",
                 server="control_plane",
@@ -278,7 +278,7 @@ class McpIntegrations(SyncResource):
                 },
                 cast_to=_models.McpIntegrationListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -588,7 +588,7 @@ class McpIntegrationsCapabilities(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-integrations/{mcpIntegrationId}/capabilities",
                 server="control_plane",
@@ -611,7 +611,7 @@ class McpIntegrationsCapabilities(SyncResource):
                 },
                 cast_to=_models.McpIntegrationCapabilitiesListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1084,7 +1084,7 @@ class AsyncMcpIntegrations(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-integrations",
                 server="control_plane",
@@ -1107,7 +1107,7 @@ class AsyncMcpIntegrations(AsyncResource):
                 },
                 cast_to=_models.McpIntegrationListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1421,7 +1421,7 @@ class AsyncMcpIntegrationsCapabilities(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-integrations/{mcpIntegrationId}/capabilities",
                 server="control_plane",
@@ -1444,7 +1444,7 @@ class AsyncMcpIntegrationsCapabilities(AsyncResource):
                 },
                 cast_to=_models.McpIntegrationCapabilitiesListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

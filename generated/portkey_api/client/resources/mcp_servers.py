@@ -235,7 +235,7 @@ class McpServers(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-servers",
                 server="control_plane",
@@ -257,7 +257,7 @@ class McpServers(SyncResource):
                 },
                 cast_to=_models.McpServerListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -537,7 +537,7 @@ class McpServersCapabilities(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-servers/{mcpServerId}/capabilities",
                 server="control_plane",
@@ -560,7 +560,7 @@ class McpServersCapabilities(SyncResource):
                 },
                 cast_to=_models.McpServerCapabilitiesListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -711,7 +711,7 @@ class McpServersUserAccess(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-servers/{mcpServerId}/user-access",
                 server="control_plane",
@@ -734,7 +734,7 @@ class McpServersUserAccess(SyncResource):
                 },
                 cast_to=_models.McpServerUserAccessListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1025,7 +1025,7 @@ class AsyncMcpServers(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-servers",
                 server="control_plane",
@@ -1047,7 +1047,7 @@ class AsyncMcpServers(AsyncResource):
                 },
                 cast_to=_models.McpServerListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1333,7 +1333,7 @@ class AsyncMcpServersCapabilities(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-servers/{mcpServerId}/capabilities",
                 server="control_plane",
@@ -1356,7 +1356,7 @@ class AsyncMcpServersCapabilities(AsyncResource):
                 },
                 cast_to=_models.McpServerCapabilitiesListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1507,7 +1507,7 @@ class AsyncMcpServersUserAccess(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/mcp-servers/{mcpServerId}/user-access",
                 server="control_plane",
@@ -1530,7 +1530,7 @@ class AsyncMcpServersUserAccess(AsyncResource):
                 },
                 cast_to=_models.McpServerUserAccessListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

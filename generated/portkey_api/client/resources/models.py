@@ -139,7 +139,7 @@ class Models(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/models",
                 server="gateway",
@@ -162,7 +162,7 @@ class Models(SyncResource):
                 },
                 cast_to=_models.ListModelsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -315,7 +315,7 @@ class AsyncModels(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/models",
                 server="gateway",
@@ -338,7 +338,7 @@ class AsyncModels(AsyncResource):
                 },
                 cast_to=_models.ListModelsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

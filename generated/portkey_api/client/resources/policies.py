@@ -246,7 +246,7 @@ class PoliciesRateLimits(SyncResource):
             current_page: Current page number
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/policies/rate-limits",
                 server="default",
@@ -260,7 +260,7 @@ class PoliciesRateLimits(SyncResource):
                 },
                 cast_to=_models.RateLimitsPolicyListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -530,7 +530,7 @@ class PoliciesUsageLimits(SyncResource):
             current_page: Current page number
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/policies/usage-limits",
                 server="default",
@@ -543,7 +543,7 @@ class PoliciesUsageLimits(SyncResource):
                 },
                 cast_to=_models.UsageLimitsPolicyListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -731,7 +731,7 @@ class PoliciesUsageLimitsEntities(SyncResource):
             current_page: Current page number
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/policies/usage-limits/{policyUsageLimitsId}/entities",
                 server="default",
@@ -746,7 +746,7 @@ class PoliciesUsageLimitsEntities(SyncResource):
                 },
                 cast_to=_models.UsageLimitsPolicyEntityListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1006,7 +1006,7 @@ class AsyncPoliciesRateLimits(AsyncResource):
             current_page: Current page number
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/policies/rate-limits",
                 server="default",
@@ -1020,7 +1020,7 @@ class AsyncPoliciesRateLimits(AsyncResource):
                 },
                 cast_to=_models.RateLimitsPolicyListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1292,7 +1292,7 @@ class AsyncPoliciesUsageLimits(AsyncResource):
             current_page: Current page number
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/policies/usage-limits",
                 server="default",
@@ -1305,7 +1305,7 @@ class AsyncPoliciesUsageLimits(AsyncResource):
                 },
                 cast_to=_models.UsageLimitsPolicyListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1495,7 +1495,7 @@ class AsyncPoliciesUsageLimitsEntities(AsyncResource):
             current_page: Current page number
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/policies/usage-limits/{policyUsageLimitsId}/entities",
                 server="default",
@@ -1510,7 +1510,7 @@ class AsyncPoliciesUsageLimitsEntities(AsyncResource):
                 },
                 cast_to=_models.UsageLimitsPolicyEntityListResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

@@ -257,7 +257,7 @@ class Prompts(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/prompts",
                 server="control_plane",
@@ -279,7 +279,7 @@ class Prompts(SyncResource):
                 },
                 cast_to=_models.ListPromptsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1623,7 +1623,7 @@ class AsyncPrompts(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/prompts",
                 server="control_plane",
@@ -1645,7 +1645,7 @@ class AsyncPrompts(AsyncResource):
                 },
                 cast_to=_models.ListPromptsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

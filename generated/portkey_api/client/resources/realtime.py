@@ -97,9 +97,9 @@ class Realtime(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         # The optional `websockets` package is imported on the first connect, not with the client.
-        from .._runtime import websocket
+        from .._runtime import websocket as _websocket
 
-        return websocket.RealtimeConnectionManager(
+        return _websocket.RealtimeConnectionManager(
             self._client,
             "get",
             "/realtime",
@@ -186,9 +186,9 @@ class AsyncRealtime(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         # The optional `websockets` package is imported on the first connect, not with the client.
-        from .._runtime import websocket
+        from .._runtime import websocket as _websocket
 
-        return websocket.AsyncRealtimeConnectionManager(
+        return _websocket.AsyncRealtimeConnectionManager(
             self._client,
             "get",
             "/realtime",

@@ -568,7 +568,7 @@ class ResponsesInputItems(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/responses/{response_id}/input_items",
                 server="gateway",
@@ -592,7 +592,7 @@ class ResponsesInputItems(SyncResource):
                 },
                 cast_to=_models.ResponseItemList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1144,7 +1144,7 @@ class AsyncResponsesInputItems(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/responses/{response_id}/input_items",
                 server="gateway",
@@ -1168,7 +1168,7 @@ class AsyncResponsesInputItems(AsyncResource):
                 },
                 cast_to=_models.ResponseItemList,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

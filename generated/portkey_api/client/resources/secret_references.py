@@ -262,7 +262,7 @@ class SecretReferences(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/secret-references",
                 server="control_plane",
@@ -284,7 +284,7 @@ class SecretReferences(SyncResource):
                 },
                 cast_to=_models.ListSecretReferencesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -664,7 +664,7 @@ class AsyncSecretReferences(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/secret-references",
                 server="control_plane",
@@ -686,7 +686,7 @@ class AsyncSecretReferences(AsyncResource):
                 },
                 cast_to=_models.ListSecretReferencesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

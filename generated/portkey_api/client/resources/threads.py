@@ -701,7 +701,7 @@ class ThreadsMessages(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/threads/{thread_id}/messages",
                 server="gateway",
@@ -726,7 +726,7 @@ class ThreadsMessages(SyncResource):
                 },
                 cast_to=_models.ListMessagesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1146,7 +1146,7 @@ class ThreadsRuns(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/threads/{thread_id}/runs",
                 server="gateway",
@@ -1170,7 +1170,7 @@ class ThreadsRuns(SyncResource):
                 },
                 cast_to=_models.ListRunsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1471,7 +1471,7 @@ class ThreadsRunsSteps(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/threads/{thread_id}/runs/{run_id}/steps",
                 server="gateway",
@@ -1496,7 +1496,7 @@ class ThreadsRunsSteps(SyncResource):
                 },
                 cast_to=_models.ListRunStepsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -2240,7 +2240,7 @@ class AsyncThreadsMessages(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/threads/{thread_id}/messages",
                 server="gateway",
@@ -2265,7 +2265,7 @@ class AsyncThreadsMessages(AsyncResource):
                 },
                 cast_to=_models.ListMessagesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -2685,7 +2685,7 @@ class AsyncThreadsRuns(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/threads/{thread_id}/runs",
                 server="gateway",
@@ -2709,7 +2709,7 @@ class AsyncThreadsRuns(AsyncResource):
                 },
                 cast_to=_models.ListRunsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -3012,7 +3012,7 @@ class AsyncThreadsRunsSteps(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/threads/{thread_id}/runs/{run_id}/steps",
                 server="gateway",
@@ -3037,7 +3037,7 @@ class AsyncThreadsRunsSteps(AsyncResource):
                 },
                 cast_to=_models.ListRunStepsResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

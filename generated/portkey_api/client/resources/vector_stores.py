@@ -187,7 +187,7 @@ class VectorStores(SyncResource):
             before: A cursor for use in pagination. `before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include before=obj_foo in order to fetch the previous page of the list.
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/vector_stores",
                 server="default",
@@ -199,7 +199,7 @@ class VectorStores(SyncResource):
                 },
                 cast_to=_models.ListVectorStoresResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -546,7 +546,7 @@ class VectorStoresFileBatchesFiles(SyncResource):
             filter: Filter by file status. One of `in_progress`, `completed`, `failed`, `cancelled`.
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
                 server="default",
@@ -563,7 +563,7 @@ class VectorStoresFileBatchesFiles(SyncResource):
                 },
                 cast_to=_models.ListVectorStoreFilesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -721,7 +721,7 @@ class VectorStoresFiles(SyncResource):
             filter: Filter by file status. One of `in_progress`, `completed`, `failed`, `cancelled`.
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/vector_stores/{vector_store_id}/files",
                 server="default",
@@ -737,7 +737,7 @@ class VectorStoresFiles(SyncResource):
                 },
                 cast_to=_models.ListVectorStoreFilesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -945,7 +945,7 @@ class AsyncVectorStores(AsyncResource):
             before: A cursor for use in pagination. `before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include before=obj_foo in order to fetch the previous page of the list.
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/vector_stores",
                 server="default",
@@ -957,7 +957,7 @@ class AsyncVectorStores(AsyncResource):
                 },
                 cast_to=_models.ListVectorStoresResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1312,7 +1312,7 @@ class AsyncVectorStoresFileBatchesFiles(AsyncResource):
             filter: Filter by file status. One of `in_progress`, `completed`, `failed`, `cancelled`.
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
                 server="default",
@@ -1329,7 +1329,7 @@ class AsyncVectorStoresFileBatchesFiles(AsyncResource):
                 },
                 cast_to=_models.ListVectorStoreFilesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1489,7 +1489,7 @@ class AsyncVectorStoresFiles(AsyncResource):
             filter: Filter by file status. One of `in_progress`, `completed`, `failed`, `cancelled`.
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/vector_stores/{vector_store_id}/files",
                 server="default",
@@ -1505,7 +1505,7 @@ class AsyncVectorStoresFiles(AsyncResource):
                 },
                 cast_to=_models.ListVectorStoreFilesResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

@@ -247,7 +247,7 @@ class VirtualKeys(SyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return SyncPage.start(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/virtual-keys",
                 server="control_plane",
@@ -266,7 +266,7 @@ class VirtualKeys(SyncResource):
                 },
                 cast_to=_models.ListVirtualKeysResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -633,7 +633,7 @@ class AsyncVirtualKeys(AsyncResource):
             cache_force_refresh: Forces a cache refresh for your request by making a new API call and storing the updated value
         """
         return AsyncPaginator(
-            lambda page_query: self._client.request(
+            lambda _page_query: self._client.request(
                 "get",
                 "/virtual-keys",
                 server="control_plane",
@@ -652,7 +652,7 @@ class AsyncVirtualKeys(AsyncResource):
                 },
                 cast_to=_models.ListVirtualKeysResponse,
                 extra_headers=extra_headers,
-                extra_query={**(extra_query or {}), **page_query},
+                extra_query={**(extra_query or {}), **_page_query},
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,

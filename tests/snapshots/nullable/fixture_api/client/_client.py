@@ -63,7 +63,7 @@ class NullableFixture(SyncAPIClient):
         strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
-        base_url_given = base_url is not None
+        _base_url_given = base_url is not None
         if base_url is None:
             base_url = "/"
         # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
@@ -103,15 +103,15 @@ class NullableFixture(SyncAPIClient):
         one); `base_url` also moves every server group that has no URL of its own. Switch per call
         site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
         """
-        headers: dict[str, object] = {}
-        urls: dict[str, str] = {}
-        follows = self._follow_base_url
+        _headers: dict[str, object] = {}
+        _urls: dict[str, str] = {}
+        _follows = self._follow_base_url
         if not isinstance(base_url, NotGiven):
-            urls = {name: base_url for name in follows}
-            urls["default"] = base_url
-        new = super().copy(
-            base_urls={**urls, **(base_urls or {})},
-            auth_headers={**headers, **(auth_headers or {})},
+            _urls = {_name: base_url for _name in _follows}
+            _urls["default"] = base_url
+        _new = super().copy(
+            base_urls={**_urls, **(base_urls or {})},
+            auth_headers={**_headers, **(auth_headers or {})},
             default_headers=default_headers,
             default_query=default_query,
             timeout=timeout,
@@ -120,8 +120,8 @@ class NullableFixture(SyncAPIClient):
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
-        new._follow_base_url = follows
-        return new
+        _new._follow_base_url = _follows
+        return _new
 
     with_options = copy
 
@@ -164,7 +164,7 @@ class AsyncNullableFixture(AsyncAPIClient):
         strict_response_validation: bool = False,
     ) -> None:
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
-        base_url_given = base_url is not None
+        _base_url_given = base_url is not None
         if base_url is None:
             base_url = "/"
         # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
@@ -204,15 +204,15 @@ class AsyncNullableFixture(AsyncAPIClient):
         one); `base_url` also moves every server group that has no URL of its own. Switch per call
         site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
         """
-        headers: dict[str, object] = {}
-        urls: dict[str, str] = {}
-        follows = self._follow_base_url
+        _headers: dict[str, object] = {}
+        _urls: dict[str, str] = {}
+        _follows = self._follow_base_url
         if not isinstance(base_url, NotGiven):
-            urls = {name: base_url for name in follows}
-            urls["default"] = base_url
-        new = super().copy(
-            base_urls={**urls, **(base_urls or {})},
-            auth_headers={**headers, **(auth_headers or {})},
+            _urls = {_name: base_url for _name in _follows}
+            _urls["default"] = base_url
+        _new = super().copy(
+            base_urls={**_urls, **(base_urls or {})},
+            auth_headers={**_headers, **(auth_headers or {})},
             default_headers=default_headers,
             default_query=default_query,
             timeout=timeout,
@@ -221,8 +221,8 @@ class AsyncNullableFixture(AsyncAPIClient):
             http_client=http_client,
             strict_response_validation=strict_response_validation,
         )
-        new._follow_base_url = follows
-        return new
+        _new._follow_base_url = _follows
+        return _new
 
     with_options = copy
 

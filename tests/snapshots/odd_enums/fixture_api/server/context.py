@@ -72,11 +72,11 @@ def require(
 ) -> Callable[[Request], Awaitable[RequestContext]]:
     """A FastAPI dependency: the RequestContext, or 401 unless one alternative is fully present."""
 
-    async def dependency(request: Request) -> RequestContext:
-        ctx = context_from_request(request)
-        _rt.check_security(ctx, alternatives, WIRE_NAMES)
-        return ctx
+    async def _dependency(_request: Request) -> RequestContext:
+        _ctx = context_from_request(_request)
+        _rt.check_security(_ctx, alternatives, WIRE_NAMES)
+        return _ctx
 
     # Marked: the route runs it before reading the body, so a caller without credentials gets 401
     # before anything is parsed.
-    return _rt.security_check(dependency)
+    return _rt.security_check(_dependency)

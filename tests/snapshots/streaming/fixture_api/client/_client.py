@@ -77,18 +77,18 @@ class StreamingFixture(SyncAPIClient):
             authorization = "Bearer " + authorization
         self.authorization = authorization
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
-        base_url_given = base_url is not None
+        _base_url_given = base_url is not None
         if base_url is None:
             base_url = "https://api.example.test/v1"
         # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
         self._follow_base_url: frozenset[str] = frozenset(
-            name for name, url in (("gateway", gateway_url),) if not url
+            _name for _name, _url in (("gateway", gateway_url),) if not _url
         )
         super().__init__(
             base_urls={
                 "default": base_url,
                 "gateway": gateway_url
-                or (base_url if base_url_given else "https://api.example.test/v1"),
+                or (base_url if _base_url_given else "https://api.example.test/v1"),
             },
             auth_headers={
                 "x-example-api-key": example_api_key,
@@ -127,9 +127,9 @@ class StreamingFixture(SyncAPIClient):
         one); `base_url` also moves every server group that has no URL of its own. Switch per call
         site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
         """
-        headers: dict[str, object] = {}
+        _headers: dict[str, object] = {}
         if not isinstance(example_api_key, NotGiven):
-            headers["x-example-api-key"] = example_api_key
+            _headers["x-example-api-key"] = example_api_key
         if not isinstance(authorization, NotGiven):
             if (
                 isinstance(authorization, str)
@@ -137,18 +137,18 @@ class StreamingFixture(SyncAPIClient):
                 and not authorization.lower().startswith("bearer ")
             ):
                 authorization = "Bearer " + authorization
-            headers["Authorization"] = authorization
-        urls: dict[str, str] = {}
-        follows = self._follow_base_url
+            _headers["Authorization"] = authorization
+        _urls: dict[str, str] = {}
+        _follows = self._follow_base_url
         if not isinstance(base_url, NotGiven):
-            urls = {name: base_url for name in follows}
-            urls["default"] = base_url
+            _urls = {_name: base_url for _name in _follows}
+            _urls["default"] = base_url
         if not isinstance(gateway_url, NotGiven):
-            urls["gateway"] = gateway_url
-            follows = follows.difference(["gateway"])
-        new = super().copy(
-            base_urls={**urls, **(base_urls or {})},
-            auth_headers={**headers, **(auth_headers or {})},
+            _urls["gateway"] = gateway_url
+            _follows = _follows.difference(["gateway"])
+        _new = super().copy(
+            base_urls={**_urls, **(base_urls or {})},
+            auth_headers={**_headers, **(auth_headers or {})},
             default_headers=default_headers,
             default_query=default_query,
             timeout=timeout,
@@ -158,11 +158,11 @@ class StreamingFixture(SyncAPIClient):
             strict_response_validation=strict_response_validation,
         )
         if not isinstance(example_api_key, NotGiven):
-            new.example_api_key = example_api_key
+            _new.example_api_key = example_api_key
         if not isinstance(authorization, NotGiven):
-            new.authorization = authorization
-        new._follow_base_url = follows
-        return new
+            _new.authorization = authorization
+        _new._follow_base_url = _follows
+        return _new
 
     with_options = copy
 
@@ -219,18 +219,18 @@ class AsyncStreamingFixture(AsyncAPIClient):
             authorization = "Bearer " + authorization
         self.authorization = authorization
         # A base URL the user chose (self-hosted gateway) is also the default of every server group.
-        base_url_given = base_url is not None
+        _base_url_given = base_url is not None
         if base_url is None:
             base_url = "https://api.example.test/v1"
         # Server groups without a URL of their own follow base_url, here and in copy(base_url=...).
         self._follow_base_url: frozenset[str] = frozenset(
-            name for name, url in (("gateway", gateway_url),) if not url
+            _name for _name, _url in (("gateway", gateway_url),) if not _url
         )
         super().__init__(
             base_urls={
                 "default": base_url,
                 "gateway": gateway_url
-                or (base_url if base_url_given else "https://api.example.test/v1"),
+                or (base_url if _base_url_given else "https://api.example.test/v1"),
             },
             auth_headers={
                 "x-example-api-key": example_api_key,
@@ -269,9 +269,9 @@ class AsyncStreamingFixture(AsyncAPIClient):
         one); `base_url` also moves every server group that has no URL of its own. Switch per call
         site: `client.with_options(timeout=5.0).<resource>.<method>(...)`.
         """
-        headers: dict[str, object] = {}
+        _headers: dict[str, object] = {}
         if not isinstance(example_api_key, NotGiven):
-            headers["x-example-api-key"] = example_api_key
+            _headers["x-example-api-key"] = example_api_key
         if not isinstance(authorization, NotGiven):
             if (
                 isinstance(authorization, str)
@@ -279,18 +279,18 @@ class AsyncStreamingFixture(AsyncAPIClient):
                 and not authorization.lower().startswith("bearer ")
             ):
                 authorization = "Bearer " + authorization
-            headers["Authorization"] = authorization
-        urls: dict[str, str] = {}
-        follows = self._follow_base_url
+            _headers["Authorization"] = authorization
+        _urls: dict[str, str] = {}
+        _follows = self._follow_base_url
         if not isinstance(base_url, NotGiven):
-            urls = {name: base_url for name in follows}
-            urls["default"] = base_url
+            _urls = {_name: base_url for _name in _follows}
+            _urls["default"] = base_url
         if not isinstance(gateway_url, NotGiven):
-            urls["gateway"] = gateway_url
-            follows = follows.difference(["gateway"])
-        new = super().copy(
-            base_urls={**urls, **(base_urls or {})},
-            auth_headers={**headers, **(auth_headers or {})},
+            _urls["gateway"] = gateway_url
+            _follows = _follows.difference(["gateway"])
+        _new = super().copy(
+            base_urls={**_urls, **(base_urls or {})},
+            auth_headers={**_headers, **(auth_headers or {})},
             default_headers=default_headers,
             default_query=default_query,
             timeout=timeout,
@@ -300,11 +300,11 @@ class AsyncStreamingFixture(AsyncAPIClient):
             strict_response_validation=strict_response_validation,
         )
         if not isinstance(example_api_key, NotGiven):
-            new.example_api_key = example_api_key
+            _new.example_api_key = example_api_key
         if not isinstance(authorization, NotGiven):
-            new.authorization = authorization
-        new._follow_base_url = follows
-        return new
+            _new.authorization = authorization
+        _new._follow_base_url = _follows
+        return _new
 
     with_options = copy
 

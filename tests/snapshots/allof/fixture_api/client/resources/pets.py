@@ -59,7 +59,7 @@ class Pets(SyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return PetsWithStreamingResponse(self)
 
-    def create(
+    def create_pet(
         self,
         *,
         name: str,
@@ -101,7 +101,7 @@ class PetsWithRawResponse:
 
     def __init__(self, resource: Pets) -> None:
         self._resource = resource
-        self.create = raw_response_wrapper(resource.create)
+        self.create_pet = raw_response_wrapper(resource.create_pet)
 
 
 class PetsWithStreamingResponse:
@@ -109,7 +109,7 @@ class PetsWithStreamingResponse:
 
     def __init__(self, resource: Pets) -> None:
         self._resource = resource
-        self.create = streaming_response_wrapper(resource.create)
+        self.create_pet = streaming_response_wrapper(resource.create_pet)
 
 
 class AsyncPets(AsyncResource):
@@ -125,7 +125,7 @@ class AsyncPets(AsyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return AsyncPetsWithStreamingResponse(self)
 
-    async def create(
+    async def create_pet(
         self,
         *,
         name: str,
@@ -167,7 +167,7 @@ class AsyncPetsWithRawResponse:
 
     def __init__(self, resource: AsyncPets) -> None:
         self._resource = resource
-        self.create = async_raw_response_wrapper(resource.create)
+        self.create_pet = async_raw_response_wrapper(resource.create_pet)
 
 
 class AsyncPetsWithStreamingResponse:
@@ -175,4 +175,4 @@ class AsyncPetsWithStreamingResponse:
 
     def __init__(self, resource: AsyncPets) -> None:
         self._resource = resource
-        self.create = async_streaming_response_wrapper(resource.create)
+        self.create_pet = async_streaming_response_wrapper(resource.create_pet)

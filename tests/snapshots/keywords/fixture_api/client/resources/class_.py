@@ -59,7 +59,7 @@ class Class(SyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return ClassWithStreamingResponse(self)
 
-    def retrieve(
+    def import_(
         self,
         from_: str,
         *,
@@ -101,7 +101,7 @@ class ClassWithRawResponse:
 
     def __init__(self, resource: Class) -> None:
         self._resource = resource
-        self.retrieve = raw_response_wrapper(resource.retrieve)
+        self.import_ = raw_response_wrapper(resource.import_)
 
 
 class ClassWithStreamingResponse:
@@ -109,7 +109,7 @@ class ClassWithStreamingResponse:
 
     def __init__(self, resource: Class) -> None:
         self._resource = resource
-        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.import_ = streaming_response_wrapper(resource.import_)
 
 
 class AsyncClass(AsyncResource):
@@ -125,7 +125,7 @@ class AsyncClass(AsyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return AsyncClassWithStreamingResponse(self)
 
-    async def retrieve(
+    async def import_(
         self,
         from_: str,
         *,
@@ -167,7 +167,7 @@ class AsyncClassWithRawResponse:
 
     def __init__(self, resource: AsyncClass) -> None:
         self._resource = resource
-        self.retrieve = async_raw_response_wrapper(resource.retrieve)
+        self.import_ = async_raw_response_wrapper(resource.import_)
 
 
 class AsyncClassWithStreamingResponse:
@@ -175,4 +175,4 @@ class AsyncClassWithStreamingResponse:
 
     def __init__(self, resource: AsyncClass) -> None:
         self._resource = resource
-        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.import_ = async_streaming_response_wrapper(resource.import_)

@@ -59,7 +59,7 @@ class Messages(SyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return MessagesWithStreamingResponse(self)
 
-    def retrieve(
+    def get_message(
         self,
         message_id: str,
         *,
@@ -91,7 +91,7 @@ class MessagesWithRawResponse:
 
     def __init__(self, resource: Messages) -> None:
         self._resource = resource
-        self.retrieve = raw_response_wrapper(resource.retrieve)
+        self.get_message = raw_response_wrapper(resource.get_message)
 
 
 class MessagesWithStreamingResponse:
@@ -99,7 +99,7 @@ class MessagesWithStreamingResponse:
 
     def __init__(self, resource: Messages) -> None:
         self._resource = resource
-        self.retrieve = streaming_response_wrapper(resource.retrieve)
+        self.get_message = streaming_response_wrapper(resource.get_message)
 
 
 class AsyncMessages(AsyncResource):
@@ -115,7 +115,7 @@ class AsyncMessages(AsyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return AsyncMessagesWithStreamingResponse(self)
 
-    async def retrieve(
+    async def get_message(
         self,
         message_id: str,
         *,
@@ -147,7 +147,7 @@ class AsyncMessagesWithRawResponse:
 
     def __init__(self, resource: AsyncMessages) -> None:
         self._resource = resource
-        self.retrieve = async_raw_response_wrapper(resource.retrieve)
+        self.get_message = async_raw_response_wrapper(resource.get_message)
 
 
 class AsyncMessagesWithStreamingResponse:
@@ -155,4 +155,4 @@ class AsyncMessagesWithStreamingResponse:
 
     def __init__(self, resource: AsyncMessages) -> None:
         self._resource = resource
-        self.retrieve = async_streaming_response_wrapper(resource.retrieve)
+        self.get_message = async_streaming_response_wrapper(resource.get_message)

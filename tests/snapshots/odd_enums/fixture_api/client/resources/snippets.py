@@ -9,7 +9,6 @@ this module on first access to the resource; API.md lists the operations.
 
 from __future__ import annotations
 
-import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, cast, overload
 
@@ -60,7 +59,7 @@ class Snippets(SyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return SnippetsWithStreamingResponse(self)
 
-    def list(
+    def list_snippets(
         self,
         *,
         language: _models.Language | _params.LanguageParam | NotGiven = NOT_GIVEN,
@@ -69,7 +68,7 @@ class Snippets(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> builtins.list[_models.Snippet]:
+    ) -> list[_models.Snippet]:
         """`GET /snippets`"""
         return self._client.request(
             "get",
@@ -92,7 +91,7 @@ class SnippetsWithRawResponse:
 
     def __init__(self, resource: Snippets) -> None:
         self._resource = resource
-        self.list = raw_response_wrapper(resource.list)
+        self.list_snippets = raw_response_wrapper(resource.list_snippets)
 
 
 class SnippetsWithStreamingResponse:
@@ -100,7 +99,7 @@ class SnippetsWithStreamingResponse:
 
     def __init__(self, resource: Snippets) -> None:
         self._resource = resource
-        self.list = streaming_response_wrapper(resource.list)
+        self.list_snippets = streaming_response_wrapper(resource.list_snippets)
 
 
 class AsyncSnippets(AsyncResource):
@@ -116,7 +115,7 @@ class AsyncSnippets(AsyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return AsyncSnippetsWithStreamingResponse(self)
 
-    async def list(
+    async def list_snippets(
         self,
         *,
         language: _models.Language | _params.LanguageParam | NotGiven = NOT_GIVEN,
@@ -125,7 +124,7 @@ class AsyncSnippets(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> builtins.list[_models.Snippet]:
+    ) -> list[_models.Snippet]:
         """`GET /snippets`"""
         return await self._client.request(
             "get",
@@ -148,7 +147,7 @@ class AsyncSnippetsWithRawResponse:
 
     def __init__(self, resource: AsyncSnippets) -> None:
         self._resource = resource
-        self.list = async_raw_response_wrapper(resource.list)
+        self.list_snippets = async_raw_response_wrapper(resource.list_snippets)
 
 
 class AsyncSnippetsWithStreamingResponse:
@@ -156,4 +155,4 @@ class AsyncSnippetsWithStreamingResponse:
 
     def __init__(self, resource: AsyncSnippets) -> None:
         self._resource = resource
-        self.list = async_streaming_response_wrapper(resource.list)
+        self.list_snippets = async_streaming_response_wrapper(resource.list_snippets)

@@ -59,7 +59,7 @@ class Shapes(SyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return ShapesWithStreamingResponse(self)
 
-    def create(
+    def create_shape(
         self,
         *,
         body: _models.Shape | _params.ShapeParam,
@@ -89,7 +89,7 @@ class ShapesWithRawResponse:
 
     def __init__(self, resource: Shapes) -> None:
         self._resource = resource
-        self.create = raw_response_wrapper(resource.create)
+        self.create_shape = raw_response_wrapper(resource.create_shape)
 
 
 class ShapesWithStreamingResponse:
@@ -97,7 +97,7 @@ class ShapesWithStreamingResponse:
 
     def __init__(self, resource: Shapes) -> None:
         self._resource = resource
-        self.create = streaming_response_wrapper(resource.create)
+        self.create_shape = streaming_response_wrapper(resource.create_shape)
 
 
 class AsyncShapes(AsyncResource):
@@ -113,7 +113,7 @@ class AsyncShapes(AsyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return AsyncShapesWithStreamingResponse(self)
 
-    async def create(
+    async def create_shape(
         self,
         *,
         body: _models.Shape | _params.ShapeParam,
@@ -143,7 +143,7 @@ class AsyncShapesWithRawResponse:
 
     def __init__(self, resource: AsyncShapes) -> None:
         self._resource = resource
-        self.create = async_raw_response_wrapper(resource.create)
+        self.create_shape = async_raw_response_wrapper(resource.create_shape)
 
 
 class AsyncShapesWithStreamingResponse:
@@ -151,4 +151,4 @@ class AsyncShapesWithStreamingResponse:
 
     def __init__(self, resource: AsyncShapes) -> None:
         self._resource = resource
-        self.create = async_streaming_response_wrapper(resource.create)
+        self.create_shape = async_streaming_response_wrapper(resource.create_shape)

@@ -59,7 +59,7 @@ class Tree(SyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return TreeWithStreamingResponse(self)
 
-    def list(
+    def get_tree(
         self,
         *,
         extra_headers: Mapping[str, object] | None = None,
@@ -87,7 +87,7 @@ class TreeWithRawResponse:
 
     def __init__(self, resource: Tree) -> None:
         self._resource = resource
-        self.list = raw_response_wrapper(resource.list)
+        self.get_tree = raw_response_wrapper(resource.get_tree)
 
 
 class TreeWithStreamingResponse:
@@ -95,7 +95,7 @@ class TreeWithStreamingResponse:
 
     def __init__(self, resource: Tree) -> None:
         self._resource = resource
-        self.list = streaming_response_wrapper(resource.list)
+        self.get_tree = streaming_response_wrapper(resource.get_tree)
 
 
 class AsyncTree(AsyncResource):
@@ -111,7 +111,7 @@ class AsyncTree(AsyncResource):
         """The same methods; a binary body (a download) is left unread, to stream it in chunks."""
         return AsyncTreeWithStreamingResponse(self)
 
-    async def list(
+    async def get_tree(
         self,
         *,
         extra_headers: Mapping[str, object] | None = None,
@@ -139,7 +139,7 @@ class AsyncTreeWithRawResponse:
 
     def __init__(self, resource: AsyncTree) -> None:
         self._resource = resource
-        self.list = async_raw_response_wrapper(resource.list)
+        self.get_tree = async_raw_response_wrapper(resource.get_tree)
 
 
 class AsyncTreeWithStreamingResponse:
@@ -147,4 +147,4 @@ class AsyncTreeWithStreamingResponse:
 
     def __init__(self, resource: AsyncTree) -> None:
         self._resource = resource
-        self.list = async_streaming_response_wrapper(resource.list)
+        self.get_tree = async_streaming_response_wrapper(resource.get_tree)
