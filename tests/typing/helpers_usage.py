@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from typing_extensions import assert_type
 
 if TYPE_CHECKING:  # parse()'s result type exists for type checkers only
-    from portkey_api.client.resources.chat import ParsedCreateChatCompletionResponse
+    from portkey_api.client.resources.chat import ParsedCreateChatCompletionResponse  # noqa: F401 (named in assert_type strings)
 
 
 class Weather(BaseModel):
@@ -46,7 +46,7 @@ def sync_usage(client: Portkey, messages: list[models.ChatCompletionRequestMessa
         assert_type(stream.get_final_completion(), models.CreateChatCompletionResponse)
 
     parsed = client.chat.completions.parse(model="gpt-4o", messages=messages, response_format=Weather)
-    assert_type(parsed, ParsedCreateChatCompletionResponse[Weather])
+    assert_type(parsed, "ParsedCreateChatCompletionResponse[Weather]")
     assert_type(parsed.choices[0].message.parsed, Weather | None)
     assert_type(parsed.choices[0].message.content, str | None)  # the message model's fields stay
     completion: models.CreateChatCompletionResponse = parsed  # a subclass of the completion model
@@ -75,7 +75,7 @@ async def async_usage(client: AsyncPortkey, messages: list[models.ChatCompletion
                 assert_type(event.content, str)
         assert_type(await stream.get_final_completion(), models.CreateChatCompletionResponse)
     parsed = await client.chat.completions.parse(model="gpt-4o", messages=messages, response_format=Weather)
-    assert_type(parsed, ParsedCreateChatCompletionResponse[Weather])
+    assert_type(parsed, "ParsedCreateChatCompletionResponse[Weather]")
     assert_type(parsed.choices[0].message.parsed, Weather | None)
     no_format = await client.chat.completions.parse(model="gpt-4o", messages=messages)
     assert_type(no_format.choices[0].message.parsed, None)
