@@ -51,6 +51,8 @@ ResponseT = TypeVar("ResponseT")
 ItemT = TypeVar("ItemT")
 
 PageQuery = Mapping[str, object]
+_FetchT = TypeVar("_FetchT")  # how a page fetches a response: sync, or async
+_P = TypeVar("_P", bound="_Page[Any, Any, Any]")
 
 
 class PageRule:
@@ -116,8 +118,9 @@ def _field(obj: object, wire: str) -> Any:
     return None
 
 
-class _Page(Generic[ResponseT, ItemT]):
-    """What both page classes know: the response, its items and where the next page is.
+class _Page(Generic[ResponseT, ItemT, _FetchT]):
+    """What both page classes know: the response, its items and where the next page is (all
+    but fetching it: `_FetchT` is their fetch function, sync or async).
 
     As the openai SDK's pages: ``.data`` is this page's items, and ``request_id(page)``/
     ``page._request_id`` is the response's (its other fields: ``page.response``).
@@ -128,12 +131,14 @@ class _Page(Generic[ResponseT, ItemT]):
 
     def __init__(
         self,
+        fetch: _FetchT,
         rule: PageRule,
         response: ResponseT,
-        page_number: int,
-        cursor: object,
-        seen_before: int,
+        page_number: int = 0,
+        cursor: object = None,
+        seen_before: int = 0,
     ) -> None:
+        self._fetch = fetch
         self.response = response
         self._rule = rule
         found = _field(response, rule.items)
@@ -174,19 +179,17 @@ class _Page(Generic[ResponseT, ItemT]):
             return self._seen < total
         return True
 
-    def _next_query(self) -> dict[str, object]:
+    def _next(self) -> tuple[dict[str, object], Callable[[ResponseT], Self]]:
+        """The query of the next page, and how its response becomes that page."""
         if not self.has_next_page():
             raise LookupError(
                 "there is no next page (check has_next_page() before next_page())"
             )
-        if self._rule.style == "cursor":
-            return {self._rule.param: self._next_cursor()}
-        return {self._rule.param: self._page_number + 1}
-
-    def _next_position(self, query: Mapping[str, object]) -> tuple[int, object]:
-        if self._rule.style == "cursor":
-            return self._page_number + 1, query[self._rule.param]
-        return self._page_number + 1, None
+        rule, number = self._rule, self._page_number + 1
+        cursor = self._next_cursor() if rule.style == "cursor" else None
+        query = {rule.param: cursor if rule.style == "cursor" else number}
+        cls, fetch, seen = type(self), self._fetch, self._seen
+        return query, lambda response: cls(fetch, rule, response, number, cursor, seen)
 
     def _started_later(self) -> Self:
         # A first page asked for by number k counts the k - first_page full pages before it
@@ -206,24 +209,33 @@ def _start_number(rule: PageRule, start: object) -> int:
     return rule.first_page
 
 
-class SyncPage(_Page[ResponseT, ItemT]):
+def _first_page(
+    page: Callable[[Any, PageRule, Any, int, object], _P],
+    fetch: Any,
+    rule: PageRule,
+    start: object,
+    first: Any,
+) -> _P:
+    """The first page made from the first response (``start``: the page-number argument the
+    caller gave); under ``with_raw_response`` the RawResponse whose ``parse()`` gives it.
+    """
+    number = _start_number(rule, start)
+    cursor = None if isinstance(start, NotGiven) else start
+    if isinstance(first, RawResponse):
+        raw: RawResponse[Any] = first
+        return RawResponse(  # type: ignore[return-value]
+            raw.http_response,
+            lambda: page(fetch, rule, raw.parse(), number, cursor)._started_later(),
+        )
+    return page(fetch, rule, first, number, cursor)._started_later()
+
+
+class SyncPage(_Page[ResponseT, ItemT, Callable[[PageQuery], ResponseT]]):
     """One page of a list operation; iterating it walks the items of this and every later page.
 
     ``items`` are this page's items, ``response`` the parsed response; ``has_next_page()``,
     ``next_page()`` and ``iter_pages()`` step through the pages by hand.
     """
-
-    def __init__(
-        self,
-        fetch: Callable[[PageQuery], ResponseT],
-        rule: PageRule,
-        response: ResponseT,
-        page_number: int = 0,
-        cursor: object = None,
-        seen_before: int = 0,
-    ) -> None:
-        super().__init__(rule, response, page_number, cursor, seen_before)
-        self._fetch = fetch
 
     @classmethod
     def start(
@@ -233,68 +245,39 @@ class SyncPage(_Page[ResponseT, ItemT]):
         start: object = NOT_GIVEN,
     ) -> SyncPage[ResponseT, ItemT]:
         """Fetch the first page (``start``: the page-number argument the caller gave)."""
-        first: Any = fetch({})
-        number = _start_number(rule, start)
-        cursor = None if isinstance(start, NotGiven) else start
-        if isinstance(first, RawResponse):  # with_raw_response: parse() gives the page
-            raw: RawResponse[Any] = first
-            return RawResponse(  # type: ignore[return-value]
-                raw.http_response,
-                lambda: cls(fetch, rule, raw.parse(), number, cursor)._started_later(),
-            )
-        return cls(fetch, rule, first, number, cursor)._started_later()
+        return _first_page(cls, fetch, rule, start, fetch({}))
 
     def next_page(self) -> SyncPage[ResponseT, ItemT]:
         """The page after this one; LookupError when there is none."""
-        query = self._next_query()
-        number, cursor = self._next_position(query)
-        response = self._fetch(query)
-        return type(self)(self._fetch, self._rule, response, number, cursor, self._seen)
+        query, page = self._next()
+        return page(self._fetch(query))
 
     def iter_pages(self) -> Iterator[SyncPage[ResponseT, ItemT]]:
         """This page and every later one."""
-        page = self
-        while True:
+        page: SyncPage[ResponseT, ItemT] | None = self
+        while page is not None:
             yield page
-            if not page.has_next_page():
-                return
-            page = page.next_page()
+            page = page.next_page() if page.has_next_page() else None
 
     def __iter__(self) -> Iterator[ItemT]:
         for page in self.iter_pages():
             yield from page.items
 
 
-class AsyncPage(_Page[ResponseT, ItemT]):
+class AsyncPage(_Page[ResponseT, ItemT, Callable[[PageQuery], Awaitable[ResponseT]]]):
     """Async twin of :class:`SyncPage`: ``async for`` walks every item, ``await next_page()``."""
-
-    def __init__(
-        self,
-        fetch: Callable[[PageQuery], Awaitable[ResponseT]],
-        rule: PageRule,
-        response: ResponseT,
-        page_number: int = 0,
-        cursor: object = None,
-        seen_before: int = 0,
-    ) -> None:
-        super().__init__(rule, response, page_number, cursor, seen_before)
-        self._fetch = fetch
 
     async def next_page(self) -> AsyncPage[ResponseT, ItemT]:
         """The page after this one; LookupError when there is none."""
-        query = self._next_query()
-        number, cursor = self._next_position(query)
-        response = await self._fetch(query)
-        return type(self)(self._fetch, self._rule, response, number, cursor, self._seen)
+        query, page = self._next()
+        return page(await self._fetch(query))
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[ResponseT, ItemT]]:
         """This page and every later one."""
-        page = self
-        while True:
+        page: AsyncPage[ResponseT, ItemT] | None = self
+        while page is not None:
             yield page
-            if not page.has_next_page():
-                return
-            page = await page.next_page()
+            page = await page.next_page() if page.has_next_page() else None
 
     async def __aiter__(self) -> AsyncIterator[ItemT]:
         async for page in self.iter_pages():
@@ -320,19 +303,9 @@ class AsyncPaginator(Generic[ResponseT, ItemT]):
         self._start = start
 
     async def _first(self) -> AsyncPage[ResponseT, ItemT]:
-        fetch, rule, start = self._fetch, self._rule, self._start
-        first: Any = await fetch({})
-        number = _start_number(rule, start)
-        cursor = None if isinstance(start, NotGiven) else start
-        if isinstance(first, RawResponse):  # with_raw_response: parse() gives the page
-            raw: RawResponse[Any] = first
-            return RawResponse(  # type: ignore[return-value]
-                raw.http_response,
-                lambda: AsyncPage(
-                    fetch, rule, raw.parse(), number, cursor
-                )._started_later(),
-            )
-        return AsyncPage(fetch, rule, first, number, cursor)._started_later()
+        first = await self._fetch({})
+        page: type[AsyncPage[ResponseT, ItemT]] = AsyncPage
+        return _first_page(page, self._fetch, self._rule, self._start, first)
 
     def __await__(self) -> Generator[Any, None, AsyncPage[ResponseT, ItemT]]:
         return self._first().__await__()

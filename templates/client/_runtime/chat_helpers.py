@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import typing_extensions
 
-from .common import NOT_GIVEN
+from .common import NOT_GIVEN, _AsyncOpens, _Opens
 from .streaming import AsyncStream, Stream
 
 if TYPE_CHECKING:
@@ -49,6 +48,9 @@ ResponseFormatT = typing_extensions.TypeVar(
 )
 CompletionT = TypeVar("CompletionT")
 ChunkT = TypeVar("ChunkT")
+# What sending the request gives (a stream, or an awaitable of one); the chunk stream held.
+_MadeT = TypeVar("_MadeT")
+_StreamT = TypeVar("_StreamT")
 
 
 @dataclass
@@ -322,13 +324,24 @@ def _tool_done(call: dict[str, Any], index: int) -> FunctionToolCallArgumentsDon
     )
 
 
-class _StreamState(Generic[CompletionT]):
-    """What the sync and async stream share: the accumulator and the final completion."""
+class _StreamState(Generic[CompletionT, _StreamT]):
+    """What the sync and async stream share: the chunk stream, the accumulator and the final
+    completion; they differ only in iterating (``_iterate``: their events, sync or async).
+    """
 
-    def __init__(self, completion_type: Any, response_format: Any) -> None:
+    _events: Any
+
+    def __init__(
+        self, stream: _StreamT, completion_type: Any, response_format: Any
+    ) -> None:
+        self._stream = stream
         self._completion_type = completion_type
         self._response_format = response_format
         self._acc = _Accumulator(response_format)
+        self._events = self._iterate()
+
+    def _iterate(self) -> Any:
+        raise NotImplementedError
 
     @property
     def current_completion_snapshot(self) -> dict[str, Any]:
@@ -340,15 +353,12 @@ class _StreamState(Generic[CompletionT]):
         return parse_completion(completion, self._response_format)  # type: ignore[no-any-return]
 
 
-class ChatCompletionStream(_StreamState[CompletionT], Generic[CompletionT, ChunkT]):
+class ChatCompletionStream(
+    _StreamState[CompletionT, Stream[ChunkT]], Generic[CompletionT, ChunkT]
+):
     """Iterate for events; ``get_final_completion()`` reads the rest and returns the completion."""
 
-    def __init__(
-        self, stream: Stream[ChunkT], completion_type: Any, response_format: Any
-    ) -> None:
-        super().__init__(completion_type, response_format)
-        self._stream = stream
-        self._events = self._iterate()
+    _events: Iterator[ChatCompletionStreamEvent]
 
     def _iterate(self) -> Iterator[ChatCompletionStreamEvent]:
         for chunk in self._stream:
@@ -374,16 +384,11 @@ class ChatCompletionStream(_StreamState[CompletionT], Generic[CompletionT, Chunk
 
 
 class AsyncChatCompletionStream(
-    _StreamState[CompletionT], Generic[CompletionT, ChunkT]
+    _StreamState[CompletionT, AsyncStream[ChunkT]], Generic[CompletionT, ChunkT]
 ):
     """``async for`` events; ``await get_final_completion()``."""
 
-    def __init__(
-        self, stream: AsyncStream[ChunkT], completion_type: Any, response_format: Any
-    ) -> None:
-        super().__init__(completion_type, response_format)
-        self._stream = stream
-        self._events = self._iterate()
+    _events: AsyncIterator[ChatCompletionStreamEvent]
 
     async def _iterate(self) -> AsyncIterator[ChatCompletionStreamEvent]:
         async for chunk in self._stream:
@@ -409,66 +414,47 @@ class AsyncChatCompletionStream(
         await self._stream.close()
 
 
-class ChatCompletionStreamManager(Generic[CompletionT, ChunkT]):
+class _StreamRequest(Generic[_MadeT]):
+    """What both stream managers hold: how to send the request (`make`, given the response
+    format as sent) and how to read the result."""
+
+    def __init__(
+        self,
+        make: Callable[[Any], _MadeT],
+        *,
+        completion_type: Any,
+        response_format: Any = NOT_GIVEN,
+    ) -> None:
+        self._make = make
+        self._completion_type = completion_type
+        self._response_format = response_format
+
+    def _send(self) -> _MadeT:
+        return self._make(wire_response_format(self._response_format))
+
+
+class ChatCompletionStreamManager(
+    _StreamRequest[Stream[ChunkT]],
+    _Opens[ChatCompletionStream[CompletionT, ChunkT]],
+    Generic[CompletionT, ChunkT],
+):
     """``with client.chat.completions.stream(...) as stream:`` — the request is sent on enter and
     the connection closed on exit."""
 
-    def __init__(
-        self,
-        make: Callable[[Any], Stream[ChunkT]],
-        *,
-        completion_type: Any,
-        response_format: Any = NOT_GIVEN,
-    ) -> None:
-        self._make = make
-        self._completion_type = completion_type
-        self._response_format = response_format
-        self._stream: ChatCompletionStream[CompletionT, ChunkT] | None = None
-
-    def __enter__(self) -> ChatCompletionStream[CompletionT, ChunkT]:
-        raw = self._make(wire_response_format(self._response_format))
-        self._stream = ChatCompletionStream(
-            raw, self._completion_type, self._response_format
+    def _open(self) -> ChatCompletionStream[CompletionT, ChunkT]:
+        return ChatCompletionStream(
+            self._send(), self._completion_type, self._response_format
         )
-        return self._stream
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._stream is not None:
-            self._stream.close()
 
 
-class AsyncChatCompletionStreamManager(Generic[CompletionT, ChunkT]):
+class AsyncChatCompletionStreamManager(
+    _StreamRequest[Awaitable[AsyncStream[ChunkT]]],
+    _AsyncOpens[AsyncChatCompletionStream[CompletionT, ChunkT]],
+    Generic[CompletionT, ChunkT],
+):
     """``async with client.chat.completions.stream(...) as stream:``"""
 
-    def __init__(
-        self,
-        make: Callable[[Any], Awaitable[AsyncStream[ChunkT]]],
-        *,
-        completion_type: Any,
-        response_format: Any = NOT_GIVEN,
-    ) -> None:
-        self._make = make
-        self._completion_type = completion_type
-        self._response_format = response_format
-        self._stream: AsyncChatCompletionStream[CompletionT, ChunkT] | None = None
-
-    async def __aenter__(self) -> AsyncChatCompletionStream[CompletionT, ChunkT]:
-        raw = await self._make(wire_response_format(self._response_format))
-        self._stream = AsyncChatCompletionStream(
-            raw, self._completion_type, self._response_format
+    async def _open(self) -> AsyncChatCompletionStream[CompletionT, ChunkT]:
+        return AsyncChatCompletionStream(
+            await self._send(), self._completion_type, self._response_format
         )
-        return self._stream
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._stream is not None:
-            await self._stream.close()

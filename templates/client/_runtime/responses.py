@@ -16,7 +16,7 @@ from typing import Any, Generic
 import httpx
 
 from .common import NOT_GIVEN, NotGiven, P, R, _AsyncClosing, _Closing
-from .errors import _request_id, _transport_error
+from .errors import _request_id, _TransportErrors
 
 
 def request_id(result: object) -> str | None:
@@ -24,20 +24,14 @@ def request_id(result: object) -> str | None:
 
     Also ``result._request_id`` on models, as in the openai SDK (this function type-checks).
     """
-    if isinstance(result, (BinaryResponse, RawResponse)):
+    if isinstance(result, _ResponseView):
         return result.request_id
     value = getattr(result, "__dict__", {}).get("_request_id")
     return value if isinstance(value, str) else None
 
 
-class BinaryResponse(_Closing, _AsyncClosing):
-    """A binary body (``cast_to=BinaryResponse``: audio, file contents), sync and async alike.
-
-    The body is read before the call returns, unless the call went through
-    ``.with_streaming_response``: then it is left unread and ``iter_bytes()``/``write_to_file()``
-    stream it in chunks. Iterating, reading or writing it to a file closes the response at the
-    end; so do ``close()``/``aclose()`` and the (async) context manager.
-    """
+class _ResponseView:
+    """What every wrapper of a call's HTTP response shows of it."""
 
     def __init__(self, response: httpx.Response) -> None:
         self.http_response = response
@@ -59,6 +53,16 @@ class BinaryResponse(_Closing, _AsyncClosing):
     def headers(self) -> httpx.Headers:
         return self.http_response.headers
 
+
+class BinaryResponse(_ResponseView, _Closing, _AsyncClosing):
+    """A binary body (``cast_to=BinaryResponse``: audio, file contents), sync and async alike.
+
+    The body is read before the call returns, unless the call went through
+    ``.with_streaming_response``: then it is left unread and ``iter_bytes()``/``write_to_file()``
+    stream it in chunks. Iterating, reading or writing it to a file closes the response at the
+    end; so do ``close()``/``aclose()`` and the (async) context manager.
+    """
+
     def _from_memory(self, chunk_size: int | None) -> Iterator[bytes]:
         content = self.http_response.content
         step = chunk_size or len(content) or 1
@@ -71,9 +75,8 @@ class BinaryResponse(_Closing, _AsyncClosing):
             yield from self._from_memory(chunk_size)
             return
         try:
-            yield from response.iter_bytes(chunk_size)
-        except httpx.RequestError as exc:
-            raise _transport_error(exc, response.request) from exc
+            with _TransportErrors(response.request):
+                yield from response.iter_bytes(chunk_size)
         finally:
             response.close()
 
@@ -84,10 +87,9 @@ class BinaryResponse(_Closing, _AsyncClosing):
                 yield chunk
             return
         try:
-            async for chunk in response.aiter_bytes(chunk_size):
-                yield chunk
-        except httpx.RequestError as exc:
-            raise _transport_error(exc, response.request) from exc
+            with _TransportErrors(response.request):
+                async for chunk in response.aiter_bytes(chunk_size):
+                    yield chunk
         finally:
             await response.aclose()
 
@@ -129,7 +131,19 @@ _STREAMING_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-class _Streamed(BinaryResponse, Generic[R]):
+class _ParsesOnce(Generic[R]):
+    """``parse()``'s result, made by the client's parser on first use and kept."""
+
+    _parse: Callable[[], R]
+    _parsed: R | NotGiven = NOT_GIVEN
+
+    def _parsed_once(self) -> R:
+        if isinstance(self._parsed, NotGiven):
+            self._parsed = self._parse()
+        return self._parsed
+
+
+class _Streamed(BinaryResponse, _ParsesOnce[R]):
     """What the sync and async streamed responses share: the unread response and its parser
     (`read_first`: a JSON body is read in full before parsing; a stream or binary is not).
     """
@@ -140,7 +154,10 @@ class _Streamed(BinaryResponse, Generic[R]):
         super().__init__(response)
         self._parse = parse
         self._read_first = read_first
-        self._parsed: R | NotGiven = NOT_GIVEN
+
+    def _unread(self) -> bool:
+        """Whether ``parse()`` must read the body first (once, before parsing)."""
+        return self._read_first and isinstance(self._parsed, NotGiven)
 
 
 class StreamedResponse(_Streamed[R]):
@@ -152,21 +169,16 @@ class StreamedResponse(_Streamed[R]):
     def iter_lines(self) -> Iterator[str]:
         response = self.http_response
         try:
-            yield from response.iter_lines()
-        except httpx.RequestError as exc:
-            raise _transport_error(exc, response.request) from exc
+            with _TransportErrors(response.request):
+                yield from response.iter_lines()
         finally:
             response.close()
 
     def parse(self) -> R:
-        if isinstance(self._parsed, NotGiven):
-            if self._read_first:
-                try:
-                    self.http_response.read()
-                except httpx.RequestError as exc:
-                    raise _transport_error(exc, self.http_response.request) from exc
-            self._parsed = self._parse()
-        return self._parsed
+        if self._unread():
+            with _TransportErrors(self.http_response.request):
+                self.http_response.read()
+        return self._parsed_once()
 
 
 class AsyncStreamedResponse(_Streamed[R]):
@@ -182,22 +194,17 @@ class AsyncStreamedResponse(_Streamed[R]):
     async def iter_lines(self) -> AsyncIterator[str]:
         response = self.http_response
         try:
-            async for line in response.aiter_lines():
-                yield line
-        except httpx.RequestError as exc:
-            raise _transport_error(exc, response.request) from exc
+            with _TransportErrors(response.request):
+                async for line in response.aiter_lines():
+                    yield line
         finally:
             await response.aclose()
 
     async def parse(self) -> R:
-        if isinstance(self._parsed, NotGiven):
-            if self._read_first:
-                try:
-                    await self.http_response.aread()
-                except httpx.RequestError as exc:
-                    raise _transport_error(exc, self.http_response.request) from exc
-            self._parsed = self._parse()
-        return self._parsed
+        if self._unread():
+            with _TransportErrors(self.http_response.request):
+                await self.http_response.aread()
+        return self._parsed_once()
 
 
 class AsyncStreamedCall(Generic[R]):
@@ -220,33 +227,49 @@ class AsyncStreamedCall(Generic[R]):
             await self._response.aclose()
 
 
+def _in_mode(
+    mode: contextvars.ContextVar[bool], func: Callable[P, Any]
+) -> Callable[P, Any]:
+    """``func`` run with ``mode`` set: the client reads it to return a raw/streamed response."""
+
+    @functools.wraps(func)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> Any:
+        token = mode.set(True)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            mode.reset(token)
+
+    return wrapped
+
+
+def _async_in_mode(
+    mode: contextvars.ContextVar[bool], func: Callable[P, Awaitable[Any]]
+) -> Callable[P, Awaitable[Any]]:
+    """Async :func:`_in_mode`: ``mode`` is set while the call is awaited."""
+
+    @functools.wraps(func)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> Any:
+        token = mode.set(True)
+        try:
+            return await func(*args, **kwargs)
+        finally:
+            mode.reset(token)
+
+    return wrapped
+
+
 def streaming_response_wrapper(
     func: Callable[P, R],
 ) -> Callable[P, StreamedResponse[R]]:
     """Same call, its body left unread: a :class:`StreamedResponse` to stream or ``parse()``."""
-
-    @functools.wraps(func)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> StreamedResponse[R]:
-        token = _STREAMING_MODE.set(True)
-        try:
-            result: Any = func(*args, **kwargs)
-        finally:
-            _STREAMING_MODE.reset(token)
-        return result  # type: ignore[no-any-return]
-
-    return wrapped
+    return _in_mode(_STREAMING_MODE, func)
 
 
 def async_streaming_response_wrapper(
     func: Callable[P, Awaitable[R]],
 ) -> Callable[P, AsyncStreamedCall[R]]:
-    async def call(*args: P.args, **kwargs: P.kwargs) -> AsyncStreamedResponse[R]:
-        token = _STREAMING_MODE.set(True)
-        try:
-            result: Any = await func(*args, **kwargs)
-        finally:
-            _STREAMING_MODE.reset(token)
-        return result  # type: ignore[no-any-return]
+    call = _async_in_mode(_STREAMING_MODE, func)
 
     @functools.wraps(func)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> AsyncStreamedCall[R]:
@@ -255,65 +278,27 @@ def async_streaming_response_wrapper(
     return wrapped
 
 
-class RawResponse(Generic[R]):
+class RawResponse(_ResponseView, _ParsesOnce[R]):
     """The HTTP response of a call; ``parse()`` gives what the method would have returned."""
 
     def __init__(self, response: httpx.Response, parse: Callable[[], R]) -> None:
-        self.http_response = response
+        super().__init__(response)
         self._parse = parse
-        self._parsed: R | NotGiven = NOT_GIVEN
-
-    @property
-    def status_code(self) -> int:
-        return self.http_response.status_code
-
-    @property
-    def headers(self) -> httpx.Headers:
-        return self.http_response.headers
-
-    @property
-    def content(self) -> bytes:
-        return self.http_response.content
 
     @property
     def text(self) -> str:
         return self.http_response.text
 
-    @property
-    def request_id(self) -> str | None:
-        return _request_id(self.http_response.headers)
-
     def parse(self) -> R:
-        if isinstance(self._parsed, NotGiven):
-            self._parsed = self._parse()
-        return self._parsed
+        return self._parsed_once()
 
 
 def raw_response_wrapper(func: Callable[P, R]) -> Callable[P, RawResponse[R]]:
     """Same signature as ``func``, returning the :class:`RawResponse` of the call instead."""
-
-    @functools.wraps(func)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
-        token = _RAW_MODE.set(True)
-        try:
-            result: Any = func(*args, **kwargs)
-        finally:
-            _RAW_MODE.reset(token)
-        return result  # type: ignore[no-any-return]
-
-    return wrapped
+    return _in_mode(_RAW_MODE, func)
 
 
 def async_raw_response_wrapper(
     func: Callable[P, Awaitable[R]],
 ) -> Callable[P, Awaitable[RawResponse[R]]]:
-    @functools.wraps(func)
-    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
-        token = _RAW_MODE.set(True)
-        try:
-            result: Any = await func(*args, **kwargs)
-        finally:
-            _RAW_MODE.reset(token)
-        return result  # type: ignore[no-any-return]
-
-    return wrapped
+    return _async_in_mode(_RAW_MODE, func)

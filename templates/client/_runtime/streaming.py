@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
-from itertools import chain
 from typing import Any, Generic, NoReturn
 
 import httpx
@@ -220,12 +219,9 @@ def _incomplete_stream(
     )
 
 
-class Stream(_Closing, Generic[T]):
-    """Iterate parsed chunks of a ``text/event-stream`` response.
-
-    The response is closed when the stream ends (``[DONE]`` or end of body), on an error, on
-    ``close()``/leaving ``with stream:``, and when a ``for`` loop over it is left early (the loop's
-    generator is dropped at once in CPython). After that, iteration yields nothing more.
+class _EventStream(Generic[T]):
+    """What :class:`Stream` and :class:`AsyncStream` share: everything but the I/O. Body chunks
+    go in (``_items``), parsed chunks come out; the two differ only in how they read the body.
     """
 
     response: httpx.Response
@@ -241,9 +237,44 @@ class Stream(_Closing, Generic[T]):
         self._parse: Callable[[bytes], T] = _json_validator(cast_to, strict)
         self._decoder = _SSEDecoder()
         self._end = terminator.encode("utf-8") if terminator is not None else None
-        self._chunks: Iterator[bytes | None] | None = None
-        self._iterator: Iterator[T] | None = None
+        self._done = False  # `[DONE]` or the declared terminator was read
         self._closed = False
+
+    def _items(self, chunk: bytes | None) -> Iterator[T]:
+        """The parsed chunks of the events this body chunk completes (None: the body ended),
+        one at a time; at the terminator it sets ``_done`` and stops."""
+        response, parse, end = self.response, self._parse, self._end
+        item_of = _sse_item if chunk is not None else _sse_last_item
+        data = b""
+        try:
+            for event, data in self._decoder.feed(chunk):
+                if data == _DONE or data == end:
+                    self._done = True
+                    return
+                item = item_of(event, data, parse, response)
+                if item is not _SKIP:
+                    yield item
+        except (_pydantic_error(), ValueError) as exc:
+            raise _validation_error(
+                exc, response, "stream chunk", data.decode("utf-8", "replace")
+            ) from exc
+
+    def _check_ended(self) -> None:
+        """At the end of the body: a declared terminator not read means it was cut."""
+        if self._end is not None and not self._done:
+            raise _incomplete_stream(self.response, self._end)
+
+
+class Stream(_EventStream[T], _Closing):
+    """Iterate parsed chunks of a ``text/event-stream`` response.
+
+    The response is closed when the stream ends (``[DONE]`` or end of body), on an error, on
+    ``close()``/leaving ``with stream:``, and when a ``for`` loop over it is left early (the loop's
+    generator is dropped at once in CPython). After that, iteration yields nothing more.
+    """
+
+    _chunks: Iterator[bytes] | None = None
+    _iterator: Iterator[T] | None = None
 
     def __iter__(self) -> Iterator[T]:
         return self._iterator if self._iterator is not None else self._run()
@@ -264,62 +295,31 @@ class Stream(_Closing, Generic[T]):
         response = self.response
         if self._chunks is None:
             if not _is_event_stream(response):
-                try:
+                with self:  # closed once the error body is read and raised
                     response.read()
                     _not_an_event_stream(response)
-                finally:
-                    self.close()
-            self._chunks = chain(response.iter_bytes(), (None,))
-        data = b""
-        feed, parse, chunks, end = (
-            self._decoder.feed,
-            self._parse,
-            self._chunks,
-            self._end,
-        )
+            self._chunks = response.iter_bytes()
+        chunks = self._chunks
         try:
             for chunk in chunks:
-                for event, data in feed(chunk):
-                    if data == _DONE or data == end:
-                        for _ in chunks:  # drain so the connection can be reused
-                            pass
-                        return
-                    item = (_sse_item if chunk is not None else _sse_last_item)(
-                        event, data, parse, response
-                    )
-                    if item is not _SKIP:
-                        yield item
-            if end is not None:
-                raise _incomplete_stream(response, end)
+                yield from self._items(chunk)
+                if self._done:
+                    for _ in chunks:  # drain so the connection can be reused
+                        pass
+                    return
+            yield from self._items(None)
+            self._check_ended()
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
-        except (_pydantic_error(), ValueError) as exc:
-            raise _validation_error(
-                exc, response, "stream chunk", data.decode("utf-8", "replace")
-            ) from exc
         finally:
             self.close()
 
 
-class AsyncStream(_AsyncClosing, Generic[T]):
+class AsyncStream(_EventStream[T], _AsyncClosing):
     """Async twin of :class:`Stream`; use ``async with stream:`` to close it early."""
 
-    response: httpx.Response
-
-    def __init__(
-        self,
-        response: httpx.Response,
-        cast_to: type[T],
-        terminator: str | None = None,
-        strict: bool = False,
-    ) -> None:
-        self.response = response
-        self._parse: Callable[[bytes], T] = _json_validator(cast_to, strict)
-        self._decoder = _SSEDecoder()
-        self._end = terminator.encode("utf-8") if terminator is not None else None
-        self._chunks: AsyncIterator[bytes] | None = None
-        self._iterator: AsyncIterator[T] | None = None
-        self._closed = False
+    _chunks: AsyncIterator[bytes] | None = None
+    _iterator: AsyncIterator[T] | None = None
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._iterator if self._iterator is not None else self._run()
@@ -342,43 +342,23 @@ class AsyncStream(_AsyncClosing, Generic[T]):
         response = self.response
         if self._chunks is None:
             if not _is_event_stream(response):
-                try:
+                async with self:
                     await response.aread()
                     _not_an_event_stream(response)
-                finally:
-                    await self.close()
             self._chunks = response.aiter_bytes()
-        data = b""
-        feed, parse, chunks, end = (
-            self._decoder.feed,
-            self._parse,
-            self._chunks,
-            self._end,
-        )
+        chunks = self._chunks
         try:
-            eof = False
-            while not eof:
-                try:
-                    chunk: bytes | None = await chunks.__anext__()
-                except StopAsyncIteration:
-                    chunk, eof = None, True
-                for event, data in feed(chunk):
-                    if data == _DONE or data == end:
-                        async for _ in chunks:
-                            pass
-                        return
-                    item = (_sse_item if chunk is not None else _sse_last_item)(
-                        event, data, parse, response
-                    )
-                    if item is not _SKIP:
-                        yield item
-            if end is not None:
-                raise _incomplete_stream(response, end)
+            async for chunk in chunks:
+                for item in self._items(chunk):
+                    yield item
+                if self._done:
+                    async for _ in chunks:
+                        pass
+                    return
+            for item in self._items(None):
+                yield item
+            self._check_ended()
         except httpx.RequestError as exc:
             raise _transport_error(exc, response.request) from exc
-        except (_pydantic_error(), ValueError) as exc:
-            raise _validation_error(
-                exc, response, "stream chunk", data.decode("utf-8", "replace")
-            ) from exc
         finally:
             await self.close()

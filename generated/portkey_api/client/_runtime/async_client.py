@@ -7,17 +7,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, overload
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 import httpx
 
-from .base_client import _BaseClient
-from .common import NOT_GIVEN, C, NotGiven, T, _AsyncClosing
-from .errors import _status_error, _transport_error
-from .options import RequestOptions
+from .base_client import _BaseClient, _Call
+from .common import C, NotGiven, T, _AsyncClosing
+from .errors import _status_error, _TransportErrors
 from .responses import AsyncStreamedResponse
-from .retries import DEFAULT_MAX_RETRIES, Attempts, RetryPolicy
 from .streaming import AsyncStream
 
 if TYPE_CHECKING:
@@ -34,42 +32,16 @@ async def _asyncio_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-class AsyncAPIClient(_BaseClient[httpx.AsyncClient], _AsyncClosing):
+class AsyncAPIClient(_BaseClient[httpx.AsyncClient, Awaitable[None]], _AsyncClosing):
     """Asynchronous client over ``httpx.AsyncClient``; call signatures match SyncAPIClient."""
 
-    sleep: Callable[[float], Awaitable[None]]
+    _default_sleep = staticmethod(_asyncio_sleep)
     _stream_cls = AsyncStream
     _streamed_cls = AsyncStreamedResponse
 
-    def __init__(
-        self,
-        *,
-        base_urls: Mapping[str, str],
-        auth_headers: Mapping[str, object] | None = None,
-        default_headers: Mapping[str, object] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        retry_policy: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        clock: Callable[[], float] | None = None,
-        strict_response_validation: bool = False,
-    ) -> None:
-        self._init_base(
-            base_urls=base_urls,
-            auth_headers=auth_headers,
-            default_headers=default_headers,
-            default_query=default_query,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            http_client=http_client,
-            make_http=lambda t: httpx.AsyncClient(timeout=t, follow_redirects=True),
-            clock=clock,
-            strict_response_validation=strict_response_validation,
-        )
-        self.sleep = sleep or _asyncio_sleep
+    @staticmethod
+    def _make_http(timeout: httpx.Timeout) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=timeout, follow_redirects=True)
 
     async def close(self) -> None:
         http = self._pool.made
@@ -115,26 +87,15 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient], _AsyncClosing):
     async def request(self, method: str, path: str, **options: Any) -> Any:
         """Send one API request with retries and return the parsed result; the keyword
         arguments are those of :class:`RequestOptions` (see the package doc)."""
-        opts = RequestOptions(method, path, **options)
-        opened: list[IO[bytes]] = []
-        try:
-            request = self._build(opts, opened)
-            response = await self._send(
-                request, self._stream_body(opts), self._retries(opts)
-            )
-        finally:
-            for handle in opened:
-                handle.close()
-        return self._finish(response, opts)
+        with self._call(method, path, options) as call:
+            response = await self._send(call)
+        return self._finish(response, call.opts)
 
-    async def _send(
-        self, request: httpx.Request, stream: bool, retries: int
-    ) -> httpx.Response:
-        http = self._http
-        attempts = Attempts(self.retry_policy, request, retries, self.clock)
+    async def _send(self, call: _Call) -> httpx.Response:
+        http, attempts, stream = self._http, call.attempts, call.stream
         while True:
             try:
-                response = await http.send(request, stream=stream)
+                response = await http.send(call.request, stream=stream)
             except httpx.RequestError as exc:
                 await self.sleep(attempts.after_error(exc))
                 continue
@@ -149,10 +110,9 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient], _AsyncClosing):
     @staticmethod
     async def _raise_status(response: httpx.Response, stream: bool) -> NoReturn:
         try:
-            if stream:
-                await response.aread()
-        except httpx.RequestError as exc:
-            raise _transport_error(exc, response.request) from exc
+            with _TransportErrors(response.request):
+                if stream:
+                    await response.aread()
         finally:
             await response.aclose()
         raise _status_error(response)

@@ -36,7 +36,12 @@ from .logs import _setup_logging
 from .options import RequestOptions
 from .parsing import _parse_body
 from .responses import _RAW_MODE, _STREAMING_MODE, BinaryResponse, RawResponse
-from .retries import DEFAULT_RETRY_POLICY, RetryPolicy
+from .retries import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_POLICY,
+    Attempts,
+    RetryPolicy,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -44,6 +49,7 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
+_S = TypeVar("_S")
 
 # A request body as httpx takes it: raw content, form fields, file parts, content type.
 _Body = tuple[
@@ -95,8 +101,35 @@ def _encode_body(opts: RequestOptions, opened: list[IO[bytes]]) -> _Body:
     return None, None, None, None
 
 
-class _BaseClient(Generic[_H]):
-    """Configuration, copies and request building shared by the sync and async clients."""
+class _Call:
+    """One call ready to send: its options, its ``httpx.Request``, whether the body is left
+    unread, its retry state; ``with`` it around the sending to close the files it opened.
+    """
+
+    __slots__ = ("attempts", "opened", "opts", "request", "stream")
+    request: httpx.Request
+    attempts: Attempts
+
+    def __init__(self, opts: RequestOptions, stream: bool) -> None:
+        self.opts = opts
+        self.stream = stream
+        self.opened: list[IO[bytes]] = []
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, t: object, e: object, tb: object) -> None:
+        self.close_files()
+
+    def close_files(self) -> None:
+        for handle in self.opened:
+            handle.close()
+
+
+class _BaseClient(Generic[_H, _S]):
+    """Configuration, copies and request building shared by the sync and async clients: all
+    they do but sending (`_H`: their httpx client; `_S`: what their `sleep` returns).
+    """
 
     base_urls: dict[str, str]
     auth_headers: dict[str, object]
@@ -105,8 +138,11 @@ class _BaseClient(Generic[_H]):
     timeout: httpx.Timeout
     max_retries: int
     retry_policy: RetryPolicy
+    sleep: Callable[[float], _S]
     clock: Callable[[], float]
     strict_response_validation: bool
+    _make_http: Callable[[httpx.Timeout], _H]  # made on first use (see _Pool)
+    _default_sleep: Callable[[float], _S]
     _pool: _Pool[_H]
     _owns_http: bool
     _stream_cls: Callable[[httpx.Response, Any, str | None, bool], Any]
@@ -116,20 +152,20 @@ class _BaseClient(Generic[_H]):
     client_version: str = "0"
     log_env: str | None = None
 
-    def _init_base(
+    def __init__(
         self,
         *,
         base_urls: Mapping[str, str],
-        auth_headers: Mapping[str, object] | None,
-        default_headers: Mapping[str, object] | None,
-        default_query: Mapping[str, object] | None,
-        timeout: float | httpx.Timeout | None | NotGiven,
-        max_retries: int,
-        retry_policy: RetryPolicy | None,
-        http_client: _H | None,
-        make_http: Callable[[httpx.Timeout], _H],
-        clock: Callable[[], float] | None,
-        strict_response_validation: bool,
+        auth_headers: Mapping[str, object] | None = None,
+        default_headers: Mapping[str, object] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
+        http_client: _H | None = None,
+        sleep: Callable[[float], _S] | None = None,
+        clock: Callable[[], float] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         if self.log_env:
             _setup_logging(os.environ.get(self.log_env))
@@ -150,11 +186,12 @@ class _BaseClient(Generic[_H]):
             raise ValueError("max_retries must be >= 0")
         self.max_retries = max_retries
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
+        self.sleep = sleep or self._default_sleep
         self.clock = clock or time.time
         self.strict_response_validation = strict_response_validation
         self._owns_http = http_client is None
-        timeout_ = self.timeout
-        self._pool = _Pool(http_client, lambda: make_http(timeout_))
+        make, timeout_ = self._make_http, self.timeout
+        self._pool = _Pool(http_client, lambda: make(timeout_))
         self._configure()
 
     @property
@@ -217,7 +254,7 @@ class _BaseClient(Generic[_H]):
 
     with_options = copy
 
-    def _copy_fields(self, source: _BaseClient[_H]) -> None:
+    def _copy_fields(self, source: _BaseClient[_H, _S]) -> None:
         # Everything but lazily created resources (cached_property values bound to `source`).
         lazy = {
             name
@@ -288,6 +325,19 @@ class _BaseClient(Generic[_H]):
             files=file_list,
             timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
         )
+
+    def _call(self, method: str, path: str, options: dict[str, Any]) -> _Call:
+        """What sending one call needs, built before any I/O (``with`` it: see _Call)."""
+        opts = RequestOptions(method, path, **options)
+        call = _Call(opts, self._stream_body(opts))
+        try:
+            call.request = request = self._build(opts, call.opened)
+        except BaseException:
+            call.close_files()  # those opened before the failure
+            raise
+        retries = self._retries(opts)
+        call.attempts = Attempts(self.retry_policy, request, retries, self.clock)
+        return call
 
     def _retries(self, opts: RequestOptions) -> int:
         retries = opts.max_retries

@@ -12,12 +12,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeGuard, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeGuard, TypeVar
 
 # Type-only: typing.Self needs 3.11, and nothing is imported at run time.
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from pydantic import BaseModel, ValidationError
-    from typing_extensions import Self
+    from typing_extensions import Protocol, Self
+
+    class _Closeable(Protocol):
+        def close(self) -> None: ...
+
+    class _AsyncCloseable(Protocol):
+        def close(self) -> Awaitable[None]: ...
 
 
 def _is_model(value: object) -> TypeGuard[BaseModel]:
@@ -117,6 +125,44 @@ class _AsyncClosing:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+_O = TypeVar("_O", bound="_Closeable")
+_AO = TypeVar("_AO", bound="_AsyncCloseable")
+
+
+class _Opens(Generic[_O]):
+    """``with manager as x:`` — ``x`` made by ``_open()`` on enter, closed on exit."""
+
+    _opened: _O | None = None
+
+    def _open(self) -> _O:
+        raise NotImplementedError
+
+    def __enter__(self) -> _O:
+        self._opened = self._open()
+        return self._opened
+
+    def __exit__(self, t: object, e: object, tb: object) -> None:
+        if self._opened is not None:
+            self._opened.close()
+
+
+class _AsyncOpens(Generic[_AO]):
+    """``async with manager as x:`` — ``x`` made by ``await _open()``, closed on exit."""
+
+    _opened: _AO | None = None
+
+    async def _open(self) -> _AO:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> _AO:
+        self._opened = await self._open()
+        return self._opened
+
+    async def __aexit__(self, t: object, e: object, tb: object) -> None:
+        if self._opened is not None:
+            await self._opened.close()
 
 
 class _LazyModule:

@@ -231,3 +231,21 @@ def _transport_error(
     return APIConnectionError(
         f"Connection error: {exc}" if str(exc) else "Connection error.", request=request
     )
+
+
+class _TransportErrors:
+    """``with _TransportErrors(request):`` — an httpx transport error inside the block is
+    raised as the client's ``APIConnectionError``/``APITimeoutError`` (sync and async alike).
+    """
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: httpx.Request) -> None:
+        self._request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, t: object, e: object, tb: object) -> None:
+        if isinstance(e, httpx.RequestError):
+            raise _transport_error(e, self._request) from e

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
+from .async_client import AsyncAPIClient
+from .common import _AsyncOpens, _Opens
 from .errors import APIConnectionError, _status_error
 from .options import RequestOptions
-
-if TYPE_CHECKING:
-    from .async_client import AsyncAPIClient
-    from .sync_client import SyncAPIClient
+from .sync_client import SyncAPIClient
 
 __all__ = [
     "AsyncRealtimeConnection",
@@ -58,6 +56,8 @@ class RealtimeEvent(BaseModel):
 
 
 OutgoingEvent = Mapping[str, Any] | BaseModel
+
+_ClientT = TypeVar("_ClientT")  # the client whose request a handshake reuses
 
 
 def _websockets() -> Any:
@@ -105,19 +105,27 @@ def _failed(exc: Exception, request: httpx.Request) -> Exception:
     return APIConnectionError(f"WebSocket connection failed: {exc}", request=request)
 
 
-class RealtimeConnection:
-    """An open WebSocket: ``send(event)``, ``recv()``, iterate for events until the server closes."""
+def _as_bytes(message: str | bytes) -> bytes:
+    """A received message as bytes (a text frame as UTF-8)."""
+    return message.encode("utf-8") if isinstance(message, str) else bytes(message)
+
+
+class _Connection:
+    """What both connections hold: the open websockets connection."""
 
     def __init__(self, ws: Any) -> None:
         self._ws = ws
+
+
+class RealtimeConnection(_Connection):
+    """An open WebSocket: ``send(event)``, ``recv()``, iterate for events until the server closes."""
 
     def send(self, event: OutgoingEvent) -> None:
         self._ws.send(_encode(event))
 
     def recv_bytes(self) -> bytes:
         """The next message as received (text as UTF-8)."""
-        data = self._ws.recv()
-        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        return _as_bytes(self._ws.recv())
 
     def recv(self) -> RealtimeEvent:
         return RealtimeEvent.model_validate_json(self.recv_bytes())
@@ -135,18 +143,14 @@ class RealtimeConnection:
         self._ws.close(code, reason)
 
 
-class AsyncRealtimeConnection:
+class AsyncRealtimeConnection(_Connection):
     """``await send(event)``, ``await recv()``, ``async for event in connection``."""
-
-    def __init__(self, ws: Any) -> None:
-        self._ws = ws
 
     async def send(self, event: OutgoingEvent) -> None:
         await self._ws.send(_encode(event))
 
     async def recv_bytes(self) -> bytes:
-        data = await self._ws.recv()
-        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        return _as_bytes(await self._ws.recv())
 
     async def recv(self) -> RealtimeEvent:
         return RealtimeEvent.model_validate_json(await self.recv_bytes())
@@ -164,82 +168,61 @@ class AsyncRealtimeConnection:
         await self._ws.close(code, reason)
 
 
-class RealtimeConnectionManager:
-    """``with client.realtime.connect(...) as connection:`` — connects on enter, closes on exit."""
+class _Handshake(Generic[_ClientT]):
+    """What both managers do before connecting (no I/O): the URL, headers and open timeout of
+    the client's request for the operation."""
 
     def __init__(
-        self, client: SyncAPIClient, method: str, path: str, **options: Any
+        self, client: _ClientT, method: str, path: str, **options: Any
     ) -> None:
         self._args = (client, method, path, options)
-        self._connection: RealtimeConnection | None = None
+
+    def _prepare(self) -> tuple[httpx.Request, str, dict[str, Any]]:
+        """The request the handshake stands for, the ws URL and the options of ``connect``."""
+        _websockets()
+        request, url, headers, timeout = _handshake(*self._args)
+        agent = request.headers.get("user-agent")
+        options = {
+            "additional_headers": headers,
+            "user_agent_header": agent,
+            "open_timeout": timeout,
+        }
+        return request, url, options
+
+
+class RealtimeConnectionManager(_Handshake[SyncAPIClient], _Opens[RealtimeConnection]):
+    """``with client.realtime.connect(...) as connection:`` — connects on enter, closes on exit."""
 
     def enter(self) -> RealtimeConnection:
         """Connect without `with` (then call ``close()`` on the connection)."""
-        _websockets()
+        return self.__enter__()
+
+    def _open(self) -> RealtimeConnection:
+        request, url, options = self._prepare()
         from websockets.sync.client import connect
 
-        request, url, headers, timeout = _handshake(*self._args)
         try:
-            agent = request.headers.get("user-agent")
             # Entered here and left by close(): websockets 17 connects in __enter__, 13-16 at once.
-            ws = connect(
-                url,
-                additional_headers=headers,
-                user_agent_header=agent,
-                open_timeout=timeout,
-            ).__enter__()
+            ws = connect(url, **options).__enter__()
         except Exception as exc:
             raise _failed(exc, request) from exc
-        self._connection = RealtimeConnection(ws)
-        return self._connection
-
-    __enter__ = enter
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._connection is not None:
-            self._connection.close()
+        return RealtimeConnection(ws)
 
 
-class AsyncRealtimeConnectionManager:
+class AsyncRealtimeConnectionManager(
+    _Handshake[AsyncAPIClient], _AsyncOpens[AsyncRealtimeConnection]
+):
     """``async with client.realtime.connect(...) as connection:``"""
 
-    def __init__(
-        self, client: AsyncAPIClient, method: str, path: str, **options: Any
-    ) -> None:
-        self._args = (client, method, path, options)
-        self._connection: AsyncRealtimeConnection | None = None
-
     async def enter(self) -> AsyncRealtimeConnection:
-        _websockets()
+        return await self.__aenter__()
+
+    async def _open(self) -> AsyncRealtimeConnection:
+        request, url, options = self._prepare()
         from websockets.asyncio.client import connect
 
-        request, url, headers, timeout = _handshake(*self._args)
         try:
-            agent = request.headers.get("user-agent")
-            ws = await connect(
-                url,
-                additional_headers=headers,
-                user_agent_header=agent,
-                open_timeout=timeout,
-            )
+            ws = await connect(url, **options)
         except Exception as exc:
             raise _failed(exc, request) from exc
-        self._connection = AsyncRealtimeConnection(ws)
-        return self._connection
-
-    async def __aenter__(self) -> AsyncRealtimeConnection:
-        return await self.enter()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._connection is not None:
-            await self._connection.close()
+        return AsyncRealtimeConnection(ws)

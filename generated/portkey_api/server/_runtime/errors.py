@@ -10,7 +10,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
@@ -19,7 +19,20 @@ from starlette.responses import JSONResponse, Response
 
 from .paths import allowed_methods
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 logger = logging.getLogger(__package__ or __name__)
+
+
+class ErrorDetails(TypedDict, total=False):
+    """What an error answer may carry besides its status and message; `type` defaults to the
+    status's (ERROR_TYPES), and `headers` are sent with the answer."""
+
+    type: str | None
+    param: str | None
+    code: str | None
+    headers: Mapping[str, str] | None
 
 
 # OpenAI/Portkey-style error `type` per status, used when the raiser does not name one.
@@ -69,35 +82,30 @@ def error_schema(openapi_31: bool) -> dict[str, Any]:
 
 # -- errors -------------------------------------------------------------------------------------
 class HTTPError(Exception):
-    """Raise from a service method to answer `status` with an OpenAI-style error body."""
+    """Raise from a service method to answer `status` with an OpenAI-style error body; the
+    details (`type`, `param`, `code`, `headers`) are those of :class:`ErrorDetails`."""
 
     def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        type: str | None = None,
-        param: str | None = None,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
+        self, status: int, message: str, **details: Unpack[ErrorDetails]
     ) -> None:
+        unknown = details.keys() - ErrorDetails.__annotations__.keys()
+        if unknown:  # as a mistyped keyword argument would be
+            raise TypeError(
+                f"unknown error details {sorted(unknown)}; known: {list(ErrorDetails.__annotations__)}"
+            )
         super().__init__(message)
         self.status = int(status)
         self.message = message
-        self.type = type or ERROR_TYPES.get(self.status, "api_error")
-        self.param = param
-        self.code = code
-        self.headers = dict(headers or {})
+        self.type = details.get("type") or ERROR_TYPES.get(self.status, "api_error")
+        self.param = details.get("param")
+        self.code = details.get("code")
+        self.headers = dict(details.get("headers") or {})
 
     def response(self) -> JSONResponse:
-        return error_response(
-            self.status,
-            self.message,
-            type=self.type,
-            param=self.param,
-            code=self.code,
-            headers=self.headers,
+        body = error_body(
+            self.message, type=self.type, param=self.param, code=self.code
         )
+        return JSONResponse(body, status_code=self.status, headers=self.headers or None)
 
 
 def not_implemented(operation: str) -> HTTPError:
@@ -117,23 +125,10 @@ def error_body(
 
 
 def error_response(
-    status: int,
-    message: str,
-    *,
-    type: str | None = None,
-    param: str | None = None,
-    code: str | None = None,
-    headers: Mapping[str, str] | None = None,
+    status: int, message: str, **details: Unpack[ErrorDetails]
 ) -> JSONResponse:
-    body = error_body(
-        message,
-        type=type or ERROR_TYPES.get(status, "api_error"),
-        param=param,
-        code=code,
-    )
-    return JSONResponse(
-        body, status_code=status, headers=dict(headers) if headers else None
-    )
+    """The error answer :class:`HTTPError` with these arguments gives."""
+    return HTTPError(status, message, **details).response()
 
 
 def internal_error() -> JSONResponse:
