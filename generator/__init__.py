@@ -281,7 +281,8 @@ def naming_rules(config: Config) -> Any:
     from .lower.operations import Overrides  # with the IR builder: not on the unchanged-spec path
 
     data = _names_data(config)
-    return Overrides.from_mapping(data, naming=resolve_naming(config, data)[0])
+    prefix = resolve_path_prefix(config, data)
+    return Overrides.from_mapping(data, naming=resolve_naming(config, data)[0], prefix=prefix)
 
 
 def _names_data(config: Config) -> Any:
@@ -310,6 +311,22 @@ def resolve_naming(config: Config, names_data: Any = ...) -> tuple[str, str]:
             hint="naming is one of: " + ", ".join(NAMING_MODES),
         )
     return str(value), f"from `naming:` in {config.names}"
+
+
+def resolve_path_prefix(config: Config, names_data: Any) -> str | None:
+    """The path prefix names skip: "auto", None (none) or "/v1", from `path-prefix` in the config,
+    else `path_prefix:` in the names file, else "auto" (generator/lower/path_prefix.py)."""
+    from .lower.path_prefix import AUTO, check_setting
+
+    if config.path_prefix is not None:
+        return check_setting(config.path_prefix, "`path-prefix` in [tool.portkey-codegen]")
+    if not isinstance(names_data, dict) or "path_prefix" not in names_data:
+        return AUTO
+    try:
+        return check_setting(names_data["path_prefix"], f"`path_prefix:` in {config.names}")
+    except GeneratorError as exc:
+        where = load_spec(Path(str(config.names))).where("#/path_prefix")
+        raise GeneratorError([dataclasses.replace(d, **where) for d in exc.diagnostics]) from None
 
 
 def _result(prepared: Prepared, run: stages.Stages, files: dict[str, str], api: Any, found: list) -> Result:

@@ -33,6 +33,9 @@ class Config:
     # method names: "path" (the path rule) or "operation-id" (see README); None: the names file's
     # `naming` (the Portkey preset's says "path"), else "operation-id" (resolve_naming in __init__)
     naming: str | None = None
+    # names skip a version/API path prefix: "auto", False (never) or "/v1"; None: the names file's
+    # `path_prefix`, else "auto" (generator/lower/path_prefix.py, resolve_path_prefix in __init__)
+    path_prefix: str | bool | None = None
     allow_remote_refs: bool = False
     verbose: bool = False
     no_cache: bool = False  # skip the stage cache (see generator/cache.py)
@@ -54,6 +57,7 @@ KEYS = {
     "templates": "templates",
     "lenient": "lenient",
     "naming": "naming",
+    "path-prefix": "path_prefix",
     "allow-remote-refs": "allow_remote_refs",
     "preset": "preset",
     "warnings-as-errors": "warnings_as_errors",
@@ -144,6 +148,10 @@ def load_config(pyproject: Path | None = None, *, without: tuple[str, ...] = (),
             f"invalid naming {cfg.naming!r} (from {origin.get('naming', 'naming')})",
             hint="naming is one of: " + ", ".join(NAMING_MODES),
         )
+    if cfg.path_prefix is not None:
+        from .lower.path_prefix import check_setting
+
+        check_setting(cfg.path_prefix, f"from {origin.get('path_prefix', 'path_prefix')}")
     bad = [p for p in cfg.parts if p not in PARTS]
     if bad or "models" not in cfg.parts:
         raise error(

@@ -6,7 +6,8 @@ from typing import Any
 
 from .config import Config
 from .ir import Api
-from .render import make_env, render
+from .models.render import MODEL_BASE_MODULE
+from .render import make_env, render, static_file
 
 
 def emit_files(api: Api, models_source: str, config: Config) -> dict[str, str]:
@@ -17,6 +18,8 @@ def emit_files(api: Api, models_source: str, config: Config) -> dict[str, str]:
     files: dict[str, str] = {
         f"{pkg}/__init__.py": render(env, "package/__init__.py.j2", **ctx),
         f"{pkg}/models.py": models_source,
+        # the models' bases (to_dict/to_json), which models.py imports relatively
+        f"{pkg}/{MODEL_BASE_MODULE}.py": ctx["header"] + "\n" + static_file(f"package/{MODEL_BASE_MODULE}.py", config.templates),
         f"{pkg}/py.typed": "",
         f"{pkg}/API.md": render(env, "API.md.j2", **ctx),
     }

@@ -234,6 +234,11 @@ def emit_client(api: Api, env: jinja2.Environment, header: str, user_templates: 
             paginated=any(op.pagination is not None for res in resources for op in res.operations),
             uses_builtins=any(_uses_builtins(views[op.key]) for res in resources for op in res.operations),
             helpers=any(op.chat_helpers is not None for res in resources for op in res.operations),
+            parsed_types=list(
+                dict.fromkeys(
+                    op.chat_helpers.parsed for res in resources for op in res.operations if op.chat_helpers and op.chat_helpers.parsed
+                )
+            ),
             websocket=any(op.websocket for res in resources for op in res.operations),
         )
         files[f"{pkg}/client/resources/{top.module}.py"] = module

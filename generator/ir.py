@@ -138,6 +138,19 @@ class ChatHelpers:
     # stream()/parse()'s keyword arguments: the method's without the stream flag, the response
     # format field also taking a pydantic class (lower/arguments.py `finish`)
     arguments: tuple["Argument", ...] = ()
+    # parse()'s typed result; None when the completion is not openai's shape (choices[i].message)
+    parsed: "ParsedTypes | None" = None
+
+
+@dataclass(frozen=True)
+class ParsedTypes:
+    """What parse() returns, for type checkers: generic subclasses (`Name[T]`) of the completion,
+    choice and message models, whose `choices[i].message.parsed` is `T | None`, T the response
+    format class. Each pair: (model class, generic class name)."""
+
+    completion: tuple[str, str]
+    choice: tuple[str, str]
+    message: tuple[str, str]
 
 
 @dataclass(frozen=True)

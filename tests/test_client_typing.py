@@ -62,6 +62,12 @@ client.chat.completions.create(model="m", messages=messages, response_format={"t
 client.chat.completions.create(model="m", messages=messages, stream_options={"include_usage": "yes"})  # E
 client.chat.completions.create(model="m", messages=messages, tool_choice="sometimes")  # E: not an enum value
 client.chat.completions.create(model="m", messages=messages, tools=[{"type": "function", "function": {"nam": "f"}}])  # E
+client.chat.completions.parse(model="m", messages=messages, response_format=int)  # E: not a pydantic class
+client.chat.completions.parse(model="m", messages=messages, response_format=models.ResponseFormatText).choices[0].message.parsed.type  # E: may be None
+client.chat.completions.parse(model="m", messages=messages).choices[0].message.parsed.type  # E: None without a format
+client.models.list().data[0].to_dict(mode="yaml")  # E: not a mode
+client.models.list().data[0].to_json(indent="2")  # E
+len(client.models.list().data[0].to_json().no_such_method())  # E: to_json() is a str
 """
 
 

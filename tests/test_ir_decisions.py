@@ -138,7 +138,7 @@ def test_chat_helper_arguments_and_websocket_returns_decided_at_lowering(api):
     helped = finish(replace(op, chat_helpers=ChatHelpers(response_format_field="text")))
     args = {a.py_name: a for a in helped.chat_helpers.arguments}
     assert "stream" not in args and set(args) == {a.py_name for a in op.arguments if not a.stream_flag}
-    assert tr.members(args["text"].type)[0] == tr.name("builtins.type[pydantic.BaseModel]")
+    assert tr.members(args["text"].type)[0] == tr.name("builtins.type[ResponseFormatT]")
     assert tr.members(args["text"].type)[1:] == tr.members(next(a for a in op.arguments if a.py_name == "text").type)
     assert finish(op).chat_helpers is None
     ws = finish(replace(_op(api, "GET /notes/latest"), websocket=True))
@@ -159,3 +159,52 @@ def test_header_options_clear_of_the_constructor_scope(api):
     rules = Overrides.from_mapping({"header_options": {"prefix": "x-p-", "options": {"trace_id": "str"}}})
     (option,) = _header_options(rules, api.root, {}, {})
     assert (option.py_name, option.wire_name, option.kind) == ("trace_id", "x-p-trace-id", "str")
+
+
+def _chat_spec(completion: dict) -> dict:
+    """A chat-like operation (JSON body with a stream flag and response_format) answering `completion`."""
+    body = {
+        "type": "object",
+        "required": ["model"],
+        "properties": {"model": STRING, "stream": {"type": "boolean"}, "response_format": {"type": "object"}},
+    }
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Completion"}},
+               "text/event-stream": {"schema": STRING}}
+    op = {"operationId": "createChat", "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+          "responses": {"200": {"description": "ok", "content": content}}}
+    schemas = {
+        "Completion": completion,
+        "Choice": {"type": "object", "properties": {"index": {"type": "integer"}, "message": {"$ref": "#/components/schemas/Msg"}}},
+        "Msg": {"type": "object", "properties": {"content": STRING}},
+    }
+    return {"openapi": "3.0.3", "info": {"title": "Chat", "version": "1"}, "paths": {"/chat": {"post": op}},
+            "components": {"schemas": schemas}}
+
+
+@pytest.mark.parametrize(
+    "completion, expected",
+    [
+        ({"type": "object", "properties": {"choices": {"type": "array", "items": {"$ref": "#/components/schemas/Choice"}}}},
+         ("Completion", "Choice", "Msg")),
+        ({"type": "object", "properties": {"id": STRING}}, None),  # not openai's shape: parse() keeps the plain type
+    ],
+)
+def test_parse_result_types_decided_at_lowering(tmp_path, completion, expected):
+    (tmp_path / "spec.json").write_text(json.dumps(_chat_spec(completion)), "utf-8")
+    (tmp_path / "names.json").write_text(json.dumps({"chat_helpers": ["POST /chat"]}), "utf-8")
+    config = Config(spec=tmp_path / "spec.json", out=tmp_path / "out", package_name="chatty", root=tmp_path,
+                    names=tmp_path / "names.json", no_cache=True)
+    result = render_tree(config)
+    (op,) = result.api.operations
+    assert op.chat_helpers is not None
+    parsed = op.chat_helpers.parsed
+    resource = result.files["chatty/client/resources/chat.py"]
+    if expected is None:
+        assert parsed is None
+        assert ") -> _models.Completion:" in resource.replace("\n", "")
+        return
+    assert (parsed.completion[0], parsed.choice[0], parsed.message[0]) == expected
+    names = (parsed.completion[1], parsed.choice[1], parsed.message[1])
+    assert names == ("ParsedCompletion", "ParsedChoice", "ParsedMsg")
+    assert resource.count(f") -> {names[0]}[ResponseFormatT]:") == 2  # sync and async parse()
+    assert f"class {names[2]}(_models.Msg, Generic[ResponseFormatT]):" in resource

@@ -36,9 +36,14 @@ def rendered(request, tmp_path_factory):
     return spec.stem, render_tree(fixture_config(spec, tmp_path_factory.mktemp(spec.stem)))
 
 
+def output_suffix(name: str) -> str:
+    """Where a runtime file lands, at the end of its output path (package/ is the package root)."""
+    return "/" + name.removeprefix("package/")
+
+
 def is_static(rel: str) -> bool:
     """Runtime files are copied verbatim from templates/ (checked below), not snapshotted."""
-    return rel.endswith(tuple("/" + name for name in RUNTIME_FILES))
+    return rel.endswith(tuple(output_suffix(name) for name in RUNTIME_FILES))
 
 
 def test_static_runtime_files_are_verbatim(rendered):
@@ -46,7 +51,7 @@ def test_static_runtime_files_are_verbatim(rendered):
     statics = [rel for rel in result.files if is_static(rel)]
     assert statics
     for rel in statics:
-        (name,) = [name for name in RUNTIME_FILES if rel.endswith("/" + name)]
+        (name,) = [name for name in RUNTIME_FILES if rel.endswith(output_suffix(name))]
         source = (HERE.parent / "templates" / name).read_text("utf-8")
         assert result.files[rel].endswith(source), rel
 

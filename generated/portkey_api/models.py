@@ -2,6 +2,9 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
+
+from ._model_base import PortkeyModel, PortkeyRootModel
+
 from enum import Enum, IntEnum
 from uuid import UUID
 from typing import Annotated, Any, Literal
@@ -132,7 +135,7 @@ class AllowedRequestTypesParametersBlockedTypesItem(str, Enum):
         return str(self.value)
 
 
-class AnalyticsMetrics(BaseModel):
+class AnalyticsMetrics(PortkeyModel):
     """
     Analytics metrics extracted from the log entry
     """
@@ -366,7 +369,7 @@ class ApiKeyObjectCreationMode(str, Enum):
         return str(self.value)
 
 
-class ApiKeyObjectDefaults(BaseModel):
+class ApiKeyObjectDefaults(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -378,7 +381,7 @@ class ApiKeyObjectDefaults(BaseModel):
     config_id: Annotated[str | None, Field(examples=["config-abc"])] = None
 
 
-class ApiKeyObjectRateLimitsItem(BaseModel):
+class ApiKeyObjectRateLimitsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -405,7 +408,7 @@ class ApiKeyObjectType(str, Enum):
         return str(self.value)
 
 
-class AporiaParameters(BaseModel):
+class AporiaParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -420,7 +423,7 @@ class AporiaParameters(BaseModel):
     """
 
 
-class AssistantObjectToolResourcesCodeInterpreter(BaseModel):
+class AssistantObjectToolResourcesCodeInterpreter(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -431,7 +434,7 @@ class AssistantObjectToolResourcesCodeInterpreter(BaseModel):
     """
 
 
-class AssistantObjectToolResourcesFileSearch(BaseModel):
+class AssistantObjectToolResourcesFileSearch(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -442,7 +445,7 @@ class AssistantObjectToolResourcesFileSearch(BaseModel):
     """
 
 
-class AssistantToolsCode(BaseModel):
+class AssistantToolsCode(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -453,7 +456,7 @@ class AssistantToolsCode(BaseModel):
     """
 
 
-class AssistantToolsFileSearchFileSearch(BaseModel):
+class AssistantToolsFileSearchFileSearch(PortkeyModel):
     """
     Overrides for the file search tool.
     """
@@ -470,7 +473,7 @@ class AssistantToolsFileSearchFileSearch(BaseModel):
     """
 
 
-class AssistantToolsFileSearchTypeOnly(BaseModel):
+class AssistantToolsFileSearchTypeOnly(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -518,7 +521,7 @@ class AssistantsApiToolChoiceOptionEnum(str, Enum):
         return str(self.value)
 
 
-class AssistantsNamedToolChoiceFunction(BaseModel):
+class AssistantsNamedToolChoiceFunction(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -567,7 +570,7 @@ class AuditLogObjectListRecordsItemUserType(str, Enum):
         return str(self.value)
 
 
-class AutoChunkingStrategy(BaseModel):
+class AutoChunkingStrategy(PortkeyModel):
     """
     The default strategy. This strategy currently uses a `max_chunk_size_tokens` of `800` and `chunk_overlap_tokens` of `400`.
     """
@@ -582,7 +585,7 @@ class AutoChunkingStrategy(BaseModel):
     """
 
 
-class AutoChunkingStrategyRequestParam(BaseModel):
+class AutoChunkingStrategyRequestParam(PortkeyModel):
     """
     The default strategy. This strategy currently uses a `max_chunk_size_tokens` of `800` and `chunk_overlap_tokens` of `400`.
     """
@@ -597,7 +600,7 @@ class AutoChunkingStrategyRequestParam(BaseModel):
     """
 
 
-class AwsAccessKeyAuthConfig(BaseModel):
+class AwsAccessKeyAuthConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -608,7 +611,7 @@ class AwsAccessKeyAuthConfig(BaseModel):
     aws_region: str
 
 
-class AwsAssumedRoleAuthConfig(BaseModel):
+class AwsAssumedRoleAuthConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -619,7 +622,7 @@ class AwsAssumedRoleAuthConfig(BaseModel):
     aws_region: str
 
 
-class AwsServiceRoleAuthConfig(BaseModel):
+class AwsServiceRoleAuthConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -651,7 +654,7 @@ class AzureContentSafetyParametersCategoriesItem(str, Enum):
         return str(self.value)
 
 
-class AzureDefaultAuthConfig(BaseModel):
+class AzureDefaultAuthConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -660,7 +663,7 @@ class AzureDefaultAuthConfig(BaseModel):
     azure_vault_url: str
 
 
-class AzureDeploymentConfig(BaseModel):
+class AzureDeploymentConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -687,7 +690,7 @@ class AzureDeploymentConfig(BaseModel):
     """
 
 
-class AzureEntraAuthConfig(BaseModel):
+class AzureEntraAuthConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -699,7 +702,7 @@ class AzureEntraAuthConfig(BaseModel):
     azure_vault_url: str
 
 
-class AzureManagedAuthConfig(BaseModel):
+class AzureManagedAuthConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -734,7 +737,7 @@ class AzurePIIParametersDomain(str, Enum):
         return str(self.value)
 
 
-class BasicParameters(BaseModel):
+class BasicParameters(PortkeyModel):
     """
     Basic parameters with no specific requirements
     """
@@ -745,7 +748,7 @@ class BasicParameters(BaseModel):
     )
 
 
-class BatchErrorsDataItem(BaseModel):
+class BatchErrorsDataItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -768,7 +771,7 @@ class BatchErrorsDataItem(BaseModel):
     """
 
 
-class BatchRequestCounts(BaseModel):
+class BatchRequestCounts(PortkeyModel):
     """
     The request counts for different statuses within the batch.
     """
@@ -791,7 +794,7 @@ class BatchRequestCounts(BaseModel):
     """
 
 
-class BatchRequestInput(BaseModel):
+class BatchRequestInput(PortkeyModel):
     """
     The per-line object of the batch input file
     """
@@ -814,7 +817,7 @@ class BatchRequestInput(BaseModel):
     """
 
 
-class BatchRequestOutputError(BaseModel):
+class BatchRequestOutputError(PortkeyModel):
     """
     For requests that failed with a non-HTTP error, this will contain more information on the cause of the failure.
     """
@@ -833,7 +836,7 @@ class BatchRequestOutputError(BaseModel):
     """
 
 
-class BatchRequestOutputResponse(BaseModel):
+class BatchRequestOutputResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -870,7 +873,7 @@ class BatchStatus(str, Enum):
         return str(self.value)
 
 
-class BedrockBatchParams(BaseModel):
+class BedrockBatchParams(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -893,7 +896,7 @@ class BedrockConfigurationAwsAuthType(str, Enum):
         return str(self.value)
 
 
-class BedrockGuardParameters(BaseModel):
+class BedrockGuardParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -916,7 +919,7 @@ class BedrockGuardParameters(BaseModel):
     """
 
 
-class BedrockOptions(BaseModel):
+class BedrockOptions(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -939,7 +942,7 @@ class BedrockOptions(BaseModel):
     """
 
 
-class BedrockParams(BaseModel):
+class BedrockParams(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -967,7 +970,7 @@ class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemType(str, Enum):
         return str(self.value)
 
 
-class BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess(BaseModel):
+class BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -975,7 +978,7 @@ class BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess(BaseModel):
     enabled: bool | None = None
 
 
-class BulkUpdateMcpIntegrationWorkspacesWorkspacesItem(BaseModel):
+class BulkUpdateMcpIntegrationWorkspacesWorkspacesItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1008,7 +1011,7 @@ class BulkUpdateMcpServerUserAccessDefaultUserAccess(str, Enum):
         return str(self.value)
 
 
-class BulkUpdateMcpServerUserAccessUserAccessItem(BaseModel):
+class BulkUpdateMcpServerUserAccessUserAccessItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1020,7 +1023,7 @@ class BulkUpdateMcpServerUserAccessUserAccessItem(BaseModel):
     enabled: bool
 
 
-class CharacterCountParameters(BaseModel):
+class CharacterCountParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1039,7 +1042,7 @@ class CharacterCountParameters(BaseModel):
     """
 
 
-class ChatCompletionFunctionCallOption(BaseModel):
+class ChatCompletionFunctionCallOption(PortkeyModel):
     """
     Specifying a particular function via `{"name": "my_function"}` forces the model to call that function.
     """
@@ -1054,7 +1057,7 @@ class ChatCompletionFunctionCallOption(BaseModel):
     """
 
 
-class ChatCompletionMessageContentPartRedactedThinking(BaseModel):
+class ChatCompletionMessageContentPartRedactedThinking(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1069,7 +1072,7 @@ class ChatCompletionMessageContentPartRedactedThinking(BaseModel):
     """
 
 
-class ChatCompletionMessageContentPartThinking(BaseModel):
+class ChatCompletionMessageContentPartThinking(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1084,7 +1087,7 @@ class ChatCompletionMessageContentPartThinking(BaseModel):
     """
 
 
-class ChatCompletionMessageToolCallChunkFunction(BaseModel):
+class ChatCompletionMessageToolCallChunkFunction(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1099,7 +1102,7 @@ class ChatCompletionMessageToolCallChunkFunction(BaseModel):
     """
 
 
-class ChatCompletionMessageToolCallFunction(BaseModel):
+class ChatCompletionMessageToolCallFunction(PortkeyModel):
     """
     The function that the model called.
     """
@@ -1118,7 +1121,7 @@ class ChatCompletionMessageToolCallFunction(BaseModel):
     """
 
 
-class ChatCompletionNamedToolChoiceFunction(BaseModel):
+class ChatCompletionNamedToolChoiceFunction(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1129,7 +1132,7 @@ class ChatCompletionNamedToolChoiceFunction(BaseModel):
     """
 
 
-class ChatCompletionRequestAssistantMessageFunctionCall(BaseModel):
+class ChatCompletionRequestAssistantMessageFunctionCall(PortkeyModel):
     """
     Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
     """
@@ -1148,7 +1151,7 @@ class ChatCompletionRequestAssistantMessageFunctionCall(BaseModel):
     """
 
 
-class ChatCompletionRequestDeveloperMessage(BaseModel):
+class ChatCompletionRequestDeveloperMessage(PortkeyModel):
     """
     New role by OpenAI for select models. Must be explicitly used for models that support it. When used with incompatible models or providers, Portkey automatically converts it to a system role.
     """
@@ -1171,7 +1174,7 @@ class ChatCompletionRequestDeveloperMessage(BaseModel):
     """
 
 
-class ChatCompletionRequestFunctionMessage(BaseModel):
+class ChatCompletionRequestFunctionMessage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1203,7 +1206,7 @@ class ChatCompletionRequestMessageContentPartImageImageUrlDetail(str, Enum):
         return str(self.value)
 
 
-class ChatCompletionRequestMessageContentPartText(BaseModel):
+class ChatCompletionRequestMessageContentPartText(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1218,7 +1221,7 @@ class ChatCompletionRequestMessageContentPartText(BaseModel):
     """
 
 
-class ChatCompletionRequestSystemMessage(BaseModel):
+class ChatCompletionRequestSystemMessage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1237,7 +1240,7 @@ class ChatCompletionRequestSystemMessage(BaseModel):
     """
 
 
-class ChatCompletionRequestToolMessage(BaseModel):
+class ChatCompletionRequestToolMessage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1256,7 +1259,7 @@ class ChatCompletionRequestToolMessage(BaseModel):
     """
 
 
-class ChatCompletionResponseMessageFunctionCall(BaseModel):
+class ChatCompletionResponseMessageFunctionCall(PortkeyModel):
     """
     Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
     """
@@ -1290,7 +1293,7 @@ class ChatCompletionRole(str, Enum):
         return str(self.value)
 
 
-class ChatCompletionStreamOptions(BaseModel):
+class ChatCompletionStreamOptions(PortkeyModel):
     """
     Options for streaming response. Only set this when you set `stream: true`.
     """
@@ -1305,7 +1308,7 @@ class ChatCompletionStreamOptions(BaseModel):
     """
 
 
-class ChatCompletionStreamResponseDeltaFunctionCall(BaseModel):
+class ChatCompletionStreamResponseDeltaFunctionCall(PortkeyModel):
     """
     Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
     """
@@ -1338,7 +1341,7 @@ class ChatCompletionStreamResponseDeltaRole(str, Enum):
         return str(self.value)
 
 
-class ChatCompletionTokenLogprobTopLogprobsItem(BaseModel):
+class ChatCompletionTokenLogprobTopLogprobsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1385,7 +1388,7 @@ class ClickButton(str, Enum):
         return str(self.value)
 
 
-class CodeInterpreterFileOutputFilesItem(BaseModel):
+class CodeInterpreterFileOutputFilesItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1400,7 +1403,7 @@ class CodeInterpreterFileOutputFilesItem(BaseModel):
     """
 
 
-class CodeInterpreterTextOutput(BaseModel):
+class CodeInterpreterTextOutput(PortkeyModel):
     """
     The output of a code interpreter tool call that is text.
     """
@@ -1419,7 +1422,7 @@ class CodeInterpreterTextOutput(BaseModel):
     """
 
 
-class CodeInterpreterTool(BaseModel):
+class CodeInterpreterTool(PortkeyModel):
     """
     A tool that runs code.
     """
@@ -1451,7 +1454,7 @@ class CodeInterpreterToolCallStatus(str, Enum):
         return str(self.value)
 
 
-class CollectionDetails(BaseModel):
+class CollectionDetails(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1470,7 +1473,7 @@ class CollectionStatus(str, Enum):
         return str(self.value)
 
 
-class CommonBatchParams(BaseModel):
+class CommonBatchParams(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1511,7 +1514,7 @@ class ComparisonFilterType(str, Enum):
         return str(self.value)
 
 
-class CompleteUploadRequest(BaseModel):
+class CompleteUploadRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1526,7 +1529,7 @@ class CompleteUploadRequest(BaseModel):
     """
 
 
-class CompletionUsageCompletionTokensDetails(BaseModel):
+class CompletionUsageCompletionTokensDetails(PortkeyModel):
     """
     Breakdown of tokens used in a completion.
     """
@@ -1549,7 +1552,7 @@ class CompletionUsageCompletionTokensDetails(BaseModel):
     """
 
 
-class CompletionUsagePromptTokensDetails(BaseModel):
+class CompletionUsagePromptTokensDetails(PortkeyModel):
     """
     Breakdown of tokens used in the prompt.
     """
@@ -1576,7 +1579,7 @@ class CompoundFilterType(str, Enum):
         return str(self.value)
 
 
-class ComputerScreenshotImage(BaseModel):
+class ComputerScreenshotImage(PortkeyModel):
     """
     A computer screenshot image used with the computer use tool.
     """
@@ -1614,7 +1617,7 @@ class ComputerToolCallOutputStatus(str, Enum):
         return str(self.value)
 
 
-class ComputerToolCallSafetyCheck(BaseModel):
+class ComputerToolCallSafetyCheck(PortkeyModel):
     """
     A pending safety check for the computer call.
     """
@@ -1665,7 +1668,7 @@ class ComputerToolEnvironment(str, Enum):
         return str(self.value)
 
 
-class Condition(BaseModel):
+class Condition(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1732,7 +1735,7 @@ class ContainsParametersOperator(str, Enum):
         return str(self.value)
 
 
-class Coordinate(BaseModel):
+class Coordinate(PortkeyModel):
     """
     An x/y coordinate pair, e.g. `{ x: 100, y: 200 }`.
     """
@@ -1751,7 +1754,7 @@ class Coordinate(BaseModel):
     """
 
 
-class CortexConfiguration(BaseModel):
+class CortexConfiguration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1762,7 +1765,7 @@ class CortexConfiguration(BaseModel):
     """
 
 
-class CostsResultAmount(BaseModel):
+class CostsResultAmount(PortkeyModel):
     """
     The monetary value in its associated currency.
     """
@@ -1781,7 +1784,7 @@ class CostsResultAmount(BaseModel):
     """
 
 
-class CreateAdminWorkspacesRequestDefaults(BaseModel):
+class CreateAdminWorkspacesRequestDefaults(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1798,7 +1801,7 @@ class CreateAdminWorkspacesUsersRequestUsersItemRole(str, Enum):
         return str(self.value)
 
 
-class CreateApiKeyObjectDefaults(BaseModel):
+class CreateApiKeyObjectDefaults(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1810,7 +1813,7 @@ class CreateApiKeyObjectDefaults(BaseModel):
     config_id: Annotated[str | None, Field(examples=["config-abc"])] = None
 
 
-class CreateApiKeyObjectRateLimitsItem(BaseModel):
+class CreateApiKeyObjectRateLimitsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1820,7 +1823,7 @@ class CreateApiKeyObjectRateLimitsItem(BaseModel):
     value: Annotated[int | None, Field(examples=[100])] = None
 
 
-class CreateApiKeysResponse(BaseModel):
+class CreateApiKeysResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1858,7 +1861,7 @@ class CreateAssistantRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateAssistantRequestStaticChunkingStrategyStatic(BaseModel):
+class CreateAssistantRequestStaticChunkingStrategyStatic(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1875,7 +1878,7 @@ class CreateAssistantRequestStaticChunkingStrategyStatic(BaseModel):
     """
 
 
-class CreateAssistantRequestToolResourcesCodeInterpreter(BaseModel):
+class CreateAssistantRequestToolResourcesCodeInterpreter(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1900,7 +1903,7 @@ class CreateChatCompletionFunctionResponseChoicesItemFinishReason(str, Enum):
         return str(self.value)
 
 
-class CreateChatCompletionImageResponse(BaseModel):
+class CreateChatCompletionImageResponse(PortkeyModel):
     """
     Represents a streamed chunk of a chat completion response returned by model, based on the provided input.
     """
@@ -1959,7 +1962,7 @@ class CreateChatCompletionRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateChatCompletionRequestStopStringList(RootModel[list[str]]):
+class CreateChatCompletionRequestStopStringList(PortkeyRootModel[list[str]]):
     root: Annotated[list[str], Field(max_length=4, min_length=1)]
 
 
@@ -2011,7 +2014,7 @@ class CreateChatCompletionStreamResponseChoicesItemFinishReason(str, Enum):
         return str(self.value)
 
 
-class CreateChatCompletionStreamResponseUsage(BaseModel):
+class CreateChatCompletionStreamResponseUsage(PortkeyModel):
     """
     An optional field that will only be present when you set `stream_options: {"include_usage": true}` in your request.
     When present, it contains a null value except for the last chunk which contains the token usage statistics for the entire request.
@@ -2035,7 +2038,7 @@ class CreateChatCompletionStreamResponseUsage(BaseModel):
     """
 
 
-class CreateCollectionsRequest(BaseModel):
+class CreateCollectionsRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2054,7 +2057,7 @@ class CreateCollectionsRequest(BaseModel):
     """
 
 
-class CreateCollectionsResponse(BaseModel):
+class CreateCollectionsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2078,17 +2081,17 @@ class CreateCompletionRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateCompletionRequestPromptIntegerList(RootModel[list[int]]):
+class CreateCompletionRequestPromptIntegerList(PortkeyRootModel[list[int]]):
     root: Annotated[
         list[int], Field(examples=["[1212, 318, 257, 1332, 13]"], min_length=1)
     ]
 
 
-class CreateCompletionRequestPromptIntegerListListItem(RootModel[list[int]]):
+class CreateCompletionRequestPromptIntegerListListItem(PortkeyRootModel[list[int]]):
     root: Annotated[list[int], Field(min_length=1)]
 
 
-class CreateCompletionRequestStopStringList(RootModel[list[str]]):
+class CreateCompletionRequestStopStringList(PortkeyRootModel[list[str]]):
     root: Annotated[list[str], Field(max_length=4, min_length=1)]
 
 
@@ -2107,7 +2110,7 @@ class CreateCompletionResponseChoicesItemFinishReason(str, Enum):
         return str(self.value)
 
 
-class CreateCompletionResponseChoicesItemLogprobs(BaseModel):
+class CreateCompletionResponseChoicesItemLogprobs(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2118,7 +2121,7 @@ class CreateCompletionResponseChoicesItemLogprobs(BaseModel):
     top_logprobs: list[dict[str, float]] | None = None
 
 
-class CreateConfigRequest(BaseModel):
+class CreateConfigRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2132,7 +2135,7 @@ class CreateConfigRequest(BaseModel):
     """
 
 
-class CreateConfigResponseData(BaseModel):
+class CreateConfigResponseData(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2141,7 +2144,7 @@ class CreateConfigResponseData(BaseModel):
     version_id: UUID | None = None
 
 
-class CreateEmbeddingRequestArray(RootModel[list[str]]):
+class CreateEmbeddingRequestArray(PortkeyRootModel[list[str]]):
     """
     The array of strings that will be turned into an embedding.
     """
@@ -2164,7 +2167,7 @@ class CreateEmbeddingRequestEncodingFormat(str, Enum):
         return str(self.value)
 
 
-class CreateEmbeddingRequestInputArray(RootModel[list[int]]):
+class CreateEmbeddingRequestInputArray(PortkeyRootModel[list[int]]):
     """
     The array of integers that will be turned into an embedding.
     """
@@ -2178,7 +2181,7 @@ class CreateEmbeddingRequestInputArray(RootModel[list[int]]):
     """
 
 
-class CreateEmbeddingRequestInputIntegerListListItem(RootModel[list[int]]):
+class CreateEmbeddingRequestInputIntegerListListItem(PortkeyRootModel[list[int]]):
     root: Annotated[list[int], Field(min_length=1)]
 
 
@@ -2191,7 +2194,7 @@ class CreateEmbeddingRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateEmbeddingResponseUsage(BaseModel):
+class CreateEmbeddingResponseUsage(PortkeyModel):
     """
     The usage information for the request.
     """
@@ -2226,7 +2229,7 @@ class CreateFileRequestPurpose(str, Enum):
         return str(self.value)
 
 
-class CreateGuardrailResponse(BaseModel):
+class CreateGuardrailResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2354,7 +2357,7 @@ class CreateImageVariationRequestSize(str, Enum):
         return str(self.value)
 
 
-class CreateIntegrationsResponse(BaseModel):
+class CreateIntegrationsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2363,7 +2366,7 @@ class CreateIntegrationsResponse(BaseModel):
     slug: str | None = None
 
 
-class CreateInviteWorkspaceApiKeyDetails(BaseModel):
+class CreateInviteWorkspaceApiKeyDetails(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2371,7 +2374,7 @@ class CreateInviteWorkspaceApiKeyDetails(BaseModel):
     scopes: list[str]
 
 
-class CreateLabelRequest(BaseModel):
+class CreateLabelRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2404,7 +2407,7 @@ class CreateLabelRequest(BaseModel):
     """
 
 
-class CreateLabelResponse(BaseModel):
+class CreateLabelResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2424,7 +2427,7 @@ class CreateMcpIntegrationAuthType(str, Enum):
         return str(self.value)
 
 
-class CreateMcpIntegrationConfigurations(BaseModel):
+class CreateMcpIntegrationConfigurations(PortkeyModel):
     """
     Auth/config key-value pairs (e.g. headers, client credentials)
     """
@@ -2464,7 +2467,7 @@ class CreateMcpIntegrationTransport(str, Enum):
         return str(self.value)
 
 
-class CreateMcpServer(BaseModel):
+class CreateMcpServer(PortkeyModel):
     """
     Create an MCP Server (workspace instance of an MCP Integration).
     """
@@ -2494,7 +2497,7 @@ class CreateMcpServer(BaseModel):
     """
 
 
-class CreateMessageRequestAttachmentsItem(BaseModel):
+class CreateMessageRequestAttachmentsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2531,7 +2534,7 @@ class CreateModerationRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateModerationResponseResultsItemCategories(BaseModel):
+class CreateModerationResponseResultsItemCategories(PortkeyModel):
     """
     A list of the categories, and whether they are flagged or not.
     """
@@ -2586,7 +2589,7 @@ class CreateModerationResponseResultsItemCategories(BaseModel):
     """
 
 
-class CreateModerationResponseResultsItemCategoryScores(BaseModel):
+class CreateModerationResponseResultsItemCategoryScores(PortkeyModel):
     """
     A list of the categories along with their scores as predicted by model.
     """
@@ -2641,7 +2644,7 @@ class CreateModerationResponseResultsItemCategoryScores(BaseModel):
     """
 
 
-class CreatePolicyResponse(BaseModel):
+class CreatePolicyResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2656,7 +2659,7 @@ class CreatePolicyResponse(BaseModel):
     """
 
 
-class CreatePromptPartialRequest(BaseModel):
+class CreatePromptPartialRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2673,7 +2676,7 @@ class CreatePromptPartialRequest(BaseModel):
     version_description: str | None = None
 
 
-class CreatePromptPartialResponse(BaseModel):
+class CreatePromptPartialResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2683,7 +2686,7 @@ class CreatePromptPartialResponse(BaseModel):
     version_id: UUID | None = None
 
 
-class CreatePromptRequest(BaseModel):
+class CreatePromptRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2731,7 +2734,7 @@ class CreatePromptRequest(BaseModel):
     """
 
 
-class CreatePromptResponse(BaseModel):
+class CreatePromptResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2742,7 +2745,7 @@ class CreatePromptResponse(BaseModel):
     object: Literal["prompt"] | None = None
 
 
-class CreateProvidersResponse(BaseModel):
+class CreateProvidersResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2814,7 +2817,7 @@ class CreateSecretReferenceRequestManagerType(str, Enum):
         return str(self.value)
 
 
-class CreateSecretReferenceResponse(BaseModel):
+class CreateSecretReferenceResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2890,7 +2893,7 @@ class CreateThreadAndRunRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateThreadAndRunRequestToolResourcesCodeInterpreter(BaseModel):
+class CreateThreadAndRunRequestToolResourcesCodeInterpreter(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2901,7 +2904,7 @@ class CreateThreadAndRunRequestToolResourcesCodeInterpreter(BaseModel):
     """
 
 
-class CreateThreadAndRunRequestToolResourcesFileSearch(BaseModel):
+class CreateThreadAndRunRequestToolResourcesFileSearch(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2912,7 +2915,7 @@ class CreateThreadAndRunRequestToolResourcesFileSearch(BaseModel):
     """
 
 
-class CreateThreadRequestStaticChunkingStrategyStatic(BaseModel):
+class CreateThreadRequestStaticChunkingStrategyStatic(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2929,7 +2932,7 @@ class CreateThreadRequestStaticChunkingStrategyStatic(BaseModel):
     """
 
 
-class CreateThreadRequestToolResourcesCodeInterpreter(BaseModel):
+class CreateThreadRequestToolResourcesCodeInterpreter(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2963,7 +2966,7 @@ class CreateTranscriptionRequestTimestampGranularitiesItem(str, Enum):
         return str(self.value)
 
 
-class CreateTranscriptionResponseJson(BaseModel):
+class CreateTranscriptionResponseJson(PortkeyModel):
     """
     Represents a transcription response returned by model, based on the provided input.
     """
@@ -2978,7 +2981,7 @@ class CreateTranscriptionResponseJson(BaseModel):
     """
 
 
-class CreateTranslationRequest(BaseModel):
+class CreateTranslationRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3005,7 +3008,7 @@ class CreateTranslationRequest(BaseModel):
     """
 
 
-class CreateTranslationResponseJson(BaseModel):
+class CreateTranslationResponseJson(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3037,7 +3040,7 @@ class CreateUsageLimitsPolicyRequestType(str, Enum):
         return str(self.value)
 
 
-class CreateVirtualKeysRequestDeploymentConfigItem(BaseModel):
+class CreateVirtualKeysRequestDeploymentConfigItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3085,7 +3088,7 @@ class CreateVirtualKeysRequestProvider(str, Enum):
         return str(self.value)
 
 
-class CreateVirtualKeysResponseData(BaseModel):
+class CreateVirtualKeysResponseData(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3093,7 +3096,7 @@ class CreateVirtualKeysResponseData(BaseModel):
     slug: str | None = None
 
 
-class CreateVirtualKeysUnauthorizedResponseData(BaseModel):
+class CreateVirtualKeysUnauthorizedResponseData(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3101,7 +3104,7 @@ class CreateVirtualKeysUnauthorizedResponseData(BaseModel):
     message: str | None = None
 
 
-class CustomHostConfiguration(BaseModel):
+class CustomHostConfiguration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3116,7 +3119,7 @@ class CustomHostConfiguration(BaseModel):
     """
 
 
-class CustomLogMetadata(BaseModel):
+class CustomLogMetadata(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3129,7 +3132,7 @@ class CustomLogMetadata(BaseModel):
     ] = None
 
 
-class CustomLogRequest(BaseModel):
+class CustomLogRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3140,7 +3143,7 @@ class CustomLogRequest(BaseModel):
     body: dict[str, Any]
 
 
-class CustomLogResponse(BaseModel):
+class CustomLogResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3151,7 +3154,7 @@ class CustomLogResponse(BaseModel):
     response_time: int | None = None
 
 
-class DeleteAssistantResponse(BaseModel):
+class DeleteAssistantResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3161,7 +3164,7 @@ class DeleteAssistantResponse(BaseModel):
     object: Literal["assistant.deleted"]
 
 
-class DeleteFileResponse(BaseModel):
+class DeleteFileResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3171,7 +3174,7 @@ class DeleteFileResponse(BaseModel):
     deleted: bool
 
 
-class DeleteMessageResponse(BaseModel):
+class DeleteMessageResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3181,7 +3184,7 @@ class DeleteMessageResponse(BaseModel):
     object: Literal["thread.message.deleted"]
 
 
-class DeleteModelResponse(BaseModel):
+class DeleteModelResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3191,7 +3194,7 @@ class DeleteModelResponse(BaseModel):
     object: str
 
 
-class DeleteThreadResponse(BaseModel):
+class DeleteThreadResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3201,7 +3204,7 @@ class DeleteThreadResponse(BaseModel):
     object: Literal["thread.deleted"]
 
 
-class DeleteVectorStoreFileResponse(BaseModel):
+class DeleteVectorStoreFileResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3211,7 +3214,7 @@ class DeleteVectorStoreFileResponse(BaseModel):
     object: Literal["vector_store.file.deleted"]
 
 
-class DeleteVectorStoreResponse(BaseModel):
+class DeleteVectorStoreResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3221,7 +3224,7 @@ class DeleteVectorStoreResponse(BaseModel):
     object: Literal["vector_store.deleted"]
 
 
-class DeleteVirtualKeysUnauthorizedResponseData(BaseModel):
+class DeleteVirtualKeysUnauthorizedResponseData(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3229,7 +3232,7 @@ class DeleteVirtualKeysUnauthorizedResponseData(BaseModel):
     message: str | None = None
 
 
-class DoneEvent(BaseModel):
+class DoneEvent(PortkeyModel):
     """
     Occurs when a stream ends.
     """
@@ -3242,7 +3245,7 @@ class DoneEvent(BaseModel):
     data: Literal["[DONE]"]
 
 
-class DoubleClick(BaseModel):
+class DoubleClick(PortkeyModel):
     """
     A double click action.
     """
@@ -3266,7 +3269,7 @@ class DoubleClick(BaseModel):
     """
 
 
-class DownloadLogsResponse(BaseModel):
+class DownloadLogsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3277,7 +3280,7 @@ class DownloadLogsResponse(BaseModel):
     """
 
 
-class Drag(BaseModel):
+class Drag(PortkeyModel):
     """
     A drag action.
     """
@@ -3319,7 +3322,7 @@ class EasyInputMessageRole(str, Enum):
         return str(self.value)
 
 
-class Embedding(BaseModel):
+class Embedding(PortkeyModel):
     """
     Represents an embedding vector returned by embedding endpoint.
     """
@@ -3342,7 +3345,7 @@ class Embedding(BaseModel):
     """
 
 
-class EndsWithParameters(BaseModel):
+class EndsWithParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3357,7 +3360,7 @@ class EndsWithParameters(BaseModel):
     """
 
 
-class Error(BaseModel):
+class Error(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3368,7 +3371,7 @@ class Error(BaseModel):
     type: str
 
 
-class ErrorEvent(BaseModel):
+class ErrorEvent(PortkeyModel):
     """
     Occurs when an [error](https://platform.openai.com/docs/guides/error-codes/api-errors) occurs. This can happen due to an internal server error or a timeout.
     """
@@ -3381,7 +3384,7 @@ class ErrorEvent(BaseModel):
     data: Error
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3400,7 +3403,7 @@ class ExportItemStatus(str, Enum):
         return str(self.value)
 
 
-class ExportTaskResponse(BaseModel):
+class ExportTaskResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3415,7 +3418,7 @@ class ExportTaskResponse(BaseModel):
     """
 
 
-class FeedbackRequest(BaseModel):
+class FeedbackRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3438,7 +3441,7 @@ class FeedbackRequest(BaseModel):
     """
 
 
-class FeedbackResponse(BaseModel):
+class FeedbackResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3457,7 +3460,7 @@ class FeedbackResponse(BaseModel):
     """
 
 
-class FeedbackUpdateRequest(BaseModel):
+class FeedbackUpdateRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3476,7 +3479,7 @@ class FeedbackUpdateRequest(BaseModel):
     """
 
 
-class FileCitation(BaseModel):
+class FileCitation(PortkeyModel):
     """
     A citation to a file.
     """
@@ -3499,7 +3502,7 @@ class FileCitation(BaseModel):
     """
 
 
-class FilePath(BaseModel):
+class FilePath(PortkeyModel):
     """
     A path to a file.
     """
@@ -3550,7 +3553,7 @@ class FileSearchToolRankingOptionsRanker(str, Enum):
         return str(self.value)
 
 
-class FineTuneChatCompletionRequestAssistantMessageFunctionCall(BaseModel):
+class FineTuneChatCompletionRequestAssistantMessageFunctionCall(PortkeyModel):
     """
     The name and arguments of a function that should be called, as generated by the model.
     """
@@ -3590,7 +3593,7 @@ class FineTuneChatCompletionRequestFunctionMessage(
     )
 
 
-class FineTuningIntegrationWandb(BaseModel):
+class FineTuningIntegrationWandb(PortkeyModel):
     """
     The settings for your integration with Weights and Biases. This payload specifies the project that
     metrics will be sent to. Optionally, you can set an explicit display name for your run, add tags
@@ -3621,7 +3624,7 @@ class FineTuningIntegrationWandb(BaseModel):
     """
 
 
-class FineTuningJobCheckpointMetrics(BaseModel):
+class FineTuningJobCheckpointMetrics(PortkeyModel):
     """
     Metrics at the step number during the fine-tuning job.
     """
@@ -3639,7 +3642,7 @@ class FineTuningJobCheckpointMetrics(BaseModel):
     full_valid_mean_token_accuracy: float | None = None
 
 
-class FineTuningJobError(BaseModel):
+class FineTuningJobError(PortkeyModel):
     """
     For fine-tuning jobs that have `failed`, this will contain more information on the cause of the failure.
     """
@@ -3671,7 +3674,7 @@ class FineTuningJobEventLevel(str, Enum):
         return str(self.value)
 
 
-class FineTuningJobHyperparametersNEpochsInteger(RootModel[int]):
+class FineTuningJobHyperparametersNEpochsInteger(PortkeyRootModel[int]):
     root: Annotated[int, Field(ge=1, le=50)]
 
 
@@ -3691,7 +3694,7 @@ class FineTuningJobStatus(str, Enum):
         return str(self.value)
 
 
-class FinetuneCompletionRequestInput(BaseModel):
+class FinetuneCompletionRequestInput(PortkeyModel):
     """
     The per-line training example of a fine-tuning input file for completions models
     """
@@ -3710,7 +3713,7 @@ class FinetuneCompletionRequestInput(BaseModel):
     """
 
 
-class FunctionParameters(BaseModel):
+class FunctionParameters(PortkeyModel):
     """
     The parameters the functions accepts, described as a JSON Schema object. See the [guide](https://platform.openai.com/docs/guides/function-calling) for examples, and the [JSON Schema reference](https://json-schema.org/understanding-json-schema/) for documentation about the format.
 
@@ -3723,7 +3726,7 @@ class FunctionParameters(BaseModel):
     )
 
 
-class FunctionTool(BaseModel):
+class FunctionTool(PortkeyModel):
     """
     Defines a function in your own code the model can choose to call. Learn more
     about [function calling](/docs/guides/function-calling).
@@ -3784,7 +3787,7 @@ class FunctionToolCallStatus(str, Enum):
         return str(self.value)
 
 
-class GenerationsFilterSchema(BaseModel):
+class GenerationsFilterSchema(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3819,7 +3822,7 @@ class GenerationsFilterSchema(BaseModel):
     current_page: Annotated[float | None, Field(examples=[0])] = None
 
 
-class GetConfigResponseDataConfigCache(BaseModel):
+class GetConfigResponseDataConfigCache(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3828,7 +3831,7 @@ class GetConfigResponseDataConfigCache(BaseModel):
     max_age: int | None = None
 
 
-class GetConfigResponseDataConfigRetry(BaseModel):
+class GetConfigResponseDataConfigRetry(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3837,7 +3840,7 @@ class GetConfigResponseDataConfigRetry(BaseModel):
     on_status_codes: list[int] | None = None
 
 
-class GetConfigResponseDataConfigStrategy(BaseModel):
+class GetConfigResponseDataConfigStrategy(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3845,7 +3848,7 @@ class GetConfigResponseDataConfigStrategy(BaseModel):
     mode: str | None = None
 
 
-class GetConfigResponseDataConfigTargetsItem(BaseModel):
+class GetConfigResponseDataConfigTargetsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3854,7 +3857,7 @@ class GetConfigResponseDataConfigTargetsItem(BaseModel):
     virtual_key: str | None = None
 
 
-class GetModelPricingNotFoundResponse(BaseModel):
+class GetModelPricingNotFoundResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3862,7 +3865,7 @@ class GetModelPricingNotFoundResponse(BaseModel):
     error: Annotated[str | None, Field(examples=["Model not found"])] = None
 
 
-class GroupBy(BaseModel):
+class GroupBy(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3877,7 +3880,7 @@ class GroupBy(BaseModel):
     """
 
 
-class GuardrailActionsOnFailFeedback(BaseModel):
+class GuardrailActionsOnFailFeedback(PortkeyModel):
     """
     Feedback configuration for failed checks
     """
@@ -3900,7 +3903,7 @@ class GuardrailActionsOnFailFeedback(BaseModel):
     """
 
 
-class GuardrailActionsOnSuccessFeedback(BaseModel):
+class GuardrailActionsOnSuccessFeedback(PortkeyModel):
     """
     Feedback configuration for successful checks
     """
@@ -3991,7 +3994,7 @@ class GuardrailSummaryStatus(str, Enum):
         return str(self.value)
 
 
-class HashicorpAppRoleAuthConfig(BaseModel):
+class HashicorpAppRoleAuthConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4003,7 +4006,7 @@ class HashicorpAppRoleAuthConfig(BaseModel):
     vault_namespace: str | None = None
 
 
-class HashicorpKubernetesAuthConfig(BaseModel):
+class HashicorpKubernetesAuthConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4014,7 +4017,7 @@ class HashicorpKubernetesAuthConfig(BaseModel):
     vault_namespace: str | None = None
 
 
-class HashicorpTokenAuthConfig(BaseModel):
+class HashicorpTokenAuthConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4025,7 +4028,7 @@ class HashicorpTokenAuthConfig(BaseModel):
     vault_namespace: str | None = None
 
 
-class HuggingFaceConfiguration(BaseModel):
+class HuggingFaceConfiguration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4036,7 +4039,7 @@ class HuggingFaceConfiguration(BaseModel):
     """
 
 
-class Image(BaseModel):
+class Image(PortkeyModel):
     """
     Represents the url or the content of an image generated by the Portkey API.
     """
@@ -4059,7 +4062,7 @@ class Image(BaseModel):
     """
 
 
-class ImagesResponse(BaseModel):
+class ImagesResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4099,7 +4102,7 @@ class InputAudioFormat(str, Enum):
         return str(self.value)
 
 
-class InputFile(BaseModel):
+class InputFile(PortkeyModel):
     """
     A file input to the model.
     """
@@ -4167,7 +4170,7 @@ class InputMessageStatus(str, Enum):
         return str(self.value)
 
 
-class InputText(BaseModel):
+class InputText(PortkeyModel):
     """
     A text input to the model.
     """
@@ -4212,7 +4215,7 @@ class InviteStatus(str, Enum):
         return str(self.value)
 
 
-class ItemReference(BaseModel):
+class ItemReference(PortkeyModel):
     """
     An internal identifier for an item to reference.
     """
@@ -4244,7 +4247,7 @@ class JSONKeysParametersOperator(str, Enum):
         return str(self.value)
 
 
-class JSONSchemaParameters(BaseModel):
+class JSONSchemaParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4259,7 +4262,7 @@ class JSONSchemaParameters(BaseModel):
     """
 
 
-class JWTParameters(BaseModel):
+class JWTParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4290,7 +4293,7 @@ class JWTParameters(BaseModel):
     """
 
 
-class KeyPress(BaseModel):
+class KeyPress(PortkeyModel):
     """
     A collection of keypresses the model would like to perform.
     """
@@ -4311,7 +4314,7 @@ class KeyPress(BaseModel):
     """
 
 
-class Label(BaseModel):
+class Label(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4358,7 +4361,7 @@ class Label(BaseModel):
     """
 
 
-class ListAnalyticsGraphsCacheHitRateResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsCacheHitRateResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4389,7 +4392,7 @@ class ListAnalyticsGraphsCacheHitRateResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsCacheHitRateResponseSummary(BaseModel):
+class ListAnalyticsGraphsCacheHitRateResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4404,7 +4407,7 @@ class ListAnalyticsGraphsCacheHitRateResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsCacheLatencyResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsCacheLatencyResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4419,7 +4422,7 @@ class ListAnalyticsGraphsCacheLatencyResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsCostResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsCostResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4438,7 +4441,7 @@ class ListAnalyticsGraphsCostResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsCostResponseSummary(BaseModel):
+class ListAnalyticsGraphsCostResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4453,7 +4456,7 @@ class ListAnalyticsGraphsCostResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsRateResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsErrorsRateResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4468,7 +4471,7 @@ class ListAnalyticsGraphsErrorsRateResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsRateResponseSummary(BaseModel):
+class ListAnalyticsGraphsErrorsRateResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4479,7 +4482,7 @@ class ListAnalyticsGraphsErrorsRateResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsErrorsResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4494,7 +4497,7 @@ class ListAnalyticsGraphsErrorsResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsResponseSummary(BaseModel):
+class ListAnalyticsGraphsErrorsResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4505,7 +4508,7 @@ class ListAnalyticsGraphsErrorsResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsStacksResponseDataPointsItemStatsItem(BaseModel):
+class ListAnalyticsGraphsErrorsStacksResponseDataPointsItemStatsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4520,7 +4523,7 @@ class ListAnalyticsGraphsErrorsStacksResponseDataPointsItemStatsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsStacksResponseSummary(BaseModel):
+class ListAnalyticsGraphsErrorsStacksResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4531,7 +4534,7 @@ class ListAnalyticsGraphsErrorsStacksResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsStatusCodesResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsErrorsStatusCodesResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4546,7 +4549,7 @@ class ListAnalyticsGraphsErrorsStatusCodesResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsStatusCodesResponseSummary(BaseModel):
+class ListAnalyticsGraphsErrorsStatusCodesResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4561,7 +4564,7 @@ class ListAnalyticsGraphsErrorsStatusCodesResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksAiModelsResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsFeedbacksAiModelsResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4580,7 +4583,7 @@ class ListAnalyticsGraphsFeedbacksAiModelsResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsFeedbacksResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4595,7 +4598,7 @@ class ListAnalyticsGraphsFeedbacksResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksResponseSummary(BaseModel):
+class ListAnalyticsGraphsFeedbacksResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4606,7 +4609,7 @@ class ListAnalyticsGraphsFeedbacksResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksScoresResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsFeedbacksScoresResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4621,7 +4624,7 @@ class ListAnalyticsGraphsFeedbacksScoresResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksScoresResponseSummary(BaseModel):
+class ListAnalyticsGraphsFeedbacksScoresResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4632,7 +4635,7 @@ class ListAnalyticsGraphsFeedbacksScoresResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksWeightedResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsFeedbacksWeightedResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4647,7 +4650,7 @@ class ListAnalyticsGraphsFeedbacksWeightedResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksWeightedResponseSummary(BaseModel):
+class ListAnalyticsGraphsFeedbacksWeightedResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4658,7 +4661,7 @@ class ListAnalyticsGraphsFeedbacksWeightedResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsLatencyResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsLatencyResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4685,7 +4688,7 @@ class ListAnalyticsGraphsLatencyResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsLatencyResponseSummary(BaseModel):
+class ListAnalyticsGraphsLatencyResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4708,7 +4711,7 @@ class ListAnalyticsGraphsLatencyResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItemRetryItem(BaseModel):
+class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItemRetryItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4723,7 +4726,7 @@ class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItemRetryItem(BaseMode
     """
 
 
-class ListAnalyticsGraphsRequestsRescuedResponseSummary(BaseModel):
+class ListAnalyticsGraphsRequestsRescuedResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4738,7 +4741,7 @@ class ListAnalyticsGraphsRequestsRescuedResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsRequestsResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsRequestsResponseDataPointsItem(PortkeyModel):
     """
     An array of data points, each with a timestamp and metrics
     """
@@ -4757,7 +4760,7 @@ class ListAnalyticsGraphsRequestsResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsRequestsResponseSummary(BaseModel):
+class ListAnalyticsGraphsRequestsResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4768,7 +4771,7 @@ class ListAnalyticsGraphsRequestsResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsTokensResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsTokensResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4787,7 +4790,7 @@ class ListAnalyticsGraphsTokensResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsTokensResponseSummary(BaseModel):
+class ListAnalyticsGraphsTokensResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4802,7 +4805,7 @@ class ListAnalyticsGraphsTokensResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsUsersRequestsResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsUsersRequestsResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4817,7 +4820,7 @@ class ListAnalyticsGraphsUsersRequestsResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsUsersRequestsResponseSummary(BaseModel):
+class ListAnalyticsGraphsUsersRequestsResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4836,7 +4839,7 @@ class ListAnalyticsGraphsUsersRequestsResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGraphsUsersResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsUsersResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4851,7 +4854,7 @@ class ListAnalyticsGraphsUsersResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsUsersResponseSummary(BaseModel):
+class ListAnalyticsGraphsUsersResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4862,7 +4865,7 @@ class ListAnalyticsGraphsUsersResponseSummary(BaseModel):
     """
 
 
-class ListAnalyticsGroupsAiModelsResponseDataItem(BaseModel):
+class ListAnalyticsGroupsAiModelsResponseDataItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4881,7 +4884,7 @@ class ListAnalyticsGroupsAiModelsResponseDataItem(BaseModel):
     """
 
 
-class ListAnalyticsGroupsUsersResponseDataItem(BaseModel):
+class ListAnalyticsGroupsUsersResponseDataItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4904,7 +4907,7 @@ class ListAnalyticsGroupsUsersResponseDataItem(BaseModel):
     """
 
 
-class ListAnalyticsSummaryCacheResponseSummary(BaseModel):
+class ListAnalyticsSummaryCacheResponseSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4927,7 +4930,7 @@ class ListAnalyticsSummaryCacheResponseSummary(BaseModel):
     """
 
 
-class ListConfigVersionsResponseDataItem(BaseModel):
+class ListConfigVersionsResponseDataItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4953,7 +4956,7 @@ class ListConfigVersionsResponseDataItem(BaseModel):
     object: str | None = None
 
 
-class ListConfigsResponseDataItem(BaseModel):
+class ListConfigsResponseDataItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4971,7 +4974,7 @@ class ListConfigsResponseDataItem(BaseModel):
     last_updated_at: datetime | None = None
 
 
-class ListLabelsResponse(BaseModel):
+class ListLabelsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4983,7 +4986,7 @@ class ListLabelsResponse(BaseModel):
     data: list[Label] | None = None
 
 
-class ListVirtualKeysUnauthorizedResponseData(BaseModel):
+class ListVirtualKeysUnauthorizedResponseData(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5034,7 +5037,7 @@ class LogRequestMethod(str, Enum):
         return str(self.value)
 
 
-class LogResponse(BaseModel):
+class LogResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5086,7 +5089,7 @@ class McpIntegrationAuthType(str, Enum):
         return str(self.value)
 
 
-class McpIntegrationCapabilitiesBulkUpdateResponse(BaseModel):
+class McpIntegrationCapabilitiesBulkUpdateResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5094,7 +5097,7 @@ class McpIntegrationCapabilitiesBulkUpdateResponse(BaseModel):
     success: Annotated[bool | None, Field(examples=[True])] = None
 
 
-class McpIntegrationCapabilitiesCountsPrompts(BaseModel):
+class McpIntegrationCapabilitiesCountsPrompts(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5103,7 +5106,7 @@ class McpIntegrationCapabilitiesCountsPrompts(BaseModel):
     enabled: int | None = None
 
 
-class McpIntegrationCapabilitiesCountsResourceTemplates(BaseModel):
+class McpIntegrationCapabilitiesCountsResourceTemplates(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5112,7 +5115,7 @@ class McpIntegrationCapabilitiesCountsResourceTemplates(BaseModel):
     enabled: int | None = None
 
 
-class McpIntegrationCapabilitiesCountsResources(BaseModel):
+class McpIntegrationCapabilitiesCountsResources(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5121,7 +5124,7 @@ class McpIntegrationCapabilitiesCountsResources(BaseModel):
     enabled: int | None = None
 
 
-class McpIntegrationCapabilitiesCountsTools(BaseModel):
+class McpIntegrationCapabilitiesCountsTools(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5140,7 +5143,7 @@ class McpIntegrationCapabilityItemType(str, Enum):
         return str(self.value)
 
 
-class McpIntegrationCreateResponse(BaseModel):
+class McpIntegrationCreateResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5175,7 +5178,7 @@ class McpIntegrationListItemType(str, Enum):
         return str(self.value)
 
 
-class McpIntegrationMetadata(BaseModel):
+class McpIntegrationMetadata(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5206,7 +5209,7 @@ class McpIntegrationType(str, Enum):
         return str(self.value)
 
 
-class McpIntegrationWorkspaceItem(BaseModel):
+class McpIntegrationWorkspaceItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5221,7 +5224,7 @@ class McpIntegrationWorkspaceItem(BaseModel):
     last_updated_at: datetime | None = None
 
 
-class McpIntegrationWorkspacesLegacyResponse(BaseModel):
+class McpIntegrationWorkspacesLegacyResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5230,7 +5233,7 @@ class McpIntegrationWorkspacesLegacyResponse(BaseModel):
     global_workspace_access: dict[str, Any] | None = None
 
 
-class McpIntegrationWorkspacesListResponse(BaseModel):
+class McpIntegrationWorkspacesListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5240,7 +5243,7 @@ class McpIntegrationWorkspacesListResponse(BaseModel):
     total: int | None = None
 
 
-class McpServerCapabilitiesBulkUpdateResponse(BaseModel):
+class McpServerCapabilitiesBulkUpdateResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5248,7 +5251,7 @@ class McpServerCapabilitiesBulkUpdateResponse(BaseModel):
     success: Annotated[bool | None, Field(examples=[True])] = None
 
 
-class McpServerCapabilitiesCountsPrompts(BaseModel):
+class McpServerCapabilitiesCountsPrompts(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5257,7 +5260,7 @@ class McpServerCapabilitiesCountsPrompts(BaseModel):
     enabled: int | None = None
 
 
-class McpServerCapabilitiesCountsResourceTemplates(BaseModel):
+class McpServerCapabilitiesCountsResourceTemplates(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5266,7 +5269,7 @@ class McpServerCapabilitiesCountsResourceTemplates(BaseModel):
     enabled: int | None = None
 
 
-class McpServerCapabilitiesCountsResources(BaseModel):
+class McpServerCapabilitiesCountsResources(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5275,7 +5278,7 @@ class McpServerCapabilitiesCountsResources(BaseModel):
     enabled: int | None = None
 
 
-class McpServerCapabilitiesCountsTools(BaseModel):
+class McpServerCapabilitiesCountsTools(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5294,7 +5297,7 @@ class McpServerCapabilityItemType(str, Enum):
         return str(self.value)
 
 
-class McpServerCreateResponse(BaseModel):
+class McpServerCreateResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5303,7 +5306,7 @@ class McpServerCreateResponse(BaseModel):
     slug: str | None = None
 
 
-class McpServerListItem(BaseModel):
+class McpServerListItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5329,7 +5332,7 @@ class McpServerListItem(BaseModel):
     """
 
 
-class McpServerListResponse(BaseModel):
+class McpServerListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5338,7 +5341,7 @@ class McpServerListResponse(BaseModel):
     total: int | None = None
 
 
-class McpServerMcpIntegrationDetails(BaseModel):
+class McpServerMcpIntegrationDetails(PortkeyModel):
     """
     Present for system/service auth
     """
@@ -5356,7 +5359,7 @@ class McpServerMcpIntegrationDetails(BaseModel):
     auth_type: str | None = None
 
 
-class McpServerTestResponse(BaseModel):
+class McpServerTestResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5375,7 +5378,7 @@ class McpServerTestResponse(BaseModel):
     """
 
 
-class McpServerUserAccessBulkUpdateResponse(BaseModel):
+class McpServerUserAccessBulkUpdateResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5425,7 +5428,7 @@ class MessageContentImageUrlObjectImageUrlDetail(str, Enum):
         return str(self.value)
 
 
-class MessageContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
+class MessageContentTextAnnotationsFileCitationObjectFileCitation(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5440,7 +5443,7 @@ class MessageContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
     """
 
 
-class MessageContentTextAnnotationsFilePathObjectFilePath(BaseModel):
+class MessageContentTextAnnotationsFilePathObjectFilePath(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5477,7 +5480,7 @@ class MessageDeltaContentImageUrlObjectImageUrlDetail(str, Enum):
         return str(self.value)
 
 
-class MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
+class MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5492,7 +5495,7 @@ class MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation(BaseModel
     """
 
 
-class MessageDeltaContentTextAnnotationsFilePathObjectFilePath(BaseModel):
+class MessageDeltaContentTextAnnotationsFilePathObjectFilePath(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5515,7 +5518,7 @@ class MessageDeltaObjectDeltaRole(str, Enum):
         return str(self.value)
 
 
-class MessageObjectAttachmentsItem(BaseModel):
+class MessageObjectAttachmentsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5570,7 +5573,7 @@ class MessageObjectStatus(str, Enum):
         return str(self.value)
 
 
-class MessageRequestContentTextObject(BaseModel):
+class MessageRequestContentTextObject(PortkeyModel):
     """
     The text content that is part of a message.
     """
@@ -5589,7 +5592,7 @@ class MessageRequestContentTextObject(BaseModel):
     """
 
 
-class Metadata(RootModel[dict[str, str]]):
+class Metadata(PortkeyRootModel[dict[str, str]]):
     """
     Set of 16 key-value pairs that can be attached to an object. This can be
     useful for storing additional information about the object in a structured
@@ -5617,7 +5620,7 @@ class MistralModerationParametersCategoriesItem(str, Enum):
         return str(self.value)
 
 
-class Model(BaseModel):
+class Model(PortkeyModel):
     """
     Describes an OpenAI model offering that can be used with the API.
     """
@@ -5666,7 +5669,7 @@ class ModelIdsResponsesEnum(str, Enum):
         return str(self.value)
 
 
-class ModelResponseProperties(BaseModel):
+class ModelResponseProperties(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5692,7 +5695,7 @@ class ModelResponseProperties(BaseModel):
     """
 
 
-class ModelTokenPrice(BaseModel):
+class ModelTokenPrice(PortkeyModel):
     """
     Price object (value is in USD cents)
     """
@@ -5709,7 +5712,7 @@ class ModelTokenPrice(BaseModel):
     """
 
 
-class ModelValueReference(BaseModel):
+class ModelValueReference(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5726,7 +5729,7 @@ class ModelValueReference(BaseModel):
     """
 
 
-class ModelWhitelistParameters(BaseModel):
+class ModelWhitelistParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5737,7 +5740,7 @@ class ModelWhitelistParameters(BaseModel):
     """
 
 
-class ModifyAssistantRequestToolResourcesCodeInterpreter(BaseModel):
+class ModifyAssistantRequestToolResourcesCodeInterpreter(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5748,7 +5751,7 @@ class ModifyAssistantRequestToolResourcesCodeInterpreter(BaseModel):
     """
 
 
-class ModifyAssistantRequestToolResourcesFileSearch(BaseModel):
+class ModifyAssistantRequestToolResourcesFileSearch(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5759,7 +5762,7 @@ class ModifyAssistantRequestToolResourcesFileSearch(BaseModel):
     """
 
 
-class ModifyMessageRequest(BaseModel):
+class ModifyMessageRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5770,7 +5773,7 @@ class ModifyMessageRequest(BaseModel):
     """
 
 
-class ModifyRunRequest(BaseModel):
+class ModifyRunRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5781,7 +5784,7 @@ class ModifyRunRequest(BaseModel):
     """
 
 
-class ModifyThreadRequestToolResourcesCodeInterpreter(BaseModel):
+class ModifyThreadRequestToolResourcesCodeInterpreter(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5792,7 +5795,7 @@ class ModifyThreadRequestToolResourcesCodeInterpreter(BaseModel):
     """
 
 
-class ModifyThreadRequestToolResourcesFileSearch(BaseModel):
+class ModifyThreadRequestToolResourcesFileSearch(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5803,7 +5806,7 @@ class ModifyThreadRequestToolResourcesFileSearch(BaseModel):
     """
 
 
-class Move(BaseModel):
+class Move(PortkeyModel):
     """
     A mouse move action.
     """
@@ -5852,7 +5855,7 @@ class OpenAIBatchJobEndpoint(str, Enum):
         return str(self.value)
 
 
-class OpenAIConfiguration(BaseModel):
+class OpenAIConfiguration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5897,7 +5900,7 @@ class OpenAIFileStatus(str, Enum):
         return str(self.value)
 
 
-class OpenAIFinetuneJobMethodDpoHyperparameters(BaseModel):
+class OpenAIFinetuneJobMethodDpoHyperparameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5907,7 +5910,7 @@ class OpenAIFinetuneJobMethodDpoHyperparameters(BaseModel):
     batch_size: int
 
 
-class OpenAIFinetuneJobMethodSupervisedHyperparameters(BaseModel):
+class OpenAIFinetuneJobMethodSupervisedHyperparameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5925,7 +5928,7 @@ class OpenAIFinetuneJobMethodType(str, Enum):
         return str(self.value)
 
 
-class OtherChunkingStrategyResponseParam(BaseModel):
+class OtherChunkingStrategyResponseParam(PortkeyModel):
     """
     This is returned when the chunking strategy is unknown. Typically, this is because the file was indexed before the `chunking_strategy` concept was introduced in the API.
     """
@@ -5940,7 +5943,7 @@ class OtherChunkingStrategyResponseParam(BaseModel):
     """
 
 
-class OutputAudio(BaseModel):
+class OutputAudio(PortkeyModel):
     """
     An audio output from the model.
     """
@@ -5977,7 +5980,7 @@ class OutputMessageStatus(str, Enum):
         return str(self.value)
 
 
-class PANWPrismaParameters(BaseModel):
+class PANWPrismaParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5996,14 +5999,14 @@ class PANWPrismaParameters(BaseModel):
     """
 
 
-class ParallelToolCalls(RootModel[bool]):
+class ParallelToolCalls(PortkeyRootModel[bool]):
     root: bool = True
     """
     Whether to enable [parallel function calling](https://platform.openai.com/docs/guides/function-calling/parallel-function-calling) during tool use.
     """
 
 
-class PatronusCustomParameters(BaseModel):
+class PatronusCustomParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6018,7 +6021,7 @@ class PatronusCustomParameters(BaseModel):
     """
 
 
-class PatronusParameters(BaseModel):
+class PatronusParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6044,7 +6047,7 @@ class PillarScanParametersScannersItem(str, Enum):
         return str(self.value)
 
 
-class PortkeyBatchOptions(BaseModel):
+class PortkeyBatchOptions(PortkeyModel):
     """
     Options to be passed to the provider, supports all options supported by the provider from gateway.
     """
@@ -6153,7 +6156,7 @@ class PortkeyModerationParametersCategoriesItem(str, Enum):
         return str(self.value)
 
 
-class PortkeyOptions(BaseModel):
+class PortkeyOptions(PortkeyModel):
     """
     Options to be passed to the provider, supports all options supported by the provider from gateway.
     """
@@ -6193,7 +6196,7 @@ class PortkeyPIIParametersCategoriesItem(str, Enum):
         return str(self.value)
 
 
-class PromptPartial(BaseModel):
+class PromptPartial(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6235,7 +6238,7 @@ class PromptPromptVersionStatus(str, Enum):
         return str(self.value)
 
 
-class PromptSummary(BaseModel):
+class PromptSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6259,7 +6262,7 @@ class PromptVersionSummaryStatus(str, Enum):
         return str(self.value)
 
 
-class PromptfooParameters(BaseModel):
+class PromptfooParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6386,7 +6389,7 @@ class ReasoningItemStatus(str, Enum):
         return str(self.value)
 
 
-class ReasoningItemSummaryItem(BaseModel):
+class ReasoningItemSummaryItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6402,7 +6405,7 @@ class ReasoningItemSummaryItem(BaseModel):
     """
 
 
-class Refusal(BaseModel):
+class Refusal(PortkeyModel):
     """
     A refusal from the model.
     """
@@ -6421,7 +6424,7 @@ class Refusal(BaseModel):
     """
 
 
-class RegexMatchParameters(BaseModel):
+class RegexMatchParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6436,7 +6439,7 @@ class RegexMatchParameters(BaseModel):
     """
 
 
-class RequestResponseObject(BaseModel):
+class RequestResponseObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6472,7 +6475,7 @@ class RequiredMetadataKeysParametersOperator(str, Enum):
         return str(self.value)
 
 
-class ResendAdminUsersInvitesResponse(BaseModel):
+class ResendAdminUsersInvitesResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6480,7 +6483,7 @@ class ResendAdminUsersInvitesResponse(BaseModel):
     invite_link: Annotated[str | None, Field(alias="inviteLink")] = None
 
 
-class ResponseAudioDeltaEvent(BaseModel):
+class ResponseAudioDeltaEvent(PortkeyModel):
     """
     Emitted when there is a partial audio response.
     """
@@ -6499,7 +6502,7 @@ class ResponseAudioDeltaEvent(BaseModel):
     """
 
 
-class ResponseAudioDoneEvent(BaseModel):
+class ResponseAudioDoneEvent(PortkeyModel):
     """
     Emitted when the audio response is complete.
     """
@@ -6514,7 +6517,7 @@ class ResponseAudioDoneEvent(BaseModel):
     """
 
 
-class ResponseAudioTranscriptDeltaEvent(BaseModel):
+class ResponseAudioTranscriptDeltaEvent(PortkeyModel):
     """
     Emitted when there is a partial transcript of audio.
     """
@@ -6533,7 +6536,7 @@ class ResponseAudioTranscriptDeltaEvent(BaseModel):
     """
 
 
-class ResponseAudioTranscriptDoneEvent(BaseModel):
+class ResponseAudioTranscriptDoneEvent(PortkeyModel):
     """
     Emitted when the full audio transcript is completed.
     """
@@ -6548,7 +6551,7 @@ class ResponseAudioTranscriptDoneEvent(BaseModel):
     """
 
 
-class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
+class ResponseCodeInterpreterCallCodeDeltaEvent(PortkeyModel):
     """
     Emitted when a partial code snippet is added by the code interpreter.
     """
@@ -6571,7 +6574,7 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
     """
 
 
-class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
+class ResponseCodeInterpreterCallCodeDoneEvent(PortkeyModel):
     """
     Emitted when code snippet output is finalized by the code interpreter.
     """
@@ -6622,7 +6625,7 @@ class ResponseErrorCode(str, Enum):
         return str(self.value)
 
 
-class ResponseErrorEvent(BaseModel):
+class ResponseErrorEvent(PortkeyModel):
     """
     Emitted when an error occurs.
     """
@@ -6649,7 +6652,7 @@ class ResponseErrorEvent(BaseModel):
     """
 
 
-class ResponseFileSearchCallCompletedEvent(BaseModel):
+class ResponseFileSearchCallCompletedEvent(PortkeyModel):
     """
     Emitted when a file search call is completed (results found).
     """
@@ -6672,7 +6675,7 @@ class ResponseFileSearchCallCompletedEvent(BaseModel):
     """
 
 
-class ResponseFileSearchCallInProgressEvent(BaseModel):
+class ResponseFileSearchCallInProgressEvent(PortkeyModel):
     """
     Emitted when a file search call is initiated.
     """
@@ -6695,7 +6698,7 @@ class ResponseFileSearchCallInProgressEvent(BaseModel):
     """
 
 
-class ResponseFileSearchCallSearchingEvent(BaseModel):
+class ResponseFileSearchCallSearchingEvent(PortkeyModel):
     """
     Emitted when a file search is currently searching.
     """
@@ -6718,7 +6721,7 @@ class ResponseFileSearchCallSearchingEvent(BaseModel):
     """
 
 
-class ResponseFormatJsonObject(BaseModel):
+class ResponseFormatJsonObject(PortkeyModel):
     """
     JSON object response format. An older method of generating JSON responses.
     Using `json_schema` is recommended for models that support it. Note that the
@@ -6736,7 +6739,7 @@ class ResponseFormatJsonObject(BaseModel):
     """
 
 
-class ResponseFormatJsonSchemaSchema(BaseModel):
+class ResponseFormatJsonSchemaSchema(PortkeyModel):
     """
     The schema for the response format, described as a JSON Schema object.
     Learn how to build JSON schemas [here](https://json-schema.org/).
@@ -6748,7 +6751,7 @@ class ResponseFormatJsonSchemaSchema(BaseModel):
     )
 
 
-class ResponseFormatText(BaseModel):
+class ResponseFormatText(PortkeyModel):
     """
     Default response format. Used to generate text responses.
     """
@@ -6763,7 +6766,7 @@ class ResponseFormatText(BaseModel):
     """
 
 
-class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
+class ResponseFunctionCallArgumentsDeltaEvent(PortkeyModel):
     """
     Emitted when there is a partial function-call arguments delta.
     """
@@ -6790,7 +6793,7 @@ class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
     """
 
 
-class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
+class ResponseFunctionCallArgumentsDoneEvent(PortkeyModel):
     """
     Emitted when function-call arguments are finalized.
     """
@@ -6834,7 +6837,7 @@ class ResponseModalitiesItem(str, Enum):
         return str(self.value)
 
 
-class ResponseModalitiesTextOnly(RootModel[list[Literal["text"]] | None]):
+class ResponseModalitiesTextOnly(PortkeyRootModel[list[Literal["text"]] | None]):
     """
     Output types that you would like the model to generate.
     Most models are capable of generating text, which is the default:
@@ -6873,7 +6876,7 @@ class ResponsePropertiesTruncation(str, Enum):
         return str(self.value)
 
 
-class ResponseRefusalDeltaEvent(BaseModel):
+class ResponseRefusalDeltaEvent(PortkeyModel):
     """
     Emitted when there is a partial refusal text.
     """
@@ -6904,7 +6907,7 @@ class ResponseRefusalDeltaEvent(BaseModel):
     """
 
 
-class ResponseRefusalDoneEvent(BaseModel):
+class ResponseRefusalDoneEvent(PortkeyModel):
     """
     Emitted when refusal text is finalized.
     """
@@ -6950,7 +6953,7 @@ class ResponseStatus(str, Enum):
         return str(self.value)
 
 
-class ResponseTextDeltaEvent(BaseModel):
+class ResponseTextDeltaEvent(PortkeyModel):
     """
     Emitted when there is an additional text delta.
     """
@@ -6981,7 +6984,7 @@ class ResponseTextDeltaEvent(BaseModel):
     """
 
 
-class ResponseTextDoneEvent(BaseModel):
+class ResponseTextDoneEvent(PortkeyModel):
     """
     Emitted when text content is finalized.
     """
@@ -7012,7 +7015,7 @@ class ResponseTextDoneEvent(BaseModel):
     """
 
 
-class ResponseUsageInputTokensDetails(BaseModel):
+class ResponseUsageInputTokensDetails(PortkeyModel):
     """
     A detailed breakdown of the input tokens.
     """
@@ -7028,7 +7031,7 @@ class ResponseUsageInputTokensDetails(BaseModel):
     """
 
 
-class ResponseUsageOutputTokensDetails(BaseModel):
+class ResponseUsageOutputTokensDetails(PortkeyModel):
     """
     A detailed breakdown of the output tokens.
     """
@@ -7043,7 +7046,7 @@ class ResponseUsageOutputTokensDetails(BaseModel):
     """
 
 
-class ResponseWebSearchCallCompletedEvent(BaseModel):
+class ResponseWebSearchCallCompletedEvent(PortkeyModel):
     """
     Emitted when a web search call is completed.
     """
@@ -7066,7 +7069,7 @@ class ResponseWebSearchCallCompletedEvent(BaseModel):
     """
 
 
-class ResponseWebSearchCallInProgressEvent(BaseModel):
+class ResponseWebSearchCallInProgressEvent(PortkeyModel):
     """
     Emitted when a web search call is initiated.
     """
@@ -7089,7 +7092,7 @@ class ResponseWebSearchCallInProgressEvent(BaseModel):
     """
 
 
-class ResponseWebSearchCallSearchingEvent(BaseModel):
+class ResponseWebSearchCallSearchingEvent(PortkeyModel):
     """
     Emitted when a web search call is executing.
     """
@@ -7112,7 +7115,7 @@ class ResponseWebSearchCallSearchingEvent(BaseModel):
     """
 
 
-class RetrieveAnalyticsGroupsMetadataResponseDataItem(BaseModel):
+class RetrieveAnalyticsGroupsMetadataResponseDataItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7151,7 +7154,7 @@ class RetrieveAnalyticsGroupsMetadataResponseDataItem(BaseModel):
     """
 
 
-class RetrieveVirtualKeysUnauthorizedResponseData(BaseModel):
+class RetrieveVirtualKeysUnauthorizedResponseData(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7159,7 +7162,7 @@ class RetrieveVirtualKeysUnauthorizedResponseData(BaseModel):
     message: str | None = None
 
 
-class RunCompletionUsage(BaseModel):
+class RunCompletionUsage(PortkeyModel):
     """
     Usage statistics related to the run. This value will be `null` if the run is not in a terminal state (i.e. `in_progress`, `queued`, etc.).
     """
@@ -7226,7 +7229,7 @@ class RunObjectStatus(str, Enum):
         return str(self.value)
 
 
-class RunStepCompletionUsage(BaseModel):
+class RunStepCompletionUsage(PortkeyModel):
     """
     Usage statistics related to the run step. This value will be `null` while the run step's status is `in_progress`.
     """
@@ -7249,7 +7252,7 @@ class RunStepCompletionUsage(BaseModel):
     """
 
 
-class RunStepDeltaStepDetailsMessageCreationObjectMessageCreation(BaseModel):
+class RunStepDeltaStepDetailsMessageCreationObjectMessageCreation(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7260,7 +7263,7 @@ class RunStepDeltaStepDetailsMessageCreationObjectMessageCreation(BaseModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
+class RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7271,7 +7274,7 @@ class RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
+class RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject(PortkeyModel):
     """
     Text output from the Code Interpreter tool call as part of a run step.
     """
@@ -7294,7 +7297,7 @@ class RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsFileSearchObject(BaseModel):
+class RunStepDeltaStepDetailsToolCallsFileSearchObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7317,7 +7320,7 @@ class RunStepDeltaStepDetailsToolCallsFileSearchObject(BaseModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsFunctionObjectFunction(BaseModel):
+class RunStepDeltaStepDetailsToolCallsFunctionObjectFunction(PortkeyModel):
     """
     The definition of the function that was called.
     """
@@ -7340,7 +7343,7 @@ class RunStepDeltaStepDetailsToolCallsFunctionObjectFunction(BaseModel):
     """
 
 
-class RunStepDetailsMessageCreationObjectMessageCreation(BaseModel):
+class RunStepDetailsMessageCreationObjectMessageCreation(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7351,7 +7354,7 @@ class RunStepDetailsMessageCreationObjectMessageCreation(BaseModel):
     """
 
 
-class RunStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
+class RunStepDetailsToolCallsCodeOutputImageObjectImage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7362,7 +7365,7 @@ class RunStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
     """
 
 
-class RunStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
+class RunStepDetailsToolCallsCodeOutputLogsObject(PortkeyModel):
     """
     Text output from the Code Interpreter tool call as part of a run step.
     """
@@ -7381,7 +7384,7 @@ class RunStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
     """
 
 
-class RunStepDetailsToolCallsFileSearchObject(BaseModel):
+class RunStepDetailsToolCallsFileSearchObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7400,7 +7403,7 @@ class RunStepDetailsToolCallsFileSearchObject(BaseModel):
     """
 
 
-class RunStepDetailsToolCallsFunctionObjectFunction(BaseModel):
+class RunStepDetailsToolCallsFunctionObjectFunction(PortkeyModel):
     """
     The definition of the function that was called.
     """
@@ -7462,7 +7465,7 @@ class RunStepObjectType(str, Enum):
         return str(self.value)
 
 
-class RunToolCallObjectFunction(BaseModel):
+class RunToolCallObjectFunction(PortkeyModel):
     """
     The function definition.
     """
@@ -7481,7 +7484,7 @@ class RunToolCallObjectFunction(BaseModel):
     """
 
 
-class Screenshot(BaseModel):
+class Screenshot(PortkeyModel):
     """
     A screenshot action.
     """
@@ -7497,7 +7500,7 @@ class Screenshot(BaseModel):
     """
 
 
-class Scroll(BaseModel):
+class Scroll(PortkeyModel):
     """
     A scroll action.
     """
@@ -7529,7 +7532,7 @@ class Scroll(BaseModel):
     """
 
 
-class SecretMapping(BaseModel):
+class SecretMapping(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7568,7 +7571,7 @@ class SecretReferenceListItemManagerType(str, Enum):
         return str(self.value)
 
 
-class SentenceCountParameters(BaseModel):
+class SentenceCountParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7587,7 +7590,7 @@ class SentenceCountParameters(BaseModel):
     """
 
 
-class StaticChunkingStrategy(BaseModel):
+class StaticChunkingStrategy(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7604,7 +7607,7 @@ class StaticChunkingStrategy(BaseModel):
     """
 
 
-class StaticChunkingStrategyRequestParam(BaseModel):
+class StaticChunkingStrategyRequestParam(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7616,7 +7619,7 @@ class StaticChunkingStrategyRequestParam(BaseModel):
     static: StaticChunkingStrategy
 
 
-class StaticChunkingStrategyResponseParam(BaseModel):
+class StaticChunkingStrategyResponseParam(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7628,7 +7631,7 @@ class StaticChunkingStrategyResponseParam(BaseModel):
     static: StaticChunkingStrategy
 
 
-class SubmitToolOutputsRunRequestToolOutputsItem(BaseModel):
+class SubmitToolOutputsRunRequestToolOutputsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7643,7 +7646,7 @@ class SubmitToolOutputsRunRequestToolOutputsItem(BaseModel):
     """
 
 
-class SuccessInvite(BaseModel):
+class SuccessInvite(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7652,7 +7655,7 @@ class SuccessInvite(BaseModel):
     invite_link: str
 
 
-class SydeGuardParameters(BaseModel):
+class SydeGuardParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7677,7 +7680,7 @@ class SydeGuardParameters(BaseModel):
     """
 
 
-class TextResponseFormatJsonSchema(BaseModel):
+class TextResponseFormatJsonSchema(PortkeyModel):
     """
     JSON Schema response format. Used to generate structured JSON responses.
     Learn more about [Structured Outputs](/docs/guides/structured-outputs).
@@ -7712,7 +7715,7 @@ class TextResponseFormatJsonSchema(BaseModel):
     """
 
 
-class ThreadObjectToolResourcesCodeInterpreter(BaseModel):
+class ThreadObjectToolResourcesCodeInterpreter(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7723,7 +7726,7 @@ class ThreadObjectToolResourcesCodeInterpreter(BaseModel):
     """
 
 
-class ThreadObjectToolResourcesFileSearch(BaseModel):
+class ThreadObjectToolResourcesFileSearch(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7734,7 +7737,7 @@ class ThreadObjectToolResourcesFileSearch(BaseModel):
     """
 
 
-class TokenPricing(BaseModel):
+class TokenPricing(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7745,7 +7748,7 @@ class TokenPricing(BaseModel):
     """
 
 
-class ToolChoiceFunction(BaseModel):
+class ToolChoiceFunction(PortkeyModel):
     """
     Use this option to force the model to call a specific function.
     """
@@ -7804,7 +7807,7 @@ class ToolChoiceTypesType(str, Enum):
         return str(self.value)
 
 
-class TranscriptionSegment(BaseModel):
+class TranscriptionSegment(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7851,7 +7854,7 @@ class TranscriptionSegment(BaseModel):
     """
 
 
-class TranscriptionWord(BaseModel):
+class TranscriptionWord(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7882,7 +7885,7 @@ class TruncationObjectType(str, Enum):
         return str(self.value)
 
 
-class Type(BaseModel):
+class Type(PortkeyModel):
     """
     An action to type in text.
     """
@@ -7910,7 +7913,7 @@ class UpdateAdminUsersRequestRole(str, Enum):
         return str(self.value)
 
 
-class UpdateAdminWorkspacesRequestDefaults(BaseModel):
+class UpdateAdminWorkspacesRequestDefaults(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7929,7 +7932,7 @@ class UpdateAdminWorkspacesUsersRequestRole(str, Enum):
         return str(self.value)
 
 
-class UpdateApiKeyObjectDefaults(BaseModel):
+class UpdateApiKeyObjectDefaults(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7941,7 +7944,7 @@ class UpdateApiKeyObjectDefaults(BaseModel):
     config_id: Annotated[str | None, Field(examples=["config-abc"])] = None
 
 
-class UpdateApiKeyObjectRateLimitsItem(BaseModel):
+class UpdateApiKeyObjectRateLimitsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7951,7 +7954,7 @@ class UpdateApiKeyObjectRateLimitsItem(BaseModel):
     value: Annotated[int | None, Field(examples=[100])] = None
 
 
-class UpdateCollectionsRequest(BaseModel):
+class UpdateCollectionsRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7962,7 +7965,7 @@ class UpdateCollectionsRequest(BaseModel):
     """
 
 
-class UpdateConfigRequestConfig(BaseModel):
+class UpdateConfigRequestConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7970,7 +7973,7 @@ class UpdateConfigRequestConfig(BaseModel):
     virtual_key: str | None = None
 
 
-class UpdateConfigResponseData(BaseModel):
+class UpdateConfigResponseData(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7978,7 +7981,7 @@ class UpdateConfigResponseData(BaseModel):
     version_id: UUID | None = None
 
 
-class UpdateExportResponse(BaseModel):
+class UpdateExportResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7997,7 +8000,7 @@ class UpdateExportResponse(BaseModel):
     """
 
 
-class UpdateGuardrailResponse(BaseModel):
+class UpdateGuardrailResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8016,7 +8019,7 @@ class UpdateGuardrailResponse(BaseModel):
     """
 
 
-class UpdateLabelRequest(BaseModel):
+class UpdateLabelRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8050,7 +8053,7 @@ class UpdateMcpIntegrationAuthType(str, Enum):
         return str(self.value)
 
 
-class UpdateMcpIntegrationConfigurations(BaseModel):
+class UpdateMcpIntegrationConfigurations(PortkeyModel):
     """
     Auth/config key-value pairs (e.g. headers, client credentials)
     """
@@ -8090,7 +8093,7 @@ class UpdateMcpIntegrationTransport(str, Enum):
         return str(self.value)
 
 
-class UpdateMcpServer(BaseModel):
+class UpdateMcpServer(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8099,7 +8102,7 @@ class UpdateMcpServer(BaseModel):
     description: Annotated[str | None, Field(max_length=500)] = None
 
 
-class UpdatePromptDefaultRequest(BaseModel):
+class UpdatePromptDefaultRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8110,7 +8113,7 @@ class UpdatePromptDefaultRequest(BaseModel):
     """
 
 
-class UpdatePromptPartialDefaultRequest(BaseModel):
+class UpdatePromptPartialDefaultRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8121,7 +8124,7 @@ class UpdatePromptPartialDefaultRequest(BaseModel):
     """
 
 
-class UpdatePromptPartialRequest(BaseModel):
+class UpdatePromptPartialRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8132,7 +8135,7 @@ class UpdatePromptPartialRequest(BaseModel):
     status: str | None = None
 
 
-class UpdatePromptPartialResponse(BaseModel):
+class UpdatePromptPartialResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8152,7 +8155,7 @@ class UpdatePromptRequestIsRawTemplate(IntEnum):
         return str(self.value)
 
 
-class UpdatePromptResponse(BaseModel):
+class UpdatePromptResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8162,7 +8165,7 @@ class UpdatePromptResponse(BaseModel):
     prompt_version_id: UUID | None = None
 
 
-class UpdatePromptVersionRequest(BaseModel):
+class UpdatePromptVersionRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8173,7 +8176,7 @@ class UpdatePromptVersionRequest(BaseModel):
     """
 
 
-class UpdateProvidersResponse(BaseModel):
+class UpdateProvidersResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8195,7 +8198,7 @@ class UpdateRateLimitsPolicyRequestUnit(str, Enum):
         return str(self.value)
 
 
-class UpdateSecretReferenceRequest(BaseModel):
+class UpdateSecretReferenceRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8231,7 +8234,7 @@ class UpdateUsageLimitsPolicyRequestPeriodicReset(str, Enum):
         return str(self.value)
 
 
-class UpdateVirtualKeysRequestDeploymentConfigItem(BaseModel):
+class UpdateVirtualKeysRequestDeploymentConfigItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8242,7 +8245,7 @@ class UpdateVirtualKeysRequestDeploymentConfigItem(BaseModel):
     deployment_name: Annotated[str, Field(alias="deploymentName")]
 
 
-class UpdateVirtualKeysUnauthorizedResponseData(BaseModel):
+class UpdateVirtualKeysUnauthorizedResponseData(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8250,7 +8253,7 @@ class UpdateVirtualKeysUnauthorizedResponseData(BaseModel):
     message: str | None = None
 
 
-class UppercaseParameters(BaseModel):
+class UppercaseParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8261,7 +8264,7 @@ class UppercaseParameters(BaseModel):
     """
 
 
-class UrlCitation(BaseModel):
+class UrlCitation(PortkeyModel):
     """
     A citation for a web resource used to generate a model response.
     """
@@ -8304,7 +8307,7 @@ class UsageLimitsPeriodicReset(str, Enum):
         return str(self.value)
 
 
-class UsageLimitsPolicyEntity(BaseModel):
+class UsageLimitsPolicyEntity(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8323,7 +8326,7 @@ class UsageLimitsPolicyEntity(BaseModel):
     """
 
 
-class UsageLimitsPolicyEntityListResponse(BaseModel):
+class UsageLimitsPolicyEntityListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8393,7 +8396,7 @@ class UserRole(str, Enum):
         return str(self.value)
 
 
-class ValidUrlsParameters(BaseModel):
+class ValidUrlsParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8420,7 +8423,7 @@ class ValueKeyUsageStatus(str, Enum):
         return str(self.value)
 
 
-class VectorStoreExpirationAfter(BaseModel):
+class VectorStoreExpirationAfter(PortkeyModel):
     """
     The expiration policy for a vector store.
     """
@@ -8439,11 +8442,11 @@ class VectorStoreExpirationAfter(BaseModel):
     """
 
 
-class VectorStoreFileAttributesValueString(RootModel[str]):
+class VectorStoreFileAttributesValueString(PortkeyRootModel[str]):
     root: Annotated[str, Field(max_length=512)]
 
 
-class VectorStoreFileBatchObjectFileCounts(BaseModel):
+class VectorStoreFileBatchObjectFileCounts(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8512,7 +8515,7 @@ class VectorStoreFileObjectStatus(str, Enum):
         return str(self.value)
 
 
-class VectorStoreObjectFileCounts(BaseModel):
+class VectorStoreObjectFileCounts(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8552,7 +8555,7 @@ class VectorStoreObjectStatus(str, Enum):
         return str(self.value)
 
 
-class VectorStoreSearchRequestQueryStringListItem(RootModel[str]):
+class VectorStoreSearchRequestQueryStringListItem(PortkeyRootModel[str]):
     root: Annotated[str, Field(min_length=1)]
     """
     A list of queries to search for.
@@ -8567,7 +8570,7 @@ class VectorStoreSearchRequestRankingOptionsRanker(str, Enum):
         return str(self.value)
 
 
-class VectorStoreSearchResultContentObject(BaseModel):
+class VectorStoreSearchResultContentObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8582,7 +8585,7 @@ class VectorStoreSearchResultContentObject(BaseModel):
     """
 
 
-class VectorStoreSearchResultsPageSearchQueryItem(RootModel[str]):
+class VectorStoreSearchResultsPageSearchQueryItem(PortkeyRootModel[str]):
     root: Annotated[str, Field(min_length=1)]
     """
     The query used for this search.
@@ -8601,14 +8604,14 @@ class VertexAIConfigurationVertexAuthType(str, Enum):
         return str(self.value)
 
 
-class VertexBatchParams(BaseModel):
+class VertexBatchParams(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
 
 
-class VertexOptions(BaseModel):
+class VertexOptions(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8652,7 +8655,7 @@ class VoiceIdsSharedEnum(str, Enum):
         return str(self.value)
 
 
-class Wait(BaseModel):
+class Wait(PortkeyModel):
     """
     A wait action.
     """
@@ -8682,7 +8685,7 @@ class WebSearchContextSize(str, Enum):
         return str(self.value)
 
 
-class WebSearchLocation(BaseModel):
+class WebSearchLocation(PortkeyModel):
     """
     Approximate location parameters for the search.
     """
@@ -8751,7 +8754,7 @@ class WebSearchToolUserLocation(WebSearchLocation):
     """
 
 
-class WebhookParameters(BaseModel):
+class WebhookParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8774,7 +8777,7 @@ class WebhookParameters(BaseModel):
     """
 
 
-class WordCountParameters(BaseModel):
+class WordCountParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8793,7 +8796,7 @@ class WordCountParameters(BaseModel):
     """
 
 
-class WorkersAIConfiguration(BaseModel):
+class WorkersAIConfiguration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8804,7 +8807,7 @@ class WorkersAIConfiguration(BaseModel):
     """
 
 
-class WorkspaceDefaults(BaseModel):
+class WorkspaceDefaults(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8850,7 +8853,7 @@ class WorkspaceMemberRole(str, Enum):
         return str(self.value)
 
 
-class WorkspaceWithUsersDefaults(BaseModel):
+class WorkspaceWithUsersDefaults(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8862,7 +8865,7 @@ class WorkspaceWithUsersDefaults(BaseModel):
     object: Literal["workspace"] | None = None
 
 
-class AcuvityScanParameters(BaseModel):
+class AcuvityScanParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8961,7 +8964,7 @@ class AcuvityScanParameters(BaseModel):
     """
 
 
-class AllowedRequestTypesParameters(BaseModel):
+class AllowedRequestTypesParameters(PortkeyModel):
     """
     Parameters for default.allowedRequestTypes check. Restrict which request types are allowed or blocked. You can use either or both; when both are specified, blocked types take precedence.
     """
@@ -8986,11 +8989,11 @@ class AllowedRequestTypesParameters(BaseModel):
     """
 
 
-class Annotation(RootModel[FileCitation | UrlCitation | FilePath]):
+class Annotation(PortkeyRootModel[FileCitation | UrlCitation | FilePath]):
     root: FileCitation | UrlCitation | FilePath
 
 
-class AssistantObjectToolResources(BaseModel):
+class AssistantObjectToolResources(PortkeyModel):
     """
     A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -9003,7 +9006,7 @@ class AssistantObjectToolResources(BaseModel):
     file_search: AssistantObjectToolResourcesFileSearch | None = None
 
 
-class AssistantToolsFileSearch(BaseModel):
+class AssistantToolsFileSearch(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9018,7 +9021,7 @@ class AssistantToolsFileSearch(BaseModel):
     """
 
 
-class AssistantsApiResponseFormat(BaseModel):
+class AssistantsApiResponseFormat(PortkeyModel):
     """
     An object describing the expected output of the model. If `json_object` only `function` type `tools` are allowed to be passed to the Run. If `text` the model can return text or any value needed.
     """
@@ -9034,7 +9037,9 @@ class AssistantsApiResponseFormat(BaseModel):
 
 
 class AssistantsApiResponseFormatOption(
-    RootModel[AssistantsApiResponseFormatOptionEnum | AssistantsApiResponseFormat]
+    PortkeyRootModel[
+        AssistantsApiResponseFormatOptionEnum | AssistantsApiResponseFormat
+    ]
 ):
     root: AssistantsApiResponseFormatOptionEnum | AssistantsApiResponseFormat
     """
@@ -9046,7 +9051,7 @@ class AssistantsApiResponseFormatOption(
     """
 
 
-class AssistantsNamedToolChoice(BaseModel):
+class AssistantsNamedToolChoice(PortkeyModel):
     """
     Specifies a tool the model should use. Use to force the model to call a specific tool.
     """
@@ -9062,7 +9067,7 @@ class AssistantsNamedToolChoice(BaseModel):
     function: AssistantsNamedToolChoiceFunction | None = None
 
 
-class AuditLogObjectListRecordsItem(BaseModel):
+class AuditLogObjectListRecordsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9133,7 +9138,7 @@ class AuditLogObjectListRecordsItem(BaseModel):
     """
 
 
-class AzureAIConfiguration(BaseModel):
+class AzureAIConfiguration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9172,7 +9177,7 @@ class AzureAIConfiguration(BaseModel):
     """
 
 
-class AzureContentSafetyParameters(BaseModel):
+class AzureContentSafetyParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9199,7 +9204,7 @@ class AzureContentSafetyParameters(BaseModel):
     """
 
 
-class AzureOpenAIConfiguration(BaseModel):
+class AzureOpenAIConfiguration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9231,7 +9236,7 @@ class AzureOpenAIConfiguration(BaseModel):
     """
 
 
-class AzurePIIParameters(BaseModel):
+class AzurePIIParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9258,7 +9263,7 @@ class AzurePIIParameters(BaseModel):
     """
 
 
-class BatchErrors(BaseModel):
+class BatchErrors(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9270,7 +9275,7 @@ class BatchErrors(BaseModel):
     data: list[BatchErrorsDataItem] | None = None
 
 
-class BatchRequestOutput(BaseModel):
+class BatchRequestOutput(PortkeyModel):
     """
     The per-line object of the batch output and error files
     """
@@ -9291,7 +9296,7 @@ class BatchRequestOutput(BaseModel):
     """
 
 
-class BedrockConfiguration(BaseModel):
+class BedrockConfiguration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9322,7 +9327,7 @@ class BedrockConfiguration(BaseModel):
     """
 
 
-class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem(BaseModel):
+class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9332,7 +9337,7 @@ class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem(BaseModel):
     enabled: bool
 
 
-class BulkUpdateMcpIntegrationWorkspaces(BaseModel):
+class BulkUpdateMcpIntegrationWorkspaces(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9346,7 +9351,7 @@ class BulkUpdateMcpIntegrationWorkspaces(BaseModel):
     override_existing_workspace_access: bool = False
 
 
-class BulkUpdateMcpServerCapabilitiesCapabilitiesItem(BaseModel):
+class BulkUpdateMcpServerCapabilitiesCapabilitiesItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9356,7 +9361,7 @@ class BulkUpdateMcpServerCapabilitiesCapabilitiesItem(BaseModel):
     enabled: bool
 
 
-class BulkUpdateMcpServerUserAccess(BaseModel):
+class BulkUpdateMcpServerUserAccess(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9368,7 +9373,7 @@ class BulkUpdateMcpServerUserAccess(BaseModel):
     """
 
 
-class ChatCompletionFunctions(BaseModel):
+class ChatCompletionFunctions(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9385,7 +9390,7 @@ class ChatCompletionFunctions(BaseModel):
 
 
 class ChatCompletionMessageContentBlock(
-    RootModel[
+    PortkeyRootModel[
         ChatCompletionRequestMessageContentPartText
         | ChatCompletionMessageContentPartThinking
         | ChatCompletionMessageContentPartRedactedThinking
@@ -9401,7 +9406,7 @@ class ChatCompletionMessageContentBlock(
     """
 
 
-class ChatCompletionMessageToolCall(BaseModel):
+class ChatCompletionMessageToolCall(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9420,7 +9425,7 @@ class ChatCompletionMessageToolCall(BaseModel):
     """
 
 
-class ChatCompletionMessageToolCallChunk(BaseModel):
+class ChatCompletionMessageToolCallChunk(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9437,7 +9442,9 @@ class ChatCompletionMessageToolCallChunk(BaseModel):
     function: ChatCompletionMessageToolCallChunkFunction | None = None
 
 
-class ChatCompletionMessageToolCalls(RootModel[list[ChatCompletionMessageToolCall]]):
+class ChatCompletionMessageToolCalls(
+    PortkeyRootModel[list[ChatCompletionMessageToolCall]]
+):
     """
     The tool calls generated by the model, such as function calls.
     """
@@ -9448,7 +9455,7 @@ class ChatCompletionMessageToolCalls(RootModel[list[ChatCompletionMessageToolCal
     """
 
 
-class ChatCompletionNamedToolChoice(BaseModel):
+class ChatCompletionNamedToolChoice(PortkeyModel):
     """
     Specifies a tool the model should use. Use to force the model to call a specific function.
     """
@@ -9464,7 +9471,7 @@ class ChatCompletionNamedToolChoice(BaseModel):
     function: ChatCompletionNamedToolChoiceFunction
 
 
-class ChatCompletionRequestAssistantMessage(BaseModel):
+class ChatCompletionRequestAssistantMessage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9488,7 +9495,7 @@ class ChatCompletionRequestAssistantMessage(BaseModel):
     """
 
 
-class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
+class ChatCompletionRequestMessageContentPartImageImageUrl(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9505,7 +9512,7 @@ class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
     """
 
 
-class ChatCompletionResponseMessage(BaseModel):
+class ChatCompletionResponseMessage(PortkeyModel):
     """
     A chat completion message generated by the model.
     """
@@ -9533,7 +9540,7 @@ class ChatCompletionResponseMessage(BaseModel):
     """
 
 
-class ChatCompletionStreamResponseDelta(BaseModel):
+class ChatCompletionStreamResponseDelta(PortkeyModel):
     """
     A chat completion delta generated by streamed model responses.
     """
@@ -9557,7 +9564,7 @@ class ChatCompletionStreamResponseDelta(BaseModel):
     """
 
 
-class ChatCompletionTokenLogprob(BaseModel):
+class ChatCompletionTokenLogprob(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9581,7 +9588,7 @@ class ChatCompletionTokenLogprob(BaseModel):
 
 
 class ChatCompletionToolChoiceOption(
-    RootModel[ChatCompletionToolChoiceOptionEnum | ChatCompletionNamedToolChoice]
+    PortkeyRootModel[ChatCompletionToolChoiceOptionEnum | ChatCompletionNamedToolChoice]
 ):
     root: ChatCompletionToolChoiceOptionEnum | ChatCompletionNamedToolChoice
     """
@@ -9595,7 +9602,7 @@ class ChatCompletionToolChoiceOption(
     """
 
 
-class ChildCollection(BaseModel):
+class ChildCollection(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9607,7 +9614,9 @@ class ChildCollection(BaseModel):
 
 
 class ChunkingStrategyRequestParam(
-    RootModel[AutoChunkingStrategyRequestParam | StaticChunkingStrategyRequestParam]
+    PortkeyRootModel[
+        AutoChunkingStrategyRequestParam | StaticChunkingStrategyRequestParam
+    ]
 ):
     root: AutoChunkingStrategyRequestParam | StaticChunkingStrategyRequestParam
     """
@@ -9615,7 +9624,7 @@ class ChunkingStrategyRequestParam(
     """
 
 
-class Click(BaseModel):
+class Click(PortkeyModel):
     """
     A click action.
     """
@@ -9643,7 +9652,7 @@ class Click(BaseModel):
     """
 
 
-class CodeInterpreterFileOutput(BaseModel):
+class CodeInterpreterFileOutput(PortkeyModel):
     """
     The output of a code interpreter tool call that is a file.
     """
@@ -9660,12 +9669,12 @@ class CodeInterpreterFileOutput(BaseModel):
 
 
 class CodeInterpreterToolOutput(
-    RootModel[CodeInterpreterTextOutput | CodeInterpreterFileOutput]
+    PortkeyRootModel[CodeInterpreterTextOutput | CodeInterpreterFileOutput]
 ):
     root: CodeInterpreterTextOutput | CodeInterpreterFileOutput
 
 
-class Collection(BaseModel):
+class Collection(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9697,7 +9706,7 @@ class CollectionWithDetails(Collection):
     collection_details: CollectionDetails | None = None
 
 
-class ComparisonFilter(BaseModel):
+class ComparisonFilter(PortkeyModel):
     """
     A filter used to compare a specified attribute key to a given value using a defined comparison operation.
     """
@@ -9726,7 +9735,7 @@ class ComparisonFilter(BaseModel):
     """
 
 
-class CompletionUsage(BaseModel):
+class CompletionUsage(PortkeyModel):
     """
     Usage statistics for the completion request.
     """
@@ -9757,7 +9766,7 @@ class CompletionUsage(BaseModel):
     """
 
 
-class CompoundFilter(BaseModel):
+class CompoundFilter(PortkeyModel):
     """
     Combine multiple filters using `and` or `or`.
     """
@@ -9777,7 +9786,7 @@ class CompoundFilter(BaseModel):
 
 
 class ComputerAction(
-    RootModel[
+    PortkeyRootModel[
         Click | DoubleClick | Drag | KeyPress | Move | Screenshot | Scroll | Type | Wait
     ]
 ):
@@ -9786,7 +9795,7 @@ class ComputerAction(
     )
 
 
-class ComputerTool(BaseModel):
+class ComputerTool(PortkeyModel):
     """
     A tool that controls a virtual computer. Learn more about the
     [computer tool](/docs/guides/tools-computer-use).
@@ -9814,7 +9823,7 @@ class ComputerTool(BaseModel):
     """
 
 
-class ComputerToolCall(BaseModel):
+class ComputerToolCall(PortkeyModel):
     """
     A tool call to a computer use tool. See the
     [computer use guide](/docs/guides/tools-computer-use) for more information.
@@ -9848,7 +9857,7 @@ class ComputerToolCall(BaseModel):
     """
 
 
-class ComputerToolCallOutput(BaseModel):
+class ComputerToolCallOutput(PortkeyModel):
     """
     The output of a computer tool call.
     """
@@ -9893,7 +9902,7 @@ class ComputerToolCallOutputResource(ComputerToolCallOutput):
     """
 
 
-class ContainsCodeParameters(BaseModel):
+class ContainsCodeParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9908,7 +9917,7 @@ class ContainsCodeParameters(BaseModel):
     """
 
 
-class ContainsParameters(BaseModel):
+class ContainsParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9923,7 +9932,7 @@ class ContainsParameters(BaseModel):
     """
 
 
-class CostsResult(BaseModel):
+class CostsResult(PortkeyModel):
     """
     The aggregated costs details of the specific time bucket.
     """
@@ -9947,7 +9956,7 @@ class CostsResult(BaseModel):
     """
 
 
-class CreateAdminWorkspacesUsersRequestUsersItem(BaseModel):
+class CreateAdminWorkspacesUsersRequestUsersItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9958,7 +9967,7 @@ class CreateAdminWorkspacesUsersRequestUsersItem(BaseModel):
     role: CreateAdminWorkspacesUsersRequestUsersItemRole | None = None
 
 
-class CreateAssistantRequestStaticChunkingStrategy(BaseModel):
+class CreateAssistantRequestStaticChunkingStrategy(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9970,7 +9979,7 @@ class CreateAssistantRequestStaticChunkingStrategy(BaseModel):
     static: CreateAssistantRequestStaticChunkingStrategyStatic
 
 
-class CreateAssistantRequestToolResourcesFileSearchVectorStoresItem(BaseModel):
+class CreateAssistantRequestToolResourcesFileSearchVectorStoresItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9991,7 +10000,7 @@ class CreateAssistantRequestToolResourcesFileSearchVectorStoresItem(BaseModel):
     """
 
 
-class CreateChatCompletionFunctionResponseChoicesItem(BaseModel):
+class CreateChatCompletionFunctionResponseChoicesItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10007,7 +10016,7 @@ class CreateChatCompletionFunctionResponseChoicesItem(BaseModel):
     message: ChatCompletionResponseMessage
 
 
-class CreateChatCompletionRequestThinking(BaseModel):
+class CreateChatCompletionRequestThinking(PortkeyModel):
     """
     View the thinking/reasoning tokens as part of your response. Thinking models produce a long internal chain of thought before generating a response. Supported only for specific Claude models on Anthropic, Google Vertex AI, and AWS Bedrock.  Requires setting `strict_openai_compliance = false` in your API call.
     """
@@ -10027,7 +10036,7 @@ class CreateChatCompletionRequestThinking(BaseModel):
     """
 
 
-class CreateChatCompletionResponseChoicesItemLogprobs(BaseModel):
+class CreateChatCompletionResponseChoicesItemLogprobs(PortkeyModel):
     """
     Log probability information for the choice.
     """
@@ -10042,7 +10051,7 @@ class CreateChatCompletionResponseChoicesItemLogprobs(BaseModel):
     """
 
 
-class CreateChatCompletionStreamResponseChoicesItemLogprobs(BaseModel):
+class CreateChatCompletionStreamResponseChoicesItemLogprobs(PortkeyModel):
     """
     Log probability information for the choice.
     """
@@ -10058,7 +10067,7 @@ class CreateChatCompletionStreamResponseChoicesItemLogprobs(BaseModel):
 
 
 class CreateCompletionRequestPromptIntegerListList(
-    RootModel[list[CreateCompletionRequestPromptIntegerListListItem]]
+    PortkeyRootModel[list[CreateCompletionRequestPromptIntegerListListItem]]
 ):
     root: Annotated[
         list[CreateCompletionRequestPromptIntegerListListItem],
@@ -10066,7 +10075,7 @@ class CreateCompletionRequestPromptIntegerListList(
     ]
 
 
-class CreateCompletionResponseChoicesItem(BaseModel):
+class CreateCompletionResponseChoicesItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10084,7 +10093,7 @@ class CreateCompletionResponseChoicesItem(BaseModel):
     text: str
 
 
-class CreateConfigResponse(BaseModel):
+class CreateConfigResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10094,7 +10103,7 @@ class CreateConfigResponse(BaseModel):
 
 
 class CreateEmbeddingRequestInputIntegerListList(
-    RootModel[list[CreateEmbeddingRequestInputIntegerListListItem]]
+    PortkeyRootModel[list[CreateEmbeddingRequestInputIntegerListListItem]]
 ):
     """
     The array of arrays containing integers that will be turned into an embedding.
@@ -10109,7 +10118,7 @@ class CreateEmbeddingRequestInputIntegerListList(
     """
 
 
-class CreateEmbeddingResponse(BaseModel):
+class CreateEmbeddingResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10132,7 +10141,7 @@ class CreateEmbeddingResponse(BaseModel):
     """
 
 
-class CreateFileRequest(BaseModel):
+class CreateFileRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10149,7 +10158,7 @@ class CreateFileRequest(BaseModel):
     """
 
 
-class CreateImageEditRequest(BaseModel):
+class CreateImageEditRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10192,7 +10201,7 @@ class CreateImageEditRequest(BaseModel):
     """
 
 
-class CreateImageRequest(BaseModel):
+class CreateImageRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10235,7 +10244,7 @@ class CreateImageRequest(BaseModel):
     """
 
 
-class CreateImageVariationRequest(BaseModel):
+class CreateImageVariationRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10272,7 +10281,7 @@ class CreateImageVariationRequest(BaseModel):
     """
 
 
-class CreateMcpIntegration(BaseModel):
+class CreateMcpIntegration(PortkeyModel):
     """
     Only include optional fields (slug, description, configurations) when you have values for them. The example and code samples show required fields plus workspace_id and organisation_id when scoping.
     """
@@ -10317,7 +10326,7 @@ class CreateModelResponseProperties(ModelResponseProperties):
     )
 
 
-class CreateModerationRequest(BaseModel):
+class CreateModerationRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10337,7 +10346,7 @@ class CreateModerationRequest(BaseModel):
     """
 
 
-class CreateModerationResponseResultsItem(BaseModel):
+class CreateModerationResponseResultsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10356,7 +10365,7 @@ class CreateModerationResponseResultsItem(BaseModel):
     """
 
 
-class CreateRateLimitsPolicyRequest(BaseModel):
+class CreateRateLimitsPolicyRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10400,7 +10409,7 @@ class CreateRateLimitsPolicyRequest(BaseModel):
     """
 
 
-class CreateSecretReferenceRequest(BaseModel):
+class CreateSecretReferenceRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10442,7 +10451,7 @@ class CreateSecretReferenceRequest(BaseModel):
     tags: dict[str, str] | None = None
 
 
-class CreateSpeechRequest(BaseModel):
+class CreateSpeechRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10471,7 +10480,7 @@ class CreateSpeechRequest(BaseModel):
     """
 
 
-class CreateThreadAndRunRequestToolResources(BaseModel):
+class CreateThreadAndRunRequestToolResources(PortkeyModel):
     """
     A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -10486,7 +10495,7 @@ class CreateThreadAndRunRequestToolResources(BaseModel):
     file_search: CreateThreadAndRunRequestToolResourcesFileSearch | None = None
 
 
-class CreateThreadRequestStaticChunkingStrategy(BaseModel):
+class CreateThreadRequestStaticChunkingStrategy(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10498,7 +10507,7 @@ class CreateThreadRequestStaticChunkingStrategy(BaseModel):
     static: CreateThreadRequestStaticChunkingStrategyStatic
 
 
-class CreateThreadRequestToolResourcesFileSearchVectorStoresItem(BaseModel):
+class CreateThreadRequestToolResourcesFileSearchVectorStoresItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10519,7 +10528,7 @@ class CreateThreadRequestToolResourcesFileSearchVectorStoresItem(BaseModel):
     """
 
 
-class CreateTranscriptionRequest(BaseModel):
+class CreateTranscriptionRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10559,7 +10568,7 @@ class CreateTranscriptionRequest(BaseModel):
     """
 
 
-class CreateTranscriptionResponseVerboseJson(BaseModel):
+class CreateTranscriptionResponseVerboseJson(PortkeyModel):
     """
     Represents a verbose json transcription response returned by model, based on the provided input.
     """
@@ -10590,7 +10599,7 @@ class CreateTranscriptionResponseVerboseJson(BaseModel):
     """
 
 
-class CreateTranslationResponseVerboseJson(BaseModel):
+class CreateTranslationResponseVerboseJson(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10613,7 +10622,7 @@ class CreateTranslationResponseVerboseJson(BaseModel):
     """
 
 
-class CreateUsageLimitsPolicyRequest(BaseModel):
+class CreateUsageLimitsPolicyRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10658,7 +10667,7 @@ class CreateUsageLimitsPolicyRequest(BaseModel):
     """
 
 
-class CreateVectorStoreFileBatchRequest(BaseModel):
+class CreateVectorStoreFileBatchRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10670,7 +10679,7 @@ class CreateVectorStoreFileBatchRequest(BaseModel):
     chunking_strategy: ChunkingStrategyRequestParam | None = None
 
 
-class CreateVectorStoreFileRequest(BaseModel):
+class CreateVectorStoreFileRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10682,7 +10691,7 @@ class CreateVectorStoreFileRequest(BaseModel):
     chunking_strategy: ChunkingStrategyRequestParam | None = None
 
 
-class CreateVectorStoreRequest(BaseModel):
+class CreateVectorStoreRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10708,7 +10717,7 @@ class CreateVectorStoreRequest(BaseModel):
     """
 
 
-class CreateVirtualKeysResponse(BaseModel):
+class CreateVirtualKeysResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10717,7 +10726,7 @@ class CreateVirtualKeysResponse(BaseModel):
     data: CreateVirtualKeysResponseData | None = None
 
 
-class CreateVirtualKeysUnauthorizedResponse(BaseModel):
+class CreateVirtualKeysUnauthorizedResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10726,7 +10735,7 @@ class CreateVirtualKeysUnauthorizedResponse(BaseModel):
     data: CreateVirtualKeysUnauthorizedResponseData | None = None
 
 
-class CustomLog(BaseModel):
+class CustomLog(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10736,7 +10745,7 @@ class CustomLog(BaseModel):
     metadata: CustomLogMetadata | None = None
 
 
-class DeleteVirtualKeysUnauthorizedResponse(BaseModel):
+class DeleteVirtualKeysUnauthorizedResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10745,7 +10754,7 @@ class DeleteVirtualKeysUnauthorizedResponse(BaseModel):
     data: DeleteVirtualKeysUnauthorizedResponseData | None = None
 
 
-class FileSearchToolRankingOptions(BaseModel):
+class FileSearchToolRankingOptions(PortkeyModel):
     """
     Ranking options for search.
     """
@@ -10766,7 +10775,7 @@ class FileSearchToolRankingOptions(BaseModel):
     """
 
 
-class FineTuneChatCompletionRequestAssistantMessage(BaseModel):
+class FineTuneChatCompletionRequestAssistantMessage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10795,7 +10804,7 @@ class FineTuneChatCompletionRequestAssistantMessage(BaseModel):
     """
 
 
-class FineTuningIntegration(BaseModel):
+class FineTuningIntegration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10812,7 +10821,7 @@ class FineTuningIntegration(BaseModel):
     """
 
 
-class FineTuningJobCheckpoint(BaseModel):
+class FineTuningJobCheckpoint(PortkeyModel):
     """
     The `fine_tuning.job.checkpoint` object represents a model checkpoint for a fine-tuning job that is ready to use.
     """
@@ -10851,7 +10860,7 @@ class FineTuningJobCheckpoint(BaseModel):
     """
 
 
-class FineTuningJobEvent(BaseModel):
+class FineTuningJobEvent(PortkeyModel):
     """
     Fine-tuning job event object
     """
@@ -10867,7 +10876,7 @@ class FineTuningJobEvent(BaseModel):
     object: Literal["fine_tuning.job.event"]
 
 
-class FineTuningJobHyperparameters(BaseModel):
+class FineTuningJobHyperparameters(PortkeyModel):
     """
     The hyperparameters used for the fine-tuning job. See the [fine-tuning guide](https://platform.openai.com/docs/guides/fine-tuning) for more details.
     """
@@ -10883,7 +10892,7 @@ class FineTuningJobHyperparameters(BaseModel):
     """
 
 
-class FunctionObject(BaseModel):
+class FunctionObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10903,7 +10912,7 @@ class FunctionObject(BaseModel):
     """
 
 
-class FunctionToolCall(BaseModel):
+class FunctionToolCall(PortkeyModel):
     """
     A tool call to run a function. See the
     [function calling guide](/docs/guides/function-calling) for more information.
@@ -10940,7 +10949,7 @@ class FunctionToolCall(BaseModel):
     """
 
 
-class FunctionToolCallOutput(BaseModel):
+class FunctionToolCallOutput(PortkeyModel):
     """
     The output of a function tool call.
     """
@@ -10995,7 +11004,7 @@ class FunctionToolCallResource(FunctionToolCall):
     """
 
 
-class GetConfigResponseDataConfig(BaseModel):
+class GetConfigResponseDataConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11006,7 +11015,7 @@ class GetConfigResponseDataConfig(BaseModel):
     targets: list[GetConfigResponseDataConfigTargetsItem] | None = None
 
 
-class GuardrailActionsOnFail(BaseModel):
+class GuardrailActionsOnFail(PortkeyModel):
     """
     Actions to take when guardrail check fails
     """
@@ -11021,7 +11030,7 @@ class GuardrailActionsOnFail(BaseModel):
     """
 
 
-class GuardrailActionsOnSuccess(BaseModel):
+class GuardrailActionsOnSuccess(PortkeyModel):
     """
     Actions to take when guardrail check passes
     """
@@ -11036,7 +11045,7 @@ class GuardrailActionsOnSuccess(BaseModel):
     """
 
 
-class GuardrailSummary(BaseModel):
+class GuardrailSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11083,7 +11092,7 @@ class GuardrailSummary(BaseModel):
     """
 
 
-class InputAudio(BaseModel):
+class InputAudio(PortkeyModel):
     """
     An audio input to the model.
     """
@@ -11107,7 +11116,7 @@ class InputAudio(BaseModel):
     """
 
 
-class InputImage(BaseModel):
+class InputImage(PortkeyModel):
     """
     An image input to the model. Learn about [image inputs](/docs/guides/vision).
     """
@@ -11136,7 +11145,7 @@ class InputImage(BaseModel):
     """
 
 
-class IntegrationList(BaseModel):
+class IntegrationList(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11153,7 +11162,7 @@ class IntegrationList(BaseModel):
     object: Literal["integration"] | None = None
 
 
-class Invite(BaseModel):
+class Invite(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11169,7 +11178,7 @@ class Invite(BaseModel):
     invited_by: UUID | None = None
 
 
-class InviteList(BaseModel):
+class InviteList(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11179,7 +11188,7 @@ class InviteList(BaseModel):
     data: list[Invite] | None = None
 
 
-class JSONKeysParameters(BaseModel):
+class JSONKeysParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11194,7 +11203,7 @@ class JSONKeysParameters(BaseModel):
     """
 
 
-class ListAnalyticsGraphsCacheHitRateResponse(BaseModel):
+class ListAnalyticsGraphsCacheHitRateResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11210,7 +11219,7 @@ class ListAnalyticsGraphsCacheHitRateResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsCacheLatencyResponse(BaseModel):
+class ListAnalyticsGraphsCacheLatencyResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11226,7 +11235,7 @@ class ListAnalyticsGraphsCacheLatencyResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsCostResponse(BaseModel):
+class ListAnalyticsGraphsCostResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11242,7 +11251,7 @@ class ListAnalyticsGraphsCostResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsRateResponse(BaseModel):
+class ListAnalyticsGraphsErrorsRateResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11258,7 +11267,7 @@ class ListAnalyticsGraphsErrorsRateResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsResponse(BaseModel):
+class ListAnalyticsGraphsErrorsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11274,7 +11283,7 @@ class ListAnalyticsGraphsErrorsResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsErrorsStacksResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsErrorsStacksResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11286,7 +11295,7 @@ class ListAnalyticsGraphsErrorsStacksResponseDataPointsItem(BaseModel):
     stats: list[ListAnalyticsGraphsErrorsStacksResponseDataPointsItemStatsItem]
 
 
-class ListAnalyticsGraphsErrorsStatusCodesResponse(BaseModel):
+class ListAnalyticsGraphsErrorsStatusCodesResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11302,7 +11311,7 @@ class ListAnalyticsGraphsErrorsStatusCodesResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksAiModelsResponse(BaseModel):
+class ListAnalyticsGraphsFeedbacksAiModelsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11318,7 +11327,7 @@ class ListAnalyticsGraphsFeedbacksAiModelsResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksResponse(BaseModel):
+class ListAnalyticsGraphsFeedbacksResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11334,7 +11343,7 @@ class ListAnalyticsGraphsFeedbacksResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksScoresResponse(BaseModel):
+class ListAnalyticsGraphsFeedbacksScoresResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11350,7 +11359,7 @@ class ListAnalyticsGraphsFeedbacksScoresResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksWeightedResponse(BaseModel):
+class ListAnalyticsGraphsFeedbacksWeightedResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11366,7 +11375,7 @@ class ListAnalyticsGraphsFeedbacksWeightedResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsLatencyResponse(BaseModel):
+class ListAnalyticsGraphsLatencyResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11382,7 +11391,7 @@ class ListAnalyticsGraphsLatencyResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItem(BaseModel):
+class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11398,7 +11407,7 @@ class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItem(BaseModel):
     """
 
 
-class ListAnalyticsGraphsRequestsResponse(BaseModel):
+class ListAnalyticsGraphsRequestsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11411,7 +11420,7 @@ class ListAnalyticsGraphsRequestsResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsTokensResponse(BaseModel):
+class ListAnalyticsGraphsTokensResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11427,7 +11436,7 @@ class ListAnalyticsGraphsTokensResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsUsersRequestsResponse(BaseModel):
+class ListAnalyticsGraphsUsersRequestsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11443,7 +11452,7 @@ class ListAnalyticsGraphsUsersRequestsResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsUsersResponse(BaseModel):
+class ListAnalyticsGraphsUsersResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11459,7 +11468,7 @@ class ListAnalyticsGraphsUsersResponse(BaseModel):
     """
 
 
-class ListAnalyticsGroupsAiModelsResponse(BaseModel):
+class ListAnalyticsGroupsAiModelsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11472,7 +11481,7 @@ class ListAnalyticsGroupsAiModelsResponse(BaseModel):
     data: list[ListAnalyticsGroupsAiModelsResponseDataItem]
 
 
-class ListAnalyticsGroupsUsersResponse(BaseModel):
+class ListAnalyticsGroupsUsersResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11485,7 +11494,7 @@ class ListAnalyticsGroupsUsersResponse(BaseModel):
     data: list[ListAnalyticsGroupsUsersResponseDataItem]
 
 
-class ListAnalyticsSummaryCacheResponse(BaseModel):
+class ListAnalyticsSummaryCacheResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11497,7 +11506,7 @@ class ListAnalyticsSummaryCacheResponse(BaseModel):
     """
 
 
-class ListCollectionsResponse(BaseModel):
+class ListCollectionsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11509,7 +11518,7 @@ class ListCollectionsResponse(BaseModel):
     data: list[CollectionWithDetails] | None = None
 
 
-class ListConfigVersionsResponse(BaseModel):
+class ListConfigVersionsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11519,7 +11528,7 @@ class ListConfigVersionsResponse(BaseModel):
     data: list[ListConfigVersionsResponseDataItem] | None = None
 
 
-class ListConfigsResponse(BaseModel):
+class ListConfigsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11528,7 +11537,7 @@ class ListConfigsResponse(BaseModel):
     data: list[ListConfigsResponseDataItem] | None = None
 
 
-class ListFineTuningJobCheckpointsResponse(BaseModel):
+class ListFineTuningJobCheckpointsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11540,7 +11549,7 @@ class ListFineTuningJobCheckpointsResponse(BaseModel):
     has_more: bool
 
 
-class ListFineTuningJobEventsResponse(BaseModel):
+class ListFineTuningJobEventsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11549,7 +11558,7 @@ class ListFineTuningJobEventsResponse(BaseModel):
     object: Literal["list"]
 
 
-class ListGuardrailsResponse(BaseModel):
+class ListGuardrailsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11564,7 +11573,7 @@ class ListGuardrailsResponse(BaseModel):
     """
 
 
-class ListIntegrationsResponse(BaseModel):
+class ListIntegrationsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11577,7 +11586,7 @@ class ListIntegrationsResponse(BaseModel):
     data: list[IntegrationList] | None = None
 
 
-class ListModelsResponse(BaseModel):
+class ListModelsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11586,7 +11595,7 @@ class ListModelsResponse(BaseModel):
     data: list[Model]
 
 
-class ListPromptsResponse(BaseModel):
+class ListPromptsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11595,7 +11604,7 @@ class ListPromptsResponse(BaseModel):
     total: int | None = None
 
 
-class ListVirtualKeysUnauthorizedResponse(BaseModel):
+class ListVirtualKeysUnauthorizedResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11604,11 +11613,11 @@ class ListVirtualKeysUnauthorizedResponse(BaseModel):
     data: ListVirtualKeysUnauthorizedResponseData | None = None
 
 
-class LogExportsRequestedData(RootModel[list[LogExportsRequestedDataItem]]):
+class LogExportsRequestedData(PortkeyRootModel[list[LogExportsRequestedDataItem]]):
     root: list[LogExportsRequestedDataItem]
 
 
-class LogRequest(BaseModel):
+class LogRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11657,7 +11666,7 @@ class LogRequest(BaseModel):
     """
 
 
-class McpIntegration(BaseModel):
+class McpIntegration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11682,7 +11691,7 @@ class McpIntegration(BaseModel):
     type: McpIntegrationType | None = None
 
 
-class McpIntegrationCapabilitiesCounts(BaseModel):
+class McpIntegrationCapabilitiesCounts(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11693,7 +11702,7 @@ class McpIntegrationCapabilitiesCounts(BaseModel):
     resource_templates: McpIntegrationCapabilitiesCountsResourceTemplates | None = None
 
 
-class McpIntegrationCapabilityItem(BaseModel):
+class McpIntegrationCapabilityItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11717,7 +11726,7 @@ class McpIntegrationCapabilityItem(BaseModel):
     size: float | None = None
 
 
-class McpIntegrationListItem(BaseModel):
+class McpIntegrationListItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11739,7 +11748,7 @@ class McpIntegrationListItem(BaseModel):
     workspaces_count: float | None = None
 
 
-class McpIntegrationListResponse(BaseModel):
+class McpIntegrationListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11749,7 +11758,7 @@ class McpIntegrationListResponse(BaseModel):
     has_more: bool | None = None
 
 
-class McpServer(BaseModel):
+class McpServer(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11774,7 +11783,7 @@ class McpServer(BaseModel):
     """
 
 
-class McpServerCapabilitiesCounts(BaseModel):
+class McpServerCapabilitiesCounts(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11785,7 +11794,7 @@ class McpServerCapabilitiesCounts(BaseModel):
     resource_templates: McpServerCapabilitiesCountsResourceTemplates | None = None
 
 
-class McpServerCapabilityItem(BaseModel):
+class McpServerCapabilityItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11811,7 +11820,7 @@ class McpServerCapabilityItem(BaseModel):
     size: float | None = None
 
 
-class McpServerUserAccessItem(BaseModel):
+class McpServerUserAccessItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11827,7 +11836,7 @@ class McpServerUserAccessItem(BaseModel):
     connection_status: McpServerUserAccessItemConnectionStatus | None = None
 
 
-class McpServerUserAccessListResponse(BaseModel):
+class McpServerUserAccessListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11838,7 +11847,7 @@ class McpServerUserAccessListResponse(BaseModel):
     has_more: bool | None = None
 
 
-class MessageContentImageFileObjectImageFile(BaseModel):
+class MessageContentImageFileObjectImageFile(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11855,7 +11864,7 @@ class MessageContentImageFileObjectImageFile(BaseModel):
     """
 
 
-class MessageContentImageUrlObjectImageUrl(BaseModel):
+class MessageContentImageUrlObjectImageUrl(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11872,7 +11881,7 @@ class MessageContentImageUrlObjectImageUrl(BaseModel):
     """
 
 
-class MessageContentTextAnnotationsFileCitationObject(BaseModel):
+class MessageContentTextAnnotationsFileCitationObject(PortkeyModel):
     """
     A citation within the message that points to a specific quote from a specific File associated with the assistant or the message. Generated when the assistant uses the "file_search" tool to search files.
     """
@@ -11894,7 +11903,7 @@ class MessageContentTextAnnotationsFileCitationObject(BaseModel):
     end_index: Annotated[int, Field(ge=0)]
 
 
-class MessageContentTextAnnotationsFilePathObject(BaseModel):
+class MessageContentTextAnnotationsFilePathObject(PortkeyModel):
     """
     A URL for the file that's generated when the assistant used the `code_interpreter` tool to generate a file.
     """
@@ -11916,7 +11925,7 @@ class MessageContentTextAnnotationsFilePathObject(BaseModel):
     end_index: Annotated[int, Field(ge=0)]
 
 
-class MessageContentTextObjectText(BaseModel):
+class MessageContentTextObjectText(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11934,7 +11943,7 @@ class MessageContentTextObjectText(BaseModel):
     ]
 
 
-class MessageDeltaContentImageFileObjectImageFile(BaseModel):
+class MessageDeltaContentImageFileObjectImageFile(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11951,7 +11960,7 @@ class MessageDeltaContentImageFileObjectImageFile(BaseModel):
     """
 
 
-class MessageDeltaContentImageUrlObjectImageUrl(BaseModel):
+class MessageDeltaContentImageUrlObjectImageUrl(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11968,7 +11977,7 @@ class MessageDeltaContentImageUrlObjectImageUrl(BaseModel):
     """
 
 
-class MessageDeltaContentTextAnnotationsFileCitationObject(BaseModel):
+class MessageDeltaContentTextAnnotationsFileCitationObject(PortkeyModel):
     """
     A citation within the message that points to a specific quote from a specific File associated with the assistant or the message. Generated when the assistant uses the "file_search" tool to search files.
     """
@@ -11996,7 +12005,7 @@ class MessageDeltaContentTextAnnotationsFileCitationObject(BaseModel):
     end_index: Annotated[int | None, Field(ge=0)] = None
 
 
-class MessageDeltaContentTextAnnotationsFilePathObject(BaseModel):
+class MessageDeltaContentTextAnnotationsFilePathObject(PortkeyModel):
     """
     A URL for the file that's generated when the assistant used the `code_interpreter` tool to generate a file.
     """
@@ -12022,7 +12031,7 @@ class MessageDeltaContentTextAnnotationsFilePathObject(BaseModel):
     end_index: Annotated[int | None, Field(ge=0)] = None
 
 
-class MessageDeltaContentTextObjectText(BaseModel):
+class MessageDeltaContentTextObjectText(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12041,7 +12050,7 @@ class MessageDeltaContentTextObjectText(BaseModel):
     ] = None
 
 
-class MessageObjectIncompleteDetails(BaseModel):
+class MessageObjectIncompleteDetails(PortkeyModel):
     """
     On an incomplete message, details about why the message is incomplete.
     """
@@ -12056,7 +12065,7 @@ class MessageObjectIncompleteDetails(BaseModel):
     """
 
 
-class MistralModerationParameters(BaseModel):
+class MistralModerationParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12071,7 +12080,7 @@ class MistralModerationParameters(BaseModel):
     """
 
 
-class ModelCalculateOperation(BaseModel):
+class ModelCalculateOperation(PortkeyModel):
     """
     Mathematical operation for cost calculation
     """
@@ -12090,7 +12099,7 @@ class ModelCalculateOperation(BaseModel):
     """
 
 
-class ModelFinetuneConfig(BaseModel):
+class ModelFinetuneConfig(PortkeyModel):
     """
     Fine-tuning pricing configuration
     """
@@ -12103,11 +12112,11 @@ class ModelFinetuneConfig(BaseModel):
     pay_per_hour: ModelTokenPrice | None = None
 
 
-class ModelIdsResponses(RootModel[ModelIdsResponsesEnum | str]):
+class ModelIdsResponses(PortkeyRootModel[ModelIdsResponsesEnum | str]):
     root: Annotated[ModelIdsResponsesEnum | str, Field(examples=["gpt-4o"])]
 
 
-class ModelImagePricing(RootModel[dict[str, dict[str, ModelTokenPrice]]]):
+class ModelImagePricing(PortkeyRootModel[dict[str, dict[str, ModelTokenPrice]]]):
     """
     Image generation pricing by quality and size
     """
@@ -12115,7 +12124,7 @@ class ModelImagePricing(RootModel[dict[str, dict[str, ModelTokenPrice]]]):
     root: dict[str, dict[str, ModelTokenPrice]]
 
 
-class ModelPayAsYouGo(BaseModel):
+class ModelPayAsYouGo(PortkeyModel):
     """
     Token-based pricing (all prices in USD cents)
     """
@@ -12145,7 +12154,7 @@ class ModelPayAsYouGo(BaseModel):
     image: ModelImagePricing | None = None
 
 
-class ModifyAssistantRequestToolResources(BaseModel):
+class ModifyAssistantRequestToolResources(PortkeyModel):
     """
     A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -12158,7 +12167,7 @@ class ModifyAssistantRequestToolResources(BaseModel):
     file_search: ModifyAssistantRequestToolResourcesFileSearch | None = None
 
 
-class ModifyThreadRequestToolResources(BaseModel):
+class ModifyThreadRequestToolResources(PortkeyModel):
     """
     A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -12171,7 +12180,7 @@ class ModifyThreadRequestToolResources(BaseModel):
     file_search: ModifyThreadRequestToolResourcesFileSearch | None = None
 
 
-class OpenAIBatchJob(BaseModel):
+class OpenAIBatchJob(PortkeyModel):
     """
     Gateway supported body params for OpenAI, Azure OpenAI and VertexAI.
     """
@@ -12198,7 +12207,7 @@ class OpenAIBatchJob(BaseModel):
     """
 
 
-class OpenAIFile(BaseModel):
+class OpenAIFile(PortkeyModel):
     """
     The `File` object represents a document that has been uploaded to OpenAI.
     """
@@ -12241,7 +12250,7 @@ class OpenAIFile(BaseModel):
     """
 
 
-class OpenAIFinetuneJobMethodDpo(BaseModel):
+class OpenAIFinetuneJobMethodDpo(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12249,7 +12258,7 @@ class OpenAIFinetuneJobMethodDpo(BaseModel):
     hyperparameters: OpenAIFinetuneJobMethodDpoHyperparameters
 
 
-class OpenAIFinetuneJobMethodSupervised(BaseModel):
+class OpenAIFinetuneJobMethodSupervised(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12257,7 +12266,7 @@ class OpenAIFinetuneJobMethodSupervised(BaseModel):
     hyperparameters: OpenAIFinetuneJobMethodSupervisedHyperparameters
 
 
-class OutputText(BaseModel):
+class OutputText(PortkeyModel):
     """
     A text output from the model.
     """
@@ -12280,7 +12289,7 @@ class OutputText(BaseModel):
     """
 
 
-class PayAsYouGoPricing(BaseModel):
+class PayAsYouGoPricing(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12289,7 +12298,7 @@ class PayAsYouGoPricing(BaseModel):
     response_token: TokenPricing | None = None
 
 
-class PillarScanParameters(BaseModel):
+class PillarScanParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12339,7 +12348,7 @@ class PortkeyBatchJob(OpenAIBatchJob):
     """
 
 
-class PortkeyLanguageParameters(BaseModel):
+class PortkeyLanguageParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12358,7 +12367,7 @@ class PortkeyLanguageParameters(BaseModel):
     """
 
 
-class PortkeyModerationParameters(BaseModel):
+class PortkeyModerationParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12373,7 +12382,7 @@ class PortkeyModerationParameters(BaseModel):
     """
 
 
-class PortkeyPIIParameters(BaseModel):
+class PortkeyPIIParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12392,7 +12401,7 @@ class PortkeyPIIParameters(BaseModel):
     """
 
 
-class PricingConfig(BaseModel):
+class PricingConfig(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12404,7 +12413,7 @@ class PricingConfig(BaseModel):
     pay_as_you_go: PayAsYouGoPricing | None = None
 
 
-class Prompt(BaseModel):
+class Prompt(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12432,7 +12441,7 @@ class Prompt(BaseModel):
     last_updated_at: datetime | None = None
 
 
-class PromptPartialSummary(BaseModel):
+class PromptPartialSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12447,7 +12456,7 @@ class PromptPartialSummary(BaseModel):
     object: Literal["partial"] | None = None
 
 
-class PromptPartialVersion(BaseModel):
+class PromptPartialVersion(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12463,7 +12472,7 @@ class PromptPartialVersion(BaseModel):
     object: Literal["partial"] | None = None
 
 
-class PromptVersionSummary(BaseModel):
+class PromptVersionSummary(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12479,7 +12488,7 @@ class PromptVersionSummary(BaseModel):
     object: Literal["prompt"] | None = None
 
 
-class RateLimits(BaseModel):
+class RateLimits(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12489,7 +12498,7 @@ class RateLimits(BaseModel):
     value: int | None = None
 
 
-class RateLimitsPolicy(BaseModel):
+class RateLimitsPolicy(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12544,7 +12553,7 @@ class RateLimitsPolicy(BaseModel):
     """
 
 
-class RateLimitsPolicyListResponse(BaseModel):
+class RateLimitsPolicyListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12565,7 +12574,7 @@ class RateLimitsPolicyResponse(RateLimitsPolicy):
     object: Annotated[str | None, Field(examples=["policy_rate_limits"])] = None
 
 
-class Reasoning(BaseModel):
+class Reasoning(PortkeyModel):
     """
     **o-series models only**
 
@@ -12588,7 +12597,7 @@ class Reasoning(BaseModel):
     """
 
 
-class ReasoningItem(BaseModel):
+class ReasoningItem(PortkeyModel):
     """
     A description of the chain of thought used by a reasoning model while generating
     a response.
@@ -12617,7 +12626,7 @@ class ReasoningItem(BaseModel):
     """
 
 
-class RequiredMetadataKeysParameters(BaseModel):
+class RequiredMetadataKeysParameters(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12632,7 +12641,7 @@ class RequiredMetadataKeysParameters(BaseModel):
     """
 
 
-class ResponseError(BaseModel):
+class ResponseError(PortkeyModel):
     """
     An error object returned when the model fails to generate a Response.
     """
@@ -12648,7 +12657,7 @@ class ResponseError(BaseModel):
     """
 
 
-class ResponseFormatJsonSchemaJsonSchema(BaseModel):
+class ResponseFormatJsonSchemaJsonSchema(PortkeyModel):
     """
     Structured Outputs configuration options, including a JSON Schema.
     """
@@ -12680,7 +12689,7 @@ class ResponseFormatJsonSchemaJsonSchema(BaseModel):
     """
 
 
-class ResponseIncompleteDetails(BaseModel):
+class ResponseIncompleteDetails(PortkeyModel):
     """
     Details about why the response is incomplete.
     """
@@ -12695,7 +12704,7 @@ class ResponseIncompleteDetails(BaseModel):
     """
 
 
-class ResponseModalities(RootModel[list[ResponseModalitiesItem] | None]):
+class ResponseModalities(PortkeyRootModel[list[ResponseModalitiesItem] | None]):
     """
     Output types that you would like the model to generate.
     Most models are capable of generating text, which is the default:
@@ -12724,7 +12733,7 @@ class ResponseModalities(RootModel[list[ResponseModalitiesItem] | None]):
     """
 
 
-class ResponseTextAnnotationDeltaEvent(BaseModel):
+class ResponseTextAnnotationDeltaEvent(PortkeyModel):
     """
     Emitted when a text annotation is added.
     """
@@ -12756,7 +12765,7 @@ class ResponseTextAnnotationDeltaEvent(BaseModel):
     annotation: Annotation
 
 
-class ResponseUsage(BaseModel):
+class ResponseUsage(PortkeyModel):
     """
     Represents token usage details including input tokens, output tokens,
     a breakdown of output tokens, and the total tokens used.
@@ -12788,7 +12797,7 @@ class ResponseUsage(BaseModel):
     """
 
 
-class RetrieveAnalyticsGroupsMetadataResponse(BaseModel):
+class RetrieveAnalyticsGroupsMetadataResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12801,7 +12810,7 @@ class RetrieveAnalyticsGroupsMetadataResponse(BaseModel):
     data: list[RetrieveAnalyticsGroupsMetadataResponseDataItem]
 
 
-class RetrieveVirtualKeysUnauthorizedResponse(BaseModel):
+class RetrieveVirtualKeysUnauthorizedResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12810,7 +12819,7 @@ class RetrieveVirtualKeysUnauthorizedResponse(BaseModel):
     data: RetrieveVirtualKeysUnauthorizedResponseData | None = None
 
 
-class RunObjectIncompleteDetails(BaseModel):
+class RunObjectIncompleteDetails(PortkeyModel):
     """
     Details on why the run is incomplete. Will be `null` if the run is not incomplete.
     """
@@ -12825,7 +12834,7 @@ class RunObjectIncompleteDetails(BaseModel):
     """
 
 
-class RunObjectLastError(BaseModel):
+class RunObjectLastError(PortkeyModel):
     """
     The last error associated with this run. Will be `null` if there are no errors.
     """
@@ -12844,7 +12853,7 @@ class RunObjectLastError(BaseModel):
     """
 
 
-class RunStepDeltaStepDetailsMessageCreationObject(BaseModel):
+class RunStepDeltaStepDetailsMessageCreationObject(PortkeyModel):
     """
     Details of the message creation by the run step.
     """
@@ -12862,7 +12871,7 @@ class RunStepDeltaStepDetailsMessageCreationObject(BaseModel):
     ) = None
 
 
-class RunStepDeltaStepDetailsToolCallsCodeOutputImageObject(BaseModel):
+class RunStepDeltaStepDetailsToolCallsCodeOutputImageObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12878,7 +12887,7 @@ class RunStepDeltaStepDetailsToolCallsCodeOutputImageObject(BaseModel):
     image: RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage | None = None
 
 
-class RunStepDeltaStepDetailsToolCallsFunctionObject(BaseModel):
+class RunStepDeltaStepDetailsToolCallsFunctionObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12901,7 +12910,7 @@ class RunStepDeltaStepDetailsToolCallsFunctionObject(BaseModel):
     """
 
 
-class RunStepDetailsMessageCreationObject(BaseModel):
+class RunStepDetailsMessageCreationObject(PortkeyModel):
     """
     Details of the message creation by the run step.
     """
@@ -12917,7 +12926,7 @@ class RunStepDetailsMessageCreationObject(BaseModel):
     message_creation: RunStepDetailsMessageCreationObjectMessageCreation
 
 
-class RunStepDetailsToolCallsCodeOutputImageObject(BaseModel):
+class RunStepDetailsToolCallsCodeOutputImageObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12929,7 +12938,7 @@ class RunStepDetailsToolCallsCodeOutputImageObject(BaseModel):
     image: RunStepDetailsToolCallsCodeOutputImageObjectImage
 
 
-class RunStepDetailsToolCallsFunctionObject(BaseModel):
+class RunStepDetailsToolCallsFunctionObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12948,7 +12957,7 @@ class RunStepDetailsToolCallsFunctionObject(BaseModel):
     """
 
 
-class RunStepObjectLastError(BaseModel):
+class RunStepObjectLastError(PortkeyModel):
     """
     The last error associated with this run step. Will be `null` if there are no errors.
     """
@@ -12967,7 +12976,7 @@ class RunStepObjectLastError(BaseModel):
     """
 
 
-class RunToolCallObject(BaseModel):
+class RunToolCallObject(PortkeyModel):
     """
     Tool call objects
     """
@@ -13033,7 +13042,7 @@ class SageMakerConfiguration(BedrockConfiguration):
     """
 
 
-class SecretReferenceDetailResponse(BaseModel):
+class SecretReferenceDetailResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13059,7 +13068,7 @@ class SecretReferenceDetailResponse(BaseModel):
     object: Literal["secret-reference"] | None = None
 
 
-class SecretReferenceListItem(BaseModel):
+class SecretReferenceListItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13074,7 +13083,7 @@ class SecretReferenceListItem(BaseModel):
     object: Literal["secret-reference"] | None = None
 
 
-class SubmitToolOutputsRunRequest(BaseModel):
+class SubmitToolOutputsRunRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13090,7 +13099,7 @@ class SubmitToolOutputsRunRequest(BaseModel):
 
 
 class TextResponseFormatConfiguration(
-    RootModel[
+    PortkeyRootModel[
         ResponseFormatText | TextResponseFormatJsonSchema | ResponseFormatJsonObject
     ]
 ):
@@ -13112,7 +13121,7 @@ class TextResponseFormatConfiguration(
     """
 
 
-class ThreadObjectToolResources(BaseModel):
+class ThreadObjectToolResources(PortkeyModel):
     """
     A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -13125,7 +13134,7 @@ class ThreadObjectToolResources(BaseModel):
     file_search: ThreadObjectToolResourcesFileSearch | None = None
 
 
-class ToolChoiceTypes(BaseModel):
+class ToolChoiceTypes(PortkeyModel):
     """
     Indicates that the model should use a built-in tool to generate a response.
     [Learn more about built-in tools](/docs/guides/tools).
@@ -13147,7 +13156,7 @@ class ToolChoiceTypes(BaseModel):
     """
 
 
-class TruncationObject(BaseModel):
+class TruncationObject(PortkeyModel):
     """
     Controls for how a thread will be truncated prior to the run. Use this to control the intial context window of the run.
     """
@@ -13166,7 +13175,7 @@ class TruncationObject(BaseModel):
     """
 
 
-class UpdateAdminUsersRequest(BaseModel):
+class UpdateAdminUsersRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13174,7 +13183,7 @@ class UpdateAdminUsersRequest(BaseModel):
     role: UpdateAdminUsersRequestRole | None = None
 
 
-class UpdateAdminWorkspacesUsersRequest(BaseModel):
+class UpdateAdminWorkspacesUsersRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13182,7 +13191,7 @@ class UpdateAdminWorkspacesUsersRequest(BaseModel):
     role: UpdateAdminWorkspacesUsersRequestRole | None = None
 
 
-class UpdateConfigRequest(BaseModel):
+class UpdateConfigRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13192,7 +13201,7 @@ class UpdateConfigRequest(BaseModel):
     status: str | None = None
 
 
-class UpdateConfigResponse(BaseModel):
+class UpdateConfigResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13201,7 +13210,7 @@ class UpdateConfigResponse(BaseModel):
     data: UpdateConfigResponseData | None = None
 
 
-class UpdateLogsExportsRequest(BaseModel):
+class UpdateLogsExportsRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13211,7 +13220,7 @@ class UpdateLogsExportsRequest(BaseModel):
     requested_data: LogExportsRequestedData | None = None
 
 
-class UpdateMcpIntegration(BaseModel):
+class UpdateMcpIntegration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13227,7 +13236,7 @@ class UpdateMcpIntegration(BaseModel):
     transport: UpdateMcpIntegrationTransport | None = None
 
 
-class UpdatePromptRequest(BaseModel):
+class UpdatePromptRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13280,7 +13289,7 @@ class UpdatePromptRequest(BaseModel):
     """
 
 
-class UpdateRateLimitsPolicyRequest(BaseModel):
+class UpdateRateLimitsPolicyRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13299,7 +13308,7 @@ class UpdateRateLimitsPolicyRequest(BaseModel):
     """
 
 
-class UpdateUsageLimitsPolicyRequest(BaseModel):
+class UpdateUsageLimitsPolicyRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13326,7 +13335,7 @@ class UpdateUsageLimitsPolicyRequest(BaseModel):
     """
 
 
-class UpdateVectorStoreRequest(BaseModel):
+class UpdateVectorStoreRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13342,7 +13351,7 @@ class UpdateVectorStoreRequest(BaseModel):
     """
 
 
-class UpdateVirtualKeysUnauthorizedResponse(BaseModel):
+class UpdateVirtualKeysUnauthorizedResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13351,7 +13360,7 @@ class UpdateVirtualKeysUnauthorizedResponse(BaseModel):
     data: UpdateVirtualKeysUnauthorizedResponseData | None = None
 
 
-class UsageLimits(BaseModel):
+class UsageLimits(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13374,7 +13383,7 @@ class UsageLimits(BaseModel):
     """
 
 
-class User(BaseModel):
+class User(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13390,7 +13399,7 @@ class User(BaseModel):
     workspace_ids: list[str] | None = None
 
 
-class UserList(BaseModel):
+class UserList(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13400,7 +13409,7 @@ class UserList(BaseModel):
     data: list[User] | None = None
 
 
-class ValueKeyUsage(BaseModel):
+class ValueKeyUsage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13424,7 +13433,7 @@ class ValueKeyUsage(BaseModel):
 
 
 class VectorStoreFileAttributes(
-    RootModel[dict[str, VectorStoreFileAttributesValueString | float | bool]]
+    PortkeyRootModel[dict[str, VectorStoreFileAttributesValueString | float | bool]]
 ):
     """
     Set of 16 key-value pairs that can be attached to an object. This can be
@@ -13440,7 +13449,7 @@ class VectorStoreFileAttributes(
     ]
 
 
-class VectorStoreFileBatchObject(BaseModel):
+class VectorStoreFileBatchObject(PortkeyModel):
     """
     A batch of files attached to a vector store.
     """
@@ -13472,7 +13481,7 @@ class VectorStoreFileBatchObject(BaseModel):
     file_counts: VectorStoreFileBatchObjectFileCounts
 
 
-class VectorStoreFileObjectLastError(BaseModel):
+class VectorStoreFileObjectLastError(PortkeyModel):
     """
     The last error associated with this vector store file. Will be `null` if there are no errors.
     """
@@ -13491,7 +13500,7 @@ class VectorStoreFileObjectLastError(BaseModel):
     """
 
 
-class VectorStoreObject(BaseModel):
+class VectorStoreObject(PortkeyModel):
     """
     A vector store is a collection of processed files can be used by the `file_search` tool.
     """
@@ -13540,7 +13549,7 @@ class VectorStoreObject(BaseModel):
     """
 
 
-class VectorStoreSearchRequestRankingOptions(BaseModel):
+class VectorStoreSearchRequestRankingOptions(PortkeyModel):
     """
     Ranking options for search.
     """
@@ -13555,7 +13564,7 @@ class VectorStoreSearchRequestRankingOptions(BaseModel):
     score_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0
 
 
-class VectorStoreSearchResultItem(BaseModel):
+class VectorStoreSearchResultItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13579,7 +13588,7 @@ class VectorStoreSearchResultItem(BaseModel):
     """
 
 
-class VectorStoreSearchResultsPage(BaseModel):
+class VectorStoreSearchResultsPage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13603,7 +13612,7 @@ class VectorStoreSearchResultsPage(BaseModel):
     """
 
 
-class VertexAIConfiguration(BaseModel):
+class VertexAIConfiguration(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13649,7 +13658,7 @@ class VertexBatchJob(OpenAIBatchJob):
     """
 
 
-class VirtualKeys(BaseModel):
+class VirtualKeys(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13671,11 +13680,11 @@ class VirtualKeys(BaseModel):
     object: Literal["virtual-key"] | None = None
 
 
-class VoiceIdsShared(RootModel[str | VoiceIdsSharedEnum]):
+class VoiceIdsShared(PortkeyRootModel[str | VoiceIdsSharedEnum]):
     root: Annotated[str | VoiceIdsSharedEnum, Field(examples=["ash"])]
 
 
-class WebSearchTool(BaseModel):
+class WebSearchTool(PortkeyModel):
     """
     This tool searches the web for relevant results to use in a response.
     Learn more about the [web search tool](/docs/guides/tools-web-search).
@@ -13695,7 +13704,7 @@ class WebSearchTool(BaseModel):
     search_context_size: WebSearchContextSize | None = WebSearchContextSize.MEDIUM
 
 
-class WebSearchToolCall(BaseModel):
+class WebSearchToolCall(PortkeyModel):
     """
     The results of a web search tool call. See the
     [web search guide](/docs/guides/tools-web-search) for more information.
@@ -13719,7 +13728,7 @@ class WebSearchToolCall(BaseModel):
     """
 
 
-class Workspace(BaseModel):
+class Workspace(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13739,7 +13748,7 @@ class Workspace(BaseModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class WorkspaceInvite(BaseModel):
+class WorkspaceInvite(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13751,7 +13760,7 @@ class WorkspaceInvite(BaseModel):
     role: WorkspaceInviteRole
 
 
-class WorkspaceList(BaseModel):
+class WorkspaceList(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13761,7 +13770,7 @@ class WorkspaceList(BaseModel):
     data: list[Workspace] | None = None
 
 
-class WorkspaceMember(BaseModel):
+class WorkspaceMember(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13817,7 +13826,7 @@ class WorkspaceMember(BaseModel):
     settings: Annotated[dict[str, Any] | None, Field(examples=[None])] = None
 
 
-class WorkspaceMemberList(BaseModel):
+class WorkspaceMemberList(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13827,7 +13836,7 @@ class WorkspaceMemberList(BaseModel):
     data: list[WorkspaceMember] | None = None
 
 
-class WorkspaceUpdateRequest(BaseModel):
+class WorkspaceUpdateRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13856,7 +13865,7 @@ class WorkspaceUpdateRequest(BaseModel):
     """
 
 
-class WorkspaceWithUsers(BaseModel):
+class WorkspaceWithUsers(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13877,7 +13886,7 @@ class WorkspaceWithUsers(BaseModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class ApiKeyObject(BaseModel):
+class ApiKeyObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13916,7 +13925,7 @@ class ApiKeyObject(BaseModel):
     object: Annotated[Literal["api-key"] | None, Field(examples=["api-key"])] = None
 
 
-class ApiKeyObjectList(BaseModel):
+class ApiKeyObjectList(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13926,7 +13935,7 @@ class ApiKeyObjectList(BaseModel):
     data: list[ApiKeyObject] | None = None
 
 
-class AssistantToolsFunction(BaseModel):
+class AssistantToolsFunction(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13939,7 +13948,7 @@ class AssistantToolsFunction(BaseModel):
 
 
 class AssistantsApiToolChoiceOption(
-    RootModel[AssistantsApiToolChoiceOptionEnum | AssistantsNamedToolChoice]
+    PortkeyRootModel[AssistantsApiToolChoiceOptionEnum | AssistantsNamedToolChoice]
 ):
     root: AssistantsApiToolChoiceOptionEnum | AssistantsNamedToolChoice
     """
@@ -13951,7 +13960,7 @@ class AssistantsApiToolChoiceOption(
     """
 
 
-class AuditLogObjectList(BaseModel):
+class AuditLogObjectList(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13967,7 +13976,7 @@ class AuditLogObjectList(BaseModel):
     """
 
 
-class Batch(BaseModel):
+class Batch(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14075,7 +14084,7 @@ class BedrockBatchJob(OpenAIBatchJob):
     """
 
 
-class BulkUpdateMcpIntegrationCapabilities(BaseModel):
+class BulkUpdateMcpIntegrationCapabilities(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14085,7 +14094,7 @@ class BulkUpdateMcpIntegrationCapabilities(BaseModel):
     ]
 
 
-class BulkUpdateMcpServerCapabilities(BaseModel):
+class BulkUpdateMcpServerCapabilities(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14095,7 +14104,7 @@ class BulkUpdateMcpServerCapabilities(BaseModel):
     ]
 
 
-class ChatCompletionRequestMessageContentPartImage(BaseModel):
+class ChatCompletionRequestMessageContentPartImage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14107,7 +14116,7 @@ class ChatCompletionRequestMessageContentPartImage(BaseModel):
     image_url: ChatCompletionRequestMessageContentPartImageImageUrl
 
 
-class ChatCompletionTool(BaseModel):
+class ChatCompletionTool(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14119,7 +14128,7 @@ class ChatCompletionTool(BaseModel):
     function: FunctionObject
 
 
-class CodeInterpreterToolCall(BaseModel):
+class CodeInterpreterToolCall(PortkeyModel):
     """
     A tool call to run code.
     """
@@ -14150,7 +14159,7 @@ class CodeInterpreterToolCall(BaseModel):
     """
 
 
-class CreateAdminWorkspacesRequest(BaseModel):
+class CreateAdminWorkspacesRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14163,7 +14172,7 @@ class CreateAdminWorkspacesRequest(BaseModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class CreateAdminWorkspacesUsersRequest(BaseModel):
+class CreateAdminWorkspacesUsersRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14171,7 +14180,7 @@ class CreateAdminWorkspacesUsersRequest(BaseModel):
     users: list[CreateAdminWorkspacesUsersRequestUsersItem] | None = None
 
 
-class CreateApiKeyObject(BaseModel):
+class CreateApiKeyObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14195,7 +14204,7 @@ class CreateApiKeyObject(BaseModel):
     expires_at: datetime | None = None
 
 
-class CreateAssistantRequestToolResourcesFileSearch(BaseModel):
+class CreateAssistantRequestToolResourcesFileSearch(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14213,7 +14222,7 @@ class CreateAssistantRequestToolResourcesFileSearch(BaseModel):
     """
 
 
-class CreateChatCompletionFunctionResponse(BaseModel):
+class CreateChatCompletionFunctionResponse(PortkeyModel):
     """
     Represents a chat completion response returned by model, based on the provided input.
     """
@@ -14251,7 +14260,7 @@ class CreateChatCompletionFunctionResponse(BaseModel):
     usage: CompletionUsage | None = None
 
 
-class CreateChatCompletionResponseChoicesItem(BaseModel):
+class CreateChatCompletionResponseChoicesItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14276,7 +14285,7 @@ class CreateChatCompletionResponseChoicesItem(BaseModel):
     """
 
 
-class CreateChatCompletionStreamResponseChoicesItem(BaseModel):
+class CreateChatCompletionStreamResponseChoicesItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14301,7 +14310,7 @@ class CreateChatCompletionStreamResponseChoicesItem(BaseModel):
     """
 
 
-class CreateCompletionRequest(BaseModel):
+class CreateCompletionRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14414,7 +14423,7 @@ class CreateCompletionRequest(BaseModel):
     """
 
 
-class CreateCompletionResponse(BaseModel):
+class CreateCompletionResponse(PortkeyModel):
     """
     Represents a completion response from the API. Note: both the streamed and non-streamed response objects share the same shape (unlike the chat endpoint).
     """
@@ -14452,7 +14461,7 @@ class CreateCompletionResponse(BaseModel):
     usage: CompletionUsage | None = None
 
 
-class CreateEmbeddingRequest(BaseModel):
+class CreateEmbeddingRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14490,7 +14499,7 @@ class CreateEmbeddingRequest(BaseModel):
     """
 
 
-class CreateIntegrationRequest(BaseModel):
+class CreateIntegrationRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14558,7 +14567,7 @@ class CreateIntegrationRequest(BaseModel):
     """
 
 
-class CreateInvite(BaseModel):
+class CreateInvite(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14569,7 +14578,7 @@ class CreateInvite(BaseModel):
     workspace_api_key_details: CreateInviteWorkspaceApiKeyDetails | None = None
 
 
-class CreateLogsExportsRequest(BaseModel):
+class CreateLogsExportsRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14579,7 +14588,7 @@ class CreateLogsExportsRequest(BaseModel):
     requested_data: LogExportsRequestedData
 
 
-class CreateModerationResponse(BaseModel):
+class CreateModerationResponse(PortkeyModel):
     """
     Represents if a given text input is potentially harmful.
     """
@@ -14602,7 +14611,7 @@ class CreateModerationResponse(BaseModel):
     """
 
 
-class CreateProvidersRequest(BaseModel):
+class CreateProvidersRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14626,7 +14635,7 @@ class CreateProvidersRequest(BaseModel):
     expires_at: datetime | None = None
 
 
-class CreateThreadRequestToolResourcesFileSearch(BaseModel):
+class CreateThreadRequestToolResourcesFileSearch(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14644,7 +14653,7 @@ class CreateThreadRequestToolResourcesFileSearch(BaseModel):
     """
 
 
-class CreateVirtualKeysRequest(BaseModel):
+class CreateVirtualKeysRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14673,7 +14682,7 @@ class CreateVirtualKeysRequest(BaseModel):
     """
 
 
-class ExportItem(BaseModel):
+class ExportItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14691,7 +14700,7 @@ class ExportItem(BaseModel):
     object: Literal["export"]
 
 
-class ExportListResponse(BaseModel):
+class ExportListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14701,7 +14710,7 @@ class ExportListResponse(BaseModel):
     data: list[ExportItem] | None = None
 
 
-class FileSearchTool(BaseModel):
+class FileSearchTool(PortkeyModel):
     """
     A tool that searches for relevant content from uploaded files.
     Learn more about the [file search tool](/docs/guides/tools-file-search).
@@ -14734,7 +14743,7 @@ class FileSearchTool(BaseModel):
     """
 
 
-class FileSearchToolCallResultsItem(BaseModel):
+class FileSearchToolCallResultsItem(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14758,7 +14767,7 @@ class FileSearchToolCallResultsItem(BaseModel):
     """
 
 
-class FineTuningJob(BaseModel):
+class FineTuningJob(PortkeyModel):
     """
     The `fine_tuning.job` object represents a fine-tuning job that has been created through the API.
     """
@@ -14839,7 +14848,7 @@ class FineTuningJob(BaseModel):
     """
 
 
-class GetConfigResponseData(BaseModel):
+class GetConfigResponseData(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14847,7 +14856,7 @@ class GetConfigResponseData(BaseModel):
     config: GetConfigResponseDataConfig | None = None
 
 
-class GlobalWorkspaceAccess(BaseModel):
+class GlobalWorkspaceAccess(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14860,7 +14869,7 @@ class GlobalWorkspaceAccess(BaseModel):
     rate_limits: Annotated[list[RateLimits] | None, Field(max_length=1)] = None
 
 
-class GuardrailActions(BaseModel):
+class GuardrailActions(PortkeyModel):
     """
     Actions to take when guardrail checks fail or pass
     """
@@ -14887,7 +14896,7 @@ class GuardrailActions(BaseModel):
     """
 
 
-class GuardrailCheck(BaseModel):
+class GuardrailCheck(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14956,11 +14965,11 @@ class GuardrailDetails(GuardrailSummary):
     actions: GuardrailActions | None = None
 
 
-class InputContent(RootModel[InputText | InputImage | InputFile]):
+class InputContent(PortkeyRootModel[InputText | InputImage | InputFile]):
     root: InputText | InputImage | InputFile
 
 
-class InputMessageContentList(RootModel[list[InputContent]]):
+class InputMessageContentList(PortkeyRootModel[list[InputContent]]):
     """
     A list of one or many input items to the model, containing different content
     types.
@@ -15021,7 +15030,7 @@ class IntegrationDetailResponse(IntegrationList):
     """
 
 
-class IntegrationModel(BaseModel):
+class IntegrationModel(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15053,7 +15062,7 @@ class IntegrationModel(BaseModel):
     pricing_config: PricingConfig | None = None
 
 
-class IntegrationModelsResponse(BaseModel):
+class IntegrationModelsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15065,7 +15074,7 @@ class IntegrationModelsResponse(BaseModel):
     models: list[IntegrationModel] | None = None
 
 
-class IntegrationWorkspace(BaseModel):
+class IntegrationWorkspace(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15082,7 +15091,7 @@ class IntegrationWorkspace(BaseModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class IntegrationWorkspacesResponse(BaseModel):
+class IntegrationWorkspacesResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15094,7 +15103,7 @@ class IntegrationWorkspacesResponse(BaseModel):
     workspaces: list[IntegrationWorkspace] | None = None
 
 
-class ListAnalyticsGraphsErrorsStacksResponse(BaseModel):
+class ListAnalyticsGraphsErrorsStacksResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15110,7 +15119,7 @@ class ListAnalyticsGraphsErrorsStacksResponse(BaseModel):
     """
 
 
-class ListAnalyticsGraphsRequestsRescuedResponse(BaseModel):
+class ListAnalyticsGraphsRequestsRescuedResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15126,7 +15135,7 @@ class ListAnalyticsGraphsRequestsRescuedResponse(BaseModel):
     """
 
 
-class ListBatchesResponse(BaseModel):
+class ListBatchesResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15138,7 +15147,7 @@ class ListBatchesResponse(BaseModel):
     object: Literal["list"]
 
 
-class ListFilesResponse(BaseModel):
+class ListFilesResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15147,7 +15156,7 @@ class ListFilesResponse(BaseModel):
     object: Literal["list"]
 
 
-class ListPaginatedFineTuningJobsResponse(BaseModel):
+class ListPaginatedFineTuningJobsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15157,7 +15166,7 @@ class ListPaginatedFineTuningJobsResponse(BaseModel):
     object: Literal["list"]
 
 
-class ListSecretReferencesResponse(BaseModel):
+class ListSecretReferencesResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15167,7 +15176,7 @@ class ListSecretReferencesResponse(BaseModel):
     data: list[SecretReferenceListItem] | None = None
 
 
-class ListVectorStoresResponse(BaseModel):
+class ListVectorStoresResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15179,7 +15188,7 @@ class ListVectorStoresResponse(BaseModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class ListVirtualKeysResponse(BaseModel):
+class ListVirtualKeysResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15192,7 +15201,7 @@ class ListVirtualKeysResponse(BaseModel):
     data: list[VirtualKeys] | None = None
 
 
-class LogObject(BaseModel):
+class LogObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15238,7 +15247,7 @@ class LogObject(BaseModel):
     """
 
 
-class McpIntegrationCapabilitiesListResponse(BaseModel):
+class McpIntegrationCapabilitiesListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15249,7 +15258,7 @@ class McpIntegrationCapabilitiesListResponse(BaseModel):
     has_more: bool | None = None
 
 
-class McpServerCapabilitiesListResponse(BaseModel):
+class McpServerCapabilitiesListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15260,7 +15269,7 @@ class McpServerCapabilitiesListResponse(BaseModel):
     has_more: bool | None = None
 
 
-class MessageContentImageFileObject(BaseModel):
+class MessageContentImageFileObject(PortkeyModel):
     """
     References an image [File](https://platform.openai.com/docs/api-reference/files) in the content of a message.
     """
@@ -15276,7 +15285,7 @@ class MessageContentImageFileObject(BaseModel):
     image_file: MessageContentImageFileObjectImageFile
 
 
-class MessageContentImageUrlObject(BaseModel):
+class MessageContentImageUrlObject(PortkeyModel):
     """
     References an image URL in the content of a message.
     """
@@ -15292,7 +15301,7 @@ class MessageContentImageUrlObject(BaseModel):
     image_url: MessageContentImageUrlObjectImageUrl
 
 
-class MessageContentTextObject(BaseModel):
+class MessageContentTextObject(PortkeyModel):
     """
     The text content that is part of a message.
     """
@@ -15308,7 +15317,7 @@ class MessageContentTextObject(BaseModel):
     text: MessageContentTextObjectText
 
 
-class MessageDeltaContentImageFileObject(BaseModel):
+class MessageDeltaContentImageFileObject(PortkeyModel):
     """
     References an image [File](https://platform.openai.com/docs/api-reference/files) in the content of a message.
     """
@@ -15328,7 +15337,7 @@ class MessageDeltaContentImageFileObject(BaseModel):
     image_file: MessageDeltaContentImageFileObjectImageFile | None = None
 
 
-class MessageDeltaContentImageUrlObject(BaseModel):
+class MessageDeltaContentImageUrlObject(PortkeyModel):
     """
     References an image URL in the content of a message.
     """
@@ -15348,7 +15357,7 @@ class MessageDeltaContentImageUrlObject(BaseModel):
     image_url: MessageDeltaContentImageUrlObjectImageUrl | None = None
 
 
-class MessageDeltaContentTextObject(BaseModel):
+class MessageDeltaContentTextObject(PortkeyModel):
     """
     The text content that is part of a message.
     """
@@ -15368,7 +15377,7 @@ class MessageDeltaContentTextObject(BaseModel):
     text: MessageDeltaContentTextObjectText | None = None
 
 
-class MessageDeltaObjectDelta(BaseModel):
+class MessageDeltaObjectDelta(PortkeyModel):
     """
     The delta containing the fields that have changed on the Message.
     """
@@ -15394,7 +15403,7 @@ class MessageDeltaObjectDelta(BaseModel):
     """
 
 
-class MessageObject(BaseModel):
+class MessageObject(PortkeyModel):
     """
     Represents a message within a [thread](https://platform.openai.com/docs/api-reference/threads).
     """
@@ -15465,7 +15474,7 @@ class MessageObject(BaseModel):
     """
 
 
-class MessageStreamEventThreadMessageCompleted(BaseModel):
+class MessageStreamEventThreadMessageCompleted(PortkeyModel):
     """
     Occurs when a [message](https://platform.openai.com/docs/api-reference/messages/object) is completed.
     """
@@ -15478,7 +15487,7 @@ class MessageStreamEventThreadMessageCompleted(BaseModel):
     data: MessageObject
 
 
-class MessageStreamEventThreadMessageCreated(BaseModel):
+class MessageStreamEventThreadMessageCreated(PortkeyModel):
     """
     Occurs when a [message](https://platform.openai.com/docs/api-reference/messages/object) is created.
     """
@@ -15491,7 +15500,7 @@ class MessageStreamEventThreadMessageCreated(BaseModel):
     data: MessageObject
 
 
-class MessageStreamEventThreadMessageInProgress(BaseModel):
+class MessageStreamEventThreadMessageInProgress(PortkeyModel):
     """
     Occurs when a [message](https://platform.openai.com/docs/api-reference/messages/object) moves to an `in_progress` state.
     """
@@ -15504,7 +15513,7 @@ class MessageStreamEventThreadMessageInProgress(BaseModel):
     data: MessageObject
 
 
-class MessageStreamEventThreadMessageIncomplete(BaseModel):
+class MessageStreamEventThreadMessageIncomplete(PortkeyModel):
     """
     Occurs when a [message](https://platform.openai.com/docs/api-reference/messages/object) ends before it is completed.
     """
@@ -15517,7 +15526,7 @@ class MessageStreamEventThreadMessageIncomplete(BaseModel):
     data: MessageObject
 
 
-class ModelCalculateConfig(BaseModel):
+class ModelCalculateConfig(PortkeyModel):
     """
     Cost calculation formulas
     """
@@ -15530,7 +15539,7 @@ class ModelCalculateConfig(BaseModel):
     response: ModelCalculateOperation | None = None
 
 
-class ModelPricingConfig(BaseModel):
+class ModelPricingConfig(PortkeyModel):
     """
     Complete pricing configuration for a model
     """
@@ -15548,7 +15557,7 @@ class ModelPricingConfig(BaseModel):
     finetune_config: ModelFinetuneConfig | None = None
 
 
-class ModelUpdateRequest(BaseModel):
+class ModelUpdateRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15576,7 +15585,7 @@ class ModelUpdateRequest(BaseModel):
     pricing_config: PricingConfig | None = None
 
 
-class ModifyAssistantRequest(BaseModel):
+class ModifyAssistantRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15625,7 +15634,7 @@ class ModifyAssistantRequest(BaseModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class ModifyThreadRequest(BaseModel):
+class ModifyThreadRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15640,7 +15649,7 @@ class ModifyThreadRequest(BaseModel):
     """
 
 
-class OpenAIFinetuneJobMethod(BaseModel):
+class OpenAIFinetuneJobMethod(PortkeyModel):
     """
     Hyperparameters for the finetune job
     """
@@ -15654,11 +15663,11 @@ class OpenAIFinetuneJobMethod(BaseModel):
     dpo: OpenAIFinetuneJobMethodDpo | None = None
 
 
-class OutputContent(RootModel[OutputText | Refusal]):
+class OutputContent(PortkeyRootModel[OutputText | Refusal]):
     root: OutputText | Refusal
 
 
-class OutputMessage(BaseModel):
+class OutputMessage(PortkeyModel):
     """
     An output message from the model.
     """
@@ -15690,7 +15699,7 @@ class OutputMessage(BaseModel):
     """
 
 
-class Providers(BaseModel):
+class Providers(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15708,7 +15717,7 @@ class Providers(BaseModel):
     object: Literal["provider"] | None = None
 
 
-class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
+class ResponseCodeInterpreterCallCompletedEvent(PortkeyModel):
     """
     Emitted when the code interpreter call is completed.
     """
@@ -15728,7 +15737,7 @@ class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
     code_interpreter_call: CodeInterpreterToolCall
 
 
-class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
+class ResponseCodeInterpreterCallInProgressEvent(PortkeyModel):
     """
     Emitted when a code interpreter call is in progress.
     """
@@ -15748,7 +15757,7 @@ class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
     code_interpreter_call: CodeInterpreterToolCall
 
 
-class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
+class ResponseCodeInterpreterCallInterpretingEvent(PortkeyModel):
     """
     Emitted when the code interpreter is actively interpreting the code snippet.
     """
@@ -15768,7 +15777,7 @@ class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
     code_interpreter_call: CodeInterpreterToolCall
 
 
-class ResponseContentPartAddedEvent(BaseModel):
+class ResponseContentPartAddedEvent(PortkeyModel):
     """
     Emitted when a new content part is added.
     """
@@ -15799,7 +15808,7 @@ class ResponseContentPartAddedEvent(BaseModel):
     """
 
 
-class ResponseContentPartDoneEvent(BaseModel):
+class ResponseContentPartDoneEvent(PortkeyModel):
     """
     Emitted when a content part is done.
     """
@@ -15830,7 +15839,7 @@ class ResponseContentPartDoneEvent(BaseModel):
     """
 
 
-class ResponseFormatJsonSchema(BaseModel):
+class ResponseFormatJsonSchema(PortkeyModel):
     """
     JSON Schema response format. Used to generate structured JSON responses.
     Learn more about [Structured Outputs](/docs/guides/structured-outputs).
@@ -15850,7 +15859,7 @@ class ResponseFormatJsonSchema(BaseModel):
     """
 
 
-class ResponsePropertiesText(BaseModel):
+class ResponsePropertiesText(PortkeyModel):
     """
     Configuration options for a text response from the model. Can be plain
     text or structured JSON data. Learn more:
@@ -15865,7 +15874,7 @@ class ResponsePropertiesText(BaseModel):
     format: TextResponseFormatConfiguration | None = None
 
 
-class RunObjectRequiredActionSubmitToolOutputs(BaseModel):
+class RunObjectRequiredActionSubmitToolOutputs(PortkeyModel):
     """
     Details on the tool outputs needed for this run to continue.
     """
@@ -15880,7 +15889,7 @@ class RunObjectRequiredActionSubmitToolOutputs(BaseModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
+class RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter(PortkeyModel):
     """
     The Code Interpreter tool call definition.
     """
@@ -15905,7 +15914,7 @@ class RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
     """
 
 
-class RunStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
+class RunStepDetailsToolCallsCodeObjectCodeInterpreter(PortkeyModel):
     """
     The Code Interpreter tool call definition.
     """
@@ -15927,7 +15936,7 @@ class RunStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
     """
 
 
-class ThreadObject(BaseModel):
+class ThreadObject(PortkeyModel):
     """
     Represents a thread that contains [messages](https://platform.openai.com/docs/api-reference/messages).
     """
@@ -15958,7 +15967,7 @@ class ThreadObject(BaseModel):
     """
 
 
-class ThreadStreamEventThreadCreated(BaseModel):
+class ThreadStreamEventThreadCreated(PortkeyModel):
     """
     Occurs when a new [thread](https://platform.openai.com/docs/api-reference/threads/object) is created.
     """
@@ -15971,11 +15980,13 @@ class ThreadStreamEventThreadCreated(BaseModel):
     data: ThreadObject
 
 
-class Tool(RootModel[FileSearchTool | FunctionTool | ComputerTool | WebSearchTool]):
+class Tool(
+    PortkeyRootModel[FileSearchTool | FunctionTool | ComputerTool | WebSearchTool]
+):
     root: FileSearchTool | FunctionTool | ComputerTool | WebSearchTool
 
 
-class UpdateAdminWorkspacesRequest(BaseModel):
+class UpdateAdminWorkspacesRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15987,7 +15998,7 @@ class UpdateAdminWorkspacesRequest(BaseModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class UpdateApiKeyObject(BaseModel):
+class UpdateApiKeyObject(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16003,7 +16014,7 @@ class UpdateApiKeyObject(BaseModel):
     alert_emails: list[str] | None = None
 
 
-class UpdateGuardrailRequest(BaseModel):
+class UpdateGuardrailRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16019,7 +16030,7 @@ class UpdateGuardrailRequest(BaseModel):
     actions: GuardrailActions | None = None
 
 
-class UpdateIntegrationRequest(BaseModel):
+class UpdateIntegrationRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16063,7 +16074,7 @@ class UpdateIntegrationRequest(BaseModel):
     """
 
 
-class UpdateProvidersRequest(BaseModel):
+class UpdateProvidersRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16076,7 +16087,7 @@ class UpdateProvidersRequest(BaseModel):
     reset_usage: bool | None = None
 
 
-class UpdateVirtualKeysRequest(BaseModel):
+class UpdateVirtualKeysRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16095,7 +16106,7 @@ class UpdateVirtualKeysRequest(BaseModel):
     """
 
 
-class UsageLimitsPolicy(BaseModel):
+class UsageLimitsPolicy(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16158,7 +16169,7 @@ class UsageLimitsPolicy(BaseModel):
     """
 
 
-class UsageLimitsPolicyListResponse(BaseModel):
+class UsageLimitsPolicyListResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16179,7 +16190,7 @@ class UsageLimitsPolicyResponse(UsageLimitsPolicy):
     object: Annotated[str | None, Field(examples=["policy_usage_limits"])] = None
 
 
-class VectorStoreFileObject(BaseModel):
+class VectorStoreFileObject(PortkeyModel):
     """
     A list of files attached to a vector store.
     """
@@ -16224,7 +16235,7 @@ class VectorStoreFileObject(BaseModel):
     """
 
 
-class VectorStoreSearchRequest(BaseModel):
+class VectorStoreSearchRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16251,7 +16262,7 @@ class VectorStoreSearchRequest(BaseModel):
     """
 
 
-class AssistantObject(BaseModel):
+class AssistantObject(PortkeyModel):
     """
     Represents an `assistant` that can call the model and use tools.
     """
@@ -16316,7 +16327,7 @@ class AssistantObject(BaseModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class BulkUpdateModelsRequest(BaseModel):
+class BulkUpdateModelsRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16328,7 +16339,7 @@ class BulkUpdateModelsRequest(BaseModel):
     """
 
 
-class BulkUpdateWorkspacesRequest(BaseModel):
+class BulkUpdateWorkspacesRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16350,7 +16361,7 @@ class BulkUpdateWorkspacesRequest(BaseModel):
 
 
 class ChatCompletionRequestMessageContentPart(
-    RootModel[
+    PortkeyRootModel[
         ChatCompletionRequestMessageContentPartText
         | ChatCompletionRequestMessageContentPartImage
     ]
@@ -16361,14 +16372,14 @@ class ChatCompletionRequestMessageContentPart(
     )
 
 
-class Content(RootModel[InputContent | OutputContent]):
+class Content(PortkeyRootModel[InputContent | OutputContent]):
     root: InputContent | OutputContent
     """
     Multi-modal input and output contents.
     """
 
 
-class CreateAssistantRequestToolResources(BaseModel):
+class CreateAssistantRequestToolResources(PortkeyModel):
     """
     A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -16381,7 +16392,7 @@ class CreateAssistantRequestToolResources(BaseModel):
     file_search: CreateAssistantRequestToolResourcesFileSearch | None = None
 
 
-class CreateChatCompletionResponse(BaseModel):
+class CreateChatCompletionResponse(PortkeyModel):
     """
     Represents a chat completion response returned by model, based on the provided input.
     """
@@ -16419,7 +16430,7 @@ class CreateChatCompletionResponse(BaseModel):
     usage: CompletionUsage | None = None
 
 
-class CreateChatCompletionStreamResponse(BaseModel):
+class CreateChatCompletionStreamResponse(PortkeyModel):
     """
     Represents a streamed chunk of a chat completion response returned by model, based on the provided input.
     """
@@ -16461,7 +16472,7 @@ class CreateChatCompletionStreamResponse(BaseModel):
     """
 
 
-class CreateGuardrailRequest(BaseModel):
+class CreateGuardrailRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16486,7 +16497,7 @@ class CreateGuardrailRequest(BaseModel):
 
 
 class CreateMessageRequestArrayOfContentParts(
-    RootModel[
+    PortkeyRootModel[
         list[
             MessageContentImageFileObject
             | MessageContentImageUrlObject
@@ -16511,7 +16522,7 @@ class CreateMessageRequestArrayOfContentParts(
     """
 
 
-class CreatePromptCompletionResponse(BaseModel):
+class CreatePromptCompletionResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16527,7 +16538,7 @@ class CreatePromptCompletionResponse(BaseModel):
     body: CreateChatCompletionResponse | CreateCompletionResponse | None = None
 
 
-class CreateThreadRequestToolResources(BaseModel):
+class CreateThreadRequestToolResources(PortkeyModel):
     """
     A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -16540,7 +16551,7 @@ class CreateThreadRequestToolResources(BaseModel):
     file_search: CreateThreadRequestToolResourcesFileSearch | None = None
 
 
-class EasyInputMessage(BaseModel):
+class EasyInputMessage(PortkeyModel):
     """
     A message input to the model with a role indicating instruction following
     hierarchy. Instructions given with the `developer` or `system` role take
@@ -16569,7 +16580,7 @@ class EasyInputMessage(BaseModel):
     """
 
 
-class FileSearchToolCall(BaseModel):
+class FileSearchToolCall(PortkeyModel):
     """
     The results of a file search tool call. See the
     [file search guide](/docs/guides/tools-file-search) for more information.
@@ -16602,7 +16613,7 @@ class FileSearchToolCall(BaseModel):
     """
 
 
-class GetConfigResponse(BaseModel):
+class GetConfigResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16611,7 +16622,7 @@ class GetConfigResponse(BaseModel):
     data: GetConfigResponseData | None = None
 
 
-class InputMessage(BaseModel):
+class InputMessage(PortkeyModel):
     """
     A message input to the model with a role indicating instruction following
     hierarchy. Instructions given with the `developer` or `system` role take
@@ -16650,7 +16661,7 @@ class InputMessageResource(InputMessage):
 
 
 class Item(
-    RootModel[
+    PortkeyRootModel[
         InputMessage
         | OutputMessage
         | FileSearchToolCall
@@ -16679,7 +16690,7 @@ class Item(
 
 
 class ItemResource(
-    RootModel[
+    PortkeyRootModel[
         InputMessageResource
         | OutputMessage
         | FileSearchToolCall
@@ -16705,7 +16716,7 @@ class ItemResource(
     """
 
 
-class ListAssistantsResponse(BaseModel):
+class ListAssistantsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16717,7 +16728,7 @@ class ListAssistantsResponse(BaseModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class ListMessagesResponse(BaseModel):
+class ListMessagesResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16729,7 +16740,7 @@ class ListMessagesResponse(BaseModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class ListProvidersResponse(BaseModel):
+class ListProvidersResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16742,7 +16753,7 @@ class ListProvidersResponse(BaseModel):
     data: list[Providers] | None = None
 
 
-class ListThreadsResponse(BaseModel):
+class ListThreadsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16754,7 +16765,7 @@ class ListThreadsResponse(BaseModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class ListVectorStoreFilesResponse(BaseModel):
+class ListVectorStoreFilesResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16766,7 +16777,7 @@ class ListVectorStoreFilesResponse(BaseModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class MessageDeltaObject(BaseModel):
+class MessageDeltaObject(PortkeyModel):
     """
     Represents a message delta i.e. any changed fields on a message during streaming.
     """
@@ -16789,7 +16800,7 @@ class MessageDeltaObject(BaseModel):
     """
 
 
-class MessageStreamEventThreadMessageDelta(BaseModel):
+class MessageStreamEventThreadMessageDelta(PortkeyModel):
     """
     Occurs when parts of a [Message](https://platform.openai.com/docs/api-reference/messages/object) are being streamed.
     """
@@ -16802,7 +16813,7 @@ class MessageStreamEventThreadMessageDelta(BaseModel):
     data: MessageDeltaObject
 
 
-class OpenAIFinetuneJob(BaseModel):
+class OpenAIFinetuneJob(PortkeyModel):
     """
     Gateway supported body params for OpenAI, Azure OpenAI and VertexAI.
     """
@@ -16834,7 +16845,7 @@ class OpenAIFinetuneJob(BaseModel):
 
 
 class OutputItem(
-    RootModel[
+    PortkeyRootModel[
         OutputMessage
         | FileSearchToolCall
         | FunctionToolCall
@@ -16885,7 +16896,7 @@ class PortkeyFinetuneJob(OpenAIFinetuneJob):
     """
 
 
-class ResponseItemList(BaseModel):
+class ResponseItemList(PortkeyModel):
     """
     A list of Response items.
     """
@@ -16916,7 +16927,7 @@ class ResponseItemList(BaseModel):
     """
 
 
-class ResponseOutputItemAddedEvent(BaseModel):
+class ResponseOutputItemAddedEvent(PortkeyModel):
     """
     Emitted when a new output item is added.
     """
@@ -16939,7 +16950,7 @@ class ResponseOutputItemAddedEvent(BaseModel):
     """
 
 
-class ResponseOutputItemDoneEvent(BaseModel):
+class ResponseOutputItemDoneEvent(PortkeyModel):
     """
     Emitted when an output item is marked done.
     """
@@ -16962,7 +16973,7 @@ class ResponseOutputItemDoneEvent(BaseModel):
     """
 
 
-class ResponseProperties(BaseModel):
+class ResponseProperties(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17035,7 +17046,7 @@ class ResponseProperties(BaseModel):
     """
 
 
-class RunObjectRequiredAction(BaseModel):
+class RunObjectRequiredAction(PortkeyModel):
     """
     Details on the action required to continue the run. Will be `null` if no action is required.
     """
@@ -17054,7 +17065,7 @@ class RunObjectRequiredAction(BaseModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsCodeObject(BaseModel):
+class RunStepDeltaStepDetailsToolCallsCodeObject(PortkeyModel):
     """
     Details of the Code Interpreter tool call the run step was involved in.
     """
@@ -17083,7 +17094,7 @@ class RunStepDeltaStepDetailsToolCallsCodeObject(BaseModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsObject(BaseModel):
+class RunStepDeltaStepDetailsToolCallsObject(PortkeyModel):
     """
     Details of the tool call.
     """
@@ -17109,7 +17120,7 @@ class RunStepDeltaStepDetailsToolCallsObject(BaseModel):
     """
 
 
-class RunStepDetailsToolCallsCodeObject(BaseModel):
+class RunStepDetailsToolCallsCodeObject(PortkeyModel):
     """
     Details of the Code Interpreter tool call the run step was involved in.
     """
@@ -17132,7 +17143,7 @@ class RunStepDetailsToolCallsCodeObject(BaseModel):
     """
 
 
-class RunStepDetailsToolCallsObject(BaseModel):
+class RunStepDetailsToolCallsObject(PortkeyModel):
     """
     Details of the tool call.
     """
@@ -17155,7 +17166,7 @@ class RunStepDetailsToolCallsObject(BaseModel):
     """
 
 
-class RunStepObject(BaseModel):
+class RunStepObject(PortkeyModel):
     """
     Represents a step in execution of a run.
     """
@@ -17227,7 +17238,7 @@ class RunStepObject(BaseModel):
     usage: RunStepCompletionUsage | None
 
 
-class RunStepStreamEventThreadRunStepCancelled(BaseModel):
+class RunStepStreamEventThreadRunStepCancelled(PortkeyModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) is cancelled.
     """
@@ -17240,7 +17251,7 @@ class RunStepStreamEventThreadRunStepCancelled(BaseModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepCompleted(BaseModel):
+class RunStepStreamEventThreadRunStepCompleted(PortkeyModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) is completed.
     """
@@ -17253,7 +17264,7 @@ class RunStepStreamEventThreadRunStepCompleted(BaseModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepCreated(BaseModel):
+class RunStepStreamEventThreadRunStepCreated(PortkeyModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) is created.
     """
@@ -17266,7 +17277,7 @@ class RunStepStreamEventThreadRunStepCreated(BaseModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepExpired(BaseModel):
+class RunStepStreamEventThreadRunStepExpired(PortkeyModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) expires.
     """
@@ -17279,7 +17290,7 @@ class RunStepStreamEventThreadRunStepExpired(BaseModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepFailed(BaseModel):
+class RunStepStreamEventThreadRunStepFailed(PortkeyModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) fails.
     """
@@ -17292,7 +17303,7 @@ class RunStepStreamEventThreadRunStepFailed(BaseModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepInProgress(BaseModel):
+class RunStepStreamEventThreadRunStepInProgress(PortkeyModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) moves to an `in_progress` state.
     """
@@ -17305,7 +17316,7 @@ class RunStepStreamEventThreadRunStepInProgress(BaseModel):
     data: RunStepObject
 
 
-class ThreadStreamEvent(RootModel[ThreadStreamEventThreadCreated]):
+class ThreadStreamEvent(PortkeyRootModel[ThreadStreamEventThreadCreated]):
     root: ThreadStreamEventThreadCreated
 
 
@@ -17316,7 +17327,9 @@ class VertexFinetuneJob(OpenAIFinetuneJob):
     )
 
 
-class ArrayOfContentParts(RootModel[list[ChatCompletionRequestMessageContentPart]]):
+class ArrayOfContentParts(
+    PortkeyRootModel[list[ChatCompletionRequestMessageContentPart]]
+):
     """
     An array of content parts with a defined type, each can be of type `text` or `image_url` when passing in images. You can pass multiple images by adding multiple `image_url` content parts. Image input is only supported when using the `gpt-4-visual-preview` model.
     """
@@ -17350,7 +17363,7 @@ class BedrockFinetuneJob(OpenAIFinetuneJob):
     """
 
 
-class ChatCompletionRequestUserMessage(BaseModel):
+class ChatCompletionRequestUserMessage(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17369,7 +17382,7 @@ class ChatCompletionRequestUserMessage(BaseModel):
     """
 
 
-class CreateAssistantRequest(BaseModel):
+class CreateAssistantRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17420,7 +17433,7 @@ class CreateAssistantRequest(BaseModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class CreateMessageRequest(BaseModel):
+class CreateMessageRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17442,7 +17455,7 @@ class CreateMessageRequest(BaseModel):
     """
 
 
-class CreateRunRequest(BaseModel):
+class CreateRunRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17511,7 +17524,7 @@ class CreateRunRequest(BaseModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class CreateThreadRequest(BaseModel):
+class CreateThreadRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17530,7 +17543,7 @@ class CreateThreadRequest(BaseModel):
     """
 
 
-class FinetuneChatRequestInput(BaseModel):
+class FinetuneChatRequestInput(PortkeyModel):
     """
     The per-line training example of a fine-tuning input file for chat models
     """
@@ -17557,11 +17570,11 @@ class FinetuneChatRequestInput(BaseModel):
     """
 
 
-class InputItem(RootModel[EasyInputMessage | Item | ItemReference]):
+class InputItem(PortkeyRootModel[EasyInputMessage | Item | ItemReference]):
     root: EasyInputMessage | Item | ItemReference
 
 
-class ListRunStepsResponse(BaseModel):
+class ListRunStepsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17574,7 +17587,7 @@ class ListRunStepsResponse(BaseModel):
 
 
 class MessageStreamEvent(
-    RootModel[
+    PortkeyRootModel[
         MessageStreamEventThreadMessageCreated
         | MessageStreamEventThreadMessageInProgress
         | MessageStreamEventThreadMessageDelta
@@ -17693,7 +17706,7 @@ class Response(ModelResponseProperties, ResponseProperties):
     """
 
 
-class ResponseCompletedEvent(BaseModel):
+class ResponseCompletedEvent(PortkeyModel):
     """
     Emitted when the model response is complete.
     """
@@ -17712,7 +17725,7 @@ class ResponseCompletedEvent(BaseModel):
     """
 
 
-class ResponseCreatedEvent(BaseModel):
+class ResponseCreatedEvent(PortkeyModel):
     """
     An event that is emitted when a response is created.
     """
@@ -17731,7 +17744,7 @@ class ResponseCreatedEvent(BaseModel):
     """
 
 
-class ResponseFailedEvent(BaseModel):
+class ResponseFailedEvent(PortkeyModel):
     """
     An event that is emitted when a response fails.
     """
@@ -17750,7 +17763,7 @@ class ResponseFailedEvent(BaseModel):
     """
 
 
-class ResponseInProgressEvent(BaseModel):
+class ResponseInProgressEvent(PortkeyModel):
     """
     Emitted when the response is in progress.
     """
@@ -17769,7 +17782,7 @@ class ResponseInProgressEvent(BaseModel):
     """
 
 
-class ResponseIncompleteEvent(BaseModel):
+class ResponseIncompleteEvent(PortkeyModel):
     """
     An event that is emitted when a response finishes as incomplete.
     """
@@ -17789,7 +17802,7 @@ class ResponseIncompleteEvent(BaseModel):
 
 
 class ResponseStreamEvent(
-    RootModel[
+    PortkeyRootModel[
         ResponseAudioDeltaEvent
         | ResponseAudioDoneEvent
         | ResponseAudioTranscriptDeltaEvent
@@ -17861,7 +17874,7 @@ class ResponseStreamEvent(
     ]
 
 
-class RunObject(BaseModel):
+class RunObject(PortkeyModel):
     """
     Represents an execution run on a [thread](https://platform.openai.com/docs/api-reference/threads).
     """
@@ -17968,7 +17981,7 @@ class RunObject(BaseModel):
     response_format: Annotated[AssistantsApiResponseFormatOption | None, Field(...)]
 
 
-class RunStepDeltaObjectDelta(BaseModel):
+class RunStepDeltaObjectDelta(PortkeyModel):
     """
     The delta containing the fields that have changed on the run step.
     """
@@ -17987,7 +18000,7 @@ class RunStepDeltaObjectDelta(BaseModel):
     """
 
 
-class RunStreamEventThreadRunCancelled(BaseModel):
+class RunStreamEventThreadRunCancelled(PortkeyModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) is cancelled.
     """
@@ -18000,7 +18013,7 @@ class RunStreamEventThreadRunCancelled(BaseModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunCancelling(BaseModel):
+class RunStreamEventThreadRunCancelling(PortkeyModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) moves to a `cancelling` status.
     """
@@ -18013,7 +18026,7 @@ class RunStreamEventThreadRunCancelling(BaseModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunCompleted(BaseModel):
+class RunStreamEventThreadRunCompleted(PortkeyModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) is completed.
     """
@@ -18026,7 +18039,7 @@ class RunStreamEventThreadRunCompleted(BaseModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunCreated(BaseModel):
+class RunStreamEventThreadRunCreated(PortkeyModel):
     """
     Occurs when a new [run](https://platform.openai.com/docs/api-reference/runs/object) is created.
     """
@@ -18039,7 +18052,7 @@ class RunStreamEventThreadRunCreated(BaseModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunExpired(BaseModel):
+class RunStreamEventThreadRunExpired(PortkeyModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) expires.
     """
@@ -18052,7 +18065,7 @@ class RunStreamEventThreadRunExpired(BaseModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunFailed(BaseModel):
+class RunStreamEventThreadRunFailed(PortkeyModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) fails.
     """
@@ -18065,7 +18078,7 @@ class RunStreamEventThreadRunFailed(BaseModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunInProgress(BaseModel):
+class RunStreamEventThreadRunInProgress(PortkeyModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) moves to an `in_progress` status.
     """
@@ -18078,7 +18091,7 @@ class RunStreamEventThreadRunInProgress(BaseModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunIncomplete(BaseModel):
+class RunStreamEventThreadRunIncomplete(PortkeyModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) ends with status `incomplete`.
     """
@@ -18091,7 +18104,7 @@ class RunStreamEventThreadRunIncomplete(BaseModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunQueued(BaseModel):
+class RunStreamEventThreadRunQueued(PortkeyModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) moves to a `queued` status.
     """
@@ -18104,7 +18117,7 @@ class RunStreamEventThreadRunQueued(BaseModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunRequiresAction(BaseModel):
+class RunStreamEventThreadRunRequiresAction(PortkeyModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) moves to a `requires_action` status.
     """
@@ -18118,7 +18131,7 @@ class RunStreamEventThreadRunRequiresAction(BaseModel):
 
 
 class ChatCompletionRequestMessage(
-    RootModel[
+    PortkeyRootModel[
         ChatCompletionRequestSystemMessage
         | ChatCompletionRequestDeveloperMessage
         | ChatCompletionRequestUserMessage
@@ -18137,7 +18150,7 @@ class ChatCompletionRequestMessage(
     )
 
 
-class CreateChatCompletionRequest(BaseModel):
+class CreateChatCompletionRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18281,7 +18294,7 @@ class CreateChatCompletionRequest(BaseModel):
     """
 
 
-class CreatePromptCompletionRequest(BaseModel):
+class CreatePromptCompletionRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18300,7 +18313,7 @@ class CreatePromptCompletionRequest(BaseModel):
     """
 
 
-class CreatePromptRenderRequest(BaseModel):
+class CreatePromptRenderRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18365,7 +18378,7 @@ class CreateResponse(CreateModelResponseProperties, ResponseProperties):
     """
 
 
-class CreateThreadAndRunRequest(BaseModel):
+class CreateThreadAndRunRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18434,7 +18447,7 @@ class CreateThreadAndRunRequest(BaseModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class ListRunsResponse(BaseModel):
+class ListRunsResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18446,7 +18459,7 @@ class ListRunsResponse(BaseModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class PromptRenderResponse(BaseModel):
+class PromptRenderResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18458,7 +18471,7 @@ class PromptRenderResponse(BaseModel):
     data: CreateChatCompletionRequest | CreateCompletionRequest
 
 
-class RunStepDeltaObject(BaseModel):
+class RunStepDeltaObject(PortkeyModel):
     """
     Represents a run step delta i.e. any changed fields on a run step during streaming.
     """
@@ -18481,7 +18494,7 @@ class RunStepDeltaObject(BaseModel):
     """
 
 
-class RunStepStreamEventThreadRunStepDelta(BaseModel):
+class RunStepStreamEventThreadRunStepDelta(PortkeyModel):
     """
     Occurs when parts of a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) are being streamed.
     """
@@ -18495,7 +18508,7 @@ class RunStepStreamEventThreadRunStepDelta(BaseModel):
 
 
 class RunStreamEvent(
-    RootModel[
+    PortkeyRootModel[
         RunStreamEventThreadRunCreated
         | RunStreamEventThreadRunQueued
         | RunStreamEventThreadRunInProgress
@@ -18523,7 +18536,7 @@ class RunStreamEvent(
 
 
 class RunStepStreamEvent(
-    RootModel[
+    PortkeyRootModel[
         RunStepStreamEventThreadRunStepCreated
         | RunStepStreamEventThreadRunStepInProgress
         | RunStepStreamEventThreadRunStepDelta
@@ -18545,7 +18558,7 @@ class RunStepStreamEvent(
 
 
 class AssistantStreamEvent(
-    RootModel[
+    PortkeyRootModel[
         ThreadStreamEvent
         | RunStreamEvent
         | RunStepStreamEvent

@@ -28,7 +28,7 @@ from ..naming import (
 )
 from .arguments import finish
 from .header_options import build_header_options
-from .helpers import attach_chat_helpers, mark_websockets
+from .helpers import attach_chat_helpers, mark_websockets, with_parsed_types
 from .pagination import check_overrides, detect
 from .services import plan_services, tracing_headers
 from .operations import (
@@ -292,6 +292,7 @@ def build_api(
         group = group_for(raw.op, raw.path_item)
         ops.append(lowering.operation(raw, fnames[raw.key], group, common if group in rules.common_headers.servers else ()))
     ops = mark_websockets(attach_chat_helpers(ops, rules.chat_helpers, report), rules.websockets, report)
+    ops = with_parsed_types(ops, document, type_hint, class_for_pointer)
     ops = [finish(op) for op in ops]
     ops.sort(key=lambda o: (o.resource, o.method_name))
     named = class_name(naming.client_name) if naming.client_name else None  # names.yaml text: sanitised too

@@ -124,7 +124,8 @@ def client_returns(op: Operation) -> ClientReturns:
 
 def helper_arguments(op: Operation, arguments: tuple[Argument, ...]) -> tuple[Argument, ...]:
     """The chat helpers' keyword arguments (stream()/parse()): the method's `arguments` without the
-    stream flag, the response format field also taking a pydantic class."""
+    stream flag, the response format field also taking a pydantic class (`type[ResponseFormatT]`:
+    parse()'s result is generic over it)."""
     helpers = op.chat_helpers
     if helpers is None:
         return ()
@@ -133,7 +134,7 @@ def helper_arguments(op: Operation, arguments: tuple[Argument, ...]) -> tuple[Ar
         if a.stream_flag:
             continue
         if a.py_name == helpers.response_format_field and a.location == "field":
-            as_class = TypeRef("union", args=(tr.name("builtins.type[pydantic.BaseModel]"), *tr.members(a.type)))
+            as_class = TypeRef("union", args=(tr.name("builtins.type[ResponseFormatT]"), *tr.members(a.type)))
             a = replace(a, type=as_class)
         out.append(a)
     return tuple(out)

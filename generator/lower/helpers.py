@@ -10,12 +10,17 @@ named `stream` or `parse`. Anything else is a warning naming the rule, and no he
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 from ..diagnostics import Report
-from ..ir import ChatHelpers, Operation
+from ..ir import ChatHelpers, Operation, ParsedTypes
+from ..pointer import child, resolve
+from .operations import TypeHinter
 
 HELPER_METHODS = ("stream", "parse")
 RESPONSE_FORMAT = "response_format"  # the body field that takes a pydantic class, when the body has it
+PARSED_PREFIX = "Parsed"  # parse()'s generic classes: Parsed<Model>[T] (openai: ParsedChatCompletion[T])
 
 
 def attach_chat_helpers(ops: list[Operation], keys: tuple[str, ...], report: Report) -> list[Operation]:
@@ -33,6 +38,39 @@ def attach_chat_helpers(ops: list[Operation], keys: tuple[str, ...], report: Rep
         fields = {f.py_name for f in op.body.fields} if op.body else set()
         chosen[key] = ChatHelpers(response_format_field=RESPONSE_FORMAT if RESPONSE_FORMAT in fields else None)
     return [dataclasses.replace(op, chat_helpers=chosen[op.key]) if op.key in chosen else op for op in ops]
+
+
+def with_parsed_types(
+    ops: list[Operation], document: Mapping[str, Any], type_hint: TypeHinter, class_for_pointer: Mapping[str, str]
+) -> list[Operation]:
+    """`ops` whose chat helpers know their completion's choice and message classes: parse() is
+    then typed generic over the response format class (`choices[i].message.parsed`)."""
+    pointers: dict[str, str] = {}
+    for pointer, cls in sorted(class_for_pointer.items(), key=lambda item: (len(item[0]), item[0])):
+        pointers.setdefault(cls, pointer)
+
+    def model_of(cls: str | None, field: str) -> str | None:
+        """The model class of `cls`'s property `field` (of its items, for a list)."""
+        pointer = pointers.get(cls or "")
+        schema = resolve(document, pointer) if pointer else None
+        prop = (schema.get("properties") or {}).get(field) if isinstance(schema, Mapping) else None
+        if not isinstance(prop, Mapping) or pointer is None:
+            return None
+        found = type_hint(prop, child(pointer, "properties", field))
+        if found.kind == "generic" and found.name == "list" and found.args:
+            found = found.args[0]
+        return found.name if found.kind == "model" and not found.enum else None
+
+    out = []
+    for op in ops:
+        if op.chat_helpers is not None:
+            choice = model_of(op.success.model, "choices")
+            message = model_of(choice, "message")
+            if op.success.model and choice and message:
+                parsed = ParsedTypes(*((model, PARSED_PREFIX + model) for model in (op.success.model, choice, message)))
+                op = dataclasses.replace(op, chat_helpers=dataclasses.replace(op.chat_helpers, parsed=parsed))
+        out.append(op)
+    return out
 
 
 def mark_websockets(ops: list[Operation], keys: tuple[str, ...], report: Report) -> list[Operation]:

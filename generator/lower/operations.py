@@ -13,6 +13,8 @@ preset's says "path"; resolved in portkey_codegen.resolve_naming) an operation w
 operationId is <first static path segment>.<operationId in snake_case> (GET /user/login
 loginUser: user.login_user); the rule above names the others, and those whose operationIds give
 one name or hide a sub-resource, each with a warning naming the rule.
+Both rules skip a version or API prefix all paths share (/v1/customers: customers.list; the
+rule and its setting `path-prefix` are in lower/path_prefix.py).
 spec/names.yaml overrides any of them by "METHOD /path".
 """
 
@@ -24,7 +26,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from .. import typeref as tr
 from .. import pointer as jp
-from ..diagnostics import Diagnostic, GeneratorError, Report
+from ..diagnostics import Diagnostic, GeneratorError, Report, error
 from ..ir import BodyField, Operation, Parameter, RequestBody, Response, Resource, Streaming, TypeRef
 from ..naming import (
     ASYNC_PREFIX,
@@ -37,6 +39,7 @@ from ..naming import (
     snake_name,
 )
 from ..schema import HTTP_METHODS, SchemaIndex, SpecOperation
+from . import path_prefix
 from .arguments import body_encoding, query_encoding
 
 # The spec's operations, as every stage reads them (generator/schema.py).
@@ -57,6 +60,8 @@ class NamingRules:
     security: Mapping[str, str] = field(default_factory=dict)
     client_name: str | None = None
     mode: str = "path"  # "operation-id": methods named after operationIds (config `naming`)
+    # The path prefix names skip (/v1): "auto" (lower/path_prefix.py), None (none), or "/v1"
+    path_prefix: str | None = path_prefix.AUTO
 
 
 @dataclass(frozen=True)
@@ -85,11 +90,14 @@ class Overrides:
     websockets: tuple[str, ...] = ()
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None, naming: str = "path") -> "Overrides":
+    def from_mapping(
+        cls, data: Mapping[str, Any] | None, naming: str = "path", prefix: str | None = path_prefix.AUTO
+    ) -> "Overrides":
         data = data or {}
         common = data.get("common_headers") or {}
         naming_rules = NamingRules(
             mode=naming,
+            path_prefix=prefix,
             actions=frozenset(str(a) for a in data.get("actions") or ()),
             operations={str(k): str(v) for k, v in (data.get("operations") or {}).items()},
             servers={str(k): str(v) for k, v in (data.get("servers") or {}).items()},
@@ -171,8 +179,40 @@ def assign_names(
     raws: list[RawOperation], rules: NamingRules, report: Report | None = None
 ) -> dict[str, tuple[tuple[str, ...], str]]:
     """Resource path + method name for every operation; all unique, or an error naming the clash.
-    `report` receives the warning naming operations whose punctuation is spelled out."""
-    all_paths = frozenset(r.path.rstrip("/") for r in raws)
+    Names skip the path prefix of `rules.path_prefix` (lower/path_prefix.py); with "auto", only
+    when the names it gives are all distinct. `report` receives the warnings naming the rules used."""
+    prefix = rules.path_prefix
+    if prefix == path_prefix.AUTO:
+        prefix = path_prefix.detect(raw.path for raw in raws)
+        if prefix is not None:
+            quiet = Report()
+            names, problems = _assign(raws, rules, quiet, prefix)
+            kept = bool(problems) or any(res[0] in CLIENT_CLASS_SCOPE for res, _ in names.values())
+            if report is not None:
+                example = "" if kept else _listed(raws, names, most=2)
+                path_prefix.warn(report, prefix, example, pointer=raws[0].pointer)
+            if not kept:
+                if report is not None:
+                    report.items.extend(quiet.items)
+                return names
+            prefix = None
+    elif prefix is not None and all(path_prefix.strip(raw.path, prefix) == raw.path for raw in raws):
+        raise error(
+            f"path prefix {prefix!r} starts no operation's path",
+            hint="fix `path-prefix` in [tool.portkey-codegen] or `path_prefix:` in the names file",
+        )
+    names, problems = _assign(raws, rules, report, prefix)
+    if problems:
+        raise GeneratorError(problems)
+    return names
+
+
+def _assign(
+    raws: list[RawOperation], rules: NamingRules, report: Report | None, prefix: str | None
+) -> tuple[dict[str, tuple[tuple[str, ...], str]], list[Diagnostic]]:
+    """Names from the paths without `prefix`, and what is wrong with them."""
+    paths = {raw.key: path_prefix.strip(raw.path, prefix) for raw in raws}
+    all_paths = frozenset(p.rstrip("/") for p in paths.values())
     methods: dict[str, set[str]] = {}
     for raw in raws:
         methods.setdefault(raw.path, set()).add(raw.method)
@@ -185,17 +225,22 @@ def assign_names(
                 raise GeneratorError(Diagnostic("error", f"empty name override for {raw.key}", file="spec/names.yaml"))
             names[raw.key] = (tuple(parts[:-1]), parts[-1])
         elif rules.mode == "operation-id" and _usable_id(raw):
-            names[raw.key] = _operation_id_name(raw)
+            names[raw.key] = _operation_id_name(raw, paths[raw.key])
         else:
-            names[raw.key] = _path_name(raw, rules, all_paths, methods)
+            names[raw.key] = _path_name(raw, paths[raw.key], rules, all_paths, methods)
     for key, name in names.items():
         if not name[0]:
             names[key] = (("root",), name[1])  # an override without a resource
-    renamed = _operation_id_clashes(raws, names, rules, all_paths, methods) if rules.mode == "operation-id" else []
+    renamed = _operation_id_clashes(raws, paths, names, rules, all_paths, methods) if rules.mode == "operation-id" else []
     _fall_back_to_operation_ids(raws, names, rules)
-    _spell_out_punctuation(raws, names, rules, report)
+    _spell_out_punctuation(raws, paths, names, rules, report)
     if rules.mode == "operation-id" and report is not None:
         _warn_path_rule_used(raws, names, rules, renamed, report)
+    return names, _name_problems(raws, names)
+
+
+def _name_problems(raws: list[RawOperation], names: Mapping[str, tuple[tuple[str, ...], str]]) -> list[Diagnostic]:
+    """Two operations with one name; a method that is also a sub-resource of its parent."""
     owners: dict[tuple[tuple[str, ...], str], str] = {}
     problems = []
     pointers = {raw.key: raw.pointer for raw in raws}
@@ -224,27 +269,26 @@ def assign_names(
                     "overrides (spec/names.yaml)",
                 )
             )
-    if problems:
-        raise GeneratorError(problems)
-    return names
+    return problems
 
 
-def _operation_id_name(raw: RawOperation) -> tuple[tuple[str, ...], str]:
-    """client.<first static path segment>.<operationId>: GET /user/login loginUser -> user.login_user."""
-    first = next((py_name(seg) for seg, is_param in _segments(raw.path) if not is_param), "root")
+def _operation_id_name(raw: RawOperation, path: str) -> tuple[tuple[str, ...], str]:
+    """client.<first static segment of `path`>.<operationId>: GET /user/login loginUser -> user.login_user."""
+    first = next((py_name(seg) for seg, is_param in _segments(path) if not is_param), "root")
     return (first,), py_name(raw.op["operationId"])
 
 
 def _path_name(
-    raw: RawOperation, rules: NamingRules, all_paths: frozenset[str], methods: Mapping[str, set[str]]
+    raw: RawOperation, path: str, rules: NamingRules, all_paths: frozenset[str], methods: Mapping[str, set[str]]
 ) -> tuple[tuple[str, ...], str]:
-    """The path rule's name; a path like "/" has no resource, so it gets `root`."""
-    resource, method = derive_name(raw.method, raw.path, rules.actions, all_paths, frozenset(methods[raw.path]))
+    """The path rule's name for `path` (raw's, maybe without a prefix); "/" gets the resource `root`."""
+    resource, method = derive_name(raw.method, path, rules.actions, all_paths, frozenset(methods[raw.path]))
     return resource or ("root",), method
 
 
 def _operation_id_clashes(
     raws: list[RawOperation],
+    paths: Mapping[str, str],
     names: dict[str, tuple[tuple[str, ...], str]],
     rules: NamingRules,
     all_paths: frozenset[str],
@@ -261,8 +305,8 @@ def _operation_id_clashes(
     clashing += [r for r in raws if names[r.key][0] + (names[r.key][1],) in resources]  # method = sub-resource
     renamed = []
     for raw in clashing:
-        if raw.key in by_id and names[raw.key] == _operation_id_name(raw):
-            names[raw.key] = _path_name(raw, rules, all_paths, methods)
+        if raw.key in by_id and names[raw.key] == _operation_id_name(raw, paths[raw.key]):
+            names[raw.key] = _path_name(raw, paths[raw.key], rules, all_paths, methods)
             renamed.append(raw)
     return renamed
 
@@ -351,19 +395,25 @@ def _spelled(segment: str) -> str:
 
 
 def _spell_out_punctuation(
-    raws: list[RawOperation], names: dict[str, tuple[tuple[str, ...], str]], rules: NamingRules, report: Report | None
+    raws: list[RawOperation],
+    paths: Mapping[str, str],
+    names: dict[str, tuple[tuple[str, ...], str]],
+    rules: NamingRules,
+    report: Report | None,
 ) -> None:
     """Operations without operationId that the path rule gives one name because their paths differ
     only in punctuation (``/a-b``, ``/a_b``, ``/a.b``: ``client.a_b.list()``) are named from their
     paths with that punctuation spelled out (``client.a_dash_b.list()``, ``client.a_dot_b.list()``;
     ``/a_b`` keeps ``a_b``). A warning names the rule; names.yaml overrides still win."""
-    all_paths = frozenset(r.path.rstrip("/") for r in raws)
+    all_paths = frozenset(p.rstrip("/") for p in paths.values())
     for name, group in _clashes(raws, names):
         renamed = []
         for raw in group:
             if raw.key in rules.operations or isinstance(raw.op.get("operationId"), str):
                 continue
-            spelled_path = "/".join(seg if not seg or _PARAM_IN_PATH.match(seg) else _spelled(seg) for seg in raw.path.split("/"))
+            spelled_path = "/".join(
+                seg if not seg or _PARAM_IN_PATH.match(seg) else _spelled(seg) for seg in paths[raw.key].split("/")
+            )
             methods = frozenset(m for m in HTTP_METHODS if isinstance(raw.path_item.get(m), dict))
             new = derive_name(raw.method, spelled_path, rules.actions, all_paths, methods)
             if new != name:

@@ -117,16 +117,20 @@ def test_basic_and_bearer_on_one_header_get_two_arguments(generated: dict[str, G
     g = generated["payments"]
     assert [(s.py_name, s.kind) for s in g.api.security_schemes] == [("basic_auth", "basic"), ("bearer_auth", "bearer")]  # type: ignore[attr-defined]
     client, seen = _wire(g, DELETED, basic_auth="sk_test_1:")
-    client.v1.get_customers_customer("cus_1")
+    client.customers.get_customers_customer("cus_1")
     assert seen[-1].headers["authorization"] == "Basic " + base64.b64encode(b"sk_test_1:").decode()
     client, seen = _wire(g, DELETED, bearer_auth="sk_test_2")
-    client.v1.get_customers_customer("cus_1")
+    client.customers.get_customers_customer("cus_1")
     assert seen[-1].headers["authorization"] == "Bearer sk_test_2"
     # with_options() encodes a new credential the way the constructor does
-    client.with_options(basic_auth="sk_test_3:").v1.get_customers_customer("cus_1")
+    client.with_options(basic_auth="sk_test_3:").customers.get_customers_customer("cus_1")
     assert seen[-1].headers["authorization"] == "Basic " + base64.b64encode(b"sk_test_3:").decode()
-    client.with_options(bearer_auth="sk_test_4").v1.get_customers_customer("cus_1")
+    client.with_options(bearer_auth="sk_test_4").customers.get_customers_customer("cus_1")
     assert seen[-1].headers["authorization"] == "Bearer sk_test_4"
+    # Every path starts with /v1: names skip it (client.customers, not client.v1), the wire keeps it
+    assert {seen_request.url.path for seen_request in seen} == {"/v1/customers/cus_1"}
+    assert _methods(g)["GET /v1/customers"] == (("customers",), "get_customers")
+    assert _methods(generated["cloud"])["GET /v2/droplets"] == (("droplets",), "droplets_list")
 
 
 def test_api_key_and_oauth2_on_authorization(generated: dict[str, Generated]) -> None:

@@ -1,11 +1,14 @@
 """Typed usage of the issue-21 helpers, checked with `mypy --strict` by tests/test_client_typing.py.
 
 Never run: `chat.completions.stream()` (sync and async, events
-narrowed by their `type`), `chat.completions.parse()`, the portkey-ai header options and
+narrowed by their `type`), `chat.completions.parse()` (`.message.parsed` typed as the response
+format class), `to_dict()`/`to_json()` on models, the portkey-ai header options and
 `realtime.connect()` (WebSocket, sync and async).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from portkey_api import models
 from portkey_api.client import AsyncPortkey, Portkey
@@ -21,6 +24,9 @@ from portkey_api.client._runtime.websocket import (
 )
 from pydantic import BaseModel
 from typing_extensions import assert_type
+
+if TYPE_CHECKING:  # parse()'s result type exists for type checkers only
+    from portkey_api.client.resources.chat import ParsedCreateChatCompletionResponse  # noqa: F401 (named in assert_type strings)
 
 
 class Weather(BaseModel):
@@ -40,7 +46,23 @@ def sync_usage(client: Portkey, messages: list[models.ChatCompletionRequestMessa
         assert_type(stream.get_final_completion(), models.CreateChatCompletionResponse)
 
     parsed = client.chat.completions.parse(model="gpt-4o", messages=messages, response_format=Weather)
-    assert_type(parsed, models.CreateChatCompletionResponse)
+    assert_type(parsed, "ParsedCreateChatCompletionResponse[Weather]")
+    assert_type(parsed.choices[0].message.parsed, Weather | None)
+    assert_type(parsed.choices[0].message.content, str | None)  # the message model's fields stay
+    completion: models.CreateChatCompletionResponse = parsed  # a subclass of the completion model
+    no_format = client.chat.completions.parse(model="gpt-4o", messages=messages)
+    assert_type(no_format.choices[0].message.parsed, None)  # openai's default: parsed is None
+    to_dict_and_to_json(completion)
+
+
+def to_dict_and_to_json(completion: models.CreateChatCompletionResponse) -> None:
+    assert_type(completion.to_dict(), dict[str, Any])
+    assert_type(completion.to_dict(mode="json", use_api_names=False, exclude_unset=False), dict[str, Any])
+    assert_type(completion.to_json(), str)
+    assert_type(completion.to_json(indent=None, exclude_none=True, warnings=False), str)
+    assert_type(completion.choices[0].to_dict(exclude_defaults=True), dict[str, Any])
+    assert_type(models.Metadata({"a": "b"}).to_dict(), Any)  # a root model: its root as plain data
+    assert_type(models.Metadata({"a": "b"}).to_json(), str)
 
 
 async def async_usage(client: AsyncPortkey, messages: list[models.ChatCompletionRequestMessage]) -> None:
@@ -53,7 +75,10 @@ async def async_usage(client: AsyncPortkey, messages: list[models.ChatCompletion
                 assert_type(event.content, str)
         assert_type(await stream.get_final_completion(), models.CreateChatCompletionResponse)
     parsed = await client.chat.completions.parse(model="gpt-4o", messages=messages, response_format=Weather)
-    assert_type(parsed, models.CreateChatCompletionResponse)
+    assert_type(parsed, "ParsedCreateChatCompletionResponse[Weather]")
+    assert_type(parsed.choices[0].message.parsed, Weather | None)
+    no_format = await client.chat.completions.parse(model="gpt-4o", messages=messages)
+    assert_type(no_format.choices[0].message.parsed, None)
 
 
 def options_and_realtime(client: Portkey) -> None:

@@ -16,10 +16,15 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+import typing_extensions
 
 from .common import NOT_GIVEN, _AsyncOpens, _Opens
 from .streaming import AsyncStream, Stream
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = [
     "AsyncChatCompletionStream",
@@ -34,10 +39,16 @@ __all__ = [
     "FunctionToolCallArgumentsDoneEvent",
     "RefusalDeltaEvent",
     "RefusalDoneEvent",
+    "ResponseFormatT",
     "parse_completion",
     "wire_response_format",
 ]
 
+# parse()'s response format class, as openai's: what `choices[i].message.parsed` is typed as;
+# None (the default) when parse() is given none. typing_extensions: TypeVar defaults (PEP 696).
+ResponseFormatT = typing_extensions.TypeVar(
+    "ResponseFormatT", bound="BaseModel | None", default=None
+)
 CompletionT = TypeVar("CompletionT")
 ChunkT = TypeVar("ChunkT")
 # What sending the request gives (a stream, or an awaitable of one); the chunk stream held.

@@ -133,8 +133,10 @@ def _lenient(tp: Any, value: Any, error: Any = None) -> Any:
     origin = get_origin(tp)
     if _is_model_class(tp):
         if tp.__pydantic_root_model__:
+            # a twin whose root is Any (built by _lenient): dumps without serializer warnings
             root = tp.model_fields["root"].annotation
-            return tp.model_construct(_lenient(root, value))
+            twin = _twin(tp, {"root": _kept(root)})
+            return twin.model_construct(_lenient(root, value))
         return _construct(tp, value) if isinstance(value, dict) else value
     if origin is Union or origin is types.UnionType:
         return _lenient_union(get_args(tp), value)
@@ -201,7 +203,11 @@ def _make_lenient_type(tp: Any, paths: frozenset[tuple[Any, ...]]) -> Any:
     args = get_args(plain)
     origin = get_origin(plain)
     rest = frozenset(p[1:] for p in paths)
-    if _is_model_class(plain) and not plain.__pydantic_root_model__:
+    if _is_model_class(plain) and plain.__pydantic_root_model__:
+        # its errors' locations are those of its root value (no "root" step)
+        root = plain.model_fields["root"].annotation
+        return _twin(plain, {"root": _lenient_type(root, paths)})
+    if _is_model_class(plain):
         names = _wire_names(plain)
         groups: dict[str, set[tuple[Any, ...]]] = {}
         for path in paths:

@@ -18,14 +18,40 @@ import httpx
 from .._runtime import lazy_module
 
 if TYPE_CHECKING:
-    import pydantic
+    from typing import Generic
 
     from .._runtime.chat_helpers import (
         AsyncChatCompletionStreamManager,
         ChatCompletionStreamManager,
+        ResponseFormatT,
     )
     from ... import models as _models
     from .. import params as _params
+
+    class ParsedChatCompletionResponseMessage(
+        _models.ChatCompletionResponseMessage, Generic[ResponseFormatT]
+    ):
+        """`ChatCompletionResponseMessage` with `parsed`: the content read as the response
+        format class."""
+
+        parsed: ResponseFormatT | None
+
+    class ParsedCreateChatCompletionResponseChoicesItem(
+        _models.CreateChatCompletionResponseChoicesItem, Generic[ResponseFormatT]
+    ):
+        """`CreateChatCompletionResponseChoicesItem` whose message has `parsed`."""
+
+        message: ParsedChatCompletionResponseMessage[ResponseFormatT]
+
+    class ParsedCreateChatCompletionResponse(
+        _models.CreateChatCompletionResponse, Generic[ResponseFormatT]
+    ):
+        """What `parse()` returns: `CreateChatCompletionResponse` whose `choices[i].message.parsed`
+        is the response format class."""
+
+        # a list of the subclass (openai's ParsedChatCompletion narrows `choices` alike)
+        choices: list[ParsedCreateChatCompletionResponseChoicesItem[ResponseFormatT]]  # type: ignore[assignment]
+
 else:
     # The models module is large: import it on first use (a call), not with the resource.
     _models = lazy_module("...models", __package__)
@@ -564,7 +590,7 @@ class ChatCompletions(SyncResource):
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
-            builtins.type[pydantic.BaseModel]
+            builtins.type[ResponseFormatT]
             | _models.ResponseFormatText
             | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
@@ -699,7 +725,7 @@ class ChatCompletions(SyncResource):
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
-            builtins.type[pydantic.BaseModel]
+            builtins.type[ResponseFormatT]
             | _models.ResponseFormatText
             | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
@@ -761,7 +787,7 @@ class ChatCompletions(SyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.CreateChatCompletionResponse:
+    ) -> ParsedCreateChatCompletionResponse[ResponseFormatT]:
         """`create(...)` with its result parsed as openai's `client.chat.completions.parse()`:
         with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise).
         """
@@ -806,7 +832,11 @@ class ChatCompletions(SyncResource):
             timeout=timeout,
             max_retries=max_retries,
         )
-        return _chat_helpers.parse_completion(_completion, response_format)
+        # the same object, typed: each message's `parsed` is set
+        return cast(
+            "ParsedCreateChatCompletionResponse[ResponseFormatT]",
+            _chat_helpers.parse_completion(_completion, response_format),
+        )
 
 
 class ChatCompletionsWithRawResponse:
@@ -1334,7 +1364,7 @@ class AsyncChatCompletions(AsyncResource):
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
-            builtins.type[pydantic.BaseModel]
+            builtins.type[ResponseFormatT]
             | _models.ResponseFormatText
             | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
@@ -1469,7 +1499,7 @@ class AsyncChatCompletions(AsyncResource):
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         response_format: (
-            builtins.type[pydantic.BaseModel]
+            builtins.type[ResponseFormatT]
             | _models.ResponseFormatText
             | _params.ResponseFormatTextParam
             | _models.ResponseFormatJsonSchema
@@ -1531,7 +1561,7 @@ class AsyncChatCompletions(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> _models.CreateChatCompletionResponse:
+    ) -> ParsedCreateChatCompletionResponse[ResponseFormatT]:
         """`create(...)` with its result parsed as openai's `client.chat.completions.parse()`:
         with `response_format` a pydantic class, each `choices[i].message.parsed` is the content read as it (None otherwise).
         """
@@ -1576,7 +1606,11 @@ class AsyncChatCompletions(AsyncResource):
             timeout=timeout,
             max_retries=max_retries,
         )
-        return _chat_helpers.parse_completion(_completion, response_format)
+        # the same object, typed: each message's `parsed` is set
+        return cast(
+            "ParsedCreateChatCompletionResponse[ResponseFormatT]",
+            _chat_helpers.parse_completion(_completion, response_format),
+        )
 
 
 class AsyncChatCompletionsWithRawResponse:

@@ -2,11 +2,14 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
+
+from ._model_base import PortkeyModel, PortkeyRootModel
+
 from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Pet(BaseModel):
+class Pet(PortkeyModel):
     """
     Any animal.
     """

@@ -2,6 +2,9 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
+
+from ._model_base import PortkeyModel, PortkeyRootModel
+
 from enum import Enum
 from pydantic import BaseModel, ConfigDict
 
@@ -14,7 +17,7 @@ class UploadFileRequestPurpose(str, Enum):
         return str(self.value)
 
 
-class UploadFileResponse(BaseModel):
+class UploadFileResponse(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -22,7 +25,7 @@ class UploadFileResponse(BaseModel):
     id: str | None = None
 
 
-class UploadFileRequest(BaseModel):
+class UploadFileRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -2,6 +2,9 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
+
+from ._model_base import PortkeyModel, PortkeyRootModel
+
 from enum import Enum
 from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +18,7 @@ class MessageRole(str, Enum):
         return str(self.value)
 
 
-class Message(BaseModel):
+class Message(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

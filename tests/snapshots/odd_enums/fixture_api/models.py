@@ -2,6 +2,9 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
+
+from ._model_base import PortkeyModel, PortkeyRootModel
+
 from enum import Enum
 from pydantic import BaseModel, ConfigDict
 
@@ -30,7 +33,7 @@ class SnippetStatus(str, Enum):
         return str(self.value)
 
 
-class Snippet(BaseModel):
+class Snippet(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -2,11 +2,14 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
+
+from ._model_base import PortkeyModel, PortkeyRootModel
+
 from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
-class Circle(BaseModel):
+class Circle(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15,7 +18,7 @@ class Circle(BaseModel):
     radius: float
 
 
-class Square(BaseModel):
+class Square(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -24,7 +27,7 @@ class Square(BaseModel):
     side: float
 
 
-class TextItemA(BaseModel):
+class TextItemA(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -33,7 +36,7 @@ class TextItemA(BaseModel):
     a: str | None = None
 
 
-class TextItemB(BaseModel):
+class TextItemB(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -42,12 +45,12 @@ class TextItemB(BaseModel):
     b: str | None = None
 
 
-class BrokenUnion(RootModel[TextItemA | TextItemB]):
+class BrokenUnion(PortkeyRootModel[TextItemA | TextItemB]):
     root: TextItemA | TextItemB
     """
     Two members share the tag value; the discriminator must be dropped with a warning.
     """
 
 
-class Shape(RootModel[Circle | Square]):
+class Shape(PortkeyRootModel[Circle | Square]):
     root: Annotated[Circle | Square, Field(discriminator="kind")]

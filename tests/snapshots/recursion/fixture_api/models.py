@@ -2,10 +2,13 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
+
+from ._model_base import PortkeyModel, PortkeyRootModel
+
 from pydantic import BaseModel, ConfigDict
 
 
-class Node(BaseModel):
+class Node(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16,7 +19,7 @@ class Node(BaseModel):
     partner: Partner | None = None
 
 
-class Partner(BaseModel):
+class Partner(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

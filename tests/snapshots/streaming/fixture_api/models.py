@@ -2,11 +2,14 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
+
+from ._model_base import PortkeyModel, PortkeyRootModel
+
 from pydantic import BaseModel, ConfigDict
 from typing import Any
 
 
-class Completion(BaseModel):
+class Completion(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15,7 +18,7 @@ class Completion(BaseModel):
     text: str | None = None
 
 
-class CompletionChunk(BaseModel):
+class CompletionChunk(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -24,7 +27,7 @@ class CompletionChunk(BaseModel):
     delta: str | None = None
 
 
-class CreateChatCompletionRequest(BaseModel):
+class CreateChatCompletionRequest(PortkeyModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
