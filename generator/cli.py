@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     print_diagnostics(result.diagnostics, verbose=verbose, quiet=config.quiet)
     if args.verbose:
-        from . import resolve_naming
+        from .naming_settings import resolve_naming
 
         print("naming: %s (%s)" % resolve_naming(config), file=sys.stderr)
         _print_timings(result.timings, sys.stderr)

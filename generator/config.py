@@ -31,10 +31,10 @@ class Config:
     spec_changed: bool = False  # accept a spec whose sha256 differs from the pin
     lenient: bool = False  # validation errors become warnings
     # method names: "path" (the path rule) or "operation-id" (see README); None: the names file's
-    # `naming` (the Portkey preset's says "path"), else "operation-id" (resolve_naming in __init__)
+    # `naming` (the Portkey preset's says "path"), else "operation-id" (naming_settings.resolve_naming)
     naming: str | None = None
     # names skip a version/API path prefix: "auto", False (never) or "/v1"; None: the names file's
-    # `path_prefix`, else "auto" (generator/lower/path_prefix.py, resolve_path_prefix in __init__)
+    # `path_prefix`, else "auto" (generator/lower/path_prefix.py, naming_settings.resolve_path_prefix)
     path_prefix: str | bool | None = None
     allow_remote_refs: bool = False
     verbose: bool = False

@@ -7,6 +7,7 @@ from typing import Any
 from .config import Config
 from .ir import Api
 from .models.render import MODEL_BASE_MODULE
+from .output import file_header
 from .render import make_env, render, static_file
 
 
@@ -66,6 +67,4 @@ def runtime_requirements(api: Api, parts: tuple[str, ...]) -> str:
 
 
 def header_lines(api: Api) -> str:
-    from . import file_header
-
-    return file_header(api)
+    return file_header(api.generator_version)

@@ -369,7 +369,8 @@ ADVERSARIAL = {
 
 
 def plan_for(spec_path: Path):
-    from portkey_codegen import naming_rules, prepare
+    from portkey_codegen import prepare
+    from portkey_codegen.naming_settings import naming_rules
     from portkey_codegen.lower.api import operation_class_names
 
     config = config_for(spec_path, spec_path.parent / "out")
@@ -488,17 +489,18 @@ def test_real_spec_output_is_identical_with_and_without_cache(tmp_path, portkey_
     config2 = replace(config, spec=spec2, spec_changed=True)
     fast = render_tree(config2, cache=Cache(store))
     assert fast.cache["models"] == "hit" and fast.cache["validate-prose"] == "hit"
-    from portkey_codegen import file_header
+    from portkey_codegen.output import file_header
     from portkey_codegen.formatting import format_python
 
-    slow_models = render_models(plan_for_config(config2), header=file_header(fast.api))
+    slow_models = render_models(plan_for_config(config2), header=file_header(fast.api.generator_version))
 
     assert fast.files["portkey_api/models.py"] == format_python(slow_models, "models.py")
     assert '"reworded"' in fast.files["portkey_api/models.py"]
 
 
 def plan_for_config(config: Config):
-    from portkey_codegen import naming_rules, prepare
+    from portkey_codegen import prepare
+    from portkey_codegen.naming_settings import naming_rules
     from portkey_codegen.lower.api import operation_class_names
 
     prepared = prepare(config, cache=Cache(None))

@@ -9,7 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from portkey_codegen import Config, GeneratorError, render_tree, resolve_naming
+from portkey_codegen import Config, GeneratorError, render_tree
+from portkey_codegen.naming_settings import resolve_naming
 from portkey_codegen.cli import main
 from portkey_codegen.config import load_config, preset_file
 from project_paths import REPO

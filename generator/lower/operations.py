@@ -9,7 +9,7 @@ When the rule gives two operations one name, each is named after its operationId
 (PUT /pet and POST /pet/{petId}: pet.update_pet, pet.update_pet_with_form); operations without
 one whose paths differ only in punctuation get it spelled out (/a-b: a_dash_b.list).
 With `naming = "operation-id"` (the default unless the names file says otherwise: the Portkey
-preset's says "path"; resolved in portkey_codegen.resolve_naming) an operation with an
+preset's says "path"; resolved in portkey_codegen.naming_settings) an operation with an
 operationId is <first static path segment>.<operationId in snake_case> (GET /user/login
 loginUser: user.login_user); the rule above names the others, and those whose operationIds give
 one name or hide a sub-resource, each with a warning naming the rule.
