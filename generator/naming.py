@@ -83,8 +83,8 @@ MODEL_FIELD_RESERVED = BASE_MODEL_ATTRIBUTES | frozenset(
         "Annotated", "Any", "Literal", "Optional", "Union", "BaseModel", "ConfigDict", "Field",
         "RootModel", "AwareDatetime", "NaiveDatetime", "Enum", "IntEnum", "StrEnum",
         "annotations",
-        # the generated bases (templates/package/_model_base.py): their names and methods
-        "PortkeyModel", "PortkeyRootModel", "to_dict", "to_json",
+        # the methods of the generated bases (templates/package/_model_base.py)
+        "to_dict", "to_json",
     }
 )  # fmt: skip
 
@@ -95,7 +95,6 @@ CLASS_RESERVED = frozenset(
         "Annotated", "Any", "Literal", "Optional", "Union", "BaseModel", "ConfigDict", "Field",
         "RootModel", "AwareDatetime", "NaiveDatetime", "Enum", "IntEnum", "StrEnum", "UUID",
         "Decimal", "None", "True", "False", "Ellipsis", "NotImplemented",
-        "PortkeyModel", "PortkeyRootModel",  # the generated bases (templates/package/_model_base.py)
     }
     | {name for name in dir(builtins) if name[:1].isupper()}  # Exception, ValueError, ...
 )  # fmt: skip

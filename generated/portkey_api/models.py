@@ -2,14 +2,12 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-
-from ._model_base import PortkeyModel, PortkeyRootModel
-
 from enum import Enum, IntEnum
 from uuid import UUID
 from typing import Annotated, Any, Literal
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import ConfigDict, Field
 from datetime import datetime
+from ._model_base import BaseModel, RootModel
 
 
 class AcuvityScanParametersLanguageValues(str, Enum):
@@ -135,7 +133,7 @@ class AllowedRequestTypesParametersBlockedTypesItem(str, Enum):
         return str(self.value)
 
 
-class AnalyticsMetrics(PortkeyModel):
+class AnalyticsMetrics(BaseModel):
     """
     Analytics metrics extracted from the log entry
     """
@@ -369,7 +367,7 @@ class ApiKeyObjectCreationMode(str, Enum):
         return str(self.value)
 
 
-class ApiKeyObjectDefaults(PortkeyModel):
+class ApiKeyObjectDefaults(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -381,7 +379,7 @@ class ApiKeyObjectDefaults(PortkeyModel):
     config_id: Annotated[str | None, Field(examples=["config-abc"])] = None
 
 
-class ApiKeyObjectRateLimitsItem(PortkeyModel):
+class ApiKeyObjectRateLimitsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -408,7 +406,7 @@ class ApiKeyObjectType(str, Enum):
         return str(self.value)
 
 
-class AporiaParameters(PortkeyModel):
+class AporiaParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -423,7 +421,7 @@ class AporiaParameters(PortkeyModel):
     """
 
 
-class AssistantObjectToolResourcesCodeInterpreter(PortkeyModel):
+class AssistantObjectToolResourcesCodeInterpreter(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -434,7 +432,7 @@ class AssistantObjectToolResourcesCodeInterpreter(PortkeyModel):
     """
 
 
-class AssistantObjectToolResourcesFileSearch(PortkeyModel):
+class AssistantObjectToolResourcesFileSearch(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -445,7 +443,7 @@ class AssistantObjectToolResourcesFileSearch(PortkeyModel):
     """
 
 
-class AssistantToolsCode(PortkeyModel):
+class AssistantToolsCode(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -456,7 +454,7 @@ class AssistantToolsCode(PortkeyModel):
     """
 
 
-class AssistantToolsFileSearchFileSearch(PortkeyModel):
+class AssistantToolsFileSearchFileSearch(BaseModel):
     """
     Overrides for the file search tool.
     """
@@ -473,7 +471,7 @@ class AssistantToolsFileSearchFileSearch(PortkeyModel):
     """
 
 
-class AssistantToolsFileSearchTypeOnly(PortkeyModel):
+class AssistantToolsFileSearchTypeOnly(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -521,7 +519,7 @@ class AssistantsApiToolChoiceOptionEnum(str, Enum):
         return str(self.value)
 
 
-class AssistantsNamedToolChoiceFunction(PortkeyModel):
+class AssistantsNamedToolChoiceFunction(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -570,7 +568,7 @@ class AuditLogObjectListRecordsItemUserType(str, Enum):
         return str(self.value)
 
 
-class AutoChunkingStrategy(PortkeyModel):
+class AutoChunkingStrategy(BaseModel):
     """
     The default strategy. This strategy currently uses a `max_chunk_size_tokens` of `800` and `chunk_overlap_tokens` of `400`.
     """
@@ -585,7 +583,7 @@ class AutoChunkingStrategy(PortkeyModel):
     """
 
 
-class AutoChunkingStrategyRequestParam(PortkeyModel):
+class AutoChunkingStrategyRequestParam(BaseModel):
     """
     The default strategy. This strategy currently uses a `max_chunk_size_tokens` of `800` and `chunk_overlap_tokens` of `400`.
     """
@@ -600,7 +598,7 @@ class AutoChunkingStrategyRequestParam(PortkeyModel):
     """
 
 
-class AwsAccessKeyAuthConfig(PortkeyModel):
+class AwsAccessKeyAuthConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -611,7 +609,7 @@ class AwsAccessKeyAuthConfig(PortkeyModel):
     aws_region: str
 
 
-class AwsAssumedRoleAuthConfig(PortkeyModel):
+class AwsAssumedRoleAuthConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -622,7 +620,7 @@ class AwsAssumedRoleAuthConfig(PortkeyModel):
     aws_region: str
 
 
-class AwsServiceRoleAuthConfig(PortkeyModel):
+class AwsServiceRoleAuthConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -654,7 +652,7 @@ class AzureContentSafetyParametersCategoriesItem(str, Enum):
         return str(self.value)
 
 
-class AzureDefaultAuthConfig(PortkeyModel):
+class AzureDefaultAuthConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -663,7 +661,7 @@ class AzureDefaultAuthConfig(PortkeyModel):
     azure_vault_url: str
 
 
-class AzureDeploymentConfig(PortkeyModel):
+class AzureDeploymentConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -690,7 +688,7 @@ class AzureDeploymentConfig(PortkeyModel):
     """
 
 
-class AzureEntraAuthConfig(PortkeyModel):
+class AzureEntraAuthConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -702,7 +700,7 @@ class AzureEntraAuthConfig(PortkeyModel):
     azure_vault_url: str
 
 
-class AzureManagedAuthConfig(PortkeyModel):
+class AzureManagedAuthConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -737,7 +735,7 @@ class AzurePIIParametersDomain(str, Enum):
         return str(self.value)
 
 
-class BasicParameters(PortkeyModel):
+class BasicParameters(BaseModel):
     """
     Basic parameters with no specific requirements
     """
@@ -748,7 +746,7 @@ class BasicParameters(PortkeyModel):
     )
 
 
-class BatchErrorsDataItem(PortkeyModel):
+class BatchErrorsDataItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -771,7 +769,7 @@ class BatchErrorsDataItem(PortkeyModel):
     """
 
 
-class BatchRequestCounts(PortkeyModel):
+class BatchRequestCounts(BaseModel):
     """
     The request counts for different statuses within the batch.
     """
@@ -794,7 +792,7 @@ class BatchRequestCounts(PortkeyModel):
     """
 
 
-class BatchRequestInput(PortkeyModel):
+class BatchRequestInput(BaseModel):
     """
     The per-line object of the batch input file
     """
@@ -817,7 +815,7 @@ class BatchRequestInput(PortkeyModel):
     """
 
 
-class BatchRequestOutputError(PortkeyModel):
+class BatchRequestOutputError(BaseModel):
     """
     For requests that failed with a non-HTTP error, this will contain more information on the cause of the failure.
     """
@@ -836,7 +834,7 @@ class BatchRequestOutputError(PortkeyModel):
     """
 
 
-class BatchRequestOutputResponse(PortkeyModel):
+class BatchRequestOutputResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -873,7 +871,7 @@ class BatchStatus(str, Enum):
         return str(self.value)
 
 
-class BedrockBatchParams(PortkeyModel):
+class BedrockBatchParams(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -896,7 +894,7 @@ class BedrockConfigurationAwsAuthType(str, Enum):
         return str(self.value)
 
 
-class BedrockGuardParameters(PortkeyModel):
+class BedrockGuardParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -919,7 +917,7 @@ class BedrockGuardParameters(PortkeyModel):
     """
 
 
-class BedrockOptions(PortkeyModel):
+class BedrockOptions(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -942,7 +940,7 @@ class BedrockOptions(PortkeyModel):
     """
 
 
-class BedrockParams(PortkeyModel):
+class BedrockParams(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -970,7 +968,7 @@ class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItemType(str, Enum):
         return str(self.value)
 
 
-class BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess(PortkeyModel):
+class BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -978,7 +976,7 @@ class BulkUpdateMcpIntegrationWorkspacesGlobalWorkspaceAccess(PortkeyModel):
     enabled: bool | None = None
 
 
-class BulkUpdateMcpIntegrationWorkspacesWorkspacesItem(PortkeyModel):
+class BulkUpdateMcpIntegrationWorkspacesWorkspacesItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1011,7 +1009,7 @@ class BulkUpdateMcpServerUserAccessDefaultUserAccess(str, Enum):
         return str(self.value)
 
 
-class BulkUpdateMcpServerUserAccessUserAccessItem(PortkeyModel):
+class BulkUpdateMcpServerUserAccessUserAccessItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1023,7 +1021,7 @@ class BulkUpdateMcpServerUserAccessUserAccessItem(PortkeyModel):
     enabled: bool
 
 
-class CharacterCountParameters(PortkeyModel):
+class CharacterCountParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1042,7 +1040,7 @@ class CharacterCountParameters(PortkeyModel):
     """
 
 
-class ChatCompletionFunctionCallOption(PortkeyModel):
+class ChatCompletionFunctionCallOption(BaseModel):
     """
     Specifying a particular function via `{"name": "my_function"}` forces the model to call that function.
     """
@@ -1057,7 +1055,7 @@ class ChatCompletionFunctionCallOption(PortkeyModel):
     """
 
 
-class ChatCompletionMessageContentPartRedactedThinking(PortkeyModel):
+class ChatCompletionMessageContentPartRedactedThinking(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1072,7 +1070,7 @@ class ChatCompletionMessageContentPartRedactedThinking(PortkeyModel):
     """
 
 
-class ChatCompletionMessageContentPartThinking(PortkeyModel):
+class ChatCompletionMessageContentPartThinking(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1087,7 +1085,7 @@ class ChatCompletionMessageContentPartThinking(PortkeyModel):
     """
 
 
-class ChatCompletionMessageToolCallChunkFunction(PortkeyModel):
+class ChatCompletionMessageToolCallChunkFunction(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1102,7 +1100,7 @@ class ChatCompletionMessageToolCallChunkFunction(PortkeyModel):
     """
 
 
-class ChatCompletionMessageToolCallFunction(PortkeyModel):
+class ChatCompletionMessageToolCallFunction(BaseModel):
     """
     The function that the model called.
     """
@@ -1121,7 +1119,7 @@ class ChatCompletionMessageToolCallFunction(PortkeyModel):
     """
 
 
-class ChatCompletionNamedToolChoiceFunction(PortkeyModel):
+class ChatCompletionNamedToolChoiceFunction(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1132,7 +1130,7 @@ class ChatCompletionNamedToolChoiceFunction(PortkeyModel):
     """
 
 
-class ChatCompletionRequestAssistantMessageFunctionCall(PortkeyModel):
+class ChatCompletionRequestAssistantMessageFunctionCall(BaseModel):
     """
     Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
     """
@@ -1151,7 +1149,7 @@ class ChatCompletionRequestAssistantMessageFunctionCall(PortkeyModel):
     """
 
 
-class ChatCompletionRequestDeveloperMessage(PortkeyModel):
+class ChatCompletionRequestDeveloperMessage(BaseModel):
     """
     New role by OpenAI for select models. Must be explicitly used for models that support it. When used with incompatible models or providers, Portkey automatically converts it to a system role.
     """
@@ -1174,7 +1172,7 @@ class ChatCompletionRequestDeveloperMessage(PortkeyModel):
     """
 
 
-class ChatCompletionRequestFunctionMessage(PortkeyModel):
+class ChatCompletionRequestFunctionMessage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1206,7 +1204,7 @@ class ChatCompletionRequestMessageContentPartImageImageUrlDetail(str, Enum):
         return str(self.value)
 
 
-class ChatCompletionRequestMessageContentPartText(PortkeyModel):
+class ChatCompletionRequestMessageContentPartText(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1221,7 +1219,7 @@ class ChatCompletionRequestMessageContentPartText(PortkeyModel):
     """
 
 
-class ChatCompletionRequestSystemMessage(PortkeyModel):
+class ChatCompletionRequestSystemMessage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1240,7 +1238,7 @@ class ChatCompletionRequestSystemMessage(PortkeyModel):
     """
 
 
-class ChatCompletionRequestToolMessage(PortkeyModel):
+class ChatCompletionRequestToolMessage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1259,7 +1257,7 @@ class ChatCompletionRequestToolMessage(PortkeyModel):
     """
 
 
-class ChatCompletionResponseMessageFunctionCall(PortkeyModel):
+class ChatCompletionResponseMessageFunctionCall(BaseModel):
     """
     Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
     """
@@ -1293,7 +1291,7 @@ class ChatCompletionRole(str, Enum):
         return str(self.value)
 
 
-class ChatCompletionStreamOptions(PortkeyModel):
+class ChatCompletionStreamOptions(BaseModel):
     """
     Options for streaming response. Only set this when you set `stream: true`.
     """
@@ -1308,7 +1306,7 @@ class ChatCompletionStreamOptions(PortkeyModel):
     """
 
 
-class ChatCompletionStreamResponseDeltaFunctionCall(PortkeyModel):
+class ChatCompletionStreamResponseDeltaFunctionCall(BaseModel):
     """
     Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
     """
@@ -1341,7 +1339,7 @@ class ChatCompletionStreamResponseDeltaRole(str, Enum):
         return str(self.value)
 
 
-class ChatCompletionTokenLogprobTopLogprobsItem(PortkeyModel):
+class ChatCompletionTokenLogprobTopLogprobsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1388,7 +1386,7 @@ class ClickButton(str, Enum):
         return str(self.value)
 
 
-class CodeInterpreterFileOutputFilesItem(PortkeyModel):
+class CodeInterpreterFileOutputFilesItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1403,7 +1401,7 @@ class CodeInterpreterFileOutputFilesItem(PortkeyModel):
     """
 
 
-class CodeInterpreterTextOutput(PortkeyModel):
+class CodeInterpreterTextOutput(BaseModel):
     """
     The output of a code interpreter tool call that is text.
     """
@@ -1422,7 +1420,7 @@ class CodeInterpreterTextOutput(PortkeyModel):
     """
 
 
-class CodeInterpreterTool(PortkeyModel):
+class CodeInterpreterTool(BaseModel):
     """
     A tool that runs code.
     """
@@ -1454,7 +1452,7 @@ class CodeInterpreterToolCallStatus(str, Enum):
         return str(self.value)
 
 
-class CollectionDetails(PortkeyModel):
+class CollectionDetails(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1473,7 +1471,7 @@ class CollectionStatus(str, Enum):
         return str(self.value)
 
 
-class CommonBatchParams(PortkeyModel):
+class CommonBatchParams(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1514,7 +1512,7 @@ class ComparisonFilterType(str, Enum):
         return str(self.value)
 
 
-class CompleteUploadRequest(PortkeyModel):
+class CompleteUploadRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1529,7 +1527,7 @@ class CompleteUploadRequest(PortkeyModel):
     """
 
 
-class CompletionUsageCompletionTokensDetails(PortkeyModel):
+class CompletionUsageCompletionTokensDetails(BaseModel):
     """
     Breakdown of tokens used in a completion.
     """
@@ -1552,7 +1550,7 @@ class CompletionUsageCompletionTokensDetails(PortkeyModel):
     """
 
 
-class CompletionUsagePromptTokensDetails(PortkeyModel):
+class CompletionUsagePromptTokensDetails(BaseModel):
     """
     Breakdown of tokens used in the prompt.
     """
@@ -1579,7 +1577,7 @@ class CompoundFilterType(str, Enum):
         return str(self.value)
 
 
-class ComputerScreenshotImage(PortkeyModel):
+class ComputerScreenshotImage(BaseModel):
     """
     A computer screenshot image used with the computer use tool.
     """
@@ -1617,7 +1615,7 @@ class ComputerToolCallOutputStatus(str, Enum):
         return str(self.value)
 
 
-class ComputerToolCallSafetyCheck(PortkeyModel):
+class ComputerToolCallSafetyCheck(BaseModel):
     """
     A pending safety check for the computer call.
     """
@@ -1668,7 +1666,7 @@ class ComputerToolEnvironment(str, Enum):
         return str(self.value)
 
 
-class Condition(PortkeyModel):
+class Condition(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1735,7 +1733,7 @@ class ContainsParametersOperator(str, Enum):
         return str(self.value)
 
 
-class Coordinate(PortkeyModel):
+class Coordinate(BaseModel):
     """
     An x/y coordinate pair, e.g. `{ x: 100, y: 200 }`.
     """
@@ -1754,7 +1752,7 @@ class Coordinate(PortkeyModel):
     """
 
 
-class CortexConfiguration(PortkeyModel):
+class CortexConfiguration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1765,7 +1763,7 @@ class CortexConfiguration(PortkeyModel):
     """
 
 
-class CostsResultAmount(PortkeyModel):
+class CostsResultAmount(BaseModel):
     """
     The monetary value in its associated currency.
     """
@@ -1784,7 +1782,7 @@ class CostsResultAmount(PortkeyModel):
     """
 
 
-class CreateAdminWorkspacesRequestDefaults(PortkeyModel):
+class CreateAdminWorkspacesRequestDefaults(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1801,7 +1799,7 @@ class CreateAdminWorkspacesUsersRequestUsersItemRole(str, Enum):
         return str(self.value)
 
 
-class CreateApiKeyObjectDefaults(PortkeyModel):
+class CreateApiKeyObjectDefaults(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1813,7 +1811,7 @@ class CreateApiKeyObjectDefaults(PortkeyModel):
     config_id: Annotated[str | None, Field(examples=["config-abc"])] = None
 
 
-class CreateApiKeyObjectRateLimitsItem(PortkeyModel):
+class CreateApiKeyObjectRateLimitsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1823,7 +1821,7 @@ class CreateApiKeyObjectRateLimitsItem(PortkeyModel):
     value: Annotated[int | None, Field(examples=[100])] = None
 
 
-class CreateApiKeysResponse(PortkeyModel):
+class CreateApiKeysResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1861,7 +1859,7 @@ class CreateAssistantRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateAssistantRequestStaticChunkingStrategyStatic(PortkeyModel):
+class CreateAssistantRequestStaticChunkingStrategyStatic(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1878,7 +1876,7 @@ class CreateAssistantRequestStaticChunkingStrategyStatic(PortkeyModel):
     """
 
 
-class CreateAssistantRequestToolResourcesCodeInterpreter(PortkeyModel):
+class CreateAssistantRequestToolResourcesCodeInterpreter(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -1903,7 +1901,7 @@ class CreateChatCompletionFunctionResponseChoicesItemFinishReason(str, Enum):
         return str(self.value)
 
 
-class CreateChatCompletionImageResponse(PortkeyModel):
+class CreateChatCompletionImageResponse(BaseModel):
     """
     Represents a streamed chunk of a chat completion response returned by model, based on the provided input.
     """
@@ -1962,7 +1960,7 @@ class CreateChatCompletionRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateChatCompletionRequestStopStringList(PortkeyRootModel[list[str]]):
+class CreateChatCompletionRequestStopStringList(RootModel[list[str]]):
     root: Annotated[list[str], Field(max_length=4, min_length=1)]
 
 
@@ -2014,7 +2012,7 @@ class CreateChatCompletionStreamResponseChoicesItemFinishReason(str, Enum):
         return str(self.value)
 
 
-class CreateChatCompletionStreamResponseUsage(PortkeyModel):
+class CreateChatCompletionStreamResponseUsage(BaseModel):
     """
     An optional field that will only be present when you set `stream_options: {"include_usage": true}` in your request.
     When present, it contains a null value except for the last chunk which contains the token usage statistics for the entire request.
@@ -2038,7 +2036,7 @@ class CreateChatCompletionStreamResponseUsage(PortkeyModel):
     """
 
 
-class CreateCollectionsRequest(PortkeyModel):
+class CreateCollectionsRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2057,7 +2055,7 @@ class CreateCollectionsRequest(PortkeyModel):
     """
 
 
-class CreateCollectionsResponse(PortkeyModel):
+class CreateCollectionsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2081,17 +2079,17 @@ class CreateCompletionRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateCompletionRequestPromptIntegerList(PortkeyRootModel[list[int]]):
+class CreateCompletionRequestPromptIntegerList(RootModel[list[int]]):
     root: Annotated[
         list[int], Field(examples=["[1212, 318, 257, 1332, 13]"], min_length=1)
     ]
 
 
-class CreateCompletionRequestPromptIntegerListListItem(PortkeyRootModel[list[int]]):
+class CreateCompletionRequestPromptIntegerListListItem(RootModel[list[int]]):
     root: Annotated[list[int], Field(min_length=1)]
 
 
-class CreateCompletionRequestStopStringList(PortkeyRootModel[list[str]]):
+class CreateCompletionRequestStopStringList(RootModel[list[str]]):
     root: Annotated[list[str], Field(max_length=4, min_length=1)]
 
 
@@ -2110,7 +2108,7 @@ class CreateCompletionResponseChoicesItemFinishReason(str, Enum):
         return str(self.value)
 
 
-class CreateCompletionResponseChoicesItemLogprobs(PortkeyModel):
+class CreateCompletionResponseChoicesItemLogprobs(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2121,7 +2119,7 @@ class CreateCompletionResponseChoicesItemLogprobs(PortkeyModel):
     top_logprobs: list[dict[str, float]] | None = None
 
 
-class CreateConfigRequest(PortkeyModel):
+class CreateConfigRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2135,7 +2133,7 @@ class CreateConfigRequest(PortkeyModel):
     """
 
 
-class CreateConfigResponseData(PortkeyModel):
+class CreateConfigResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2144,7 +2142,7 @@ class CreateConfigResponseData(PortkeyModel):
     version_id: UUID | None = None
 
 
-class CreateEmbeddingRequestArray(PortkeyRootModel[list[str]]):
+class CreateEmbeddingRequestArray(RootModel[list[str]]):
     """
     The array of strings that will be turned into an embedding.
     """
@@ -2167,7 +2165,7 @@ class CreateEmbeddingRequestEncodingFormat(str, Enum):
         return str(self.value)
 
 
-class CreateEmbeddingRequestInputArray(PortkeyRootModel[list[int]]):
+class CreateEmbeddingRequestInputArray(RootModel[list[int]]):
     """
     The array of integers that will be turned into an embedding.
     """
@@ -2181,7 +2179,7 @@ class CreateEmbeddingRequestInputArray(PortkeyRootModel[list[int]]):
     """
 
 
-class CreateEmbeddingRequestInputIntegerListListItem(PortkeyRootModel[list[int]]):
+class CreateEmbeddingRequestInputIntegerListListItem(RootModel[list[int]]):
     root: Annotated[list[int], Field(min_length=1)]
 
 
@@ -2194,7 +2192,7 @@ class CreateEmbeddingRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateEmbeddingResponseUsage(PortkeyModel):
+class CreateEmbeddingResponseUsage(BaseModel):
     """
     The usage information for the request.
     """
@@ -2229,7 +2227,7 @@ class CreateFileRequestPurpose(str, Enum):
         return str(self.value)
 
 
-class CreateGuardrailResponse(PortkeyModel):
+class CreateGuardrailResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2357,7 +2355,7 @@ class CreateImageVariationRequestSize(str, Enum):
         return str(self.value)
 
 
-class CreateIntegrationsResponse(PortkeyModel):
+class CreateIntegrationsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2366,7 +2364,7 @@ class CreateIntegrationsResponse(PortkeyModel):
     slug: str | None = None
 
 
-class CreateInviteWorkspaceApiKeyDetails(PortkeyModel):
+class CreateInviteWorkspaceApiKeyDetails(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2374,7 +2372,7 @@ class CreateInviteWorkspaceApiKeyDetails(PortkeyModel):
     scopes: list[str]
 
 
-class CreateLabelRequest(PortkeyModel):
+class CreateLabelRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2407,7 +2405,7 @@ class CreateLabelRequest(PortkeyModel):
     """
 
 
-class CreateLabelResponse(PortkeyModel):
+class CreateLabelResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2427,7 +2425,7 @@ class CreateMcpIntegrationAuthType(str, Enum):
         return str(self.value)
 
 
-class CreateMcpIntegrationConfigurations(PortkeyModel):
+class CreateMcpIntegrationConfigurations(BaseModel):
     """
     Auth/config key-value pairs (e.g. headers, client credentials)
     """
@@ -2467,7 +2465,7 @@ class CreateMcpIntegrationTransport(str, Enum):
         return str(self.value)
 
 
-class CreateMcpServer(PortkeyModel):
+class CreateMcpServer(BaseModel):
     """
     Create an MCP Server (workspace instance of an MCP Integration).
     """
@@ -2497,7 +2495,7 @@ class CreateMcpServer(PortkeyModel):
     """
 
 
-class CreateMessageRequestAttachmentsItem(PortkeyModel):
+class CreateMessageRequestAttachmentsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2534,7 +2532,7 @@ class CreateModerationRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateModerationResponseResultsItemCategories(PortkeyModel):
+class CreateModerationResponseResultsItemCategories(BaseModel):
     """
     A list of the categories, and whether they are flagged or not.
     """
@@ -2589,7 +2587,7 @@ class CreateModerationResponseResultsItemCategories(PortkeyModel):
     """
 
 
-class CreateModerationResponseResultsItemCategoryScores(PortkeyModel):
+class CreateModerationResponseResultsItemCategoryScores(BaseModel):
     """
     A list of the categories along with their scores as predicted by model.
     """
@@ -2644,7 +2642,7 @@ class CreateModerationResponseResultsItemCategoryScores(PortkeyModel):
     """
 
 
-class CreatePolicyResponse(PortkeyModel):
+class CreatePolicyResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2659,7 +2657,7 @@ class CreatePolicyResponse(PortkeyModel):
     """
 
 
-class CreatePromptPartialRequest(PortkeyModel):
+class CreatePromptPartialRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2676,7 +2674,7 @@ class CreatePromptPartialRequest(PortkeyModel):
     version_description: str | None = None
 
 
-class CreatePromptPartialResponse(PortkeyModel):
+class CreatePromptPartialResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2686,7 +2684,7 @@ class CreatePromptPartialResponse(PortkeyModel):
     version_id: UUID | None = None
 
 
-class CreatePromptRequest(PortkeyModel):
+class CreatePromptRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2734,7 +2732,7 @@ class CreatePromptRequest(PortkeyModel):
     """
 
 
-class CreatePromptResponse(PortkeyModel):
+class CreatePromptResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2745,7 +2743,7 @@ class CreatePromptResponse(PortkeyModel):
     object: Literal["prompt"] | None = None
 
 
-class CreateProvidersResponse(PortkeyModel):
+class CreateProvidersResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2817,7 +2815,7 @@ class CreateSecretReferenceRequestManagerType(str, Enum):
         return str(self.value)
 
 
-class CreateSecretReferenceResponse(PortkeyModel):
+class CreateSecretReferenceResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2893,7 +2891,7 @@ class CreateThreadAndRunRequestModelEnum(str, Enum):
         return str(self.value)
 
 
-class CreateThreadAndRunRequestToolResourcesCodeInterpreter(PortkeyModel):
+class CreateThreadAndRunRequestToolResourcesCodeInterpreter(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2904,7 +2902,7 @@ class CreateThreadAndRunRequestToolResourcesCodeInterpreter(PortkeyModel):
     """
 
 
-class CreateThreadAndRunRequestToolResourcesFileSearch(PortkeyModel):
+class CreateThreadAndRunRequestToolResourcesFileSearch(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2915,7 +2913,7 @@ class CreateThreadAndRunRequestToolResourcesFileSearch(PortkeyModel):
     """
 
 
-class CreateThreadRequestStaticChunkingStrategyStatic(PortkeyModel):
+class CreateThreadRequestStaticChunkingStrategyStatic(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2932,7 +2930,7 @@ class CreateThreadRequestStaticChunkingStrategyStatic(PortkeyModel):
     """
 
 
-class CreateThreadRequestToolResourcesCodeInterpreter(PortkeyModel):
+class CreateThreadRequestToolResourcesCodeInterpreter(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -2966,7 +2964,7 @@ class CreateTranscriptionRequestTimestampGranularitiesItem(str, Enum):
         return str(self.value)
 
 
-class CreateTranscriptionResponseJson(PortkeyModel):
+class CreateTranscriptionResponseJson(BaseModel):
     """
     Represents a transcription response returned by model, based on the provided input.
     """
@@ -2981,7 +2979,7 @@ class CreateTranscriptionResponseJson(PortkeyModel):
     """
 
 
-class CreateTranslationRequest(PortkeyModel):
+class CreateTranslationRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3008,7 +3006,7 @@ class CreateTranslationRequest(PortkeyModel):
     """
 
 
-class CreateTranslationResponseJson(PortkeyModel):
+class CreateTranslationResponseJson(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3040,7 +3038,7 @@ class CreateUsageLimitsPolicyRequestType(str, Enum):
         return str(self.value)
 
 
-class CreateVirtualKeysRequestDeploymentConfigItem(PortkeyModel):
+class CreateVirtualKeysRequestDeploymentConfigItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3088,7 +3086,7 @@ class CreateVirtualKeysRequestProvider(str, Enum):
         return str(self.value)
 
 
-class CreateVirtualKeysResponseData(PortkeyModel):
+class CreateVirtualKeysResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3096,7 +3094,7 @@ class CreateVirtualKeysResponseData(PortkeyModel):
     slug: str | None = None
 
 
-class CreateVirtualKeysUnauthorizedResponseData(PortkeyModel):
+class CreateVirtualKeysUnauthorizedResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3104,7 +3102,7 @@ class CreateVirtualKeysUnauthorizedResponseData(PortkeyModel):
     message: str | None = None
 
 
-class CustomHostConfiguration(PortkeyModel):
+class CustomHostConfiguration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3119,7 +3117,7 @@ class CustomHostConfiguration(PortkeyModel):
     """
 
 
-class CustomLogMetadata(PortkeyModel):
+class CustomLogMetadata(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3132,7 +3130,7 @@ class CustomLogMetadata(PortkeyModel):
     ] = None
 
 
-class CustomLogRequest(PortkeyModel):
+class CustomLogRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3143,7 +3141,7 @@ class CustomLogRequest(PortkeyModel):
     body: dict[str, Any]
 
 
-class CustomLogResponse(PortkeyModel):
+class CustomLogResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3154,7 +3152,7 @@ class CustomLogResponse(PortkeyModel):
     response_time: int | None = None
 
 
-class DeleteAssistantResponse(PortkeyModel):
+class DeleteAssistantResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3164,7 +3162,7 @@ class DeleteAssistantResponse(PortkeyModel):
     object: Literal["assistant.deleted"]
 
 
-class DeleteFileResponse(PortkeyModel):
+class DeleteFileResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3174,7 +3172,7 @@ class DeleteFileResponse(PortkeyModel):
     deleted: bool
 
 
-class DeleteMessageResponse(PortkeyModel):
+class DeleteMessageResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3184,7 +3182,7 @@ class DeleteMessageResponse(PortkeyModel):
     object: Literal["thread.message.deleted"]
 
 
-class DeleteModelResponse(PortkeyModel):
+class DeleteModelResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3194,7 +3192,7 @@ class DeleteModelResponse(PortkeyModel):
     object: str
 
 
-class DeleteThreadResponse(PortkeyModel):
+class DeleteThreadResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3204,7 +3202,7 @@ class DeleteThreadResponse(PortkeyModel):
     object: Literal["thread.deleted"]
 
 
-class DeleteVectorStoreFileResponse(PortkeyModel):
+class DeleteVectorStoreFileResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3214,7 +3212,7 @@ class DeleteVectorStoreFileResponse(PortkeyModel):
     object: Literal["vector_store.file.deleted"]
 
 
-class DeleteVectorStoreResponse(PortkeyModel):
+class DeleteVectorStoreResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3224,7 +3222,7 @@ class DeleteVectorStoreResponse(PortkeyModel):
     object: Literal["vector_store.deleted"]
 
 
-class DeleteVirtualKeysUnauthorizedResponseData(PortkeyModel):
+class DeleteVirtualKeysUnauthorizedResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3232,7 +3230,7 @@ class DeleteVirtualKeysUnauthorizedResponseData(PortkeyModel):
     message: str | None = None
 
 
-class DoneEvent(PortkeyModel):
+class DoneEvent(BaseModel):
     """
     Occurs when a stream ends.
     """
@@ -3245,7 +3243,7 @@ class DoneEvent(PortkeyModel):
     data: Literal["[DONE]"]
 
 
-class DoubleClick(PortkeyModel):
+class DoubleClick(BaseModel):
     """
     A double click action.
     """
@@ -3269,7 +3267,7 @@ class DoubleClick(PortkeyModel):
     """
 
 
-class DownloadLogsResponse(PortkeyModel):
+class DownloadLogsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3280,7 +3278,7 @@ class DownloadLogsResponse(PortkeyModel):
     """
 
 
-class Drag(PortkeyModel):
+class Drag(BaseModel):
     """
     A drag action.
     """
@@ -3322,7 +3320,7 @@ class EasyInputMessageRole(str, Enum):
         return str(self.value)
 
 
-class Embedding(PortkeyModel):
+class Embedding(BaseModel):
     """
     Represents an embedding vector returned by embedding endpoint.
     """
@@ -3345,7 +3343,7 @@ class Embedding(PortkeyModel):
     """
 
 
-class EndsWithParameters(PortkeyModel):
+class EndsWithParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3360,7 +3358,7 @@ class EndsWithParameters(PortkeyModel):
     """
 
 
-class Error(PortkeyModel):
+class Error(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3371,7 +3369,7 @@ class Error(PortkeyModel):
     type: str
 
 
-class ErrorEvent(PortkeyModel):
+class ErrorEvent(BaseModel):
     """
     Occurs when an [error](https://platform.openai.com/docs/guides/error-codes/api-errors) occurs. This can happen due to an internal server error or a timeout.
     """
@@ -3384,7 +3382,7 @@ class ErrorEvent(PortkeyModel):
     data: Error
 
 
-class ErrorResponse(PortkeyModel):
+class ErrorResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3403,7 +3401,7 @@ class ExportItemStatus(str, Enum):
         return str(self.value)
 
 
-class ExportTaskResponse(PortkeyModel):
+class ExportTaskResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3418,7 +3416,7 @@ class ExportTaskResponse(PortkeyModel):
     """
 
 
-class FeedbackRequest(PortkeyModel):
+class FeedbackRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3441,7 +3439,7 @@ class FeedbackRequest(PortkeyModel):
     """
 
 
-class FeedbackResponse(PortkeyModel):
+class FeedbackResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3460,7 +3458,7 @@ class FeedbackResponse(PortkeyModel):
     """
 
 
-class FeedbackUpdateRequest(PortkeyModel):
+class FeedbackUpdateRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3479,7 +3477,7 @@ class FeedbackUpdateRequest(PortkeyModel):
     """
 
 
-class FileCitation(PortkeyModel):
+class FileCitation(BaseModel):
     """
     A citation to a file.
     """
@@ -3502,7 +3500,7 @@ class FileCitation(PortkeyModel):
     """
 
 
-class FilePath(PortkeyModel):
+class FilePath(BaseModel):
     """
     A path to a file.
     """
@@ -3553,7 +3551,7 @@ class FileSearchToolRankingOptionsRanker(str, Enum):
         return str(self.value)
 
 
-class FineTuneChatCompletionRequestAssistantMessageFunctionCall(PortkeyModel):
+class FineTuneChatCompletionRequestAssistantMessageFunctionCall(BaseModel):
     """
     The name and arguments of a function that should be called, as generated by the model.
     """
@@ -3593,7 +3591,7 @@ class FineTuneChatCompletionRequestFunctionMessage(
     )
 
 
-class FineTuningIntegrationWandb(PortkeyModel):
+class FineTuningIntegrationWandb(BaseModel):
     """
     The settings for your integration with Weights and Biases. This payload specifies the project that
     metrics will be sent to. Optionally, you can set an explicit display name for your run, add tags
@@ -3624,7 +3622,7 @@ class FineTuningIntegrationWandb(PortkeyModel):
     """
 
 
-class FineTuningJobCheckpointMetrics(PortkeyModel):
+class FineTuningJobCheckpointMetrics(BaseModel):
     """
     Metrics at the step number during the fine-tuning job.
     """
@@ -3642,7 +3640,7 @@ class FineTuningJobCheckpointMetrics(PortkeyModel):
     full_valid_mean_token_accuracy: float | None = None
 
 
-class FineTuningJobError(PortkeyModel):
+class FineTuningJobError(BaseModel):
     """
     For fine-tuning jobs that have `failed`, this will contain more information on the cause of the failure.
     """
@@ -3674,7 +3672,7 @@ class FineTuningJobEventLevel(str, Enum):
         return str(self.value)
 
 
-class FineTuningJobHyperparametersNEpochsInteger(PortkeyRootModel[int]):
+class FineTuningJobHyperparametersNEpochsInteger(RootModel[int]):
     root: Annotated[int, Field(ge=1, le=50)]
 
 
@@ -3694,7 +3692,7 @@ class FineTuningJobStatus(str, Enum):
         return str(self.value)
 
 
-class FinetuneCompletionRequestInput(PortkeyModel):
+class FinetuneCompletionRequestInput(BaseModel):
     """
     The per-line training example of a fine-tuning input file for completions models
     """
@@ -3713,7 +3711,7 @@ class FinetuneCompletionRequestInput(PortkeyModel):
     """
 
 
-class FunctionParameters(PortkeyModel):
+class FunctionParameters(BaseModel):
     """
     The parameters the functions accepts, described as a JSON Schema object. See the [guide](https://platform.openai.com/docs/guides/function-calling) for examples, and the [JSON Schema reference](https://json-schema.org/understanding-json-schema/) for documentation about the format.
 
@@ -3726,7 +3724,7 @@ class FunctionParameters(PortkeyModel):
     )
 
 
-class FunctionTool(PortkeyModel):
+class FunctionTool(BaseModel):
     """
     Defines a function in your own code the model can choose to call. Learn more
     about [function calling](/docs/guides/function-calling).
@@ -3787,7 +3785,7 @@ class FunctionToolCallStatus(str, Enum):
         return str(self.value)
 
 
-class GenerationsFilterSchema(PortkeyModel):
+class GenerationsFilterSchema(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3822,7 +3820,7 @@ class GenerationsFilterSchema(PortkeyModel):
     current_page: Annotated[float | None, Field(examples=[0])] = None
 
 
-class GetConfigResponseDataConfigCache(PortkeyModel):
+class GetConfigResponseDataConfigCache(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3831,7 +3829,7 @@ class GetConfigResponseDataConfigCache(PortkeyModel):
     max_age: int | None = None
 
 
-class GetConfigResponseDataConfigRetry(PortkeyModel):
+class GetConfigResponseDataConfigRetry(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3840,7 +3838,7 @@ class GetConfigResponseDataConfigRetry(PortkeyModel):
     on_status_codes: list[int] | None = None
 
 
-class GetConfigResponseDataConfigStrategy(PortkeyModel):
+class GetConfigResponseDataConfigStrategy(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3848,7 +3846,7 @@ class GetConfigResponseDataConfigStrategy(PortkeyModel):
     mode: str | None = None
 
 
-class GetConfigResponseDataConfigTargetsItem(PortkeyModel):
+class GetConfigResponseDataConfigTargetsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3857,7 +3855,7 @@ class GetConfigResponseDataConfigTargetsItem(PortkeyModel):
     virtual_key: str | None = None
 
 
-class GetModelPricingNotFoundResponse(PortkeyModel):
+class GetModelPricingNotFoundResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3865,7 +3863,7 @@ class GetModelPricingNotFoundResponse(PortkeyModel):
     error: Annotated[str | None, Field(examples=["Model not found"])] = None
 
 
-class GroupBy(PortkeyModel):
+class GroupBy(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -3880,7 +3878,7 @@ class GroupBy(PortkeyModel):
     """
 
 
-class GuardrailActionsOnFailFeedback(PortkeyModel):
+class GuardrailActionsOnFailFeedback(BaseModel):
     """
     Feedback configuration for failed checks
     """
@@ -3903,7 +3901,7 @@ class GuardrailActionsOnFailFeedback(PortkeyModel):
     """
 
 
-class GuardrailActionsOnSuccessFeedback(PortkeyModel):
+class GuardrailActionsOnSuccessFeedback(BaseModel):
     """
     Feedback configuration for successful checks
     """
@@ -3994,7 +3992,7 @@ class GuardrailSummaryStatus(str, Enum):
         return str(self.value)
 
 
-class HashicorpAppRoleAuthConfig(PortkeyModel):
+class HashicorpAppRoleAuthConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4006,7 +4004,7 @@ class HashicorpAppRoleAuthConfig(PortkeyModel):
     vault_namespace: str | None = None
 
 
-class HashicorpKubernetesAuthConfig(PortkeyModel):
+class HashicorpKubernetesAuthConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4017,7 +4015,7 @@ class HashicorpKubernetesAuthConfig(PortkeyModel):
     vault_namespace: str | None = None
 
 
-class HashicorpTokenAuthConfig(PortkeyModel):
+class HashicorpTokenAuthConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4028,7 +4026,7 @@ class HashicorpTokenAuthConfig(PortkeyModel):
     vault_namespace: str | None = None
 
 
-class HuggingFaceConfiguration(PortkeyModel):
+class HuggingFaceConfiguration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4039,7 +4037,7 @@ class HuggingFaceConfiguration(PortkeyModel):
     """
 
 
-class Image(PortkeyModel):
+class Image(BaseModel):
     """
     Represents the url or the content of an image generated by the Portkey API.
     """
@@ -4062,7 +4060,7 @@ class Image(PortkeyModel):
     """
 
 
-class ImagesResponse(PortkeyModel):
+class ImagesResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4102,7 +4100,7 @@ class InputAudioFormat(str, Enum):
         return str(self.value)
 
 
-class InputFile(PortkeyModel):
+class InputFile(BaseModel):
     """
     A file input to the model.
     """
@@ -4170,7 +4168,7 @@ class InputMessageStatus(str, Enum):
         return str(self.value)
 
 
-class InputText(PortkeyModel):
+class InputText(BaseModel):
     """
     A text input to the model.
     """
@@ -4215,7 +4213,7 @@ class InviteStatus(str, Enum):
         return str(self.value)
 
 
-class ItemReference(PortkeyModel):
+class ItemReference(BaseModel):
     """
     An internal identifier for an item to reference.
     """
@@ -4247,7 +4245,7 @@ class JSONKeysParametersOperator(str, Enum):
         return str(self.value)
 
 
-class JSONSchemaParameters(PortkeyModel):
+class JSONSchemaParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4262,7 +4260,7 @@ class JSONSchemaParameters(PortkeyModel):
     """
 
 
-class JWTParameters(PortkeyModel):
+class JWTParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4293,7 +4291,7 @@ class JWTParameters(PortkeyModel):
     """
 
 
-class KeyPress(PortkeyModel):
+class KeyPress(BaseModel):
     """
     A collection of keypresses the model would like to perform.
     """
@@ -4314,7 +4312,7 @@ class KeyPress(PortkeyModel):
     """
 
 
-class Label(PortkeyModel):
+class Label(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4361,7 +4359,7 @@ class Label(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsCacheHitRateResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsCacheHitRateResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4392,7 +4390,7 @@ class ListAnalyticsGraphsCacheHitRateResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsCacheHitRateResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsCacheHitRateResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4407,7 +4405,7 @@ class ListAnalyticsGraphsCacheHitRateResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsCacheLatencyResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsCacheLatencyResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4422,7 +4420,7 @@ class ListAnalyticsGraphsCacheLatencyResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsCostResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsCostResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4441,7 +4439,7 @@ class ListAnalyticsGraphsCostResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsCostResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsCostResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4456,7 +4454,7 @@ class ListAnalyticsGraphsCostResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsRateResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsErrorsRateResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4471,7 +4469,7 @@ class ListAnalyticsGraphsErrorsRateResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsRateResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsErrorsRateResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4482,7 +4480,7 @@ class ListAnalyticsGraphsErrorsRateResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsErrorsResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4497,7 +4495,7 @@ class ListAnalyticsGraphsErrorsResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsErrorsResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4508,7 +4506,7 @@ class ListAnalyticsGraphsErrorsResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsStacksResponseDataPointsItemStatsItem(PortkeyModel):
+class ListAnalyticsGraphsErrorsStacksResponseDataPointsItemStatsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4523,7 +4521,7 @@ class ListAnalyticsGraphsErrorsStacksResponseDataPointsItemStatsItem(PortkeyMode
     """
 
 
-class ListAnalyticsGraphsErrorsStacksResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsErrorsStacksResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4534,7 +4532,7 @@ class ListAnalyticsGraphsErrorsStacksResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsStatusCodesResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsErrorsStatusCodesResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4549,7 +4547,7 @@ class ListAnalyticsGraphsErrorsStatusCodesResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsStatusCodesResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsErrorsStatusCodesResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4564,7 +4562,7 @@ class ListAnalyticsGraphsErrorsStatusCodesResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksAiModelsResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksAiModelsResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4583,7 +4581,7 @@ class ListAnalyticsGraphsFeedbacksAiModelsResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4598,7 +4596,7 @@ class ListAnalyticsGraphsFeedbacksResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4609,7 +4607,7 @@ class ListAnalyticsGraphsFeedbacksResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksScoresResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksScoresResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4624,7 +4622,7 @@ class ListAnalyticsGraphsFeedbacksScoresResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksScoresResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksScoresResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4635,7 +4633,7 @@ class ListAnalyticsGraphsFeedbacksScoresResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksWeightedResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksWeightedResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4650,7 +4648,7 @@ class ListAnalyticsGraphsFeedbacksWeightedResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksWeightedResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksWeightedResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4661,7 +4659,7 @@ class ListAnalyticsGraphsFeedbacksWeightedResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsLatencyResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsLatencyResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4688,7 +4686,7 @@ class ListAnalyticsGraphsLatencyResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsLatencyResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsLatencyResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4711,7 +4709,7 @@ class ListAnalyticsGraphsLatencyResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItemRetryItem(PortkeyModel):
+class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItemRetryItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4726,7 +4724,7 @@ class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItemRetryItem(PortkeyM
     """
 
 
-class ListAnalyticsGraphsRequestsRescuedResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsRequestsRescuedResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4741,7 +4739,7 @@ class ListAnalyticsGraphsRequestsRescuedResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsRequestsResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsRequestsResponseDataPointsItem(BaseModel):
     """
     An array of data points, each with a timestamp and metrics
     """
@@ -4760,7 +4758,7 @@ class ListAnalyticsGraphsRequestsResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsRequestsResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsRequestsResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4771,7 +4769,7 @@ class ListAnalyticsGraphsRequestsResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsTokensResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsTokensResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4790,7 +4788,7 @@ class ListAnalyticsGraphsTokensResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsTokensResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsTokensResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4805,7 +4803,7 @@ class ListAnalyticsGraphsTokensResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsUsersRequestsResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsUsersRequestsResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4820,7 +4818,7 @@ class ListAnalyticsGraphsUsersRequestsResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsUsersRequestsResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsUsersRequestsResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4839,7 +4837,7 @@ class ListAnalyticsGraphsUsersRequestsResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsUsersResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsUsersResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4854,7 +4852,7 @@ class ListAnalyticsGraphsUsersResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsUsersResponseSummary(PortkeyModel):
+class ListAnalyticsGraphsUsersResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4865,7 +4863,7 @@ class ListAnalyticsGraphsUsersResponseSummary(PortkeyModel):
     """
 
 
-class ListAnalyticsGroupsAiModelsResponseDataItem(PortkeyModel):
+class ListAnalyticsGroupsAiModelsResponseDataItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4884,7 +4882,7 @@ class ListAnalyticsGroupsAiModelsResponseDataItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGroupsUsersResponseDataItem(PortkeyModel):
+class ListAnalyticsGroupsUsersResponseDataItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4907,7 +4905,7 @@ class ListAnalyticsGroupsUsersResponseDataItem(PortkeyModel):
     """
 
 
-class ListAnalyticsSummaryCacheResponseSummary(PortkeyModel):
+class ListAnalyticsSummaryCacheResponseSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4930,7 +4928,7 @@ class ListAnalyticsSummaryCacheResponseSummary(PortkeyModel):
     """
 
 
-class ListConfigVersionsResponseDataItem(PortkeyModel):
+class ListConfigVersionsResponseDataItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4956,7 +4954,7 @@ class ListConfigVersionsResponseDataItem(PortkeyModel):
     object: str | None = None
 
 
-class ListConfigsResponseDataItem(PortkeyModel):
+class ListConfigsResponseDataItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4974,7 +4972,7 @@ class ListConfigsResponseDataItem(PortkeyModel):
     last_updated_at: datetime | None = None
 
 
-class ListLabelsResponse(PortkeyModel):
+class ListLabelsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -4986,7 +4984,7 @@ class ListLabelsResponse(PortkeyModel):
     data: list[Label] | None = None
 
 
-class ListVirtualKeysUnauthorizedResponseData(PortkeyModel):
+class ListVirtualKeysUnauthorizedResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5037,7 +5035,7 @@ class LogRequestMethod(str, Enum):
         return str(self.value)
 
 
-class LogResponse(PortkeyModel):
+class LogResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5089,7 +5087,7 @@ class McpIntegrationAuthType(str, Enum):
         return str(self.value)
 
 
-class McpIntegrationCapabilitiesBulkUpdateResponse(PortkeyModel):
+class McpIntegrationCapabilitiesBulkUpdateResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5097,7 +5095,7 @@ class McpIntegrationCapabilitiesBulkUpdateResponse(PortkeyModel):
     success: Annotated[bool | None, Field(examples=[True])] = None
 
 
-class McpIntegrationCapabilitiesCountsPrompts(PortkeyModel):
+class McpIntegrationCapabilitiesCountsPrompts(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5106,7 +5104,7 @@ class McpIntegrationCapabilitiesCountsPrompts(PortkeyModel):
     enabled: int | None = None
 
 
-class McpIntegrationCapabilitiesCountsResourceTemplates(PortkeyModel):
+class McpIntegrationCapabilitiesCountsResourceTemplates(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5115,7 +5113,7 @@ class McpIntegrationCapabilitiesCountsResourceTemplates(PortkeyModel):
     enabled: int | None = None
 
 
-class McpIntegrationCapabilitiesCountsResources(PortkeyModel):
+class McpIntegrationCapabilitiesCountsResources(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5124,7 +5122,7 @@ class McpIntegrationCapabilitiesCountsResources(PortkeyModel):
     enabled: int | None = None
 
 
-class McpIntegrationCapabilitiesCountsTools(PortkeyModel):
+class McpIntegrationCapabilitiesCountsTools(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5143,7 +5141,7 @@ class McpIntegrationCapabilityItemType(str, Enum):
         return str(self.value)
 
 
-class McpIntegrationCreateResponse(PortkeyModel):
+class McpIntegrationCreateResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5178,7 +5176,7 @@ class McpIntegrationListItemType(str, Enum):
         return str(self.value)
 
 
-class McpIntegrationMetadata(PortkeyModel):
+class McpIntegrationMetadata(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5209,7 +5207,7 @@ class McpIntegrationType(str, Enum):
         return str(self.value)
 
 
-class McpIntegrationWorkspaceItem(PortkeyModel):
+class McpIntegrationWorkspaceItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5224,7 +5222,7 @@ class McpIntegrationWorkspaceItem(PortkeyModel):
     last_updated_at: datetime | None = None
 
 
-class McpIntegrationWorkspacesLegacyResponse(PortkeyModel):
+class McpIntegrationWorkspacesLegacyResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5233,7 +5231,7 @@ class McpIntegrationWorkspacesLegacyResponse(PortkeyModel):
     global_workspace_access: dict[str, Any] | None = None
 
 
-class McpIntegrationWorkspacesListResponse(PortkeyModel):
+class McpIntegrationWorkspacesListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5243,7 +5241,7 @@ class McpIntegrationWorkspacesListResponse(PortkeyModel):
     total: int | None = None
 
 
-class McpServerCapabilitiesBulkUpdateResponse(PortkeyModel):
+class McpServerCapabilitiesBulkUpdateResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5251,7 +5249,7 @@ class McpServerCapabilitiesBulkUpdateResponse(PortkeyModel):
     success: Annotated[bool | None, Field(examples=[True])] = None
 
 
-class McpServerCapabilitiesCountsPrompts(PortkeyModel):
+class McpServerCapabilitiesCountsPrompts(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5260,7 +5258,7 @@ class McpServerCapabilitiesCountsPrompts(PortkeyModel):
     enabled: int | None = None
 
 
-class McpServerCapabilitiesCountsResourceTemplates(PortkeyModel):
+class McpServerCapabilitiesCountsResourceTemplates(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5269,7 +5267,7 @@ class McpServerCapabilitiesCountsResourceTemplates(PortkeyModel):
     enabled: int | None = None
 
 
-class McpServerCapabilitiesCountsResources(PortkeyModel):
+class McpServerCapabilitiesCountsResources(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5278,7 +5276,7 @@ class McpServerCapabilitiesCountsResources(PortkeyModel):
     enabled: int | None = None
 
 
-class McpServerCapabilitiesCountsTools(PortkeyModel):
+class McpServerCapabilitiesCountsTools(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5297,7 +5295,7 @@ class McpServerCapabilityItemType(str, Enum):
         return str(self.value)
 
 
-class McpServerCreateResponse(PortkeyModel):
+class McpServerCreateResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5306,7 +5304,7 @@ class McpServerCreateResponse(PortkeyModel):
     slug: str | None = None
 
 
-class McpServerListItem(PortkeyModel):
+class McpServerListItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5332,7 +5330,7 @@ class McpServerListItem(PortkeyModel):
     """
 
 
-class McpServerListResponse(PortkeyModel):
+class McpServerListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5341,7 +5339,7 @@ class McpServerListResponse(PortkeyModel):
     total: int | None = None
 
 
-class McpServerMcpIntegrationDetails(PortkeyModel):
+class McpServerMcpIntegrationDetails(BaseModel):
     """
     Present for system/service auth
     """
@@ -5359,7 +5357,7 @@ class McpServerMcpIntegrationDetails(PortkeyModel):
     auth_type: str | None = None
 
 
-class McpServerTestResponse(PortkeyModel):
+class McpServerTestResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5378,7 +5376,7 @@ class McpServerTestResponse(PortkeyModel):
     """
 
 
-class McpServerUserAccessBulkUpdateResponse(PortkeyModel):
+class McpServerUserAccessBulkUpdateResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5428,7 +5426,7 @@ class MessageContentImageUrlObjectImageUrlDetail(str, Enum):
         return str(self.value)
 
 
-class MessageContentTextAnnotationsFileCitationObjectFileCitation(PortkeyModel):
+class MessageContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5443,7 +5441,7 @@ class MessageContentTextAnnotationsFileCitationObjectFileCitation(PortkeyModel):
     """
 
 
-class MessageContentTextAnnotationsFilePathObjectFilePath(PortkeyModel):
+class MessageContentTextAnnotationsFilePathObjectFilePath(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5480,7 +5478,7 @@ class MessageDeltaContentImageUrlObjectImageUrlDetail(str, Enum):
         return str(self.value)
 
 
-class MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation(PortkeyModel):
+class MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5495,7 +5493,7 @@ class MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation(PortkeyMo
     """
 
 
-class MessageDeltaContentTextAnnotationsFilePathObjectFilePath(PortkeyModel):
+class MessageDeltaContentTextAnnotationsFilePathObjectFilePath(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5518,7 +5516,7 @@ class MessageDeltaObjectDeltaRole(str, Enum):
         return str(self.value)
 
 
-class MessageObjectAttachmentsItem(PortkeyModel):
+class MessageObjectAttachmentsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5573,7 +5571,7 @@ class MessageObjectStatus(str, Enum):
         return str(self.value)
 
 
-class MessageRequestContentTextObject(PortkeyModel):
+class MessageRequestContentTextObject(BaseModel):
     """
     The text content that is part of a message.
     """
@@ -5592,7 +5590,7 @@ class MessageRequestContentTextObject(PortkeyModel):
     """
 
 
-class Metadata(PortkeyRootModel[dict[str, str]]):
+class Metadata(RootModel[dict[str, str]]):
     """
     Set of 16 key-value pairs that can be attached to an object. This can be
     useful for storing additional information about the object in a structured
@@ -5620,7 +5618,7 @@ class MistralModerationParametersCategoriesItem(str, Enum):
         return str(self.value)
 
 
-class Model(PortkeyModel):
+class Model(BaseModel):
     """
     Describes an OpenAI model offering that can be used with the API.
     """
@@ -5669,7 +5667,7 @@ class ModelIdsResponsesEnum(str, Enum):
         return str(self.value)
 
 
-class ModelResponseProperties(PortkeyModel):
+class ModelResponseProperties(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5695,7 +5693,7 @@ class ModelResponseProperties(PortkeyModel):
     """
 
 
-class ModelTokenPrice(PortkeyModel):
+class ModelTokenPrice(BaseModel):
     """
     Price object (value is in USD cents)
     """
@@ -5712,7 +5710,7 @@ class ModelTokenPrice(PortkeyModel):
     """
 
 
-class ModelValueReference(PortkeyModel):
+class ModelValueReference(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5729,7 +5727,7 @@ class ModelValueReference(PortkeyModel):
     """
 
 
-class ModelWhitelistParameters(PortkeyModel):
+class ModelWhitelistParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5740,7 +5738,7 @@ class ModelWhitelistParameters(PortkeyModel):
     """
 
 
-class ModifyAssistantRequestToolResourcesCodeInterpreter(PortkeyModel):
+class ModifyAssistantRequestToolResourcesCodeInterpreter(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5751,7 +5749,7 @@ class ModifyAssistantRequestToolResourcesCodeInterpreter(PortkeyModel):
     """
 
 
-class ModifyAssistantRequestToolResourcesFileSearch(PortkeyModel):
+class ModifyAssistantRequestToolResourcesFileSearch(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5762,7 +5760,7 @@ class ModifyAssistantRequestToolResourcesFileSearch(PortkeyModel):
     """
 
 
-class ModifyMessageRequest(PortkeyModel):
+class ModifyMessageRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5773,7 +5771,7 @@ class ModifyMessageRequest(PortkeyModel):
     """
 
 
-class ModifyRunRequest(PortkeyModel):
+class ModifyRunRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5784,7 +5782,7 @@ class ModifyRunRequest(PortkeyModel):
     """
 
 
-class ModifyThreadRequestToolResourcesCodeInterpreter(PortkeyModel):
+class ModifyThreadRequestToolResourcesCodeInterpreter(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5795,7 +5793,7 @@ class ModifyThreadRequestToolResourcesCodeInterpreter(PortkeyModel):
     """
 
 
-class ModifyThreadRequestToolResourcesFileSearch(PortkeyModel):
+class ModifyThreadRequestToolResourcesFileSearch(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5806,7 +5804,7 @@ class ModifyThreadRequestToolResourcesFileSearch(PortkeyModel):
     """
 
 
-class Move(PortkeyModel):
+class Move(BaseModel):
     """
     A mouse move action.
     """
@@ -5855,7 +5853,7 @@ class OpenAIBatchJobEndpoint(str, Enum):
         return str(self.value)
 
 
-class OpenAIConfiguration(PortkeyModel):
+class OpenAIConfiguration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5900,7 +5898,7 @@ class OpenAIFileStatus(str, Enum):
         return str(self.value)
 
 
-class OpenAIFinetuneJobMethodDpoHyperparameters(PortkeyModel):
+class OpenAIFinetuneJobMethodDpoHyperparameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5910,7 +5908,7 @@ class OpenAIFinetuneJobMethodDpoHyperparameters(PortkeyModel):
     batch_size: int
 
 
-class OpenAIFinetuneJobMethodSupervisedHyperparameters(PortkeyModel):
+class OpenAIFinetuneJobMethodSupervisedHyperparameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5928,7 +5926,7 @@ class OpenAIFinetuneJobMethodType(str, Enum):
         return str(self.value)
 
 
-class OtherChunkingStrategyResponseParam(PortkeyModel):
+class OtherChunkingStrategyResponseParam(BaseModel):
     """
     This is returned when the chunking strategy is unknown. Typically, this is because the file was indexed before the `chunking_strategy` concept was introduced in the API.
     """
@@ -5943,7 +5941,7 @@ class OtherChunkingStrategyResponseParam(PortkeyModel):
     """
 
 
-class OutputAudio(PortkeyModel):
+class OutputAudio(BaseModel):
     """
     An audio output from the model.
     """
@@ -5980,7 +5978,7 @@ class OutputMessageStatus(str, Enum):
         return str(self.value)
 
 
-class PANWPrismaParameters(PortkeyModel):
+class PANWPrismaParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -5999,14 +5997,14 @@ class PANWPrismaParameters(PortkeyModel):
     """
 
 
-class ParallelToolCalls(PortkeyRootModel[bool]):
+class ParallelToolCalls(RootModel[bool]):
     root: bool = True
     """
     Whether to enable [parallel function calling](https://platform.openai.com/docs/guides/function-calling/parallel-function-calling) during tool use.
     """
 
 
-class PatronusCustomParameters(PortkeyModel):
+class PatronusCustomParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6021,7 +6019,7 @@ class PatronusCustomParameters(PortkeyModel):
     """
 
 
-class PatronusParameters(PortkeyModel):
+class PatronusParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6047,7 +6045,7 @@ class PillarScanParametersScannersItem(str, Enum):
         return str(self.value)
 
 
-class PortkeyBatchOptions(PortkeyModel):
+class PortkeyBatchOptions(BaseModel):
     """
     Options to be passed to the provider, supports all options supported by the provider from gateway.
     """
@@ -6156,7 +6154,7 @@ class PortkeyModerationParametersCategoriesItem(str, Enum):
         return str(self.value)
 
 
-class PortkeyOptions(PortkeyModel):
+class PortkeyOptions(BaseModel):
     """
     Options to be passed to the provider, supports all options supported by the provider from gateway.
     """
@@ -6196,7 +6194,7 @@ class PortkeyPIIParametersCategoriesItem(str, Enum):
         return str(self.value)
 
 
-class PromptPartial(PortkeyModel):
+class PromptPartial(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6238,7 +6236,7 @@ class PromptPromptVersionStatus(str, Enum):
         return str(self.value)
 
 
-class PromptSummary(PortkeyModel):
+class PromptSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6262,7 +6260,7 @@ class PromptVersionSummaryStatus(str, Enum):
         return str(self.value)
 
 
-class PromptfooParameters(PortkeyModel):
+class PromptfooParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6389,7 +6387,7 @@ class ReasoningItemStatus(str, Enum):
         return str(self.value)
 
 
-class ReasoningItemSummaryItem(PortkeyModel):
+class ReasoningItemSummaryItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6405,7 +6403,7 @@ class ReasoningItemSummaryItem(PortkeyModel):
     """
 
 
-class Refusal(PortkeyModel):
+class Refusal(BaseModel):
     """
     A refusal from the model.
     """
@@ -6424,7 +6422,7 @@ class Refusal(PortkeyModel):
     """
 
 
-class RegexMatchParameters(PortkeyModel):
+class RegexMatchParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6439,7 +6437,7 @@ class RegexMatchParameters(PortkeyModel):
     """
 
 
-class RequestResponseObject(PortkeyModel):
+class RequestResponseObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6475,7 +6473,7 @@ class RequiredMetadataKeysParametersOperator(str, Enum):
         return str(self.value)
 
 
-class ResendAdminUsersInvitesResponse(PortkeyModel):
+class ResendAdminUsersInvitesResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -6483,7 +6481,7 @@ class ResendAdminUsersInvitesResponse(PortkeyModel):
     invite_link: Annotated[str | None, Field(alias="inviteLink")] = None
 
 
-class ResponseAudioDeltaEvent(PortkeyModel):
+class ResponseAudioDeltaEvent(BaseModel):
     """
     Emitted when there is a partial audio response.
     """
@@ -6502,7 +6500,7 @@ class ResponseAudioDeltaEvent(PortkeyModel):
     """
 
 
-class ResponseAudioDoneEvent(PortkeyModel):
+class ResponseAudioDoneEvent(BaseModel):
     """
     Emitted when the audio response is complete.
     """
@@ -6517,7 +6515,7 @@ class ResponseAudioDoneEvent(PortkeyModel):
     """
 
 
-class ResponseAudioTranscriptDeltaEvent(PortkeyModel):
+class ResponseAudioTranscriptDeltaEvent(BaseModel):
     """
     Emitted when there is a partial transcript of audio.
     """
@@ -6536,7 +6534,7 @@ class ResponseAudioTranscriptDeltaEvent(PortkeyModel):
     """
 
 
-class ResponseAudioTranscriptDoneEvent(PortkeyModel):
+class ResponseAudioTranscriptDoneEvent(BaseModel):
     """
     Emitted when the full audio transcript is completed.
     """
@@ -6551,7 +6549,7 @@ class ResponseAudioTranscriptDoneEvent(PortkeyModel):
     """
 
 
-class ResponseCodeInterpreterCallCodeDeltaEvent(PortkeyModel):
+class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
     """
     Emitted when a partial code snippet is added by the code interpreter.
     """
@@ -6574,7 +6572,7 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(PortkeyModel):
     """
 
 
-class ResponseCodeInterpreterCallCodeDoneEvent(PortkeyModel):
+class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
     """
     Emitted when code snippet output is finalized by the code interpreter.
     """
@@ -6625,7 +6623,7 @@ class ResponseErrorCode(str, Enum):
         return str(self.value)
 
 
-class ResponseErrorEvent(PortkeyModel):
+class ResponseErrorEvent(BaseModel):
     """
     Emitted when an error occurs.
     """
@@ -6652,7 +6650,7 @@ class ResponseErrorEvent(PortkeyModel):
     """
 
 
-class ResponseFileSearchCallCompletedEvent(PortkeyModel):
+class ResponseFileSearchCallCompletedEvent(BaseModel):
     """
     Emitted when a file search call is completed (results found).
     """
@@ -6675,7 +6673,7 @@ class ResponseFileSearchCallCompletedEvent(PortkeyModel):
     """
 
 
-class ResponseFileSearchCallInProgressEvent(PortkeyModel):
+class ResponseFileSearchCallInProgressEvent(BaseModel):
     """
     Emitted when a file search call is initiated.
     """
@@ -6698,7 +6696,7 @@ class ResponseFileSearchCallInProgressEvent(PortkeyModel):
     """
 
 
-class ResponseFileSearchCallSearchingEvent(PortkeyModel):
+class ResponseFileSearchCallSearchingEvent(BaseModel):
     """
     Emitted when a file search is currently searching.
     """
@@ -6721,7 +6719,7 @@ class ResponseFileSearchCallSearchingEvent(PortkeyModel):
     """
 
 
-class ResponseFormatJsonObject(PortkeyModel):
+class ResponseFormatJsonObject(BaseModel):
     """
     JSON object response format. An older method of generating JSON responses.
     Using `json_schema` is recommended for models that support it. Note that the
@@ -6739,7 +6737,7 @@ class ResponseFormatJsonObject(PortkeyModel):
     """
 
 
-class ResponseFormatJsonSchemaSchema(PortkeyModel):
+class ResponseFormatJsonSchemaSchema(BaseModel):
     """
     The schema for the response format, described as a JSON Schema object.
     Learn how to build JSON schemas [here](https://json-schema.org/).
@@ -6751,7 +6749,7 @@ class ResponseFormatJsonSchemaSchema(PortkeyModel):
     )
 
 
-class ResponseFormatText(PortkeyModel):
+class ResponseFormatText(BaseModel):
     """
     Default response format. Used to generate text responses.
     """
@@ -6766,7 +6764,7 @@ class ResponseFormatText(PortkeyModel):
     """
 
 
-class ResponseFunctionCallArgumentsDeltaEvent(PortkeyModel):
+class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
     """
     Emitted when there is a partial function-call arguments delta.
     """
@@ -6793,7 +6791,7 @@ class ResponseFunctionCallArgumentsDeltaEvent(PortkeyModel):
     """
 
 
-class ResponseFunctionCallArgumentsDoneEvent(PortkeyModel):
+class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
     """
     Emitted when function-call arguments are finalized.
     """
@@ -6837,7 +6835,7 @@ class ResponseModalitiesItem(str, Enum):
         return str(self.value)
 
 
-class ResponseModalitiesTextOnly(PortkeyRootModel[list[Literal["text"]] | None]):
+class ResponseModalitiesTextOnly(RootModel[list[Literal["text"]] | None]):
     """
     Output types that you would like the model to generate.
     Most models are capable of generating text, which is the default:
@@ -6876,7 +6874,7 @@ class ResponsePropertiesTruncation(str, Enum):
         return str(self.value)
 
 
-class ResponseRefusalDeltaEvent(PortkeyModel):
+class ResponseRefusalDeltaEvent(BaseModel):
     """
     Emitted when there is a partial refusal text.
     """
@@ -6907,7 +6905,7 @@ class ResponseRefusalDeltaEvent(PortkeyModel):
     """
 
 
-class ResponseRefusalDoneEvent(PortkeyModel):
+class ResponseRefusalDoneEvent(BaseModel):
     """
     Emitted when refusal text is finalized.
     """
@@ -6953,7 +6951,7 @@ class ResponseStatus(str, Enum):
         return str(self.value)
 
 
-class ResponseTextDeltaEvent(PortkeyModel):
+class ResponseTextDeltaEvent(BaseModel):
     """
     Emitted when there is an additional text delta.
     """
@@ -6984,7 +6982,7 @@ class ResponseTextDeltaEvent(PortkeyModel):
     """
 
 
-class ResponseTextDoneEvent(PortkeyModel):
+class ResponseTextDoneEvent(BaseModel):
     """
     Emitted when text content is finalized.
     """
@@ -7015,7 +7013,7 @@ class ResponseTextDoneEvent(PortkeyModel):
     """
 
 
-class ResponseUsageInputTokensDetails(PortkeyModel):
+class ResponseUsageInputTokensDetails(BaseModel):
     """
     A detailed breakdown of the input tokens.
     """
@@ -7031,7 +7029,7 @@ class ResponseUsageInputTokensDetails(PortkeyModel):
     """
 
 
-class ResponseUsageOutputTokensDetails(PortkeyModel):
+class ResponseUsageOutputTokensDetails(BaseModel):
     """
     A detailed breakdown of the output tokens.
     """
@@ -7046,7 +7044,7 @@ class ResponseUsageOutputTokensDetails(PortkeyModel):
     """
 
 
-class ResponseWebSearchCallCompletedEvent(PortkeyModel):
+class ResponseWebSearchCallCompletedEvent(BaseModel):
     """
     Emitted when a web search call is completed.
     """
@@ -7069,7 +7067,7 @@ class ResponseWebSearchCallCompletedEvent(PortkeyModel):
     """
 
 
-class ResponseWebSearchCallInProgressEvent(PortkeyModel):
+class ResponseWebSearchCallInProgressEvent(BaseModel):
     """
     Emitted when a web search call is initiated.
     """
@@ -7092,7 +7090,7 @@ class ResponseWebSearchCallInProgressEvent(PortkeyModel):
     """
 
 
-class ResponseWebSearchCallSearchingEvent(PortkeyModel):
+class ResponseWebSearchCallSearchingEvent(BaseModel):
     """
     Emitted when a web search call is executing.
     """
@@ -7115,7 +7113,7 @@ class ResponseWebSearchCallSearchingEvent(PortkeyModel):
     """
 
 
-class RetrieveAnalyticsGroupsMetadataResponseDataItem(PortkeyModel):
+class RetrieveAnalyticsGroupsMetadataResponseDataItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7154,7 +7152,7 @@ class RetrieveAnalyticsGroupsMetadataResponseDataItem(PortkeyModel):
     """
 
 
-class RetrieveVirtualKeysUnauthorizedResponseData(PortkeyModel):
+class RetrieveVirtualKeysUnauthorizedResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7162,7 +7160,7 @@ class RetrieveVirtualKeysUnauthorizedResponseData(PortkeyModel):
     message: str | None = None
 
 
-class RunCompletionUsage(PortkeyModel):
+class RunCompletionUsage(BaseModel):
     """
     Usage statistics related to the run. This value will be `null` if the run is not in a terminal state (i.e. `in_progress`, `queued`, etc.).
     """
@@ -7229,7 +7227,7 @@ class RunObjectStatus(str, Enum):
         return str(self.value)
 
 
-class RunStepCompletionUsage(PortkeyModel):
+class RunStepCompletionUsage(BaseModel):
     """
     Usage statistics related to the run step. This value will be `null` while the run step's status is `in_progress`.
     """
@@ -7252,7 +7250,7 @@ class RunStepCompletionUsage(PortkeyModel):
     """
 
 
-class RunStepDeltaStepDetailsMessageCreationObjectMessageCreation(PortkeyModel):
+class RunStepDeltaStepDetailsMessageCreationObjectMessageCreation(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7263,7 +7261,7 @@ class RunStepDeltaStepDetailsMessageCreationObjectMessageCreation(PortkeyModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage(PortkeyModel):
+class RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7274,7 +7272,7 @@ class RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage(PortkeyModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject(PortkeyModel):
+class RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
     """
     Text output from the Code Interpreter tool call as part of a run step.
     """
@@ -7297,7 +7295,7 @@ class RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject(PortkeyModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsFileSearchObject(PortkeyModel):
+class RunStepDeltaStepDetailsToolCallsFileSearchObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7320,7 +7318,7 @@ class RunStepDeltaStepDetailsToolCallsFileSearchObject(PortkeyModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsFunctionObjectFunction(PortkeyModel):
+class RunStepDeltaStepDetailsToolCallsFunctionObjectFunction(BaseModel):
     """
     The definition of the function that was called.
     """
@@ -7343,7 +7341,7 @@ class RunStepDeltaStepDetailsToolCallsFunctionObjectFunction(PortkeyModel):
     """
 
 
-class RunStepDetailsMessageCreationObjectMessageCreation(PortkeyModel):
+class RunStepDetailsMessageCreationObjectMessageCreation(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7354,7 +7352,7 @@ class RunStepDetailsMessageCreationObjectMessageCreation(PortkeyModel):
     """
 
 
-class RunStepDetailsToolCallsCodeOutputImageObjectImage(PortkeyModel):
+class RunStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7365,7 +7363,7 @@ class RunStepDetailsToolCallsCodeOutputImageObjectImage(PortkeyModel):
     """
 
 
-class RunStepDetailsToolCallsCodeOutputLogsObject(PortkeyModel):
+class RunStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
     """
     Text output from the Code Interpreter tool call as part of a run step.
     """
@@ -7384,7 +7382,7 @@ class RunStepDetailsToolCallsCodeOutputLogsObject(PortkeyModel):
     """
 
 
-class RunStepDetailsToolCallsFileSearchObject(PortkeyModel):
+class RunStepDetailsToolCallsFileSearchObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7403,7 +7401,7 @@ class RunStepDetailsToolCallsFileSearchObject(PortkeyModel):
     """
 
 
-class RunStepDetailsToolCallsFunctionObjectFunction(PortkeyModel):
+class RunStepDetailsToolCallsFunctionObjectFunction(BaseModel):
     """
     The definition of the function that was called.
     """
@@ -7465,7 +7463,7 @@ class RunStepObjectType(str, Enum):
         return str(self.value)
 
 
-class RunToolCallObjectFunction(PortkeyModel):
+class RunToolCallObjectFunction(BaseModel):
     """
     The function definition.
     """
@@ -7484,7 +7482,7 @@ class RunToolCallObjectFunction(PortkeyModel):
     """
 
 
-class Screenshot(PortkeyModel):
+class Screenshot(BaseModel):
     """
     A screenshot action.
     """
@@ -7500,7 +7498,7 @@ class Screenshot(PortkeyModel):
     """
 
 
-class Scroll(PortkeyModel):
+class Scroll(BaseModel):
     """
     A scroll action.
     """
@@ -7532,7 +7530,7 @@ class Scroll(PortkeyModel):
     """
 
 
-class SecretMapping(PortkeyModel):
+class SecretMapping(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7571,7 +7569,7 @@ class SecretReferenceListItemManagerType(str, Enum):
         return str(self.value)
 
 
-class SentenceCountParameters(PortkeyModel):
+class SentenceCountParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7590,7 +7588,7 @@ class SentenceCountParameters(PortkeyModel):
     """
 
 
-class StaticChunkingStrategy(PortkeyModel):
+class StaticChunkingStrategy(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7607,7 +7605,7 @@ class StaticChunkingStrategy(PortkeyModel):
     """
 
 
-class StaticChunkingStrategyRequestParam(PortkeyModel):
+class StaticChunkingStrategyRequestParam(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7619,7 +7617,7 @@ class StaticChunkingStrategyRequestParam(PortkeyModel):
     static: StaticChunkingStrategy
 
 
-class StaticChunkingStrategyResponseParam(PortkeyModel):
+class StaticChunkingStrategyResponseParam(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7631,7 +7629,7 @@ class StaticChunkingStrategyResponseParam(PortkeyModel):
     static: StaticChunkingStrategy
 
 
-class SubmitToolOutputsRunRequestToolOutputsItem(PortkeyModel):
+class SubmitToolOutputsRunRequestToolOutputsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7646,7 +7644,7 @@ class SubmitToolOutputsRunRequestToolOutputsItem(PortkeyModel):
     """
 
 
-class SuccessInvite(PortkeyModel):
+class SuccessInvite(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7655,7 +7653,7 @@ class SuccessInvite(PortkeyModel):
     invite_link: str
 
 
-class SydeGuardParameters(PortkeyModel):
+class SydeGuardParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7680,7 +7678,7 @@ class SydeGuardParameters(PortkeyModel):
     """
 
 
-class TextResponseFormatJsonSchema(PortkeyModel):
+class TextResponseFormatJsonSchema(BaseModel):
     """
     JSON Schema response format. Used to generate structured JSON responses.
     Learn more about [Structured Outputs](/docs/guides/structured-outputs).
@@ -7715,7 +7713,7 @@ class TextResponseFormatJsonSchema(PortkeyModel):
     """
 
 
-class ThreadObjectToolResourcesCodeInterpreter(PortkeyModel):
+class ThreadObjectToolResourcesCodeInterpreter(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7726,7 +7724,7 @@ class ThreadObjectToolResourcesCodeInterpreter(PortkeyModel):
     """
 
 
-class ThreadObjectToolResourcesFileSearch(PortkeyModel):
+class ThreadObjectToolResourcesFileSearch(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7737,7 +7735,7 @@ class ThreadObjectToolResourcesFileSearch(PortkeyModel):
     """
 
 
-class TokenPricing(PortkeyModel):
+class TokenPricing(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7748,7 +7746,7 @@ class TokenPricing(PortkeyModel):
     """
 
 
-class ToolChoiceFunction(PortkeyModel):
+class ToolChoiceFunction(BaseModel):
     """
     Use this option to force the model to call a specific function.
     """
@@ -7807,7 +7805,7 @@ class ToolChoiceTypesType(str, Enum):
         return str(self.value)
 
 
-class TranscriptionSegment(PortkeyModel):
+class TranscriptionSegment(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7854,7 +7852,7 @@ class TranscriptionSegment(PortkeyModel):
     """
 
 
-class TranscriptionWord(PortkeyModel):
+class TranscriptionWord(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7885,7 +7883,7 @@ class TruncationObjectType(str, Enum):
         return str(self.value)
 
 
-class Type(PortkeyModel):
+class Type(BaseModel):
     """
     An action to type in text.
     """
@@ -7913,7 +7911,7 @@ class UpdateAdminUsersRequestRole(str, Enum):
         return str(self.value)
 
 
-class UpdateAdminWorkspacesRequestDefaults(PortkeyModel):
+class UpdateAdminWorkspacesRequestDefaults(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7932,7 +7930,7 @@ class UpdateAdminWorkspacesUsersRequestRole(str, Enum):
         return str(self.value)
 
 
-class UpdateApiKeyObjectDefaults(PortkeyModel):
+class UpdateApiKeyObjectDefaults(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7944,7 +7942,7 @@ class UpdateApiKeyObjectDefaults(PortkeyModel):
     config_id: Annotated[str | None, Field(examples=["config-abc"])] = None
 
 
-class UpdateApiKeyObjectRateLimitsItem(PortkeyModel):
+class UpdateApiKeyObjectRateLimitsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7954,7 +7952,7 @@ class UpdateApiKeyObjectRateLimitsItem(PortkeyModel):
     value: Annotated[int | None, Field(examples=[100])] = None
 
 
-class UpdateCollectionsRequest(PortkeyModel):
+class UpdateCollectionsRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7965,7 +7963,7 @@ class UpdateCollectionsRequest(PortkeyModel):
     """
 
 
-class UpdateConfigRequestConfig(PortkeyModel):
+class UpdateConfigRequestConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7973,7 +7971,7 @@ class UpdateConfigRequestConfig(PortkeyModel):
     virtual_key: str | None = None
 
 
-class UpdateConfigResponseData(PortkeyModel):
+class UpdateConfigResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -7981,7 +7979,7 @@ class UpdateConfigResponseData(PortkeyModel):
     version_id: UUID | None = None
 
 
-class UpdateExportResponse(PortkeyModel):
+class UpdateExportResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8000,7 +7998,7 @@ class UpdateExportResponse(PortkeyModel):
     """
 
 
-class UpdateGuardrailResponse(PortkeyModel):
+class UpdateGuardrailResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8019,7 +8017,7 @@ class UpdateGuardrailResponse(PortkeyModel):
     """
 
 
-class UpdateLabelRequest(PortkeyModel):
+class UpdateLabelRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8053,7 +8051,7 @@ class UpdateMcpIntegrationAuthType(str, Enum):
         return str(self.value)
 
 
-class UpdateMcpIntegrationConfigurations(PortkeyModel):
+class UpdateMcpIntegrationConfigurations(BaseModel):
     """
     Auth/config key-value pairs (e.g. headers, client credentials)
     """
@@ -8093,7 +8091,7 @@ class UpdateMcpIntegrationTransport(str, Enum):
         return str(self.value)
 
 
-class UpdateMcpServer(PortkeyModel):
+class UpdateMcpServer(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8102,7 +8100,7 @@ class UpdateMcpServer(PortkeyModel):
     description: Annotated[str | None, Field(max_length=500)] = None
 
 
-class UpdatePromptDefaultRequest(PortkeyModel):
+class UpdatePromptDefaultRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8113,7 +8111,7 @@ class UpdatePromptDefaultRequest(PortkeyModel):
     """
 
 
-class UpdatePromptPartialDefaultRequest(PortkeyModel):
+class UpdatePromptPartialDefaultRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8124,7 +8122,7 @@ class UpdatePromptPartialDefaultRequest(PortkeyModel):
     """
 
 
-class UpdatePromptPartialRequest(PortkeyModel):
+class UpdatePromptPartialRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8135,7 +8133,7 @@ class UpdatePromptPartialRequest(PortkeyModel):
     status: str | None = None
 
 
-class UpdatePromptPartialResponse(PortkeyModel):
+class UpdatePromptPartialResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8155,7 +8153,7 @@ class UpdatePromptRequestIsRawTemplate(IntEnum):
         return str(self.value)
 
 
-class UpdatePromptResponse(PortkeyModel):
+class UpdatePromptResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8165,7 +8163,7 @@ class UpdatePromptResponse(PortkeyModel):
     prompt_version_id: UUID | None = None
 
 
-class UpdatePromptVersionRequest(PortkeyModel):
+class UpdatePromptVersionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8176,7 +8174,7 @@ class UpdatePromptVersionRequest(PortkeyModel):
     """
 
 
-class UpdateProvidersResponse(PortkeyModel):
+class UpdateProvidersResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8198,7 +8196,7 @@ class UpdateRateLimitsPolicyRequestUnit(str, Enum):
         return str(self.value)
 
 
-class UpdateSecretReferenceRequest(PortkeyModel):
+class UpdateSecretReferenceRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8234,7 +8232,7 @@ class UpdateUsageLimitsPolicyRequestPeriodicReset(str, Enum):
         return str(self.value)
 
 
-class UpdateVirtualKeysRequestDeploymentConfigItem(PortkeyModel):
+class UpdateVirtualKeysRequestDeploymentConfigItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8245,7 +8243,7 @@ class UpdateVirtualKeysRequestDeploymentConfigItem(PortkeyModel):
     deployment_name: Annotated[str, Field(alias="deploymentName")]
 
 
-class UpdateVirtualKeysUnauthorizedResponseData(PortkeyModel):
+class UpdateVirtualKeysUnauthorizedResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8253,7 +8251,7 @@ class UpdateVirtualKeysUnauthorizedResponseData(PortkeyModel):
     message: str | None = None
 
 
-class UppercaseParameters(PortkeyModel):
+class UppercaseParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8264,7 +8262,7 @@ class UppercaseParameters(PortkeyModel):
     """
 
 
-class UrlCitation(PortkeyModel):
+class UrlCitation(BaseModel):
     """
     A citation for a web resource used to generate a model response.
     """
@@ -8307,7 +8305,7 @@ class UsageLimitsPeriodicReset(str, Enum):
         return str(self.value)
 
 
-class UsageLimitsPolicyEntity(PortkeyModel):
+class UsageLimitsPolicyEntity(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8326,7 +8324,7 @@ class UsageLimitsPolicyEntity(PortkeyModel):
     """
 
 
-class UsageLimitsPolicyEntityListResponse(PortkeyModel):
+class UsageLimitsPolicyEntityListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8396,7 +8394,7 @@ class UserRole(str, Enum):
         return str(self.value)
 
 
-class ValidUrlsParameters(PortkeyModel):
+class ValidUrlsParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8423,7 +8421,7 @@ class ValueKeyUsageStatus(str, Enum):
         return str(self.value)
 
 
-class VectorStoreExpirationAfter(PortkeyModel):
+class VectorStoreExpirationAfter(BaseModel):
     """
     The expiration policy for a vector store.
     """
@@ -8442,11 +8440,11 @@ class VectorStoreExpirationAfter(PortkeyModel):
     """
 
 
-class VectorStoreFileAttributesValueString(PortkeyRootModel[str]):
+class VectorStoreFileAttributesValueString(RootModel[str]):
     root: Annotated[str, Field(max_length=512)]
 
 
-class VectorStoreFileBatchObjectFileCounts(PortkeyModel):
+class VectorStoreFileBatchObjectFileCounts(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8515,7 +8513,7 @@ class VectorStoreFileObjectStatus(str, Enum):
         return str(self.value)
 
 
-class VectorStoreObjectFileCounts(PortkeyModel):
+class VectorStoreObjectFileCounts(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8555,7 +8553,7 @@ class VectorStoreObjectStatus(str, Enum):
         return str(self.value)
 
 
-class VectorStoreSearchRequestQueryStringListItem(PortkeyRootModel[str]):
+class VectorStoreSearchRequestQueryStringListItem(RootModel[str]):
     root: Annotated[str, Field(min_length=1)]
     """
     A list of queries to search for.
@@ -8570,7 +8568,7 @@ class VectorStoreSearchRequestRankingOptionsRanker(str, Enum):
         return str(self.value)
 
 
-class VectorStoreSearchResultContentObject(PortkeyModel):
+class VectorStoreSearchResultContentObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8585,7 +8583,7 @@ class VectorStoreSearchResultContentObject(PortkeyModel):
     """
 
 
-class VectorStoreSearchResultsPageSearchQueryItem(PortkeyRootModel[str]):
+class VectorStoreSearchResultsPageSearchQueryItem(RootModel[str]):
     root: Annotated[str, Field(min_length=1)]
     """
     The query used for this search.
@@ -8604,14 +8602,14 @@ class VertexAIConfigurationVertexAuthType(str, Enum):
         return str(self.value)
 
 
-class VertexBatchParams(PortkeyModel):
+class VertexBatchParams(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
 
 
-class VertexOptions(PortkeyModel):
+class VertexOptions(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8655,7 +8653,7 @@ class VoiceIdsSharedEnum(str, Enum):
         return str(self.value)
 
 
-class Wait(PortkeyModel):
+class Wait(BaseModel):
     """
     A wait action.
     """
@@ -8685,7 +8683,7 @@ class WebSearchContextSize(str, Enum):
         return str(self.value)
 
 
-class WebSearchLocation(PortkeyModel):
+class WebSearchLocation(BaseModel):
     """
     Approximate location parameters for the search.
     """
@@ -8754,7 +8752,7 @@ class WebSearchToolUserLocation(WebSearchLocation):
     """
 
 
-class WebhookParameters(PortkeyModel):
+class WebhookParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8777,7 +8775,7 @@ class WebhookParameters(PortkeyModel):
     """
 
 
-class WordCountParameters(PortkeyModel):
+class WordCountParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8796,7 +8794,7 @@ class WordCountParameters(PortkeyModel):
     """
 
 
-class WorkersAIConfiguration(PortkeyModel):
+class WorkersAIConfiguration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8807,7 +8805,7 @@ class WorkersAIConfiguration(PortkeyModel):
     """
 
 
-class WorkspaceDefaults(PortkeyModel):
+class WorkspaceDefaults(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8853,7 +8851,7 @@ class WorkspaceMemberRole(str, Enum):
         return str(self.value)
 
 
-class WorkspaceWithUsersDefaults(PortkeyModel):
+class WorkspaceWithUsersDefaults(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8865,7 +8863,7 @@ class WorkspaceWithUsersDefaults(PortkeyModel):
     object: Literal["workspace"] | None = None
 
 
-class AcuvityScanParameters(PortkeyModel):
+class AcuvityScanParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -8964,7 +8962,7 @@ class AcuvityScanParameters(PortkeyModel):
     """
 
 
-class AllowedRequestTypesParameters(PortkeyModel):
+class AllowedRequestTypesParameters(BaseModel):
     """
     Parameters for default.allowedRequestTypes check. Restrict which request types are allowed or blocked. You can use either or both; when both are specified, blocked types take precedence.
     """
@@ -8989,11 +8987,11 @@ class AllowedRequestTypesParameters(PortkeyModel):
     """
 
 
-class Annotation(PortkeyRootModel[FileCitation | UrlCitation | FilePath]):
+class Annotation(RootModel[FileCitation | UrlCitation | FilePath]):
     root: FileCitation | UrlCitation | FilePath
 
 
-class AssistantObjectToolResources(PortkeyModel):
+class AssistantObjectToolResources(BaseModel):
     """
     A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -9006,7 +9004,7 @@ class AssistantObjectToolResources(PortkeyModel):
     file_search: AssistantObjectToolResourcesFileSearch | None = None
 
 
-class AssistantToolsFileSearch(PortkeyModel):
+class AssistantToolsFileSearch(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9021,7 +9019,7 @@ class AssistantToolsFileSearch(PortkeyModel):
     """
 
 
-class AssistantsApiResponseFormat(PortkeyModel):
+class AssistantsApiResponseFormat(BaseModel):
     """
     An object describing the expected output of the model. If `json_object` only `function` type `tools` are allowed to be passed to the Run. If `text` the model can return text or any value needed.
     """
@@ -9037,9 +9035,7 @@ class AssistantsApiResponseFormat(PortkeyModel):
 
 
 class AssistantsApiResponseFormatOption(
-    PortkeyRootModel[
-        AssistantsApiResponseFormatOptionEnum | AssistantsApiResponseFormat
-    ]
+    RootModel[AssistantsApiResponseFormatOptionEnum | AssistantsApiResponseFormat]
 ):
     root: AssistantsApiResponseFormatOptionEnum | AssistantsApiResponseFormat
     """
@@ -9051,7 +9047,7 @@ class AssistantsApiResponseFormatOption(
     """
 
 
-class AssistantsNamedToolChoice(PortkeyModel):
+class AssistantsNamedToolChoice(BaseModel):
     """
     Specifies a tool the model should use. Use to force the model to call a specific tool.
     """
@@ -9067,7 +9063,7 @@ class AssistantsNamedToolChoice(PortkeyModel):
     function: AssistantsNamedToolChoiceFunction | None = None
 
 
-class AuditLogObjectListRecordsItem(PortkeyModel):
+class AuditLogObjectListRecordsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9138,7 +9134,7 @@ class AuditLogObjectListRecordsItem(PortkeyModel):
     """
 
 
-class AzureAIConfiguration(PortkeyModel):
+class AzureAIConfiguration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9177,7 +9173,7 @@ class AzureAIConfiguration(PortkeyModel):
     """
 
 
-class AzureContentSafetyParameters(PortkeyModel):
+class AzureContentSafetyParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9204,7 +9200,7 @@ class AzureContentSafetyParameters(PortkeyModel):
     """
 
 
-class AzureOpenAIConfiguration(PortkeyModel):
+class AzureOpenAIConfiguration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9236,7 +9232,7 @@ class AzureOpenAIConfiguration(PortkeyModel):
     """
 
 
-class AzurePIIParameters(PortkeyModel):
+class AzurePIIParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9263,7 +9259,7 @@ class AzurePIIParameters(PortkeyModel):
     """
 
 
-class BatchErrors(PortkeyModel):
+class BatchErrors(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9275,7 +9271,7 @@ class BatchErrors(PortkeyModel):
     data: list[BatchErrorsDataItem] | None = None
 
 
-class BatchRequestOutput(PortkeyModel):
+class BatchRequestOutput(BaseModel):
     """
     The per-line object of the batch output and error files
     """
@@ -9296,7 +9292,7 @@ class BatchRequestOutput(PortkeyModel):
     """
 
 
-class BedrockConfiguration(PortkeyModel):
+class BedrockConfiguration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9327,7 +9323,7 @@ class BedrockConfiguration(PortkeyModel):
     """
 
 
-class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem(PortkeyModel):
+class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9337,7 +9333,7 @@ class BulkUpdateMcpIntegrationCapabilitiesCapabilitiesItem(PortkeyModel):
     enabled: bool
 
 
-class BulkUpdateMcpIntegrationWorkspaces(PortkeyModel):
+class BulkUpdateMcpIntegrationWorkspaces(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9351,7 +9347,7 @@ class BulkUpdateMcpIntegrationWorkspaces(PortkeyModel):
     override_existing_workspace_access: bool = False
 
 
-class BulkUpdateMcpServerCapabilitiesCapabilitiesItem(PortkeyModel):
+class BulkUpdateMcpServerCapabilitiesCapabilitiesItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9361,7 +9357,7 @@ class BulkUpdateMcpServerCapabilitiesCapabilitiesItem(PortkeyModel):
     enabled: bool
 
 
-class BulkUpdateMcpServerUserAccess(PortkeyModel):
+class BulkUpdateMcpServerUserAccess(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9373,7 +9369,7 @@ class BulkUpdateMcpServerUserAccess(PortkeyModel):
     """
 
 
-class ChatCompletionFunctions(PortkeyModel):
+class ChatCompletionFunctions(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9390,7 +9386,7 @@ class ChatCompletionFunctions(PortkeyModel):
 
 
 class ChatCompletionMessageContentBlock(
-    PortkeyRootModel[
+    RootModel[
         ChatCompletionRequestMessageContentPartText
         | ChatCompletionMessageContentPartThinking
         | ChatCompletionMessageContentPartRedactedThinking
@@ -9406,7 +9402,7 @@ class ChatCompletionMessageContentBlock(
     """
 
 
-class ChatCompletionMessageToolCall(PortkeyModel):
+class ChatCompletionMessageToolCall(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9425,7 +9421,7 @@ class ChatCompletionMessageToolCall(PortkeyModel):
     """
 
 
-class ChatCompletionMessageToolCallChunk(PortkeyModel):
+class ChatCompletionMessageToolCallChunk(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9442,9 +9438,7 @@ class ChatCompletionMessageToolCallChunk(PortkeyModel):
     function: ChatCompletionMessageToolCallChunkFunction | None = None
 
 
-class ChatCompletionMessageToolCalls(
-    PortkeyRootModel[list[ChatCompletionMessageToolCall]]
-):
+class ChatCompletionMessageToolCalls(RootModel[list[ChatCompletionMessageToolCall]]):
     """
     The tool calls generated by the model, such as function calls.
     """
@@ -9455,7 +9449,7 @@ class ChatCompletionMessageToolCalls(
     """
 
 
-class ChatCompletionNamedToolChoice(PortkeyModel):
+class ChatCompletionNamedToolChoice(BaseModel):
     """
     Specifies a tool the model should use. Use to force the model to call a specific function.
     """
@@ -9471,7 +9465,7 @@ class ChatCompletionNamedToolChoice(PortkeyModel):
     function: ChatCompletionNamedToolChoiceFunction
 
 
-class ChatCompletionRequestAssistantMessage(PortkeyModel):
+class ChatCompletionRequestAssistantMessage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9495,7 +9489,7 @@ class ChatCompletionRequestAssistantMessage(PortkeyModel):
     """
 
 
-class ChatCompletionRequestMessageContentPartImageImageUrl(PortkeyModel):
+class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9512,7 +9506,7 @@ class ChatCompletionRequestMessageContentPartImageImageUrl(PortkeyModel):
     """
 
 
-class ChatCompletionResponseMessage(PortkeyModel):
+class ChatCompletionResponseMessage(BaseModel):
     """
     A chat completion message generated by the model.
     """
@@ -9540,7 +9534,7 @@ class ChatCompletionResponseMessage(PortkeyModel):
     """
 
 
-class ChatCompletionStreamResponseDelta(PortkeyModel):
+class ChatCompletionStreamResponseDelta(BaseModel):
     """
     A chat completion delta generated by streamed model responses.
     """
@@ -9564,7 +9558,7 @@ class ChatCompletionStreamResponseDelta(PortkeyModel):
     """
 
 
-class ChatCompletionTokenLogprob(PortkeyModel):
+class ChatCompletionTokenLogprob(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9588,7 +9582,7 @@ class ChatCompletionTokenLogprob(PortkeyModel):
 
 
 class ChatCompletionToolChoiceOption(
-    PortkeyRootModel[ChatCompletionToolChoiceOptionEnum | ChatCompletionNamedToolChoice]
+    RootModel[ChatCompletionToolChoiceOptionEnum | ChatCompletionNamedToolChoice]
 ):
     root: ChatCompletionToolChoiceOptionEnum | ChatCompletionNamedToolChoice
     """
@@ -9602,7 +9596,7 @@ class ChatCompletionToolChoiceOption(
     """
 
 
-class ChildCollection(PortkeyModel):
+class ChildCollection(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9614,9 +9608,7 @@ class ChildCollection(PortkeyModel):
 
 
 class ChunkingStrategyRequestParam(
-    PortkeyRootModel[
-        AutoChunkingStrategyRequestParam | StaticChunkingStrategyRequestParam
-    ]
+    RootModel[AutoChunkingStrategyRequestParam | StaticChunkingStrategyRequestParam]
 ):
     root: AutoChunkingStrategyRequestParam | StaticChunkingStrategyRequestParam
     """
@@ -9624,7 +9616,7 @@ class ChunkingStrategyRequestParam(
     """
 
 
-class Click(PortkeyModel):
+class Click(BaseModel):
     """
     A click action.
     """
@@ -9652,7 +9644,7 @@ class Click(PortkeyModel):
     """
 
 
-class CodeInterpreterFileOutput(PortkeyModel):
+class CodeInterpreterFileOutput(BaseModel):
     """
     The output of a code interpreter tool call that is a file.
     """
@@ -9669,12 +9661,12 @@ class CodeInterpreterFileOutput(PortkeyModel):
 
 
 class CodeInterpreterToolOutput(
-    PortkeyRootModel[CodeInterpreterTextOutput | CodeInterpreterFileOutput]
+    RootModel[CodeInterpreterTextOutput | CodeInterpreterFileOutput]
 ):
     root: CodeInterpreterTextOutput | CodeInterpreterFileOutput
 
 
-class Collection(PortkeyModel):
+class Collection(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9706,7 +9698,7 @@ class CollectionWithDetails(Collection):
     collection_details: CollectionDetails | None = None
 
 
-class ComparisonFilter(PortkeyModel):
+class ComparisonFilter(BaseModel):
     """
     A filter used to compare a specified attribute key to a given value using a defined comparison operation.
     """
@@ -9735,7 +9727,7 @@ class ComparisonFilter(PortkeyModel):
     """
 
 
-class CompletionUsage(PortkeyModel):
+class CompletionUsage(BaseModel):
     """
     Usage statistics for the completion request.
     """
@@ -9766,7 +9758,7 @@ class CompletionUsage(PortkeyModel):
     """
 
 
-class CompoundFilter(PortkeyModel):
+class CompoundFilter(BaseModel):
     """
     Combine multiple filters using `and` or `or`.
     """
@@ -9786,7 +9778,7 @@ class CompoundFilter(PortkeyModel):
 
 
 class ComputerAction(
-    PortkeyRootModel[
+    RootModel[
         Click | DoubleClick | Drag | KeyPress | Move | Screenshot | Scroll | Type | Wait
     ]
 ):
@@ -9795,7 +9787,7 @@ class ComputerAction(
     )
 
 
-class ComputerTool(PortkeyModel):
+class ComputerTool(BaseModel):
     """
     A tool that controls a virtual computer. Learn more about the
     [computer tool](/docs/guides/tools-computer-use).
@@ -9823,7 +9815,7 @@ class ComputerTool(PortkeyModel):
     """
 
 
-class ComputerToolCall(PortkeyModel):
+class ComputerToolCall(BaseModel):
     """
     A tool call to a computer use tool. See the
     [computer use guide](/docs/guides/tools-computer-use) for more information.
@@ -9857,7 +9849,7 @@ class ComputerToolCall(PortkeyModel):
     """
 
 
-class ComputerToolCallOutput(PortkeyModel):
+class ComputerToolCallOutput(BaseModel):
     """
     The output of a computer tool call.
     """
@@ -9902,7 +9894,7 @@ class ComputerToolCallOutputResource(ComputerToolCallOutput):
     """
 
 
-class ContainsCodeParameters(PortkeyModel):
+class ContainsCodeParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9917,7 +9909,7 @@ class ContainsCodeParameters(PortkeyModel):
     """
 
 
-class ContainsParameters(PortkeyModel):
+class ContainsParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9932,7 +9924,7 @@ class ContainsParameters(PortkeyModel):
     """
 
 
-class CostsResult(PortkeyModel):
+class CostsResult(BaseModel):
     """
     The aggregated costs details of the specific time bucket.
     """
@@ -9956,7 +9948,7 @@ class CostsResult(PortkeyModel):
     """
 
 
-class CreateAdminWorkspacesUsersRequestUsersItem(PortkeyModel):
+class CreateAdminWorkspacesUsersRequestUsersItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9967,7 +9959,7 @@ class CreateAdminWorkspacesUsersRequestUsersItem(PortkeyModel):
     role: CreateAdminWorkspacesUsersRequestUsersItemRole | None = None
 
 
-class CreateAssistantRequestStaticChunkingStrategy(PortkeyModel):
+class CreateAssistantRequestStaticChunkingStrategy(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -9979,7 +9971,7 @@ class CreateAssistantRequestStaticChunkingStrategy(PortkeyModel):
     static: CreateAssistantRequestStaticChunkingStrategyStatic
 
 
-class CreateAssistantRequestToolResourcesFileSearchVectorStoresItem(PortkeyModel):
+class CreateAssistantRequestToolResourcesFileSearchVectorStoresItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10000,7 +9992,7 @@ class CreateAssistantRequestToolResourcesFileSearchVectorStoresItem(PortkeyModel
     """
 
 
-class CreateChatCompletionFunctionResponseChoicesItem(PortkeyModel):
+class CreateChatCompletionFunctionResponseChoicesItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10016,7 +10008,7 @@ class CreateChatCompletionFunctionResponseChoicesItem(PortkeyModel):
     message: ChatCompletionResponseMessage
 
 
-class CreateChatCompletionRequestThinking(PortkeyModel):
+class CreateChatCompletionRequestThinking(BaseModel):
     """
     View the thinking/reasoning tokens as part of your response. Thinking models produce a long internal chain of thought before generating a response. Supported only for specific Claude models on Anthropic, Google Vertex AI, and AWS Bedrock.  Requires setting `strict_openai_compliance = false` in your API call.
     """
@@ -10036,7 +10028,7 @@ class CreateChatCompletionRequestThinking(PortkeyModel):
     """
 
 
-class CreateChatCompletionResponseChoicesItemLogprobs(PortkeyModel):
+class CreateChatCompletionResponseChoicesItemLogprobs(BaseModel):
     """
     Log probability information for the choice.
     """
@@ -10051,7 +10043,7 @@ class CreateChatCompletionResponseChoicesItemLogprobs(PortkeyModel):
     """
 
 
-class CreateChatCompletionStreamResponseChoicesItemLogprobs(PortkeyModel):
+class CreateChatCompletionStreamResponseChoicesItemLogprobs(BaseModel):
     """
     Log probability information for the choice.
     """
@@ -10067,7 +10059,7 @@ class CreateChatCompletionStreamResponseChoicesItemLogprobs(PortkeyModel):
 
 
 class CreateCompletionRequestPromptIntegerListList(
-    PortkeyRootModel[list[CreateCompletionRequestPromptIntegerListListItem]]
+    RootModel[list[CreateCompletionRequestPromptIntegerListListItem]]
 ):
     root: Annotated[
         list[CreateCompletionRequestPromptIntegerListListItem],
@@ -10075,7 +10067,7 @@ class CreateCompletionRequestPromptIntegerListList(
     ]
 
 
-class CreateCompletionResponseChoicesItem(PortkeyModel):
+class CreateCompletionResponseChoicesItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10093,7 +10085,7 @@ class CreateCompletionResponseChoicesItem(PortkeyModel):
     text: str
 
 
-class CreateConfigResponse(PortkeyModel):
+class CreateConfigResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10103,7 +10095,7 @@ class CreateConfigResponse(PortkeyModel):
 
 
 class CreateEmbeddingRequestInputIntegerListList(
-    PortkeyRootModel[list[CreateEmbeddingRequestInputIntegerListListItem]]
+    RootModel[list[CreateEmbeddingRequestInputIntegerListListItem]]
 ):
     """
     The array of arrays containing integers that will be turned into an embedding.
@@ -10118,7 +10110,7 @@ class CreateEmbeddingRequestInputIntegerListList(
     """
 
 
-class CreateEmbeddingResponse(PortkeyModel):
+class CreateEmbeddingResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10141,7 +10133,7 @@ class CreateEmbeddingResponse(PortkeyModel):
     """
 
 
-class CreateFileRequest(PortkeyModel):
+class CreateFileRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10158,7 +10150,7 @@ class CreateFileRequest(PortkeyModel):
     """
 
 
-class CreateImageEditRequest(PortkeyModel):
+class CreateImageEditRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10201,7 +10193,7 @@ class CreateImageEditRequest(PortkeyModel):
     """
 
 
-class CreateImageRequest(PortkeyModel):
+class CreateImageRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10244,7 +10236,7 @@ class CreateImageRequest(PortkeyModel):
     """
 
 
-class CreateImageVariationRequest(PortkeyModel):
+class CreateImageVariationRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10281,7 +10273,7 @@ class CreateImageVariationRequest(PortkeyModel):
     """
 
 
-class CreateMcpIntegration(PortkeyModel):
+class CreateMcpIntegration(BaseModel):
     """
     Only include optional fields (slug, description, configurations) when you have values for them. The example and code samples show required fields plus workspace_id and organisation_id when scoping.
     """
@@ -10326,7 +10318,7 @@ class CreateModelResponseProperties(ModelResponseProperties):
     )
 
 
-class CreateModerationRequest(PortkeyModel):
+class CreateModerationRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10346,7 +10338,7 @@ class CreateModerationRequest(PortkeyModel):
     """
 
 
-class CreateModerationResponseResultsItem(PortkeyModel):
+class CreateModerationResponseResultsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10365,7 +10357,7 @@ class CreateModerationResponseResultsItem(PortkeyModel):
     """
 
 
-class CreateRateLimitsPolicyRequest(PortkeyModel):
+class CreateRateLimitsPolicyRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10409,7 +10401,7 @@ class CreateRateLimitsPolicyRequest(PortkeyModel):
     """
 
 
-class CreateSecretReferenceRequest(PortkeyModel):
+class CreateSecretReferenceRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10451,7 +10443,7 @@ class CreateSecretReferenceRequest(PortkeyModel):
     tags: dict[str, str] | None = None
 
 
-class CreateSpeechRequest(PortkeyModel):
+class CreateSpeechRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10480,7 +10472,7 @@ class CreateSpeechRequest(PortkeyModel):
     """
 
 
-class CreateThreadAndRunRequestToolResources(PortkeyModel):
+class CreateThreadAndRunRequestToolResources(BaseModel):
     """
     A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -10495,7 +10487,7 @@ class CreateThreadAndRunRequestToolResources(PortkeyModel):
     file_search: CreateThreadAndRunRequestToolResourcesFileSearch | None = None
 
 
-class CreateThreadRequestStaticChunkingStrategy(PortkeyModel):
+class CreateThreadRequestStaticChunkingStrategy(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10507,7 +10499,7 @@ class CreateThreadRequestStaticChunkingStrategy(PortkeyModel):
     static: CreateThreadRequestStaticChunkingStrategyStatic
 
 
-class CreateThreadRequestToolResourcesFileSearchVectorStoresItem(PortkeyModel):
+class CreateThreadRequestToolResourcesFileSearchVectorStoresItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10528,7 +10520,7 @@ class CreateThreadRequestToolResourcesFileSearchVectorStoresItem(PortkeyModel):
     """
 
 
-class CreateTranscriptionRequest(PortkeyModel):
+class CreateTranscriptionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10568,7 +10560,7 @@ class CreateTranscriptionRequest(PortkeyModel):
     """
 
 
-class CreateTranscriptionResponseVerboseJson(PortkeyModel):
+class CreateTranscriptionResponseVerboseJson(BaseModel):
     """
     Represents a verbose json transcription response returned by model, based on the provided input.
     """
@@ -10599,7 +10591,7 @@ class CreateTranscriptionResponseVerboseJson(PortkeyModel):
     """
 
 
-class CreateTranslationResponseVerboseJson(PortkeyModel):
+class CreateTranslationResponseVerboseJson(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10622,7 +10614,7 @@ class CreateTranslationResponseVerboseJson(PortkeyModel):
     """
 
 
-class CreateUsageLimitsPolicyRequest(PortkeyModel):
+class CreateUsageLimitsPolicyRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10667,7 +10659,7 @@ class CreateUsageLimitsPolicyRequest(PortkeyModel):
     """
 
 
-class CreateVectorStoreFileBatchRequest(PortkeyModel):
+class CreateVectorStoreFileBatchRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10679,7 +10671,7 @@ class CreateVectorStoreFileBatchRequest(PortkeyModel):
     chunking_strategy: ChunkingStrategyRequestParam | None = None
 
 
-class CreateVectorStoreFileRequest(PortkeyModel):
+class CreateVectorStoreFileRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10691,7 +10683,7 @@ class CreateVectorStoreFileRequest(PortkeyModel):
     chunking_strategy: ChunkingStrategyRequestParam | None = None
 
 
-class CreateVectorStoreRequest(PortkeyModel):
+class CreateVectorStoreRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10717,7 +10709,7 @@ class CreateVectorStoreRequest(PortkeyModel):
     """
 
 
-class CreateVirtualKeysResponse(PortkeyModel):
+class CreateVirtualKeysResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10726,7 +10718,7 @@ class CreateVirtualKeysResponse(PortkeyModel):
     data: CreateVirtualKeysResponseData | None = None
 
 
-class CreateVirtualKeysUnauthorizedResponse(PortkeyModel):
+class CreateVirtualKeysUnauthorizedResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10735,7 +10727,7 @@ class CreateVirtualKeysUnauthorizedResponse(PortkeyModel):
     data: CreateVirtualKeysUnauthorizedResponseData | None = None
 
 
-class CustomLog(PortkeyModel):
+class CustomLog(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10745,7 +10737,7 @@ class CustomLog(PortkeyModel):
     metadata: CustomLogMetadata | None = None
 
 
-class DeleteVirtualKeysUnauthorizedResponse(PortkeyModel):
+class DeleteVirtualKeysUnauthorizedResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10754,7 +10746,7 @@ class DeleteVirtualKeysUnauthorizedResponse(PortkeyModel):
     data: DeleteVirtualKeysUnauthorizedResponseData | None = None
 
 
-class FileSearchToolRankingOptions(PortkeyModel):
+class FileSearchToolRankingOptions(BaseModel):
     """
     Ranking options for search.
     """
@@ -10775,7 +10767,7 @@ class FileSearchToolRankingOptions(PortkeyModel):
     """
 
 
-class FineTuneChatCompletionRequestAssistantMessage(PortkeyModel):
+class FineTuneChatCompletionRequestAssistantMessage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10804,7 +10796,7 @@ class FineTuneChatCompletionRequestAssistantMessage(PortkeyModel):
     """
 
 
-class FineTuningIntegration(PortkeyModel):
+class FineTuningIntegration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10821,7 +10813,7 @@ class FineTuningIntegration(PortkeyModel):
     """
 
 
-class FineTuningJobCheckpoint(PortkeyModel):
+class FineTuningJobCheckpoint(BaseModel):
     """
     The `fine_tuning.job.checkpoint` object represents a model checkpoint for a fine-tuning job that is ready to use.
     """
@@ -10860,7 +10852,7 @@ class FineTuningJobCheckpoint(PortkeyModel):
     """
 
 
-class FineTuningJobEvent(PortkeyModel):
+class FineTuningJobEvent(BaseModel):
     """
     Fine-tuning job event object
     """
@@ -10876,7 +10868,7 @@ class FineTuningJobEvent(PortkeyModel):
     object: Literal["fine_tuning.job.event"]
 
 
-class FineTuningJobHyperparameters(PortkeyModel):
+class FineTuningJobHyperparameters(BaseModel):
     """
     The hyperparameters used for the fine-tuning job. See the [fine-tuning guide](https://platform.openai.com/docs/guides/fine-tuning) for more details.
     """
@@ -10892,7 +10884,7 @@ class FineTuningJobHyperparameters(PortkeyModel):
     """
 
 
-class FunctionObject(PortkeyModel):
+class FunctionObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -10912,7 +10904,7 @@ class FunctionObject(PortkeyModel):
     """
 
 
-class FunctionToolCall(PortkeyModel):
+class FunctionToolCall(BaseModel):
     """
     A tool call to run a function. See the
     [function calling guide](/docs/guides/function-calling) for more information.
@@ -10949,7 +10941,7 @@ class FunctionToolCall(PortkeyModel):
     """
 
 
-class FunctionToolCallOutput(PortkeyModel):
+class FunctionToolCallOutput(BaseModel):
     """
     The output of a function tool call.
     """
@@ -11004,7 +10996,7 @@ class FunctionToolCallResource(FunctionToolCall):
     """
 
 
-class GetConfigResponseDataConfig(PortkeyModel):
+class GetConfigResponseDataConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11015,7 +11007,7 @@ class GetConfigResponseDataConfig(PortkeyModel):
     targets: list[GetConfigResponseDataConfigTargetsItem] | None = None
 
 
-class GuardrailActionsOnFail(PortkeyModel):
+class GuardrailActionsOnFail(BaseModel):
     """
     Actions to take when guardrail check fails
     """
@@ -11030,7 +11022,7 @@ class GuardrailActionsOnFail(PortkeyModel):
     """
 
 
-class GuardrailActionsOnSuccess(PortkeyModel):
+class GuardrailActionsOnSuccess(BaseModel):
     """
     Actions to take when guardrail check passes
     """
@@ -11045,7 +11037,7 @@ class GuardrailActionsOnSuccess(PortkeyModel):
     """
 
 
-class GuardrailSummary(PortkeyModel):
+class GuardrailSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11092,7 +11084,7 @@ class GuardrailSummary(PortkeyModel):
     """
 
 
-class InputAudio(PortkeyModel):
+class InputAudio(BaseModel):
     """
     An audio input to the model.
     """
@@ -11116,7 +11108,7 @@ class InputAudio(PortkeyModel):
     """
 
 
-class InputImage(PortkeyModel):
+class InputImage(BaseModel):
     """
     An image input to the model. Learn about [image inputs](/docs/guides/vision).
     """
@@ -11145,7 +11137,7 @@ class InputImage(PortkeyModel):
     """
 
 
-class IntegrationList(PortkeyModel):
+class IntegrationList(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11162,7 +11154,7 @@ class IntegrationList(PortkeyModel):
     object: Literal["integration"] | None = None
 
 
-class Invite(PortkeyModel):
+class Invite(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11178,7 +11170,7 @@ class Invite(PortkeyModel):
     invited_by: UUID | None = None
 
 
-class InviteList(PortkeyModel):
+class InviteList(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11188,7 +11180,7 @@ class InviteList(PortkeyModel):
     data: list[Invite] | None = None
 
 
-class JSONKeysParameters(PortkeyModel):
+class JSONKeysParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11203,7 +11195,7 @@ class JSONKeysParameters(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsCacheHitRateResponse(PortkeyModel):
+class ListAnalyticsGraphsCacheHitRateResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11219,7 +11211,7 @@ class ListAnalyticsGraphsCacheHitRateResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsCacheLatencyResponse(PortkeyModel):
+class ListAnalyticsGraphsCacheLatencyResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11235,7 +11227,7 @@ class ListAnalyticsGraphsCacheLatencyResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsCostResponse(PortkeyModel):
+class ListAnalyticsGraphsCostResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11251,7 +11243,7 @@ class ListAnalyticsGraphsCostResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsRateResponse(PortkeyModel):
+class ListAnalyticsGraphsErrorsRateResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11267,7 +11259,7 @@ class ListAnalyticsGraphsErrorsRateResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsResponse(PortkeyModel):
+class ListAnalyticsGraphsErrorsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11283,7 +11275,7 @@ class ListAnalyticsGraphsErrorsResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsErrorsStacksResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsErrorsStacksResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11295,7 +11287,7 @@ class ListAnalyticsGraphsErrorsStacksResponseDataPointsItem(PortkeyModel):
     stats: list[ListAnalyticsGraphsErrorsStacksResponseDataPointsItemStatsItem]
 
 
-class ListAnalyticsGraphsErrorsStatusCodesResponse(PortkeyModel):
+class ListAnalyticsGraphsErrorsStatusCodesResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11311,7 +11303,7 @@ class ListAnalyticsGraphsErrorsStatusCodesResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksAiModelsResponse(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksAiModelsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11327,7 +11319,7 @@ class ListAnalyticsGraphsFeedbacksAiModelsResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksResponse(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11343,7 +11335,7 @@ class ListAnalyticsGraphsFeedbacksResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksScoresResponse(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksScoresResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11359,7 +11351,7 @@ class ListAnalyticsGraphsFeedbacksScoresResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsFeedbacksWeightedResponse(PortkeyModel):
+class ListAnalyticsGraphsFeedbacksWeightedResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11375,7 +11367,7 @@ class ListAnalyticsGraphsFeedbacksWeightedResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsLatencyResponse(PortkeyModel):
+class ListAnalyticsGraphsLatencyResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11391,7 +11383,7 @@ class ListAnalyticsGraphsLatencyResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItem(PortkeyModel):
+class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11407,7 +11399,7 @@ class ListAnalyticsGraphsRequestsRescuedResponseDataPointsItem(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsRequestsResponse(PortkeyModel):
+class ListAnalyticsGraphsRequestsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11420,7 +11412,7 @@ class ListAnalyticsGraphsRequestsResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsTokensResponse(PortkeyModel):
+class ListAnalyticsGraphsTokensResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11436,7 +11428,7 @@ class ListAnalyticsGraphsTokensResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsUsersRequestsResponse(PortkeyModel):
+class ListAnalyticsGraphsUsersRequestsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11452,7 +11444,7 @@ class ListAnalyticsGraphsUsersRequestsResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsUsersResponse(PortkeyModel):
+class ListAnalyticsGraphsUsersResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11468,7 +11460,7 @@ class ListAnalyticsGraphsUsersResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGroupsAiModelsResponse(PortkeyModel):
+class ListAnalyticsGroupsAiModelsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11481,7 +11473,7 @@ class ListAnalyticsGroupsAiModelsResponse(PortkeyModel):
     data: list[ListAnalyticsGroupsAiModelsResponseDataItem]
 
 
-class ListAnalyticsGroupsUsersResponse(PortkeyModel):
+class ListAnalyticsGroupsUsersResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11494,7 +11486,7 @@ class ListAnalyticsGroupsUsersResponse(PortkeyModel):
     data: list[ListAnalyticsGroupsUsersResponseDataItem]
 
 
-class ListAnalyticsSummaryCacheResponse(PortkeyModel):
+class ListAnalyticsSummaryCacheResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11506,7 +11498,7 @@ class ListAnalyticsSummaryCacheResponse(PortkeyModel):
     """
 
 
-class ListCollectionsResponse(PortkeyModel):
+class ListCollectionsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11518,7 +11510,7 @@ class ListCollectionsResponse(PortkeyModel):
     data: list[CollectionWithDetails] | None = None
 
 
-class ListConfigVersionsResponse(PortkeyModel):
+class ListConfigVersionsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11528,7 +11520,7 @@ class ListConfigVersionsResponse(PortkeyModel):
     data: list[ListConfigVersionsResponseDataItem] | None = None
 
 
-class ListConfigsResponse(PortkeyModel):
+class ListConfigsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11537,7 +11529,7 @@ class ListConfigsResponse(PortkeyModel):
     data: list[ListConfigsResponseDataItem] | None = None
 
 
-class ListFineTuningJobCheckpointsResponse(PortkeyModel):
+class ListFineTuningJobCheckpointsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11549,7 +11541,7 @@ class ListFineTuningJobCheckpointsResponse(PortkeyModel):
     has_more: bool
 
 
-class ListFineTuningJobEventsResponse(PortkeyModel):
+class ListFineTuningJobEventsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11558,7 +11550,7 @@ class ListFineTuningJobEventsResponse(PortkeyModel):
     object: Literal["list"]
 
 
-class ListGuardrailsResponse(PortkeyModel):
+class ListGuardrailsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11573,7 +11565,7 @@ class ListGuardrailsResponse(PortkeyModel):
     """
 
 
-class ListIntegrationsResponse(PortkeyModel):
+class ListIntegrationsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11586,7 +11578,7 @@ class ListIntegrationsResponse(PortkeyModel):
     data: list[IntegrationList] | None = None
 
 
-class ListModelsResponse(PortkeyModel):
+class ListModelsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11595,7 +11587,7 @@ class ListModelsResponse(PortkeyModel):
     data: list[Model]
 
 
-class ListPromptsResponse(PortkeyModel):
+class ListPromptsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11604,7 +11596,7 @@ class ListPromptsResponse(PortkeyModel):
     total: int | None = None
 
 
-class ListVirtualKeysUnauthorizedResponse(PortkeyModel):
+class ListVirtualKeysUnauthorizedResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11613,11 +11605,11 @@ class ListVirtualKeysUnauthorizedResponse(PortkeyModel):
     data: ListVirtualKeysUnauthorizedResponseData | None = None
 
 
-class LogExportsRequestedData(PortkeyRootModel[list[LogExportsRequestedDataItem]]):
+class LogExportsRequestedData(RootModel[list[LogExportsRequestedDataItem]]):
     root: list[LogExportsRequestedDataItem]
 
 
-class LogRequest(PortkeyModel):
+class LogRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11666,7 +11658,7 @@ class LogRequest(PortkeyModel):
     """
 
 
-class McpIntegration(PortkeyModel):
+class McpIntegration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11691,7 +11683,7 @@ class McpIntegration(PortkeyModel):
     type: McpIntegrationType | None = None
 
 
-class McpIntegrationCapabilitiesCounts(PortkeyModel):
+class McpIntegrationCapabilitiesCounts(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11702,7 +11694,7 @@ class McpIntegrationCapabilitiesCounts(PortkeyModel):
     resource_templates: McpIntegrationCapabilitiesCountsResourceTemplates | None = None
 
 
-class McpIntegrationCapabilityItem(PortkeyModel):
+class McpIntegrationCapabilityItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11726,7 +11718,7 @@ class McpIntegrationCapabilityItem(PortkeyModel):
     size: float | None = None
 
 
-class McpIntegrationListItem(PortkeyModel):
+class McpIntegrationListItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11748,7 +11740,7 @@ class McpIntegrationListItem(PortkeyModel):
     workspaces_count: float | None = None
 
 
-class McpIntegrationListResponse(PortkeyModel):
+class McpIntegrationListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11758,7 +11750,7 @@ class McpIntegrationListResponse(PortkeyModel):
     has_more: bool | None = None
 
 
-class McpServer(PortkeyModel):
+class McpServer(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11783,7 +11775,7 @@ class McpServer(PortkeyModel):
     """
 
 
-class McpServerCapabilitiesCounts(PortkeyModel):
+class McpServerCapabilitiesCounts(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11794,7 +11786,7 @@ class McpServerCapabilitiesCounts(PortkeyModel):
     resource_templates: McpServerCapabilitiesCountsResourceTemplates | None = None
 
 
-class McpServerCapabilityItem(PortkeyModel):
+class McpServerCapabilityItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11820,7 +11812,7 @@ class McpServerCapabilityItem(PortkeyModel):
     size: float | None = None
 
 
-class McpServerUserAccessItem(PortkeyModel):
+class McpServerUserAccessItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11836,7 +11828,7 @@ class McpServerUserAccessItem(PortkeyModel):
     connection_status: McpServerUserAccessItemConnectionStatus | None = None
 
 
-class McpServerUserAccessListResponse(PortkeyModel):
+class McpServerUserAccessListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11847,7 +11839,7 @@ class McpServerUserAccessListResponse(PortkeyModel):
     has_more: bool | None = None
 
 
-class MessageContentImageFileObjectImageFile(PortkeyModel):
+class MessageContentImageFileObjectImageFile(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11864,7 +11856,7 @@ class MessageContentImageFileObjectImageFile(PortkeyModel):
     """
 
 
-class MessageContentImageUrlObjectImageUrl(PortkeyModel):
+class MessageContentImageUrlObjectImageUrl(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11881,7 +11873,7 @@ class MessageContentImageUrlObjectImageUrl(PortkeyModel):
     """
 
 
-class MessageContentTextAnnotationsFileCitationObject(PortkeyModel):
+class MessageContentTextAnnotationsFileCitationObject(BaseModel):
     """
     A citation within the message that points to a specific quote from a specific File associated with the assistant or the message. Generated when the assistant uses the "file_search" tool to search files.
     """
@@ -11903,7 +11895,7 @@ class MessageContentTextAnnotationsFileCitationObject(PortkeyModel):
     end_index: Annotated[int, Field(ge=0)]
 
 
-class MessageContentTextAnnotationsFilePathObject(PortkeyModel):
+class MessageContentTextAnnotationsFilePathObject(BaseModel):
     """
     A URL for the file that's generated when the assistant used the `code_interpreter` tool to generate a file.
     """
@@ -11925,7 +11917,7 @@ class MessageContentTextAnnotationsFilePathObject(PortkeyModel):
     end_index: Annotated[int, Field(ge=0)]
 
 
-class MessageContentTextObjectText(PortkeyModel):
+class MessageContentTextObjectText(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11943,7 +11935,7 @@ class MessageContentTextObjectText(PortkeyModel):
     ]
 
 
-class MessageDeltaContentImageFileObjectImageFile(PortkeyModel):
+class MessageDeltaContentImageFileObjectImageFile(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11960,7 +11952,7 @@ class MessageDeltaContentImageFileObjectImageFile(PortkeyModel):
     """
 
 
-class MessageDeltaContentImageUrlObjectImageUrl(PortkeyModel):
+class MessageDeltaContentImageUrlObjectImageUrl(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -11977,7 +11969,7 @@ class MessageDeltaContentImageUrlObjectImageUrl(PortkeyModel):
     """
 
 
-class MessageDeltaContentTextAnnotationsFileCitationObject(PortkeyModel):
+class MessageDeltaContentTextAnnotationsFileCitationObject(BaseModel):
     """
     A citation within the message that points to a specific quote from a specific File associated with the assistant or the message. Generated when the assistant uses the "file_search" tool to search files.
     """
@@ -12005,7 +11997,7 @@ class MessageDeltaContentTextAnnotationsFileCitationObject(PortkeyModel):
     end_index: Annotated[int | None, Field(ge=0)] = None
 
 
-class MessageDeltaContentTextAnnotationsFilePathObject(PortkeyModel):
+class MessageDeltaContentTextAnnotationsFilePathObject(BaseModel):
     """
     A URL for the file that's generated when the assistant used the `code_interpreter` tool to generate a file.
     """
@@ -12031,7 +12023,7 @@ class MessageDeltaContentTextAnnotationsFilePathObject(PortkeyModel):
     end_index: Annotated[int | None, Field(ge=0)] = None
 
 
-class MessageDeltaContentTextObjectText(PortkeyModel):
+class MessageDeltaContentTextObjectText(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12050,7 +12042,7 @@ class MessageDeltaContentTextObjectText(PortkeyModel):
     ] = None
 
 
-class MessageObjectIncompleteDetails(PortkeyModel):
+class MessageObjectIncompleteDetails(BaseModel):
     """
     On an incomplete message, details about why the message is incomplete.
     """
@@ -12065,7 +12057,7 @@ class MessageObjectIncompleteDetails(PortkeyModel):
     """
 
 
-class MistralModerationParameters(PortkeyModel):
+class MistralModerationParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12080,7 +12072,7 @@ class MistralModerationParameters(PortkeyModel):
     """
 
 
-class ModelCalculateOperation(PortkeyModel):
+class ModelCalculateOperation(BaseModel):
     """
     Mathematical operation for cost calculation
     """
@@ -12099,7 +12091,7 @@ class ModelCalculateOperation(PortkeyModel):
     """
 
 
-class ModelFinetuneConfig(PortkeyModel):
+class ModelFinetuneConfig(BaseModel):
     """
     Fine-tuning pricing configuration
     """
@@ -12112,11 +12104,11 @@ class ModelFinetuneConfig(PortkeyModel):
     pay_per_hour: ModelTokenPrice | None = None
 
 
-class ModelIdsResponses(PortkeyRootModel[ModelIdsResponsesEnum | str]):
+class ModelIdsResponses(RootModel[ModelIdsResponsesEnum | str]):
     root: Annotated[ModelIdsResponsesEnum | str, Field(examples=["gpt-4o"])]
 
 
-class ModelImagePricing(PortkeyRootModel[dict[str, dict[str, ModelTokenPrice]]]):
+class ModelImagePricing(RootModel[dict[str, dict[str, ModelTokenPrice]]]):
     """
     Image generation pricing by quality and size
     """
@@ -12124,7 +12116,7 @@ class ModelImagePricing(PortkeyRootModel[dict[str, dict[str, ModelTokenPrice]]])
     root: dict[str, dict[str, ModelTokenPrice]]
 
 
-class ModelPayAsYouGo(PortkeyModel):
+class ModelPayAsYouGo(BaseModel):
     """
     Token-based pricing (all prices in USD cents)
     """
@@ -12154,7 +12146,7 @@ class ModelPayAsYouGo(PortkeyModel):
     image: ModelImagePricing | None = None
 
 
-class ModifyAssistantRequestToolResources(PortkeyModel):
+class ModifyAssistantRequestToolResources(BaseModel):
     """
     A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -12167,7 +12159,7 @@ class ModifyAssistantRequestToolResources(PortkeyModel):
     file_search: ModifyAssistantRequestToolResourcesFileSearch | None = None
 
 
-class ModifyThreadRequestToolResources(PortkeyModel):
+class ModifyThreadRequestToolResources(BaseModel):
     """
     A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -12180,7 +12172,7 @@ class ModifyThreadRequestToolResources(PortkeyModel):
     file_search: ModifyThreadRequestToolResourcesFileSearch | None = None
 
 
-class OpenAIBatchJob(PortkeyModel):
+class OpenAIBatchJob(BaseModel):
     """
     Gateway supported body params for OpenAI, Azure OpenAI and VertexAI.
     """
@@ -12207,7 +12199,7 @@ class OpenAIBatchJob(PortkeyModel):
     """
 
 
-class OpenAIFile(PortkeyModel):
+class OpenAIFile(BaseModel):
     """
     The `File` object represents a document that has been uploaded to OpenAI.
     """
@@ -12250,7 +12242,7 @@ class OpenAIFile(PortkeyModel):
     """
 
 
-class OpenAIFinetuneJobMethodDpo(PortkeyModel):
+class OpenAIFinetuneJobMethodDpo(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12258,7 +12250,7 @@ class OpenAIFinetuneJobMethodDpo(PortkeyModel):
     hyperparameters: OpenAIFinetuneJobMethodDpoHyperparameters
 
 
-class OpenAIFinetuneJobMethodSupervised(PortkeyModel):
+class OpenAIFinetuneJobMethodSupervised(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12266,7 +12258,7 @@ class OpenAIFinetuneJobMethodSupervised(PortkeyModel):
     hyperparameters: OpenAIFinetuneJobMethodSupervisedHyperparameters
 
 
-class OutputText(PortkeyModel):
+class OutputText(BaseModel):
     """
     A text output from the model.
     """
@@ -12289,7 +12281,7 @@ class OutputText(PortkeyModel):
     """
 
 
-class PayAsYouGoPricing(PortkeyModel):
+class PayAsYouGoPricing(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12298,7 +12290,7 @@ class PayAsYouGoPricing(PortkeyModel):
     response_token: TokenPricing | None = None
 
 
-class PillarScanParameters(PortkeyModel):
+class PillarScanParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12348,7 +12340,7 @@ class PortkeyBatchJob(OpenAIBatchJob):
     """
 
 
-class PortkeyLanguageParameters(PortkeyModel):
+class PortkeyLanguageParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12367,7 +12359,7 @@ class PortkeyLanguageParameters(PortkeyModel):
     """
 
 
-class PortkeyModerationParameters(PortkeyModel):
+class PortkeyModerationParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12382,7 +12374,7 @@ class PortkeyModerationParameters(PortkeyModel):
     """
 
 
-class PortkeyPIIParameters(PortkeyModel):
+class PortkeyPIIParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12401,7 +12393,7 @@ class PortkeyPIIParameters(PortkeyModel):
     """
 
 
-class PricingConfig(PortkeyModel):
+class PricingConfig(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12413,7 +12405,7 @@ class PricingConfig(PortkeyModel):
     pay_as_you_go: PayAsYouGoPricing | None = None
 
 
-class Prompt(PortkeyModel):
+class Prompt(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12441,7 +12433,7 @@ class Prompt(PortkeyModel):
     last_updated_at: datetime | None = None
 
 
-class PromptPartialSummary(PortkeyModel):
+class PromptPartialSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12456,7 +12448,7 @@ class PromptPartialSummary(PortkeyModel):
     object: Literal["partial"] | None = None
 
 
-class PromptPartialVersion(PortkeyModel):
+class PromptPartialVersion(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12472,7 +12464,7 @@ class PromptPartialVersion(PortkeyModel):
     object: Literal["partial"] | None = None
 
 
-class PromptVersionSummary(PortkeyModel):
+class PromptVersionSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12488,7 +12480,7 @@ class PromptVersionSummary(PortkeyModel):
     object: Literal["prompt"] | None = None
 
 
-class RateLimits(PortkeyModel):
+class RateLimits(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12498,7 +12490,7 @@ class RateLimits(PortkeyModel):
     value: int | None = None
 
 
-class RateLimitsPolicy(PortkeyModel):
+class RateLimitsPolicy(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12553,7 +12545,7 @@ class RateLimitsPolicy(PortkeyModel):
     """
 
 
-class RateLimitsPolicyListResponse(PortkeyModel):
+class RateLimitsPolicyListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12574,7 +12566,7 @@ class RateLimitsPolicyResponse(RateLimitsPolicy):
     object: Annotated[str | None, Field(examples=["policy_rate_limits"])] = None
 
 
-class Reasoning(PortkeyModel):
+class Reasoning(BaseModel):
     """
     **o-series models only**
 
@@ -12597,7 +12589,7 @@ class Reasoning(PortkeyModel):
     """
 
 
-class ReasoningItem(PortkeyModel):
+class ReasoningItem(BaseModel):
     """
     A description of the chain of thought used by a reasoning model while generating
     a response.
@@ -12626,7 +12618,7 @@ class ReasoningItem(PortkeyModel):
     """
 
 
-class RequiredMetadataKeysParameters(PortkeyModel):
+class RequiredMetadataKeysParameters(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12641,7 +12633,7 @@ class RequiredMetadataKeysParameters(PortkeyModel):
     """
 
 
-class ResponseError(PortkeyModel):
+class ResponseError(BaseModel):
     """
     An error object returned when the model fails to generate a Response.
     """
@@ -12657,7 +12649,7 @@ class ResponseError(PortkeyModel):
     """
 
 
-class ResponseFormatJsonSchemaJsonSchema(PortkeyModel):
+class ResponseFormatJsonSchemaJsonSchema(BaseModel):
     """
     Structured Outputs configuration options, including a JSON Schema.
     """
@@ -12689,7 +12681,7 @@ class ResponseFormatJsonSchemaJsonSchema(PortkeyModel):
     """
 
 
-class ResponseIncompleteDetails(PortkeyModel):
+class ResponseIncompleteDetails(BaseModel):
     """
     Details about why the response is incomplete.
     """
@@ -12704,7 +12696,7 @@ class ResponseIncompleteDetails(PortkeyModel):
     """
 
 
-class ResponseModalities(PortkeyRootModel[list[ResponseModalitiesItem] | None]):
+class ResponseModalities(RootModel[list[ResponseModalitiesItem] | None]):
     """
     Output types that you would like the model to generate.
     Most models are capable of generating text, which is the default:
@@ -12733,7 +12725,7 @@ class ResponseModalities(PortkeyRootModel[list[ResponseModalitiesItem] | None]):
     """
 
 
-class ResponseTextAnnotationDeltaEvent(PortkeyModel):
+class ResponseTextAnnotationDeltaEvent(BaseModel):
     """
     Emitted when a text annotation is added.
     """
@@ -12765,7 +12757,7 @@ class ResponseTextAnnotationDeltaEvent(PortkeyModel):
     annotation: Annotation
 
 
-class ResponseUsage(PortkeyModel):
+class ResponseUsage(BaseModel):
     """
     Represents token usage details including input tokens, output tokens,
     a breakdown of output tokens, and the total tokens used.
@@ -12797,7 +12789,7 @@ class ResponseUsage(PortkeyModel):
     """
 
 
-class RetrieveAnalyticsGroupsMetadataResponse(PortkeyModel):
+class RetrieveAnalyticsGroupsMetadataResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12810,7 +12802,7 @@ class RetrieveAnalyticsGroupsMetadataResponse(PortkeyModel):
     data: list[RetrieveAnalyticsGroupsMetadataResponseDataItem]
 
 
-class RetrieveVirtualKeysUnauthorizedResponse(PortkeyModel):
+class RetrieveVirtualKeysUnauthorizedResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12819,7 +12811,7 @@ class RetrieveVirtualKeysUnauthorizedResponse(PortkeyModel):
     data: RetrieveVirtualKeysUnauthorizedResponseData | None = None
 
 
-class RunObjectIncompleteDetails(PortkeyModel):
+class RunObjectIncompleteDetails(BaseModel):
     """
     Details on why the run is incomplete. Will be `null` if the run is not incomplete.
     """
@@ -12834,7 +12826,7 @@ class RunObjectIncompleteDetails(PortkeyModel):
     """
 
 
-class RunObjectLastError(PortkeyModel):
+class RunObjectLastError(BaseModel):
     """
     The last error associated with this run. Will be `null` if there are no errors.
     """
@@ -12853,7 +12845,7 @@ class RunObjectLastError(PortkeyModel):
     """
 
 
-class RunStepDeltaStepDetailsMessageCreationObject(PortkeyModel):
+class RunStepDeltaStepDetailsMessageCreationObject(BaseModel):
     """
     Details of the message creation by the run step.
     """
@@ -12871,7 +12863,7 @@ class RunStepDeltaStepDetailsMessageCreationObject(PortkeyModel):
     ) = None
 
 
-class RunStepDeltaStepDetailsToolCallsCodeOutputImageObject(PortkeyModel):
+class RunStepDeltaStepDetailsToolCallsCodeOutputImageObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12887,7 +12879,7 @@ class RunStepDeltaStepDetailsToolCallsCodeOutputImageObject(PortkeyModel):
     image: RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage | None = None
 
 
-class RunStepDeltaStepDetailsToolCallsFunctionObject(PortkeyModel):
+class RunStepDeltaStepDetailsToolCallsFunctionObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12910,7 +12902,7 @@ class RunStepDeltaStepDetailsToolCallsFunctionObject(PortkeyModel):
     """
 
 
-class RunStepDetailsMessageCreationObject(PortkeyModel):
+class RunStepDetailsMessageCreationObject(BaseModel):
     """
     Details of the message creation by the run step.
     """
@@ -12926,7 +12918,7 @@ class RunStepDetailsMessageCreationObject(PortkeyModel):
     message_creation: RunStepDetailsMessageCreationObjectMessageCreation
 
 
-class RunStepDetailsToolCallsCodeOutputImageObject(PortkeyModel):
+class RunStepDetailsToolCallsCodeOutputImageObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12938,7 +12930,7 @@ class RunStepDetailsToolCallsCodeOutputImageObject(PortkeyModel):
     image: RunStepDetailsToolCallsCodeOutputImageObjectImage
 
 
-class RunStepDetailsToolCallsFunctionObject(PortkeyModel):
+class RunStepDetailsToolCallsFunctionObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12957,7 +12949,7 @@ class RunStepDetailsToolCallsFunctionObject(PortkeyModel):
     """
 
 
-class RunStepObjectLastError(PortkeyModel):
+class RunStepObjectLastError(BaseModel):
     """
     The last error associated with this run step. Will be `null` if there are no errors.
     """
@@ -12976,7 +12968,7 @@ class RunStepObjectLastError(PortkeyModel):
     """
 
 
-class RunToolCallObject(PortkeyModel):
+class RunToolCallObject(BaseModel):
     """
     Tool call objects
     """
@@ -13042,7 +13034,7 @@ class SageMakerConfiguration(BedrockConfiguration):
     """
 
 
-class SecretReferenceDetailResponse(PortkeyModel):
+class SecretReferenceDetailResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13068,7 +13060,7 @@ class SecretReferenceDetailResponse(PortkeyModel):
     object: Literal["secret-reference"] | None = None
 
 
-class SecretReferenceListItem(PortkeyModel):
+class SecretReferenceListItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13083,7 +13075,7 @@ class SecretReferenceListItem(PortkeyModel):
     object: Literal["secret-reference"] | None = None
 
 
-class SubmitToolOutputsRunRequest(PortkeyModel):
+class SubmitToolOutputsRunRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13099,7 +13091,7 @@ class SubmitToolOutputsRunRequest(PortkeyModel):
 
 
 class TextResponseFormatConfiguration(
-    PortkeyRootModel[
+    RootModel[
         ResponseFormatText | TextResponseFormatJsonSchema | ResponseFormatJsonObject
     ]
 ):
@@ -13121,7 +13113,7 @@ class TextResponseFormatConfiguration(
     """
 
 
-class ThreadObjectToolResources(PortkeyModel):
+class ThreadObjectToolResources(BaseModel):
     """
     A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -13134,7 +13126,7 @@ class ThreadObjectToolResources(PortkeyModel):
     file_search: ThreadObjectToolResourcesFileSearch | None = None
 
 
-class ToolChoiceTypes(PortkeyModel):
+class ToolChoiceTypes(BaseModel):
     """
     Indicates that the model should use a built-in tool to generate a response.
     [Learn more about built-in tools](/docs/guides/tools).
@@ -13156,7 +13148,7 @@ class ToolChoiceTypes(PortkeyModel):
     """
 
 
-class TruncationObject(PortkeyModel):
+class TruncationObject(BaseModel):
     """
     Controls for how a thread will be truncated prior to the run. Use this to control the intial context window of the run.
     """
@@ -13175,7 +13167,7 @@ class TruncationObject(PortkeyModel):
     """
 
 
-class UpdateAdminUsersRequest(PortkeyModel):
+class UpdateAdminUsersRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13183,7 +13175,7 @@ class UpdateAdminUsersRequest(PortkeyModel):
     role: UpdateAdminUsersRequestRole | None = None
 
 
-class UpdateAdminWorkspacesUsersRequest(PortkeyModel):
+class UpdateAdminWorkspacesUsersRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13191,7 +13183,7 @@ class UpdateAdminWorkspacesUsersRequest(PortkeyModel):
     role: UpdateAdminWorkspacesUsersRequestRole | None = None
 
 
-class UpdateConfigRequest(PortkeyModel):
+class UpdateConfigRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13201,7 +13193,7 @@ class UpdateConfigRequest(PortkeyModel):
     status: str | None = None
 
 
-class UpdateConfigResponse(PortkeyModel):
+class UpdateConfigResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13210,7 +13202,7 @@ class UpdateConfigResponse(PortkeyModel):
     data: UpdateConfigResponseData | None = None
 
 
-class UpdateLogsExportsRequest(PortkeyModel):
+class UpdateLogsExportsRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13220,7 +13212,7 @@ class UpdateLogsExportsRequest(PortkeyModel):
     requested_data: LogExportsRequestedData | None = None
 
 
-class UpdateMcpIntegration(PortkeyModel):
+class UpdateMcpIntegration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13236,7 +13228,7 @@ class UpdateMcpIntegration(PortkeyModel):
     transport: UpdateMcpIntegrationTransport | None = None
 
 
-class UpdatePromptRequest(PortkeyModel):
+class UpdatePromptRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13289,7 +13281,7 @@ class UpdatePromptRequest(PortkeyModel):
     """
 
 
-class UpdateRateLimitsPolicyRequest(PortkeyModel):
+class UpdateRateLimitsPolicyRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13308,7 +13300,7 @@ class UpdateRateLimitsPolicyRequest(PortkeyModel):
     """
 
 
-class UpdateUsageLimitsPolicyRequest(PortkeyModel):
+class UpdateUsageLimitsPolicyRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13335,7 +13327,7 @@ class UpdateUsageLimitsPolicyRequest(PortkeyModel):
     """
 
 
-class UpdateVectorStoreRequest(PortkeyModel):
+class UpdateVectorStoreRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13351,7 +13343,7 @@ class UpdateVectorStoreRequest(PortkeyModel):
     """
 
 
-class UpdateVirtualKeysUnauthorizedResponse(PortkeyModel):
+class UpdateVirtualKeysUnauthorizedResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13360,7 +13352,7 @@ class UpdateVirtualKeysUnauthorizedResponse(PortkeyModel):
     data: UpdateVirtualKeysUnauthorizedResponseData | None = None
 
 
-class UsageLimits(PortkeyModel):
+class UsageLimits(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13383,7 +13375,7 @@ class UsageLimits(PortkeyModel):
     """
 
 
-class User(PortkeyModel):
+class User(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13399,7 +13391,7 @@ class User(PortkeyModel):
     workspace_ids: list[str] | None = None
 
 
-class UserList(PortkeyModel):
+class UserList(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13409,7 +13401,7 @@ class UserList(PortkeyModel):
     data: list[User] | None = None
 
 
-class ValueKeyUsage(PortkeyModel):
+class ValueKeyUsage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13433,7 +13425,7 @@ class ValueKeyUsage(PortkeyModel):
 
 
 class VectorStoreFileAttributes(
-    PortkeyRootModel[dict[str, VectorStoreFileAttributesValueString | float | bool]]
+    RootModel[dict[str, VectorStoreFileAttributesValueString | float | bool]]
 ):
     """
     Set of 16 key-value pairs that can be attached to an object. This can be
@@ -13449,7 +13441,7 @@ class VectorStoreFileAttributes(
     ]
 
 
-class VectorStoreFileBatchObject(PortkeyModel):
+class VectorStoreFileBatchObject(BaseModel):
     """
     A batch of files attached to a vector store.
     """
@@ -13481,7 +13473,7 @@ class VectorStoreFileBatchObject(PortkeyModel):
     file_counts: VectorStoreFileBatchObjectFileCounts
 
 
-class VectorStoreFileObjectLastError(PortkeyModel):
+class VectorStoreFileObjectLastError(BaseModel):
     """
     The last error associated with this vector store file. Will be `null` if there are no errors.
     """
@@ -13500,7 +13492,7 @@ class VectorStoreFileObjectLastError(PortkeyModel):
     """
 
 
-class VectorStoreObject(PortkeyModel):
+class VectorStoreObject(BaseModel):
     """
     A vector store is a collection of processed files can be used by the `file_search` tool.
     """
@@ -13549,7 +13541,7 @@ class VectorStoreObject(PortkeyModel):
     """
 
 
-class VectorStoreSearchRequestRankingOptions(PortkeyModel):
+class VectorStoreSearchRequestRankingOptions(BaseModel):
     """
     Ranking options for search.
     """
@@ -13564,7 +13556,7 @@ class VectorStoreSearchRequestRankingOptions(PortkeyModel):
     score_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0
 
 
-class VectorStoreSearchResultItem(PortkeyModel):
+class VectorStoreSearchResultItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13588,7 +13580,7 @@ class VectorStoreSearchResultItem(PortkeyModel):
     """
 
 
-class VectorStoreSearchResultsPage(PortkeyModel):
+class VectorStoreSearchResultsPage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13612,7 +13604,7 @@ class VectorStoreSearchResultsPage(PortkeyModel):
     """
 
 
-class VertexAIConfiguration(PortkeyModel):
+class VertexAIConfiguration(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13658,7 +13650,7 @@ class VertexBatchJob(OpenAIBatchJob):
     """
 
 
-class VirtualKeys(PortkeyModel):
+class VirtualKeys(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13680,11 +13672,11 @@ class VirtualKeys(PortkeyModel):
     object: Literal["virtual-key"] | None = None
 
 
-class VoiceIdsShared(PortkeyRootModel[str | VoiceIdsSharedEnum]):
+class VoiceIdsShared(RootModel[str | VoiceIdsSharedEnum]):
     root: Annotated[str | VoiceIdsSharedEnum, Field(examples=["ash"])]
 
 
-class WebSearchTool(PortkeyModel):
+class WebSearchTool(BaseModel):
     """
     This tool searches the web for relevant results to use in a response.
     Learn more about the [web search tool](/docs/guides/tools-web-search).
@@ -13704,7 +13696,7 @@ class WebSearchTool(PortkeyModel):
     search_context_size: WebSearchContextSize | None = WebSearchContextSize.MEDIUM
 
 
-class WebSearchToolCall(PortkeyModel):
+class WebSearchToolCall(BaseModel):
     """
     The results of a web search tool call. See the
     [web search guide](/docs/guides/tools-web-search) for more information.
@@ -13728,7 +13720,7 @@ class WebSearchToolCall(PortkeyModel):
     """
 
 
-class Workspace(PortkeyModel):
+class Workspace(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13748,7 +13740,7 @@ class Workspace(PortkeyModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class WorkspaceInvite(PortkeyModel):
+class WorkspaceInvite(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13760,7 +13752,7 @@ class WorkspaceInvite(PortkeyModel):
     role: WorkspaceInviteRole
 
 
-class WorkspaceList(PortkeyModel):
+class WorkspaceList(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13770,7 +13762,7 @@ class WorkspaceList(PortkeyModel):
     data: list[Workspace] | None = None
 
 
-class WorkspaceMember(PortkeyModel):
+class WorkspaceMember(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13826,7 +13818,7 @@ class WorkspaceMember(PortkeyModel):
     settings: Annotated[dict[str, Any] | None, Field(examples=[None])] = None
 
 
-class WorkspaceMemberList(PortkeyModel):
+class WorkspaceMemberList(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13836,7 +13828,7 @@ class WorkspaceMemberList(PortkeyModel):
     data: list[WorkspaceMember] | None = None
 
 
-class WorkspaceUpdateRequest(PortkeyModel):
+class WorkspaceUpdateRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13865,7 +13857,7 @@ class WorkspaceUpdateRequest(PortkeyModel):
     """
 
 
-class WorkspaceWithUsers(PortkeyModel):
+class WorkspaceWithUsers(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13886,7 +13878,7 @@ class WorkspaceWithUsers(PortkeyModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class ApiKeyObject(PortkeyModel):
+class ApiKeyObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13925,7 +13917,7 @@ class ApiKeyObject(PortkeyModel):
     object: Annotated[Literal["api-key"] | None, Field(examples=["api-key"])] = None
 
 
-class ApiKeyObjectList(PortkeyModel):
+class ApiKeyObjectList(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13935,7 +13927,7 @@ class ApiKeyObjectList(PortkeyModel):
     data: list[ApiKeyObject] | None = None
 
 
-class AssistantToolsFunction(PortkeyModel):
+class AssistantToolsFunction(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13948,7 +13940,7 @@ class AssistantToolsFunction(PortkeyModel):
 
 
 class AssistantsApiToolChoiceOption(
-    PortkeyRootModel[AssistantsApiToolChoiceOptionEnum | AssistantsNamedToolChoice]
+    RootModel[AssistantsApiToolChoiceOptionEnum | AssistantsNamedToolChoice]
 ):
     root: AssistantsApiToolChoiceOptionEnum | AssistantsNamedToolChoice
     """
@@ -13960,7 +13952,7 @@ class AssistantsApiToolChoiceOption(
     """
 
 
-class AuditLogObjectList(PortkeyModel):
+class AuditLogObjectList(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -13976,7 +13968,7 @@ class AuditLogObjectList(PortkeyModel):
     """
 
 
-class Batch(PortkeyModel):
+class Batch(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14084,7 +14076,7 @@ class BedrockBatchJob(OpenAIBatchJob):
     """
 
 
-class BulkUpdateMcpIntegrationCapabilities(PortkeyModel):
+class BulkUpdateMcpIntegrationCapabilities(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14094,7 +14086,7 @@ class BulkUpdateMcpIntegrationCapabilities(PortkeyModel):
     ]
 
 
-class BulkUpdateMcpServerCapabilities(PortkeyModel):
+class BulkUpdateMcpServerCapabilities(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14104,7 +14096,7 @@ class BulkUpdateMcpServerCapabilities(PortkeyModel):
     ]
 
 
-class ChatCompletionRequestMessageContentPartImage(PortkeyModel):
+class ChatCompletionRequestMessageContentPartImage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14116,7 +14108,7 @@ class ChatCompletionRequestMessageContentPartImage(PortkeyModel):
     image_url: ChatCompletionRequestMessageContentPartImageImageUrl
 
 
-class ChatCompletionTool(PortkeyModel):
+class ChatCompletionTool(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14128,7 +14120,7 @@ class ChatCompletionTool(PortkeyModel):
     function: FunctionObject
 
 
-class CodeInterpreterToolCall(PortkeyModel):
+class CodeInterpreterToolCall(BaseModel):
     """
     A tool call to run code.
     """
@@ -14159,7 +14151,7 @@ class CodeInterpreterToolCall(PortkeyModel):
     """
 
 
-class CreateAdminWorkspacesRequest(PortkeyModel):
+class CreateAdminWorkspacesRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14172,7 +14164,7 @@ class CreateAdminWorkspacesRequest(PortkeyModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class CreateAdminWorkspacesUsersRequest(PortkeyModel):
+class CreateAdminWorkspacesUsersRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14180,7 +14172,7 @@ class CreateAdminWorkspacesUsersRequest(PortkeyModel):
     users: list[CreateAdminWorkspacesUsersRequestUsersItem] | None = None
 
 
-class CreateApiKeyObject(PortkeyModel):
+class CreateApiKeyObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14204,7 +14196,7 @@ class CreateApiKeyObject(PortkeyModel):
     expires_at: datetime | None = None
 
 
-class CreateAssistantRequestToolResourcesFileSearch(PortkeyModel):
+class CreateAssistantRequestToolResourcesFileSearch(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14222,7 +14214,7 @@ class CreateAssistantRequestToolResourcesFileSearch(PortkeyModel):
     """
 
 
-class CreateChatCompletionFunctionResponse(PortkeyModel):
+class CreateChatCompletionFunctionResponse(BaseModel):
     """
     Represents a chat completion response returned by model, based on the provided input.
     """
@@ -14260,7 +14252,7 @@ class CreateChatCompletionFunctionResponse(PortkeyModel):
     usage: CompletionUsage | None = None
 
 
-class CreateChatCompletionResponseChoicesItem(PortkeyModel):
+class CreateChatCompletionResponseChoicesItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14285,7 +14277,7 @@ class CreateChatCompletionResponseChoicesItem(PortkeyModel):
     """
 
 
-class CreateChatCompletionStreamResponseChoicesItem(PortkeyModel):
+class CreateChatCompletionStreamResponseChoicesItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14310,7 +14302,7 @@ class CreateChatCompletionStreamResponseChoicesItem(PortkeyModel):
     """
 
 
-class CreateCompletionRequest(PortkeyModel):
+class CreateCompletionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14423,7 +14415,7 @@ class CreateCompletionRequest(PortkeyModel):
     """
 
 
-class CreateCompletionResponse(PortkeyModel):
+class CreateCompletionResponse(BaseModel):
     """
     Represents a completion response from the API. Note: both the streamed and non-streamed response objects share the same shape (unlike the chat endpoint).
     """
@@ -14461,7 +14453,7 @@ class CreateCompletionResponse(PortkeyModel):
     usage: CompletionUsage | None = None
 
 
-class CreateEmbeddingRequest(PortkeyModel):
+class CreateEmbeddingRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14499,7 +14491,7 @@ class CreateEmbeddingRequest(PortkeyModel):
     """
 
 
-class CreateIntegrationRequest(PortkeyModel):
+class CreateIntegrationRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14567,7 +14559,7 @@ class CreateIntegrationRequest(PortkeyModel):
     """
 
 
-class CreateInvite(PortkeyModel):
+class CreateInvite(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14578,7 +14570,7 @@ class CreateInvite(PortkeyModel):
     workspace_api_key_details: CreateInviteWorkspaceApiKeyDetails | None = None
 
 
-class CreateLogsExportsRequest(PortkeyModel):
+class CreateLogsExportsRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14588,7 +14580,7 @@ class CreateLogsExportsRequest(PortkeyModel):
     requested_data: LogExportsRequestedData
 
 
-class CreateModerationResponse(PortkeyModel):
+class CreateModerationResponse(BaseModel):
     """
     Represents if a given text input is potentially harmful.
     """
@@ -14611,7 +14603,7 @@ class CreateModerationResponse(PortkeyModel):
     """
 
 
-class CreateProvidersRequest(PortkeyModel):
+class CreateProvidersRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14635,7 +14627,7 @@ class CreateProvidersRequest(PortkeyModel):
     expires_at: datetime | None = None
 
 
-class CreateThreadRequestToolResourcesFileSearch(PortkeyModel):
+class CreateThreadRequestToolResourcesFileSearch(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14653,7 +14645,7 @@ class CreateThreadRequestToolResourcesFileSearch(PortkeyModel):
     """
 
 
-class CreateVirtualKeysRequest(PortkeyModel):
+class CreateVirtualKeysRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14682,7 +14674,7 @@ class CreateVirtualKeysRequest(PortkeyModel):
     """
 
 
-class ExportItem(PortkeyModel):
+class ExportItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14700,7 +14692,7 @@ class ExportItem(PortkeyModel):
     object: Literal["export"]
 
 
-class ExportListResponse(PortkeyModel):
+class ExportListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14710,7 +14702,7 @@ class ExportListResponse(PortkeyModel):
     data: list[ExportItem] | None = None
 
 
-class FileSearchTool(PortkeyModel):
+class FileSearchTool(BaseModel):
     """
     A tool that searches for relevant content from uploaded files.
     Learn more about the [file search tool](/docs/guides/tools-file-search).
@@ -14743,7 +14735,7 @@ class FileSearchTool(PortkeyModel):
     """
 
 
-class FileSearchToolCallResultsItem(PortkeyModel):
+class FileSearchToolCallResultsItem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14767,7 +14759,7 @@ class FileSearchToolCallResultsItem(PortkeyModel):
     """
 
 
-class FineTuningJob(PortkeyModel):
+class FineTuningJob(BaseModel):
     """
     The `fine_tuning.job` object represents a fine-tuning job that has been created through the API.
     """
@@ -14848,7 +14840,7 @@ class FineTuningJob(PortkeyModel):
     """
 
 
-class GetConfigResponseData(PortkeyModel):
+class GetConfigResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14856,7 +14848,7 @@ class GetConfigResponseData(PortkeyModel):
     config: GetConfigResponseDataConfig | None = None
 
 
-class GlobalWorkspaceAccess(PortkeyModel):
+class GlobalWorkspaceAccess(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14869,7 +14861,7 @@ class GlobalWorkspaceAccess(PortkeyModel):
     rate_limits: Annotated[list[RateLimits] | None, Field(max_length=1)] = None
 
 
-class GuardrailActions(PortkeyModel):
+class GuardrailActions(BaseModel):
     """
     Actions to take when guardrail checks fail or pass
     """
@@ -14896,7 +14888,7 @@ class GuardrailActions(PortkeyModel):
     """
 
 
-class GuardrailCheck(PortkeyModel):
+class GuardrailCheck(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -14965,11 +14957,11 @@ class GuardrailDetails(GuardrailSummary):
     actions: GuardrailActions | None = None
 
 
-class InputContent(PortkeyRootModel[InputText | InputImage | InputFile]):
+class InputContent(RootModel[InputText | InputImage | InputFile]):
     root: InputText | InputImage | InputFile
 
 
-class InputMessageContentList(PortkeyRootModel[list[InputContent]]):
+class InputMessageContentList(RootModel[list[InputContent]]):
     """
     A list of one or many input items to the model, containing different content
     types.
@@ -15030,7 +15022,7 @@ class IntegrationDetailResponse(IntegrationList):
     """
 
 
-class IntegrationModel(PortkeyModel):
+class IntegrationModel(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15062,7 +15054,7 @@ class IntegrationModel(PortkeyModel):
     pricing_config: PricingConfig | None = None
 
 
-class IntegrationModelsResponse(PortkeyModel):
+class IntegrationModelsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15074,7 +15066,7 @@ class IntegrationModelsResponse(PortkeyModel):
     models: list[IntegrationModel] | None = None
 
 
-class IntegrationWorkspace(PortkeyModel):
+class IntegrationWorkspace(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15091,7 +15083,7 @@ class IntegrationWorkspace(PortkeyModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class IntegrationWorkspacesResponse(PortkeyModel):
+class IntegrationWorkspacesResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15103,7 +15095,7 @@ class IntegrationWorkspacesResponse(PortkeyModel):
     workspaces: list[IntegrationWorkspace] | None = None
 
 
-class ListAnalyticsGraphsErrorsStacksResponse(PortkeyModel):
+class ListAnalyticsGraphsErrorsStacksResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15119,7 +15111,7 @@ class ListAnalyticsGraphsErrorsStacksResponse(PortkeyModel):
     """
 
 
-class ListAnalyticsGraphsRequestsRescuedResponse(PortkeyModel):
+class ListAnalyticsGraphsRequestsRescuedResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15135,7 +15127,7 @@ class ListAnalyticsGraphsRequestsRescuedResponse(PortkeyModel):
     """
 
 
-class ListBatchesResponse(PortkeyModel):
+class ListBatchesResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15147,7 +15139,7 @@ class ListBatchesResponse(PortkeyModel):
     object: Literal["list"]
 
 
-class ListFilesResponse(PortkeyModel):
+class ListFilesResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15156,7 +15148,7 @@ class ListFilesResponse(PortkeyModel):
     object: Literal["list"]
 
 
-class ListPaginatedFineTuningJobsResponse(PortkeyModel):
+class ListPaginatedFineTuningJobsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15166,7 +15158,7 @@ class ListPaginatedFineTuningJobsResponse(PortkeyModel):
     object: Literal["list"]
 
 
-class ListSecretReferencesResponse(PortkeyModel):
+class ListSecretReferencesResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15176,7 +15168,7 @@ class ListSecretReferencesResponse(PortkeyModel):
     data: list[SecretReferenceListItem] | None = None
 
 
-class ListVectorStoresResponse(PortkeyModel):
+class ListVectorStoresResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15188,7 +15180,7 @@ class ListVectorStoresResponse(PortkeyModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class ListVirtualKeysResponse(PortkeyModel):
+class ListVirtualKeysResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15201,7 +15193,7 @@ class ListVirtualKeysResponse(PortkeyModel):
     data: list[VirtualKeys] | None = None
 
 
-class LogObject(PortkeyModel):
+class LogObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15247,7 +15239,7 @@ class LogObject(PortkeyModel):
     """
 
 
-class McpIntegrationCapabilitiesListResponse(PortkeyModel):
+class McpIntegrationCapabilitiesListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15258,7 +15250,7 @@ class McpIntegrationCapabilitiesListResponse(PortkeyModel):
     has_more: bool | None = None
 
 
-class McpServerCapabilitiesListResponse(PortkeyModel):
+class McpServerCapabilitiesListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15269,7 +15261,7 @@ class McpServerCapabilitiesListResponse(PortkeyModel):
     has_more: bool | None = None
 
 
-class MessageContentImageFileObject(PortkeyModel):
+class MessageContentImageFileObject(BaseModel):
     """
     References an image [File](https://platform.openai.com/docs/api-reference/files) in the content of a message.
     """
@@ -15285,7 +15277,7 @@ class MessageContentImageFileObject(PortkeyModel):
     image_file: MessageContentImageFileObjectImageFile
 
 
-class MessageContentImageUrlObject(PortkeyModel):
+class MessageContentImageUrlObject(BaseModel):
     """
     References an image URL in the content of a message.
     """
@@ -15301,7 +15293,7 @@ class MessageContentImageUrlObject(PortkeyModel):
     image_url: MessageContentImageUrlObjectImageUrl
 
 
-class MessageContentTextObject(PortkeyModel):
+class MessageContentTextObject(BaseModel):
     """
     The text content that is part of a message.
     """
@@ -15317,7 +15309,7 @@ class MessageContentTextObject(PortkeyModel):
     text: MessageContentTextObjectText
 
 
-class MessageDeltaContentImageFileObject(PortkeyModel):
+class MessageDeltaContentImageFileObject(BaseModel):
     """
     References an image [File](https://platform.openai.com/docs/api-reference/files) in the content of a message.
     """
@@ -15337,7 +15329,7 @@ class MessageDeltaContentImageFileObject(PortkeyModel):
     image_file: MessageDeltaContentImageFileObjectImageFile | None = None
 
 
-class MessageDeltaContentImageUrlObject(PortkeyModel):
+class MessageDeltaContentImageUrlObject(BaseModel):
     """
     References an image URL in the content of a message.
     """
@@ -15357,7 +15349,7 @@ class MessageDeltaContentImageUrlObject(PortkeyModel):
     image_url: MessageDeltaContentImageUrlObjectImageUrl | None = None
 
 
-class MessageDeltaContentTextObject(PortkeyModel):
+class MessageDeltaContentTextObject(BaseModel):
     """
     The text content that is part of a message.
     """
@@ -15377,7 +15369,7 @@ class MessageDeltaContentTextObject(PortkeyModel):
     text: MessageDeltaContentTextObjectText | None = None
 
 
-class MessageDeltaObjectDelta(PortkeyModel):
+class MessageDeltaObjectDelta(BaseModel):
     """
     The delta containing the fields that have changed on the Message.
     """
@@ -15403,7 +15395,7 @@ class MessageDeltaObjectDelta(PortkeyModel):
     """
 
 
-class MessageObject(PortkeyModel):
+class MessageObject(BaseModel):
     """
     Represents a message within a [thread](https://platform.openai.com/docs/api-reference/threads).
     """
@@ -15474,7 +15466,7 @@ class MessageObject(PortkeyModel):
     """
 
 
-class MessageStreamEventThreadMessageCompleted(PortkeyModel):
+class MessageStreamEventThreadMessageCompleted(BaseModel):
     """
     Occurs when a [message](https://platform.openai.com/docs/api-reference/messages/object) is completed.
     """
@@ -15487,7 +15479,7 @@ class MessageStreamEventThreadMessageCompleted(PortkeyModel):
     data: MessageObject
 
 
-class MessageStreamEventThreadMessageCreated(PortkeyModel):
+class MessageStreamEventThreadMessageCreated(BaseModel):
     """
     Occurs when a [message](https://platform.openai.com/docs/api-reference/messages/object) is created.
     """
@@ -15500,7 +15492,7 @@ class MessageStreamEventThreadMessageCreated(PortkeyModel):
     data: MessageObject
 
 
-class MessageStreamEventThreadMessageInProgress(PortkeyModel):
+class MessageStreamEventThreadMessageInProgress(BaseModel):
     """
     Occurs when a [message](https://platform.openai.com/docs/api-reference/messages/object) moves to an `in_progress` state.
     """
@@ -15513,7 +15505,7 @@ class MessageStreamEventThreadMessageInProgress(PortkeyModel):
     data: MessageObject
 
 
-class MessageStreamEventThreadMessageIncomplete(PortkeyModel):
+class MessageStreamEventThreadMessageIncomplete(BaseModel):
     """
     Occurs when a [message](https://platform.openai.com/docs/api-reference/messages/object) ends before it is completed.
     """
@@ -15526,7 +15518,7 @@ class MessageStreamEventThreadMessageIncomplete(PortkeyModel):
     data: MessageObject
 
 
-class ModelCalculateConfig(PortkeyModel):
+class ModelCalculateConfig(BaseModel):
     """
     Cost calculation formulas
     """
@@ -15539,7 +15531,7 @@ class ModelCalculateConfig(PortkeyModel):
     response: ModelCalculateOperation | None = None
 
 
-class ModelPricingConfig(PortkeyModel):
+class ModelPricingConfig(BaseModel):
     """
     Complete pricing configuration for a model
     """
@@ -15557,7 +15549,7 @@ class ModelPricingConfig(PortkeyModel):
     finetune_config: ModelFinetuneConfig | None = None
 
 
-class ModelUpdateRequest(PortkeyModel):
+class ModelUpdateRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15585,7 +15577,7 @@ class ModelUpdateRequest(PortkeyModel):
     pricing_config: PricingConfig | None = None
 
 
-class ModifyAssistantRequest(PortkeyModel):
+class ModifyAssistantRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15634,7 +15626,7 @@ class ModifyAssistantRequest(PortkeyModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class ModifyThreadRequest(PortkeyModel):
+class ModifyThreadRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15649,7 +15641,7 @@ class ModifyThreadRequest(PortkeyModel):
     """
 
 
-class OpenAIFinetuneJobMethod(PortkeyModel):
+class OpenAIFinetuneJobMethod(BaseModel):
     """
     Hyperparameters for the finetune job
     """
@@ -15663,11 +15655,11 @@ class OpenAIFinetuneJobMethod(PortkeyModel):
     dpo: OpenAIFinetuneJobMethodDpo | None = None
 
 
-class OutputContent(PortkeyRootModel[OutputText | Refusal]):
+class OutputContent(RootModel[OutputText | Refusal]):
     root: OutputText | Refusal
 
 
-class OutputMessage(PortkeyModel):
+class OutputMessage(BaseModel):
     """
     An output message from the model.
     """
@@ -15699,7 +15691,7 @@ class OutputMessage(PortkeyModel):
     """
 
 
-class Providers(PortkeyModel):
+class Providers(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15717,7 +15709,7 @@ class Providers(PortkeyModel):
     object: Literal["provider"] | None = None
 
 
-class ResponseCodeInterpreterCallCompletedEvent(PortkeyModel):
+class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
     """
     Emitted when the code interpreter call is completed.
     """
@@ -15737,7 +15729,7 @@ class ResponseCodeInterpreterCallCompletedEvent(PortkeyModel):
     code_interpreter_call: CodeInterpreterToolCall
 
 
-class ResponseCodeInterpreterCallInProgressEvent(PortkeyModel):
+class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
     """
     Emitted when a code interpreter call is in progress.
     """
@@ -15757,7 +15749,7 @@ class ResponseCodeInterpreterCallInProgressEvent(PortkeyModel):
     code_interpreter_call: CodeInterpreterToolCall
 
 
-class ResponseCodeInterpreterCallInterpretingEvent(PortkeyModel):
+class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
     """
     Emitted when the code interpreter is actively interpreting the code snippet.
     """
@@ -15777,7 +15769,7 @@ class ResponseCodeInterpreterCallInterpretingEvent(PortkeyModel):
     code_interpreter_call: CodeInterpreterToolCall
 
 
-class ResponseContentPartAddedEvent(PortkeyModel):
+class ResponseContentPartAddedEvent(BaseModel):
     """
     Emitted when a new content part is added.
     """
@@ -15808,7 +15800,7 @@ class ResponseContentPartAddedEvent(PortkeyModel):
     """
 
 
-class ResponseContentPartDoneEvent(PortkeyModel):
+class ResponseContentPartDoneEvent(BaseModel):
     """
     Emitted when a content part is done.
     """
@@ -15839,7 +15831,7 @@ class ResponseContentPartDoneEvent(PortkeyModel):
     """
 
 
-class ResponseFormatJsonSchema(PortkeyModel):
+class ResponseFormatJsonSchema(BaseModel):
     """
     JSON Schema response format. Used to generate structured JSON responses.
     Learn more about [Structured Outputs](/docs/guides/structured-outputs).
@@ -15859,7 +15851,7 @@ class ResponseFormatJsonSchema(PortkeyModel):
     """
 
 
-class ResponsePropertiesText(PortkeyModel):
+class ResponsePropertiesText(BaseModel):
     """
     Configuration options for a text response from the model. Can be plain
     text or structured JSON data. Learn more:
@@ -15874,7 +15866,7 @@ class ResponsePropertiesText(PortkeyModel):
     format: TextResponseFormatConfiguration | None = None
 
 
-class RunObjectRequiredActionSubmitToolOutputs(PortkeyModel):
+class RunObjectRequiredActionSubmitToolOutputs(BaseModel):
     """
     Details on the tool outputs needed for this run to continue.
     """
@@ -15889,7 +15881,7 @@ class RunObjectRequiredActionSubmitToolOutputs(PortkeyModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter(PortkeyModel):
+class RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
     """
     The Code Interpreter tool call definition.
     """
@@ -15914,7 +15906,7 @@ class RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter(PortkeyModel):
     """
 
 
-class RunStepDetailsToolCallsCodeObjectCodeInterpreter(PortkeyModel):
+class RunStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
     """
     The Code Interpreter tool call definition.
     """
@@ -15936,7 +15928,7 @@ class RunStepDetailsToolCallsCodeObjectCodeInterpreter(PortkeyModel):
     """
 
 
-class ThreadObject(PortkeyModel):
+class ThreadObject(BaseModel):
     """
     Represents a thread that contains [messages](https://platform.openai.com/docs/api-reference/messages).
     """
@@ -15967,7 +15959,7 @@ class ThreadObject(PortkeyModel):
     """
 
 
-class ThreadStreamEventThreadCreated(PortkeyModel):
+class ThreadStreamEventThreadCreated(BaseModel):
     """
     Occurs when a new [thread](https://platform.openai.com/docs/api-reference/threads/object) is created.
     """
@@ -15980,13 +15972,11 @@ class ThreadStreamEventThreadCreated(PortkeyModel):
     data: ThreadObject
 
 
-class Tool(
-    PortkeyRootModel[FileSearchTool | FunctionTool | ComputerTool | WebSearchTool]
-):
+class Tool(RootModel[FileSearchTool | FunctionTool | ComputerTool | WebSearchTool]):
     root: FileSearchTool | FunctionTool | ComputerTool | WebSearchTool
 
 
-class UpdateAdminWorkspacesRequest(PortkeyModel):
+class UpdateAdminWorkspacesRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -15998,7 +15988,7 @@ class UpdateAdminWorkspacesRequest(PortkeyModel):
     rate_limits: list[RateLimits] | None = None
 
 
-class UpdateApiKeyObject(PortkeyModel):
+class UpdateApiKeyObject(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16014,7 +16004,7 @@ class UpdateApiKeyObject(PortkeyModel):
     alert_emails: list[str] | None = None
 
 
-class UpdateGuardrailRequest(PortkeyModel):
+class UpdateGuardrailRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16030,7 +16020,7 @@ class UpdateGuardrailRequest(PortkeyModel):
     actions: GuardrailActions | None = None
 
 
-class UpdateIntegrationRequest(PortkeyModel):
+class UpdateIntegrationRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16074,7 +16064,7 @@ class UpdateIntegrationRequest(PortkeyModel):
     """
 
 
-class UpdateProvidersRequest(PortkeyModel):
+class UpdateProvidersRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16087,7 +16077,7 @@ class UpdateProvidersRequest(PortkeyModel):
     reset_usage: bool | None = None
 
 
-class UpdateVirtualKeysRequest(PortkeyModel):
+class UpdateVirtualKeysRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16106,7 +16096,7 @@ class UpdateVirtualKeysRequest(PortkeyModel):
     """
 
 
-class UsageLimitsPolicy(PortkeyModel):
+class UsageLimitsPolicy(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16169,7 +16159,7 @@ class UsageLimitsPolicy(PortkeyModel):
     """
 
 
-class UsageLimitsPolicyListResponse(PortkeyModel):
+class UsageLimitsPolicyListResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16190,7 +16180,7 @@ class UsageLimitsPolicyResponse(UsageLimitsPolicy):
     object: Annotated[str | None, Field(examples=["policy_usage_limits"])] = None
 
 
-class VectorStoreFileObject(PortkeyModel):
+class VectorStoreFileObject(BaseModel):
     """
     A list of files attached to a vector store.
     """
@@ -16235,7 +16225,7 @@ class VectorStoreFileObject(PortkeyModel):
     """
 
 
-class VectorStoreSearchRequest(PortkeyModel):
+class VectorStoreSearchRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16262,7 +16252,7 @@ class VectorStoreSearchRequest(PortkeyModel):
     """
 
 
-class AssistantObject(PortkeyModel):
+class AssistantObject(BaseModel):
     """
     Represents an `assistant` that can call the model and use tools.
     """
@@ -16327,7 +16317,7 @@ class AssistantObject(PortkeyModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class BulkUpdateModelsRequest(PortkeyModel):
+class BulkUpdateModelsRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16339,7 +16329,7 @@ class BulkUpdateModelsRequest(PortkeyModel):
     """
 
 
-class BulkUpdateWorkspacesRequest(PortkeyModel):
+class BulkUpdateWorkspacesRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16361,7 +16351,7 @@ class BulkUpdateWorkspacesRequest(PortkeyModel):
 
 
 class ChatCompletionRequestMessageContentPart(
-    PortkeyRootModel[
+    RootModel[
         ChatCompletionRequestMessageContentPartText
         | ChatCompletionRequestMessageContentPartImage
     ]
@@ -16372,14 +16362,14 @@ class ChatCompletionRequestMessageContentPart(
     )
 
 
-class Content(PortkeyRootModel[InputContent | OutputContent]):
+class Content(RootModel[InputContent | OutputContent]):
     root: InputContent | OutputContent
     """
     Multi-modal input and output contents.
     """
 
 
-class CreateAssistantRequestToolResources(PortkeyModel):
+class CreateAssistantRequestToolResources(BaseModel):
     """
     A set of resources that are used by the assistant's tools. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -16392,7 +16382,7 @@ class CreateAssistantRequestToolResources(PortkeyModel):
     file_search: CreateAssistantRequestToolResourcesFileSearch | None = None
 
 
-class CreateChatCompletionResponse(PortkeyModel):
+class CreateChatCompletionResponse(BaseModel):
     """
     Represents a chat completion response returned by model, based on the provided input.
     """
@@ -16430,7 +16420,7 @@ class CreateChatCompletionResponse(PortkeyModel):
     usage: CompletionUsage | None = None
 
 
-class CreateChatCompletionStreamResponse(PortkeyModel):
+class CreateChatCompletionStreamResponse(BaseModel):
     """
     Represents a streamed chunk of a chat completion response returned by model, based on the provided input.
     """
@@ -16472,7 +16462,7 @@ class CreateChatCompletionStreamResponse(PortkeyModel):
     """
 
 
-class CreateGuardrailRequest(PortkeyModel):
+class CreateGuardrailRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16497,7 +16487,7 @@ class CreateGuardrailRequest(PortkeyModel):
 
 
 class CreateMessageRequestArrayOfContentParts(
-    PortkeyRootModel[
+    RootModel[
         list[
             MessageContentImageFileObject
             | MessageContentImageUrlObject
@@ -16522,7 +16512,7 @@ class CreateMessageRequestArrayOfContentParts(
     """
 
 
-class CreatePromptCompletionResponse(PortkeyModel):
+class CreatePromptCompletionResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16538,7 +16528,7 @@ class CreatePromptCompletionResponse(PortkeyModel):
     body: CreateChatCompletionResponse | CreateCompletionResponse | None = None
 
 
-class CreateThreadRequestToolResources(PortkeyModel):
+class CreateThreadRequestToolResources(BaseModel):
     """
     A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs.
     """
@@ -16551,7 +16541,7 @@ class CreateThreadRequestToolResources(PortkeyModel):
     file_search: CreateThreadRequestToolResourcesFileSearch | None = None
 
 
-class EasyInputMessage(PortkeyModel):
+class EasyInputMessage(BaseModel):
     """
     A message input to the model with a role indicating instruction following
     hierarchy. Instructions given with the `developer` or `system` role take
@@ -16580,7 +16570,7 @@ class EasyInputMessage(PortkeyModel):
     """
 
 
-class FileSearchToolCall(PortkeyModel):
+class FileSearchToolCall(BaseModel):
     """
     The results of a file search tool call. See the
     [file search guide](/docs/guides/tools-file-search) for more information.
@@ -16613,7 +16603,7 @@ class FileSearchToolCall(PortkeyModel):
     """
 
 
-class GetConfigResponse(PortkeyModel):
+class GetConfigResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16622,7 +16612,7 @@ class GetConfigResponse(PortkeyModel):
     data: GetConfigResponseData | None = None
 
 
-class InputMessage(PortkeyModel):
+class InputMessage(BaseModel):
     """
     A message input to the model with a role indicating instruction following
     hierarchy. Instructions given with the `developer` or `system` role take
@@ -16661,7 +16651,7 @@ class InputMessageResource(InputMessage):
 
 
 class Item(
-    PortkeyRootModel[
+    RootModel[
         InputMessage
         | OutputMessage
         | FileSearchToolCall
@@ -16690,7 +16680,7 @@ class Item(
 
 
 class ItemResource(
-    PortkeyRootModel[
+    RootModel[
         InputMessageResource
         | OutputMessage
         | FileSearchToolCall
@@ -16716,7 +16706,7 @@ class ItemResource(
     """
 
 
-class ListAssistantsResponse(PortkeyModel):
+class ListAssistantsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16728,7 +16718,7 @@ class ListAssistantsResponse(PortkeyModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class ListMessagesResponse(PortkeyModel):
+class ListMessagesResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16740,7 +16730,7 @@ class ListMessagesResponse(PortkeyModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class ListProvidersResponse(PortkeyModel):
+class ListProvidersResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16753,7 +16743,7 @@ class ListProvidersResponse(PortkeyModel):
     data: list[Providers] | None = None
 
 
-class ListThreadsResponse(PortkeyModel):
+class ListThreadsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16765,7 +16755,7 @@ class ListThreadsResponse(PortkeyModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class ListVectorStoreFilesResponse(PortkeyModel):
+class ListVectorStoreFilesResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -16777,7 +16767,7 @@ class ListVectorStoreFilesResponse(PortkeyModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class MessageDeltaObject(PortkeyModel):
+class MessageDeltaObject(BaseModel):
     """
     Represents a message delta i.e. any changed fields on a message during streaming.
     """
@@ -16800,7 +16790,7 @@ class MessageDeltaObject(PortkeyModel):
     """
 
 
-class MessageStreamEventThreadMessageDelta(PortkeyModel):
+class MessageStreamEventThreadMessageDelta(BaseModel):
     """
     Occurs when parts of a [Message](https://platform.openai.com/docs/api-reference/messages/object) are being streamed.
     """
@@ -16813,7 +16803,7 @@ class MessageStreamEventThreadMessageDelta(PortkeyModel):
     data: MessageDeltaObject
 
 
-class OpenAIFinetuneJob(PortkeyModel):
+class OpenAIFinetuneJob(BaseModel):
     """
     Gateway supported body params for OpenAI, Azure OpenAI and VertexAI.
     """
@@ -16845,7 +16835,7 @@ class OpenAIFinetuneJob(PortkeyModel):
 
 
 class OutputItem(
-    PortkeyRootModel[
+    RootModel[
         OutputMessage
         | FileSearchToolCall
         | FunctionToolCall
@@ -16896,7 +16886,7 @@ class PortkeyFinetuneJob(OpenAIFinetuneJob):
     """
 
 
-class ResponseItemList(PortkeyModel):
+class ResponseItemList(BaseModel):
     """
     A list of Response items.
     """
@@ -16927,7 +16917,7 @@ class ResponseItemList(PortkeyModel):
     """
 
 
-class ResponseOutputItemAddedEvent(PortkeyModel):
+class ResponseOutputItemAddedEvent(BaseModel):
     """
     Emitted when a new output item is added.
     """
@@ -16950,7 +16940,7 @@ class ResponseOutputItemAddedEvent(PortkeyModel):
     """
 
 
-class ResponseOutputItemDoneEvent(PortkeyModel):
+class ResponseOutputItemDoneEvent(BaseModel):
     """
     Emitted when an output item is marked done.
     """
@@ -16973,7 +16963,7 @@ class ResponseOutputItemDoneEvent(PortkeyModel):
     """
 
 
-class ResponseProperties(PortkeyModel):
+class ResponseProperties(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17046,7 +17036,7 @@ class ResponseProperties(PortkeyModel):
     """
 
 
-class RunObjectRequiredAction(PortkeyModel):
+class RunObjectRequiredAction(BaseModel):
     """
     Details on the action required to continue the run. Will be `null` if no action is required.
     """
@@ -17065,7 +17055,7 @@ class RunObjectRequiredAction(PortkeyModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsCodeObject(PortkeyModel):
+class RunStepDeltaStepDetailsToolCallsCodeObject(BaseModel):
     """
     Details of the Code Interpreter tool call the run step was involved in.
     """
@@ -17094,7 +17084,7 @@ class RunStepDeltaStepDetailsToolCallsCodeObject(PortkeyModel):
     """
 
 
-class RunStepDeltaStepDetailsToolCallsObject(PortkeyModel):
+class RunStepDeltaStepDetailsToolCallsObject(BaseModel):
     """
     Details of the tool call.
     """
@@ -17120,7 +17110,7 @@ class RunStepDeltaStepDetailsToolCallsObject(PortkeyModel):
     """
 
 
-class RunStepDetailsToolCallsCodeObject(PortkeyModel):
+class RunStepDetailsToolCallsCodeObject(BaseModel):
     """
     Details of the Code Interpreter tool call the run step was involved in.
     """
@@ -17143,7 +17133,7 @@ class RunStepDetailsToolCallsCodeObject(PortkeyModel):
     """
 
 
-class RunStepDetailsToolCallsObject(PortkeyModel):
+class RunStepDetailsToolCallsObject(BaseModel):
     """
     Details of the tool call.
     """
@@ -17166,7 +17156,7 @@ class RunStepDetailsToolCallsObject(PortkeyModel):
     """
 
 
-class RunStepObject(PortkeyModel):
+class RunStepObject(BaseModel):
     """
     Represents a step in execution of a run.
     """
@@ -17238,7 +17228,7 @@ class RunStepObject(PortkeyModel):
     usage: RunStepCompletionUsage | None
 
 
-class RunStepStreamEventThreadRunStepCancelled(PortkeyModel):
+class RunStepStreamEventThreadRunStepCancelled(BaseModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) is cancelled.
     """
@@ -17251,7 +17241,7 @@ class RunStepStreamEventThreadRunStepCancelled(PortkeyModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepCompleted(PortkeyModel):
+class RunStepStreamEventThreadRunStepCompleted(BaseModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) is completed.
     """
@@ -17264,7 +17254,7 @@ class RunStepStreamEventThreadRunStepCompleted(PortkeyModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepCreated(PortkeyModel):
+class RunStepStreamEventThreadRunStepCreated(BaseModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) is created.
     """
@@ -17277,7 +17267,7 @@ class RunStepStreamEventThreadRunStepCreated(PortkeyModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepExpired(PortkeyModel):
+class RunStepStreamEventThreadRunStepExpired(BaseModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) expires.
     """
@@ -17290,7 +17280,7 @@ class RunStepStreamEventThreadRunStepExpired(PortkeyModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepFailed(PortkeyModel):
+class RunStepStreamEventThreadRunStepFailed(BaseModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) fails.
     """
@@ -17303,7 +17293,7 @@ class RunStepStreamEventThreadRunStepFailed(PortkeyModel):
     data: RunStepObject
 
 
-class RunStepStreamEventThreadRunStepInProgress(PortkeyModel):
+class RunStepStreamEventThreadRunStepInProgress(BaseModel):
     """
     Occurs when a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) moves to an `in_progress` state.
     """
@@ -17316,7 +17306,7 @@ class RunStepStreamEventThreadRunStepInProgress(PortkeyModel):
     data: RunStepObject
 
 
-class ThreadStreamEvent(PortkeyRootModel[ThreadStreamEventThreadCreated]):
+class ThreadStreamEvent(RootModel[ThreadStreamEventThreadCreated]):
     root: ThreadStreamEventThreadCreated
 
 
@@ -17327,9 +17317,7 @@ class VertexFinetuneJob(OpenAIFinetuneJob):
     )
 
 
-class ArrayOfContentParts(
-    PortkeyRootModel[list[ChatCompletionRequestMessageContentPart]]
-):
+class ArrayOfContentParts(RootModel[list[ChatCompletionRequestMessageContentPart]]):
     """
     An array of content parts with a defined type, each can be of type `text` or `image_url` when passing in images. You can pass multiple images by adding multiple `image_url` content parts. Image input is only supported when using the `gpt-4-visual-preview` model.
     """
@@ -17363,7 +17351,7 @@ class BedrockFinetuneJob(OpenAIFinetuneJob):
     """
 
 
-class ChatCompletionRequestUserMessage(PortkeyModel):
+class ChatCompletionRequestUserMessage(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17382,7 +17370,7 @@ class ChatCompletionRequestUserMessage(PortkeyModel):
     """
 
 
-class CreateAssistantRequest(PortkeyModel):
+class CreateAssistantRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17433,7 +17421,7 @@ class CreateAssistantRequest(PortkeyModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class CreateMessageRequest(PortkeyModel):
+class CreateMessageRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17455,7 +17443,7 @@ class CreateMessageRequest(PortkeyModel):
     """
 
 
-class CreateRunRequest(PortkeyModel):
+class CreateRunRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17524,7 +17512,7 @@ class CreateRunRequest(PortkeyModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class CreateThreadRequest(PortkeyModel):
+class CreateThreadRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17543,7 +17531,7 @@ class CreateThreadRequest(PortkeyModel):
     """
 
 
-class FinetuneChatRequestInput(PortkeyModel):
+class FinetuneChatRequestInput(BaseModel):
     """
     The per-line training example of a fine-tuning input file for chat models
     """
@@ -17570,11 +17558,11 @@ class FinetuneChatRequestInput(PortkeyModel):
     """
 
 
-class InputItem(PortkeyRootModel[EasyInputMessage | Item | ItemReference]):
+class InputItem(RootModel[EasyInputMessage | Item | ItemReference]):
     root: EasyInputMessage | Item | ItemReference
 
 
-class ListRunStepsResponse(PortkeyModel):
+class ListRunStepsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -17587,7 +17575,7 @@ class ListRunStepsResponse(PortkeyModel):
 
 
 class MessageStreamEvent(
-    PortkeyRootModel[
+    RootModel[
         MessageStreamEventThreadMessageCreated
         | MessageStreamEventThreadMessageInProgress
         | MessageStreamEventThreadMessageDelta
@@ -17706,7 +17694,7 @@ class Response(ModelResponseProperties, ResponseProperties):
     """
 
 
-class ResponseCompletedEvent(PortkeyModel):
+class ResponseCompletedEvent(BaseModel):
     """
     Emitted when the model response is complete.
     """
@@ -17725,7 +17713,7 @@ class ResponseCompletedEvent(PortkeyModel):
     """
 
 
-class ResponseCreatedEvent(PortkeyModel):
+class ResponseCreatedEvent(BaseModel):
     """
     An event that is emitted when a response is created.
     """
@@ -17744,7 +17732,7 @@ class ResponseCreatedEvent(PortkeyModel):
     """
 
 
-class ResponseFailedEvent(PortkeyModel):
+class ResponseFailedEvent(BaseModel):
     """
     An event that is emitted when a response fails.
     """
@@ -17763,7 +17751,7 @@ class ResponseFailedEvent(PortkeyModel):
     """
 
 
-class ResponseInProgressEvent(PortkeyModel):
+class ResponseInProgressEvent(BaseModel):
     """
     Emitted when the response is in progress.
     """
@@ -17782,7 +17770,7 @@ class ResponseInProgressEvent(PortkeyModel):
     """
 
 
-class ResponseIncompleteEvent(PortkeyModel):
+class ResponseIncompleteEvent(BaseModel):
     """
     An event that is emitted when a response finishes as incomplete.
     """
@@ -17802,7 +17790,7 @@ class ResponseIncompleteEvent(PortkeyModel):
 
 
 class ResponseStreamEvent(
-    PortkeyRootModel[
+    RootModel[
         ResponseAudioDeltaEvent
         | ResponseAudioDoneEvent
         | ResponseAudioTranscriptDeltaEvent
@@ -17874,7 +17862,7 @@ class ResponseStreamEvent(
     ]
 
 
-class RunObject(PortkeyModel):
+class RunObject(BaseModel):
     """
     Represents an execution run on a [thread](https://platform.openai.com/docs/api-reference/threads).
     """
@@ -17981,7 +17969,7 @@ class RunObject(PortkeyModel):
     response_format: Annotated[AssistantsApiResponseFormatOption | None, Field(...)]
 
 
-class RunStepDeltaObjectDelta(PortkeyModel):
+class RunStepDeltaObjectDelta(BaseModel):
     """
     The delta containing the fields that have changed on the run step.
     """
@@ -18000,7 +17988,7 @@ class RunStepDeltaObjectDelta(PortkeyModel):
     """
 
 
-class RunStreamEventThreadRunCancelled(PortkeyModel):
+class RunStreamEventThreadRunCancelled(BaseModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) is cancelled.
     """
@@ -18013,7 +18001,7 @@ class RunStreamEventThreadRunCancelled(PortkeyModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunCancelling(PortkeyModel):
+class RunStreamEventThreadRunCancelling(BaseModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) moves to a `cancelling` status.
     """
@@ -18026,7 +18014,7 @@ class RunStreamEventThreadRunCancelling(PortkeyModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunCompleted(PortkeyModel):
+class RunStreamEventThreadRunCompleted(BaseModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) is completed.
     """
@@ -18039,7 +18027,7 @@ class RunStreamEventThreadRunCompleted(PortkeyModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunCreated(PortkeyModel):
+class RunStreamEventThreadRunCreated(BaseModel):
     """
     Occurs when a new [run](https://platform.openai.com/docs/api-reference/runs/object) is created.
     """
@@ -18052,7 +18040,7 @@ class RunStreamEventThreadRunCreated(PortkeyModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunExpired(PortkeyModel):
+class RunStreamEventThreadRunExpired(BaseModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) expires.
     """
@@ -18065,7 +18053,7 @@ class RunStreamEventThreadRunExpired(PortkeyModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunFailed(PortkeyModel):
+class RunStreamEventThreadRunFailed(BaseModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) fails.
     """
@@ -18078,7 +18066,7 @@ class RunStreamEventThreadRunFailed(PortkeyModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunInProgress(PortkeyModel):
+class RunStreamEventThreadRunInProgress(BaseModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) moves to an `in_progress` status.
     """
@@ -18091,7 +18079,7 @@ class RunStreamEventThreadRunInProgress(PortkeyModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunIncomplete(PortkeyModel):
+class RunStreamEventThreadRunIncomplete(BaseModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) ends with status `incomplete`.
     """
@@ -18104,7 +18092,7 @@ class RunStreamEventThreadRunIncomplete(PortkeyModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunQueued(PortkeyModel):
+class RunStreamEventThreadRunQueued(BaseModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) moves to a `queued` status.
     """
@@ -18117,7 +18105,7 @@ class RunStreamEventThreadRunQueued(PortkeyModel):
     data: RunObject
 
 
-class RunStreamEventThreadRunRequiresAction(PortkeyModel):
+class RunStreamEventThreadRunRequiresAction(BaseModel):
     """
     Occurs when a [run](https://platform.openai.com/docs/api-reference/runs/object) moves to a `requires_action` status.
     """
@@ -18131,7 +18119,7 @@ class RunStreamEventThreadRunRequiresAction(PortkeyModel):
 
 
 class ChatCompletionRequestMessage(
-    PortkeyRootModel[
+    RootModel[
         ChatCompletionRequestSystemMessage
         | ChatCompletionRequestDeveloperMessage
         | ChatCompletionRequestUserMessage
@@ -18150,7 +18138,7 @@ class ChatCompletionRequestMessage(
     )
 
 
-class CreateChatCompletionRequest(PortkeyModel):
+class CreateChatCompletionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18294,7 +18282,7 @@ class CreateChatCompletionRequest(PortkeyModel):
     """
 
 
-class CreatePromptCompletionRequest(PortkeyModel):
+class CreatePromptCompletionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18313,7 +18301,7 @@ class CreatePromptCompletionRequest(PortkeyModel):
     """
 
 
-class CreatePromptRenderRequest(PortkeyModel):
+class CreatePromptRenderRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18378,7 +18366,7 @@ class CreateResponse(CreateModelResponseProperties, ResponseProperties):
     """
 
 
-class CreateThreadAndRunRequest(PortkeyModel):
+class CreateThreadAndRunRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18447,7 +18435,7 @@ class CreateThreadAndRunRequest(PortkeyModel):
     response_format: AssistantsApiResponseFormatOption | None = None
 
 
-class ListRunsResponse(PortkeyModel):
+class ListRunsResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18459,7 +18447,7 @@ class ListRunsResponse(PortkeyModel):
     has_more: Annotated[bool, Field(examples=[False])]
 
 
-class PromptRenderResponse(PortkeyModel):
+class PromptRenderResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18471,7 +18459,7 @@ class PromptRenderResponse(PortkeyModel):
     data: CreateChatCompletionRequest | CreateCompletionRequest
 
 
-class RunStepDeltaObject(PortkeyModel):
+class RunStepDeltaObject(BaseModel):
     """
     Represents a run step delta i.e. any changed fields on a run step during streaming.
     """
@@ -18494,7 +18482,7 @@ class RunStepDeltaObject(PortkeyModel):
     """
 
 
-class RunStepStreamEventThreadRunStepDelta(PortkeyModel):
+class RunStepStreamEventThreadRunStepDelta(BaseModel):
     """
     Occurs when parts of a [run step](https://platform.openai.com/docs/api-reference/runs/step-object) are being streamed.
     """
@@ -18508,7 +18496,7 @@ class RunStepStreamEventThreadRunStepDelta(PortkeyModel):
 
 
 class RunStreamEvent(
-    PortkeyRootModel[
+    RootModel[
         RunStreamEventThreadRunCreated
         | RunStreamEventThreadRunQueued
         | RunStreamEventThreadRunInProgress
@@ -18536,7 +18524,7 @@ class RunStreamEvent(
 
 
 class RunStepStreamEvent(
-    PortkeyRootModel[
+    RootModel[
         RunStepStreamEventThreadRunStepCreated
         | RunStepStreamEventThreadRunStepInProgress
         | RunStepStreamEventThreadRunStepDelta
@@ -18558,7 +18546,7 @@ class RunStepStreamEvent(
 
 
 class AssistantStreamEvent(
-    PortkeyRootModel[
+    RootModel[
         ThreadStreamEvent
         | RunStreamEvent
         | RunStepStreamEvent

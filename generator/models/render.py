@@ -44,17 +44,18 @@ def dcg_options() -> dict[str, Any]:
         "output_datetime_class": DatetimeClassType.Datetime,  # accepts naive and aware timestamps
         "use_standard_collections": True,
         "set_default_enum_member": True,  # default Effort.MEDIUM, not "medium": type-checks under mypy --strict
-        # Enum: members format as their value; BaseModel/RootModel: on our bases (to_dict/to_json),
-        # imported relatively by the header, as dcg takes no relative base_class
-        "custom_template_dir": _dcg_templates(),
-        "custom_file_header": MODEL_BASE_IMPORT,
+        "custom_template_dir": _dcg_templates(),  # Enum: members format as their value
+        # The models' bases (BaseModel, RootModel) come from our package module, imported
+        # relatively (dcg's base_class takes only absolute paths): dcg writes the import in its
+        # import block, and only for the bases the module uses
+        "import_overrides": {name: f".{MODEL_BASE_MODULE}" for name in MODEL_BASES},
     }
 
 
-# The import (relative: the package may be vendored under any name) of the bases the custom
-# templates write; the module is templates/package/_model_base.py, copied by emit.py.
+# The module (templates/package/_model_base.py, copied by emit.py beside models.py) defining
+# pydantic's bases under their own names, plus openai's to_dict()/to_json().
 MODEL_BASE_MODULE = "_model_base"
-MODEL_BASE_IMPORT = f"from .{MODEL_BASE_MODULE} import PortkeyModel, PortkeyRootModel"
+MODEL_BASES = ("BaseModel", "RootModel")
 
 
 def render_models(plan: SchemaPlan, *, header: str) -> str:

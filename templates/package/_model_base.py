@@ -1,8 +1,9 @@
-"""The base classes of the generated models: pydantic's, plus openai-python's ``to_dict()`` and
-``to_json()``.
+"""The base classes of the generated models: pydantic's ``BaseModel`` and ``RootModel`` under
+their own names, plus openai-python's ``to_dict()`` and ``to_json()`` (as openai-python's own
+``BaseModel`` is pydantic's plus its helpers).
 
-models.py imports them relatively (``from ._model_base import ...``), so the package works under
-any import path it is vendored at. The defaults give what the API sent: wire (API) names and only
+models.py imports them relatively (``from ._model_base import BaseModel, RootModel``), so the
+package works under any import path it is vendored at. The defaults give what the API sent: wire (API) names and only
 the fields that were set. A value the tolerant parser kept as it arrived (a new enum value, a
 null where none was declared) is typed ``Any`` in its model, so dumping it never warns.
 """
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar, cast
 
-from pydantic import BaseModel, RootModel
+import pydantic
 
-__all__ = ["PortkeyModel", "PortkeyRootModel"]
+__all__ = ["BaseModel", "RootModel"]
 
 DumpT = TypeVar("DumpT")
 RootT = TypeVar("RootT")
@@ -36,7 +37,7 @@ class _Dumps(Generic[DumpT]):
         """This model as plain data, by default keyed by the API's names and holding only the
         fields that were set (received or passed). ``mode="json"`` makes every value a JSON
         type (a datetime its ISO string, an enum member its value)."""
-        dumped = cast(BaseModel, self).model_dump(
+        dumped = cast(pydantic.BaseModel, self).model_dump(
             mode=mode,
             by_alias=use_api_names,
             exclude_unset=exclude_unset,
@@ -58,7 +59,7 @@ class _Dumps(Generic[DumpT]):
     ) -> str:
         """This model as a JSON string (`indent` spaces, None for one line); the other switches
         as in :meth:`to_dict`."""
-        return cast(BaseModel, self).model_dump_json(
+        return cast(pydantic.BaseModel, self).model_dump_json(
             indent=indent,
             by_alias=use_api_names,
             exclude_unset=exclude_unset,
@@ -68,11 +69,11 @@ class _Dumps(Generic[DumpT]):
         )
 
 
-class PortkeyModel(BaseModel, _Dumps[dict[str, Any]]):
+class BaseModel(pydantic.BaseModel, _Dumps[dict[str, Any]]):
     """A pydantic v2 model with openai-python's ``to_dict()`` (a dict) / ``to_json()``."""
 
 
-class PortkeyRootModel(RootModel[RootT], _Dumps[Any]):
+class RootModel(pydantic.RootModel[RootT], _Dumps[Any]):
     """A pydantic v2 root model (one value: a constrained list, a union, a map) with ``to_dict()``
     / ``to_json()``; ``to_dict()`` gives the root as plain data: a dict for an object (a map, a
     model member of a union), a list for an array, the value itself for a scalar."""
