@@ -2,14 +2,12 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-
-from ._model_base import PortkeyModel, PortkeyRootModel
-
 from typing import Annotated
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+from ._model_base import BaseModel
 
 
-class Pet(PortkeyModel):
+class Pet(BaseModel):
     """
     Any animal.
     """

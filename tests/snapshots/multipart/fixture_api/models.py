@@ -2,11 +2,9 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-
-from ._model_base import PortkeyModel, PortkeyRootModel
-
 from enum import Enum
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+from ._model_base import BaseModel
 
 
 class UploadFileRequestPurpose(str, Enum):
@@ -17,7 +15,7 @@ class UploadFileRequestPurpose(str, Enum):
         return str(self.value)
 
 
-class UploadFileResponse(PortkeyModel):
+class UploadFileResponse(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -25,7 +23,7 @@ class UploadFileResponse(PortkeyModel):
     id: str | None = None
 
 
-class UploadFileRequest(PortkeyModel):
+class UploadFileRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

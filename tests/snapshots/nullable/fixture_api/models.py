@@ -2,12 +2,10 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-
-from ._model_base import PortkeyModel, PortkeyRootModel
-
 from enum import Enum
 from typing import Annotated
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+from ._model_base import BaseModel
 
 
 class MessageRole(str, Enum):
@@ -18,7 +16,7 @@ class MessageRole(str, Enum):
         return str(self.value)
 
 
-class Message(PortkeyModel):
+class Message(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

@@ -2,11 +2,9 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-
-from ._model_base import PortkeyModel, PortkeyRootModel
-
 from enum import Enum
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+from ._model_base import BaseModel
 
 
 class Language(str, Enum):
@@ -33,7 +31,7 @@ class SnippetStatus(str, Enum):
         return str(self.value)
 
 
-class Snippet(PortkeyModel):
+class Snippet(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

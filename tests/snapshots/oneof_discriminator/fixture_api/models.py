@@ -2,14 +2,12 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-
-from ._model_base import PortkeyModel, PortkeyRootModel
-
 from typing import Annotated, Literal
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import ConfigDict, Field
+from ._model_base import BaseModel, RootModel
 
 
-class Circle(PortkeyModel):
+class Circle(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18,7 +16,7 @@ class Circle(PortkeyModel):
     radius: float
 
 
-class Square(PortkeyModel):
+class Square(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -27,7 +25,7 @@ class Square(PortkeyModel):
     side: float
 
 
-class TextItemA(PortkeyModel):
+class TextItemA(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -36,7 +34,7 @@ class TextItemA(PortkeyModel):
     a: str | None = None
 
 
-class TextItemB(PortkeyModel):
+class TextItemB(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -45,12 +43,12 @@ class TextItemB(PortkeyModel):
     b: str | None = None
 
 
-class BrokenUnion(PortkeyRootModel[TextItemA | TextItemB]):
+class BrokenUnion(RootModel[TextItemA | TextItemB]):
     root: TextItemA | TextItemB
     """
     Two members share the tag value; the discriminator must be dropped with a warning.
     """
 
 
-class Shape(PortkeyRootModel[Circle | Square]):
+class Shape(RootModel[Circle | Square]):
     root: Annotated[Circle | Square, Field(discriminator="kind")]

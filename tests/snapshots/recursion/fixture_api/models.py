@@ -2,13 +2,11 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-
-from ._model_base import PortkeyModel, PortkeyRootModel
-
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+from ._model_base import BaseModel
 
 
-class Node(PortkeyModel):
+class Node(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -19,7 +17,7 @@ class Node(PortkeyModel):
     partner: Partner | None = None
 
 
-class Partner(PortkeyModel):
+class Partner(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

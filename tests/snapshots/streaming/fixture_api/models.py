@@ -2,14 +2,12 @@
 # Do not edit: regenerate with `portkey-codegen generate`.
 
 from __future__ import annotations
-
-from ._model_base import PortkeyModel, PortkeyRootModel
-
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from typing import Any
+from ._model_base import BaseModel
 
 
-class Completion(PortkeyModel):
+class Completion(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -18,7 +16,7 @@ class Completion(PortkeyModel):
     text: str | None = None
 
 
-class CompletionChunk(PortkeyModel):
+class CompletionChunk(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -27,7 +25,7 @@ class CompletionChunk(PortkeyModel):
     delta: str | None = None
 
 
-class CreateChatCompletionRequest(PortkeyModel):
+class CreateChatCompletionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
