@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from portkey_codegen.formatting import ruff_binary
 from portkey_codegen.models.plan import plan_models
 from portkey_codegen.models.render import MODEL_BASE_MODULE, render_models
 from project_paths import TEMPLATES
+from unused_imports import unused_imports
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -65,19 +65,6 @@ def _without_roots() -> dict[str, Any]:
 
 
 ENUMS_ONLY = _spec({"Kind": {"type": "string", "enum": ["cat", "dog"]}, "Size": {"type": "integer", "enum": [1, 2]}})
-
-
-def unused_imports(source: str) -> str:
-    """ruff's F401 (unused import) / F811 (redefined unused name) findings on `source`, '' if none."""
-    ruff = ruff_binary()
-    assert ruff, "ruff (a dependency of portkey-codegen) is not installed"
-    proc = subprocess.run(
-        [ruff, "check", "--isolated", "--no-cache", "--select", "F401,F811", "--target-version", "py310",
-         "--output-format", "concise", "--stdin-filename", "models.py", "-"],
-        input=source, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr  # 2: ruff itself failed
-    return "" if proc.returncode == 0 else proc.stdout
 
 
 def relative_imports(source: str) -> set[str]:

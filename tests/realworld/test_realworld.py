@@ -47,6 +47,14 @@ def test_all_packages_import_and_pass_mypy_strict(generated: dict[str, Generated
     assert not errors, "\n".join(errors)
 
 
+def test_models_modules_import_only_what_they_use(generated: dict[str, Generated]) -> None:
+    """ruff F401/F811 on every models.py (its bases come from ._model_base, only those used)."""
+    from unused_imports import unused_imports
+
+    found = {name: unused_imports(g.text("models.py")) for name, g in generated.items()}
+    assert not any(found.values()), found
+
+
 def test_no_unknown_scheme_warnings(generated: dict[str, Generated]) -> None:
     for name, g in generated.items():
         assert not [m for m in g.messages() if "scheme" in m], name
