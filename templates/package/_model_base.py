@@ -3,8 +3,8 @@ their own names, plus openai-python's ``to_dict()`` and ``to_json()`` (as openai
 ``BaseModel`` is pydantic's plus its helpers).
 
 models.py imports them relatively (``from ._model_base import BaseModel, RootModel``), so the
-package works under any import path it is vendored at. The defaults give what the API sent: wire (API) names and only
-the fields that were set. A value the tolerant parser kept as it arrived (a new enum value, a
+package works under any import path it is vendored at. The defaults give what the API sent:
+wire (API) names and only the fields that were set. A value the tolerant parser kept as it arrived (a new enum value, a
 null where none was declared) is typed ``Any`` in its model, so dumping it never warns.
 """
 
