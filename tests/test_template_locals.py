@@ -38,7 +38,11 @@ NEUTRAL = [f"zzq{i}" for i in range(80)]
 def _template_made(names: set[str]) -> set[str]:
     """Names not made from a neutral spec name (`zzq1`, `zzq1_header`...)."""
     return {n for n in names if not n.startswith("zzq")}
-STATIC = ("_pagination.py", "models.py")  # and every module of the _runtime/ folders (see below)
+# Files not rendered from a template (their locals live in their own functions): the pagination
+# module, dcg's models, the package root's static modules (templates/package/*.py), and every
+# module of the _runtime/ folders (see below).
+_PACKAGE_STATIC = tuple(p.name for p in (Path(__file__).parents[1] / "templates" / "package").glob("*.py"))
+STATIC = ("_pagination.py", "models.py", *_PACKAGE_STATIC)
 FIXED = {"stream", "after", "limit", "data", "has_more", "file", "items", "things", "uploads", "blobs", "pages", "id"}
 FIXED |= {"chats", "sockets", "others", "response_format", "answer"}
 # names.yaml of the probe: every constructor feature (credentials of each kind read from the

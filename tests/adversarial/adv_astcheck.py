@@ -28,7 +28,7 @@ import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from adv_harness import REPO, RUNTIME_FILES
+from adv_harness import REPO, RUNTIME_FILES, RUNTIME_TEMPLATES
 
 TEMPLATES = REPO / "templates"
 
@@ -250,14 +250,14 @@ def runtime_template(rel: str) -> str | None:
     """The template a static runtime file is copied from, or None for generated files."""
     for name in RUNTIME_FILES:
         if rel.endswith("/" + name):
-            return (TEMPLATES / name).read_text("utf-8")
+            return (TEMPLATES / RUNTIME_TEMPLATES[name]).read_text("utf-8")
     return None
 
 
 def check_runtime_copy(rel: str, source: str, template: str) -> list[str]:
     """A runtime file must be the template byte for byte, after a header of comment lines."""
     if not source.endswith(template):
-        return [f"{rel}: differs from templates/{rel.split('/', 1)[1]}"]
+        return [f"{rel}: differs from templates/{RUNTIME_TEMPLATES.get(rel.split('/', 1)[1], rel.split('/', 1)[1])}"]
     head = source[: len(source) - len(template)]
     odd = [line for line in head.splitlines() if line.strip() and not line.startswith("#")]
     return [f"{rel}: header holds code: {odd[:2]}"] if odd else []

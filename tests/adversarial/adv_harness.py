@@ -49,14 +49,17 @@ CASE_TIMEOUT = 30.0  # seconds: the bound every hostile case must end within
 MARKER = "PWNED_MARKER"  # payloads in the specs try to create this file (relative to the cwd)
 # The parts every case generates. The server part is included: its emitter is done.
 PARTS = ("models", "client", "server")
-# Static runtime files (every .py under templates/<part>/), copied verbatim: template-relative paths.
-RUNTIME_FILES = tuple(
-    sorted(
+# Static runtime files (every .py under templates/<part>/), copied verbatim: where each lands in
+# the package -> its template-relative path (templates/package/ holds the package root's files).
+RUNTIME_TEMPLATES = {
+    rel.removeprefix("package/"): rel
+    for rel in sorted(
         p.relative_to(REPO / "templates").as_posix()
         for p in (REPO / "templates").glob("*/**/*.py")
         if "__pycache__" not in p.parts
     )
-)
+}
+RUNTIME_FILES = tuple(RUNTIME_TEMPLATES)
 
 OUTSIDE_YAML = "type: object\nproperties:\n  secret: {type: string}\n"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from adv_astcheck import check_runtime_copy, check_source, check_tree
-from adv_harness import PYTHON, REPO, RUNTIME_FILES
+from adv_harness import PYTHON, REPO, RUNTIME_FILES, RUNTIME_TEMPLATES
 from adv_oracle import expected_plan, round_trip_problems
 
 BENIGN = '''"""Docstring."""
@@ -82,7 +82,7 @@ def test_runtime_copy_check(spec_runs) -> None:
     runtimes = [rel for rel in files if rel.split("/", 1)[-1] in RUNTIME_FILES]
     assert sorted(r.split("/", 1)[1] for r in runtimes) == sorted(RUNTIME_FILES)
     for rel in runtimes:
-        template = (REPO / "templates" / rel.split("/", 1)[1]).read_text("utf-8")
+        template = (REPO / "templates" / RUNTIME_TEMPLATES[rel.split("/", 1)[1]]).read_text("utf-8")
         assert files[rel].endswith(template)  # byte-identical after the header comment
         assert check_runtime_copy(rel, files[rel], template) == []
         tampered = files[rel].replace("import ", "import  ", 1)  # every runtime file imports
