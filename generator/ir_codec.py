@@ -14,7 +14,17 @@ from typing import Any
 
 from . import ir
 
+# Stored as they are: exact types only (a str or int subclass would come back as its base).
+_PLAIN = frozenset({str, bool, int, type(None)})
+
+
 def encode_ir(value: Any) -> dict[str, Any]:
+    """`value` as JSON data; TypeError/ValueError for anything `decode_ir` would not give back equal.
+
+    Only exact types are accepted (no subclasses) and only IR dataclasses that compare by value
+    and whose constructor keeps what it is given, so the round trip is exact by construction and
+    the caller need not decode to check it.
+    """
     layouts: dict[str, list[str]] = {}
     names_of: dict[type, tuple[str, ...]] = {}  # per IR class: its field names, checked once
 
@@ -24,31 +34,44 @@ def encode_ir(value: Any) -> dict[str, Any]:
         fields = dataclasses.fields(cls)
         if any(not f.init for f in fields):
             raise TypeError(f"{cls.__name__} has fields outside __init__")
+        if hasattr(cls, "__post_init__") or not cls.__dataclass_params__.eq:  # type: ignore[attr-defined]
+            raise TypeError(f"{cls.__name__} would not come back equal")
         layouts[cls.__name__] = [f.name for f in fields]
         return tuple(f.name for f in fields)
 
+    # The IR shares its parts (~40,000 type references, ~5,000 distinct objects on the Portkey
+    # spec): each object is encoded once, by identity. `value` keeps them all alive meanwhile.
+    done: dict[int, Any] = {}
+
     def enc(value: Any) -> Any:
-        if value is None or isinstance(value, (str, bool, int)):
+        cls = type(value)
+        if cls in _PLAIN:
             return value
-        if isinstance(value, float):
+        found = done.get(id(value))
+        if found is None:
+            found = done[id(value)] = encode_one(cls, value)
+        return found
+
+    def encode_one(cls: type, value: Any) -> Any:
+        names = names_of.get(cls)
+        if names is not None:
+            return {"$ir": [cls.__name__, *[enc(getattr(value, name)) for name in names]]}
+        if cls is tuple:
+            return {"$t": [enc(v) for v in value]}
+        if cls is list:
+            return [enc(v) for v in value]
+        if cls is frozenset:
+            return {"$fs": [enc(v) for v in value]}
+        if cls is dict and all(type(k) is str for k in value):
+            return {"$d": {k: enc(v) for k, v in value.items()}}
+        if cls is float:
             if value != value or value in (float("inf"), float("-inf")):
                 raise ValueError("non-finite float")
             return value
-        cls = type(value)
-        names = names_of.get(cls)
-        if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-            names = names_of[cls] = field_names(cls)
-        if names is not None:
-            return {"$ir": [cls.__name__] + [enc(getattr(value, name)) for name in names]}
-        if isinstance(value, tuple):
-            return {"$t": [enc(v) for v in value]}
-        if isinstance(value, frozenset):
-            return {"$fs": [enc(v) for v in value]}
-        if isinstance(value, list):
-            return [enc(v) for v in value]
-        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-            return {"$d": {k: enc(v) for k, v in value.items()}}
-        raise TypeError(f"cannot store {type(value).__name__} in the IR cache")
+        if dataclasses.is_dataclass(cls):
+            names_of[cls] = field_names(cls)
+            return encode_one(cls, value)
+        raise TypeError(f"cannot store {cls.__name__} in the IR cache")
 
     encoded = enc(value)
     return {"layouts": layouts, "value": encoded}

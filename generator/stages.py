@@ -293,12 +293,9 @@ def tree_encode(stages: Stages, key: str | None, api: Any) -> Any:
     if key is None:
         return None
     try:
-        encoded = ir_codec.encode_ir(api)
-        if ir_codec.decode_ir(encoded) != api:  # only what comes back equal is stored
-            return None
+        return ir_codec.encode_ir(api)  # refuses what would not come back equal (no decode to check)
     except (TypeError, ValueError, RecursionError):
         return None
-    return encoded
 
 
 def tree_put(stages: Stages, key: str | None, files: dict[str, str], encoded: Any, found: list[Diagnostic]) -> None:

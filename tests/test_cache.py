@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
@@ -438,6 +439,16 @@ def test_ir_codec_roundtrip_and_refusals(tmp_path):
         encode_ir(Path("not IR"))
     with pytest.raises(ValueError):
         encode_ir(float("nan"))
+
+    class Word(str):  # would come back as a plain str: refused, since tree_encode does not decode to check
+        pass
+
+    with pytest.raises(TypeError):
+        encode_ir(ir.TypeRef("name", Word("str")))
+    with pytest.raises(TypeError):
+        encode_ir(OrderedDict(k=1))
+    shared = ir.TypeRef("name", "str")  # a part the IR shares is encoded once, and decodes equal everywhere
+    assert decode_ir(json.loads(json.dumps(encode_ir((shared, [shared], shared))))) == (shared, [shared], shared)
     bad_layout = json.loads(json.dumps(encode_ir(param)))
     bad_layout["layouts"]["Param"] = ["wire_name"]  # fields changed since the entry was written
     with pytest.raises(ValueError):
