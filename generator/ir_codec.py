@@ -3,8 +3,8 @@
 Only dataclasses defined in portkey_codegen.ir are rebuilt (by name, from that module), plus
 tuples, frozensets, lists, string-keyed dicts and JSON scalars; anything else is refused. A
 dataclass is ``{"$ir": [name, value, value...]}`` (positional: the payload is half the size and
-decodes twice as fast); `encode_ir` also returns each class's field names, which `decode_ir`
-checks against the classes it finds.
+decodes twice as fast), and an object met again is ``{"$r": n}`` (see `encode_ir`); `encode_ir`
+also returns each class's field names, which `decode_ir` checks against the classes it finds.
 """
 
 from __future__ import annotations
@@ -40,17 +40,24 @@ def encode_ir(value: Any) -> dict[str, Any]:
         return tuple(f.name for f in fields)
 
     # The IR shares its parts (~40,000 type references, ~5,000 distinct objects on the Portkey
-    # spec): each object is encoded once, by identity. `value` keeps them all alive meanwhile.
-    done: dict[int, Any] = {}
+    # spec): each object is written once; again, it is {"$r": n}, the n-th object completed
+    # (children first), the order decode_ir builds them in. `value` keeps them alive meanwhile.
+    done: dict[int, int] = {}
 
     def enc(value: Any) -> Any:
         cls = type(value)
         if cls in _PLAIN:
             return value
-        found = done.get(id(value))
-        if found is None:
-            found = done[id(value)] = encode_one(cls, value)
-        return found
+        if cls is float:
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError("non-finite float")
+            return value
+        seen = done.get(id(value))
+        if seen is not None:
+            return {"$r": seen}
+        encoded = encode_one(cls, value)
+        done[id(value)] = len(done)
+        return encoded
 
     def encode_one(cls: type, value: Any) -> Any:
         names = names_of.get(cls)
@@ -64,10 +71,6 @@ def encode_ir(value: Any) -> dict[str, Any]:
             return {"$fs": [enc(v) for v in value]}
         if cls is dict and all(type(k) is str for k in value):
             return {"$d": {k: enc(v) for k, v in value.items()}}
-        if cls is float:
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError("non-finite float")
-            return value
         if dataclasses.is_dataclass(cls):
             names_of[cls] = field_names(cls)
             return encode_one(cls, value)
@@ -88,9 +91,20 @@ def decode_ir(data: dict[str, Any]) -> Any:
             raise ValueError(f"fields of {name} changed")
         classes[name] = cls
 
+    built: list[Any] = []  # every object in the order it was completed: what {"$r": n} names
+
     def dec(data: Any) -> Any:
         if data is None or isinstance(data, (str, bool, int, float)):
             return data
+        if isinstance(data, dict) and len(data) == 1 and "$r" in data:
+            n = data["$r"]
+            if type(n) is not int or not 0 <= n < len(built):
+                raise ValueError(f"bad IR reference {n!r}")
+            return built[n]
+        built.append(made := make(data))
+        return made
+
+    def make(data: Any) -> Any:
         if isinstance(data, list):
             return [dec(v) for v in data]
         if isinstance(data, dict) and len(data) == 1:
