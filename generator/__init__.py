@@ -128,7 +128,7 @@ def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -
     validation has passed.
     """
     run = stages.Stages(cache if cache is not None else open_cache(config), timer or Timer())
-    source, prepared = _read(config, run, warm=True)
+    source, prepared = _read(config, run)
     run.spec_size = len(source.text)
     early: tuple[Diagnostic, ...] = ()
     with run.timer.stage("validate"):
@@ -156,14 +156,11 @@ def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -
     return result
 
 
-def _read(config: Config, run: stages.Stages, *, warm: bool = False) -> tuple[Any, Prepared]:
-    """load -> overlay -> resolve $refs: (where diagnostics point, the document to generate from).
-    `warm`: the models child is forked first, to import datamodel-code-generator meanwhile."""
+def _read(config: Config, run: stages.Stages) -> tuple[Any, Prepared]:
+    """load -> overlay -> resolve $refs: (where diagnostics point, the document to generate from)."""
     from . import overlay as overlay_mod, refs  # imported here: an up-to-date `check` never reads the spec
 
     spec_path = fetch.resolve_spec(config)  # the given file, a downloaded URL, or the pinned spec
-    if warm:
-        stages.warm_models(run, spec_path)
     with run.timer.stage("load"):
         loaded = load_spec(spec_path)
     require_openapi(loaded.document, spec_path)
