@@ -107,6 +107,7 @@ def _up_to_date(config: Config, cache: Any, inputs: tuple[bytes, ...], timer: Ti
     return Result(found.files, api, found.spec_path, found.sha256, found.diagnostics, timer.stages, cache=summary)
 
 
+@stages.gc_paused
 def prepare(config: Config, timer: Timer | None = None, cache: Any = None) -> Prepared:
     """load -> overlay -> resolve refs -> validate. Raises GeneratorError on bad input."""
     run = stages.Stages(cache if cache is not None else open_cache(config), timer or Timer())
@@ -116,6 +117,7 @@ def prepare(config: Config, timer: Timer | None = None, cache: Any = None) -> Pr
     return dataclasses.replace(read, diagnostics=_accept(found, config))
 
 
+@stages.gc_paused
 def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -> Result:
     """Everything up to (not including) writing: returns the files the output folder should hold.
 

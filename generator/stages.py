@@ -14,6 +14,8 @@ path, with the IR).
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import json
 import time
@@ -27,6 +29,28 @@ from .cache import MISS, Cache, tree_digest
 from .config import Config
 from .diagnostics import Diagnostic
 from .formatting import formatter_identity
+
+
+def gc_paused(run: Callable[..., Any]) -> Callable[..., Any]:
+    """`run` with Python's cyclic garbage collector paused (and restored after).
+
+    A run makes a few hundred thousand long-lived objects (the spec, the IR, datamodel-code-
+    generator's models) and little cyclic garbage: the collector kept re-scanning them, ~0.34 s
+    of a ~5 s cold run, for ~10% more peak memory without it. Forked children inherit the pause.
+    """
+
+    @functools.wraps(run)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
+
 
 class Timer:
     """Wall time of each named step, in order (`-v` prints them)."""
@@ -293,12 +317,9 @@ def tree_encode(stages: Stages, key: str | None, api: Any) -> Any:
     if key is None:
         return None
     try:
-        encoded = ir_codec.encode_ir(api)
-        if ir_codec.decode_ir(encoded) != api:  # only what comes back equal is stored
-            return None
+        return ir_codec.encode_ir(api)  # refuses what would not come back equal (no decode to check)
     except (TypeError, ValueError, RecursionError):
         return None
-    return encoded
 
 
 def tree_put(stages: Stages, key: str | None, files: dict[str, str], encoded: Any, found: list[Diagnostic]) -> None:

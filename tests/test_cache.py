@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
@@ -438,6 +439,22 @@ def test_ir_codec_roundtrip_and_refusals(tmp_path):
         encode_ir(Path("not IR"))
     with pytest.raises(ValueError):
         encode_ir(float("nan"))
+
+    class Word(str):  # would come back as a plain str: refused, since tree_encode does not decode to check
+        pass
+
+    with pytest.raises(TypeError):
+        encode_ir(ir.TypeRef("name", Word("str")))
+    with pytest.raises(TypeError):
+        encode_ir(OrderedDict(k=1))
+    shared = ir.TypeRef("name", "str")  # a part the IR shares is encoded once, and decodes equal everywhere
+    again = json.loads(json.dumps(encode_ir((shared, [shared], shared))))
+    assert decode_ir(again) == (shared, [shared], shared)
+    _, listed, last = again["value"]["$t"]
+    assert listed[0].keys() == last.keys() == {"$r"}  # written once, then referred to
+    for bad in (5, -1, "0", True):  # a reference to no object built so far
+        with pytest.raises(ValueError):
+            decode_ir({"layouts": {}, "value": {"$t": [[], {"$r": bad}]}})
     bad_layout = json.loads(json.dumps(encode_ir(param)))
     bad_layout["layouts"]["Param"] = ["wire_name"]  # fields changed since the entry was written
     with pytest.raises(ValueError):
