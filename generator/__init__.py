@@ -12,16 +12,17 @@ lookups; a forked child on a big spec), which changes the time, never the output
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import fetch, naming_settings, quick_check, stages
 from .config import Config, load_config
-from .diagnostics import Diagnostic, GeneratorError, Report, error
+from .diagnostics import Diagnostic, GeneratorError, Report
 from .formatting import format_tree
 from .load import LoadedSpec, load_spec, require_openapi
 from .output import file_header, stale_diff, write_tree
+from .pin import check_pin
+from .results import Prepared, Result
 from .stages import Timer, open_cache
 
 __version__ = "0.2.0"
@@ -31,41 +32,6 @@ __all__ = [
 
 # Stands in for the models module while the client and server are rendered (they only place it).
 _MODELS_STAND_IN = "\x00portkey-codegen: the models module goes here\x00"
-
-
-@dataclass
-class Result:
-    files: dict[str, str]  # relative path -> content, everything the run generates
-    _api: Any = field(repr=False)  # ir.Api, or a function returning it (see `api`)
-    spec_path: Path
-    spec_sha256: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    timings: list[tuple[str, float]] = field(default_factory=list)
-    written: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    stale: list[str] = field(default_factory=list)  # unified diff lines (check mode)
-    cache: dict[str, str] = field(default_factory=dict)  # stage -> "hit"/"miss"/... (empty: cache off)
-    bundled: bool = False  # the spec's $refs bundled other files into it
-
-    @property
-    def api(self) -> Any:
-        """The IR (ir.Api). An up-to-date `check` answered by quick_check has none: it is made on
-        first use."""
-        if callable(self._api):
-            self._api = self._api()
-        return self._api
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The spec after load, overlay and ref bundling (and, from `prepare`, validation)."""
-
-    document: dict
-    spec_path: Path
-    sha256: str
-    diagnostics: tuple[Diagnostic, ...]
-    document_json: str | None = None  # its JSON (key order kept), when the cache needed it
-    bundled: bool = False  # its $refs bundled other files into it
 
 
 def generate(config: Config, *, check: bool = False) -> Result:
@@ -164,7 +130,7 @@ def _read(config: Config, run: stages.Stages) -> tuple[Any, Prepared]:
     with run.timer.stage("load"):
         loaded = load_spec(spec_path)
     require_openapi(loaded.document, spec_path)
-    _check_pin(config, loaded.sha256, spec_path)
+    check_pin(config, loaded.sha256, spec_path)
     document = loaded.document
     if config.overlay is not None and Path(config.overlay).is_file():
         with run.timer.stage("overlay"):
@@ -180,20 +146,6 @@ def _read(config: Config, run: stages.Stages) -> tuple[Any, Prepared]:
     source = refs.BundledSource(loaded, origins) if origins else loaded
     exact = stages.document_json(document) if run.cache.enabled else None
     return source, Prepared(document, loaded.path, loaded.sha256, (), exact, bundled=bool(origins))
-
-
-def _check_pin(config: Config, sha256: str, spec_path: Path) -> None:
-    if config.pin is None or not Path(config.pin).is_file() or config.spec_changed:
-        return
-    pinned = str(load_spec(Path(config.pin)).document.get("sha256", ""))
-    if pinned and pinned != sha256:
-        raise error(
-            f"spec sha256 {sha256} differs from the pin {pinned} in {config.pin}",
-            file=str(spec_path),
-            hint="the upstream spec changed: review it with `portkey-codegen diff`, then run with "
-            "--spec-changed (or `portkey-codegen update --spec NEW`) to accept it; for another API "
-            "than the pinned one, pass --no-pin --no-overlay --no-names",
-        )
 
 
 def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: Any) -> Result:

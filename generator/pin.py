@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 from .config import Config
+from .diagnostics import error
+from .load import load_spec
 
 
 def update_pin(config: Config, new_spec: Path, sha256: str, commit: str | None = None) -> list[str]:
@@ -48,3 +50,18 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, "utf-8")
     os.replace(tmp, path)
+
+
+def check_pin(config: Config, sha256: str, spec_path: Path) -> None:
+    """Refuse a spec whose sha256 is not the pinned one (unless the run accepts a spec change)."""
+    if config.pin is None or not Path(config.pin).is_file() or config.spec_changed:
+        return
+    pinned = str(load_spec(Path(config.pin)).document.get("sha256", ""))
+    if pinned and pinned != sha256:
+        raise error(
+            f"spec sha256 {sha256} differs from the pin {pinned} in {config.pin}",
+            file=str(spec_path),
+            hint="the upstream spec changed: review it with `portkey-codegen diff`, then run with "
+            "--spec-changed (or `portkey-codegen update --spec NEW`) to accept it; for another API "
+            "than the pinned one, pass --no-pin --no-overlay --no-names",
+        )
