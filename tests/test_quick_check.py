@@ -22,6 +22,7 @@ FIXTURE = REPO / "tests" / "fixtures" / "allof.yaml"
 def cache_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("PORTKEY_CODEGEN_CACHE_DIR", str(folder))
+    monkeypatch.delenv("PORTKEY_CODEGEN_NO_CACHE", raising=False)  # these tests are about the cache
     return folder
 
 

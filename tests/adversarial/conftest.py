@@ -16,10 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adv_harness import SPECS, CaseSpec, CliRun, probe_imports, run_cases  # noqa: E402
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _no_stage_cache():
     """In-process generations (render_tree) must not fill the user's ~/.cache with hostile
-    specs; the CLI runs get their own cache folder inside each work folder instead."""
+    specs; the CLI runs get their own cache folder inside each work folder instead. Module
+    scope: the setting ends with each of this folder's modules (session scope leaked it into
+    every test that ran after them)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PORTKEY_CODEGEN_NO_CACHE", "1")
         yield
