@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fork_counter import COUNT_FORKS
+
 REPO = Path(__file__).resolve().parents[1]
 
 # In a fresh process: pytest may run threads, and a threaded caller never forks.
@@ -58,22 +60,11 @@ def test_warm_child_runs_its_warm_up_then_the_job_sent() -> None:
 
 
 # generate() in a fresh process, counting forks and what is left running afterwards.
-GENERATE = """
-import json, os, sys
+GENERATE = COUNT_FORKS + """
+import json, sys
 from pathlib import Path
 from portkey_codegen import Config, generate
 from portkey_codegen.diagnostics import GeneratorError
-
-forks = []
-real_fork = os.fork
-
-def counting_fork():
-    pid = real_fork()
-    if pid:
-        forks.append(pid)
-    return pid
-
-os.fork = counting_fork
 spec = Path(sys.argv[1])
 out = {}
 try:
