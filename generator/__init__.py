@@ -42,10 +42,9 @@ def generate(config: Config, *, check: bool = False) -> Result:
     quick = _up_to_date(config, cache, inputs, timer) if check else None
     result = quick
     if result is None:
-        result = render_tree(config, timer, cache, cold=inputs)
+        result = render_tree(config, timer, cache)
         key = quick_check.key(cache, result.spec_path, result.spec_sha256, inputs)
         quick_check.record(cache, key, result.files, result.diagnostics, result.bundled)
-        quick_check.mark_seen(cache, key)
     if config.warnings_as_errors and any(d.severity == "warning" for d in result.diagnostics):
         # --warnings-as-errors: refuse before anything is written
         raise GeneratorError([dataclasses.replace(d, severity="error") for d in result.diagnostics])
@@ -85,9 +84,7 @@ def prepare(config: Config, timer: Timer | None = None, cache: Any = None) -> Pr
 
 
 @stages.gc_paused
-def render_tree(
-    config: Config, timer: Timer | None = None, cache: Any = None, *, cold: tuple[bytes, ...] | None = None
-) -> Result:
+def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -> Result:
     """Everything up to (not including) writing: returns the files the output folder should hold.
 
     On a big spec validation runs in a child while this process plans, and datamodel-code-generator
@@ -95,49 +92,41 @@ def render_tree(
     before rendering, and the models never before it: a refused spec costs about the validation
     time. Its errors also win over anything a later stage raises, and nothing is returned before
     validation has passed.
-
-    `cold`: the raw inputs' key parts (quick_check.inputs); unless a run on them finished before
-    (quick_check.seen: the whole tree is then likely cached), the models child is forked before the
-    spec is loaded, so that it imports datamodel-code-generator meanwhile.
     """
     run = stages.Stages(cache if cache is not None else open_cache(config), timer or Timer())
-    try:  # run.close: a failure anywhere (also in loading) leaves no child behind
-        source, prepared = _read(config, run, cold=cold)
-        run.spec_size = len(source.text)
-        early: tuple[Diagnostic, ...] = ()
-        with run.timer.stage("validate"):
-            validation = stages.validation(run, prepared.document, source, prepared.document_json)
-            if not validation.running:
-                early = _accept(validation.result(), config)  # errors stop the run here, before any later stage
+    source, prepared = _read(config, run)
+    run.spec_size = len(source.text)
+    early: tuple[Diagnostic, ...] = ()
+    with run.timer.stage("validate"):
+        validation = stages.validation(run, prepared.document, source, prepared.document_json)
+        if not validation.running:
+            early = _accept(validation.result(), config)  # errors stop the run here, before any later stage
 
-        def validated() -> tuple[Diagnostic, ...]:
-            if validation.running:
-                with run.timer.stage("validate-wait"):
-                    validation.result()
-            return _accept(validation.result(), config)
+    def validated() -> tuple[Diagnostic, ...]:
+        if validation.running:
+            with run.timer.stage("validate-wait"):
+                validation.result()
+        return _accept(validation.result(), config)
 
-        try:
-            result = _render(config, prepared, run, validated)
-        except Exception as exc:
-            if validation.forked:
-                early = validated()  # a validation error explains the failure better
-            if isinstance(exc, GeneratorError):  # --lenient: the validation warnings first, they often explain it
-                raise type(exc)([_locate(d, source) for d in (*early, *exc.diagnostics)]) from None
-            raise
+    try:
+        result = _render(config, prepared, run, validated)
+    except Exception as exc:
+        if validation.forked:
+            early = validated()  # a validation error explains the failure better
+        if isinstance(exc, GeneratorError):  # --lenient: the validation warnings first, they often explain it
+            raise type(exc)([_locate(d, source) for d in (*early, *exc.diagnostics)]) from None
+        raise
     finally:
         run.close()
     result.diagnostics = [_locate(d, source) for d in result.diagnostics]
     return result
 
 
-def _read(config: Config, run: stages.Stages, *, cold: tuple[bytes, ...] | None = None) -> tuple[Any, Prepared]:
-    """load -> overlay -> resolve $refs: (where diagnostics point, the document to generate from).
-    `cold`: see render_tree."""
+def _read(config: Config, run: stages.Stages) -> tuple[Any, Prepared]:
+    """load -> overlay -> resolve $refs: (where diagnostics point, the document to generate from)."""
     from . import overlay as overlay_mod, refs  # imported here: an up-to-date `check` never reads the spec
 
     spec_path = fetch.resolve_spec(config)  # the given file, a downloaded URL, or the pinned spec
-    if cold is not None and not (run.cache.enabled and quick_check.seen(run.cache, Path(spec_path), cold)):
-        stages.warm_models(run, spec_path)
     with run.timer.stage("load"):
         loaded = load_spec(spec_path)
     require_openapi(loaded.document, spec_path)

@@ -212,10 +212,6 @@ class Cache:
             pass
         return value
 
-    def has(self, kind: str, key: str) -> bool:
-        """Whether an entry is stored (not read, not verified, not counted in `stats`)."""
-        return self.root is not None and self._path(kind, key).is_file()
-
     def put(self, kind: str, key: str, value: Any) -> bool:
         """Store `value` (JSON data). False (and nothing raised) when it cannot be stored."""
         if self.root is None:
@@ -224,20 +220,7 @@ class Cache:
             blob = _encode(key, value)
         except (TypeError, ValueError):
             return False
-        if not self._write(self._path(kind, key), blob):
-            return False
-        self._note(kind, "store")
-        if not self._pruned:
-            self._pruned = True
-            self.prune()
-        return True
-
-    def mark(self, kind: str, key: str) -> None:
-        """Store an entry whose presence is all it says (`has`); not counted in `stats`."""
-        if self.root is not None and not self.has(kind, key):
-            self._write(self._path(kind, key), _encode(key, True))
-
-    def _write(self, path: Path, blob: bytes) -> bool:
+        path = self._path(kind, key)
         tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -254,6 +237,10 @@ class Cache:
                     os.unlink(tmp)
                 except OSError:
                     pass
+        self._note(kind, "store")
+        if not self._pruned:
+            self._pruned = True
+            self.prune()
         return True
 
     def prune(self, max_bytes: int = MAX_BYTES) -> int:

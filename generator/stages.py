@@ -103,7 +103,6 @@ class Stages:
     def __init__(self, cache: Cache, timer: Timer, spec_size: int = 0) -> None:
         self.cache, self.timer, self.spec_size = cache, timer, spec_size
         self.children: list[fork.Forked] = []
-        self.warm: fork.Warm | None = None  # see warm_models
 
     def key(self, name: str, inputs: Any) -> str | None:
         if not self.cache.enabled or inputs is None:
@@ -121,15 +120,13 @@ class Stages:
         valid: Callable[[Any], bool] = lambda value: True,
         keep: Callable[[Any], bool] = lambda value: True,
         also: Callable[[], tuple[str, Any]] | None = None,
-        warm: bool = False,
     ) -> Pending:
         """`compute()` (JSON data) for `inputs`, looked up under `name` first.
 
         `valid` says whether a stored (or child's) value can be used, `keep` whether a computed
         one is stored; `also` gives a second (name, inputs) key, asked only when the first one
         misses, whose hit is copied under the first. With `fork`, a miss starts `compute` in a
-        child now (at CPU priority `nice`; `warm`: in the child `warm_models` started, if any,
-        when `compute` pickles); otherwise it runs on the first `result()`.
+        child now (at CPU priority `nice`); otherwise it runs on the first `result()`.
         """
         keys = [(name, self.key(name, inputs))]
         hit = self._get(*keys[0], valid)
@@ -141,7 +138,7 @@ class Stages:
                 self.cache.put(*keys[0], hit)
         if hit is not MISS:
             return Pending.known(hit)
-        run, forked = self._start(compute, valid, nice, warm) if fork else (compute, False)
+        run, forked = self._start(compute, valid, nice) if fork else (compute, False)
 
         def computed() -> Any:
             value = run()
@@ -159,14 +156,8 @@ class Stages:
         value = self.cache.get(name, key)
         return value if value is not MISS and valid(value) else MISS
 
-    def _start(
-        self, compute: Callable[[], Any], valid: Callable[[Any], bool], nice: int, warm: bool
-    ) -> tuple[Callable[[], Any], bool]:
-        child = None
-        if warm and self.warm is not None:
-            child, self.warm = self.warm.send(compute), None
-        if child is None:
-            child = fork.Forked.start(compute, size=self.spec_size, nice=nice)
+    def _start(self, compute: Callable[[], Any], valid: Callable[[Any], bool], nice: int) -> tuple[Callable[[], Any], bool]:
+        child = fork.Forked.start(compute, size=self.spec_size, nice=nice)
         if child is None:
             return compute, False
         self.children.append(child)
@@ -181,9 +172,6 @@ class Stages:
         """Stop the children nobody waited for (the run failed, or was interrupted)."""
         for child in self.children:
             child.kill()
-        if self.warm is not None:  # never given its job (a cache hit, or the run failed)
-            self.warm.kill()
-            self.warm = None
 
 
 # --- the cached stages ---------------------------------------------------------------------------
@@ -228,19 +216,6 @@ def validation(stages: Stages, document: dict, source: Any, exact: str | None, *
 MODELS_NICE = 10
 
 
-def warm_models(stages: Stages, spec_path: Path) -> None:
-    """Fork the models child now, before its plan is known (`models` hands it the job): it imports
-    datamodel-code-generator (~0.4 s) while this process loads the spec and plans. On a cache hit
-    it is killed unused (Stages.close)."""
-    from .models import render as dcg
-
-    try:
-        size = spec_path.stat().st_size
-    except OSError:
-        return
-    stages.warm = fork.Warm.start(dcg.warm_up, size=size, nice=MODELS_NICE)
-
-
 def models(stages: Stages, plan: Any, header: str) -> Pending:
     """render_models(plan, header) (datamodel-code-generator), in a child on a big spec.
 
@@ -252,10 +227,11 @@ def models(stages: Stages, plan: Any, header: str) -> Pending:
     """
     from .models import render as dcg  # not on the unchanged-spec path (a whole-tree hit)
 
-    # partials of a module-level function: they pickle, so the child warm_models started can run them
-    plain = functools.partial(dcg.render_models, plan, header=header)
+    def plain() -> str:
+        return dcg.render_models(plan, header=header)
+
     if not stages.cache.enabled:
-        return stages.stage("models", None, plain, fork=True, nice=MODELS_NICE, valid=_is_str, warm=True)
+        return stages.stage("models", None, plain, fork=True, nice=MODELS_NICE, valid=_is_str)
     spec, texts = prose.template_descriptions(plan.spec) or (plan.spec, {})
     try:
         inputs: Any = (
@@ -268,8 +244,8 @@ def models(stages: Stages, plan: Any, header: str) -> Pending:
         inputs = None
     # render_models writes `header.rstrip("\n")` and then dcg's output: render without one
     body = stages.stage(
-        "models", inputs, functools.partial(dcg.render_models, replace(plan, spec=spec), header=""),
-        fork=True, nice=MODELS_NICE, valid=_is_str, warm=True,
+        "models", inputs, lambda: dcg.render_models(replace(plan, spec=spec), header=""),
+        fork=True, nice=MODELS_NICE, valid=_is_str,
     )  # fmt: skip
 
     def filled() -> str:
