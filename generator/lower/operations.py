@@ -38,7 +38,7 @@ from ..naming import (
     resource_class_name,
     snake_name,
 )
-from ..schema import HTTP_METHODS, SchemaIndex, SpecOperation
+from ..schema import SchemaIndex, SpecOperation
 from . import path_prefix
 from .arguments import body_encoding, query_encoding
 
@@ -233,7 +233,7 @@ def _assign(
             names[key] = (("root",), name[1])  # an override without a resource
     renamed = _operation_id_clashes(raws, paths, names, rules, all_paths, methods) if rules.mode == "operation-id" else []
     _fall_back_to_operation_ids(raws, names, rules)
-    _spell_out_punctuation(raws, paths, names, rules, report)
+    _spell_out_punctuation(raws, paths, names, rules, report, all_paths, methods)
     if rules.mode == "operation-id" and report is not None:
         _warn_path_rule_used(raws, names, rules, renamed, report)
     return names, _name_problems(raws, names)
@@ -400,12 +400,14 @@ def _spell_out_punctuation(
     names: dict[str, tuple[tuple[str, ...], str]],
     rules: NamingRules,
     report: Report | None,
+    all_paths: frozenset[str],
+    methods: Mapping[str, set[str]],
 ) -> None:
     """Operations without operationId that the path rule gives one name because their paths differ
     only in punctuation (``/a-b``, ``/a_b``, ``/a.b``: ``client.a_b.list()``) are named from their
     paths with that punctuation spelled out (``client.a_dash_b.list()``, ``client.a_dot_b.list()``;
-    ``/a_b`` keeps ``a_b``). A warning names the rule; names.yaml overrides still win."""
-    all_paths = frozenset(p.rstrip("/") for p in paths.values())
+    ``/a_b`` keeps ``a_b``). A warning names the rule; names.yaml overrides still win.
+    `all_paths` and `methods` are those the names were first made with (see `_assign`)."""
     for name, group in _clashes(raws, names):
         renamed = []
         for raw in group:
@@ -414,16 +416,15 @@ def _spell_out_punctuation(
             spelled_path = "/".join(
                 seg if not seg or _PARAM_IN_PATH.match(seg) else _spelled(seg) for seg in paths[raw.key].split("/")
             )
-            methods = frozenset(m for m in HTTP_METHODS if isinstance(raw.path_item.get(m), dict))
-            new = derive_name(raw.method, spelled_path, rules.actions, all_paths, methods)
+            new = _path_name(raw, spelled_path, rules, all_paths, methods)
             if new != name:
-                names[raw.key] = (new[0] or ("root",), new[1])
-                renamed.append(f"{raw.key} → client.{'.'.join(names[raw.key][0])}.{new[1]}()")
+                names[raw.key] = new
+                renamed.append(raw)
         if renamed and report is not None:
             report.warn(
                 f"operations {', '.join(r.key for r in group)} have no operationId and the path rule names them all "
                 f"client.{'.'.join(name[0])}.{name[1]}(); the punctuation that tells their paths apart is spelled "
-                f"out: {'; '.join(renamed)}",
+                f"out: {_listed(renamed, names, most=len(renamed))}",
                 pointer=group[0].pointer,
                 hint="give them operationIds, or name them under `operations:` in the naming overrides (spec/names.yaml)",
             )
