@@ -292,7 +292,7 @@ def build_api(
         group = group_for(raw.op, raw.path_item)
         ops.append(lowering.operation(raw, fnames[raw.key], group, common if group in rules.common_headers.servers else ()))
     ops = mark_websockets(attach_chat_helpers(ops, rules.chat_helpers, report), rules.websockets, report)
-    ops = with_parsed_types(ops, document, type_hint, class_for_pointer)
+    ops = with_parsed_types(ops, lowering.builder.index, type_hint, class_for_pointer)
     ops = [finish(op) for op in ops]
     ops.sort(key=lambda o: (o.resource, o.method_name))
     named = class_name(naming.client_name) if naming.client_name else None  # names.yaml text: sanitised too

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
 
 from ..diagnostics import Report
 from ..ir import ChatHelpers, Operation, ParsedTypes
-from ..pointer import child, resolve
+from ..pointer import resolve
+from ..schema import SchemaIndex
 from .operations import TypeHinter
 
 HELPER_METHODS = ("stream", "parse")
@@ -41,7 +41,7 @@ def attach_chat_helpers(ops: list[Operation], keys: tuple[str, ...], report: Rep
 
 
 def with_parsed_types(
-    ops: list[Operation], document: Mapping[str, Any], type_hint: TypeHinter, class_for_pointer: Mapping[str, str]
+    ops: list[Operation], index: SchemaIndex, type_hint: TypeHinter, class_for_pointer: Mapping[str, str]
 ) -> list[Operation]:
     """`ops` whose chat helpers know their completion's choice and message classes: parse() is
     then typed generic over the response format class (`choices[i].message.parsed`)."""
@@ -50,13 +50,13 @@ def with_parsed_types(
         pointers.setdefault(cls, pointer)
 
     def model_of(cls: str | None, field: str) -> str | None:
-        """The model class of `cls`'s property `field` (of its items, for a list)."""
+        """The model class of `cls`'s property `field` (of its items, for a list), through
+        `$ref`s and allOf as every stage reads properties (SchemaIndex.object_shape)."""
         pointer = pointers.get(cls or "")
-        schema = resolve(document, pointer) if pointer else None
-        prop = (schema.get("properties") or {}).get(field) if isinstance(schema, Mapping) else None
-        if not isinstance(prop, Mapping) or pointer is None:
+        shape = index.object_shape(resolve(index.document, pointer), pointer) if pointer else None
+        if shape is None or field not in shape[0]:
             return None
-        found = type_hint(prop, child(pointer, "properties", field))
+        found = type_hint(*shape[0][field])
         if found.kind == "generic" and found.name == "list" and found.args:
             found = found.args[0]
         return found.name if found.kind == "model" and not found.enum else None
