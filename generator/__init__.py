@@ -42,9 +42,10 @@ def generate(config: Config, *, check: bool = False) -> Result:
     quick = _up_to_date(config, cache, inputs, timer) if check else None
     result = quick
     if result is None:
-        result = render_tree(config, timer, cache)
+        result = render_tree(config, timer, cache, cold=inputs)
         key = quick_check.key(cache, result.spec_path, result.spec_sha256, inputs)
         quick_check.record(cache, key, result.files, result.diagnostics, result.bundled)
+        quick_check.mark_seen(cache, key)
     if config.warnings_as_errors and any(d.severity == "warning" for d in result.diagnostics):
         # --warnings-as-errors: refuse before anything is written
         raise GeneratorError([dataclasses.replace(d, severity="error") for d in result.diagnostics])
@@ -84,7 +85,9 @@ def prepare(config: Config, timer: Timer | None = None, cache: Any = None) -> Pr
 
 
 @stages.gc_paused
-def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -> Result:
+def render_tree(
+    config: Config, timer: Timer | None = None, cache: Any = None, *, cold: tuple[bytes, ...] | None = None
+) -> Result:
     """Everything up to (not including) writing: returns the files the output folder should hold.
 
     On a big spec validation runs in a child while this process plans, and datamodel-code-generator
@@ -92,41 +95,49 @@ def render_tree(config: Config, timer: Timer | None = None, cache: Any = None) -
     before rendering, and the models never before it: a refused spec costs about the validation
     time. Its errors also win over anything a later stage raises, and nothing is returned before
     validation has passed.
+
+    `cold`: the raw inputs' key parts (quick_check.inputs); unless a run on them finished before
+    (quick_check.seen: the whole tree is then likely cached), the models child is forked before the
+    spec is loaded, so that it imports datamodel-code-generator meanwhile.
     """
     run = stages.Stages(cache if cache is not None else open_cache(config), timer or Timer())
-    source, prepared = _read(config, run)
-    run.spec_size = len(source.text)
-    early: tuple[Diagnostic, ...] = ()
-    with run.timer.stage("validate"):
-        validation = stages.validation(run, prepared.document, source, prepared.document_json)
-        if not validation.running:
-            early = _accept(validation.result(), config)  # errors stop the run here, before any later stage
+    try:  # run.close: a failure anywhere (also in loading) leaves no child behind
+        source, prepared = _read(config, run, cold=cold)
+        run.spec_size = len(source.text)
+        early: tuple[Diagnostic, ...] = ()
+        with run.timer.stage("validate"):
+            validation = stages.validation(run, prepared.document, source, prepared.document_json)
+            if not validation.running:
+                early = _accept(validation.result(), config)  # errors stop the run here, before any later stage
 
-    def validated() -> tuple[Diagnostic, ...]:
-        if validation.running:
-            with run.timer.stage("validate-wait"):
-                validation.result()
-        return _accept(validation.result(), config)
+        def validated() -> tuple[Diagnostic, ...]:
+            if validation.running:
+                with run.timer.stage("validate-wait"):
+                    validation.result()
+            return _accept(validation.result(), config)
 
-    try:
-        result = _render(config, prepared, run, validated)
-    except Exception as exc:
-        if validation.forked:
-            early = validated()  # a validation error explains the failure better
-        if isinstance(exc, GeneratorError):  # --lenient: the validation warnings first, they often explain it
-            raise type(exc)([_locate(d, source) for d in (*early, *exc.diagnostics)]) from None
-        raise
+        try:
+            result = _render(config, prepared, run, validated)
+        except Exception as exc:
+            if validation.forked:
+                early = validated()  # a validation error explains the failure better
+            if isinstance(exc, GeneratorError):  # --lenient: the validation warnings first, they often explain it
+                raise type(exc)([_locate(d, source) for d in (*early, *exc.diagnostics)]) from None
+            raise
     finally:
         run.close()
     result.diagnostics = [_locate(d, source) for d in result.diagnostics]
     return result
 
 
-def _read(config: Config, run: stages.Stages) -> tuple[Any, Prepared]:
-    """load -> overlay -> resolve $refs: (where diagnostics point, the document to generate from)."""
+def _read(config: Config, run: stages.Stages, *, cold: tuple[bytes, ...] | None = None) -> tuple[Any, Prepared]:
+    """load -> overlay -> resolve $refs: (where diagnostics point, the document to generate from).
+    `cold`: see render_tree."""
     from . import overlay as overlay_mod, refs  # imported here: an up-to-date `check` never reads the spec
 
     spec_path = fetch.resolve_spec(config)  # the given file, a downloaded URL, or the pinned spec
+    if cold is not None and not (run.cache.enabled and quick_check.seen(run.cache, Path(spec_path), cold)):
+        stages.warm_models(run, spec_path)
     with run.timer.stage("load"):
         loaded = load_spec(spec_path)
     require_openapi(loaded.document, spec_path)
@@ -170,14 +181,14 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
     (placed,) = [rel for rel, text in files.items() if text == _MODELS_STAND_IN]  # models.py
     with run.timer.stage("format"):  # the client and server, while the models are still being made
         files = format_tree(files, cache=run.cache, skip=[placed])
-    with run.timer.stage("tree-encode"):
-        encoded = stages.tree_encode(run, tree_key, api)
+    with run.timer.stage("tree-encode"):  # all of the cache entry but the models, while they are made
+        encoded = stages.tree_encode(run, tree_key, api, files, placed, report.items)
     with run.timer.stage("models-wait"):
         files[placed] = models.result()
     with run.timer.stage("format-models"):
         files.update(format_tree({placed: files[placed]}, cache=run.cache))
     with run.timer.stage("tree-store"):
-        stages.tree_put(run, tree_key, files, encoded, report.items)
+        stages.tree_put(run, tree_key, encoded, files[placed])
     return _result(prepared, run, files, api, [*diagnostics, *report.items])
 
 

@@ -212,15 +212,38 @@ class Cache:
             pass
         return value
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored (not read, not verified, not counted in `stats`)."""
+        return self.root is not None and self._path(kind, key).is_file()
+
     def put(self, kind: str, key: str, value: Any) -> bool:
         """Store `value` (JSON data). False (and nothing raised) when it cannot be stored."""
         if self.root is None:
             return False
         try:
-            blob = _encode(key, value)
+            payload = json_payload(value)
         except (TypeError, ValueError):
             return False
-        path = self._path(kind, key)
+        return self.put_payload(kind, key, payload)
+
+    def put_payload(self, kind: str, key: str, payload: bytes) -> bool:
+        """Store a value already serialised by `json_payload` (or spliced from its parts)."""
+        if self.root is None:
+            return False
+        if not self._write(self._path(kind, key), _frame(key, payload)):
+            return False
+        self._note(kind, "store")
+        if not self._pruned:
+            self._pruned = True
+            self.prune()
+        return True
+
+    def mark(self, kind: str, key: str) -> None:
+        """Store an entry whose presence is all it says (`has`); not counted in `stats`."""
+        if self.root is not None and not self.has(kind, key):
+            self._write(self._path(kind, key), _encode(key, True))
+
+    def _write(self, path: Path, blob: bytes) -> bool:
         tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -237,10 +260,6 @@ class Cache:
                     os.unlink(tmp)
                 except OSError:
                     pass
-        self._note(kind, "store")
-        if not self._pruned:
-            self._pruned = True
-            self.prune()
         return True
 
     def prune(self, max_bytes: int = MAX_BYTES) -> int:
@@ -284,10 +303,16 @@ class Cache:
         return out
 
 
+def json_payload(value: Any) -> bytes:
+    """`value` (JSON data) as an entry stores it. Raises TypeError/ValueError for anything else."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8", "surrogatepass")
+
+
 def _encode(key: str, value: Any) -> bytes:
-    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
-        "utf-8", "surrogatepass"
-    )
+    return _frame(key, json_payload(value))
+
+
+def _frame(key: str, payload: bytes) -> bytes:
     digest = hashlib.sha256(payload).hexdigest()
     return MAGIC + key.encode() + b"\n" + digest.encode() + b"\n" + payload
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
+import tempfile
 import threading
 from dataclasses import asdict
 from typing import Any, Callable
@@ -102,6 +104,79 @@ class Forked:
         except OSError:
             pass
         self.pid = 0
+
+
+class Warm:
+    """A child forked before its job is known, so that its imports overlap the parent's work.
+
+    It runs `warm_up` (errors ignored: the job imports what it needs anyway), then waits for the
+    one job `send` gives it: a picklable callable (a module-level function, or a partial of one),
+    handed over in an unlinked temporary file so that the parent never blocks on a full pipe.
+    """
+
+    def __init__(self, pid: int, go_fd: int, result_fd: int, job_file: Any) -> None:
+        self.pid, self.go_fd, self.result_fd, self.job_file = pid, go_fd, result_fd, job_file
+
+    @classmethod
+    def start(cls, warm_up: Callable[[], Any], *, size: int, nice: int = 0) -> "Warm | None":
+        """The child, or None where forking is not allowed or fails."""
+        if not allowed(size):
+            return None
+        try:
+            job_file = tempfile.TemporaryFile()
+            go_read, go_write = os.pipe()
+            result_read, result_write = os.pipe()
+            pid = os.fork()
+        except OSError:
+            return None  # the pipes of a failed fork are left to the collector: it is rare
+        if pid == 0:  # the child: never returns
+            os.close(go_write)
+            os.close(result_read)
+            _warm_child(warm_up, job_file.fileno(), go_read, result_write, nice)
+        os.close(go_read)
+        os.close(result_write)
+        return cls(pid, go_write, result_read, job_file)
+
+    def send(self, job: Callable[[], Any]) -> Forked | None:
+        """`job` started in the child (join the returned Forked), or None if it cannot be sent."""
+        try:
+            data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+            os.pwrite(self.job_file.fileno(), data, 0)
+            os.write(self.go_fd, len(data).to_bytes(8, "big"))
+        except (pickle.PicklingError, TypeError, AttributeError, OSError):
+            self.kill()
+            return None
+        os.close(self.go_fd)
+        self.job_file.close()
+        started, self.pid = Forked(self.pid, self.result_fd), 0
+        return started
+
+    def kill(self) -> None:
+        """Stop and reap the child (no job was sent, or sending failed)."""
+        if not self.pid:
+            return
+        Forked(self.pid, self.result_fd).kill()
+        for close in (lambda: os.close(self.go_fd), self.job_file.close):
+            try:
+                close()
+            except OSError:
+                pass
+        self.pid = 0
+
+
+def _warm_child(warm_up: Callable[[], Any], job_fd: int, go_fd: int, write_fd: int, nice: int) -> None:
+    try:
+        try:  # at full priority: it overlaps the parent's loading, before the validation child exists
+            warm_up()
+        except Exception:  # noqa: BLE001 - a failed warm-up only costs the job its imports
+            pass
+        size = os.read(go_fd, 8)  # nothing: the parent closed the pipe without a job
+        if len(size) != 8:
+            os._exit(0)
+        job = pickle.loads(os.pread(job_fd, int.from_bytes(size, "big"), 0))
+    except BaseException:  # noqa: BLE001 - the parent sees a failed child and does the job itself
+        os._exit(1)
+    _child(job, write_fd, nice)
 
 
 def _child(job: Callable[[], Any], write_fd: int, nice: int) -> None:

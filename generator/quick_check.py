@@ -67,6 +67,27 @@ def record(cache: Cache, key_: str | None, files: dict[str, str], diagnostics: l
         cache.put(KIND, key_, entry)
 
 
+SEEN = "seen"
+
+
+def seen(cache: Cache, spec_path: Path, others: tuple[bytes, ...]) -> bool:
+    """Whether a run on these very inputs finished before (`mark_seen`), so its whole tree is likely
+    cached: asked before the spec is loaded, to start the models child early only on a cold run."""
+    try:
+        sha256 = hashlib.sha256(spec_path.read_bytes()).hexdigest()
+    except OSError:
+        return False
+    key_ = key(cache, spec_path, sha256, others)
+    return key_ is not None and cache.has(SEEN, key_)
+
+
+def mark_seen(cache: Cache, key_: str | None) -> None:
+    """Note that a run on the inputs of `key_` finished (also one that bundled other files: this
+    only steers when a child is forked, never what is written)."""
+    if key_ is not None:
+        cache.mark(SEEN, key_)
+
+
 class Found(NamedTuple):
     spec_path: Path
     sha256: str

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import fork, prose
-from .cache import MISS, Cache, tree_digest
+from .cache import MISS, Cache, json_payload, tree_digest
 from .config import Config
 from .diagnostics import Diagnostic
 from .formatting import formatter_identity
@@ -103,6 +103,7 @@ class Stages:
     def __init__(self, cache: Cache, timer: Timer, spec_size: int = 0) -> None:
         self.cache, self.timer, self.spec_size = cache, timer, spec_size
         self.children: list[fork.Forked] = []
+        self.warm: fork.Warm | None = None  # see warm_models
 
     def key(self, name: str, inputs: Any) -> str | None:
         if not self.cache.enabled or inputs is None:
@@ -120,13 +121,15 @@ class Stages:
         valid: Callable[[Any], bool] = lambda value: True,
         keep: Callable[[Any], bool] = lambda value: True,
         also: Callable[[], tuple[str, Any]] | None = None,
+        warm: bool = False,
     ) -> Pending:
         """`compute()` (JSON data) for `inputs`, looked up under `name` first.
 
         `valid` says whether a stored (or child's) value can be used, `keep` whether a computed
         one is stored; `also` gives a second (name, inputs) key, asked only when the first one
         misses, whose hit is copied under the first. With `fork`, a miss starts `compute` in a
-        child now (at CPU priority `nice`); otherwise it runs on the first `result()`.
+        child now (at CPU priority `nice`; `warm`: in the child `warm_models` started, if any,
+        when `compute` pickles); otherwise it runs on the first `result()`.
         """
         keys = [(name, self.key(name, inputs))]
         hit = self._get(*keys[0], valid)
@@ -138,7 +141,7 @@ class Stages:
                 self.cache.put(*keys[0], hit)
         if hit is not MISS:
             return Pending.known(hit)
-        run, forked = self._start(compute, valid, nice) if fork else (compute, False)
+        run, forked = self._start(compute, valid, nice, warm) if fork else (compute, False)
 
         def computed() -> Any:
             value = run()
@@ -156,8 +159,14 @@ class Stages:
         value = self.cache.get(name, key)
         return value if value is not MISS and valid(value) else MISS
 
-    def _start(self, compute: Callable[[], Any], valid: Callable[[Any], bool], nice: int) -> tuple[Callable[[], Any], bool]:
-        child = fork.Forked.start(compute, size=self.spec_size, nice=nice)
+    def _start(
+        self, compute: Callable[[], Any], valid: Callable[[Any], bool], nice: int, warm: bool
+    ) -> tuple[Callable[[], Any], bool]:
+        child = None
+        if warm and self.warm is not None:
+            child, self.warm = self.warm.send(compute), None
+        if child is None:
+            child = fork.Forked.start(compute, size=self.spec_size, nice=nice)
         if child is None:
             return compute, False
         self.children.append(child)
@@ -172,6 +181,9 @@ class Stages:
         """Stop the children nobody waited for (the run failed, or was interrupted)."""
         for child in self.children:
             child.kill()
+        if self.warm is not None:  # never given its job (a cache hit, or the run failed)
+            self.warm.kill()
+            self.warm = None
 
 
 # --- the cached stages ---------------------------------------------------------------------------
@@ -216,6 +228,19 @@ def validation(stages: Stages, document: dict, source: Any, exact: str | None, *
 MODELS_NICE = 10
 
 
+def warm_models(stages: Stages, spec_path: Path) -> None:
+    """Fork the models child now, before its plan is known (`models` hands it the job): it imports
+    datamodel-code-generator (~0.4 s) while this process loads the spec and plans. On a cache hit
+    it is killed unused (Stages.close)."""
+    from .models import render as dcg
+
+    try:
+        size = spec_path.stat().st_size
+    except OSError:
+        return
+    stages.warm = fork.Warm.start(dcg.warm_up, size=size, nice=MODELS_NICE)
+
+
 def models(stages: Stages, plan: Any, header: str) -> Pending:
     """render_models(plan, header) (datamodel-code-generator), in a child on a big spec.
 
@@ -227,11 +252,12 @@ def models(stages: Stages, plan: Any, header: str) -> Pending:
     """
     from .models import render as dcg  # not on the unchanged-spec path (a whole-tree hit)
 
-    def plain() -> str:
-        return dcg.render_models(plan, header=header)
-
+    # Partials of a module-level function pickle, so the child warm_models started can run them;
+    # `source` (the original document, for type hints only) is left out of what is sent.
+    plan = replace(plan, source={})
+    plain = functools.partial(dcg.render_models, plan, header=header)
     if not stages.cache.enabled:
-        return stages.stage("models", None, plain, fork=True, nice=MODELS_NICE, valid=_is_str)
+        return stages.stage("models", None, plain, fork=True, nice=MODELS_NICE, valid=_is_str, warm=True)
     spec, texts = prose.template_descriptions(plan.spec) or (plan.spec, {})
     try:
         inputs: Any = (
@@ -244,8 +270,8 @@ def models(stages: Stages, plan: Any, header: str) -> Pending:
         inputs = None
     # render_models writes `header.rstrip("\n")` and then dcg's output: render without one
     body = stages.stage(
-        "models", inputs, lambda: dcg.render_models(replace(plan, spec=spec), header=""),
-        fork=True, nice=MODELS_NICE, valid=_is_str,
+        "models", inputs, functools.partial(dcg.render_models, replace(plan, spec=spec), header=""),
+        fork=True, nice=MODELS_NICE, valid=_is_str, warm=True,
     )  # fmt: skip
 
     def filled() -> str:
@@ -309,24 +335,45 @@ def tree_get(stages: Stages, key: str | None) -> tuple[dict[str, str], Any, list
         return None
 
 
-def tree_encode(stages: Stages, key: str | None, api: Any) -> Any:
-    """The IR as `tree_put` stores it (None: it is not stored). Done apart from the storing so that
-    it can run while the models are being made."""
+# Stands for the models module in the tree entry serialised while the models are still being made;
+# JSON writes its NULs escaped, and no generated file holds a NUL (textsafe escapes them).
+_MODELS_SLOT = "\x00models module\x00"
+
+
+def tree_encode(
+    stages: Stages, key: str | None, api: Any, files: dict[str, str], models_path: str, found: list[Diagnostic]
+) -> tuple[bytes, bytes] | None:
+    """The tree's cache entry serialised but for the models module at `models_path`: the JSON
+    before and after its text, which `tree_put` puts in. Done apart from the storing so that it
+    runs while the models are being made (None: the tree is not stored)."""
     from . import ir_codec
 
     if key is None:
         return None
     try:
-        return ir_codec.encode_ir(api)  # refuses what would not come back equal (no decode to check)
+        entry = {
+            "files": {**files, models_path: _MODELS_SLOT},
+            "api": ir_codec.encode_ir(api),  # refuses what would not come back equal (no decode to check)
+            "diagnostics": [asdict(d) for d in found],
+        }
+        payload = json_payload(entry)
     except (TypeError, ValueError, RecursionError):
         return None
+    slot = json_payload(_MODELS_SLOT)
+    head, _, tail = payload.partition(slot)
+    return (head, tail) if payload.count(slot) == 1 else None
 
 
-def tree_put(stages: Stages, key: str | None, files: dict[str, str], encoded: Any, found: list[Diagnostic]) -> None:
-    """Store the tree under `key`, with the IR as `tree_encode` gave it."""
-    if key is None or encoded is None:
+def tree_put(stages: Stages, key: str | None, parts: tuple[bytes, bytes] | None, models: str) -> None:
+    """Store the tree under `key`: the entry `tree_encode` serialised, with the models module's text."""
+    if key is None or parts is None:
         return
-    stages.cache.put("tree", key, {"files": files, "api": encoded, "diagnostics": [asdict(d) for d in found]})
+    try:
+        text = json_payload(models)
+    except (TypeError, ValueError):
+        return
+    head, tail = parts
+    stages.cache.put_payload("tree", key, head + text + tail)
 
 
 def settings(config: Config) -> Config:

@@ -18,6 +18,7 @@ from portkey_codegen.formatting import format_tree
 from portkey_codegen.models.plan import plan_models
 from portkey_codegen.models.render import render_models
 from portkey_codegen.prose import fill_docstrings, prose_skeleton, template_descriptions
+from fork_counter import COUNT_FORKS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -546,23 +547,12 @@ def big_invalid_spec(tmp_path: Path, *, clash: bool = False) -> Path:
     return write_spec(tmp_path, spec, "big.json")
 
 
-ISOLATED = """
-import hashlib, json, os, sys
+ISOLATED = COUNT_FORKS + """
+import hashlib, json, sys
 from pathlib import Path
 from portkey_codegen import Config, Timer, render_tree
 from portkey_codegen.cache import Cache
 from portkey_codegen.diagnostics import GeneratorError
-
-forks = []
-real_fork = os.fork
-
-def counting_fork():
-    pid = real_fork()
-    if pid:
-        forks.append(pid)
-    return pid
-
-os.fork = counting_fork
 spec, lenient, store = Path(sys.argv[1]), sys.argv[2] == "1", sys.argv[3]
 timer = Timer()
 config = Config(spec=spec, out=spec.parent / "out", package_name="cachepkg", root=spec.parent, lenient=lenient)

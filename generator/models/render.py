@@ -58,6 +58,16 @@ MODEL_BASE_MODULE = "_model_base"
 MODEL_BASES = ("BaseModel", "RootModel")
 
 
+def warm_up() -> None:
+    """Import what `render_models` needs: dcg imports most of its modules on its first run, so it
+    renders a one-class spec (stages.warm_models runs this in a child before the plan is known)."""
+    from datamodel_code_generator import generate
+
+    schema = {"type": "object", "properties": {"name": {"type": "string"}}}
+    spec = {"openapi": "3.0.3", "info": {"title": "-", "version": "-"}, "paths": {}, "components": {"schemas": {"Warm": schema}}}
+    generate(spec, **dcg_options())
+
+
 def render_models(plan: SchemaPlan, *, header: str) -> str:
     """The models module source for `plan`, starting with `header` (not black-formatted).
 
