@@ -20,7 +20,7 @@ from .config import Config, load_config
 from .diagnostics import Diagnostic, GeneratorError, Report
 from .formatting import format_tree
 from .load import LoadedSpec, load_spec, require_openapi
-from .output import file_header, stale_diff, write_tree
+from .output import Staging, file_header, stale_diff
 from .pin import check_pin
 from .results import Prepared, Result
 from .stages import Timer, open_cache
@@ -41,21 +41,28 @@ def generate(config: Config, *, check: bool = False) -> Result:
     inputs = quick_check.inputs(config) if cache.enabled else ()
     quick = _up_to_date(config, cache, inputs, timer) if check else None
     result = quick
-    if result is None:
-        result = render_tree(config, timer, cache, cold=inputs)
-        key = quick_check.key(cache, result.spec_path, result.spec_sha256, inputs)
-        quick_check.record(cache, key, result.files, result.diagnostics, result.bundled)
-        quick_check.mark_seen(cache, key)
-    if config.warnings_as_errors and any(d.severity == "warning" for d in result.diagnostics):
-        # --warnings-as-errors: refuse before anything is written
-        raise GeneratorError([dataclasses.replace(d, severity="error") for d in result.diagnostics])
-    if check:
-        with timer.stage("compare"):
-            result.stale = [] if quick is not None else stale_diff(Path(config.out), result.files)
-    else:
-        with timer.stage("write"):
-            written = write_tree(Path(config.out), result.files, fetch.spec_record(config, result.spec_sha256))
-        result.written, result.removed = written.written, written.removed
+    # Writing starts while the models are still being made: files go to temporary names, and
+    # are renamed into place only once the whole tree is rendered (a failed run discards them).
+    staging = None if check else Staging(Path(config.out))
+    try:
+        if result is None:
+            result = render_tree(config, timer, cache, cold=inputs, staging=staging)
+            key = quick_check.key(cache, result.spec_path, result.spec_sha256, inputs)
+            quick_check.record(cache, key, result.files, result.diagnostics, result.bundled)
+            quick_check.mark_seen(cache, key)
+        if config.warnings_as_errors and any(d.severity == "warning" for d in result.diagnostics):
+            # --warnings-as-errors: refuse before anything is written
+            raise GeneratorError([dataclasses.replace(d, severity="error") for d in result.diagnostics])
+        if staging is None:
+            with timer.stage("compare"):
+                result.stale = [] if quick is not None else stale_diff(Path(config.out), result.files)
+        else:
+            with timer.stage("write"):
+                written = staging.commit(result.files, fetch.spec_record(config, result.spec_sha256))
+            result.written, result.removed = written.written, written.removed
+    finally:
+        if staging is not None:
+            staging.discard()
     result.timings = timer.stages
     return result
 
@@ -86,7 +93,12 @@ def prepare(config: Config, timer: Timer | None = None, cache: Any = None) -> Pr
 
 @stages.gc_paused
 def render_tree(
-    config: Config, timer: Timer | None = None, cache: Any = None, *, cold: tuple[bytes, ...] | None = None
+    config: Config,
+    timer: Timer | None = None,
+    cache: Any = None,
+    *,
+    cold: tuple[bytes, ...] | None = None,
+    staging: Staging | None = None,
 ) -> Result:
     """Everything up to (not including) writing: returns the files the output folder should hold.
 
@@ -96,6 +108,7 @@ def render_tree(
     time. Its errors also win over anything a later stage raises, and nothing is returned before
     validation has passed.
 
+    `staging`: the client and server files are staged there while the models are being made.
     `cold`: the raw inputs' key parts (quick_check.inputs); unless a run on them finished before
     (quick_check.seen: the whole tree is then likely cached), the models child is forked before the
     spec is loaded, so that it imports datamodel-code-generator meanwhile.
@@ -117,7 +130,7 @@ def render_tree(
             return _accept(validation.result(), config)
 
         try:
-            result = _render(config, prepared, run, validated)
+            result = _render(config, prepared, run, validated, staging)
         except Exception as exc:
             if validation.forked:
                 early = validated()  # a validation error explains the failure better
@@ -159,7 +172,7 @@ def _read(config: Config, run: stages.Stages, *, cold: tuple[bytes, ...] | None 
     return source, Prepared(document, loaded.path, loaded.sha256, (), exact, bundled=bool(origins))
 
 
-def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: Any) -> Result:
+def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: Any, staging: Staging | None) -> Result:
     """IR -> render -> format, with the models made beside the client and server."""
     with run.timer.stage("tree-lookup"):
         tree_key = stages.tree_key(run, config, prepared)
@@ -183,6 +196,9 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
         files = format_tree(files, cache=run.cache, skip=[placed])
     with run.timer.stage("tree-encode"):  # all of the cache entry but the models, while they are made
         encoded = stages.tree_encode(run, tree_key, api, files, placed, report.items)
+    if staging is not None:
+        with run.timer.stage("stage-files"):
+            staging.stage({rel: text for rel, text in files.items() if rel != placed})
     with run.timer.stage("models-wait"):
         files[placed] = models.result()
     with run.timer.stage("format-models"):

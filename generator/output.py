@@ -105,44 +105,103 @@ def write_tree(out: Path, files: Mapping[str, str], spec: Mapping[str, str] | No
     into place. Files listed in the previous manifest and no longer generated are removed; nothing
     else in `out` is touched. `spec` (fetch.spec_record) goes into the manifest.
     """
-    check_tree(files)
-    out.mkdir(parents=True, exist_ok=True)
-    old = read_manifest(out, files)
-    staged: list[tuple[Path, Path]] = []
-    unchanged: list[str] = []
+    staging = Staging(out)
     try:
-        for rel, text in sorted(files.items()):
-            target = out / rel
-            data = text.encode("utf-8")
-            try:
-                if target.is_file() and target.read_bytes() == data:
-                    unchanged.append(rel)
-                    continue
-            except OSError:
-                pass
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            staged.append((tmp, target))
-    except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    removed = []
-    for rel in sorted(set(old) - set(files)):
+        return staging.commit(files, spec)
+    finally:
+        staging.discard()
+
+
+class Staging:
+    """write_tree in two steps, so that most files can be put on disk while the run still works on
+    the rest: `stage` writes files beside their targets under temporary names (none is in place
+    yet), `commit` stages what is left and renames them all into place; `discard` removes the
+    temporary files of a run that failed (after a commit there are none)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._staged: dict[str, tuple[bytes, Path]] = {}  # rel -> (contents, temporary file)
+        self._unchanged: dict[str, bytes] = {}  # rel -> contents already on disk
+        self._made: list[Path] = []  # folders staging created: a failed run removes them again
+
+    def stage(self, files: Mapping[str, str]) -> None:
+        check_tree(files)
         try:
-            check_relpath(rel)
-        except Exception:
-            continue  # a tampered manifest cannot make us delete outside `out`
-        path = out / rel
-        if path.is_file():
-            path.unlink()
-            removed.append(rel)
-            _prune_empty_dirs(path.parent, out)
-    _write_manifest(out, files, spec)
-    return WriteResult(tuple(t.relative_to(out).as_posix() for _, t in staged), tuple(unchanged), tuple(removed))
+            for rel, text in sorted(files.items()):
+                self._stage_one(rel, text.encode("utf-8"))
+        except BaseException:
+            self.discard()
+            raise
+
+    def _stage_one(self, rel: str, data: bytes) -> None:
+        known = self._staged.get(rel)
+        if (known is not None and known[0] == data) or self._unchanged.get(rel) == data:
+            return
+        self._forget(rel)
+        target = self.out / rel
+        try:
+            if target.is_file() and target.read_bytes() == data:
+                self._unchanged[rel] = data
+                return
+        except OSError:
+            pass
+        self._make_folder(target.parent)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        self._staged[rel] = (data, tmp)
+
+    def _make_folder(self, folder: Path) -> None:
+        missing = []
+        while not folder.is_dir() and folder not in missing:
+            missing.append(folder)
+            folder = folder.parent
+        for made in reversed(missing):
+            made.mkdir(exist_ok=True)
+            self._made.append(made)
+
+    def _forget(self, rel: str) -> None:
+        self._unchanged.pop(rel, None)
+        known = self._staged.pop(rel, None)
+        if known is not None:
+            known[1].unlink(missing_ok=True)
+
+    def commit(self, files: Mapping[str, str], spec: Mapping[str, str] | None = None) -> WriteResult:
+        """Stage `files` (the whole tree: a staged file it does not list is dropped), then put them in place."""
+        check_tree(files)
+        self.out.mkdir(parents=True, exist_ok=True)
+        for rel in [rel for rel in (*self._staged, *self._unchanged) if rel not in files]:
+            self._forget(rel)
+        self.stage(files)
+        old = read_manifest(self.out, files)
+        staged = sorted(self._staged.items())
+        for rel, (_, tmp) in staged:
+            os.replace(tmp, self.out / rel)
+        self._staged.clear()
+        self._made.clear()  # they hold the tree now
+        removed = []
+        for rel in sorted(set(old) - set(files)):
+            try:
+                check_relpath(rel)
+            except Exception:
+                continue  # a tampered manifest cannot make us delete outside `out`
+            path = self.out / rel
+            if path.is_file():
+                path.unlink()
+                removed.append(rel)
+                _prune_empty_dirs(path.parent, self.out)
+        _write_manifest(self.out, files, spec)
+        return WriteResult(tuple(rel for rel, _ in staged), tuple(sorted(self._unchanged)), tuple(removed))
+
+    def discard(self) -> None:
+        for _, tmp in self._staged.values():
+            tmp.unlink(missing_ok=True)
+        self._staged.clear()
+        for folder in reversed(self._made):  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # not empty: something else was put there meanwhile
+        self._made.clear()
 
 
 def _write_manifest(out: Path, files: Mapping[str, str], spec: Mapping[str, str] | None) -> None:

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from portkey_codegen.diagnostics import GeneratorError
-from portkey_codegen.output import MANIFEST, check_relpath, stale_diff, write_tree
+from portkey_codegen.output import MANIFEST, Staging, check_relpath, stale_diff, write_tree
 
 
 @pytest.mark.parametrize(
@@ -82,6 +82,38 @@ def test_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch):
     assert (tmp_path / "a.py").read_text() == "old\n"
     assert (tmp_path / "b.py").read_text() == "old\n"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_staged_files_take_their_place_only_on_commit(tmp_path):
+    write_tree(tmp_path, {"pkg/a.py": "old\n", "pkg/gone.py": "old\n"})
+    staging = Staging(tmp_path)
+    staging.stage({"pkg/a.py": "new\n", "pkg/dropped.py": "x\n", "pkg/sub/b.py": "b\n"})
+    assert (tmp_path / "pkg/a.py").read_text() == "old\n"  # staged under a temporary name only
+    assert not (tmp_path / "pkg/sub/b.py").exists()
+    assert len(list(tmp_path.rglob(".*.tmp"))) == 3
+    # the commit lists the whole tree: a staged file it leaves out is dropped, a new one is written
+    result = staging.commit({"pkg/a.py": "new\n", "pkg/sub/b.py": "b\n", "pkg/c.py": "c\n"})
+    assert result.written == ("pkg/a.py", "pkg/c.py", "pkg/sub/b.py") and result.removed == ("pkg/gone.py",)
+    assert (tmp_path / "pkg/a.py").read_text() == "new\n" and (tmp_path / "pkg/sub/b.py").read_text() == "b\n"
+    assert not (tmp_path / "pkg/dropped.py").exists() and not list(tmp_path.rglob(".*.tmp"))
+    assert staging.commit({"pkg/a.py": "new\n", "pkg/sub/b.py": "b\n", "pkg/c.py": "c\n"}).unchanged == (
+        "pkg/a.py", "pkg/c.py", "pkg/sub/b.py",
+    )  # fmt: skip
+
+
+def test_discarded_staging_leaves_no_trace(tmp_path):
+    out = tmp_path / "out"
+    staging = Staging(out)
+    staging.stage({"pkg/deep/a.py": "a\n", "b.py": "b\n"})
+    assert (out / "pkg" / "deep").is_dir()
+    staging.discard()
+    assert not out.exists()  # the folders it made go too
+    write_tree(tmp_path, {"keep.py": "old\n"})
+    staging = Staging(tmp_path)
+    staging.stage({"keep.py": "new\n", "pkg/a.py": "a\n"})
+    staging.discard()
+    assert (tmp_path / "keep.py").read_text() == "old\n" and not (tmp_path / "pkg").exists()
+    assert not list(tmp_path.rglob(".*.tmp"))
 
 
 def test_stale_diff(tmp_path, monkeypatch):

@@ -185,6 +185,23 @@ def test_failed_run_leaves_output_untouched(tmp_path):
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
+def test_client_and_server_files_are_staged_while_the_models_are_made(tmp_path, monkeypatch):
+    from portkey_codegen.models import render
+
+    out, seen = tmp_path / "out", []
+    real = render.render_models
+
+    def watching(*args, **kwargs):  # in-process (a small spec is not forked): sees the output folder
+        seen.extend(p.name for p in out.rglob(".*.tmp"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render_models", watching)
+    result = generate(Config(spec=REPO / "tests" / "fixtures" / "allof.yaml", out=out, package_name="fx", no_cache=True))
+    assert ".sync_client.py." in " ".join(seen) and not any(".models.py." in name for name in seen)
+    assert not list(out.rglob(".*.tmp")) and (out / "fx" / "models.py").is_file()
+    assert sorted(result.written) == sorted(result.files)
+
+
 @pytest.mark.parametrize("name", ["../evil", "os", "a..b", "class", "x.y-z"])
 def test_bad_package_names_are_refused(name, tmp_path):
     proc = run_cli(
