@@ -174,16 +174,22 @@ def _read(config: Config, run: stages.Stages, *, cold: tuple[bytes, ...] | None 
 
 def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: Any, staging: Staging | None) -> Result:
     """IR -> render -> format, with the models made beside the client and server."""
-    with run.timer.stage("tree-lookup"):
-        tree_key = stages.tree_key(run, config, prepared)
-        memo = stages.tree_get(run, tree_key)
-    if memo is not None:
-        files, api, found = memo
-        return _result(prepared, run, files, api, [*validated(), *found])
+    # A cold run (the models child was started early: no run on these raw inputs finished here)
+    # looks the whole tree up only once the models child has its job, off the critical path;
+    # a hit is still possible (the same document from other bytes) and then stops that child.
+    cold = run.warm is not None
+    if not cold:
+        tree_key, hit = _tree_lookup(config, prepared, run)
+        if hit is not None:
+            return _cached(prepared, run, hit, validated)
     rules = naming_settings.naming_rules(config)
     plan, report = _plan(prepared, rules, run.timer)
     with run.timer.stage("models-render"):  # the long pole: started as soon as the plan is known
         models = stages.models(run, plan, file_header(__version__))
+    if cold:
+        tree_key, hit = _tree_lookup(config, prepared, run)
+        if hit is not None:
+            return _cached(prepared, run, hit, validated)
     # Then validation, before anything else is done here (the models child yields the CPU to it):
     # a refused spec costs about the validation time, and no more than two jobs share the two
     # cores. The IR, client and server are made while the models are still being made.
@@ -193,7 +199,8 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
         files = stages.render(run, api, _MODELS_STAND_IN, config)
     (placed,) = [rel for rel, text in files.items() if text == _MODELS_STAND_IN]  # models.py
     with run.timer.stage("format"):  # the client and server, while the models are still being made
-        files = format_tree(files, cache=run.cache, skip=[placed])
+        # on one thread when the models child runs: ruff would otherwise take its core too
+        files = format_tree(files, cache=run.cache, skip=[placed], threads=1 if models.running else None)
     with run.timer.stage("tree-encode"):  # all of the cache entry but the models, while they are made
         encoded = stages.tree_encode(run, tree_key, api, files, placed, report.items)
     if staging is not None:
@@ -206,6 +213,13 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
     with run.timer.stage("tree-store"):
         stages.tree_put(run, tree_key, encoded, files[placed])
     return _result(prepared, run, files, api, [*diagnostics, *report.items])
+
+
+def _tree_lookup(config: Config, prepared: Prepared, run: stages.Stages) -> tuple[str | None, Any]:
+    """(the whole tree's key, its cached (files, IR, warnings) or None)."""
+    with run.timer.stage("tree-lookup"):
+        key = stages.tree_key(run, config, prepared)
+        return key, stages.tree_get(run, key)
 
 
 def _plan(prepared: Prepared, rules: Any, timer: Timer) -> tuple[Any, Report]:
@@ -242,6 +256,11 @@ def _lower(config: Config, prepared: Prepared, plan: Any, rules: Any, report: Re
         if "client" in config.parts:
             api = dataclasses.replace(api, params=build_params(plan, api.operations))
     return api
+
+
+def _cached(prepared: Prepared, run: stages.Stages, hit: tuple[dict[str, str], Any, list], validated: Any) -> Result:
+    files, api, found = hit
+    return _result(prepared, run, files, api, [*validated(), *found])
 
 
 def _result(prepared: Prepared, run: stages.Stages, files: dict[str, str], api: Any, found: list) -> Result:

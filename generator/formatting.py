@@ -67,7 +67,7 @@ def ruff_binary() -> str | None:
         return shutil.which("ruff")
 
 
-def _ruff(files: Mapping[str, str], ruff: str) -> dict[str, str]:
+def _ruff(files: Mapping[str, str], ruff: str, threads: int | None = None) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="portkey-codegen-fmt-") as tmp:
         root = Path(tmp)
         names = {}
@@ -81,6 +81,7 @@ def _ruff(files: Mapping[str, str], ruff: str) -> dict[str, str]:
             text=True,
             cwd=tmp,
             timeout=300,
+            env={**os.environ, "RAYON_NUM_THREADS": str(threads)} if threads else None,
         )
         if proc.returncode != 0:
             raise FormattingError(f"generated code is not valid Python:\n{proc.stderr.strip()[:2000]}")
@@ -112,10 +113,12 @@ def format_tree(
     files: Mapping[str, str],
     cache: "Cache | None" = None,
     skip: Iterable[str] = (),
+    threads: int | None = None,
 ) -> dict[str, str]:
     """Format every .py file of the tree but those in `skip`; other files pass through.
 
     With `cache`, formatted texts are looked up per file, by the formatter and the text.
+    `threads`: how many threads ruff may use (default: one per core).
     """
     skipped = set(skip)
     py = {rel: text for rel, text in files.items() if rel.endswith(".py") and rel not in skipped}
@@ -132,7 +135,7 @@ def format_tree(
                 formatted[rel] = hit
     todo = {rel: text for rel, text in py.items() if rel not in formatted}
     if todo:
-        done = _ruff(todo, ruff) if ruff else _black(todo)
+        done = _ruff(todo, ruff, threads) if ruff else _black(todo)
         formatted.update(done)
         for rel, text in done.items():
             if rel in keys:

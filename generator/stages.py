@@ -321,11 +321,11 @@ def tree_key(stages: Stages, config: Config, prepared: Any) -> str | None:
 
 def tree_get(stages: Stages, key: str | None) -> tuple[dict[str, str], Any, list[Diagnostic]] | None:
     """(files, IR, plan/IR warnings) stored under `key`, or None."""
-    from . import ir_codec  # imported here: an up-to-date `check` (quick_check) never needs the IR
-
     entry = MISS if key is None else stages.cache.get("tree", key)
     if not isinstance(entry, dict):
         return None
+    from . import ir_codec  # imported here: only a hit decodes an IR (an up-to-date `check` never does)
+
     try:
         files = entry["files"]
         if not _is_files(files):

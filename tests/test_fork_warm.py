@@ -68,7 +68,8 @@ from portkey_codegen.diagnostics import GeneratorError
 spec = Path(sys.argv[1])
 out = {}
 try:
-    generate(Config(spec=spec, out=spec.parent / "out", package_name="warmpkg", root=spec.parent))
+    result = generate(Config(spec=spec, out=spec.parent / "out", package_name="warmpkg", root=spec.parent))
+    out["tree"] = result.cache.get("tree")
 except GeneratorError as exc:
     out["error"] = [d.format() for d in exc.diagnostics]
 try:
@@ -121,3 +122,18 @@ def test_a_spec_that_does_not_load_leaves_no_child(tmp_path: Path) -> None:
     assert broken["error"]
     assert broken["forks"] == (1 if TWO_CPUS else 0)  # the early models child, stopped and reaped
     assert broken["left"] is None
+
+
+def test_a_cold_looking_run_still_finds_the_whole_tree(tmp_path: Path) -> None:
+    """The early child is started when no finished run on these raw inputs is recorded; the
+    whole tree is still looked up (once the plan is made), and a hit stops that child."""
+    import shutil
+
+    spec = big_spec(tmp_path, "big.json")
+    first = run_generate(spec, tmp_path / "cache")
+    (seen,) = (tmp_path / "cache").glob("v*/seen")
+    shutil.rmtree(seen)  # the record of the finished run is gone (pruned, say); the tree entry is not
+    again = run_generate(spec, tmp_path / "cache")
+    assert first["tree"] == "miss" and again["tree"] == "hit"
+    assert again["forks"] == (1 if TWO_CPUS else 0)  # the early models child, stopped and reaped
+    assert again["left"] is None
