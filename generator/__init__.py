@@ -111,28 +111,40 @@ def render_tree(
     `staging`: the client and server files are staged there while the models are being made.
     `cold`: the raw inputs' key parts (quick_check.inputs); unless a run on them finished before
     (quick_check.seen: the whole tree is then likely cached), the models child is forked before the
-    spec is loaded, so that it imports datamodel-code-generator meanwhile.
+    spec is loaded, so that it imports datamodel-code-generator meanwhile. Validation then starts
+    once the models plan is sent to that child (before, three jobs would share the two cores).
     """
     run = stages.Stages(cache if cache is not None else open_cache(config), timer or Timer())
     try:  # run.close: a failure anywhere (also in loading) leaves no child behind
         source, prepared = _read(config, run, cold=cold)
         run.spec_size = len(source.text)
         early: tuple[Diagnostic, ...] = ()
-        with run.timer.stage("validate"):
-            validation = stages.validation(run, prepared.document, source, prepared.document_json)
-            if not validation.running:
-                early = _accept(validation.result(), config)  # errors stop the run here, before any later stage
+        validation: stages.Pending | None = None
+
+        def validate() -> stages.Pending:
+            """Start validation (once): in a child on a big spec, else here and now."""
+            nonlocal validation, early
+            if validation is None:
+                with run.timer.stage("validate"):
+                    validation = stages.validation(run, prepared.document, source, prepared.document_json)
+                    if not validation.running:
+                        early = _accept(validation.result(), config)  # errors stop the run here
+            return validation
 
         def validated() -> tuple[Diagnostic, ...]:
-            if validation.running:
+            if validate().running:
                 with run.timer.stage("validate-wait"):
-                    validation.result()
-            return _accept(validation.result(), config)
+                    validate().result()
+            return _accept(validate().result(), config)
 
+        # With an early models child the plan comes first, so that until it has its job only the
+        # child's imports run beside this process; validation starts right after (_render).
+        if run.warm is None:
+            validate()
         try:
-            result = _render(config, prepared, run, validated, staging)
+            result = _render(config, prepared, run, validate, validated, staging)
         except Exception as exc:
-            if validation.forked:
+            if validation is None or validation.forked:
                 early = validated()  # a validation error explains the failure better
             if isinstance(exc, GeneratorError):  # --lenient: the validation warnings first, they often explain it
                 raise type(exc)([_locate(d, source) for d in (*early, *exc.diagnostics)]) from None
@@ -172,7 +184,9 @@ def _read(config: Config, run: stages.Stages, *, cold: tuple[bytes, ...] | None 
     return source, Prepared(document, loaded.path, loaded.sha256, (), exact, bundled=bool(origins))
 
 
-def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: Any, staging: Staging | None) -> Result:
+def _render(
+    config: Config, prepared: Prepared, run: stages.Stages, validate: Any, validated: Any, staging: Staging | None
+) -> Result:
     """IR -> render -> format, with the models made beside the client and server."""
     # A cold run (the models child was started early: no run on these raw inputs finished here)
     # looks the whole tree up only once the models child has its job, off the critical path;
@@ -186,6 +200,7 @@ def _render(config: Config, prepared: Prepared, run: stages.Stages, validated: A
     plan, report = _plan(prepared, rules, run.timer)
     with run.timer.stage("models-render"):  # the long pole: started as soon as the plan is known
         models = stages.models(run, plan, file_header(__version__))
+    validate()
     if cold:
         tree_key, hit = _tree_lookup(config, prepared, run)
         if hit is not None:

@@ -70,6 +70,7 @@ out = {}
 try:
     result = generate(Config(spec=spec, out=spec.parent / "out", package_name="warmpkg", root=spec.parent))
     out["tree"] = result.cache.get("tree")
+    out["stages"] = [name for name, _ in result.timings]
 except GeneratorError as exc:
     out["error"] = [d.format() for d in exc.diagnostics]
 try:
@@ -81,8 +82,8 @@ print(json.dumps(out))
 """
 
 
-def big_spec(tmp_path: Path, name: str, *, broken: bool = False) -> Path:
-    pet = {"type": "object", "properties": {"name": {"type": "string"}}}
+def big_spec(tmp_path: Path, name: str, *, broken: bool = False, pet: dict | None = None) -> Path:
+    pet = pet or {"type": "object", "properties": {"name": {"type": "string"}}}
     ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}}
     spec = {
         "openapi": "3.0.3",
@@ -115,6 +116,21 @@ def test_generate_forks_early_only_on_a_cold_run(tmp_path: Path) -> None:
     assert cold["forks"] == (2 if TWO_CPUS else 0)  # the early models child and validation
     assert again["forks"] == 0
     assert cold["left"] is None and again["left"] is None
+
+
+def test_a_cold_run_plans_before_it_validates_and_validation_errors_still_win(tmp_path: Path) -> None:
+    """With the early models child, the plan is made and sent before validation starts (only the
+    child's imports run beside it); a plan that fails on an invalid spec reports the validation
+    errors, as when validation comes first."""
+    cold = run_generate(big_spec(tmp_path, "big.json"), tmp_path / "cache")
+    stages = cold["stages"]
+    assert stages.index("models-plan") < stages.index("models-render") < stages.index("validate") < stages.index("ir")
+    # a duplicate `required` entry is a validation error; the reserved property name fails the plan
+    bad_pet = {"type": "object", "required": ["a", "a"], "properties": {"a": {}, "portkey-codegen-empty-property-name": {}}}
+    (tmp_path / "bad").mkdir()
+    refused = run_generate(big_spec(tmp_path / "bad", "big.json", pet=bad_pet), tmp_path / "cache")
+    assert len(refused["error"]) == 1 and "['a', 'a'] has non-unique elements" in refused["error"][0], refused
+    assert refused["left"] is None
 
 
 def test_a_spec_that_does_not_load_leaves_no_child(tmp_path: Path) -> None:
