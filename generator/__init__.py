@@ -158,11 +158,15 @@ def render_tree(
 def _read(config: Config, run: stages.Stages, *, cold: tuple[bytes, ...] | None = None) -> tuple[Any, Prepared]:
     """load -> overlay -> resolve $refs: (where diagnostics point, the document to generate from).
     `cold`: see render_tree."""
+    spec_path = fetch.resolve_spec(config)  # the given file, a downloaded URL, or the pinned spec
+    if cold is not None:
+        # Forked first, so that its imports overlap all of ours; stopped if a run on these very
+        # inputs finished before (its whole tree is then likely cached).
+        stages.warm_models(run, spec_path)
+        if run.cache.enabled and quick_check.seen(run.cache, Path(spec_path), cold):
+            run.stop_warm()
     from . import overlay as overlay_mod, refs  # imported here: an up-to-date `check` never reads the spec
 
-    spec_path = fetch.resolve_spec(config)  # the given file, a downloaded URL, or the pinned spec
-    if cold is not None and not (run.cache.enabled and quick_check.seen(run.cache, Path(spec_path), cold)):
-        stages.warm_models(run, spec_path)
     with run.timer.stage("load"):
         loaded = load_spec(spec_path)
     require_openapi(loaded.document, spec_path)

@@ -181,7 +181,11 @@ class Stages:
         """Stop the children nobody waited for (the run failed, or was interrupted)."""
         for child in self.children:
             child.kill()
-        if self.warm is not None:  # never given its job (a cache hit, or the run failed)
+        self.stop_warm()
+
+    def stop_warm(self) -> None:
+        """Stop the child warm_models started, if it was not given its job (a cache hit, a failure)."""
+        if self.warm is not None:
             self.warm.kill()
             self.warm = None
 
@@ -232,13 +236,17 @@ def warm_models(stages: Stages, spec_path: Path) -> None:
     """Fork the models child now, before its plan is known (`models` hands it the job): it imports
     datamodel-code-generator (~0.4 s) while this process loads the spec and plans. On a cache hit
     it is killed unused (Stages.close)."""
-    from .models import render as dcg
-
     try:
         size = spec_path.stat().st_size
     except OSError:
         return
-    stages.warm = fork.Warm.start(dcg.warm_up, size=size, nice=MODELS_NICE)
+    stages.warm = fork.Warm.start(_warm_up_models, size=size, nice=MODELS_NICE)
+
+
+def _warm_up_models() -> None:
+    from .models import render as dcg  # in the child: the parent does not need it yet
+
+    dcg.warm_up()
 
 
 def models(stages: Stages, plan: Any, header: str) -> Pending:
