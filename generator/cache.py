@@ -226,11 +226,12 @@ class Cache:
             return False
         return self.put_payload(kind, key, payload)
 
-    def put_payload(self, kind: str, key: str, payload: bytes) -> bool:
-        """Store a value already serialised by `json_payload` (or spliced from its parts)."""
+    def put_payload(self, kind: str, key: str, payload: bytes | Payload) -> bool:
+        """Store a value already serialised by `json_payload`, or spliced from parts (Payload)."""
         if self.root is None:
             return False
-        if not self._write(self._path(kind, key), _frame(key, payload)):
+        parts = payload if isinstance(payload, Payload) else Payload([payload])
+        if not self._write(self._path(kind, key), [_header(key, parts.sha256()), *parts.parts]):
             return False
         self._note(kind, "store")
         if not self._pruned:
@@ -243,13 +244,13 @@ class Cache:
         if self.root is not None and not self.has(kind, key):
             self._write(self._path(kind, key), _encode(key, True))
 
-    def _write(self, path: Path, blob: bytes) -> bool:
+    def _write(self, path: Path, blob: bytes | list[bytes]) -> bool:
         tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(blob)
+                handle.writelines([blob] if isinstance(blob, bytes) else blob)
             os.replace(tmp, path)
             tmp = None
         except OSError:
@@ -313,8 +314,33 @@ def _encode(key: str, value: Any) -> bytes:
 
 
 def _frame(key: str, payload: bytes) -> bytes:
-    digest = hashlib.sha256(payload).hexdigest()
-    return MAGIC + key.encode() + b"\n" + digest.encode() + b"\n" + payload
+    return _header(key, hashlib.sha256(payload)) + payload
+
+
+def _header(key: str, digest: Any) -> bytes:
+    return MAGIC + key.encode() + b"\n" + digest.hexdigest().encode() + b"\n"
+
+
+class Payload:
+    """A serialised value in consecutive parts, stored without joining them; the digest of the
+    parts given first can be taken early (`hashed`), the rest is hashed when it is stored."""
+
+    def __init__(self, parts: list[bytes], hashed: Any = None, hashed_parts: int = 0) -> None:
+        self.parts, self._hashed, self._hashed_parts = parts, hashed, hashed_parts
+
+    @classmethod
+    def start(cls, first: bytes) -> "Payload":
+        return cls([first], hashlib.sha256(first), 1)
+
+    def then(self, *parts: bytes) -> "Payload":
+        """This payload followed by `parts` (its early digest kept)."""
+        return Payload([*self.parts, *parts], self._hashed, self._hashed_parts)
+
+    def sha256(self) -> Any:
+        digest = self._hashed.copy() if self._hashed is not None else hashlib.sha256()
+        for part in self.parts[self._hashed_parts :]:
+            digest.update(part)
+        return digest
 
 
 def _decode(blob: bytes, key: str) -> Any:

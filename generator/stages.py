@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import fork, prose
-from .cache import MISS, Cache, json_payload, tree_digest
+from .cache import MISS, Cache, Payload, json_payload, tree_digest
 from .config import Config
 from .diagnostics import Diagnostic
 from .formatting import formatter_identity
@@ -47,6 +47,11 @@ def gc_paused(run: Callable[..., Any]) -> Callable[..., Any]:
             return run(*args, **kwargs)
         finally:
             if was_enabled:
+                # Everything made meanwhile sits in the youngest generation, which the first
+                # allocation after gc.enable() would scan whole (~0.03 s on the Portkey spec):
+                # freeze + unfreeze moves it to the oldest one unscanned, collected as usual later.
+                gc.freeze()
+                gc.unfreeze()
                 gc.enable()
 
     return paused
@@ -350,10 +355,11 @@ _MODELS_SLOT = "\x00models module\x00"
 
 def tree_encode(
     stages: Stages, key: str | None, api: Any, files: dict[str, str], models_path: str, found: list[Diagnostic]
-) -> tuple[bytes, bytes] | None:
+) -> tuple[Payload, bytes] | None:
     """The tree's cache entry serialised but for the models module at `models_path`: the JSON
-    before and after its text, which `tree_put` puts in. Done apart from the storing so that it
-    runs while the models are being made (None: the tree is not stored)."""
+    before its text (hashed already) and after it, which `tree_put` stores around the text. Done
+    apart from the storing so that it runs while the models are being made (None: the tree is
+    not stored)."""
     from . import ir_codec
 
     if key is None:
@@ -369,10 +375,10 @@ def tree_encode(
         return None
     slot = json_payload(_MODELS_SLOT)
     head, _, tail = payload.partition(slot)
-    return (head, tail) if payload.count(slot) == 1 else None
+    return (Payload.start(head), tail) if payload.count(slot) == 1 else None
 
 
-def tree_put(stages: Stages, key: str | None, parts: tuple[bytes, bytes] | None, models: str) -> None:
+def tree_put(stages: Stages, key: str | None, parts: tuple[Payload, bytes] | None, models: str) -> None:
     """Store the tree under `key`: the entry `tree_encode` serialised, with the models module's text."""
     if key is None or parts is None:
         return
@@ -381,7 +387,7 @@ def tree_put(stages: Stages, key: str | None, parts: tuple[bytes, bytes] | None,
     except (TypeError, ValueError):
         return
     head, tail = parts
-    stages.cache.put_payload("tree", key, head + text + tail)
+    stages.cache.put_payload("tree", key, head.then(text, tail))
 
 
 def settings(config: Config) -> Config:
