@@ -118,34 +118,16 @@ def render_tree(
     try:  # run.close: a failure anywhere (also in loading) leaves no child behind
         source, prepared = _read(config, run, cold=cold)
         run.spec_size = len(source.text)
-        early: tuple[Diagnostic, ...] = ()
-        validation: stages.Pending | None = None
-
-        def validate() -> stages.Pending:
-            """Start validation (once): in a child on a big spec, else here and now."""
-            nonlocal validation, early
-            if validation is None:
-                with run.timer.stage("validate"):
-                    validation = stages.validation(run, prepared.document, source, prepared.document_json)
-                    if not validation.running:
-                        early = _accept(validation.result(), config)  # errors stop the run here
-            return validation
-
-        def validated() -> tuple[Diagnostic, ...]:
-            if validate().running:
-                with run.timer.stage("validate-wait"):
-                    validate().result()
-            return _accept(validate().result(), config)
-
+        checks = stages.Validation(run, prepared, source, lambda found: _accept(found, config))
         # With an early models child the plan comes first, so that until it has its job only the
         # child's imports run beside this process; validation starts right after (_render).
         if run.warm is None:
-            validate()
+            checks.start()
         try:
-            result = _render(config, prepared, run, validate, validated, staging)
+            result = _render(config, prepared, run, checks, staging)
         except Exception as exc:
-            if validation is None or validation.forked:
-                early = validated()  # a validation error explains the failure better
+            # a validation error explains the failure better (checks.passed() raises it)
+            early = checks.passed() if checks.pending is None or checks.pending.forked else checks.early
             if isinstance(exc, GeneratorError):  # --lenient: the validation warnings first, they often explain it
                 raise type(exc)([_locate(d, source) for d in (*early, *exc.diagnostics)]) from None
             raise
@@ -189,7 +171,7 @@ def _read(config: Config, run: stages.Stages, *, cold: tuple[bytes, ...] | None 
 
 
 def _render(
-    config: Config, prepared: Prepared, run: stages.Stages, validate: Any, validated: Any, staging: Staging | None
+    config: Config, prepared: Prepared, run: stages.Stages, checks: stages.Validation, staging: Staging | None
 ) -> Result:
     """IR -> render -> format, with the models made beside the client and server."""
     # A cold run (the models child was started early: no run on these raw inputs finished here)
@@ -199,20 +181,20 @@ def _render(
     if not cold:
         tree_key, hit = _tree_lookup(config, prepared, run)
         if hit is not None:
-            return _cached(prepared, run, hit, validated)
+            return _cached(prepared, run, hit, checks)
     rules = naming_settings.naming_rules(config)
     plan, report = _plan(prepared, rules, run.timer)
     with run.timer.stage("models-render"):  # the long pole: started as soon as the plan is known
         models = stages.models(run, plan, file_header(__version__))
-    validate()
+    checks.start()
     if cold:
         tree_key, hit = _tree_lookup(config, prepared, run)
         if hit is not None:
-            return _cached(prepared, run, hit, validated)
+            return _cached(prepared, run, hit, checks)
     # Then validation, before anything else is done here (the models child yields the CPU to it):
     # a refused spec costs about the validation time, and no more than two jobs share the two
     # cores. The IR, client and server are made while the models are still being made.
-    diagnostics = validated()
+    diagnostics = checks.passed()
     api = _lower(config, prepared, plan, rules, report, run.timer)
     with run.timer.stage("render"):
         files = stages.render(run, api, _MODELS_STAND_IN, config)
@@ -277,9 +259,9 @@ def _lower(config: Config, prepared: Prepared, plan: Any, rules: Any, report: Re
     return api
 
 
-def _cached(prepared: Prepared, run: stages.Stages, hit: tuple[dict[str, str], Any, list], validated: Any) -> Result:
+def _cached(prepared: Prepared, run: stages.Stages, hit: tuple[dict[str, str], Any, list], checks: Any) -> Result:
     files, api, found = hit
-    return _result(prepared, run, files, api, [*validated(), *found])
+    return _result(prepared, run, files, api, [*checks.passed(), *found])
 
 
 def _result(prepared: Prepared, run: stages.Stages, files: dict[str, str], api: Any, found: list) -> Result:

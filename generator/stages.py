@@ -231,6 +231,34 @@ def validation(stages: Stages, document: dict, source: Any, exact: str | None, *
     return Pending(lambda: [Diagnostic(**d) for d in found.result()], forked=found.forked)
 
 
+class Validation:
+    """The document's validation in a run: started once (`start`; in a child on a big spec, else
+    done at once, its errors raised), then waited for (`passed`: the findings as `accept` takes
+    them, raising the errors it refuses)."""
+
+    def __init__(self, stages: Stages, prepared: Any, source: Any, accept: Callable[[list], tuple]) -> None:
+        self._stages, self._prepared, self._source, self._accept = stages, prepared, source, accept
+        self.pending: Pending | None = None
+        self.early: tuple[Diagnostic, ...] = ()  # the accepted findings of a validation done at once
+
+    def start(self) -> "Validation":
+        if self.pending is None:
+            with self._stages.timer.stage("validate"):
+                doc = self._prepared
+                self.pending = validation(self._stages, doc.document, self._source, doc.document_json)
+                if not self.pending.running:
+                    self.early = self._accept(self.pending.result())  # errors stop the run here
+        return self
+
+    def passed(self) -> tuple[Diagnostic, ...]:
+        pending = self.start().pending
+        assert pending is not None
+        if pending.running:
+            with self._stages.timer.stage("validate-wait"):
+                pending.result()
+        return self._accept(pending.result())
+
+
 # The models child yields the CPU to validation, which decides whether the run goes on at all: on
 # a busy machine (or one CPU group) the two would otherwise split it and a refusal take twice as
 # long. On an idle one each has a core and this changes nothing.
