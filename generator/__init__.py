@@ -174,9 +174,10 @@ def _render(
     config: Config, prepared: Prepared, run: stages.Stages, checks: stages.Validation, staging: Staging | None
 ) -> Result:
     """IR -> render -> format, with the models made beside the client and server."""
-    # A cold run (the models child was started early: no run on these raw inputs finished here)
-    # looks the whole tree up only once the models child has its job, off the critical path;
-    # a hit is still possible (the same document from other bytes) and then stops that child.
+    # A cold run (the models child was started early: no finished run on these raw inputs is
+    # recorded) looks the whole tree up only once the models child has its job, off the critical
+    # path; a hit is still possible (the record was pruned, or render_tree made the tree) and
+    # then stops that child.
     cold = run.warm is not None
     if not cold:
         tree_key, hit = _tree_lookup(config, prepared, run)
