@@ -12,6 +12,7 @@ lookups; a forked child on a big spec), which changes the time, never the output
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -201,8 +202,9 @@ def _render(
         files = stages.render(run, api, _MODELS_STAND_IN, config)
     (placed,) = [rel for rel, text in files.items() if text == _MODELS_STAND_IN]  # models.py
     with run.timer.stage("format"):  # the client and server, while the models are still being made
-        # on one thread when the models child runs: ruff would otherwise take its core too
-        files = format_tree(files, cache=run.cache, skip=[placed], threads=1 if models.running else None)
+        # ruff leaves the models child its core (by default it takes them all)
+        threads = max(1, (os.cpu_count() or 2) - 1) if models.running else None
+        files = format_tree(files, cache=run.cache, skip=[placed], threads=threads)
     with run.timer.stage("tree-encode"):  # all of the cache entry but the models, while they are made
         encoded = stages.tree_encode(run, tree_key, api, files, placed, report.items)
     if staging is not None:
