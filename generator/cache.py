@@ -231,7 +231,7 @@ class Cache:
         if self.root is None:
             return False
         parts = payload if isinstance(payload, Payload) else Payload([payload])
-        if not self._write(self._path(kind, key), [_header(key, parts.sha256()), *parts.parts]):
+        if not self._write(self._path(kind, key), _framed(key, parts)):
             return False
         self._note(kind, "store")
         if not self._pruned:
@@ -242,15 +242,15 @@ class Cache:
     def mark(self, kind: str, key: str) -> None:
         """Store an entry whose presence is all it says (`has`); not counted in `stats`."""
         if self.root is not None and not self.has(kind, key):
-            self._write(self._path(kind, key), _encode(key, True))
+            self._write(self._path(kind, key), _framed(key, Payload([json_payload(True)])))
 
-    def _write(self, path: Path, blob: bytes | list[bytes]) -> bool:
+    def _write(self, path: Path, blob: list[bytes]) -> bool:
         tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             with os.fdopen(fd, "wb") as handle:
-                handle.writelines([blob] if isinstance(blob, bytes) else blob)
+                handle.writelines(blob)
             os.replace(tmp, path)
             tmp = None
         except OSError:
@@ -309,16 +309,9 @@ def json_payload(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8", "surrogatepass")
 
 
-def _encode(key: str, value: Any) -> bytes:
-    return _frame(key, json_payload(value))
-
-
-def _frame(key: str, payload: bytes) -> bytes:
-    return _header(key, hashlib.sha256(payload)) + payload
-
-
-def _header(key: str, digest: Any) -> bytes:
-    return MAGIC + key.encode() + b"\n" + digest.hexdigest().encode() + b"\n"
+def _framed(key: str, payload: "Payload") -> list[bytes]:
+    """An entry as stored: magic, its key, the payload's sha256, then the payload's parts."""
+    return [MAGIC + key.encode() + b"\n" + payload.sha256().hexdigest().encode() + b"\n", *payload.parts]
 
 
 class Payload:
