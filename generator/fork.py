@@ -122,13 +122,21 @@ class Warm:
         """The child, or None where forking is not allowed or fails."""
         if not allowed(size):
             return None
+        opened: list[int] = []
+        job_file = None
         try:
             job_file = tempfile.TemporaryFile()
             go_read, go_write = os.pipe()
+            opened += [go_read, go_write]
             result_read, result_write = os.pipe()
+            opened += [result_read, result_write]
             pid = os.fork()
         except OSError:
-            return None  # the pipes of a failed fork are left to the collector: it is rare
+            for fd in opened:  # raw descriptors: nothing would close them later
+                os.close(fd)
+            if job_file is not None:
+                job_file.close()
+            return None
         if pid == 0:  # the child: never returns
             os.close(go_write)
             os.close(result_read)

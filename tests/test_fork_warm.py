@@ -154,3 +154,21 @@ def test_a_cold_looking_run_still_finds_the_whole_tree(tmp_path: Path) -> None:
     assert first["tree"] == "miss" and again["tree"] == "hit"
     assert again["forks"] == (1 if TWO_CPUS else 0)  # the early models child, stopped and reaped
     assert again["left"] is None
+
+
+def test_a_failed_warm_fork_leaves_no_descriptor_open(monkeypatch) -> None:
+    from portkey_codegen import fork
+
+    def no_fork() -> int:
+        forks.append(1)
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(fork.threading, "active_count", lambda: 1)  # pytest may run threads
+    monkeypatch.setattr(fork.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv(fork.ENV_PARALLEL, "1")
+    forks = []
+    monkeypatch.setattr(fork.os, "fork", no_fork)
+    before = set(os.listdir("/proc/self/fd"))
+    assert fork.Warm.start(lambda: None, size=fork.MIN_BYTES) is None
+    assert forks == [1]  # the fork was tried
+    assert set(os.listdir("/proc/self/fd")) == before
