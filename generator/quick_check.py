@@ -54,6 +54,15 @@ def key(cache: Cache, spec_path: Path, spec_sha256: str, others: tuple[bytes, ..
     return cache.key(KIND, spec_sha256, str(spec_path), *others) if cache.enabled else None
 
 
+def _raw_key(cache: Cache, spec_path: Path, others: tuple[bytes, ...]) -> tuple[str, str | None] | None:
+    """(the spec file's sha256, `key` of a run on it and `others`), or None if it cannot be read."""
+    try:
+        sha256 = hashlib.sha256(spec_path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return sha256, key(cache, spec_path, sha256, others)
+
+
 def record(cache: Cache, key_: str | None, files: dict[str, str], diagnostics: list[Diagnostic], bundled: bool) -> None:
     """Store what the run produced under `key_` (see the module docstring for when it does not)."""
     if key_ is None or bundled or any("\r" in text for text in files.values()):
@@ -73,12 +82,8 @@ SEEN = "seen"
 def seen(cache: Cache, spec_path: Path, others: tuple[bytes, ...]) -> bool:
     """Whether a run on these very inputs finished before (`mark_seen`), so its whole tree is likely
     cached: asked before the spec is loaded, to start the models child early only on a cold run."""
-    try:
-        sha256 = hashlib.sha256(spec_path.read_bytes()).hexdigest()
-    except OSError:
-        return False
-    key_ = key(cache, spec_path, sha256, others)
-    return key_ is not None and cache.has(SEEN, key_)
+    found = _raw_key(cache, spec_path, others)
+    return found is not None and found[1] is not None and cache.has(SEEN, found[1])
 
 
 def mark_seen(cache: Cache, key_: str | None) -> None:
@@ -101,11 +106,11 @@ def up_to_date(config: Config, cache: Cache, others: tuple[bytes, ...]) -> Found
     if not cache.enabled or (config.spec is not None and fetch.is_url(str(config.spec))):
         return None  # a URL would be downloaded twice on a miss
     spec_path = Path(fetch.resolve_spec(config))
-    try:
-        sha256 = hashlib.sha256(spec_path.read_bytes()).hexdigest()
-    except OSError:
-        return None  # the pipeline says what is wrong with it
-    entry = cache.get(KIND, key(cache, spec_path, sha256, others))
+    found = _raw_key(cache, spec_path, others)
+    if found is None or found[1] is None:
+        return None  # an unreadable spec: the pipeline says what is wrong with it
+    sha256, key_ = found
+    entry = cache.get(KIND, key_)
     try:
         digests: dict[str, str] = entry["files"]
         found = [Diagnostic(**d) for d in entry["diagnostics"]]
